@@ -1,0 +1,76 @@
+# Crisis Desk — the commands a developer needs. `make help` lists them.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PORT ?= 8000
+VENV := .venv
+PY := $(VENV)/bin/python
+MANAGE := $(PY) manage.py
+
+# Python 3.12: the first that answers among python3.12 on PATH and pyenv's installs.
+PYENV_ROOT ?= $(HOME)/.pyenv
+PYTHON_CANDIDATES := python3.12 $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/python3.12) \
+	/usr/local/bin/python3.12 /usr/bin/python3.12
+PYTHON312 := $(firstword $(foreach c,$(PYTHON_CANDIDATES),$(shell $(c) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1 && echo $(c))))
+
+# make test runs against PostgreSQL and Redis on localhost unless told otherwise.
+TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crisis_desk
+TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+
+.PHONY: help run test lint format bench lock install assets migrate seed clean
+
+help: ## list the commands
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
+
+$(VENV)/.installed: requirements-dev.lock
+	@if [ -z "$(PYTHON312)" ]; then \
+		echo "Python 3.12 was not found. Install it (e.g. 'pyenv install 3.12' or your system's python3.12 package) and run make again."; \
+		exit 1; fi
+	test -x $(PY) || $(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --disable-pip-version-check --require-hashes -r requirements-dev.lock
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+install: $(VENV)/.installed node_modules/.installed ## create .venv and install locked Python and front-end packages
+
+assets: node_modules/.installed
+
+migrate: install ## apply database migrations
+	$(MANAGE) migrate --noinput
+
+seed: migrate ## load the demo data (idempotent)
+	$(MANAGE) seed_demo
+
+run: seed ## set up and start web + worker + beat on http://127.0.0.1:$(PORT) (Ctrl-C stops all)
+	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules >/dev/null 2>&1 || true
+	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
+
+test: install ## the whole suite on PostgreSQL + Redis, browser tests included
+	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
+		$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+
+lint: install ## ruff, ruff format --check, mypy, makemigrations --check
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy .
+	$(MANAGE) makemigrations --check --dry-run
+
+format: install ## apply ruff's fixes and formatting
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+bench: install ## seed the benchmark database and print the numbers
+	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crisis_desk_bench} \
+		$(PY) bench/run.py
+
+lock: install ## re-resolve pyproject.toml into the hashed lock files
+	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.12 \
+		--python-platform linux -o requirements.lock -q
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.12 \
+		--python-platform linux -o requirements-dev.lock -q
+
+clean: ## remove the virtualenv, node_modules and local data under var/
+	rm -rf $(VENV) node_modules var

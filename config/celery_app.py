@@ -1,0 +1,44 @@
+"""The Celery application: explicit queues, late acks, JSON only, bounded run time."""
+
+import os
+
+from celery import Celery
+from kombu import Exchange, Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+
+app = Celery("crisis_desk")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+QUEUES = ("critical", "default", "low")
+
+app.conf.update(
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,
+    task_soft_time_limit=60,
+    task_time_limit=90,
+    task_queues=[Queue(name, Exchange(name), routing_key=name) for name in QUEUES],
+    task_default_queue="default",
+    # Every task names its queue here; tests/test_celery.py fails on a task that does not.
+    task_routes={
+        "config.tasks.worker_heartbeat": {"queue": "default"},
+    },
+    beat_schedule={
+        f"heartbeat-{queue}": {
+            "task": "config.tasks.worker_heartbeat",
+            "schedule": 15.0,
+            "args": [queue],
+            "options": {"queue": queue, "expires": 30},
+        }
+        for queue in QUEUES
+    },
+    broker_connection_retry_on_startup=True,
+    worker_hijack_root_logger=False,
+    imports=["config.tasks"],
+)
+app.autodiscover_tasks()

@@ -1,0 +1,44 @@
+"""Domain errors and the one place the API turns them into responses."""
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.serializers import as_serializer_error
+from rest_framework.views import exception_handler
+
+
+class ApplicationError(Exception):
+    """An error a user can cause and understand: shown as a form error or a 4xx response."""
+
+    status_code: int = status.HTTP_400_BAD_REQUEST
+
+    def __init__(self, message: str, *, field: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.field = field
+
+
+class NotPermitted(ApplicationError):
+    """The actor's role does not allow this action."""
+
+    status_code = status.HTTP_403_FORBIDDEN
+
+
+def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(as_serializer_error(exc))
+    if isinstance(exc, ApplicationError):
+        body: dict[str, Any] = {exc.field: [exc.message]} if exc.field else {"detail": exc.message}
+        return Response(body, status=exc.status_code)
+    if isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied(str(exc) or None)
+    return exception_handler(exc, context)
+
+
+def form_error(form: Any, exc: ApplicationError) -> None:
+    """Show a service's refusal on the form: on its field when the form has it."""
+    field = exc.field if exc.field in form.fields else None
+    form.add_error(field, exc.message)

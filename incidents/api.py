@@ -1,0 +1,282 @@
+"""REST endpoints under /api/v1/incidents/. Views parse input and call the same services as
+the pages, so the rules hold in both; ApplicationError becomes a 4xx in config.errors."""
+
+from typing import Any
+
+from django.db import transaction
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.decorators import action
+from rest_framework.permissions import BasePermission, IsAuthenticated
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from teams.permissions import (
+    ADD_CHECKLIST_ITEM,
+    ADD_CLAIM,
+    ADD_NOTE,
+    DECLARE_INCIDENT,
+    EDIT_INCIDENT,
+    VERIFY_CLAIM,
+    WORK_CHECKLIST_ITEM,
+)
+
+from . import selectors, services
+from .filters import IncidentFilter
+from .models import ChecklistItem, Claim, Incident
+from .serializers import (
+    ChecklistItemCreateSerializer,
+    ChecklistItemSerializer,
+    ChecklistItemUpdateSerializer,
+    ClaimCreateSerializer,
+    ClaimSerializer,
+    ClaimStatusSerializer,
+    IncidentCreateSerializer,
+    IncidentSerializer,
+    IncidentUpdateSerializer,
+    NoteSerializer,
+    TimelineEventSerializer,
+    TransitionSerializer,
+)
+
+
+class ActionPermission(BasePermission):
+    """Refuse early (403 before 400) when the caller's role lacks the action's permission.
+
+    Views list them in ``action_permissions`` as {(action, method): permission}; the services
+    check again, so this only decides which error comes first.
+    """
+
+    def has_permission(self, request: Request, view: Any) -> bool:
+        wanted = getattr(view, "action_permissions", {}).get((view.action, request.method))
+        return wanted is None or request.user.has_perm(wanted)
+
+
+PERMISSIONS = [IsAuthenticated, ActionPermission]
+ERRORS = {
+    400: OpenApiResponse(description="Invalid input; the body names each field's problem."),
+    403: OpenApiResponse(description="Not logged in, or the role does not allow this."),
+}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="List incidents", description="Filter, search, sort, page."),
+    retrieve=extend_schema(summary="Read one incident"),
+)
+class IncidentViewSet(viewsets.GenericViewSet):
+    serializer_class = IncidentSerializer
+    lookup_value_regex = r"\d+"
+    filterset_class = IncidentFilter
+    permission_classes = PERMISSIONS
+    action_permissions = {
+        ("create", "POST"): DECLARE_INCIDENT,
+        ("partial_update", "PATCH"): EDIT_INCIDENT,
+        ("timeline", "POST"): ADD_NOTE,
+    }
+
+    def get_queryset(self) -> QuerySet[Incident]:
+        return selectors.incident_list(user=self.request.user)
+
+    def list(self, request: Request) -> Response:
+        queryset = self.filter_queryset(self.get_queryset())
+        page = self.paginate_queryset(queryset)
+        serializer = self.get_serializer(page, many=True)
+        return self.get_paginated_response(serializer.data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Declare an incident",
+        request=IncidentCreateSerializer,
+        responses={201: IncidentSerializer, **ERRORS},
+    )
+    def create(self, request: Request) -> Response:
+        data = IncidentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = services.incident_declare(actor=request.user, **data.validated_data)
+        return Response(self._fresh(incident), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change an incident's details (only the fields sent)",
+        request=IncidentUpdateSerializer,
+        responses={200: IncidentSerializer, **ERRORS},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = IncidentUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = services.incident_update(
+            actor=request.user, incident=self.get_object(), **data.validated_data
+        )
+        return Response(self._fresh(incident))
+
+    @extend_schema(
+        summary="Move an incident along its lifecycle",
+        request=TransitionSerializer,
+        responses={200: IncidentSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str) -> Response:
+        data = TransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = services.incident_transition(
+            actor=request.user, incident=self.get_object(), **data.validated_data
+        )
+        return Response(self._fresh(incident))
+
+    @extend_schema(
+        methods=["GET"],
+        summary="The incident's timeline, newest first",
+        filters=False,
+        responses=TimelineEventSerializer(many=True),
+    )
+    @extend_schema(
+        methods=["POST"],
+        summary="Add a note to the timeline (optionally back-dated)",
+        filters=False,
+        request=NoteSerializer,
+        responses={201: TimelineEventSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["get", "post"], filterset_class=None)
+    def timeline(self, request: Request, pk: str) -> Response:
+        incident = self.get_object()
+        if request.method == "POST":
+            data = NoteSerializer(data=request.data)
+            data.is_valid(raise_exception=True)
+            event = services.incident_note_add(
+                actor=request.user, incident=incident, **data.validated_data
+            )
+            return Response(TimelineEventSerializer(event).data, status=status.HTTP_201_CREATED)
+        page = self.paginate_queryset(selectors.incident_timeline(incident=incident))
+        return self.get_paginated_response(TimelineEventSerializer(page, many=True).data)
+
+    def _fresh(self, incident: Incident) -> dict[str, Any]:
+        incident = selectors.incident_get(user=self.request.user, pk=incident.pk)
+        return self.get_serializer(incident).data
+
+
+class _IncidentChildViewSet(viewsets.GenericViewSet):
+    """Lists and edits one kind of record under /incidents/{incident_pk}/…"""
+
+    permission_classes = PERMISSIONS
+    filterset_class = None
+    lookup_value_regex = r"\d+"
+
+    def get_incident(self) -> Incident:
+        return get_object_or_404(
+            selectors.incident_list(user=self.request.user), pk=self.kwargs["incident_pk"]
+        )
+
+    def list(self, request: Request, incident_pk: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, incident_pk: str, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The incident's rumour register"),
+    retrieve=extend_schema(summary="Read one claim"),
+)
+class ClaimViewSet(_IncidentChildViewSet):
+    serializer_class = ClaimSerializer
+    action_permissions = {
+        ("create", "POST"): ADD_CLAIM,
+        ("partial_update", "PATCH"): VERIFY_CLAIM,
+    }
+
+    def get_queryset(self) -> QuerySet[Claim]:
+        if getattr(self, "swagger_fake_view", False):
+            return Claim.objects.none()
+        return selectors.incident_claims(incident=self.get_incident())
+
+    @extend_schema(
+        summary="Record a claim",
+        request=ClaimCreateSerializer,
+        responses={201: ClaimSerializer, **ERRORS},
+    )
+    def create(self, request: Request, incident_pk: str) -> Response:
+        data = ClaimCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = services.claim_add(
+            actor=request.user, incident=self.get_incident(), **data.validated_data
+        )
+        return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a claim's status, with evidence for a verdict",
+        request=ClaimStatusSerializer,
+        responses={200: ClaimSerializer, **ERRORS},
+    )
+    def partial_update(self, request: Request, incident_pk: str, pk: str) -> Response:
+        data = ClaimStatusSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        claim = services.claim_set_status(
+            actor=request.user, claim=self.get_object(), **data.validated_data
+        )
+        return Response(ClaimSerializer(claim).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The incident's checklist, open items first"),
+    retrieve=extend_schema(summary="Read one checklist item"),
+)
+class ChecklistItemViewSet(_IncidentChildViewSet):
+    serializer_class = ChecklistItemSerializer
+    action_permissions = {
+        ("create", "POST"): ADD_CHECKLIST_ITEM,
+        ("partial_update", "PATCH"): WORK_CHECKLIST_ITEM,
+    }
+
+    def get_queryset(self) -> QuerySet[ChecklistItem]:
+        if getattr(self, "swagger_fake_view", False):
+            return ChecklistItem.objects.none()
+        return selectors.incident_checklist(incident=self.get_incident())
+
+    @extend_schema(
+        summary="Add a checklist item",
+        request=ChecklistItemCreateSerializer,
+        responses={201: ChecklistItemSerializer, **ERRORS},
+    )
+    def create(self, request: Request, incident_pk: str) -> Response:
+        data = ChecklistItemCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = services.checklist_item_add(
+            actor=request.user, incident=self.get_incident(), **data.validated_data
+        )
+        return Response(self._fresh(item), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Assign, set the due time, or tick done (only the fields sent)",
+        request=ChecklistItemUpdateSerializer,
+        responses={200: ChecklistItemSerializer, **ERRORS},
+    )
+    def partial_update(self, request: Request, incident_pk: str, pk: str) -> Response:
+        data = ChecklistItemUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = self.get_object()
+        fields = data.validated_data
+        with transaction.atomic():
+            item = self._apply(item, fields)
+        return Response(self._fresh(item))
+
+    def _apply(self, item: ChecklistItem, fields: dict[str, Any]) -> ChecklistItem:
+        if "assignee" in fields:
+            item = services.checklist_item_assign(
+                actor=self.request.user, item=item, assignee=fields["assignee"]
+            )
+        if "due_at" in fields:
+            item = services.checklist_item_set_due(
+                actor=self.request.user, item=item, due_at=fields["due_at"]
+            )
+        if "done" in fields:
+            item = services.checklist_item_set_done(
+                actor=self.request.user, item=item, done=fields["done"]
+            )
+        return item
+
+    def _fresh(self, item: ChecklistItem) -> dict[str, Any]:
+        return ChecklistItemSerializer(self.get_queryset().get(pk=item.pk)).data

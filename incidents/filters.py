@@ -1,0 +1,76 @@
+"""The incident filters, shared by the list page and the list endpoint."""
+
+import django_filters
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import OPEN_STATUSES, Category, Incident, Severity, Source, Status
+
+
+class IncidentFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search", label=_("Search"), help_text=_("Reference, title or summary.")
+    )
+    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
+    open = django_filters.BooleanFilter(method="only_open", label=_("Open only"))
+    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, label=_("Severity"))
+    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("Category"))
+    source = django_filters.MultipleChoiceFilter(choices=Source.choices, label=_("Source"))
+    tag = django_filters.CharFilter(field_name="tags__name", label=_("Tag"))
+    detected_after = django_filters.DateFilter(
+        field_name="detected_at",
+        lookup_expr="date__gte",
+        label=_("Detected on or after"),
+    )
+    detected_before = django_filters.DateFilter(
+        field_name="detected_at",
+        lookup_expr="date__lte",
+        label=_("Detected on or before"),
+    )
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("detected_at", "detected_at"),
+            ("severity", "severity"),
+            ("status", "status"),
+            ("reference", "reference"),
+            ("updated_at", "updated_at"),
+            ("title", "title"),
+        ),
+        field_labels={
+            "detected_at": _("Detected"),
+            "severity": _("Severity"),
+            "status": _("Status"),
+            "reference": _("Reference"),
+            "updated_at": _("Last change"),
+            "title": _("Title"),
+        },
+        label=_("Sort by"),
+    )
+
+    class Meta:
+        model = Incident
+        fields = ["q", "status", "open", "severity", "category", "source", "tag"]
+
+    def search(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(reference__iexact=value) | Q(title__icontains=value) | Q(summary__icontains=value)
+        )
+
+    def only_open(
+        self, queryset: QuerySet[Incident], name: str, value: bool | None
+    ) -> QuerySet[Incident]:
+        if value is None:
+            return queryset
+        if value:
+            return queryset.filter(status__in=OPEN_STATUSES)
+        return queryset.exclude(status__in=OPEN_STATUSES)
+
+    def filter_queryset(self, queryset: QuerySet[Incident]) -> QuerySet[Incident]:
+        queryset = super().filter_queryset(queryset)
+        if "tag" in self.data and self.data.get("tag"):
+            # A join on tags can repeat an incident; the page counts each once.
+            queryset = queryset.distinct()
+        return queryset

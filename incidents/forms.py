@@ -1,0 +1,143 @@
+"""Forms of the incident pages. They parse input; the services decide."""
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    SEVERITY_DESCRIPTIONS,
+    Category,
+    ClaimStatus,
+    Severity,
+    Source,
+    Status,
+)
+
+DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class SeverityField(forms.TypedChoiceField):
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            choices=Severity.choices,
+            coerce=int,
+            widget=forms.RadioSelect,
+            label=_("Severity"),
+            help_text=" ".join(
+                f"{Severity(s).short}: {SEVERITY_DESCRIPTIONS[s]}" for s in Severity
+            ),
+            **kwargs,
+        )
+
+
+class TagsField(forms.CharField):
+    """Comma-separated tags in the form, a list of names for the services."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", _("Tags"))
+        kwargs.setdefault("help_text", _("Separate tags with commas."))
+        super().__init__(**kwargs)
+
+    def prepare_value(self, value: Any) -> Any:
+        if isinstance(value, list | tuple):
+            return ", ".join(str(v) for v in value)
+        return value
+
+    def to_python(self, value: Any) -> list[str]:  # type: ignore[override]
+        text = super().to_python(value) or ""
+        return [part.strip() for part in text.split(",") if part.strip()]
+
+
+class IncidentDetailsForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    severity = SeverityField()
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    source = forms.ChoiceField(label=_("Source"), choices=Source.choices)
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What is happening, who is affected, what is known so far."),
+    )
+    tags = TagsField()
+
+
+class IncidentDeclareForm(IncidentDetailsForm):
+    detected_at = forms.DateTimeField(
+        label=_("Detected at"),
+        required=False,
+        widget=DATETIME_LOCAL,
+        help_text=_("Leave empty for now. Your local time."),
+    )
+
+
+class TransitionForm(forms.Form):
+    to = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
+    reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
+    waiver = forms.CharField(
+        label=_("Postmortem waiver"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+
+
+class NoteForm(forms.Form):
+    text = forms.CharField(
+        label=_("Note"),
+        widget=forms.Textarea(
+            attrs={"rows": 2, "placeholder": _("What happened, what was decided…")}
+        ),
+        max_length=10_000,
+    )
+    at = forms.DateTimeField(
+        label=_("Happened at"),
+        required=False,
+        widget=DATETIME_LOCAL,
+        help_text=_("Back-date the note; leave empty for now."),
+    )
+
+
+class ClaimForm(forms.Form):
+    statement = forms.CharField(
+        label=_("Claim"),
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("What is being said?")}),
+    )
+    seen_at_location = forms.CharField(label=_("Where it was seen"), required=False, max_length=500)
+    first_seen_at = forms.DateTimeField(
+        label=_("First seen at"), required=False, widget=DATETIME_LOCAL
+    )
+
+
+class ClaimStatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), choices=ClaimStatus.choices)
+    evidence = forms.CharField(
+        label=_("Evidence"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Required for a verdict: confirmed, false or partly true."),
+    )
+
+
+def _active_people() -> Any:
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+
+
+class ChecklistItemForm(forms.Form):
+    title = forms.CharField(label=_("To do"), max_length=300)
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=_active_people(), required=False
+    )
+    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)
+
+
+class ChecklistItemUpdateForm(forms.Form):
+    """Assign and set the due time; the view calls a service for each field that changed."""
+
+    assignee = forms.ModelChoiceField(
+        label=_("Assignee"), queryset=_active_people(), required=False
+    )
+    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)

@@ -1,0 +1,230 @@
+"""Demo data for a laptop: people in every group and incidents in different states.
+
+Idempotent: running it again resets the demo passwords and adds only what is missing.
+"""
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.db import transaction
+from django.utils import timezone
+
+from incidents import services
+from incidents.models import Category, ClaimStatus, Incident, Source, Status
+from teams.permissions import ADMIN, MANAGER, RESPONDER
+
+PEOPLE = [
+    # username, password, first, last, group, staff
+    ("admin", "demo-admin-pass", "Deniz", "Arslan", ADMIN, True),
+    ("manager", "demo-manager-pass", "Maria", "Kaya", MANAGER, False),
+    ("responder", "demo-responder-pass", "Ali", "Demir", RESPONDER, False),
+    ("responder2", "demo-responder2-pass", "Zeynep", "Çelik", RESPONDER, False),
+]
+
+
+class Command(BaseCommand):
+    help = "Load demo people and incidents (idempotent) and print the demo logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--allow-without-debug",
+            action="store_true",
+            help="Seed even though DEBUG is off (the demo passwords are public).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not settings.DEBUG and not options["allow_without_debug"]:
+            raise CommandError(
+                "seed_demo creates accounts with published passwords; it runs only with DEBUG "
+                "on (or --allow-without-debug)."
+            )
+        with transaction.atomic():
+            people = self._people()
+            created = self._incidents(people)
+        self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} incidents added)."))
+        self.stdout.write("Demo logins (username / password / group):")
+        for username, password, _first, _last, group, _staff in PEOPLE:
+            self.stdout.write(f"  {username:<11} {password:<22} {group}")
+
+    def _people(self) -> dict[str, Any]:
+        User = get_user_model()
+        people = {}
+        for username, password, first, last, group, staff in PEOPLE:
+            user, _created = User.objects.get_or_create(username=username)
+            user.first_name, user.last_name = first, last
+            user.email = f"{username}@crisis-desk.example"
+            user.is_staff = staff
+            user.is_active = True
+            user.set_password(password)
+            user.save()
+            user.groups.set([Group.objects.get(name=group)])
+            people[username] = User.objects.get(pk=user.pk)  # fresh permission cache
+        return people
+
+    def _incidents(self, people: dict[str, Any]) -> int:
+        now = timezone.now()
+        manager, ali, zeynep = people["manager"], people["responder"], people["responder2"]
+        created = 0
+
+        def declare(title: str, **kwargs: Any) -> Incident | None:
+            nonlocal created
+            if Incident.objects.filter(title=title).exists():
+                return None
+            created += 1
+            return services.incident_declare(title=title, **kwargs)
+
+        incident = declare(
+            "Viral video claims a contaminated product batch",
+            actor=ali,
+            severity=1,
+            category=Category.PRODUCT_QUALITY,
+            source=Source.LISTENING_ALERT,
+            tags=["video", "product-safety"],
+            summary=(
+                "A video with 400k views claims batch 24-117 of our juice made children ill. "
+                "Customer care has 60 calls in the last hour. No confirmed case so far."
+            ),
+            detected_at=now - timedelta(minutes=50),
+        )
+        if incident:
+            services.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
+            services.incident_note_add(
+                actor=ali,
+                incident=incident,
+                text="First mention spotted by the listening dashboard (@foodwatch_tr).",
+                at=now - timedelta(minutes=55),
+            )
+            services.incident_note_add(
+                actor=manager,
+                incident=incident,
+                text="Quality lab asked to test retained samples of batch 24-117.",
+            )
+            rumour = services.claim_add(
+                actor=ali,
+                incident=incident,
+                statement="Batch 24-117 made children ill in Izmir.",
+                seen_at_location="https://x.com/foodwatch_tr/status/1860000000000000000",
+                first_seen_at=now - timedelta(minutes=58),
+            )
+            services.claim_set_status(actor=zeynep, claim=rumour, status=ClaimStatus.INVESTIGATING)
+            fake = services.claim_add(
+                actor=zeynep,
+                incident=incident,
+                statement="The company recalled all products last year and hid it.",
+                seen_at_location="Facebook group 'Parents of Izmir'",
+            )
+            services.claim_set_status(
+                actor=manager,
+                claim=fake,
+                status=ClaimStatus.FALSE,
+                evidence="No recall was filed: the ministry's public recall list shows none.",
+            )
+            services.checklist_item_add(
+                actor=manager,
+                incident=incident,
+                title="Publish the holding statement",
+                assignee=ali,
+                due_at=now + timedelta(minutes=10),
+            )
+            services.checklist_item_add(
+                actor=manager,
+                incident=incident,
+                title="Brief customer care with the approved answer",
+                assignee=zeynep,
+                due_at=now + timedelta(minutes=30),
+            )
+            done = services.checklist_item_add(
+                actor=manager, incident=incident, title="Secure the brand accounts (2FA check)"
+            )
+            services.checklist_item_set_done(actor=ali, item=done, done=True)
+
+        incident = declare(
+            "Rumour of a customer data breach after the login outage",
+            actor=zeynep,
+            severity=2,
+            category=Category.SECURITY_BREACH,
+            source=Source.CUSTOMER_CARE,
+            tags=["security"],
+            summary="Customers ask whether their data leaked during yesterday's outage.",
+            detected_at=now - timedelta(hours=3),
+        )
+        if incident:
+            services.incident_transition(actor=zeynep, incident=incident, to=Status.TRIAGED)
+            services.claim_add(
+                actor=zeynep,
+                incident=incident,
+                statement="Hackers stole 2 million customer passwords.",
+                seen_at_location="https://x.com/techgossip/status/1860000000000000001",
+            )
+
+        incident = declare(
+            "Complaint thread about delivery delays",
+            actor=ali,
+            severity=3,
+            category=Category.CUSTOMER_DISSATISFACTION,
+            source=Source.CUSTOMER_CARE,
+            detected_at=now - timedelta(days=1),
+        )
+        if incident:
+            services.incident_transition(actor=ali, incident=incident, to=Status.RESPONDING)
+            services.incident_transition(actor=ali, incident=incident, to=Status.MONITORING)
+
+        declare(
+            "Influencer criticises the new ad campaign",
+            actor=zeynep,
+            severity=4,
+            category=Category.BAD_CAMPAIGN,
+            source=Source.MEDIA,
+            tags=["campaign"],
+        )
+
+        incident = declare(
+            "CEO quote taken out of context",
+            actor=ali,
+            severity=3,
+            category=Category.MISUNDERSTANDING,
+            source=Source.MEDIA,
+            detected_at=now - timedelta(days=4),
+        )
+        if incident:
+            services.incident_transition(actor=ali, incident=incident, to=Status.RESPONDING)
+            services.incident_transition(actor=ali, incident=incident, to=Status.RESOLVED)
+
+        incident = declare(
+            "Fake screenshot of a price increase",
+            actor=ali,
+            severity=3,
+            category=Category.RUMOUR,
+            source=Source.LISTENING_ALERT,
+            detected_at=now - timedelta(days=6),
+        )
+        if incident:
+            services.incident_transition(
+                actor=manager,
+                incident=incident,
+                to=Status.DECLINED,
+                reason="The screenshot was a parody account's post; no one repeated it.",
+            )
+
+        incident = declare(
+            "Store employee video on social media",
+            actor=manager,
+            severity=2,
+            category=Category.EMPLOYEE_MISCONDUCT,
+            source=Source.EMPLOYEE,
+            detected_at=now - timedelta(days=12),
+        )
+        if incident:
+            for status in (Status.RESPONDING, Status.MONITORING, Status.RESOLVED):
+                services.incident_transition(actor=manager, incident=incident, to=status)
+            services.incident_transition(
+                actor=manager,
+                incident=incident,
+                to=Status.CLOSED,
+                waiver="Handled by HR; the lessons are in the SEV2 review of March.",
+            )
+        return created

@@ -1,0 +1,65 @@
+"""Reads for incidents: querysets with the joins their pages and endpoints need.
+
+Every logged-in person may read every incident; ``user`` is taken so the scope can narrow
+(e.g. restricted incidents) without touching the callers.
+"""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Prefetch, QuerySet
+from django.shortcuts import get_object_or_404
+
+from .models import OPEN_STATUSES, ChecklistItem, Claim, Incident, Tag, TimelineEvent
+
+
+def incident_list(*, user: Any) -> QuerySet[Incident]:
+    return Incident.objects.select_related("declared_by").prefetch_related(
+        Prefetch("tags", queryset=Tag.objects.order_by("name"))
+    )
+
+
+def incident_get(*, user: Any, reference: str | None = None, pk: int | None = None) -> Incident:
+    queryset = incident_list(user=user)
+    if reference is not None:
+        return get_object_or_404(queryset, reference=reference)
+    return get_object_or_404(queryset, pk=pk)
+
+
+def incident_timeline(*, incident: Incident) -> QuerySet[TimelineEvent]:
+    return incident.events.select_related("actor")
+
+
+def incident_claims(*, incident: Incident) -> QuerySet[Claim]:
+    return incident.claims.select_related("created_by", "verified_by")
+
+
+def incident_checklist(*, incident: Incident) -> QuerySet[ChecklistItem]:
+    return incident.checklist.select_related("assignee", "done_by", "created_by")
+
+
+def people_to_assign() -> list[Any]:
+    """Everyone who can log in, for assignee pickers."""
+    return list(get_user_model().objects.filter(is_active=True).order_by("first_name", "username"))
+
+
+def open_incidents(*, user: Any) -> QuerySet[Incident]:
+    return (
+        incident_list(user=user)
+        .filter(status__in=OPEN_STATUSES)
+        .order_by("severity", "-detected_at", "-id")
+    )
+
+
+def open_incident_counts_by_severity(*, user: Any) -> dict[int, int]:
+    rows = (
+        Incident.objects.filter(status__in=OPEN_STATUSES).values("severity").annotate(n=Count("id"))
+    )
+    return {row["severity"]: row["n"] for row in rows}
+
+
+def latest_activity(*, user: Any, limit: int = 15) -> QuerySet[TimelineEvent]:
+    """What was recorded most recently, across incidents (a back-dated note counts now)."""
+    return TimelineEvent.objects.select_related("actor", "incident").order_by(
+        "-recorded_at", "-id"
+    )[:limit]

@@ -1,0 +1,68 @@
+from django import template
+from django.utils.html import format_html
+
+from incidents.models import Severity, Status
+
+register = template.Library()
+
+STATUS_CLASSES = {
+    Status.DETECTED: "text-bg-danger",
+    Status.TRIAGED: "text-bg-warning",
+    Status.RESPONDING: "text-bg-primary",
+    Status.MONITORING: "text-bg-info",
+    Status.RESOLVED: "text-bg-success",
+    Status.CLOSED: "text-bg-secondary",
+    Status.DECLINED: "text-bg-light border",
+}
+
+TRANSITION_BUTTONS = {
+    Status.TRIAGED: "btn-outline-warning",
+    Status.RESPONDING: "btn-primary",
+    Status.MONITORING: "btn-outline-info",
+    Status.RESOLVED: "btn-success",
+    Status.CLOSED: "btn-outline-secondary",
+    Status.DECLINED: "btn-outline-danger",
+}
+
+
+@register.simple_tag
+def severity_badge(value: int) -> str:
+    severity = Severity(value)
+    return format_html(
+        '<span class="badge sev-badge sev-{}" title="{}">{}</span>',
+        severity.value,
+        severity.description,
+        severity.short,
+    )
+
+
+@register.simple_tag
+def status_badge(value: str) -> str:
+    status = Status(value)
+    return format_html(
+        '<span class="badge status-badge {}">{}</span>', STATUS_CLASSES[status], status.label
+    )
+
+
+@register.filter
+def transition_button(value: str) -> str:
+    return TRANSITION_BUTTONS.get(Status(value), "btn-outline-secondary")
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context: template.Context, field: str, label: str) -> str:
+    """A column header that sorts by ``field``, and the other way round when already sorted."""
+    request = context["request"]
+    current = request.GET.get("ordering", "")
+    query = request.GET.copy()
+    query.pop("page", None)
+    arrow = ""
+    if current == field:
+        query["ordering"] = f"-{field}"
+        arrow = " ▲"
+    elif current == f"-{field}":
+        query["ordering"] = field
+        arrow = " ▼"
+    else:
+        query["ordering"] = field
+    return format_html('<a href="?{}">{}</a>{}', query.urlencode(), label, arrow)
