@@ -4,6 +4,7 @@ from typing import Any
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -18,6 +19,21 @@ from .models import (
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def severity_choices() -> list[tuple[int, str]]:
+    """Each severity with its plain-words meaning, in the language active now."""
+    return [
+        (
+            severity.value,
+            format_html(
+                '<strong>{}</strong> <span class="small text-body-secondary">{}</span>',
+                severity.label,
+                SEVERITY_DESCRIPTIONS[severity],
+            ),
+        )
+        for severity in Severity
+    ]
+
+
 class SeverityField(forms.TypedChoiceField):
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(
@@ -25,9 +41,6 @@ class SeverityField(forms.TypedChoiceField):
             coerce=int,
             widget=forms.RadioSelect,
             label=_("Severity"),
-            help_text=" ".join(
-                f"{Severity(s).short}: {SEVERITY_DESCRIPTIONS[s]}" for s in Severity
-            ),
             **kwargs,
         )
 
@@ -63,6 +76,10 @@ class IncidentDetailsForm(forms.Form):
         help_text=_("What is happening, who is affected, what is known so far."),
     )
     tags = TagsField()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["severity"].choices = severity_choices()  # type: ignore[attr-defined]
 
 
 class IncidentDeclareForm(IncidentDetailsForm):

@@ -128,12 +128,31 @@ STORAGES = {
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
 CRISPY_TEMPLATE_PACK = "bootstrap5"
 
+
 # Mail: printed to the console unless EMAIL_URL names an SMTP server
 # (smtp+tls://user:password@host:587).
-if env("EMAIL_URL", default=""):
-    vars().update(env.email_url("EMAIL_URL"))
-else:
-    EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+def mailers_from_url(url: str) -> dict[str, dict[str, object]]:
+    if not url:
+        return {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
+    config = environ.Env.email_url_config(url)
+    assert isinstance(config, dict)
+    return {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {
+                "host": config["EMAIL_HOST"],
+                "port": config.get("EMAIL_PORT") or None,
+                "username": config.get("EMAIL_HOST_USER", ""),
+                "password": config.get("EMAIL_HOST_PASSWORD", ""),
+                "use_tls": bool(config.get("EMAIL_USE_TLS")),
+                "use_ssl": bool(config.get("EMAIL_USE_SSL")),
+                "timeout": 10,
+            },
+        }
+    }
+
+
+MAILERS = mailers_from_url(env("EMAIL_URL", default=""))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Crisis Desk <crisis-desk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -3,7 +3,8 @@ from django.db import migrations
 POSTGRESQL_UP = """
 CREATE OR REPLACE FUNCTION incidents_timeline_append_only() RETURNS trigger AS $$
 BEGIN
-    RAISE EXCEPTION 'the incident timeline is append-only: % refused', TG_OP;
+    RAISE EXCEPTION 'the incident timeline is append-only: %% refused', TG_OP
+        USING ERRCODE = 'restrict_violation';
 END;
 $$ LANGUAGE plpgsql;
 CREATE TRIGGER incidents_timelineevent_append_only

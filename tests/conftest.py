@@ -1,0 +1,52 @@
+import pytest
+from rest_framework.test import APIClient
+
+from tests.teams import factories as people
+
+
+@pytest.fixture
+def reader(db):
+    """Logged in, in no group: may read everything, change nothing."""
+    return people.UserFactory(username="reader")
+
+
+@pytest.fixture
+def responder(db):
+    return people.responder(username="responder")
+
+
+@pytest.fixture
+def responder2(db):
+    return people.responder(username="responder2")
+
+
+@pytest.fixture
+def manager(db):
+    return people.manager(username="manager")
+
+
+@pytest.fixture
+def manager2(db):
+    return people.manager(username="manager2")
+
+
+@pytest.fixture
+def admin_user(db):
+    return people.admin(username="admin")
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture
+def api_as(api):
+    """api_as(user) -> an API client logged in with that user's session."""
+
+    def login(user):
+        api.force_authenticate(user=None)
+        api.force_login(user)
+        return api
+
+    return login
