@@ -45,7 +45,6 @@ seed: migrate ## load the demo data (idempotent)
 	$(MANAGE) seed_demo
 
 run: seed ## set up and start web + worker + beat on http://127.0.0.1:$(PORT) (Ctrl-C stops all)
-	$(MANAGE) compilemessages --ignore=.venv --ignore=node_modules >/dev/null 2>&1 || true
 	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
 test: install ## the whole suite on PostgreSQL + Redis, browser tests included

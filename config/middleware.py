@@ -2,6 +2,7 @@
 
 import zoneinfo
 from collections.abc import Callable
+from urllib.parse import unquote
 
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
@@ -25,7 +26,7 @@ class ViewerTimezoneMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        zone = _zone(request.COOKIES.get(TIMEZONE_COOKIE))
+        zone = _zone(unquote(request.COOKIES.get(TIMEZONE_COOKIE, "")))
         if zone is None:
             timezone.deactivate()
         else:

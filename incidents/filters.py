@@ -1,31 +1,58 @@
 """The incident filters, shared by the list page and the list endpoint."""
 
 import django_filters
+from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from .models import OPEN_STATUSES, Category, Incident, Severity, Source, Status
 
 
+class OpenOrEndedSelect(forms.NullBooleanSelect):
+    def __init__(self, attrs: dict[str, str] | None = None) -> None:
+        super().__init__(attrs)
+        self.choices = [
+            ("unknown", _("Open and ended")),
+            ("true", _("Open only")),
+            ("false", _("Ended only")),
+        ]
+
+
+DATE = forms.DateInput(attrs={"type": "date"})
+CHECKBOXES = forms.CheckboxSelectMultiple
+
+
 class IncidentFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", label=_("Search"), help_text=_("Reference, title or summary.")
     )
-    status = django_filters.MultipleChoiceFilter(choices=Status.choices, label=_("Status"))
-    open = django_filters.BooleanFilter(method="only_open", label=_("Open only"))
-    severity = django_filters.MultipleChoiceFilter(choices=Severity.choices, label=_("Severity"))
-    category = django_filters.MultipleChoiceFilter(choices=Category.choices, label=_("Category"))
-    source = django_filters.MultipleChoiceFilter(choices=Source.choices, label=_("Source"))
+    status = django_filters.MultipleChoiceFilter(
+        choices=Status.choices, label=_("Status"), widget=CHECKBOXES
+    )
+    open = django_filters.BooleanFilter(
+        method="only_open", label=_("Open or ended"), widget=OpenOrEndedSelect
+    )
+    severity = django_filters.MultipleChoiceFilter(
+        choices=Severity.choices, label=_("Severity"), widget=CHECKBOXES
+    )
+    category = django_filters.MultipleChoiceFilter(
+        choices=Category.choices, label=_("Category"), widget=CHECKBOXES
+    )
+    source = django_filters.MultipleChoiceFilter(
+        choices=Source.choices, label=_("Source"), widget=CHECKBOXES
+    )
     tag = django_filters.CharFilter(field_name="tags__name", label=_("Tag"))
     detected_after = django_filters.DateFilter(
         field_name="detected_at",
         lookup_expr="date__gte",
         label=_("Detected on or after"),
+        widget=DATE,
     )
     detected_before = django_filters.DateFilter(
         field_name="detected_at",
         lookup_expr="date__lte",
         label=_("Detected on or before"),
+        widget=DATE,
     )
     ordering = django_filters.OrderingFilter(
         fields=(
@@ -45,6 +72,7 @@ class IncidentFilter(django_filters.FilterSet):
             "title": _("Title"),
         },
         label=_("Sort by"),
+        empty_label=_("Newest first"),
     )
 
     class Meta:
