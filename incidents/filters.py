@@ -27,19 +27,19 @@ class IncidentFilter(django_filters.FilterSet):
         method="search", label=_("Search"), help_text=_("Reference, title or summary.")
     )
     status = django_filters.MultipleChoiceFilter(
-        choices=Status.choices, label=_("Status"), widget=CHECKBOXES
+        choices=Status.choices, label=_("Status"), widget=CHECKBOXES, distinct=False
     )
     open = django_filters.BooleanFilter(
         method="only_open", label=_("Open or ended"), widget=OpenOrEndedSelect
     )
     severity = django_filters.MultipleChoiceFilter(
-        choices=Severity.choices, label=_("Severity"), widget=CHECKBOXES
+        choices=Severity.choices, label=_("Severity"), widget=CHECKBOXES, distinct=False
     )
     category = django_filters.MultipleChoiceFilter(
-        choices=Category.choices, label=_("Category"), widget=CHECKBOXES
+        choices=Category.choices, label=_("Category"), widget=CHECKBOXES, distinct=False
     )
     source = django_filters.MultipleChoiceFilter(
-        choices=Source.choices, label=_("Source"), widget=CHECKBOXES
+        choices=Source.choices, label=_("Source"), widget=CHECKBOXES, distinct=False
     )
     tag = django_filters.CharFilter(field_name="tags__name", label=_("Tag"))
     detected_after = django_filters.DateFilter(
@@ -84,7 +84,8 @@ class IncidentFilter(django_filters.FilterSet):
         if not value:
             return queryset
         return queryset.filter(
-            Q(reference__iexact=value) | Q(title__icontains=value) | Q(summary__icontains=value)
+            # References are stored upper-case: an exact match uses the unique index.
+            Q(reference=value.upper()) | Q(title__icontains=value) | Q(summary__icontains=value)
         )
 
     def only_open(

@@ -207,6 +207,11 @@ class Incident(models.Model):
     def is_open(self) -> bool:
         return self.status in OPEN_STATUSES
 
+    @property
+    def is_editable(self) -> bool:
+        """Closed and declined incidents are part of the record: only notes may follow."""
+        return self.status not in (Status.CLOSED, Status.DECLINED)
+
 
 class TimelineEvent(models.Model):
     """One thing that happened to an incident. Append-only: the database refuses updates."""

@@ -126,7 +126,7 @@ def _not_in_future(value: datetime, field: str) -> datetime:
 
 
 def _require_editable(incident: Incident) -> None:
-    if incident.status in (Status.CLOSED, Status.DECLINED):
+    if not incident.is_editable:
         raise ApplicationError(
             _("%(reference)s is %(status)s; it is part of the record and cannot be changed.")
             % {"reference": incident.reference, "status": incident.get_status_display()}

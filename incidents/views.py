@@ -41,7 +41,7 @@ from .forms import (
     TransitionForm,
 )
 from .lifecycle import POSTMORTEM_REQUIRED_SEVERITIES
-from .models import SEVERITY_DESCRIPTIONS, Incident, Severity, Status
+from .models import SEVERITY_DESCRIPTIONS, Incident, Severity
 from .permissions import allowed_transitions
 
 LIST_PAGE_SIZE = 25
@@ -155,8 +155,8 @@ def _claims_context(request: HttpRequest, incident: Incident, claim_form: Any = 
         "claims": selectors.incident_claims(incident=incident),
         "claim_form": claim_form or ClaimForm(),
         "status_form": ClaimStatusForm(),
-        "can_add_claim": request.user.has_perm(ADD_CLAIM) and incident.status in _EDITABLE,
-        "can_verify_claim": request.user.has_perm(VERIFY_CLAIM) and incident.status in _EDITABLE,
+        "can_add_claim": request.user.has_perm(ADD_CLAIM) and incident.is_editable,
+        "can_verify_claim": request.user.has_perm(VERIFY_CLAIM) and incident.is_editable,
     }
 
 
@@ -166,13 +166,9 @@ def _checklist_context(request: HttpRequest, incident: Incident, item_form: Any 
         "items": selectors.incident_checklist(incident=incident),
         "item_form": item_form or ChecklistItemForm(),
         "people": selectors.people_to_assign(),
-        "can_add_item": request.user.has_perm(ADD_CHECKLIST_ITEM) and incident.status in _EDITABLE,
-        "can_work_item": request.user.has_perm(WORK_CHECKLIST_ITEM)
-        and incident.status in _EDITABLE,
+        "can_add_item": request.user.has_perm(ADD_CHECKLIST_ITEM) and incident.is_editable,
+        "can_work_item": request.user.has_perm(WORK_CHECKLIST_ITEM) and incident.is_editable,
     }
-
-
-_EDITABLE = {s for s in Status if s not in (Status.CLOSED, Status.DECLINED)}
 
 
 @require_GET
@@ -183,7 +179,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "incident": incident,
         "transitions": transitions,
         "needs_waiver": incident.severity in POSTMORTEM_REQUIRED_SEVERITIES,
-        "can_edit": request.user.has_perm(EDIT_INCIDENT) and incident.status in _EDITABLE,
+        "can_edit": request.user.has_perm(EDIT_INCIDENT) and incident.is_editable,
         "severity_description": SEVERITY_DESCRIPTIONS[Severity(incident.severity)],
         **_timeline_context(request, incident),
         **_claims_context(request, incident),
