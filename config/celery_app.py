@@ -27,6 +27,7 @@ app.conf.update(
     # Every task names its queue here; tests/test_celery.py fails on a task that does not.
     task_routes={
         "config.tasks.worker_heartbeat": {"queue": "default"},
+        "teams.tasks.deliver": {"queue": "default"},
     },
     beat_schedule={
         f"heartbeat-{queue}": {

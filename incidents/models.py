@@ -226,6 +226,9 @@ class TimelineEvent(models.Model):
         CLAIM = "claim", _("Claim")
         CHECKLIST = "checklist", _("Checklist")
         WAIVER = "waiver", _("Postmortem waived")
+        ROLE = "role", _("Role")
+        STAKEHOLDERS = "stakeholders", _("Stakeholders told")
+        BRIEFING = "briefing", _("Staff briefing")
 
     incident = models.ForeignKey(
         Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="events"
@@ -329,6 +332,13 @@ class ChecklistItem(models.Model):
         Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="checklist"
     )
     title = models.CharField(_("title"), max_length=300)
+    key = models.CharField(
+        _("key"),
+        max_length=100,
+        blank=True,
+        db_default="",
+        help_text=_("Set when the item comes from a plan, so it is added only once."),
+    )
     assignee = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("assignee"),
@@ -365,6 +375,11 @@ class ChecklistItem(models.Model):
                 condition=Q(done_at__isnull=True, done_by__isnull=True)
                 | Q(done_at__isnull=False, done_by__isnull=False),
                 name="checklist_done_at_and_by_together",
+            ),
+            models.UniqueConstraint(
+                fields=["incident", "key"],
+                condition=~Q(key=""),
+                name="checklist_key_once_per_incident",
             ),
         ]
 

@@ -151,7 +151,11 @@ def incident_declare(
     source: str = Source.OTHER,
     tags: Iterable[str] = (),
     detected_at: datetime | None = None,
+    crisis_lead: User | None = None,
 ) -> Incident:
+    """Declare an incident; the declarer leads it unless ``crisis_lead`` names someone else."""
+    from teams.services import incident_staff_on_declare
+
     require(actor, DECLARE_INCIDENT)
     title = _clean_title(title)
     _clean_choice(severity, Severity, "severity")
@@ -181,6 +185,7 @@ def incident_declare(
         % {"severity": Severity(severity).short, "title": title},
         data={"severity": severity, "status": incident.status, "category": category},
     )
+    incident_staff_on_declare(actor=actor, incident=incident, crisis_lead=crisis_lead or actor)
     return incident
 
 

@@ -8,9 +8,11 @@ from django.utils.translation import gettext_lazy as _
 def _sync_groups(sender: AppConfig, apps: Any = None, **kwargs: Any) -> None:
     from django.apps import apps as global_apps
 
+    from teams.catalogue import roles_ensure
     from teams.permissions import sync_groups
 
     sync_groups(apps or global_apps)
+    roles_ensure(apps or global_apps)
 
 
 class TeamsConfig(AppConfig):
@@ -18,6 +20,7 @@ class TeamsConfig(AppConfig):
     verbose_name = _("Teams")
 
     def ready(self) -> None:
-        # The data migration creates the groups; re-syncing after every migrate (and after a
-        # flush, which tests use) keeps them equal to the matrix in teams/permissions.py.
+        # Data migrations create the groups and the role catalogue; syncing again after every
+        # migrate (and after a flush, which tests use) keeps the groups equal to the matrix in
+        # teams/permissions.py and the roles the code refers to present.
         post_migrate.connect(_sync_groups, sender=self, dispatch_uid="teams.sync_groups")

@@ -26,6 +26,14 @@ ADD_CHECKLIST_ITEM = "incidents.add_checklistitem"
 WORK_CHECKLIST_ITEM = "incidents.change_checklistitem"
 APPROVE_MESSAGE = "communications.approve_message"
 MANAGE_PEOPLE = "teams.change_user"
+MANAGE_ROSTER = "teams.change_rostermember"
+MANAGE_ONCALL = "teams.change_oncallshift"
+MANAGE_DRILLS = "teams.change_drill"
+ASSIGN_ROLES = "teams.add_roleassignment"
+MANAGE_STAKEHOLDERS = "teams.change_stakeholdergroup"
+RECORD_STAKEHOLDER_UPDATE = "teams.add_stakeholderupdate"
+BRIEF_STAFF = "teams.add_staffbriefing"
+MANAGE_CATALOGUE = "teams.change_role"
 
 # What each permission allows, in the words the README's matrix uses.
 ACTIONS: dict[str, Any] = {
@@ -41,6 +49,16 @@ ACTIONS: dict[str, Any] = {
     ADD_CHECKLIST_ITEM: _("add a checklist item"),
     WORK_CHECKLIST_ITEM: _("assign a checklist item, set its due time, tick it done"),
     APPROVE_MESSAGE: _("approve or reject outgoing messages (never one's own)"),
+    ASSIGN_ROLES: _(
+        "assign, relieve and hand over roles on any incident (its crisis lead may too)"
+    ),
+    BRIEF_STAFF: _("send a staff briefing from any incident (its crisis lead may too)"),
+    RECORD_STAKEHOLDER_UPDATE: _("record that a stakeholder group was told something"),
+    MANAGE_ROSTER: _("edit the standing crisis-team roster"),
+    MANAGE_ONCALL: _("plan on-call shifts"),
+    MANAGE_DRILLS: _("record drills"),
+    MANAGE_STAKEHOLDERS: _("edit stakeholder groups, contacts and the communication plan"),
+    MANAGE_CATALOGUE: _("edit the role catalogue and departments"),
     MANAGE_PEOPLE: _("manage people, groups and reference data in the admin site"),
 }
 
@@ -52,10 +70,37 @@ _RESPONDER = {
     VERIFY_CLAIM,
     ADD_CHECKLIST_ITEM,
     WORK_CHECKLIST_ITEM,
+    RECORD_STAKEHOLDER_UPDATE,
 }
-_MANAGER = _RESPONDER | {MANAGE_INCIDENT, APPROVE_MESSAGE}
+_MANAGER = _RESPONDER | {
+    MANAGE_INCIDENT,
+    APPROVE_MESSAGE,
+    ASSIGN_ROLES,
+    BRIEF_STAFF,
+    MANAGE_ROSTER,
+    MANAGE_ONCALL,
+    MANAGE_DRILLS,
+    MANAGE_STAKEHOLDERS,
+}
 _ADMIN = _MANAGER | {
     MANAGE_PEOPLE,
+    MANAGE_CATALOGUE,
+    "teams.add_role",
+    "teams.view_role",
+    "teams.add_department",
+    "teams.change_department",
+    "teams.view_department",
+    "teams.view_rostermember",
+    "teams.view_oncallshift",
+    "teams.view_drill",
+    "teams.view_roleassignment",
+    "teams.view_stakeholdergroup",
+    "teams.view_stakeholdercontact",
+    "teams.view_communicationplanentry",
+    "teams.view_stakeholderupdate",
+    "teams.view_staffbriefing",
+    "teams.view_notification",
+    "teams.view_delivery",
     "teams.add_user",
     "teams.view_user",
     "auth.view_group",
@@ -79,9 +124,14 @@ GROUP_PERMISSIONS: dict[str, frozenset[str]] = {
 }
 
 
-def require(user: Any, permission: str) -> None:
-    """Raise NotPermitted unless the user holds the permission."""
-    if not (user and user.is_authenticated and user.is_active and user.has_perm(permission)):
+def holds(user: Any, permission: str) -> bool:
+    return bool(user and user.is_authenticated and user.is_active and user.has_perm(permission))
+
+
+def require(user: Any, permission: str, *, unless: bool = False) -> None:
+    """Raise NotPermitted unless the user holds the permission (or ``unless`` grants it, e.g.
+    being the incident's own crisis lead)."""
+    if not (unless or holds(user, permission)):
         raise NotPermitted(
             _("Your role does not allow you to %(action)s.")
             % {"action": ACTIONS.get(permission, permission)}

@@ -69,6 +69,7 @@ TEMPLATES = [
                 "django.template.context_processors.tz",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "teams.context_processors.unread_notifications",
             ],
         },
     }
@@ -153,6 +154,11 @@ def mailers_from_url(url: str) -> dict[str, dict[str, object]]:
 
 
 MAILERS = mailers_from_url(env("EMAIL_URL", default=""))
+# The address people reach Crisis Desk at: links in emails and chat messages start with it.
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# Chat webhooks: seconds to wait for the receiver, and how many times a failed send is retried.
+WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
+DELIVERY_MAX_RETRIES = env.int("DELIVERY_MAX_RETRIES", default=5)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Crisis Desk <crisis-desk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -1,0 +1,429 @@
+"""Writes for people, the crisis team, roles on incidents, and notifications.
+
+Each service is atomic and checks the actor's permission. Changes that concern an incident
+land on its timeline; people concerned are notified through ``notify`` (one row per
+recipient, reason and subject; email and chat go out from Celery after commit).
+"""
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.errors import ApplicationError, NotPermitted
+from incidents.models import Incident, TimelineEvent
+
+from .models import (
+    Delivery,
+    Drill,
+    Notification,
+    NotificationPreference,
+    OnCallShift,
+    Reason,
+    Role,
+    RoleAssignment,
+    RosterMember,
+    validate_timezone,
+)
+from .permissions import (
+    ASSIGN_ROLES,
+    MANAGE_DRILLS,
+    MANAGE_ONCALL,
+    MANAGE_PEOPLE,
+    MANAGE_ROSTER,
+    require,
+)
+
+User = Any  # an instance of the user model
+
+
+def _active(person: User, field: str = "person") -> User:
+    if person is None or not person.is_active:
+        raise ApplicationError(
+            _("%(person)s can no longer log in; choose someone else.") % {"person": person},
+            field=field,
+        )
+    return person
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+@transaction.atomic
+def person_update_profile(
+    *,
+    actor: User,
+    person: User,
+    department: Any = None,
+    title: str = "",
+    phone: str = "",
+    timezone_name: str = "",
+    webhook_url: str = "",
+) -> User:
+    """Everyone edits their own profile; admins edit anyone's."""
+    require(actor, MANAGE_PEOPLE, unless=actor.pk == person.pk)
+    try:
+        validate_timezone(timezone_name)
+    except Exception as exc:
+        raise ApplicationError(
+            _("Choose a timezone name like Europe/Istanbul."), field="timezone"
+        ) from exc
+    person = get_user_model().objects.select_for_update().get(pk=person.pk)
+    person.department = department
+    person.title = title.strip()
+    person.phone = phone.strip()
+    person.timezone = timezone_name
+    person.webhook_url = webhook_url.strip()
+    person.save(update_fields=["department", "title", "phone", "timezone", "webhook_url"])
+    return person
+
+
+@transaction.atomic
+def notification_preferences_set(
+    *, actor: User, person: User, choices: dict[str, tuple[bool, bool]]
+) -> None:
+    """Set, per reason, whether the person wants email and chat (in-app is always on)."""
+    require(actor, MANAGE_PEOPLE, unless=actor.pk == person.pk)
+    for reason, (email, webhook) in choices.items():
+        if reason not in Reason.values:
+            raise ApplicationError(
+                _("“%(reason)s” is not a notification reason.") % {"reason": reason}
+            )
+        NotificationPreference.objects.update_or_create(
+            person=person, reason=reason, defaults={"email": email, "webhook": webhook}
+        )
+
+
+# --- the standing team ----------------------------------------------------------------------
+
+
+@transaction.atomic
+def roster_add(*, actor: User, role: Role, person: User, kind: str) -> RosterMember:
+    require(actor, MANAGE_ROSTER)
+    if kind not in RosterMember.Kind.values:
+        raise ApplicationError(_("Choose primary or backup."), field="kind")
+    _active(person)
+    try:
+        with transaction.atomic():
+            return RosterMember.objects.create(role=role, person=person, kind=kind)
+    except IntegrityError:
+        raise ApplicationError(
+            _("%(person)s is already on the roster as %(role)s.")
+            % {"person": person, "role": role},
+            field="person",
+        ) from None
+
+
+@transaction.atomic
+def roster_remove(*, actor: User, member: RosterMember) -> None:
+    require(actor, MANAGE_ROSTER)
+    RosterMember.objects.filter(pk=member.pk).delete()
+
+
+@transaction.atomic
+def shift_add(
+    *, actor: User, role: Role, person: User, starts_at: datetime, ends_at: datetime
+) -> OnCallShift:
+    require(actor, MANAGE_ONCALL)
+    _active(person)
+    if ends_at <= starts_at:
+        raise ApplicationError(_("A shift ends after it starts."), field="ends_at")
+    if ends_at - starts_at > timedelta(days=31):
+        raise ApplicationError(_("Keep a shift within 31 days."), field="ends_at")
+    return OnCallShift.objects.create(
+        role=role, person=person, starts_at=starts_at, ends_at=ends_at, created_by=actor
+    )
+
+
+@transaction.atomic
+def shift_remove(*, actor: User, shift: OnCallShift) -> None:
+    require(actor, MANAGE_ONCALL)
+    OnCallShift.objects.filter(pk=shift.pk).delete()
+
+
+@transaction.atomic
+def drill_save(
+    *,
+    actor: User,
+    drill: Drill | None = None,
+    title: str,
+    scenario: str,
+    held_at: datetime,
+    participants: Iterable[User] = (),
+    findings: str = "",
+    follow_ups: str = "",
+) -> Drill:
+    """Record a drill, or change one."""
+    require(actor, MANAGE_DRILLS)
+    if not title.strip():
+        raise ApplicationError(_("Give the drill a title."), field="title")
+    if not scenario.strip():
+        raise ApplicationError(_("Describe the scenario that was played."), field="scenario")
+    drill = drill or Drill(created_by=actor)
+    drill.title = title.strip()
+    drill.scenario = scenario.strip()
+    drill.held_at = held_at
+    drill.findings = findings.strip()
+    drill.follow_ups = follow_ups.strip()
+    drill.save()
+    drill.participants.set(list(participants))
+    return drill
+
+
+# --- roles on an incident -------------------------------------------------------------------
+
+
+def _is_crisis_lead(incident: Incident, person: User) -> bool:
+    return RoleAssignment.objects.filter(
+        incident=incident, role_id=Role.CRISIS_LEAD, person=person, relieved_at__isnull=True
+    ).exists()
+
+
+def _require_may_staff(actor: User, incident: Incident) -> None:
+    require(actor, ASSIGN_ROLES, unless=_is_crisis_lead(incident, actor))
+
+
+def _record_role_event(*, incident: Incident, actor: User, text: str, data: dict[str, Any]) -> None:
+    from incidents.services import timeline_event_record
+
+    timeline_event_record(
+        incident=incident, actor=actor, kind=TimelineEvent.Kind.ROLE, text=text, data=data
+    )
+
+
+def _relieve(assignment: RoleAssignment, actor: User, now: datetime) -> None:
+    assignment.relieved_at = now
+    assignment.relieved_by = actor
+    assignment.save(update_fields=["relieved_at", "relieved_by"])
+    notify(
+        recipients=[assignment.person],
+        reason=Reason.ROLE_RELIEVED,
+        subject=f"role-assignment:{assignment.pk}",
+        title=_("%(reference)s: you are no longer %(role)s")
+        % {"reference": assignment.incident.reference, "role": assignment.role},
+        body=_("%(actor)s relieved you of this role on “%(title)s”.")
+        % {"actor": actor, "title": assignment.incident.title},
+        url=assignment.incident.get_absolute_url(),
+        incident=assignment.incident,
+    )
+
+
+def _assign(
+    *, actor: User, incident: Incident, role: Role, person: User, now: datetime
+) -> RoleAssignment:
+    assignment = RoleAssignment.objects.create(
+        incident=incident, role=role, person=person, assigned_at=now, assigned_by=actor
+    )
+    notify(
+        recipients=[person],
+        reason=Reason.ROLE_ASSIGNED,
+        subject=f"role-assignment:{assignment.pk}",
+        title=_("%(reference)s: you are %(role)s")
+        % {"reference": incident.reference, "role": role},
+        body=_("%(actor)s gave you this role on “%(title)s”. %(responsibilities)s")
+        % {"actor": actor, "title": incident.title, "responsibilities": role.responsibilities},
+        url=incident.get_absolute_url(),
+        incident=incident,
+    )
+    return assignment
+
+
+@transaction.atomic
+def role_assign(
+    *,
+    actor: User,
+    incident: Incident,
+    role: Role,
+    person: User,
+    hand_over: bool | None = None,
+) -> RoleAssignment:
+    """Give a person a role on the incident.
+
+    With ``hand_over`` (always for the crisis lead, who is one person) the current holders are
+    relieved in the same transaction; otherwise the person joins them.
+    """
+    incident = Incident.objects.select_for_update().get(pk=incident.pk)
+    _require_may_staff(actor, incident)
+    if not incident.is_editable:
+        raise ApplicationError(
+            _("%(reference)s is %(status)s; its roles are part of the record.")
+            % {"reference": incident.reference, "status": incident.get_status_display()}
+        )
+    _active(person)
+    if hand_over is None:
+        hand_over = role.slug == Role.CRISIS_LEAD
+    if role.slug == Role.CRISIS_LEAD and not hand_over:
+        raise ApplicationError(
+            _("An incident has one crisis lead: hand the role over instead."), field="role"
+        )
+    current = list(
+        RoleAssignment.objects.select_for_update()
+        .select_related("person", "role", "incident")
+        .filter(incident=incident, role=role, relieved_at__isnull=True)
+    )
+    holding = next((a for a in current if a.person_id == person.pk), None)
+    if holding is not None and (not hand_over or len(current) == 1):
+        raise ApplicationError(
+            _("%(person)s already holds this role.") % {"person": person}, field="person"
+        )
+    now = timezone.now()
+    relieved = []
+    if hand_over:
+        for other in current:
+            if other.person_id != person.pk:
+                _relieve(other, actor, now)
+                relieved.append(other.person)
+    assignment = holding or _assign(
+        actor=actor, incident=incident, role=role, person=person, now=now
+    )
+    if relieved:
+        text = _("%(role)s handed over from %(old)s to %(new)s") % {
+            "role": role,
+            "old": ", ".join(str(p) for p in relieved),
+            "new": person,
+        }
+    else:
+        text = _("%(person)s is now %(role)s") % {"person": person, "role": role}
+    _record_role_event(
+        incident=incident,
+        actor=actor,
+        text=text,
+        data={
+            "role": role.slug,
+            "assigned": person.pk,
+            "relieved": [p.pk for p in relieved],
+            "assignment": assignment.pk,
+        },
+    )
+    return assignment
+
+
+@transaction.atomic
+def role_relieve(*, actor: User, assignment: RoleAssignment) -> RoleAssignment:
+    """Relieve a holder of a role. The crisis lead of an open incident is handed over instead."""
+    assignment = (
+        RoleAssignment.objects.select_for_update()
+        .select_related("incident", "role", "person")
+        .get(pk=assignment.pk)
+    )
+    incident = assignment.incident
+    _require_may_staff(actor, incident)
+    if assignment.relieved_at is not None:
+        return assignment
+    if assignment.role_id == Role.CRISIS_LEAD and incident.is_open:
+        raise ApplicationError(
+            _("An open incident always has a crisis lead: hand the role over instead."),
+            field="role",
+        )
+    _relieve(assignment, actor, timezone.now())
+    _record_role_event(
+        incident=incident,
+        actor=actor,
+        text=_("%(person)s relieved as %(role)s")
+        % {"person": assignment.person, "role": assignment.role},
+        data={"role": assignment.role_id, "relieved": [assignment.person_id]},
+    )
+    return assignment
+
+
+def incident_staff_on_declare(*, actor: User, incident: Incident, crisis_lead: User) -> None:
+    """Called by incident_declare: the declarer (or the person named) leads the new incident."""
+    _active(crisis_lead, field="crisis_lead")
+    role = Role.objects.get(slug=Role.CRISIS_LEAD)
+    assignment = _assign(
+        actor=actor, incident=incident, role=role, person=crisis_lead, now=timezone.now()
+    )
+    _record_role_event(
+        incident=incident,
+        actor=actor,
+        text=_("%(person)s is now %(role)s") % {"person": crisis_lead, "role": role},
+        data={"role": role.slug, "assigned": crisis_lead.pk, "assignment": assignment.pk},
+    )
+
+
+# --- notifications --------------------------------------------------------------------------
+
+
+def notify(
+    *,
+    recipients: Iterable[User],
+    reason: str,
+    subject: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    incident: Incident | None = None,
+) -> list[Notification]:
+    """Notify people once per (recipient, reason, subject): a repeat inserts nothing.
+
+    In-app the row is the notification; email and chat follow the person's preferences and
+    are sent by Celery after the surrounding transaction commits.
+    """
+    from .tasks import deliver
+
+    created: list[Notification] = []
+    seen: set[int] = set()
+    for person in recipients:
+        if person is None or not person.is_active or person.pk in seen:
+            continue
+        seen.add(person.pk)
+        try:
+            with transaction.atomic():
+                notification = Notification.objects.create(
+                    recipient=person,
+                    reason=reason,
+                    subject=subject,
+                    incident=incident,
+                    title=title[:300],
+                    body=body,
+                    url=url,
+                )
+        except IntegrityError:
+            continue  # already notified for this reason and subject
+        created.append(notification)
+        for delivery in _deliveries_for(notification, person):
+            transaction.on_commit(lambda pk=delivery.pk: deliver.delay(pk))
+    return created
+
+
+def _deliveries_for(notification: Notification, person: User) -> list[Delivery]:
+    preference = NotificationPreference.objects.filter(
+        person=person, reason=notification.reason
+    ).first()
+    wants_email = preference.email if preference else True
+    wants_webhook = preference.webhook if preference else True
+    deliveries = []
+    if wants_email and person.email:
+        deliveries.append(
+            Delivery(notification=notification, channel=Delivery.Channel.EMAIL, target=person.email)
+        )
+    if wants_webhook and person.webhook_url:
+        deliveries.append(
+            Delivery(
+                notification=notification,
+                channel=Delivery.Channel.WEBHOOK,
+                target=person.webhook_url,
+            )
+        )
+    return Delivery.objects.bulk_create(deliveries)
+
+
+@transaction.atomic
+def notification_mark_read(*, actor: User, notification: Notification) -> Notification:
+    if notification.recipient_id != actor.pk:
+        raise NotPermitted(_("This notification is someone else's."))
+    if notification.read_at is None:
+        notification.read_at = timezone.now()
+        notification.save(update_fields=["read_at"])
+    return notification
+
+
+@transaction.atomic
+def notifications_mark_all_read(*, actor: User) -> int:
+    return Notification.objects.filter(recipient=actor, read_at__isnull=True).update(
+        read_at=timezone.now()
+    )
