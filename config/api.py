@@ -1,8 +1,16 @@
 """The REST API's routes: /api/v1/…"""
 
+from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from incidents.api import ChecklistItemViewSet, ClaimViewSet, IncidentViewSet
+from teams.api import (
+    IncidentRolesViewSet,
+    NotificationViewSet,
+    OnCallView,
+    PersonViewSet,
+    RoleViewSet,
+)
 
 router = DefaultRouter()
 router.register("incidents", IncidentViewSet, basename="incident")
@@ -10,5 +18,14 @@ router.register(r"incidents/(?P<incident_pk>\d+)/claims", ClaimViewSet, basename
 router.register(
     r"incidents/(?P<incident_pk>\d+)/checklist", ChecklistItemViewSet, basename="checklist-item"
 )
+router.register(
+    r"incidents/(?P<incident_pk>\d+)/roles", IncidentRolesViewSet, basename="incident-role"
+)
+router.register("people", PersonViewSet, basename="person")
+router.register("roles", RoleViewSet, basename="role")
+router.register("notifications", NotificationViewSet, basename="notification")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("oncall/", OnCallView.as_view(), name="oncall"),
+    *router.urls,
+]

@@ -6,13 +6,13 @@ from typing import Any
 from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
-from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.rest import ERRORS, PERMISSIONS
 from teams.permissions import (
     ADD_CHECKLIST_ITEM,
     ADD_CLAIM,
@@ -40,25 +40,6 @@ from .serializers import (
     TimelineEventSerializer,
     TransitionSerializer,
 )
-
-
-class ActionPermission(BasePermission):
-    """Refuse early (403 before 400) when the caller's role lacks the action's permission.
-
-    Views list them in ``action_permissions`` as {(action, method): permission}; the services
-    check again, so this only decides which error comes first.
-    """
-
-    def has_permission(self, request: Request, view: Any) -> bool:
-        wanted = getattr(view, "action_permissions", {}).get((view.action, request.method))
-        return wanted is None or request.user.has_perm(wanted)
-
-
-PERMISSIONS = [IsAuthenticated, ActionPermission]
-ERRORS = {
-    400: OpenApiResponse(description="Invalid input; the body names each field's problem."),
-    403: OpenApiResponse(description="Not logged in, or the role does not allow this."),
-}
 
 
 @extend_schema_view(

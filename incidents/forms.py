@@ -158,3 +158,22 @@ class ChecklistItemUpdateForm(forms.Form):
         label=_("Assignee"), queryset=_active_people(), required=False
     )
     due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)
+
+
+class RoleAssignForm(forms.Form):
+    role: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
+        label=_("Role"),
+        queryset=None,
+    )
+    person = forms.ModelChoiceField(label=_("Person"), queryset=_active_people())
+    hand_over = forms.BooleanField(
+        label=_("Relieve the current holders"),
+        required=False,
+        help_text=_("The crisis lead is always handed over."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        from teams.models import Role
+
+        super().__init__(*args, **kwargs)
+        self.fields["role"].queryset = Role.objects.all()  # type: ignore[attr-defined]

@@ -18,14 +18,19 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django_htmx.middleware import HtmxDetails
 
 from config.errors import ApplicationError, form_error
+from teams import selectors as team_selectors
+from teams import services as team_services
+from teams.models import Role
 from teams.permissions import (
     ADD_CHECKLIST_ITEM,
     ADD_CLAIM,
     ADD_NOTE,
+    ASSIGN_ROLES,
     DECLARE_INCIDENT,
     EDIT_INCIDENT,
     VERIFY_CLAIM,
     WORK_CHECKLIST_ITEM,
+    holds,
 )
 
 from . import selectors, services
@@ -38,6 +43,7 @@ from .forms import (
     IncidentDeclareForm,
     IncidentDetailsForm,
     NoteForm,
+    RoleAssignForm,
     TransitionForm,
 )
 from .lifecycle import POSTMORTEM_REQUIRED_SEVERITIES
@@ -171,6 +177,75 @@ def _checklist_context(request: HttpRequest, incident: Incident, item_form: Any 
     }
 
 
+def _roles_context(request: HttpRequest, incident: Incident, error: str = "") -> dict:
+    assignments = list(team_selectors.incident_roles(incident=incident))
+    active = [a for a in assignments if a.is_active]
+    may_staff = holds(request.user, ASSIGN_ROLES) or any(
+        a.role_id == Role.CRISIS_LEAD and a.person_id == request.user.pk for a in active
+    )
+    rows = []
+    for role, on_call, source in team_selectors.on_call_board(user=request.user):
+        holders = [a for a in active if a.role_id == role.slug]
+        holder_ids = {a.person_id for a in holders}
+        rows.append(
+            {
+                "role": role,
+                "holders": holders,
+                "suggested": [p for p in on_call if p.pk not in holder_ids],
+                "source": source,
+            }
+        )
+    return {
+        "incident": incident,
+        "role_rows": rows,
+        "role_history": [a for a in assignments if not a.is_active],
+        "can_staff": may_staff and incident.is_editable,
+        "people": selectors.people_to_assign(),
+        "roles_error": error,
+    }
+
+
+@require_GET
+def roles_panel(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = selectors.incident_get(user=request.user, reference=reference)
+    return render(request, "incidents/_roles.html", _roles_context(request, incident))
+
+
+@require_POST
+def role_assign(request: HttpRequest, reference: str) -> HttpResponse:
+    incident = selectors.incident_get(user=request.user, reference=reference)
+    form = RoleAssignForm(request.POST)
+    ok, failed = _run(
+        form,
+        lambda: team_services.role_assign(
+            actor=request.user,
+            incident=incident,
+            role=form.cleaned_data["role"],
+            person=form.cleaned_data["person"],
+            hand_over=form.cleaned_data["hand_over"] or None,
+        ),
+    )
+    context = _roles_context(request, incident, failed.message if failed else "")
+    return _panel(request, incident, "incidents/_roles.html", context, changed=ok, failed=failed)
+
+
+@require_POST
+def role_relieve(request: HttpRequest, reference: str, assignment_id: int) -> HttpResponse:
+    incident = selectors.incident_get(user=request.user, reference=reference)
+    assignment = get_object_or_404(
+        team_selectors.incident_roles(incident=incident), pk=assignment_id
+    )
+    failed = None
+    try:
+        team_services.role_relieve(actor=request.user, assignment=assignment)
+    except ApplicationError as exc:
+        failed = exc
+    context = _roles_context(request, incident, failed.message if failed else "")
+    return _panel(
+        request, incident, "incidents/_roles.html", context, changed=failed is None, failed=failed
+    )
+
+
 @require_GET
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, reference=reference)
@@ -184,6 +259,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
         **_timeline_context(request, incident),
         **_claims_context(request, incident),
         **_checklist_context(request, incident),
+        **_roles_context(request, incident),
     }
     return render(request, "incidents/detail.html", context)
 

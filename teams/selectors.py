@@ -92,7 +92,7 @@ def on_call_now(*, role: Role | str, at: datetime | None = None) -> list[Any]:
 def on_call_board(*, user: Any, at: datetime | None = None) -> list[tuple[Role, list[Any], str]]:
     """For every role: who is on call now and where that answer comes from."""
     at = at or timezone.now()
-    current = {}
+    current: dict[str, list[Any]] = {}
     for shift in OnCallShift.objects.filter(starts_at__lte=at, ends_at__gt=at).select_related(
         "person"
     ):

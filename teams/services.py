@@ -7,6 +7,7 @@ recipient, reason and subject; email and chat go out from Celery after commit).
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -386,7 +387,7 @@ def notify(
             continue  # already notified for this reason and subject
         created.append(notification)
         for delivery in _deliveries_for(notification, person):
-            transaction.on_commit(lambda pk=delivery.pk: deliver.delay(pk))
+            transaction.on_commit(partial(deliver.delay, delivery.pk))
     return created
 
 

@@ -20,6 +20,18 @@ logger = logging.getLogger(__name__)
 class TransientDeliveryError(Exception):
     """The receiver may accept a later attempt (timeout, connection refused, 429, 5xx)."""
 
+    def __init__(self, message: str, status_code: int | None = None) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
+
+class PermanentDeliveryError(Exception):
+    """The receiver refused for good (4xx other than 429): retrying cannot help."""
+
+    def __init__(self, status_code: int, message: str) -> None:
+        super().__init__(message)
+        self.status_code = status_code
+
 
 def _absolute(url: str) -> str:
     return f"{settings.SITE_URL}{url}" if url.startswith("/") else url
@@ -68,20 +80,14 @@ def _send_webhook(delivery: Delivery) -> int | None:
     except (requests.ConnectionError, requests.Timeout) as exc:
         raise TransientDeliveryError(f"{exc.__class__.__name__}: {exc}") from exc
     if response.status_code == 429 or response.status_code >= 500:
-        raise TransientDeliveryError(f"HTTP {response.status_code}: {response.text[:300]}")
+        raise TransientDeliveryError(
+            f"HTTP {response.status_code}: {response.text[:300]}", response.status_code
+        )
     if response.status_code >= 400:
         raise PermanentDeliveryError(
             response.status_code, f"HTTP {response.status_code}: {response.text[:300]}"
         )
     return response.status_code
-
-
-class PermanentDeliveryError(Exception):
-    """The receiver refused for good (4xx other than 429): retrying cannot help."""
-
-    def __init__(self, status_code: int, message: str) -> None:
-        super().__init__(message)
-        self.status_code = status_code
 
 
 SENDERS = {Delivery.Channel.EMAIL: _send_email, Delivery.Channel.WEBHOOK: _send_webhook}
@@ -122,7 +128,9 @@ def deliver(self: Any, delivery_id: int) -> str:
     try:
         status_code = SENDERS[Delivery.Channel(delivery.channel)](delivery)
     except TransientDeliveryError as exc:
-        delivery = _record(delivery_id, ok=False, error=str(exc), status_code=None, started=started)
+        delivery = _record(
+            delivery_id, ok=False, error=str(exc), status_code=exc.status_code, started=started
+        )
         if delivery.attempts > settings.DELIVERY_MAX_RETRIES:
             Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.FAILED)
             logger.warning("delivery %s failed for good: %s", delivery_id, exc)

@@ -231,6 +231,8 @@ SPECTACULAR_SETTINGS = {
         "IncidentStatusEnum": "incidents.models.Status",
         "SeverityEnum": "incidents.models.Severity",
         "ClaimStatusEnum": "incidents.models.ClaimStatus",
+        "IncidentSourceEnum": "incidents.models.Source",
+        "OnCallSourceEnum": "teams.serializers.ON_CALL_SOURCES",
     },
 }
 

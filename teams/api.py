@@ -1,0 +1,166 @@
+"""REST endpoints of the teams app under /api/v1/: people, roles, roles per incident,
+on-call, and the caller's notifications."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from config.rest import ERRORS, PERMISSIONS
+from incidents.selectors import incident_list
+
+from . import selectors, services
+from .models import Notification, Role, RoleAssignment
+from .serializers import (
+    IncidentRolesSerializer,
+    NotificationSerializer,
+    OnCallBoardSerializer,
+    PersonDetailSerializer,
+    RoleAssignmentSerializer,
+    RoleAssignSerializer,
+    RoleSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="People who can log in"),
+    retrieve=extend_schema(summary="One person"),
+)
+class PersonViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = PersonDetailSerializer
+    permission_classes = PERMISSIONS
+    filterset_class = None
+
+    def get_queryset(self) -> QuerySet[Any]:
+        return selectors.people(user=self.request.user)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The role catalogue"),
+    retrieve=extend_schema(summary="One role"),
+)
+class RoleViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = RoleSerializer
+    permission_classes = PERMISSIONS
+    filterset_class = None
+    lookup_field = "slug"
+    pagination_class = None
+    queryset = Role.objects.all()
+
+
+class IncidentRolesViewSet(viewsets.GenericViewSet):
+    """Roles on one incident: who holds what now, and the full history."""
+
+    serializer_class = RoleAssignmentSerializer
+    permission_classes = PERMISSIONS
+    filterset_class = None
+    pagination_class = None
+    lookup_value_regex = r"\d+"
+
+    def get_incident(self) -> Any:
+        return get_object_or_404(
+            incident_list(user=self.request.user), pk=self.kwargs["incident_pk"]
+        )
+
+    def get_queryset(self) -> QuerySet[RoleAssignment]:
+        if getattr(self, "swagger_fake_view", False):
+            return RoleAssignment.objects.none()
+        return selectors.incident_roles(incident=self.get_incident())
+
+    @extend_schema(summary="Active role holders and the history", responses=IncidentRolesSerializer)
+    def list(self, request: Request, incident_pk: str) -> Response:
+        assignments = list(self.get_queryset())
+        data = {
+            "active": [a for a in assignments if a.is_active],
+            "history": assignments,
+        }
+        return Response(IncidentRolesSerializer(data).data)
+
+    @extend_schema(
+        summary="Assign a role, or hand it over",
+        request=RoleAssignSerializer,
+        responses={201: RoleAssignmentSerializer, **ERRORS},
+    )
+    def create(self, request: Request, incident_pk: str) -> Response:
+        data = RoleAssignSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        assignment = services.role_assign(
+            actor=request.user, incident=self.get_incident(), **data.validated_data
+        )
+        fresh = selectors.incident_roles(incident=assignment.incident).get(pk=assignment.pk)
+        return Response(RoleAssignmentSerializer(fresh).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Relieve a holder of a role",
+        request=None,
+        responses={200: RoleAssignmentSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def relieve(self, request: Request, incident_pk: str, pk: str) -> Response:
+        assignment = get_object_or_404(self.get_queryset(), pk=pk)
+        services.role_relieve(actor=request.user, assignment=assignment)
+        return Response(RoleAssignmentSerializer(self.get_queryset().get(pk=pk)).data)
+
+
+class OnCallView(APIView):
+    permission_classes = PERMISSIONS
+
+    @extend_schema(
+        summary="Who is on call now for every role, and the shifts of the next days",
+        parameters=[
+            OpenApiParameter("days", int, description="Shifts ahead to list (default 7, max 31).")
+        ],
+        responses={200: OnCallBoardSerializer},
+    )
+    def get(self, request: Request) -> Response:
+        try:
+            days = min(max(int(request.query_params.get("days", 7)), 0), 31)
+        except ValueError:
+            return Response({"days": ["A whole number of days."]}, status=400)
+        now = timezone.now()
+        board = [
+            {"role": role, "people": people, "source": source}
+            for role, people, source in selectors.on_call_board(user=request.user, at=now)
+        ]
+        upcoming = selectors.shifts(user=request.user, start=now, end=now + timedelta(days=days))
+        return Response(OnCallBoardSerializer({"now": board, "shifts": upcoming}).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="My notifications, newest first"),
+    retrieve=extend_schema(summary="One of my notifications"),
+)
+class NotificationViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = NotificationSerializer
+    permission_classes = PERMISSIONS
+    filterset_class = None
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> QuerySet[Notification]:
+        if getattr(self, "swagger_fake_view", False):
+            return Notification.objects.none()
+        return selectors.notifications(user=self.request.user)
+
+    @extend_schema(summary="Mark one of my notifications read", request=None)
+    @action(detail=True, methods=["post"])
+    def read(self, request: Request, pk: str) -> Response:
+        notification = services.notification_mark_read(
+            actor=request.user, notification=self.get_object()
+        )
+        return Response(self.get_serializer(notification).data)
+
+    @extend_schema(summary="Mark all my notifications read", request=None, responses={204: None})
+    @action(detail=False, methods=["post"], url_path="read-all")
+    def read_all(self, request: Request) -> Response:
+        services.notifications_mark_all_read(actor=request.user)
+        return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,0 +1,126 @@
+"""API shapes of the teams app: output serializers render; input serializers only validate."""
+
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from rest_framework import serializers
+
+from incidents.serializers import PersonSerializer as PersonBriefSerializer
+
+from .models import Notification, OnCallShift, Role, RoleAssignment
+
+
+class PersonDetailSerializer(serializers.ModelSerializer):
+    name = serializers.CharField(source="display_name", read_only=True)
+    department: "serializers.StringRelatedField[Any]" = serializers.StringRelatedField()
+    groups: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="name", many=True, read_only=True
+    )
+
+    class Meta:
+        model = get_user_model()
+        fields = ["id", "username", "name", "email", "title", "phone", "department", "groups"]
+        read_only_fields = fields
+
+
+class RoleSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Role
+        fields = ["slug", "name", "responsibilities", "position"]
+        read_only_fields = fields
+
+
+class RoleAssignmentSerializer(serializers.ModelSerializer):
+    role = RoleSerializer(read_only=True)
+    person = PersonBriefSerializer(read_only=True)
+    assigned_by = PersonBriefSerializer(read_only=True)
+    relieved_by = PersonBriefSerializer(read_only=True, allow_null=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+
+    class Meta:
+        model = RoleAssignment
+        fields = [
+            "id",
+            "role",
+            "person",
+            "active",
+            "assigned_at",
+            "assigned_by",
+            "relieved_at",
+            "relieved_by",
+        ]
+        read_only_fields = fields
+
+
+class IncidentRolesSerializer(serializers.Serializer):
+    active = RoleAssignmentSerializer(many=True, read_only=True)
+    history = RoleAssignmentSerializer(many=True, read_only=True)
+
+
+class RoleAssignSerializer(serializers.Serializer):
+    role: "serializers.SlugRelatedField[Role]" = serializers.SlugRelatedField(
+        slug_field="slug", queryset=Role.objects.all()
+    )
+    person = serializers.PrimaryKeyRelatedField(queryset=get_user_model().objects.all())
+    hand_over = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=(
+            "Relieve the current holders of the role in the same step. Always true for the "
+            "crisis lead; false by default for other roles, which may have several holders."
+        ),
+    )
+
+
+ON_CALL_SOURCES = ["shift", "roster", "backup", "nobody"]
+
+
+class OnCallSerializer(serializers.Serializer):
+    role = RoleSerializer(read_only=True)
+    people = PersonBriefSerializer(many=True, read_only=True)
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=ON_CALL_SOURCES,
+        read_only=True,
+        help_text="Where the answer comes from: an on-call shift, the roster, its backups.",
+    )
+
+
+class ShiftSerializer(serializers.ModelSerializer):
+    role: "serializers.SlugRelatedField[Role]" = serializers.SlugRelatedField(
+        slug_field="slug", read_only=True
+    )
+    person = PersonBriefSerializer(read_only=True)
+
+    class Meta:
+        model = OnCallShift
+        fields = ["id", "role", "person", "starts_at", "ends_at"]
+        read_only_fields = fields
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    incident: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
+        slug_field="reference", read_only=True
+    )
+    read = serializers.BooleanField(source="is_read", read_only=True)
+
+    class Meta:
+        model = Notification
+        fields = [
+            "id",
+            "reason",
+            "subject",
+            "incident",
+            "title",
+            "body",
+            "url",
+            "created_at",
+            "read",
+            "read_at",
+        ]
+        read_only_fields = fields
+
+
+class OnCallBoardSerializer(serializers.Serializer):
+    now = OnCallSerializer(many=True, read_only=True)
+    shifts = ShiftSerializer(many=True, read_only=True)
