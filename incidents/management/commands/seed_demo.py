@@ -15,14 +15,55 @@ from django.utils import timezone
 
 from incidents import services
 from incidents.models import Category, ClaimStatus, Incident, Source, Status
+from teams import services as team
+from teams.models import Department, Drill, OnCallShift, Role, RosterMember
 from teams.permissions import ADMIN, MANAGER, RESPONDER
 
 PEOPLE = [
-    # username, password, first, last, group, staff
-    ("admin", "demo-admin-pass", "Deniz", "Arslan", ADMIN, True),
-    ("manager", "demo-manager-pass", "Maria", "Kaya", MANAGER, False),
-    ("responder", "demo-responder-pass", "Ali", "Demir", RESPONDER, False),
-    ("responder2", "demo-responder2-pass", "Zeynep", "Çelik", RESPONDER, False),
+    # username, password, first, last, group, staff, department, title
+    ("admin", "demo-admin-pass", "Deniz", "Arslan", ADMIN, True, "Security and IT", "IT lead"),
+    (
+        "manager",
+        "demo-manager-pass",
+        "Maria",
+        "Kaya",
+        MANAGER,
+        False,
+        "Communications",
+        "Head of communications",
+    ),
+    (
+        "responder",
+        "demo-responder-pass",
+        "Ali",
+        "Demir",
+        RESPONDER,
+        False,
+        "Communications",
+        "Social media specialist",
+    ),
+    (
+        "responder2",
+        "demo-responder2-pass",
+        "Zeynep",
+        "Çelik",
+        RESPONDER,
+        False,
+        "Customer care",
+        "Customer care team lead",
+    ),
+]
+
+# role, username, primary/backup: the standing crisis team (approver backup left as a gap).
+ROSTER = [
+    ("crisis_lead", "manager", "primary"),
+    ("crisis_lead", "admin", "backup"),
+    ("communications_lead", "manager", "primary"),
+    ("communications_lead", "responder", "backup"),
+    ("approver", "manager", "primary"),
+    ("social_media_operator", "responder", "primary"),
+    ("social_media_operator", "responder2", "backup"),
+    ("customer_care_lead", "responder2", "primary"),
 ]
 
 
@@ -44,18 +85,21 @@ class Command(BaseCommand):
             )
         with transaction.atomic():
             people = self._people()
+            self._team(people)
             created = self._incidents(people)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} incidents added)."))
         self.stdout.write("Demo logins (username / password / group):")
-        for username, password, _first, _last, group, _staff in PEOPLE:
+        for username, password, _first, _last, group, *_rest in PEOPLE:
             self.stdout.write(f"  {username:<11} {password:<22} {group}")
 
     def _people(self) -> dict[str, Any]:
         User = get_user_model()
         people = {}
-        for username, password, first, last, group, staff in PEOPLE:
+        for username, password, first, last, group, staff, department, title in PEOPLE:
             user, _created = User.objects.get_or_create(username=username)
             user.first_name, user.last_name = first, last
+            user.department = Department.objects.filter(name=department).first()
+            user.title = title
             user.email = f"{username}@crisis-desk.example"
             user.is_staff = staff
             user.is_active = True
@@ -64,6 +108,44 @@ class Command(BaseCommand):
             user.groups.set([Group.objects.get(name=group)])
             people[username] = User.objects.get(pk=user.pk)  # fresh permission cache
         return people
+
+    def _team(self, people: dict[str, Any]) -> None:
+        admin = people["admin"]
+        for slug, username, kind in ROSTER:
+            if not RosterMember.objects.filter(role_id=slug, person=people[username]).exists():
+                team.roster_add(
+                    actor=admin,
+                    role=Role.objects.get(slug=slug),
+                    person=people[username],
+                    kind=kind,
+                )
+        now = timezone.now()
+        if not OnCallShift.objects.filter(ends_at__gt=now).exists():
+            start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=2)
+            team.shift_add(
+                actor=admin,
+                role=Role.objects.get(slug=Role.APPROVER),
+                person=people["admin"],
+                starts_at=start,
+                ends_at=start + timedelta(hours=12),
+            )
+            team.shift_add(
+                actor=admin,
+                role=Role.objects.get(slug=Role.APPROVER),
+                person=people["manager"],
+                starts_at=start + timedelta(hours=12),
+                ends_at=start + timedelta(hours=24),
+            )
+        if not Drill.objects.exists():
+            team.drill_save(
+                actor=admin,
+                title="Tabletop: leaked customer data",
+                scenario="A forum post claims to hold 10,000 customer records from our shop.",
+                held_at=now - timedelta(days=30),
+                participants=[people["manager"], people["responder"], people["responder2"]],
+                findings="Legal was reached after 40 minutes; nobody knew the on-call number.",
+                follow_ups="Put legal on the roster with a backup; publish the on-call page.",
+            )
 
     def _incidents(self, people: dict[str, Any]) -> int:
         now = timezone.now()
@@ -92,6 +174,18 @@ class Command(BaseCommand):
         )
         if incident:
             services.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
+            team.role_assign(
+                actor=ali,
+                incident=incident,
+                role=Role.objects.get(slug=Role.SCRIBE),
+                person=zeynep,
+            )
+            team.role_assign(
+                actor=ali,
+                incident=incident,
+                role=Role.objects.get(slug=Role.COMMUNICATIONS_LEAD),
+                person=manager,
+            )
             services.incident_note_add(
                 actor=ali,
                 incident=incident,
