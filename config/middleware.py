@@ -10,7 +10,8 @@ from django.utils import timezone
 TIMEZONE_COOKIE = "tz"
 
 
-def _zone(name: str | None) -> zoneinfo.ZoneInfo | None:
+def zone_named(name: str | None) -> zoneinfo.ZoneInfo | None:
+    """The zone of an IANA name, or None for an empty or unknown name."""
     if not name:
         return None
     try:
@@ -20,15 +21,25 @@ def _zone(name: str | None) -> zoneinfo.ZoneInfo | None:
 
 
 class ViewerTimezoneMiddleware:
-    """Activates the timezone the browser reported (cookie set by static/js/app.js)."""
+    """Activates the viewer's timezone: the one chosen in their profile, else the one the
+    browser reported (cookie set by static/js/app.js), else UTC."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        zone = _zone(unquote(request.COOKIES.get(TIMEZONE_COOKIE, "")))
+        zone = self._profile_zone(request) or zone_named(
+            unquote(request.COOKIES.get(TIMEZONE_COOKIE, ""))
+        )
         if zone is None:
             timezone.deactivate()
         else:
             timezone.activate(zone)
         return self.get_response(request)
+
+    @staticmethod
+    def _profile_zone(request: HttpRequest) -> zoneinfo.ZoneInfo | None:
+        user = getattr(request, "user", None)
+        if user is None or not user.is_authenticated:
+            return None
+        return zone_named(getattr(user, "timezone", ""))

@@ -5,13 +5,16 @@ from datetime import datetime
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Prefetch, Q, QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from .models import (
     Drill,
     Notification,
+    NotificationPreference,
     OnCallShift,
+    Reason,
     Role,
     RoleAssignment,
     RosterMember,
@@ -28,6 +31,52 @@ def people(*, user: Any) -> QuerySet[Any]:
     )
 
 
+def people_directory(*, user: Any, query: str = "") -> QuerySet[Any]:
+    """Everyone active with department, groups and roster places; ``query`` narrows by name,
+    username, title or department."""
+    directory = people(user=user).prefetch_related(
+        Prefetch("roster_places", queryset=RosterMember.objects.select_related("role"))
+    )
+    for word in query.split():
+        directory = directory.filter(
+            Q(first_name__icontains=word)
+            | Q(last_name__icontains=word)
+            | Q(username__icontains=word)
+            | Q(title__icontains=word)
+            | Q(department__name__icontains=word)
+        )
+    return directory
+
+
+def person_get(*, user: Any, pk: int) -> Any:
+    """One person, also one who can no longer log in (history still names them)."""
+    return get_object_or_404(
+        get_user_model().objects.select_related("department").prefetch_related("groups"), pk=pk
+    )
+
+
+def person_roster_places(*, person: Any) -> QuerySet[RosterMember]:
+    return RosterMember.objects.filter(person=person).select_related("role")
+
+
+def person_active_roles(*, person: Any) -> QuerySet[RoleAssignment]:
+    """The roles the person holds now on incidents, newest first."""
+    return (
+        RoleAssignment.objects.filter(person=person, relieved_at__isnull=True)
+        .select_related("role", "incident")
+        .order_by("-assigned_at")
+    )
+
+
+def notification_preferences(*, person: Any) -> dict[str, tuple[bool, bool]]:
+    """Per reason: (email, chat) as the person chose; a reason never chosen is on for both."""
+    chosen = {
+        preference.reason: (preference.email, preference.webhook)
+        for preference in NotificationPreference.objects.filter(person=person)
+    }
+    return {reason: chosen.get(reason, (True, True)) for reason in Reason.values}
+
+
 @dataclass
 class RosterRow:
     role: Role
@@ -35,11 +84,20 @@ class RosterRow:
     backup: list[Any] = field(default_factory=list)
 
     @property
+    def active_primary(self) -> list[RosterMember]:
+        return [member for member in self.primary if member.person.is_active]
+
+    @property
+    def active_backup(self) -> list[RosterMember]:
+        return [member for member in self.backup if member.person.is_active]
+
+    @property
     def gaps(self) -> list[str]:
+        """What the role lacks; someone who can no longer log in fills no place."""
         missing = []
-        if not self.primary:
+        if not self.active_primary:
             missing.append("primary")
-        if not self.backup:
+        if not self.active_backup:
             missing.append("backup")
         return missing
 
@@ -93,18 +151,20 @@ def on_call_board(*, user: Any, at: datetime | None = None) -> list[tuple[Role, 
     """For every role: who is on call now and where that answer comes from."""
     at = at or timezone.now()
     current: dict[str, list[Any]] = {}
-    for shift in OnCallShift.objects.filter(starts_at__lte=at, ends_at__gt=at).select_related(
-        "person"
-    ):
+    # The same answer as on_call_now, for every role at once: people who can no longer log in
+    # are never on call.
+    for shift in OnCallShift.objects.filter(
+        starts_at__lte=at, ends_at__gt=at, person__is_active=True
+    ).select_related("person"):
         current.setdefault(shift.role_id, []).append(shift.person)
     board = []
     for row in roster(user=user):
         if row.role.slug in current:
             board.append((row.role, current[row.role.slug], "shift"))
-        elif row.primary:
-            board.append((row.role, [m.person for m in row.primary], "roster"))
-        elif row.backup:
-            board.append((row.role, [m.person for m in row.backup], "backup"))
+        elif row.active_primary:
+            board.append((row.role, [m.person for m in row.active_primary], "roster"))
+        elif row.active_backup:
+            board.append((row.role, [m.person for m in row.active_backup], "backup"))
         else:
             board.append((row.role, [], "nobody"))
     return board
@@ -112,6 +172,10 @@ def on_call_board(*, user: Any, at: datetime | None = None) -> list[tuple[Role, 
 
 def drills(*, user: Any) -> QuerySet[Drill]:
     return Drill.objects.select_related("created_by").prefetch_related("participants")
+
+
+def drill_get(*, user: Any, pk: int) -> Drill:
+    return get_object_or_404(drills(user=user), pk=pk)
 
 
 def incident_roles(*, incident: Any) -> QuerySet[RoleAssignment]:
@@ -146,6 +210,11 @@ def is_crisis_lead(*, incident: Any, user: Any) -> bool:
 
 def notifications(*, user: Any) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("incident")
+
+
+def notification_get(*, user: Any, pk: int) -> Notification:
+    """One of the user's own notifications; anyone else's is not found."""
+    return get_object_or_404(notifications(user=user), pk=pk)
 
 
 def unread_notification_count(*, user: Any) -> int:

@@ -1,7 +1,10 @@
+from datetime import timedelta
+
 import factory
 from django.contrib.auth.models import Group
+from django.utils import timezone
 
-from teams.models import User
+from teams.models import Drill, Notification, OnCallShift, Reason, Role, User
 from teams.permissions import ADMIN, MANAGER, RESPONDER
 
 
@@ -35,3 +38,42 @@ def manager(**kwargs: object) -> User:
 
 def admin(**kwargs: object) -> User:
     return UserFactory.create(groups=[ADMIN], is_staff=True, **kwargs)
+
+
+class NotificationFactory(factory.django.DjangoModelFactory[Notification]):
+    class Meta:
+        model = Notification
+
+    recipient = factory.SubFactory(UserFactory)
+    reason = Reason.ROLE_ASSIGNED
+    subject = factory.Sequence(lambda n: f"test-subject:{n}")
+    title = factory.Sequence(lambda n: f"Notification {n}")
+    body = "What happened and what to do."
+    url = "/incidents/"
+
+
+class DrillFactory(factory.django.DjangoModelFactory[Drill]):
+    class Meta:
+        model = Drill
+        skip_postgeneration_save = True
+
+    title = factory.Sequence(lambda n: f"Drill {n}")
+    scenario = "A viral video claims our product caught fire."
+    held_at = factory.LazyFunction(timezone.now)
+    created_by = factory.SubFactory(UserFactory)
+
+    @factory.post_generation
+    def participants(self, create: bool, extracted: list[User] | None, **kwargs: object) -> None:
+        if create and extracted:
+            self.participants.set(extracted)
+
+
+class ShiftFactory(factory.django.DjangoModelFactory[OnCallShift]):
+    class Meta:
+        model = OnCallShift
+
+    role_id = Role.CRISIS_LEAD
+    person = factory.SubFactory(UserFactory)
+    starts_at = factory.LazyFunction(timezone.now)
+    ends_at = factory.LazyAttribute(lambda shift: shift.starts_at + timedelta(hours=8))
+    created_by = factory.SubFactory(UserFactory)

@@ -1,0 +1,180 @@
+"""Forms of the team pages. They parse input; the services decide."""
+
+import zoneinfo
+from collections.abc import Iterable, Iterator
+from functools import cache
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.validators import RegexValidator, URLValidator
+from django.db.models import Q, QuerySet
+from django.utils.translation import gettext_lazy as _
+
+from .models import Department, Reason, Role, RosterMember, validate_timezone
+
+DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+@cache
+def timezone_names() -> list[str]:
+    """The IANA names offered while typing a timezone (any valid name is accepted)."""
+    return sorted(name for name in zoneinfo.available_timezones() if "/" in name)
+
+
+def active_people() -> QuerySet[Any]:
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+
+
+class ProfileForm(forms.Form):
+    department = forms.ModelChoiceField(
+        label=_("Department"),
+        queryset=Department.objects.all(),
+        required=False,
+        empty_label=_("No department"),
+    )
+    title = forms.CharField(label=_("Job title"), max_length=150, required=False)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        required=False,
+        validators=[
+            RegexValidator(
+                r"^\+?[0-9][0-9 ()./-]{2,}$",
+                _("Write a phone number with digits, spaces and + ( ) - . / only."),
+            )
+        ],
+        help_text=_("Where the team reaches you during a crisis, e.g. +90 212 555 01 23."),
+    )
+    timezone = forms.CharField(
+        label=_("Timezone"),
+        max_length=64,
+        required=False,
+        validators=[validate_timezone],
+        widget=forms.TextInput(attrs={"list": "timezone-names", "autocomplete": "off"}),
+        help_text=_(
+            "An IANA name like Europe/Istanbul; times are shown in it. "
+            "Leave empty to use your browser's zone."
+        ),
+    )
+    webhook_url = forms.URLField(
+        label=_("Chat webhook"),
+        max_length=500,
+        required=False,
+        validators=[URLValidator(schemes=["http", "https"])],
+        help_text=_(
+            "A Slack or Microsoft Teams incoming-webhook URL; notifications you route to chat "
+            "are posted there."
+        ),
+    )
+
+    def clean_timezone(self) -> str:
+        return str(self.cleaned_data["timezone"]).strip()
+
+
+class NotificationPreferencesForm(forms.Form):
+    """Two checkboxes per reason: email and chat. In-app is always on and not a field."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        for reason in Reason:
+            self.fields[f"{reason.value}-email"] = forms.BooleanField(
+                label=_("Email"), required=False
+            )
+            self.fields[f"{reason.value}-chat"] = forms.BooleanField(
+                label=_("Chat"), required=False
+            )
+
+    @classmethod
+    def initial_from(cls, choices: dict[str, tuple[bool, bool]]) -> dict[str, bool]:
+        initial = {}
+        for reason, (email, chat) in choices.items():
+            initial[f"{reason}-email"] = email
+            initial[f"{reason}-chat"] = chat
+        return initial
+
+    def rows(self) -> Iterator[tuple[Reason, forms.BoundField, forms.BoundField]]:
+        for reason in Reason:
+            yield reason, self[f"{reason.value}-email"], self[f"{reason.value}-chat"]
+
+    def choices(self) -> dict[str, tuple[bool, bool]]:
+        data = self.cleaned_data
+        return {
+            reason.value: (bool(data[f"{reason.value}-email"]), bool(data[f"{reason.value}-chat"]))
+            for reason in Reason
+        }
+
+
+class RosterAddForm(forms.Form):
+    role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.all())
+    person = forms.ModelChoiceField(
+        label=_("Person"),
+        queryset=active_people(),
+        error_messages={"invalid_choice": _("Choose someone who can log in.")},
+    )
+    kind = forms.ChoiceField(
+        label=_("As"), choices=RosterMember.Kind.choices, initial=RosterMember.Kind.PRIMARY
+    )
+
+
+class ShiftForm(forms.Form):
+    role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.all())
+    person = forms.ModelChoiceField(
+        label=_("Person"),
+        queryset=active_people(),
+        error_messages={"invalid_choice": _("Choose someone who can log in.")},
+    )
+    starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME_LOCAL)
+    ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME_LOCAL)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        starts_at, ends_at = data.get("starts_at"), data.get("ends_at")
+        if starts_at and ends_at and ends_at <= starts_at:
+            self.add_error("ends_at", _("A shift ends after it starts."))
+        return data
+
+
+class DrillForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200)
+    scenario = forms.CharField(
+        label=_("Scenario"),
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What was played: the trigger, the injects, what the team had to decide."),
+    )
+    held_at = forms.DateTimeField(
+        label=_("Held at"), widget=DATETIME_LOCAL, help_text=_("Your local time.")
+    )
+    participants = forms.ModelMultipleChoiceField(
+        label=_("Participants"),
+        queryset=active_people(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 8}),
+        help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
+    )
+    findings = forms.CharField(
+        label=_("Findings"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("What went well, what went badly, what surprised the team."),
+    )
+    follow_ups = forms.CharField(
+        label=_("Follow-ups"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("What will change, and who does it."),
+    )
+
+    def __init__(
+        self, *args: Any, participants: Iterable[Any] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        if participants is not None:
+            # People who took part and have since left stay on the drill when it is edited.
+            ids = [person.pk for person in participants]
+            field = self.fields["participants"]
+            field.queryset = (  # type: ignore[attr-defined]
+                get_user_model()
+                .objects.filter(Q(is_active=True) | Q(pk__in=ids))
+                .order_by("first_name", "username")
+            )
