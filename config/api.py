@@ -11,6 +11,7 @@ from teams.api import (
     PersonViewSet,
     RoleViewSet,
 )
+from teams.stakeholders import api as stakeholders_api
 
 router = DefaultRouter()
 router.register("incidents", IncidentViewSet, basename="incident")
@@ -24,6 +25,7 @@ router.register(
 router.register("people", PersonViewSet, basename="person")
 router.register("roles", RoleViewSet, basename="role")
 router.register("notifications", NotificationViewSet, basename="notification")
+stakeholders_api.register(router)
 
 urlpatterns = [
     path("oncall/", OnCallView.as_view(), name="oncall"),

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -45,6 +45,7 @@ from .models import (
 User = Any  # an authenticated user model instance
 NOTE_MAX_LENGTH = 10_000
 TAG_MAX_COUNT = 20
+CHECKLIST_KEY_MAX_LENGTH = 100
 
 
 class TransitionNotAllowed(ApplicationError):
@@ -155,6 +156,7 @@ def incident_declare(
 ) -> Incident:
     """Declare an incident; the declarer leads it unless ``crisis_lead`` names someone else."""
     from teams.services import incident_staff_on_declare
+    from teams.stakeholders.services import communication_plan_apply
 
     require(actor, DECLARE_INCIDENT)
     title = _clean_title(title)
@@ -186,6 +188,7 @@ def incident_declare(
         data={"severity": severity, "status": incident.status, "category": category},
     )
     incident_staff_on_declare(actor=actor, incident=incident, crisis_lead=crisis_lead or actor)
+    communication_plan_apply(actor=actor, incident=incident)
     return incident
 
 
@@ -257,6 +260,11 @@ def incident_update(
             text=_("Updated %(fields)s") % {"fields": ", ".join(sorted(changes))},
             data=changes,
         )
+    if severity_change and severity_change["to"] < severity_change["from"]:
+        # More severe: the stakeholders the plan names for the new severity are told too.
+        from teams.stakeholders.services import communication_plan_apply
+
+        communication_plan_apply(actor=actor, incident=incident)
     return incident
 
 
@@ -481,7 +489,10 @@ def checklist_item_add(
     title: str,
     assignee: User | None = None,
     due_at: datetime | None = None,
+    key: str = "",
 ) -> ChecklistItem:
+    """Add an item. An item with a ``key`` (one from a plan) is added once: when the incident
+    already has it, that item is returned as it is and the timeline stays untouched."""
     require(actor, ADD_CHECKLIST_ITEM)
     _require_editable(incident)
     title = (title or "").strip()
@@ -489,13 +500,28 @@ def checklist_item_add(
         raise ApplicationError(_("Say what needs doing."), field="title")
     if len(title) > 300:
         raise ApplicationError(_("Keep the item within 300 characters."), field="title")
-    item = ChecklistItem.objects.create(
-        incident=incident,
-        title=title,
-        assignee=_clean_assignee(assignee),
-        due_at=due_at,
-        created_by=actor,
-    )
+    if len(key) > CHECKLIST_KEY_MAX_LENGTH:
+        raise ApplicationError(
+            _("Keep the key within %(count)d characters.") % {"count": CHECKLIST_KEY_MAX_LENGTH},
+            field="key",
+        )
+    if key and (existing := ChecklistItem.objects.filter(incident=incident, key=key).first()):
+        return existing
+    try:
+        # A savepoint: a concurrent add of the same key hits the partial unique constraint.
+        with transaction.atomic():
+            item = ChecklistItem.objects.create(
+                incident=incident,
+                title=title,
+                key=key,
+                assignee=_clean_assignee(assignee),
+                due_at=due_at,
+                created_by=actor,
+            )
+    except IntegrityError:
+        if not key:
+            raise
+        return ChecklistItem.objects.get(incident=incident, key=key)
     timeline_event_record(
         incident=incident,
         actor=actor,
@@ -505,6 +531,7 @@ def checklist_item_add(
             "item": item.pk,
             "assignee": assignee.pk if assignee else None,
             "due_at": due_at.isoformat() if due_at else None,
+            **({"key": key} if key else {}),
         },
     )
     return item

@@ -10,14 +10,13 @@ from typing import Any
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.db import transaction
-from django.http import HttpRequest as BaseHttpRequest
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from config.errors import ApplicationError, form_error
+from config.http import HttpRequest
 from teams import selectors as team_selectors
 from teams import services as team_services
 from teams.models import Role
@@ -32,6 +31,7 @@ from teams.permissions import (
     WORK_CHECKLIST_ITEM,
     holds,
 )
+from teams.stakeholders.views import incident_panel_context
 
 from . import selectors, services
 from .filters import IncidentFilter
@@ -52,10 +52,6 @@ from .permissions import allowed_transitions
 
 LIST_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 50
-
-
-class HttpRequest(BaseHttpRequest):
-    htmx: HtmxDetails
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
@@ -260,6 +256,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
         **_claims_context(request, incident),
         **_checklist_context(request, incident),
         **_roles_context(request, incident),
+        **incident_panel_context(request, incident),
     }
     return render(request, "incidents/detail.html", context)
 

@@ -12,7 +12,6 @@ from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.http import HttpRequest as BaseHttpRequest
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -22,9 +21,9 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
-from django_htmx.middleware import HtmxDetails
 
 from config.errors import ApplicationError, form_error
+from config.http import HttpRequest
 from config.middleware import TIMEZONE_COOKIE, zone_named
 
 from . import selectors, services
@@ -46,10 +45,6 @@ NOTIFICATIONS_PAGE_SIZE = 25
 ONCALL_DAYS = 14
 # How far the on-call page pages back or ahead, so a typed date cannot overflow.
 ONCALL_REACH = timedelta(days=5 * 366)
-
-
-class HttpRequest(BaseHttpRequest):
-    htmx: HtmxDetails
 
 
 def _forbidden(request: HttpRequest, message: str) -> HttpResponse:

@@ -4,7 +4,21 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from teams.models import Drill, Notification, OnCallShift, Reason, Role, User
+from teams.models import (
+    Channel,
+    CommunicationPlanEntry,
+    Department,
+    Drill,
+    Notification,
+    OnCallShift,
+    Reason,
+    Role,
+    StaffBriefing,
+    StakeholderContact,
+    StakeholderGroup,
+    StakeholderUpdate,
+    User,
+)
 from teams.permissions import ADMIN, MANAGER, RESPONDER
 
 
@@ -77,3 +91,61 @@ class ShiftFactory(factory.django.DjangoModelFactory[OnCallShift]):
     starts_at = factory.LazyFunction(timezone.now)
     ends_at = factory.LazyAttribute(lambda shift: shift.starts_at + timedelta(hours=8))
     created_by = factory.SubFactory(UserFactory)
+
+
+class StakeholderGroupFactory(factory.django.DjangoModelFactory[StakeholderGroup]):
+    class Meta:
+        model = StakeholderGroup
+
+    name = factory.Sequence(lambda n: f"Stakeholder group {n}")
+    kind = StakeholderGroup.Kind.OTHER
+
+
+class StakeholderContactFactory(factory.django.DjangoModelFactory[StakeholderContact]):
+    class Meta:
+        model = StakeholderContact
+
+    group = factory.SubFactory(StakeholderGroupFactory)
+    name = factory.Faker("name")
+    organisation = factory.Faker("company")
+    email = factory.Sequence(lambda n: f"contact{n}@example.org")
+    preferred_channel = Channel.EMAIL
+
+
+class PlanEntryFactory(factory.django.DjangoModelFactory[CommunicationPlanEntry]):
+    class Meta:
+        model = CommunicationPlanEntry
+
+    severity = 1
+    group = factory.SubFactory(StakeholderGroupFactory)
+    channel = Channel.EMAIL
+    within_minutes = 60
+
+
+class StakeholderUpdateFactory(factory.django.DjangoModelFactory[StakeholderUpdate]):
+    class Meta:
+        model = StakeholderUpdate
+
+    incident = factory.SubFactory("tests.incidents.factories.IncidentFactory")
+    group = factory.SubFactory(StakeholderGroupFactory)
+    channel = Channel.EMAIL
+    summary = factory.Faker("sentence")
+    recorded_by = factory.SubFactory(UserFactory)
+
+
+class StaffBriefingFactory(factory.django.DjangoModelFactory[StaffBriefing]):
+    class Meta:
+        model = StaffBriefing
+        skip_postgeneration_save = True
+
+    incident = factory.SubFactory("tests.incidents.factories.IncidentFactory")
+    text = factory.Faker("paragraph")
+    author = factory.SubFactory(UserFactory)
+    recipient_count = 3
+
+    @factory.post_generation
+    def departments(
+        self, create: bool, extracted: list[Department] | None, **kwargs: object
+    ) -> None:
+        if create and extracted:
+            self.departments.set(extracted)

@@ -162,7 +162,7 @@ def test_person_page_shows_roster_shifts_and_their_time(client, reader):
 
 
 def test_profile_edit_saves_the_profile(client, responder):
-    legal = Department.objects.create(name="Legal")
+    legal, _created = Department.objects.get_or_create(name="Legal")
     client.force_login(responder)
     response = client.post(
         reverse("teams:profile"),

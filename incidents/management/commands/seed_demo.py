@@ -16,8 +16,9 @@ from django.utils import timezone
 from incidents import services
 from incidents.models import Category, ClaimStatus, Incident, Source, Status
 from teams import services as team
-from teams.models import Department, Drill, OnCallShift, Role, RosterMember
+from teams.models import Department, Drill, OnCallShift, Role, RosterMember, StakeholderGroup
 from teams.permissions import ADMIN, MANAGER, RESPONDER
+from teams.stakeholders import services as stakeholders
 
 PEOPLE = [
     # username, password, first, last, group, staff, department, title
@@ -54,6 +55,25 @@ PEOPLE = [
     ),
 ]
 
+STAKEHOLDER_GROUPS = [
+    ("Employees", "employees", "Everyone on the payroll, stores and offices."),
+    ("Customers", "customers", "People who bought from us in the last two years."),
+    ("Regulators", "regulators", "Food safety and consumer protection authorities."),
+    ("Media", "media", "Journalists who cover us."),
+    ("Investors", "investors", "Shareholders and the board."),
+]
+
+# severity, group, channel, within minutes, what to tell
+PLAN = [
+    (1, "Employees", "intranet", 30, "What happened, what to say if asked, who speaks."),
+    (1, "Regulators", "phone", 60, "Facts known, measures taken, next report time."),
+    (1, "Media", "press_release", 60, "The holding statement."),
+    (1, "Investors", "email", 120, "Impact assessment and response plan."),
+    (2, "Employees", "intranet", 60, "What happened and what to say if asked."),
+    (2, "Customers", "website", 120, "A statement on the website."),
+    (3, "Employees", "email", 240, "A short note to the teams concerned."),
+]
+
 # role, username, primary/backup: the standing crisis team (approver backup left as a gap).
 ROSTER = [
     ("crisis_lead", "manager", "primary"),
@@ -86,6 +106,7 @@ class Command(BaseCommand):
         with transaction.atomic():
             people = self._people()
             self._team(people)
+            self._stakeholders(people)
             created = self._incidents(people)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} incidents added)."))
         self.stdout.write("Demo logins (username / password / group):")
@@ -145,6 +166,40 @@ class Command(BaseCommand):
                 participants=[people["manager"], people["responder"], people["responder2"]],
                 findings="Legal was reached after 40 minutes; nobody knew the on-call number.",
                 follow_ups="Put legal on the roster with a backup; publish the on-call page.",
+            )
+
+    def _stakeholders(self, people: dict[str, Any]) -> None:
+        if StakeholderGroup.objects.exists():
+            return
+        admin = people["admin"]
+        groups = {}
+        for name, kind, description in STAKEHOLDER_GROUPS:
+            groups[name] = stakeholders.stakeholder_group_save(
+                actor=admin, name=name, kind=kind, description=description
+            )
+        stakeholders.stakeholder_contact_save(
+            actor=admin,
+            group=groups["Regulators"],
+            name="Food safety authority duty desk",
+            organisation="Ministry of Agriculture",
+            email="dutydesk@regulator.example",
+            phone="+90 312 000 00 00",
+        )
+        stakeholders.stakeholder_contact_save(
+            actor=admin,
+            group=groups["Media"],
+            name="Newsroom desk",
+            organisation="Daily Herald",
+            email="news@herald.example",
+        )
+        for severity, group, channel, minutes, notes in PLAN:
+            stakeholders.plan_entry_save(
+                actor=admin,
+                severity=severity,
+                group=groups[group],
+                channel=channel,
+                within_minutes=minutes,
+                notes=notes,
             )
 
     def _incidents(self, people: dict[str, Any]) -> int:

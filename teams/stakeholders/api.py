@@ -1,0 +1,188 @@
+"""REST endpoints for stakeholders under /api/v1/: the groups with their contacts and plan,
+and per incident what was told to whom and the staff briefings. Views parse input and call
+the same services as the pages; ApplicationError becomes a 4xx in config.errors."""
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import status, viewsets
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.routers import BaseRouter
+
+from config.rest import ERRORS, PERMISSIONS
+from incidents.models import Incident
+from incidents.selectors import incident_list
+from teams.models import StaffBriefing, StakeholderGroup, StakeholderUpdate
+from teams.permissions import BRIEF_STAFF, MANAGE_STAKEHOLDERS, RECORD_STAKEHOLDER_UPDATE, require
+
+from . import selectors, services
+from .serializers import (
+    StaffBriefingCreateSerializer,
+    StaffBriefingSerializer,
+    StakeholderGroupSerializer,
+    StakeholderGroupWriteSerializer,
+    StakeholderUpdateCreateSerializer,
+    StakeholderUpdateSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Stakeholder groups with their contacts and plan entries"),
+    retrieve=extend_schema(summary="One stakeholder group"),
+)
+class StakeholderGroupViewSet(viewsets.GenericViewSet):
+    serializer_class = StakeholderGroupSerializer
+    permission_classes = PERMISSIONS
+    filterset_class = None
+    lookup_value_regex = r"\d+"
+    action_permissions = {
+        ("create", "POST"): MANAGE_STAKEHOLDERS,
+        ("partial_update", "PATCH"): MANAGE_STAKEHOLDERS,
+    }
+
+    def get_queryset(self) -> QuerySet[StakeholderGroup]:
+        return selectors.stakeholder_groups(user=self.request.user)
+
+    def list(self, request: Request) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+    @extend_schema(
+        summary="Add a stakeholder group (managers)",
+        request=StakeholderGroupWriteSerializer,
+        responses={201: StakeholderGroupSerializer, **ERRORS},
+    )
+    def create(self, request: Request) -> Response:
+        data = StakeholderGroupWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        group = services.stakeholder_group_save(actor=request.user, **data.validated_data)
+        return Response(self._fresh(group), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a stakeholder group (only the fields sent; managers)",
+        request=StakeholderGroupWriteSerializer,
+        responses={200: StakeholderGroupSerializer, **ERRORS},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = StakeholderGroupWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        group = self.get_object()
+        fields = {
+            "name": group.name,
+            "kind": group.kind,
+            "description": group.description,
+            **data.validated_data,
+        }
+        group = services.stakeholder_group_save(actor=request.user, group=group, **fields)
+        return Response(self._fresh(group))
+
+    def _fresh(self, group: StakeholderGroup) -> dict[str, Any]:
+        return self.get_serializer(self.get_queryset().get(pk=group.pk)).data
+
+
+class _IncidentRecordsViewSet(viewsets.GenericViewSet):
+    """Lists one kind of record under /incidents/{incident_pk}/…, newest first."""
+
+    permission_classes = PERMISSIONS
+    filterset_class = None
+    lookup_value_regex = r"\d+"
+
+    def get_incident(self) -> Incident:
+        return get_object_or_404(
+            incident_list(user=self.request.user), pk=self.kwargs["incident_pk"]
+        )
+
+    def list(self, request: Request, incident_pk: str) -> Response:
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(self.get_serializer(page, many=True).data)
+
+    def retrieve(self, request: Request, incident_pk: str, pk: str) -> Response:
+        return Response(self.get_serializer(self.get_object()).data)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="What was told to which stakeholders, latest first"),
+    retrieve=extend_schema(summary="One stakeholder update"),
+)
+class StakeholderUpdateViewSet(_IncidentRecordsViewSet):
+    serializer_class = StakeholderUpdateSerializer
+    action_permissions = {("create", "POST"): RECORD_STAKEHOLDER_UPDATE}
+
+    def get_queryset(self) -> QuerySet[StakeholderUpdate]:
+        if getattr(self, "swagger_fake_view", False):
+            return StakeholderUpdate.objects.none()
+        return selectors.incident_stakeholder_updates(incident=self.get_incident())
+
+    @extend_schema(
+        summary="Record that a stakeholder group was told something",
+        description="Ticks the communication plan's open checklist item for the group and "
+        "channel, and lands on the incident's timeline.",
+        request=StakeholderUpdateCreateSerializer,
+        responses={201: StakeholderUpdateSerializer, **ERRORS},
+    )
+    def create(self, request: Request, incident_pk: str) -> Response:
+        incident = self.get_incident()
+        data = StakeholderUpdateCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        update = services.stakeholder_update_record(
+            actor=request.user, incident=incident, **data.validated_data
+        )
+        fresh = self.get_queryset().get(pk=update.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The incident's staff briefings, latest first"),
+    retrieve=extend_schema(summary="One staff briefing"),
+)
+class StaffBriefingViewSet(_IncidentRecordsViewSet):
+    serializer_class = StaffBriefingSerializer
+
+    def get_queryset(self) -> QuerySet[StaffBriefing]:
+        if getattr(self, "swagger_fake_view", False):
+            return StaffBriefing.objects.none()
+        return selectors.incident_staff_briefings(incident=self.get_incident())
+
+    @extend_schema(
+        summary="Brief all staff, or chosen departments",
+        description="Managers and admins, or the incident's crisis lead. Everyone it is "
+        "addressed to is notified once; the response says how many people that was.",
+        request=StaffBriefingCreateSerializer,
+        responses={201: StaffBriefingSerializer, **ERRORS},
+    )
+    def create(self, request: Request, incident_pk: str) -> Response:
+        incident = self.get_incident()
+        # Refuse before looking at the input: the permission depends on the incident.
+        require(
+            request.user,
+            BRIEF_STAFF,
+            unless=selectors.may_brief_staff(user=request.user, incident=incident),
+        )
+        data = StaffBriefingCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        briefing = services.staff_briefing_send(
+            actor=request.user, incident=incident, **data.validated_data
+        )
+        fresh = self.get_queryset().get(pk=briefing.pk)
+        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
+
+
+def register(router: BaseRouter) -> None:
+    """Add the stakeholder endpoints to the API's router (config/api.py calls this)."""
+    router.register("stakeholders", StakeholderGroupViewSet, basename="stakeholder-group")
+    router.register(
+        r"incidents/(?P<incident_pk>\d+)/stakeholder-updates",
+        StakeholderUpdateViewSet,
+        basename="stakeholder-update",
+    )
+    router.register(
+        r"incidents/(?P<incident_pk>\d+)/briefings",
+        StaffBriefingViewSet,
+        basename="staff-briefing",
+    )

@@ -1,0 +1,157 @@
+"""API shapes of stakeholders: output serializers render; input serializers only validate."""
+
+from typing import Any
+
+from drf_spectacular.extensions import OpenApiSerializerFieldExtension
+from drf_spectacular.plumbing import build_choice_field
+from rest_framework import serializers
+
+from incidents.models import Severity
+from incidents.serializers import PersonSerializer
+from teams.models import (
+    Channel,
+    CommunicationPlanEntry,
+    Department,
+    StaffBriefing,
+    StakeholderContact,
+    StakeholderGroup,
+    StakeholderUpdate,
+)
+
+from .services import BRIEFING_MAX_LENGTH, SUMMARY_MAX_LENGTH
+
+
+class NamedEnumField(serializers.ChoiceField):
+    """A choice field whose choices the schema shows as one enum component of a fixed name.
+
+    Left to itself the schema names an enum after the field ("kind", "channel"), renaming
+    other apps' enums when a second choice set uses the same field name.
+    """
+
+    def __init__(self, *, enum_name: str, **kwargs: Any) -> None:
+        self.enum_name = enum_name
+        super().__init__(**kwargs)
+
+
+class NamedEnumFieldExtension(OpenApiSerializerFieldExtension):
+    target_class = NamedEnumField
+
+    def get_name(self) -> str:
+        return str(self.target.enum_name)
+
+    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
+        schema = build_choice_field(self.target)
+        schema.pop("x-spec-enum-id", None)
+        return schema
+
+
+class StakeholderContactSerializer(serializers.ModelSerializer):
+    preferred_channel = NamedEnumField(
+        enum_name="StakeholderChannelEnum", choices=Channel.choices, read_only=True
+    )
+
+    class Meta:
+        model = StakeholderContact
+        fields = ["id", "name", "organisation", "email", "phone", "preferred_channel", "notes"]
+        read_only_fields = fields
+
+
+class CommunicationPlanEntrySerializer(serializers.ModelSerializer):
+    # The incidents' severity choices, so the schema shares one SeverityEnum.
+    severity = serializers.ChoiceField(choices=Severity.choices, read_only=True)
+    channel = NamedEnumField(
+        enum_name="StakeholderChannelEnum", choices=Channel.choices, read_only=True
+    )
+
+    class Meta:
+        model = CommunicationPlanEntry
+        fields = ["id", "severity", "channel", "within_minutes", "notes"]
+        read_only_fields = fields
+
+
+class StakeholderGroupSerializer(serializers.ModelSerializer):
+    kind = NamedEnumField(
+        enum_name="StakeholderKindEnum", choices=StakeholderGroup.Kind.choices, read_only=True
+    )
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    contacts = StakeholderContactSerializer(many=True, read_only=True)
+    plan_entries = CommunicationPlanEntrySerializer(
+        many=True, read_only=True, help_text="Who in this group is told, how and when, by severity."
+    )
+
+    class Meta:
+        model = StakeholderGroup
+        fields = ["id", "name", "kind", "kind_label", "description", "contacts", "plan_entries"]
+        read_only_fields = fields
+
+
+class StakeholderGroupWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    kind = NamedEnumField(enum_name="StakeholderKindEnum", choices=StakeholderGroup.Kind.choices)
+    description = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class StakeholderGroupBriefSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    name = serializers.CharField(read_only=True)
+
+
+class StakeholderUpdateSerializer(serializers.ModelSerializer):
+    group = StakeholderGroupBriefSerializer(read_only=True)
+    channel = NamedEnumField(
+        enum_name="StakeholderChannelEnum", choices=Channel.choices, read_only=True
+    )
+    recorded_by = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = StakeholderUpdate
+        fields = ["id", "group", "channel", "told_at", "summary", "recorded_by", "recorded_at"]
+        read_only_fields = fields
+
+
+class StakeholderUpdateCreateSerializer(serializers.Serializer):
+    group = serializers.PrimaryKeyRelatedField(queryset=StakeholderGroup.objects.all())
+    channel = NamedEnumField(enum_name="StakeholderChannelEnum", choices=Channel.choices)
+    told_at = serializers.DateTimeField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="When they were told, to back-date it (not in the future). Defaults to now.",
+    )
+    summary = serializers.CharField(
+        max_length=SUMMARY_MAX_LENGTH, required=False, allow_blank=True, default=""
+    )
+
+
+class DepartmentSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Department
+        fields = ["id", "name"]
+        read_only_fields = fields
+
+
+class StaffBriefingSerializer(serializers.ModelSerializer):
+    author = PersonSerializer(read_only=True)
+    departments = DepartmentSerializer(
+        many=True, read_only=True, help_text="Empty: the briefing went to everyone."
+    )
+
+    class Meta:
+        model = StaffBriefing
+        fields = ["id", "text", "departments", "author", "sent_at", "recipient_count"]
+        read_only_fields = fields
+
+
+def _departments() -> Any:
+    return Department.objects.all()
+
+
+class StaffBriefingCreateSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=BRIEFING_MAX_LENGTH)
+    departments = serializers.PrimaryKeyRelatedField(
+        queryset=_departments(),
+        many=True,
+        required=False,
+        default=list,
+        help_text="Department ids; empty or left out: everyone who can log in.",
+    )
