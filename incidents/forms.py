@@ -19,6 +19,10 @@ from .models import (
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
+def _active_people() -> Any:
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+
+
 def severity_choices() -> list[tuple[int, str]]:
     """Each severity with its plain-words meaning, in the language active now."""
     return [
@@ -89,6 +93,13 @@ class IncidentDeclareForm(IncidentDetailsForm):
         widget=DATETIME_LOCAL,
         help_text=_("Leave empty for now. Your local time."),
     )
+    crisis_lead = forms.ModelChoiceField(
+        label=_("Crisis lead"),
+        queryset=_active_people(),
+        required=False,
+        empty_label=_("Me"),
+        help_text=_("Who is in charge; you, unless you name someone else."),
+    )
 
 
 class TransitionForm(forms.Form):
@@ -137,10 +148,6 @@ class ClaimStatusForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required for a verdict: confirmed, false or partly true."),
     )
-
-
-def _active_people() -> Any:
-    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
 
 
 class ChecklistItemForm(forms.Form):

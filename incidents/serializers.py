@@ -90,6 +90,13 @@ class IncidentCreateSerializer(serializers.Serializer):
     )
     tags = TagListField(required=False, default=list)
     detected_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    crisis_lead = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Who leads the incident; the caller when left out.",
+    )
 
 
 class IncidentUpdateSerializer(serializers.Serializer):

@@ -481,6 +481,30 @@ def _clean_assignee(assignee: User | None) -> User | None:
     return assignee
 
 
+def _notify_assignee(*, actor: User, item: ChecklistItem) -> None:
+    """Tell the new assignee, unless they assigned the item to themselves."""
+    from teams.models import Reason
+    from teams.services import notify
+
+    if item.assignee is None or item.assignee.pk == actor.pk:
+        return
+    notify(
+        recipients=[item.assignee],
+        reason=Reason.CHECKLIST_ASSIGNED,
+        subject=f"checklist-item:{item.pk}:{item.assignee.pk}",
+        title=_("%(reference)s: to do for you: %(title)s")
+        % {"reference": item.incident.reference, "title": item.title},
+        body=_("%(actor)s assigned it to you.") % {"actor": actor}
+        + (
+            " " + _("Due %(at)s.") % {"at": item.due_at.strftime("%Y-%m-%d %H:%M UTC")}
+            if item.due_at
+            else ""
+        ),
+        url=item.incident.get_absolute_url(),
+        incident=item.incident,
+    )
+
+
 @transaction.atomic
 def checklist_item_add(
     *,
@@ -534,6 +558,7 @@ def checklist_item_add(
             **({"key": key} if key else {}),
         },
     )
+    _notify_assignee(actor=actor, item=item)
     return item
 
 
@@ -568,6 +593,7 @@ def checklist_item_assign(
             },
         },
     )
+    _notify_assignee(actor=actor, item=item)
     return item
 
 

@@ -391,6 +391,42 @@ def notify(
     return created
 
 
+def notify_role(
+    *,
+    role: Role | str,
+    reason: str,
+    subject: str,
+    title: str,
+    body: str = "",
+    url: str = "",
+    incident: Incident | None = None,
+) -> list[Notification]:
+    """Notify whoever holds a role: its holders on the incident when it has any, otherwise
+    whoever is on call for it now (shift, then roster, then backups)."""
+    from .selectors import on_call_now
+
+    slug = role if isinstance(role, str) else role.slug
+    recipients: list[Any] = []
+    if incident is not None:
+        recipients = [
+            a.person
+            for a in RoleAssignment.objects.filter(
+                incident=incident, role_id=slug, relieved_at__isnull=True
+            ).select_related("person")
+        ]
+    if not recipients:
+        recipients = on_call_now(role=slug)
+    return notify(
+        recipients=recipients,
+        reason=reason,
+        subject=subject,
+        title=title,
+        body=body,
+        url=url,
+        incident=incident,
+    )
+
+
 def _deliveries_for(notification: Notification, person: User) -> list[Delivery]:
     preference = NotificationPreference.objects.filter(
         person=person, reason=notification.reason

@@ -308,3 +308,18 @@ def test_docs_page_loads_swagger_from_our_own_static_files(client, reader):
     html = response.content.decode()
     assert "cdn" not in html.lower()
     assert "/static/drf_spectacular_sidecar/" in html
+
+
+def test_declare_through_the_api_can_name_the_crisis_lead(api_as, responder, manager):
+    from teams.selectors import crisis_lead_of
+
+    response = api_as(responder).post(
+        LIST, {"title": "Lead named", "severity": 2, "crisis_lead": manager.pk}, format="json"
+    )
+    assert response.status_code == 201
+    assert crisis_lead_of(incident=Incident.objects.get()) == manager
+    response = api_as(responder).post(
+        LIST, {"title": "x", "severity": 2, "crisis_lead": 999999}, format="json"
+    )
+    assert response.status_code == 400
+    assert "crisis_lead" in response.json()

@@ -365,3 +365,20 @@ def test_times_are_shown_in_the_viewers_timezone(client, reader):
     client.cookies["tz"] = "Not/AZone"
     html = client.get(url("detail", incident)).content.decode()
     assert "Times are shown in UTC" in html
+
+
+def test_declare_can_name_another_crisis_lead(client, responder, manager):
+    from teams.selectors import crisis_lead_of
+
+    client.force_login(responder)
+    client.post(
+        reverse("incidents:declare"),
+        {
+            "title": "Lead named",
+            "severity": "2",
+            "category": "other",
+            "source": "other",
+            "crisis_lead": manager.pk,
+        },
+    )
+    assert crisis_lead_of(incident=Incident.objects.get()) == manager

@@ -359,3 +359,51 @@ def test_mark_read_is_for_the_recipient_only(responder, responder2):
     notification.refresh_from_db()
     assert notification.read_at is not None
     assert selectors.unread_notification_count(user=responder) == 0
+
+
+# --- reaching a role --------------------------------------------------------------------------
+
+
+def test_notify_role_reaches_the_incident_holders_first(incident, manager, responder):
+    services.role_assign(
+        actor=manager, incident=incident, role=role(Role.LEGAL_REVIEWER), person=responder
+    )
+    services.roster_add(
+        actor=manager, role=role(Role.LEGAL_REVIEWER), person=manager, kind="primary"
+    )
+    sent = services.notify_role(
+        role=Role.LEGAL_REVIEWER,
+        incident=incident,
+        reason=Reason.ROLE_ASSIGNED,
+        subject="review:1",
+        title="Please review",
+    )
+    assert [n.recipient for n in sent] == [responder]
+
+
+def test_notify_role_falls_back_to_whoever_is_on_call(manager, responder):
+    services.roster_add(
+        actor=manager, role=role(Role.EXECUTIVE_SPONSOR), person=responder, kind="primary"
+    )
+    sent = services.notify_role(
+        role=role(Role.EXECUTIVE_SPONSOR),
+        reason=Reason.ROLE_ASSIGNED,
+        subject="escalation:1",
+        title="Escalation",
+    )
+    assert [n.recipient for n in sent] == [responder]
+
+
+def test_assigning_a_checklist_item_notifies_the_assignee(incident, manager, responder):
+    item = incident_services.checklist_item_add(
+        actor=manager, incident=incident, title="Call the regulator", assignee=responder
+    )
+    [notification] = Notification.objects.filter(
+        recipient=responder, reason=Reason.CHECKLIST_ASSIGNED
+    )
+    assert "Call the regulator" in notification.title
+    # Assigning to oneself notifies nobody.
+    incident_services.checklist_item_assign(actor=manager, item=item, assignee=manager)
+    assert not Notification.objects.filter(
+        recipient=manager, reason=Reason.CHECKLIST_ASSIGNED
+    ).exists()
