@@ -1,19 +1,438 @@
+"""Social accounts, outgoing messages and their approvals, templates, and inbound mentions."""
+
+from django.conf import settings
 from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+# --- social accounts ------------------------------------------------------------------------
 
-class CommunicationsRights(models.Model):
-    """Carries the communications permissions; no table.
 
-    ``communications.approve_message`` must exist from the first release because the Manager
-    group is defined by it. When outgoing messages arrive, the permission moves to them.
-    """
+class Platform(models.TextChoices):
+    X = "x", _("X (Twitter)")
+
+
+class SocialAccount(models.Model):
+    """A brand account messages are published from. Credentials are encrypted at rest
+    (communications.crypto); without credentials the account publishes in sandbox mode."""
+
+    class AuthKind(models.TextChoices):
+        NONE = "none", _("No credentials (sandbox)")
+        OAUTH1 = "oauth1", _("OAuth 1.0a user keys")
+        OAUTH2 = "oauth2", _("OAuth 2.0 user token")
+
+    platform = models.CharField(
+        _("platform"), max_length=10, choices=Platform.choices, default=Platform.X
+    )
+    handle = models.CharField(_("handle"), max_length=50, help_text=_("Without the @."))
+    display_name = models.CharField(_("display name"), max_length=100, blank=True)
+    external_user_id = models.CharField(_("user id on the platform"), max_length=40, blank=True)
+    auth_kind = models.CharField(
+        _("credentials"), max_length=10, choices=AuthKind.choices, default=AuthKind.NONE
+    )
+    credentials_encrypted = models.TextField(_("encrypted credentials"), blank=True)
+    credentials_rotated_at = models.DateTimeField(
+        _("credentials last rotated"), null=True, blank=True
+    )
+    two_factor_enabled = models.BooleanField(_("2FA is on"), default=False)
+    publishers = models.ManyToManyField(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("may write for it"),
+        blank=True,
+        related_name="social_accounts",
+        help_text=_("Empty: everyone who may draft messages."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    last_mention_id = models.CharField(_("newest mention seen"), max_length=40, blank=True)
+    last_search_id = models.CharField(_("newest search result seen"), max_length=40, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:
-        managed = False
-        default_permissions = ()
+        ordering = ["handle"]
+        verbose_name = _("social account")
+        verbose_name_plural = _("social accounts")
         permissions = [("approve_message", _("Can approve outgoing messages"))]
-        verbose_name = _("communications right")
+        constraints = [
+            models.UniqueConstraint(fields=["platform", "handle"], name="account_handle_unique")
+        ]
 
     def __str__(self) -> str:
-        return str(self._meta.verbose_name)
+        return f"@{self.handle}"
+
+    @property
+    def is_sandbox(self) -> bool:
+        return self.auth_kind == self.AuthKind.NONE or not self.credentials_encrypted
+
+    def profile_url(self) -> str:
+        return f"https://x.com/{self.handle}"
+
+
+class WatchTerm(models.Model):
+    """A search term listened to for an account (GET /2/tweets/search/recent)."""
+
+    account = models.ForeignKey(
+        SocialAccount,
+        verbose_name=_("account"),
+        on_delete=models.CASCADE,
+        related_name="watch_terms",
+    )
+    query = models.CharField(_("search query"), max_length=500)
+
+    class Meta:
+        ordering = ["query"]
+        verbose_name = _("watch term")
+        verbose_name_plural = _("watch terms")
+        constraints = [models.UniqueConstraint(fields=["account", "query"], name="watch_term_once")]
+
+    def __str__(self) -> str:
+        return self.query
+
+
+# --- inbound mentions -----------------------------------------------------------------------
+
+
+class InboundPost(models.Model):
+    """A post that mentions the brand or matches a watch term: every one gets a decision."""
+
+    class Triage(models.TextChoices):
+        NEW = "new", _("New")
+        NEEDS_REPLY = "needs_reply", _("Needs reply")
+        REPLIED = "replied", _("Replied")
+        NO_REPLY = "no_reply", _("No reply needed")
+        ESCALATED = "escalated", _("Escalated")
+
+    class Origin(models.TextChoices):
+        MENTION = "mention", _("Mention")
+        SEARCH = "search", _("Watch term")
+        MANUAL = "manual", _("Added by hand")
+
+    external_id = models.CharField(_("post id"), max_length=40, unique=True)
+    account = models.ForeignKey(
+        SocialAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="inbound"
+    )
+    origin = models.CharField(
+        _("found by"), max_length=10, choices=Origin.choices, default=Origin.MENTION
+    )
+    author_id = models.CharField(_("author id"), max_length=40, blank=True)
+    author_handle = models.CharField(_("author"), max_length=50, blank=True)
+    author_name = models.CharField(_("author name"), max_length=100, blank=True)
+    author_followers = models.PositiveIntegerField(_("reach (followers)"), default=0)
+    text = models.TextField(_("text"))
+    url = models.URLField(_("link"), max_length=300, blank=True)
+    posted_at = models.DateTimeField(_("posted at"))
+    fetched_at = models.DateTimeField(_("fetched at"), default=timezone.now)
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        verbose_name=_("incident"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="mentions",
+    )
+    triage = models.CharField(
+        _("triage"), max_length=20, choices=Triage.choices, default=Triage.NEW
+    )
+    triage_reason = models.CharField(_("why no reply"), max_length=300, blank=True)
+    assignee = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("assignee"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    reply_due_at = models.DateTimeField(_("reply due at"), null=True, blank=True)
+    triaged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("triaged by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-author_followers", "posted_at"]
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        indexes = [
+            models.Index(fields=["triage", "-author_followers", "posted_at"], name="mention_queue"),
+            models.Index(fields=["account", "-posted_at"], name="mention_account_time"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(triage="no_reply") | ~Q(triage_reason=""),
+                name="no_reply_needs_a_reason",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"@{self.author_handle}: {self.text[:60]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("mentions:detail", kwargs={"pk": self.pk})
+
+    def post_url(self) -> str:
+        return self.url or f"https://x.com/{self.author_handle or 'i'}/status/{self.external_id}"
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+class Template(models.Model):
+    """A holding statement or reply template with placeholders, approved ahead of time."""
+
+    class Kind(models.TextChoices):
+        HOLDING_STATEMENT = "holding_statement", _("Holding statement")
+        REPLY = "reply", _("Reply")
+        UPDATE = "update", _("Update")
+        CORRECTION = "correction", _("Correction")
+
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    language = models.CharField(
+        _("language"), max_length=10, default="en", help_text=_("e.g. en, tr")
+    )
+    body = models.TextField(
+        _("text"),
+        help_text=_("Placeholders: {reference}, {title}, {next_update}, {handle}, {author}."),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "language", "name"]
+        verbose_name = _("template")
+        verbose_name_plural = _("templates")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "language"], name="template_name_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+
+# --- outgoing messages ----------------------------------------------------------------------
+
+
+class Message(models.Model):
+    """Something the brand says. Nothing leaves without the approvals its incident needs."""
+
+    class Kind(models.TextChoices):
+        TWEET = "tweet", _("Post")
+        REPLY = "reply", _("Reply")
+        QUOTE = "quote", _("Quote post")
+        THREAD = "thread", _("Thread")
+        CORRECTION = "correction", _("Correction")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        PUBLISHING = "publishing", _("Publishing")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Failed")
+        REJECTED = "rejected", _("Rejected")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        verbose_name=_("incident"),
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    account = models.ForeignKey(
+        SocialAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="messages"
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TWEET)
+    body = models.TextField(_("text"))
+    reply_to_mention = models.ForeignKey(
+        InboundPost,
+        verbose_name=_("reply to mention"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replies",
+    )
+    reply_to_post_id = models.CharField(_("reply to post id"), max_length=40, blank=True)
+    quote_post_id = models.CharField(_("quoted post id"), max_length=40, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
+    cited_claims = models.ManyToManyField(
+        "incidents.Claim", verbose_name=_("cited claims"), blank=True, related_name="messages"
+    )
+    template = models.ForeignKey(
+        Template,
+        verbose_name=_("from template"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    scheduled_at = models.DateTimeField(
+        _("publish at"), null=True, blank=True, help_text=_("Empty: as soon as approved.")
+    )
+    approvals_required = models.PositiveSmallIntegerField(_("approvals required"), default=1)
+    text_hash = models.CharField(_("hash of the submitted text"), max_length=64, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    attempt_token = models.UUIDField(_("publishing attempt"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("publishing attempts"), default=0)
+    publishing_started_at = models.DateTimeField(_("publishing started at"), null=True, blank=True)
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    external_id = models.CharField(_("post id"), max_length=40, blank=True)
+    external_url = models.URLField(_("post link"), max_length=300, blank=True)
+    sandbox = models.BooleanField(_("published in sandbox"), default=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="message_status"),
+            models.Index(fields=["incident", "-created_at"], name="message_incident"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="published", published_at__isnull=False)
+                | (~Q(status="published") & Q(published_at__isnull=True)),
+                name="message_published_at_iff_published",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reply")
+                | Q(reply_to_mention__isnull=False)
+                | ~Q(reply_to_post_id=""),
+                name="message_reply_has_a_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="quote") | ~Q(quote_post_id=""),
+                name="message_quote_has_a_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(approvals_required__gte=1), name="message_needs_an_approval"
+            ),
+            models.UniqueConstraint(
+                fields=["account", "external_id"],
+                condition=~Q(external_id=""),
+                name="message_post_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.body[:60]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("communications:message", kwargs={"pk": self.pk})
+
+
+class ThreadPart(models.Model):
+    """The second and later posts of a thread, each replying to the previous one."""
+
+    message = models.ForeignKey(
+        Message, verbose_name=_("thread"), on_delete=models.CASCADE, related_name="parts"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    body = models.TextField(_("text"))
+    external_id = models.CharField(_("post id"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["message", "position"]
+        verbose_name = _("thread part")
+        verbose_name_plural = _("thread parts")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "position"], name="thread_part_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}#{self.position}"
+
+
+class Approval(models.Model):
+    """A decision on a message, bound to the exact text it was made on (its hash)."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="approvals"
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approver"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    text_hash = models.CharField(_("hash of the text decided on"), max_length=64)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    voided_at = models.DateTimeField(
+        _("voided at"), null=True, blank=True, help_text=_("The text changed after this.")
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "approver", "text_hash"],
+                condition=Q(decision="approved", voided_at__isnull=True),
+                name="approve_a_text_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="approved") | ~Q(comment=""),
+                name="refusal_needs_a_comment",
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True) | Q(voided_at__gte=F("at")),
+                name="voided_after_decided",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.approver}: {self.get_decision_display()}"

@@ -28,6 +28,8 @@ app.conf.update(
     task_routes={
         "config.tasks.worker_heartbeat": {"queue": "default"},
         "teams.tasks.deliver": {"queue": "default"},
+        "communications.tasks.publish_message": {"queue": "critical"},
+        "communications.tasks.reconcile_publication": {"queue": "critical"},
     },
     beat_schedule={
         f"heartbeat-{queue}": {

@@ -12,6 +12,7 @@ admin.site.site_title = _("Crisis Desk")
 urlpatterns = [
     path("", incident_views.dashboard, name="dashboard"),
     path("incidents/", include("incidents.urls")),
+    path("communications/", include("communications.urls")),
     path("team/stakeholders/", include("teams.stakeholders.urls")),
     path("", include("teams.urls")),
     path("accounts/", include("django.contrib.auth.urls")),

@@ -229,6 +229,10 @@ class TimelineEvent(models.Model):
         ROLE = "role", _("Role")
         STAKEHOLDERS = "stakeholders", _("Stakeholders told")
         BRIEFING = "briefing", _("Staff briefing")
+        MESSAGE = "message", _("Message")
+        APPROVAL = "approval", _("Approval")
+        PUBLISH = "publish", _("Publishing")
+        MENTION = "mention", _("Mention")
 
     incident = models.ForeignKey(
         Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="events"

@@ -354,6 +354,17 @@ def incident_transition(
 
 
 @transaction.atomic
+def incident_first_response_record(*, incident: Incident, at: datetime) -> Incident:
+    """The first public statement went out (called when a message is published)."""
+    updated = Incident.objects.filter(pk=incident.pk, first_response_at__isnull=True).update(
+        first_response_at=max(at, incident.detected_at)
+    )
+    if updated:
+        incident.refresh_from_db(fields=["first_response_at"])
+    return incident
+
+
+@transaction.atomic
 def incident_acknowledge(*, actor: User, incident: Incident) -> Incident:
     """Record that a person has seen the incident; acknowledging twice changes nothing."""
     require(actor, EDIT_INCIDENT)

@@ -454,6 +454,10 @@ class Reason(models.TextChoices):
     ROLE_RELIEVED = "role_relieved", _("You were relieved of a role on an incident")
     STAFF_BRIEFING = "staff_briefing", _("Staff briefing about an incident")
     CHECKLIST_ASSIGNED = "checklist_assigned", _("A checklist item was assigned to you")
+    APPROVAL_REQUESTED = "approval_requested", _("A message waits for your approval")
+    MESSAGE_RETURNED = "message_returned", _("Your message was rejected or sent back")
+    MESSAGE_PUBLISHED = "message_published", _("Your message was published")
+    PUBLISH_FAILED = "publish_failed", _("A message could not be published")
 
 
 class Notification(models.Model):

@@ -34,6 +34,10 @@ MANAGE_STAKEHOLDERS = "teams.change_stakeholdergroup"
 RECORD_STAKEHOLDER_UPDATE = "teams.add_stakeholderupdate"
 BRIEF_STAFF = "teams.add_staffbriefing"
 MANAGE_CATALOGUE = "teams.change_role"
+DRAFT_MESSAGE = "communications.add_message"
+TRIAGE_MENTIONS = "communications.change_inboundpost"
+MANAGE_TEMPLATES = "communications.change_template"
+MANAGE_ACCOUNTS = "communications.change_socialaccount"
 
 # What each permission allows, in the words the README's matrix uses.
 ACTIONS: dict[str, Any] = {
@@ -48,7 +52,14 @@ ACTIONS: dict[str, Any] = {
     VERIFY_CLAIM: _("change a claim's status with evidence"),
     ADD_CHECKLIST_ITEM: _("add a checklist item"),
     WORK_CHECKLIST_ITEM: _("assign a checklist item, set its due time, tick it done"),
-    APPROVE_MESSAGE: _("approve or reject outgoing messages (never one's own)"),
+    DRAFT_MESSAGE: _("draft, edit and submit outgoing messages; withdraw one's own"),
+    APPROVE_MESSAGE: _(
+        "approve, reject or send back outgoing messages (never one's own); withdraw or retry "
+        "anyone's"
+    ),
+    TRIAGE_MENTIONS: _("triage inbound mentions: assign, decide, link to an incident"),
+    MANAGE_TEMPLATES: _("write templates and holding statements (approving one needs approve)"),
+    MANAGE_ACCOUNTS: _("manage social accounts and their credentials"),
     ASSIGN_ROLES: _(
         "assign, relieve and hand over roles on any incident (its crisis lead may too)"
     ),
@@ -71,8 +82,11 @@ _RESPONDER = {
     ADD_CHECKLIST_ITEM,
     WORK_CHECKLIST_ITEM,
     RECORD_STAKEHOLDER_UPDATE,
+    DRAFT_MESSAGE,
+    TRIAGE_MENTIONS,
 }
 _MANAGER = _RESPONDER | {
+    MANAGE_TEMPLATES,
     MANAGE_INCIDENT,
     APPROVE_MESSAGE,
     ASSIGN_ROLES,
@@ -85,6 +99,16 @@ _MANAGER = _RESPONDER | {
 _ADMIN = _MANAGER | {
     MANAGE_PEOPLE,
     MANAGE_CATALOGUE,
+    MANAGE_ACCOUNTS,
+    "communications.add_socialaccount",
+    "communications.view_socialaccount",
+    "communications.add_watchterm",
+    "communications.change_watchterm",
+    "communications.delete_watchterm",
+    "communications.view_message",
+    "communications.view_approval",
+    "communications.view_inboundpost",
+    "communications.view_template",
     "teams.add_role",
     "teams.view_role",
     "teams.add_department",

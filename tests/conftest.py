@@ -50,3 +50,15 @@ def api_as(api):
         return api
 
     return login
+
+
+@pytest.fixture
+def fake_x(settings):
+    """A fake X API on a local port; the real tweepy client talks to it."""
+    from tests.fakes.x_api import FakeX
+
+    settings.X_API_TIMEOUT = 0.5
+    running = FakeX(timeout_seconds=1.0).serve()
+    settings.X_API_BASE_URL = running.url
+    yield running.fake
+    running.stop()

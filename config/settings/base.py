@@ -159,6 +159,21 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Chat webhooks: seconds to wait for the receiver, and how many times a failed send is retried.
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
 DELIVERY_MAX_RETRIES = env.int("DELIVERY_MAX_RETRIES", default=5)
+# Communications.
+# Approvals an outgoing message needs, by incident severity ("1=2,2=1,3=1,4=1").
+APPROVALS_REQUIRED = {
+    int(severity): int(count)
+    for severity, count in env.dict(
+        "APPROVALS_REQUIRED", default={"1": "2", "2": "1", "3": "1", "4": "1"}
+    ).items()
+}
+# Fernet keys for social-account credentials; the first encrypts (comma-separated).
+CREDENTIALS_KEYS: list[str] = env.list("CREDENTIALS_KEYS", default=[])
+CREDENTIALS_ROTATION_DAYS = env.int("CREDENTIALS_ROTATION_DAYS", default=90)
+# The X API: where it is (tests and benchmarks point this at a fake), how long to wait.
+X_API_BASE_URL = env("X_API_BASE_URL", default="https://api.twitter.com").rstrip("/")
+X_API_TIMEOUT = env.float("X_API_TIMEOUT", default=10.0)
+PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=5)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Crisis Desk <crisis-desk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

@@ -1,0 +1,42 @@
+"""Social-account credentials, encrypted at rest with keys from the environment.
+
+CREDENTIALS_KEYS holds one or more Fernet keys (comma-separated); the first encrypts, all
+decrypt, so keys can be rotated. Without it, a key is derived from SECRET_KEY.
+"""
+
+import base64
+import hashlib
+import json
+from typing import Any
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+from django.conf import settings
+
+
+def _fernet() -> MultiFernet:
+    keys = [k.strip() for k in settings.CREDENTIALS_KEYS if k.strip()]
+    if not keys:
+        digest = hashlib.sha256(f"crisis-desk-credentials:{settings.SECRET_KEY}".encode()).digest()
+        keys = [base64.urlsafe_b64encode(digest).decode()]
+    return MultiFernet([Fernet(key.encode()) for key in keys])
+
+
+def encrypt(credentials: dict[str, Any]) -> str:
+    return _fernet().encrypt(json.dumps(credentials).encode()).decode()
+
+
+def decrypt(token: str) -> dict[str, Any]:
+    try:
+        value = json.loads(_fernet().decrypt(token.encode()))
+    except (InvalidToken, ValueError) as exc:
+        raise ValueError("the credentials cannot be decrypted with the configured keys") from exc
+    if not isinstance(value, dict):
+        raise ValueError("the credentials are not a mapping")
+    return value
+
+
+def masked(value: str) -> str:
+    """Enough to recognise a key, never enough to use it."""
+    if len(value) <= 8:
+        return "•" * len(value)
+    return f"{value[:4]}…{value[-2:]}"

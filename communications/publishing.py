@@ -1,0 +1,290 @@
+"""Publishing approved messages: at most once towards the platform.
+
+1. Claim: lock the row, require `approved`, move it to `publishing` with a fresh attempt
+   token, commit. A redelivered task finds the row no longer `approved` and does not post.
+2. Post, outside any transaction.
+3. Settle, under the lock and only if the token is still ours: published (id and URL);
+   rate limited (back to approved, next try at the reset time); refused (failed, with the
+   platform's own words); unknown outcome (timeout, 5xx: stay `publishing` and reconcile —
+   look for the text among the account's recent posts — before any retry).
+
+A worker that dies between 1 and 3 leaves the row in `publishing`; the next delivery of the
+task (acks late) or the sweeper sees it and reconciles instead of posting again.
+"""
+
+import logging
+import uuid
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from incidents.models import TimelineEvent
+from incidents.services import incident_first_response_record, timeline_event_record
+from teams.models import Reason
+from teams.services import notify
+
+from .models import InboundPost, Message
+from .publishers import (
+    OutcomeUnknown,
+    Posted,
+    PublishRefused,
+    RateLimited,
+    publisher_for,
+    same_text,
+)
+
+logger = logging.getLogger(__name__)
+S = Message.Status
+
+# How long a claimed attempt may stay unsettled before it is presumed interrupted.
+STALE_AFTER = timedelta(minutes=2)
+RECONCILE_DELAY = 15  # seconds: give the platform time to show the post it may have made
+
+
+def publish_later(message: Message) -> None:
+    """After commit, queue the message's publication at its scheduled time (or now)."""
+    now = timezone.now()
+    _schedule(
+        message.pk,
+        message.scheduled_at if message.scheduled_at and message.scheduled_at > now else None,
+    )
+
+
+def _schedule(message_id: int, at: datetime | None) -> None:
+    from .tasks import publish_message
+
+    options: dict[str, Any] = {"eta": at} if at else {}
+    transaction.on_commit(lambda: publish_message.apply_async((message_id,), **options))
+
+
+def _schedule_reconcile(message_id: int, token: str, countdown: int = RECONCILE_DELAY) -> None:
+    from .tasks import reconcile_publication
+
+    transaction.on_commit(
+        lambda: reconcile_publication.apply_async((message_id, token), countdown=countdown)
+    )
+
+
+def _event(message: Message, text: str, **data: Any) -> None:
+    timeline_event_record(
+        incident=message.incident,
+        actor=None,
+        kind=TimelineEvent.Kind.PUBLISH,
+        text=text,
+        data={"message": message.pk, "status": message.status, **data},
+    )
+
+
+def _claim(message_id: int) -> tuple[Message, str] | None:
+    """Move an approved message to `publishing` with a new token; None when not ours to post."""
+    with transaction.atomic():
+        message = (
+            Message.objects.select_for_update(of=("self",))
+            .select_related("account", "incident")
+            .filter(pk=message_id)
+            .first()
+        )
+        if message is None:
+            return None
+        now = timezone.now()
+        if message.status == S.PUBLISHING:
+            started = message.publishing_started_at or now
+            if now - started > STALE_AFTER and message.attempt_token:
+                _schedule_reconcile(message.pk, str(message.attempt_token), countdown=0)
+            return None
+        if message.status != S.APPROVED:
+            return None
+        due = max((t for t in (message.scheduled_at, message.next_attempt_at) if t), default=None)
+        if due and due > now + timedelta(seconds=1):
+            _schedule(message.pk, due)
+            return None
+        token = uuid.uuid4()
+        message.status = S.PUBLISHING
+        message.attempt_token = token
+        message.attempts += 1
+        message.publishing_started_at = now
+        message.save()
+    return message, str(token)
+
+
+def _post_all(message: Message) -> Posted:
+    """Post the message (and a thread's further parts, each replying to the previous)."""
+    publisher = publisher_for(message.account)
+    mention = message.reply_to_mention
+    reply_to = message.reply_to_post_id or (mention.external_id if mention else "")
+    if message.external_id:  # a thread whose first post went out on an earlier attempt
+        first = Posted(message.external_id, message.external_url)
+    else:
+        first = publisher.post(text=message.body, reply_to=reply_to, quote=message.quote_post_id)
+        Message.objects.filter(pk=message.pk).update(external_id=first.external_id)
+    previous = first.external_id
+    for part in message.parts.order_by("position"):
+        if not part.external_id:
+            posted = publisher.post(text=part.body, reply_to=previous)
+            part.external_id = posted.external_id
+            part.save(update_fields=["external_id"])
+        previous = part.external_id
+    return first
+
+
+def _locked_if_ours(message_id: int, token: str) -> Message | None:
+    message = (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("account", "incident", "author", "reply_to_mention")
+        .get(pk=message_id)
+    )
+    if message.status != S.PUBLISHING or str(message.attempt_token) != token:
+        return None
+    return message
+
+
+def _mark_published(message: Message, posted: Posted, *, sandbox: bool) -> None:
+    now = timezone.now()
+    message.status = S.PUBLISHED
+    message.external_id = posted.external_id
+    message.external_url = posted.url
+    message.sandbox = sandbox
+    message.published_at = now
+    message.last_error = ""
+    message.save()
+    _event(
+        message,
+        (
+            _("Published in sandbox mode (not on X): %(text)s") % {"text": message.body}
+            if sandbox
+            else _("Published on X: %(url)s") % {"url": posted.url}
+        ),
+        external_id=posted.external_id,
+        sandbox=sandbox,
+    )
+    incident_first_response_record(incident=message.incident, at=now)
+    if message.reply_to_mention_id:
+        InboundPost.objects.filter(pk=message.reply_to_mention_id).update(
+            triage=InboundPost.Triage.REPLIED, triaged_at=now
+        )
+    notify(
+        recipients=[message.author],
+        reason=Reason.MESSAGE_PUBLISHED,
+        subject=f"message:{message.pk}:published",
+        title=_("%(reference)s: published — %(text)s")
+        % {"reference": message.incident.reference, "text": message.body[:60]},
+        body=_("Sandbox mode: nothing was posted on X.") if sandbox else posted.url,
+        url=message.get_absolute_url(),
+        incident=message.incident,
+    )
+
+
+def _mark_failed(message: Message, error: str) -> None:
+    from teams.selectors import crisis_lead_of
+
+    message.status = S.FAILED
+    message.last_error = error
+    message.save()
+    _event(message, _("Publishing failed: %(error)s") % {"error": error}, error=error)
+    notify(
+        recipients=[message.author, crisis_lead_of(incident=message.incident)],
+        reason=Reason.PUBLISH_FAILED,
+        subject=f"message:{message.pk}:failed:{message.attempts}",
+        title=_("%(reference)s: a message could not be published")
+        % {"reference": message.incident.reference},
+        body=error,
+        url=message.get_absolute_url(),
+        incident=message.incident,
+    )
+
+
+def _retry_or_fail(message: Message, error: str) -> None:
+    """The post surely does not exist: try again later, within the bound."""
+    if message.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
+        _mark_failed(
+            message,
+            _("%(error)s (gave up after %(count)d attempts)")
+            % {"error": error, "count": message.attempts},
+        )
+        return
+    delay = timedelta(seconds=min(30 * 2 ** (message.attempts - 1), 900))
+    message.status = S.APPROVED
+    message.next_attempt_at = timezone.now() + delay
+    message.last_error = error
+    message.save()
+    _schedule(message.pk, message.next_attempt_at)
+
+
+def publish(message_id: int) -> str:
+    """One attempt to publish; returns what happened (for logs and tests)."""
+    claimed = _claim(message_id)
+    if claimed is None:
+        return "not ours"
+    message, token = claimed
+    sandbox = message.account.is_sandbox
+    try:
+        posted = _post_all(message)
+    except RateLimited as exc:
+        with transaction.atomic():
+            if (locked := _locked_if_ours(message_id, token)) is None:
+                return "superseded"
+            locked.status = S.APPROVED
+            locked.next_attempt_at = exc.reset_at
+            locked.last_error = _("X rate limit reached; next attempt at %(at)s") % {
+                "at": exc.reset_at.isoformat()
+            }
+            locked.save()
+            _schedule(locked.pk, exc.reset_at)
+        return "rate limited"
+    except OutcomeUnknown as exc:
+        with transaction.atomic():
+            if (locked := _locked_if_ours(message_id, token)) is None:
+                return "superseded"
+            locked.last_error = _("%(error)s; checking whether the post exists") % {"error": exc}
+            locked.save()
+            _schedule_reconcile(locked.pk, token)
+        return "unknown"
+    except PublishRefused as exc:
+        with transaction.atomic():
+            if (locked := _locked_if_ours(message_id, token)) is None:
+                return "superseded"
+            _mark_failed(locked, str(exc))
+        return "failed"
+    with transaction.atomic():
+        if (locked := _locked_if_ours(message_id, token)) is None:
+            return "superseded"
+        _mark_published(locked, posted, sandbox=sandbox)
+    return "published"
+
+
+def reconcile(message_id: int, token: str) -> str:
+    """After an unknown outcome: find the post among the account's recent ones, or retry."""
+    with transaction.atomic():
+        message = _locked_if_ours(message_id, token)
+        if message is None:
+            return "settled"
+        since = (message.publishing_started_at or timezone.now()) - timedelta(minutes=2)
+    publisher = publisher_for(message.account)
+    try:
+        recent = publisher.recent_posts(since=since)
+    except (OutcomeUnknown, RateLimited) as exc:
+        # Cannot tell yet; ask again later (the task retries with backoff, bounded).
+        raise ReconcileLater(str(exc)) from exc
+    except PublishRefused as exc:
+        with transaction.atomic():
+            if (locked := _locked_if_ours(message_id, token)) is not None:
+                _mark_failed(locked, _("Could not check whether it was posted: %(e)s") % {"e": exc})
+        return "failed"
+    match = next((pid for pid, text in recent if same_text(text, message.body)), None)
+    with transaction.atomic():
+        if (locked := _locked_if_ours(message_id, token)) is None:
+            return "settled"
+        if match:
+            url = f"https://x.com/{locked.account.handle}/status/{match}"
+            _mark_published(locked, Posted(match, url), sandbox=False)
+            return "found"
+        _retry_or_fail(locked, locked.last_error or _("X did not confirm the post"))
+    return "not found"
+
+
+class ReconcileLater(Exception):
+    """The platform could not be asked; try reconciling again later."""

@@ -1,0 +1,46 @@
+"""Celery tasks of communications: publishing runs on the critical queue."""
+
+from typing import Any
+
+from celery import shared_task
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from . import publishing
+
+RECONCILE_MAX_RETRIES = 8
+
+
+@shared_task(name="communications.tasks.publish_message", acks_late=True)
+def publish_message(message_id: int) -> str:
+    return publishing.publish(message_id)
+
+
+@shared_task(
+    bind=True,
+    name="communications.tasks.reconcile_publication",
+    acks_late=True,
+    autoretry_for=(publishing.ReconcileLater,),
+    retry_backoff=15,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=RECONCILE_MAX_RETRIES,
+)
+def reconcile_publication(self: Any, message_id: int, token: str) -> str:
+    try:
+        return publishing.reconcile(message_id, token)
+    except publishing.ReconcileLater as exc:
+        if self.request.retries >= RECONCILE_MAX_RETRIES:
+            with transaction.atomic():
+                message = publishing._locked_if_ours(message_id, token)
+                if message is not None:
+                    publishing._mark_failed(
+                        message,
+                        _(
+                            "X could not be asked whether the post went out (%(error)s). "
+                            "Check the account on X before trying again."
+                        )
+                        % {"error": exc},
+                    )
+            return "failed"
+        raise

@@ -1,0 +1,314 @@
+"""Messages and approvals: every rule of 'nothing leaves without approval'."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+
+from communications import services
+from communications.models import Approval, Message, SocialAccount
+from config.errors import ApplicationError, NotPermitted
+from incidents import services as incident_services
+from incidents.models import TimelineEvent
+from teams.models import Notification, Reason
+from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
+from tests.teams.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+S = Message.Status
+
+
+@pytest.fixture
+def account():
+    return SandboxAccountFactory(handle="brand")
+
+
+def declare(actor, severity=2):
+    return incident_services.incident_declare(actor=actor, title="Outage", severity=severity)
+
+
+def draft(author, account, incident=None, body="We are looking into it.", **kwargs):
+    incident = incident or declare(author)
+    return services.message_create(
+        actor=author, incident=incident, account=account, body=body, **kwargs
+    )
+
+
+# --- drafting ---------------------------------------------------------------------------------
+
+
+def test_a_draft_is_on_the_timeline_and_needs_approvals_by_severity(responder, account):
+    sev1 = draft(responder, account, declare(responder, severity=1))
+    sev3 = draft(responder, account, declare(responder, severity=3))
+    assert sev1.status == S.DRAFT
+    assert (sev1.approvals_required, sev3.approvals_required) == (2, 1)
+    assert TimelineEvent.objects.filter(incident=sev1.incident, kind="message").exists()
+
+
+@pytest.mark.parametrize(
+    ("body", "ok"),
+    [
+        ("a" * 280, True),
+        ("a" * 281, False),
+        ("😀" * 140, True),
+        ("😀" * 141, False),
+        ("界" * 141, False),
+        ("ğüşiöç" * 46, True),
+        ("x " + "https://example.com/" + "p" * 300, True),
+        ("   ", False),
+    ],
+)
+def test_length_is_counted_the_way_x_counts(responder, account, body, ok):
+    if ok:
+        assert draft(responder, account, body=body).body == body.strip()
+    else:
+        with pytest.raises(ApplicationError) as error:
+            draft(responder, account, body=body)
+        assert error.value.field == "body"
+
+
+def test_reply_needs_a_target_and_takes_a_post_link(responder, account):
+    with pytest.raises(ApplicationError) as error:
+        draft(responder, account, kind="reply")
+    assert error.value.field == "reply_to_post"
+    message = draft(
+        responder, account, kind="reply", reply_to_post="https://x.com/someone/status/1234567"
+    )
+    assert message.reply_to_post_id == "1234567"
+    with pytest.raises(ApplicationError):
+        draft(responder, account, kind="reply", reply_to_post="https://example.com/nope")
+
+
+def test_reply_to_a_mention_links_it_to_the_incident(responder, account):
+    mention = InboundPostFactory(account=account)
+    message = draft(responder, account, kind="reply", reply_to_mention=mention)
+    mention.refresh_from_db()
+    assert mention.incident == message.incident
+
+
+def test_a_thread_has_parts_within_the_limit(responder, account):
+    message = draft(responder, account, kind="thread", parts=["Second part", "Third part"])
+    assert list(message.parts.values_list("position", "body")) == [
+        (2, "Second part"),
+        (3, "Third part"),
+    ]
+    with pytest.raises(ApplicationError):
+        draft(responder, account, kind="thread", parts=[])
+    with pytest.raises(ApplicationError):
+        draft(responder, account, kind="thread", parts=["a" * 281])
+
+
+def test_a_correction_names_a_published_message(responder, account):
+    with pytest.raises(ApplicationError) as error:
+        draft(responder, account, kind="correction")
+    assert error.value.field == "corrects"
+
+
+def test_only_named_publishers_write_for_an_account(responder, responder2, account):
+    account.publishers.set([responder2])
+    with pytest.raises(NotPermitted):
+        draft(responder, account)
+
+
+def test_a_reader_cannot_draft(reader, responder, account):
+    incident = declare(responder)
+    with pytest.raises(NotPermitted):
+        draft(reader, account, incident)
+
+
+# --- approving ----------------------------------------------------------------------------------
+
+
+def submitted(author, account, severity=2, **kwargs):
+    message = draft(author, account, declare(author, severity), **kwargs)
+    return services.message_submit(actor=author, message=message)
+
+
+def test_submit_notifies_approvers_but_not_the_author(responder, manager, account):
+    message = submitted(responder, account)
+    assert message.status == S.PENDING_APPROVAL
+    assert message.text_hash
+    assert Notification.objects.filter(recipient=manager, reason=Reason.APPROVAL_REQUESTED).exists()
+    assert not Notification.objects.filter(
+        recipient=responder, reason=Reason.APPROVAL_REQUESTED
+    ).exists()
+
+
+def test_the_author_can_never_approve_their_own_message(manager, account):
+    message = submitted(manager, account)
+    with pytest.raises(NotPermitted, match="someone else"):
+        services.message_approve(actor=manager, message=message)
+    message.refresh_from_db()
+    assert message.status == S.PENDING_APPROVAL
+    assert not Approval.objects.exists()
+
+
+def test_approving_needs_the_approve_permission(responder, responder2, account):
+    message = submitted(responder, account)
+    with pytest.raises(NotPermitted):
+        services.message_approve(actor=responder2, message=message)
+
+
+def test_one_approval_approves_a_sev2_message_and_publishes_it(
+    responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = submitted(responder, account)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_approve(actor=manager, message=message, comment="Good")
+    message.refresh_from_db()
+    assert message.status == S.PUBLISHED
+    assert message.sandbox is True
+    assert message.external_id.startswith("sandbox-")
+
+
+def test_sev1_needs_two_distinct_approvers(responder, manager, manager2, account):
+    message = submitted(responder, account, severity=1)
+    services.message_approve(actor=manager, message=message)
+    message.refresh_from_db()
+    assert message.status == S.PENDING_APPROVAL
+    with pytest.raises(ApplicationError, match="another approver"):
+        services.message_approve(actor=manager, message=message)
+    services.message_approve(actor=manager2, message=message)
+    message.refresh_from_db()
+    assert message.status == S.APPROVED
+    assert message.approved_at is not None
+
+
+def test_an_edit_after_submission_voids_every_approval(responder, manager, manager2, account):
+    message = submitted(responder, account, severity=1)
+    services.message_approve(actor=manager, message=message)
+    services.message_update(actor=responder, message=message, body="We are on it, truly.")
+    message.refresh_from_db()
+    assert message.status == S.DRAFT
+    assert Approval.objects.get().voided_at is not None
+    assert services.valid_approvals(message) == []
+    # After resubmission the earlier approval does not count: two fresh ones are needed.
+    services.message_submit(actor=responder, message=message)
+    services.message_approve(actor=manager2, message=message)
+    message.refresh_from_db()
+    assert message.status == S.PENDING_APPROVAL
+
+
+def test_editing_an_approved_message_returns_it_to_draft(responder, manager, account):
+    message = submitted(
+        responder, account, severity=3, scheduled_at=timezone.now() + timedelta(hours=1)
+    )
+    services.message_approve(actor=manager, message=message)
+    message.refresh_from_db()
+    assert message.status == S.APPROVED
+    services.message_update(
+        actor=responder,
+        message=message,
+        body=message.body + " More soon.",
+        scheduled_at=message.scheduled_at,
+    )
+    message.refresh_from_db()
+    assert message.status == S.DRAFT
+
+
+def test_changing_the_target_voids_approvals_too(responder, manager, account):
+    message = submitted(responder, account, severity=1, kind="reply", reply_to_post="111")
+    services.message_approve(actor=manager, message=message)
+    services.message_update(
+        actor=responder, message=message, body=message.body, kind="reply", reply_to_post="222"
+    )
+    message.refresh_from_db()
+    assert message.status == S.DRAFT
+    assert Approval.objects.get().voided_at is not None
+
+
+def test_an_unchanged_save_keeps_the_approvals(responder, manager, account):
+    message = submitted(responder, account, severity=1)
+    services.message_approve(actor=manager, message=message)
+    services.message_update(actor=responder, message=message, body=message.body)
+    message.refresh_from_db()
+    assert message.status == S.PENDING_APPROVAL
+    assert len(services.valid_approvals(message)) == 1
+
+
+@pytest.mark.parametrize("refusal", ["message_reject", "message_request_changes"])
+def test_a_refusal_needs_a_comment_and_returns_to_the_author(responder, manager, account, refusal):
+    message = submitted(responder, account)
+    with pytest.raises(ApplicationError) as error:
+        getattr(services, refusal)(actor=manager, message=message, comment=" ")
+    assert error.value.field == "comment"
+    getattr(services, refusal)(actor=manager, message=message, comment="Too defensive")
+    message.refresh_from_db()
+    assert message.status in (S.REJECTED, S.CHANGES_REQUESTED)
+    assert Notification.objects.filter(recipient=responder, reason=Reason.MESSAGE_RETURNED).exists()
+    # The author edits and submits again.
+    services.message_update(actor=responder, message=message, body="We are sorry. We are on it.")
+    services.message_submit(actor=responder, message=message)
+    message.refresh_from_db()
+    assert message.status == S.PENDING_APPROVAL
+
+
+def test_withdraw_rules(responder, responder2, manager, account):
+    message = submitted(responder, account)
+    with pytest.raises(NotPermitted):
+        services.message_withdraw(actor=responder2, message=message)
+    services.message_withdraw(actor=responder, message=message, reason="Overtaken by events")
+    message.refresh_from_db()
+    assert message.status == S.WITHDRAWN
+    with pytest.raises(ApplicationError):
+        services.message_withdraw(actor=manager, message=message)
+    with pytest.raises(ApplicationError):
+        services.message_update(actor=responder, message=message, body="x")
+
+
+def test_a_published_message_cannot_change(
+    responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = submitted(responder, account)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.message_approve(actor=manager, message=message)
+    with pytest.raises(ApplicationError):
+        services.message_update(actor=responder, message=message, body="Rewrite history")
+    with pytest.raises(ApplicationError):
+        services.message_withdraw(actor=manager, message=message)
+
+
+# --- accounts -----------------------------------------------------------------------------------
+
+
+def test_credentials_are_encrypted_and_rotation_recorded(admin_user):
+    account = services.account_save(
+        actor=admin_user,
+        handle="@Brand_TR",
+        external_user_id="12345",
+        auth_kind=SocialAccount.AuthKind.OAUTH1,
+        credentials={
+            "consumer_key": "ck-very-secret",
+            "consumer_secret": "cs-very-secret",
+            "access_token": "at-very-secret",
+            "access_token_secret": "ats-very-secret",
+        },
+    )
+    account.refresh_from_db()
+    assert account.handle == "Brand_TR"
+    assert "very-secret" not in account.credentials_encrypted
+    assert services.account_credentials(account)["consumer_key"] == "ck-very-secret"
+    assert account.credentials_rotated_at is not None
+    assert not account.is_sandbox
+
+
+def test_only_admins_manage_accounts(manager):
+    with pytest.raises(NotPermitted):
+        services.account_save(actor=manager, handle="brand")
+
+
+def test_accounts_with_old_credentials_are_found(admin_user):
+    account = SandboxAccountFactory()
+    SocialAccount.objects.filter(pk=account.pk).update(
+        auth_kind=SocialAccount.AuthKind.OAUTH1,
+        credentials_encrypted="x",
+        credentials_rotated_at=timezone.now() - timedelta(days=200),
+    )
+    assert [a.pk for a in services.accounts_needing_rotation()] == [account.pk]
+
+
+def test_unknown_person_cannot_approve(account, responder):
+    stranger = UserFactory()
+    message = submitted(responder, account)
+    with pytest.raises(NotPermitted):
+        services.message_approve(actor=stranger, message=message)

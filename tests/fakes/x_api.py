@@ -1,0 +1,294 @@
+"""A fake X API v2 on a local port, answering with X's real payload and error shapes.
+
+The real tweepy client talks to it (settings.X_API_BASE_URL points here), so everything from
+the HTTP request to tweepy's error mapping runs for real. Failures are scripted per route:
+
+    fake.script("create", status=503)                 # next POST /2/tweets answers 503
+    fake.script("create", timeout=True, create=True)  # post made, but the answer never comes
+    fake.script("create", status=429, reset_in=60)    # rate limited, reset in 60 s
+
+Run on its own (for the benchmark): python -m tests.fakes.x_api --port 8765
+"""
+
+import argparse
+import itertools
+import json
+import threading
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlparse
+
+# X's own answers, as documented and as seen on the wire.
+ERRORS: dict[int, dict[str, Any]] = {
+    400: {
+        "errors": [
+            {
+                "parameters": {"text": ["..."]},
+                "message": "Your Tweet text is too long. For more information on how Twitter "
+                "determines text length see https://github.com/twitter/twitter-text.",
+            }
+        ],
+        "title": "Invalid Request",
+        "detail": "One or more parameters to your request was invalid.",
+        "type": "https://api.twitter.com/2/problems/invalid-request",
+    },
+    401: {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"},
+    403: {
+        "detail": "You are not allowed to create a Tweet with duplicate content.",
+        "type": "about:blank",
+        "title": "Forbidden",
+        "status": 403,
+    },
+    429: {
+        "title": "Too Many Requests",
+        "detail": "Too Many Requests",
+        "type": "about:blank",
+        "status": 429,
+    },
+    500: {
+        "title": "Internal Server Error",
+        "detail": "Internal Server Error",
+        "type": "about:blank",
+        "status": 500,
+    },
+    503: {
+        "title": "Service Unavailable",
+        "detail": "Service Unavailable",
+        "type": "about:blank",
+        "status": 503,
+    },
+}
+
+
+@dataclass
+class Scripted:
+    status: int = 200
+    body: dict[str, Any] | None = None
+    reset_in: int = 0
+    timeout: bool = False  # answer only after the client gave up
+    create: bool = False  # make the post anyway (the outcome the client cannot know)
+
+
+@dataclass
+class FakeX:
+    timeout_seconds: float = 3.0
+    tweets: dict[str, dict[str, Any]] = field(default_factory=dict)
+    mentions: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    search: dict[str, list[dict[str, Any]]] = field(default_factory=lambda: defaultdict(list))
+    users: dict[str, dict[str, Any]] = field(default_factory=dict)
+    requests: list[tuple[str, str, Any]] = field(default_factory=list)
+    scripts: dict[str, list[Scripted]] = field(default_factory=lambda: defaultdict(list))
+    author_id: str = "1500000000000000001"
+
+    def __post_init__(self) -> None:
+        self._ids = itertools.count(1860000000000000000)
+        self._lock = threading.Lock()
+
+    # --- scripting --------------------------------------------------------------------------
+
+    def script(self, route: str, **kwargs: Any) -> None:
+        """Queue the next answer of a route: create, user_tweets, mentions, search."""
+        self.scripts[route].append(Scripted(**kwargs))
+
+    def next_id(self) -> str:
+        with self._lock:
+            return str(next(self._ids))
+
+    def add_user(self, user_id: str, username: str, followers: int, name: str = "") -> None:
+        self.users[user_id] = {
+            "id": user_id,
+            "username": username,
+            "name": name or username,
+            "public_metrics": {
+                "followers_count": followers,
+                "following_count": 10,
+                "tweet_count": 100,
+                "listed_count": 1,
+            },
+        }
+
+    def add_mention(self, account_id: str, text: str, author_id: str) -> dict[str, Any]:
+        tweet = self._tweet(text, author_id)
+        self.mentions[account_id].append(tweet)
+        return tweet
+
+    def add_search_result(self, query: str, text: str, author_id: str) -> dict[str, Any]:
+        tweet = self._tweet(text, author_id)
+        self.search[query].append(tweet)
+        return tweet
+
+    def _tweet(self, text: str, author_id: str, **extra: Any) -> dict[str, Any]:
+        tweet_id = self.next_id()
+        return {
+            "id": tweet_id,
+            "text": text,
+            "author_id": author_id,
+            "created_at": datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "edit_history_tweet_ids": [tweet_id],
+            **extra,
+        }
+
+    @property
+    def posts(self) -> list[dict[str, Any]]:
+        """What the brand account has posted, in order."""
+        return sorted(self.tweets.values(), key=lambda t: int(t["id"]))
+
+    # --- the routes -------------------------------------------------------------------------
+
+    def handle(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+        self.requests.append((method, path, body if body is not None else query))
+        if method == "POST" and path == "/2/tweets":
+            return self._create(body or {})
+        parts = path.strip("/").split("/")
+        if method == "GET" and len(parts) == 4 and parts[:2] == ["2", "users"]:
+            if parts[3] == "tweets":
+                return self._list("user_tweets", self._own_since(query))
+            if parts[3] == "mentions":
+                return self._list("mentions", self._since(self.mentions[parts[2]], query))
+        if method == "GET" and path == "/2/tweets/search/recent":
+            found = self.search[query.get("query", [""])[0]]
+            return self._list("search", self._since(found, query))
+        return 404, {"title": "Not Found Error", "type": "about:blank", "status": 404}, {}
+
+    def _scripted(self, route: str) -> Scripted | None:
+        with self._lock:
+            return self.scripts[route].pop(0) if self.scripts[route] else None
+
+    def _answer(self, scripted: Scripted) -> tuple[int, dict[str, Any], dict[str, str]]:
+        headers: dict[str, str] = {}
+        if scripted.status == 429:
+            headers = {
+                "x-rate-limit-limit": "100",
+                "x-rate-limit-remaining": "0",
+                "x-rate-limit-reset": str(int(time.time()) + scripted.reset_in),
+            }
+        return scripted.status, scripted.body or ERRORS.get(scripted.status, {}), headers
+
+    def _create(self, body: dict[str, Any]) -> Any:
+        scripted = self._scripted("create")
+        text = body.get("text", "")
+        if scripted is None or scripted.create:
+            if scripted is None and len(text) > 280:
+                return 400, ERRORS[400], {}
+            if scripted is None and any(t["text"] == text for t in self.tweets.values()):
+                return 403, ERRORS[403], {}
+            extra: dict[str, Any] = {}
+            if reply := (body.get("reply") or {}).get("in_reply_to_tweet_id"):
+                extra["in_reply_to_tweet_id"] = reply
+            if quote := body.get("quote_tweet_id"):
+                extra["quote_tweet_id"] = quote
+            tweet = self._tweet(text, self.author_id, **extra)
+            self.tweets[tweet["id"]] = tweet
+            created = {
+                "data": {"id": tweet["id"], "text": text, "edit_history_tweet_ids": [tweet["id"]]}
+            }
+        if scripted is None:
+            return 201, created, {}
+        if scripted.timeout:
+            time.sleep(self.timeout_seconds)
+        if scripted.create and scripted.status < 300:
+            return 201, created, {}
+        return self._answer(scripted)
+
+    def _own_since(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        start = query.get("start_time", [""])[0]
+        return [t for t in reversed(self.posts) if not start or t["created_at"] >= start]
+
+    @staticmethod
+    def _since(tweets: list[dict[str, Any]], query: dict[str, list[str]]) -> list[dict[str, Any]]:
+        since = int(query.get("since_id", ["0"])[0] or 0)
+        return sorted((t for t in tweets if int(t["id"]) > since), key=lambda t: -int(t["id"]))
+
+    def _list(self, route: str, tweets: list[dict[str, Any]]) -> Any:
+        scripted = self._scripted(route)
+        if scripted:
+            if scripted.timeout:
+                time.sleep(self.timeout_seconds)
+            return self._answer(scripted)
+        if not tweets:
+            return 200, {"meta": {"result_count": 0}}, {}
+        authors = {t["author_id"] for t in tweets}
+        payload: dict[str, Any] = {
+            "data": tweets,
+            "meta": {
+                "result_count": len(tweets),
+                "newest_id": tweets[0]["id"],
+                "oldest_id": tweets[-1]["id"],
+            },
+        }
+        users = [self.users[a] for a in authors if a in self.users]
+        if users:
+            payload["includes"] = {"users": users}
+        return 200, payload, {}
+
+    # --- serving ----------------------------------------------------------------------------
+
+    def serve(self, port: int = 0) -> "RunningFake":
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def _respond(self, method: str) -> None:
+                url = urlparse(self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                body = json.loads(raw) if raw else None
+                status, payload, headers = fake.handle(method, url.path, parse_qs(url.query), body)
+                data = json.dumps(payload).encode()
+                try:
+                    self.send_response(status)
+                    self.send_header("Content-Type", "application/json; charset=utf-8")
+                    self.send_header("Content-Length", str(len(data)))
+                    for name, value in headers.items():
+                        self.send_header(name, value)
+                    self.end_headers()
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up waiting (a scripted timeout)
+
+            def do_GET(self) -> None:
+                self._respond("GET")
+
+            def do_POST(self) -> None:
+                self._respond("POST")
+
+            def log_message(self, *args: object) -> None:
+                pass
+
+        server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+        server.daemon_threads = True
+        thread = threading.Thread(target=server.serve_forever, daemon=True)
+        thread.start()
+        return RunningFake(fake, server, f"http://127.0.0.1:{server.server_port}")
+
+
+@dataclass
+class RunningFake:
+    fake: FakeX
+    server: ThreadingHTTPServer
+    url: str
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Serve a fake X API v2 on localhost.")
+    parser.add_argument("--port", type=int, default=8765)
+    args = parser.parse_args()
+    running = FakeX().serve(args.port)
+    print(f"fake X API on {running.url}", flush=True)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        running.stop()
+
+
+if __name__ == "__main__":
+    main()
