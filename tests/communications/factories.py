@@ -29,7 +29,7 @@ class SocialAccountFactory(factory.django.DjangoModelFactory[SocialAccount]):
 
 class SandboxAccountFactory(SocialAccountFactory):
     auth_kind = SocialAccount.AuthKind.NONE
-    credentials_encrypted = ""
+    credentials_encrypted = ""  # type: ignore[assignment]
 
 
 class InboundPostFactory(factory.django.DjangoModelFactory[InboundPost]):
