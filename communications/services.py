@@ -115,6 +115,15 @@ def account_credentials(account: SocialAccount) -> dict[str, str]:
     return crypto.decrypt(account.credentials_encrypted)
 
 
+def rotation_due(account: SocialAccount, *, now: datetime | None = None) -> bool:
+    """True when the account's credentials are older than CREDENTIALS_ROTATION_DAYS."""
+    if account.is_sandbox:
+        return False
+    limit = (now or timezone.now()) - timedelta(days=settings.CREDENTIALS_ROTATION_DAYS)
+    rotated = account.credentials_rotated_at
+    return rotated is None or rotated < limit
+
+
 def accounts_needing_rotation(*, now: datetime | None = None) -> list[SocialAccount]:
     now = now or timezone.now()
     limit = now - timedelta(days=settings.CREDENTIALS_ROTATION_DAYS)

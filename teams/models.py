@@ -458,6 +458,11 @@ class Reason(models.TextChoices):
     MESSAGE_RETURNED = "message_returned", _("Your message was rejected or sent back")
     MESSAGE_PUBLISHED = "message_published", _("Your message was published")
     PUBLISH_FAILED = "publish_failed", _("A message could not be published")
+    MENTION_ESCALATED = "mention_escalated", _("A mention was escalated to you")
+    CREDENTIALS_STALE = (
+        "credentials_stale",
+        _("A social account's credentials are due for rotation"),
+    )
 
 
 class Notification(models.Model):

@@ -248,6 +248,9 @@ SPECTACULAR_SETTINGS = {
         "ClaimStatusEnum": "incidents.models.ClaimStatus",
         "IncidentSourceEnum": "incidents.models.Source",
         "OnCallSourceEnum": "teams.serializers.ON_CALL_SOURCES",
+        "MessageKindEnum": "communications.models.Message.Kind",
+        "MessageStatusEnum": "communications.models.Message.Status",
+        "ApprovalDecisionEnum": "communications.models.Approval.Decision",
     },
 }
 

@@ -1,0 +1,202 @@
+"""REST endpoints of communications under /api/v1/: accounts, messages with their approval
+actions, and the communications log. The same services as the pages decide."""
+
+from typing import Any
+
+import django_filters
+from django.db import transaction
+from django.db.models import QuerySet
+from drf_spectacular.utils import extend_schema, extend_schema_view
+from rest_framework import mixins, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from config.rest import ERRORS, PERMISSIONS
+from teams.permissions import APPROVE_MESSAGE, DRAFT_MESSAGE
+
+from . import selectors, services
+from .lifecycle import LOGGED
+from .models import Message, SocialAccount
+from .serializers import (
+    AccountSerializer,
+    DecisionSerializer,
+    MessageCreateSerializer,
+    MessageSerializer,
+    MessageWriteSerializer,
+    RefusalSerializer,
+    WithdrawSerializer,
+)
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Social accounts (never their credentials)"),
+    retrieve=extend_schema(summary="One social account"),
+)
+class AccountViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = AccountSerializer
+    permission_classes = PERMISSIONS
+    filterset_class = None
+    queryset = SocialAccount.objects.order_by("handle")
+
+
+class MessageFilter(django_filters.FilterSet):
+    incident = django_filters.NumberFilter(field_name="incident_id")
+    reference = django_filters.CharFilter(field_name="incident__reference")
+    account = django_filters.NumberFilter(field_name="account_id")
+    kind = django_filters.MultipleChoiceFilter(choices=Message.Kind.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=Message.Status.choices, distinct=False)
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+    class Meta:
+        model = Message
+        fields = ["incident", "reference", "account", "kind", "status"]
+
+
+ACTION = {200: MessageSerializer, **ERRORS}
+
+
+@extend_schema_view(
+    list=extend_schema(summary="Outgoing messages"),
+    retrieve=extend_schema(summary="One message with its approvals"),
+)
+class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = MessageSerializer
+    permission_classes = PERMISSIONS
+    filterset_class = MessageFilter
+    lookup_value_regex = r"\d+"
+    action_permissions = {
+        ("create", "POST"): DRAFT_MESSAGE,
+        ("partial_update", "PATCH"): DRAFT_MESSAGE,
+        ("submit", "POST"): DRAFT_MESSAGE,
+        ("approve", "POST"): APPROVE_MESSAGE,
+        ("reject", "POST"): APPROVE_MESSAGE,
+        ("request_changes", "POST"): APPROVE_MESSAGE,
+    }
+
+    def get_queryset(self) -> QuerySet[Message]:
+        return selectors.messages(user=self.request.user)
+
+    def _fresh(self, message: Message, code: int = status.HTTP_200_OK) -> Response:
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=message.pk)).data, status=code
+        )
+
+    @extend_schema(
+        summary="Draft a message (and submit it with submit=true)",
+        request=MessageCreateSerializer,
+        responses={201: MessageSerializer, **ERRORS},
+    )
+    def create(self, request: Request) -> Response:
+        data = MessageCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        submit = fields.pop("submit")
+        with transaction.atomic():
+            message = services.message_create(actor=request.user, **fields)
+            if submit:
+                message = services.message_submit(actor=request.user, message=message)
+        return self._fresh(message, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Edit a message (only the fields sent): once submitted, any change voids "
+        "its approvals",
+        request=MessageWriteSerializer,
+        responses=ACTION,
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        message = self.get_object()
+        data = MessageWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        current = {
+            "kind": message.kind,
+            "body": message.body,
+            "parts": [part.body for part in message.parts.all()],
+            "reply_to_mention": message.reply_to_mention,
+            "reply_to_post": message.reply_to_post_id,
+            "quote_post": message.quote_post_id,
+            "corrects": message.corrects,
+            "cited_claims": list(message.cited_claims.all()),
+            "scheduled_at": message.scheduled_at,
+        }
+        message = services.message_update(
+            actor=request.user, message=message, **{**current, **data.validated_data}
+        )
+        return self._fresh(message)
+
+    @extend_schema(summary="Submit for approval", request=None, responses=ACTION)
+    @action(detail=True, methods=["post"])
+    def submit(self, request: Request, pk: str) -> Response:
+        return self._fresh(services.message_submit(actor=request.user, message=self.get_object()))
+
+    @extend_schema(
+        summary="Approve (never one's own)", request=DecisionSerializer, responses=ACTION
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        data = DecisionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_approve(
+            actor=request.user, message=self.get_object(), **data.validated_data
+        )
+        return self._fresh(message)
+
+    @extend_schema(summary="Reject, with a comment", request=RefusalSerializer, responses=ACTION)
+    @action(detail=True, methods=["post"])
+    def reject(self, request: Request, pk: str) -> Response:
+        data = RefusalSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_reject(
+            actor=request.user, message=self.get_object(), **data.validated_data
+        )
+        return self._fresh(message)
+
+    @extend_schema(
+        summary="Send back for changes, with a comment", request=RefusalSerializer, responses=ACTION
+    )
+    @action(detail=True, methods=["post"], url_path="request-changes")
+    def request_changes(self, request: Request, pk: str) -> Response:
+        data = RefusalSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_request_changes(
+            actor=request.user, message=self.get_object(), **data.validated_data
+        )
+        return self._fresh(message)
+
+    @extend_schema(summary="Withdraw", request=WithdrawSerializer, responses=ACTION)
+    @action(detail=True, methods=["post"])
+    def withdraw(self, request: Request, pk: str) -> Response:
+        data = WithdrawSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message = services.message_withdraw(
+            actor=request.user, message=self.get_object(), **data.validated_data
+        )
+        return self._fresh(message)
+
+    @extend_schema(summary="Try a failed message again", request=None, responses=ACTION)
+    @action(detail=True, methods=["post"])
+    def retry(self, request: Request, pk: str) -> Response:
+        return self._fresh(services.message_retry(actor=request.user, message=self.get_object()))
+
+
+@extend_schema_view(
+    list=extend_schema(
+        summary="The communications log: approved, published, failed and withdrawn messages"
+    ),
+    retrieve=extend_schema(summary="One logged message with its approvals"),
+)
+class LogViewSet(viewsets.ReadOnlyModelViewSet):
+    serializer_class = MessageSerializer
+    permission_classes = PERMISSIONS
+    filterset_class = MessageFilter
+    lookup_value_regex = r"\d+"
+
+    def get_queryset(self) -> QuerySet[Message]:
+        return selectors.messages(user=self.request.user).filter(status__in=LOGGED)
+
+
+def register(router: Any) -> None:
+    router.register("accounts", AccountViewSet, basename="account")
+    router.register("messages", MessageViewSet, basename="message")
+    router.register("log", LogViewSet, basename="log")

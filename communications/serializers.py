@@ -1,0 +1,171 @@
+"""API shapes of communications: output serializers render; input serializers only validate.
+Credentials never appear in any of them."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from incidents.models import Claim, Incident
+from incidents.serializers import PersonSerializer
+
+from .models import Approval, InboundPost, Message, SocialAccount, ThreadPart
+from .services import rotation_due
+
+
+class AccountSerializer(serializers.ModelSerializer):
+    sandbox = serializers.BooleanField(source="is_sandbox", read_only=True)
+    rotation_due = serializers.SerializerMethodField(
+        help_text="The credentials are older than the rotation policy allows."
+    )
+
+    class Meta:
+        model = SocialAccount
+        fields = [
+            "id",
+            "platform",
+            "handle",
+            "display_name",
+            "external_user_id",
+            "sandbox",
+            "two_factor_enabled",
+            "credentials_rotated_at",
+            "rotation_due",
+            "is_active",
+        ]
+        read_only_fields = fields
+
+    def get_rotation_due(self, account: SocialAccount) -> bool:
+        return rotation_due(account)
+
+
+class ApprovalSerializer(serializers.ModelSerializer):
+    approver = PersonSerializer(read_only=True)
+    voided = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Approval
+        fields = ["id", "approver", "decision", "comment", "at", "voided", "voided_at"]
+        read_only_fields = fields
+
+    def get_voided(self, approval: Approval) -> bool:
+        return approval.voided_at is not None
+
+
+class ThreadPartSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = ThreadPart
+        fields = ["position", "body", "external_id"]
+        read_only_fields = fields
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    incident = serializers.SerializerMethodField()
+    account = serializers.SerializerMethodField()
+    author = PersonSerializer(read_only=True)
+    parts = ThreadPartSerializer(many=True, read_only=True)
+    approvals = ApprovalSerializer(many=True, read_only=True)
+    cited_claims: "serializers.PrimaryKeyRelatedField[Claim]" = serializers.PrimaryKeyRelatedField(
+        many=True, read_only=True
+    )
+    reply_to_mention: "serializers.PrimaryKeyRelatedField[InboundPost]" = (
+        serializers.PrimaryKeyRelatedField(read_only=True)
+    )
+    corrects: "serializers.PrimaryKeyRelatedField[Message]" = serializers.PrimaryKeyRelatedField(
+        read_only=True
+    )
+
+    class Meta:
+        model = Message
+        fields = [
+            "id",
+            "incident",
+            "account",
+            "kind",
+            "body",
+            "parts",
+            "reply_to_mention",
+            "reply_to_post_id",
+            "quote_post_id",
+            "corrects",
+            "cited_claims",
+            "author",
+            "status",
+            "scheduled_at",
+            "approvals_required",
+            "approvals",
+            "submitted_at",
+            "approved_at",
+            "attempts",
+            "last_error",
+            "external_id",
+            "external_url",
+            "sandbox",
+            "published_at",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(
+        serializers.DictField(child=serializers.CharField(), help_text="id and reference")
+    )
+    def get_incident(self, message: Message) -> dict[str, Any]:
+        return {"id": message.incident_id, "reference": message.incident.reference}
+
+    @extend_schema_field(
+        serializers.DictField(child=serializers.CharField(), help_text="id, handle, sandbox")
+    )
+    def get_account(self, message: Message) -> dict[str, Any]:
+        return {
+            "id": message.account_id,
+            "handle": message.account.handle,
+            "sandbox": message.account.is_sandbox,
+        }
+
+
+class MessageWriteSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(
+        choices=Message.Kind.choices, required=False, help_text="Unchanged when left out."
+    )
+    body = serializers.CharField(max_length=5000, trim_whitespace=False)
+    parts = serializers.ListField(
+        child=serializers.CharField(max_length=5000), required=False, default=list
+    )
+    reply_to_mention = serializers.PrimaryKeyRelatedField(
+        queryset=InboundPost.objects.all(), required=False, allow_null=True, default=None
+    )
+    reply_to_post = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="A post id or its URL."
+    )
+    quote_post = serializers.CharField(
+        required=False, allow_blank=True, default="", help_text="A post id or its URL."
+    )
+    corrects: "serializers.PrimaryKeyRelatedField[Message]" = serializers.PrimaryKeyRelatedField(
+        queryset=Message.objects.all(), required=False, allow_null=True, default=None
+    )
+    cited_claims = serializers.PrimaryKeyRelatedField(
+        queryset=Claim.objects.all(), many=True, required=False, default=list
+    )
+    scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class MessageCreateSerializer(MessageWriteSerializer):
+    kind = serializers.ChoiceField(choices=Message.Kind.choices, default=Message.Kind.TWEET)
+    incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all())
+    account = serializers.PrimaryKeyRelatedField(queryset=SocialAccount.objects.all())
+    submit = serializers.BooleanField(
+        required=False, default=False, help_text="Submit for approval right away."
+    )
+
+
+class DecisionSerializer(serializers.Serializer):
+    comment = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class RefusalSerializer(serializers.Serializer):
+    comment = serializers.CharField(help_text="Why: required.")
+
+
+class WithdrawSerializer(serializers.Serializer):
+    reason = serializers.CharField(required=False, allow_blank=True, default="")
