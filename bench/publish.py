@@ -2,7 +2,7 @@
 
 Starts the fake X API and a Celery worker (critical, default and low queues) as separate
 processes, approves 500 submitted messages one after another, and waits until every one is
-published. Prints p50/p95/worst of published_at − approved_at and the throughput.
+published. Prints p50/p95/worst of published_at - approved_at and the throughput.
 
 Run with `make bench` (after the page benchmark) or on its own:
     BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/crisis_desk_bench \\
