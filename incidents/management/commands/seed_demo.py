@@ -13,6 +13,8 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
+from communications import services as comms
+from communications.models import InboundPost, SocialAccount, Template, WatchTerm
 from incidents import services
 from incidents.models import Category, ClaimStatus, Incident, Source, Status
 from teams import services as team
@@ -108,6 +110,7 @@ class Command(BaseCommand):
             self._team(people)
             self._stakeholders(people)
             created = self._incidents(people)
+            self._communications(people)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} incidents added)."))
         self.stdout.write("Demo logins (username / password / group):")
         for username, password, _first, _last, group, *_rest in PEOPLE:
@@ -377,3 +380,81 @@ class Command(BaseCommand):
                 waiver="Handled by HR; the lessons are in the SEV2 review of March.",
             )
         return created
+
+    def _communications(self, people: dict[str, Any]) -> None:
+        """A sandbox account (publishes nowhere, labelled so), mentions, a holding statement,
+        and messages in different states on the SEV1 incident."""
+        if SocialAccount.objects.exists():
+            return
+        admin, manager, ali = people["admin"], people["manager"], people["responder"]
+        account = comms.account_save(
+            actor=admin, handle="juicebrand", display_name="Juice Brand", two_factor_enabled=True
+        )
+        WatchTerm.objects.create(account=account, query='"juice brand" OR #juicebrand')
+        now = timezone.now()
+        mentions = [
+            ("foodwatch_tr", 48_200, "@juicebrand is batch 24-117 safe?? My kids drank it."),
+            ("ayse_k", 312, "@juicebrand your customer line has been busy for an hour."),
+            ("newsdesk_live", 125_000, "@juicebrand do you have a statement on the video?"),
+            ("randomuser42", 18, "@juicebrand love the new mango flavour"),
+        ]
+        sev1 = Incident.objects.filter(severity=1, status="responding").first()
+        created = []
+        for n, (handle, followers, text) in enumerate(mentions):
+            created.append(
+                InboundPost.objects.create(
+                    external_id=str(1_862_000_000_000_000_000 + n),
+                    account=account,
+                    author_handle=handle,
+                    author_name=handle,
+                    author_followers=followers,
+                    text=text,
+                    url=f"https://x.com/{handle}/status/{1_862_000_000_000_000_000 + n}",
+                    posted_at=now - timedelta(minutes=40 - n * 7),
+                    incident=sev1 if n != 3 else None,
+                    reply_due_at=now + timedelta(minutes=20 + n * 10),
+                )
+            )
+        Template.objects.create(
+            name="Holding statement: looking into it",
+            kind=Template.Kind.HOLDING_STATEMENT,
+            body=(
+                "We are aware of reports about {title}. We are looking into it as a priority "
+                "and will share an update by {next_update}. ({reference})"
+            ),
+            created_by=manager,
+            approved_by=admin,
+            approved_at=now,
+        )
+        if sev1 is None:
+            return
+        published = comms.message_create(
+            actor=ali,
+            incident=sev1,
+            account=account,
+            body=(
+                "We have seen the video about batch 24-117. Our quality lab is testing retained "
+                "samples now. We will update here within the hour."
+            ),
+        )
+        comms.message_submit(actor=ali, message=published)
+        comms.message_approve(actor=manager, message=published, comment="Good, factual.")
+        comms.message_approve(actor=admin, message=published)
+        reply = comms.message_create(
+            actor=ali,
+            incident=sev1,
+            account=account,
+            kind="reply",
+            reply_to_mention=created[0],
+            body="We are testing batch 24-117 right now and will update within the hour. "
+            "If anyone feels unwell, please call 0800 000 00 00.",
+        )
+        comms.message_submit(actor=ali, message=reply)
+        comms.message_create(
+            actor=ali,
+            incident=sev1,
+            account=account,
+            kind="reply",
+            reply_to_mention=created[2],
+            body="A statement is on our profile; we will post updates there.",
+        )
