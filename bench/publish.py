@@ -177,7 +177,11 @@ def report(count: int, concurrency: int) -> None:
 
     rows = list(Message.objects.filter(pk__in=ids).values("status", "approved_at", "published_at"))
     published = [r for r in rows if r["status"] == "published"]
-    latency = [(r["published_at"] - r["approved_at"]).total_seconds() * 1000 for r in published]
+    latency = [
+        (r["published_at"] - r["approved_at"]).total_seconds() * 1000
+        for r in published
+        if r["published_at"] and r["approved_at"]
+    ]
     print()
     print("Approval → published on the fake X API, real Celery worker on Redis")
     print(

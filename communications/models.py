@@ -173,7 +173,7 @@ class InboundPost(models.Model):
         return f"@{self.author_handle}: {self.text[:60]}"
 
     def get_absolute_url(self) -> str:
-        return reverse("mentions:detail", kwargs={"pk": self.pk})
+        return reverse("communications:mentions:detail", kwargs={"pk": self.pk})
 
     def post_url(self) -> str:
         return self.url or f"https://x.com/{self.author_handle or 'i'}/status/{self.external_id}"
@@ -213,6 +213,14 @@ class Template(models.Model):
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),
         on_delete=models.PROTECT,
+        related_name="+",
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("text last changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="+",
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -303,6 +311,15 @@ class Message(models.Model):
         verbose_name=_("author"),
         on_delete=models.PROTECT,
         related_name="messages",
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("text last changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Whoever last changed the text is a writer too and cannot approve it."),
     )
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT

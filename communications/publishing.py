@@ -162,9 +162,21 @@ def _mark_published(message: Message, posted: Posted, *, sandbox: bool) -> None:
         sandbox=sandbox,
     )
     incident_first_response_record(incident=message.incident, at=now)
-    if message.reply_to_mention_id:
-        InboundPost.objects.filter(pk=message.reply_to_mention_id).update(
+    mention = message.reply_to_mention
+    if mention is not None:
+        InboundPost.objects.filter(pk=mention.pk).update(
             triage=InboundPost.Triage.REPLIED, triaged_at=now
+        )
+        timeline_event_record(
+            incident=message.incident,
+            actor=None,
+            kind=TimelineEvent.Kind.MENTION,
+            text=_("Mention from @%(who)s replied") % {"who": mention.author_handle},
+            data={
+                "mention": mention.pk,
+                "triage": InboundPost.Triage.REPLIED,
+                "message": message.pk,
+            },
         )
     notify(
         recipients=[message.author],

@@ -2,12 +2,18 @@
 
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Coalesce
 
-from incidents.models import Claim, ClaimStatus
+from incidents.models import OPEN_STATUSES, Claim, ClaimStatus, Incident, TimelineEvent
+from teams.permissions import APPROVE_MESSAGE, holds
 
-from .models import Approval, InboundPost, Message, ThreadPart
+from .lifecycle import LOGGED
+from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
 from .services import valid_approvals
+
+S = Message.Status
+UNVERIFIED = (ClaimStatus.UNVERIFIED, ClaimStatus.INVESTIGATING)
 
 
 def messages(*, user: Any) -> QuerySet[Message]:
@@ -47,3 +53,151 @@ def mentions(*, user: Any) -> QuerySet[InboundPost]:
 
 def incident_claims_for_citing(*, incident: Any) -> QuerySet[Claim]:
     return incident.claims.all()
+
+
+# --- pages ----------------------------------------------------------------------------------
+
+
+def message_history(*, message: Message) -> QuerySet[TimelineEvent]:
+    """The message's moves as the incident's timeline recorded them, oldest first."""
+    return (
+        TimelineEvent.objects.filter(incident_id=message.incident_id, data__message=message.pk)
+        .select_related("actor")
+        .order_by("at", "id")
+    )
+
+
+def writable_accounts(*, user: Any) -> QuerySet[SocialAccount]:
+    """Active accounts the user may write for: those naming nobody, or naming the user."""
+    return (
+        SocialAccount.objects.filter(is_active=True)
+        .filter(Q(publishers__isnull=True) | Q(publishers=user.pk))
+        .distinct()
+        .order_by("handle")
+    )
+
+
+def incidents_to_write_about(*, user: Any) -> QuerySet[Incident]:
+    """Incidents a message can still be drafted for, the most urgent first."""
+    return Incident.objects.filter(status__in=OPEN_STATUSES).order_by(
+        "severity", "-detected_at", "-id"
+    )
+
+
+def mention_get(*, user: Any, pk: Any) -> InboundPost | None:
+    """The mention a reply is started from; None for a missing or malformed id."""
+    if not str(pk or "").isdigit():
+        return None
+    return InboundPost.objects.select_related("account", "incident").filter(pk=int(pk)).first()
+
+
+def template_get(*, user: Any, pk: Any) -> Template | None:
+    if not str(pk or "").isdigit():
+        return None
+    return Template.objects.select_related("created_by", "approved_by").filter(pk=int(pk)).first()
+
+
+def _valid_approval_count() -> Count:
+    return Count(
+        "approvals",
+        filter=Q(
+            approvals__decision=Approval.Decision.APPROVED,
+            approvals__voided_at__isnull=True,
+            approvals__text_hash=F("text_hash"),
+        )
+        & ~Q(approvals__approver=F("author"))
+        & (Q(edited_by__isnull=True) | ~Q(approvals__approver=F("edited_by"))),
+    )
+
+
+def _cites_unverified() -> Exists:
+    return Exists(
+        Claim.objects.filter(messages=OuterRef("pk"), status__in=[s.value for s in UNVERIFIED])
+    )
+
+
+def approval_queue(*, user: Any) -> QuerySet[Message]:
+    """Messages waiting for the user's approval: not their own, not already approved by them
+    on the text as it stands; the longest waiting first."""
+    if not holds(user, APPROVE_MESSAGE):
+        return Message.objects.none()
+    approved_by_user = Approval.objects.filter(
+        message=OuterRef("pk"),
+        approver=user.pk,
+        decision=Approval.Decision.APPROVED,
+        voided_at__isnull=True,
+        text_hash=OuterRef("text_hash"),
+    )
+    return (
+        Message.objects.filter(status=S.PENDING_APPROVAL)
+        .exclude(author=user.pk)
+        .exclude(edited_by=user.pk)
+        .exclude(Exists(approved_by_user))
+        .select_related("incident", "account", "author")
+        .annotate(valid_approvals=_valid_approval_count(), cites_unverified=_cites_unverified())
+        .order_by("submitted_at", "id")
+    )
+
+
+def approvals_waiting_count(*, user: Any) -> int:
+    if not holds(user, APPROVE_MESSAGE):
+        return 0
+    return approval_queue(user=user).values("pk").count()
+
+
+def decided_by(*, user: Any) -> QuerySet[Approval]:
+    """The user's own decisions, the latest first."""
+    return (
+        Approval.objects.filter(approver=user.pk)
+        .select_related("message", "message__incident", "message__account")
+        .order_by("-at", "-id")
+    )
+
+
+def messages_in_review(*, user: Any) -> QuerySet[Message]:
+    """The user's messages that wait for approval or came back to them."""
+    return (
+        Message.objects.filter(
+            author=user.pk,
+            status__in=[S.PENDING_APPROVAL, S.REJECTED, S.CHANGES_REQUESTED],
+        )
+        .select_related("incident", "account")
+        .annotate(valid_approvals=_valid_approval_count())
+        .order_by("-updated_at", "-id")
+    )
+
+
+def incident_messages(*, incident: Incident) -> QuerySet[Message]:
+    """The war room's communications panel: newest first."""
+    return (
+        Message.objects.filter(incident=incident)
+        .select_related("account", "author")
+        .order_by("-created_at", "-id")
+    )
+
+
+def message_log(*, user: Any) -> QuerySet[Message]:
+    """The communications log: every message that was approved, went out, failed or was
+    withdrawn, with its approvals; ``logged_at`` is when it last mattered."""
+    return (
+        Message.objects.filter(status__in=LOGGED)
+        .select_related("incident", "account", "author")
+        .prefetch_related(
+            Prefetch("parts", queryset=ThreadPart.objects.order_by("position")),
+            Prefetch(
+                "approvals", queryset=Approval.objects.select_related("approver").order_by("at")
+            ),
+        )
+        .annotate(logged_at=Coalesce("published_at", "approved_at", "submitted_at", "created_at"))
+        .order_by("-logged_at", "-id")
+    )
+
+
+def templates(*, user: Any) -> QuerySet[Template]:
+    return Template.objects.select_related("created_by", "approved_by")
+
+
+def accounts(*, user: Any) -> QuerySet[SocialAccount]:
+    return SocialAccount.objects.prefetch_related("publishers", "watch_terms").order_by(
+        "-is_active", "handle"
+    )

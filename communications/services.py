@@ -26,6 +26,7 @@ from teams.permissions import (
     APPROVE_MESSAGE,
     DRAFT_MESSAGE,
     MANAGE_ACCOUNTS,
+    MANAGE_TEMPLATES,
     holds,
     require,
 )
@@ -321,7 +322,9 @@ def message_create(
     _save_parts(message, part_texts)
     message.cited_claims.set(_clean_claims(incident, cited_claims))
     if reply_to_mention is not None and reply_to_mention.incident_id is None:
-        InboundPost.objects.filter(pk=reply_to_mention.pk).update(incident=incident)
+        from .mentions.services import mention_link
+
+        mention_link(actor=actor, mention=reply_to_mention, incident=incident)
     _event(
         message,
         actor,
@@ -393,6 +396,8 @@ def message_update(
         message.cited_claims.set(_clean_claims(message.incident, cited_claims))
     if message_hash(message) == before:
         return message
+    message.edited_by = actor if actor.pk != message.author_id else message.edited_by
+    message.save(update_fields=["edited_by"])
     voided = 0
     if message.status != S.DRAFT:
         now = timezone.now()
@@ -479,16 +484,21 @@ def message_submit(*, actor: User, message: Message) -> Message:
     return message
 
 
+def writers(message: Message) -> set[int]:
+    """Who wrote the text: its author and whoever last changed it. Neither may approve it."""
+    return {pk for pk in (message.author_id, message.edited_by_id) if pk}
+
+
 def valid_approvals(message: Message) -> list[Approval]:
-    """Approvals that still count: not voided, on the current text, by someone other than
-    the author."""
+    """Approvals that still count: not voided, on the current text, by someone who did not
+    write it."""
     return list(
         message.approvals.filter(
             decision=Approval.Decision.APPROVED,
             voided_at__isnull=True,
             text_hash=message.text_hash,
         )
-        .exclude(approver_id=message.author_id)
+        .exclude(approver_id__in=writers(message))
         .select_related("approver")
     )
 
@@ -497,6 +507,8 @@ def _require_approver(actor: User, message: Message) -> None:
     require(actor, APPROVE_MESSAGE)
     if actor.pk == message.author_id:
         raise NotPermitted(_("You wrote this message; someone else must approve it."))
+    if actor.pk == message.edited_by_id:
+        raise NotPermitted(_("You changed this message's text; someone else must approve it."))
     if message.status != S.PENDING_APPROVAL:
         raise ApplicationError(
             _("This message is %(status)s, not waiting for approval.")
@@ -644,3 +656,103 @@ def message_retry(*, actor: User, message: Message) -> Message:
 
     publish_later(message)
     return message
+
+
+# --- templates ------------------------------------------------------------------------------
+
+# "@{handle}" and "{handle}" both give one "@name".
+PLACEHOLDER = re.compile(r"(@?)\{(\w+)\}")
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
+
+
+@transaction.atomic
+def template_save(
+    *,
+    actor: User,
+    template: Template | None = None,
+    name: str,
+    kind: str,
+    language: str,
+    body: str,
+) -> Template:
+    """Write or change a holding statement / reply template. A changed text (or language)
+    is no longer the one that was approved: its approval is cleared."""
+    require(actor, MANAGE_TEMPLATES)
+    name = (name or "").strip()
+    body = (body or "").strip()
+    language = (language or "").strip().lower()
+    if not name:
+        raise ApplicationError(_("Give the template a name."), field="name")
+    if kind not in Template.Kind.values:
+        raise ApplicationError(_("Choose what kind of template this is."), field="kind")
+    if not LANGUAGE_CODE.fullmatch(language):
+        raise ApplicationError(_("Give a language code such as en or tr."), field="language")
+    if not body:
+        raise ApplicationError(_("Write the text first."), field="body")
+    duplicate = Template.objects.filter(name__iexact=name, language=language)
+    if template is not None:
+        template = Template.objects.select_for_update().get(pk=template.pk)
+        duplicate = duplicate.exclude(pk=template.pk)
+    if duplicate.exists():
+        raise ApplicationError(
+            _("A template with this name already exists in this language."), field="name"
+        )
+    if template is None:
+        template = Template(created_by=actor)
+    elif (template.body, template.language) != (body, language):
+        template.approved_by = None
+        template.approved_at = None
+        template.edited_by = actor
+    template.name = name
+    template.kind = kind
+    template.language = language
+    template.body = body
+    template.save()
+    return template
+
+
+@transaction.atomic
+def template_approve(*, actor: User, template: Template) -> Template:
+    """Approve a template ahead of time, so a statement built on it can go out fast. Its
+    author cannot approve it."""
+    require(actor, APPROVE_MESSAGE)
+    template = Template.objects.select_for_update().get(pk=template.pk)
+    if actor.pk in (template.created_by_id, template.edited_by_id):
+        raise NotPermitted(_("You wrote this template; someone else must approve it."))
+    if template.is_approved:
+        raise ApplicationError(_("This template is already approved."))
+    template.approved_by = actor
+    template.approved_at = timezone.now()
+    template.save(update_fields=["approved_by", "approved_at", "updated_at"])
+    return template
+
+
+def template_render(
+    *,
+    template: Template,
+    incident: Incident | None = None,
+    handle: str = "",
+    author: str = "",
+    next_update: datetime | None = None,
+) -> str:
+    """The template's text with its placeholders filled. A placeholder without a value (or
+    one this version does not know) stays visible, for the writer to fill in by hand."""
+    values: dict[str, str] = {}
+    if incident is not None:
+        values["reference"] = incident.reference
+        values["title"] = incident.title
+    if handle.strip():
+        values["handle"] = "@" + handle.strip().lstrip("@")
+    if author.strip():
+        values["author"] = author.strip()
+    if next_update is not None:
+        local = timezone.localtime(next_update)
+        values["next_update"] = f"{local:%H:%M} {local.tzname()}"
+
+    def fill(match: re.Match[str]) -> str:
+        at, name = match.groups()
+        if name not in values:
+            return match.group(0)
+        return values[name] if name == "handle" else at + values[name]
+
+    return PLACEHOLDER.sub(fill, template.body)

@@ -44,3 +44,28 @@ def reconcile_publication(self: Any, message_id: int, token: str) -> str:
                     )
             return "failed"
         raise
+
+
+# --- inbound mentions (low queue) -----------------------------------------------------------
+
+# A poll that has waited this long in the queue is dropped: the next beat sends a fresh one.
+POLL_EXPIRES = 55
+
+
+@shared_task(name="communications.tasks.poll_mentions", acks_late=True)
+def poll_mentions() -> int:
+    """Beat, every minute: one poll_account task per account that has credentials."""
+    from .mentions import ingest
+
+    account_ids = ingest.accounts_to_poll()
+    for account_id in account_ids:
+        poll_account.apply_async((account_id,), expires=POLL_EXPIRES)
+    return len(account_ids)
+
+
+@shared_task(name="communications.tasks.poll_account", acks_late=True)
+def poll_account(account_id: int) -> dict[str, Any]:
+    """Read the account's new mentions and watch-term matches from X and store them once."""
+    from .mentions import ingest
+
+    return ingest.poll_account(account_id)

@@ -4,6 +4,7 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from communications import api as communications_api
+from communications.mentions import api as mentions_api
 from incidents.api import ChecklistItemViewSet, ClaimViewSet, IncidentViewSet
 from teams.api import (
     IncidentRolesViewSet,
@@ -27,6 +28,7 @@ router.register("people", PersonViewSet, basename="person")
 router.register("roles", RoleViewSet, basename="role")
 router.register("notifications", NotificationViewSet, basename="notification")
 stakeholders_api.register(router)
+mentions_api.register(router)
 communications_api.register(router)
 
 urlpatterns = [

@@ -30,6 +30,8 @@ app.conf.update(
         "teams.tasks.deliver": {"queue": "default"},
         "communications.tasks.publish_message": {"queue": "critical"},
         "communications.tasks.reconcile_publication": {"queue": "critical"},
+        "communications.tasks.poll_mentions": {"queue": "low"},
+        "communications.tasks.poll_account": {"queue": "low"},
     },
     beat_schedule={
         f"heartbeat-{queue}": {
@@ -39,6 +41,13 @@ app.conf.update(
             "options": {"queue": queue, "expires": 30},
         }
         for queue in QUEUES
+    }
+    | {
+        "poll-mentions": {
+            "task": "communications.tasks.poll_mentions",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
     },
     broker_connection_retry_on_startup=True,
     worker_hijack_root_logger=False,

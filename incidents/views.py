@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from communications.views import incident_panel_context as communications_panel_context
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest
 from teams import selectors as team_selectors
@@ -257,6 +258,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
         **_checklist_context(request, incident),
         **_roles_context(request, incident),
         **incident_panel_context(request, incident),
+        **communications_panel_context(request, incident),
     }
     return render(request, "incidents/detail.html", context)
 

@@ -459,6 +459,7 @@ class Reason(models.TextChoices):
     MESSAGE_PUBLISHED = "message_published", _("Your message was published")
     PUBLISH_FAILED = "publish_failed", _("A message could not be published")
     MENTION_ESCALATED = "mention_escalated", _("A mention was escalated to you")
+    MENTION_ASSIGNED = "mention_assigned", _("A mention was given to you to handle")
     CREDENTIALS_STALE = (
         "credentials_stale",
         _("A social account's credentials are due for rotation"),

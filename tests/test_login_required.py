@@ -28,7 +28,9 @@ PUBLIC = {
 def walk(patterns, namespace=""):
     for entry in patterns:
         if isinstance(entry, URLResolver):
-            yield from walk(entry.url_patterns, entry.namespace or namespace)
+            # A namespace inside another is reversed as outer:inner (communications:mentions).
+            inner = ":".join(name for name in (namespace, entry.namespace) if name)
+            yield from walk(entry.url_patterns, inner)
         elif isinstance(entry, URLPattern):
             if not entry.name:
                 # Only the admin has unnamed routes (redirects to its named change pages).

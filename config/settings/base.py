@@ -174,6 +174,18 @@ CREDENTIALS_ROTATION_DAYS = env.int("CREDENTIALS_ROTATION_DAYS", default=90)
 X_API_BASE_URL = env("X_API_BASE_URL", default="https://api.twitter.com").rstrip("/")
 X_API_TIMEOUT = env.float("X_API_TIMEOUT", default=10.0)
 PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=5)
+# Inbound mentions (polled every minute). Minutes to reply to a new mention, counted from when
+# it was posted; authors with at least this many followers get a sooner deadline
+# ("10000=15,1000=30": 15 min from 10k followers, 30 min from 1k, else MENTION_REPLY_MINUTES).
+MENTION_REPLY_MINUTES = env.int("MENTION_REPLY_MINUTES", default=60)
+MENTION_REPLY_MINUTES_BY_REACH = {
+    int(followers): int(minutes)
+    for followers, minutes in env.dict(
+        "MENTION_REPLY_MINUTES_BY_REACH", default={"10000": "15", "1000": "30"}
+    ).items()
+}
+# Pages (of 100 posts) read per endpoint in one poll; a longer backlog continues next poll.
+MENTION_POLL_MAX_PAGES = env.int("MENTION_POLL_MAX_PAGES", default=5)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="Crisis Desk <crisis-desk@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 

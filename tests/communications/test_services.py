@@ -312,3 +312,33 @@ def test_unknown_person_cannot_approve(account, responder):
     message = submitted(responder, account)
     with pytest.raises(NotPermitted):
         services.message_approve(actor=stranger, message=message)
+
+
+def test_an_approver_who_changed_the_text_cannot_approve_it(responder, manager, manager2, account):
+    message = submitted(responder, account)
+    services.message_update(actor=manager, message=message, body="Manager's better words.")
+    services.message_submit(actor=responder, message=message)
+    with pytest.raises(NotPermitted, match="changed this message"):
+        services.message_approve(actor=manager, message=message)
+    services.message_approve(actor=manager2, message=message)
+    message.refresh_from_db()
+    assert message.status == S.APPROVED
+
+
+def test_whoever_changed_a_template_cannot_approve_it(manager, manager2, admin_user):
+    template = services.template_save(
+        actor=manager, name="Holding", kind="holding_statement", language="en", body="We know."
+    )
+    template = services.template_save(
+        actor=manager2,
+        template=template,
+        name="Holding",
+        kind="holding_statement",
+        language="en",
+        body="We know, and we act.",
+    )
+    with pytest.raises(NotPermitted):
+        services.template_approve(actor=manager2, template=template)
+    with pytest.raises(NotPermitted):
+        services.template_approve(actor=manager, template=template)
+    assert services.template_approve(actor=admin_user, template=template).is_approved

@@ -6,6 +6,11 @@ the HTTP request to tweepy's error mapping runs for real. Failures are scripted 
     fake.script("create", status=503)                 # next POST /2/tweets answers 503
     fake.script("create", timeout=True, create=True)  # post made, but the answer never comes
     fake.script("create", status=429, reset_in=60)    # rate limited, reset in 60 s
+    fake.script("mentions", timeout=True)             # GET /2/users/:id/mentions hangs
+
+Timelines (mentions, search, the account's own posts) answer as X does: newest first after
+since_id, only the fields asked for (tweet.fields, user.fields; authors under includes.users
+with expansions=author_id), in pages of max_results with meta.next_token.
 
 Run on its own (for the benchmark): python -m tests.fakes.x_api --port 8765
 """
@@ -62,6 +67,16 @@ ERRORS: dict[int, dict[str, Any]] = {
         "status": 503,
     },
 }
+
+
+# What X returns of a post or a user when no field is asked for.
+TWEET_DEFAULT_FIELDS = {"id", "text", "edit_history_tweet_ids"}
+USER_DEFAULT_FIELDS = {"id", "name", "username"}
+PAGE_TOKEN_PREFIX = "7140dibdnow9c7btw"
+
+
+def _only(item: dict[str, Any], fields: set[str]) -> dict[str, Any]:
+    return {key: value for key, value in item.items() if key in fields}
 
 
 @dataclass
@@ -146,12 +161,13 @@ class FakeX:
         parts = path.strip("/").split("/")
         if method == "GET" and len(parts) == 4 and parts[:2] == ["2", "users"]:
             if parts[3] == "tweets":
-                return self._list("user_tweets", self._own_since(query))
+                return self._list("user_tweets", self._own_since(query), query)
             if parts[3] == "mentions":
-                return self._list("mentions", self._since(self.mentions[parts[2]], query))
+                found = self._since(self.mentions[parts[2]], query)
+                return self._list("mentions", found, query, page_sizes=(5, 100))
         if method == "GET" and path == "/2/tweets/search/recent":
-            found = self.search[query.get("query", [""])[0]]
-            return self._list("search", self._since(found, query))
+            found = self._since(self.search[query.get("query", [""])[0]], query)
+            return self._list("search", found, query, page_sizes=(10, 100))
         return 404, {"title": "Not Found Error", "type": "about:blank", "status": 404}, {}
 
     def _scripted(self, route: str) -> Scripted | None:
@@ -203,27 +219,73 @@ class FakeX:
         since = int(query.get("since_id", ["0"])[0] or 0)
         return sorted((t for t in tweets if int(t["id"]) > since), key=lambda t: -int(t["id"]))
 
-    def _list(self, route: str, tweets: list[dict[str, Any]]) -> Any:
+    def _list(
+        self,
+        route: str,
+        tweets: list[dict[str, Any]],
+        query: dict[str, list[str]],
+        page_sizes: tuple[int, int] | None = None,
+    ) -> Any:
+        """A page of a timeline, newest first, shaped as X shapes it: only the fields asked
+        for (tweet.fields, user.fields), authors under includes.users only with
+        expansions=author_id, and meta.next_token while older posts remain (max_results)."""
         scripted = self._scripted(route)
         if scripted:
             if scripted.timeout:
                 time.sleep(self.timeout_seconds)
             return self._answer(scripted)
-        if not tweets:
+        size = int(query.get("max_results", ["0"])[0] or 0)
+        if page_sizes and size and not page_sizes[0] <= size <= page_sizes[1]:
+            low, high = page_sizes
+            return 400, self._invalid("max_results", f"must be between {low} and {high}"), {}
+        name = "pagination_token" if "pagination_token" in query else "next_token"
+        token = query.get(name, [""])[0]
+        if token:
+            # The token names the oldest post already returned: a stable cursor, as X's is.
+            before = token.removeprefix(PAGE_TOKEN_PREFIX)
+            if not before.isdigit():
+                return 400, self._invalid(name, "is not a valid token"), {}
+            tweets = [t for t in tweets if int(t["id"]) < int(before)]
+        page = tweets[:size] if size else tweets
+        if not page:
             return 200, {"meta": {"result_count": 0}}, {}
-        authors = {t["author_id"] for t in tweets}
-        payload: dict[str, Any] = {
-            "data": tweets,
-            "meta": {
-                "result_count": len(tweets),
-                "newest_id": tweets[0]["id"],
-                "oldest_id": tweets[-1]["id"],
-            },
+        meta: dict[str, Any] = {
+            "result_count": len(page),
+            "newest_id": page[0]["id"],
+            "oldest_id": page[-1]["id"],
         }
-        users = [self.users[a] for a in authors if a in self.users]
-        if users:
-            payload["includes"] = {"users": users}
+        if len(page) < len(tweets):
+            meta["next_token"] = f"{PAGE_TOKEN_PREFIX}{page[-1]['id']}"
+        tweet_fields = set(",".join(query.get("tweet.fields", [])).split(",")) - {""}
+        user_fields = set(",".join(query.get("user.fields", [])).split(",")) - {""}
+        payload: dict[str, Any] = {
+            "data": [_only(t, TWEET_DEFAULT_FIELDS | tweet_fields) for t in page],
+            "meta": meta,
+        }
+        if "author_id" in ",".join(query.get("expansions", [])).split(","):
+            authors = dict.fromkeys(t["author_id"] for t in page)
+            users = [
+                _only(self.users[a], USER_DEFAULT_FIELDS | user_fields)
+                for a in authors
+                if a in self.users
+            ]
+            if users:
+                payload["includes"] = {"users": users}
         return 200, payload, {}
+
+    @staticmethod
+    def _invalid(parameter: str, problem: str) -> dict[str, Any]:
+        return {
+            "errors": [
+                {
+                    "parameters": {parameter: ["..."]},
+                    "message": f"The `{parameter}` query parameter value [...] {problem}",
+                }
+            ],
+            "title": "Invalid Request",
+            "detail": "One or more parameters to your request was invalid.",
+            "type": "https://api.twitter.com/2/problems/invalid-request",
+        }
 
     # --- serving ----------------------------------------------------------------------------
 

@@ -1,0 +1,237 @@
+"""Forms of the communications pages. They parse input; the services decide."""
+
+from typing import Any
+
+from django import forms
+from django.db.models import Q
+from django.utils import formats, timezone
+from django.utils.translation import gettext_lazy as _
+
+from incidents.forms import DATETIME_LOCAL
+from incidents.models import Claim, ClaimStatus, Incident
+
+from .models import InboundPost, Message, SocialAccount, Template
+
+UNVERIFIED = (ClaimStatus.UNVERIFIED, ClaimStatus.INVESTIGATING)
+
+
+def account_label(account: SocialAccount) -> str:
+    if account.is_sandbox:
+        return str(_("%(account)s (sandbox)") % {"account": account})
+    return str(account)
+
+
+class AccountChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return account_label(obj)
+
+
+class MentionChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"@{obj.author_handle}: {obj.text[:80]}"
+
+
+class CorrectsChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        when = formats.date_format(timezone.localtime(obj.published_at), "SHORT_DATETIME_FORMAT")
+        return f"{when} · {obj.body[:80]}"
+
+
+class PartsWidget(forms.Widget):
+    """Any number of inputs of one name: the further posts of a thread."""
+
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
+        if hasattr(data, "getlist"):
+            return list(data.getlist(name))
+        value = data.get(name) or []
+        return [value] if isinstance(value, str) else list(value)
+
+
+class PartsField(forms.Field):
+    widget = PartsWidget
+
+    def to_python(self, value: Any) -> list[str]:
+        return [str(text) for text in value or []]
+
+
+class MessageForm(forms.Form):
+    """The composer. Which fields count depends on the kind; the service checks them."""
+
+    account = AccountChoiceField(
+        label=_("Account"), queryset=SocialAccount.objects.none(), empty_label=None
+    )
+    kind = forms.ChoiceField(
+        label=_("Kind"), choices=Message.Kind.choices, initial=Message.Kind.TWEET
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 5}),
+        error_messages={"required": _("Write the text first.")},
+    )
+    reply_to_mention = MentionChoiceField(
+        label=_("Mention it answers"),
+        queryset=InboundPost.objects.none(),
+        required=False,
+        empty_label=_("— a post given by its link —"),
+    )
+    reply_to_post = forms.CharField(
+        label=_("Post it answers"),
+        required=False,
+        max_length=300,
+        help_text=_(
+            "Instead of a mention: a post id or a link like https://x.com/handle/status/123."
+        ),
+    )
+    quote_post = forms.CharField(
+        label=_("Post it quotes"),
+        required=False,
+        max_length=300,
+        help_text=_("A post id or a link like https://x.com/handle/status/123."),
+    )
+    corrects = CorrectsChoiceField(
+        label=_("Published message it corrects"),
+        queryset=Message.objects.none(),
+        required=False,
+        empty_label=_("— choose —"),
+    )
+    parts = PartsField(label=_("Further posts of the thread"), required=False)
+    cited_claims = forms.ModelMultipleChoiceField(
+        label=_("Claims it repeats or answers"),
+        queryset=Claim.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    scheduled_at = forms.DateTimeField(
+        label=_("Publish at"),
+        required=False,
+        widget=DATETIME_LOCAL,
+        help_text=_("Your local time. Empty: as soon as it is approved."),
+    )
+    template = forms.ModelChoiceField(
+        queryset=Template.objects.all(), required=False, widget=forms.HiddenInput
+    )
+
+    def __init__(
+        self,
+        *args: Any,
+        incident: Incident,
+        accounts: Any,
+        message: Message | None = None,
+        mention: InboundPost | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.incident = incident
+        self.message = message
+        account_field: Any = self.fields["account"]
+        account_field.queryset = accounts
+        if message is not None:
+            # The account of a message is fixed once drafted (approvals bind to it).
+            account_field.queryset = SocialAccount.objects.filter(pk=message.account_id)
+            account_field.disabled = True
+            del self.fields["template"]
+        mention_ids = [
+            pk for pk in (mention and mention.pk, message and message.reply_to_mention_id) if pk
+        ]
+        mention_field: Any = self.fields["reply_to_mention"]
+        mention_field.queryset = (
+            InboundPost.objects.filter(Q(incident=incident) | Q(pk__in=mention_ids))
+            .select_related("account")
+            .order_by("-posted_at")
+        )
+        corrects_field: Any = self.fields["corrects"]
+        published = Message.objects.filter(incident=incident, status=Message.Status.PUBLISHED)
+        if message is not None:
+            published = published.exclude(pk=message.pk)
+        corrects_field.queryset = published.order_by("-published_at")
+        claims_field: Any = self.fields["cited_claims"]
+        claims_field.queryset = incident.claims.order_by("-first_seen_at", "-id")
+
+    def claim_choices(self) -> list[dict[str, Any]]:
+        """The incident's claims for the checkboxes, with their status (unverified marked)."""
+        chosen = {str(v) for v in (self["cited_claims"].value() or [])}
+        field: Any = self.fields["cited_claims"]
+        return [
+            {
+                "claim": claim,
+                "checked": str(claim.pk) in chosen,
+                "unverified": claim.status in UNVERIFIED,
+            }
+            for claim in field.queryset
+        ]
+
+    def service_arguments(self) -> dict[str, Any]:
+        """What message_create / message_update take, from the cleaned form."""
+        data = self.cleaned_data
+        arguments = {
+            "kind": data["kind"],
+            "body": data["body"],
+            "reply_to_mention": data["reply_to_mention"],
+            "reply_to_post": data["reply_to_post"],
+            "quote_post": data["quote_post"],
+            "corrects": data["corrects"],
+            "parts": data["parts"],
+            "cited_claims": list(data["cited_claims"]),
+            "scheduled_at": data["scheduled_at"],
+        }
+        if self.message is None:
+            arguments["account"] = data["account"]
+            arguments["template"] = data.get("template")
+        return arguments
+
+
+class DecisionForm(forms.Form):
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=2000)
+
+
+class IncidentChoiceForm(forms.Form):
+    """Which incident a new message (or a template preview) is about."""
+
+    incident = forms.ModelChoiceField(
+        label=_("Incident"),
+        queryset=Incident.objects.none(),
+        to_field_name="reference",
+        empty_label=_("— choose an incident —"),
+    )
+
+    def __init__(self, *args: Any, incidents: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["incident"]
+        field.queryset = incidents
+
+
+class TemplateForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=150)
+    kind = forms.ChoiceField(label=_("Kind"), choices=Template.Kind.choices)
+    language = forms.CharField(
+        label=_("Language"), max_length=10, initial="en", help_text=_("e.g. en, tr")
+    )
+    body = forms.CharField(
+        label=_("Text"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Placeholders: {reference}, {title}, {next_update}, {handle} (who is answered), "
+            "{author} (who writes). Changing the text clears the template's approval."
+        ),
+    )
+
+
+class TemplatePreviewForm(forms.Form):
+    """What to fill the placeholders with (a GET form: every field optional)."""
+
+    incident = forms.ModelChoiceField(
+        label=_("Incident"),
+        queryset=Incident.objects.none(),
+        to_field_name="reference",
+        required=False,
+        empty_label=_("— none —"),
+    )
+    handle = forms.CharField(label=_("Answering"), max_length=50, required=False)
+    next_update = forms.DateTimeField(
+        label=_("Next update at"), required=False, widget=DATETIME_LOCAL
+    )
+
+    def __init__(self, *args: Any, incidents: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["incident"]
+        field.queryset = incidents

@@ -1,0 +1,99 @@
+"""The mention filters, shared by the triage queue and the list endpoint."""
+
+from typing import Any
+
+import django_filters
+from django import forms
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communications.models import InboundPost, SocialAccount
+from incidents.models import Incident
+
+from .services import OPEN
+
+T = InboundPost.Triage
+CHECKBOXES = forms.CheckboxSelectMultiple
+
+
+class EitherSelect(forms.NullBooleanSelect):
+    """A yes / no / either choice with words that fit the question."""
+
+    def __init__(self, either: Any, yes: Any, no: Any) -> None:  # lazily translated strings
+        super().__init__()
+        self.choices = [("unknown", either), ("true", yes), ("false", no)]
+
+
+class MentionFilter(django_filters.FilterSet):
+    q = django_filters.CharFilter(
+        method="search", label=_("Search"), help_text=_("Text, author handle or name.")
+    )
+    open = django_filters.BooleanFilter(
+        method="only_open",
+        label=_("Waiting"),
+        help_text=_("true: new, needs reply or escalated; false: decided."),
+        widget=EitherSelect(_("Waiting and decided"), _("Waiting only"), _("Decided only")),
+    )
+    triage = django_filters.MultipleChoiceFilter(
+        choices=T.choices, label=_("Triage"), widget=CHECKBOXES, distinct=False
+    )
+    account = django_filters.ModelChoiceFilter(
+        queryset=SocialAccount.objects.order_by("handle"), label=_("Account")
+    )
+    incident = django_filters.ModelChoiceFilter(
+        queryset=Incident.objects.all(), label=_("Incident"), help_text=_("The incident's id.")
+    )
+    linked = django_filters.BooleanFilter(
+        field_name="incident",
+        lookup_expr="isnull",
+        exclude=True,
+        label=_("Linked to an incident"),
+        widget=EitherSelect(_("Linked or not"), _("Linked"), _("Not linked yet")),
+    )
+    origin = django_filters.ChoiceFilter(
+        choices=InboundPost.Origin.choices, label=_("Found by"), empty_label=_("Any way")
+    )
+    mine = django_filters.BooleanFilter(
+        method="assigned_to_me",
+        label=_("Assigned to me"),
+        widget=EitherSelect(_("Anyone's"), _("Mine"), _("Not mine")),
+    )
+    overdue = django_filters.BooleanFilter(
+        method="only_overdue",
+        label=_("Overdue"),
+        help_text=_("true: waiting past its reply deadline."),
+        widget=EitherSelect(_("Overdue or not"), _("Overdue only"), _("Not overdue")),
+    )
+
+    class Meta:
+        model = InboundPost
+        fields = ["q", "open", "triage", "account", "incident", "linked", "origin"]
+
+    def search(self, queryset: QuerySet[InboundPost], name: str, value: str) -> Any:
+        value = value.strip().lstrip("@")
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(text__icontains=value)
+            | Q(author_handle__iexact=value)
+            | Q(author_name__icontains=value)
+        )
+
+    # django-filter calls these only with a value: never None.
+    def only_open(self, queryset: QuerySet[InboundPost], name: str, value: bool) -> Any:
+        if value:
+            return queryset.filter(triage__in=OPEN)
+        return queryset.exclude(triage__in=OPEN)
+
+    def assigned_to_me(self, queryset: QuerySet[InboundPost], name: str, value: bool) -> Any:
+        user = getattr(self.request, "user", None)
+        if user is None or not user.is_authenticated:
+            return queryset
+        if value:
+            return queryset.filter(assignee=user)
+        return queryset.exclude(assignee=user)
+
+    def only_overdue(self, queryset: QuerySet[InboundPost], name: str, value: bool) -> Any:
+        late = Q(triage__in=OPEN, reply_due_at__lt=timezone.now())
+        return queryset.filter(late) if value else queryset.exclude(late)

@@ -1,0 +1,69 @@
+from typing import Any
+
+from django import template
+from django.utils.html import format_html
+from django.utils.translation import gettext as _
+
+from communications import selectors
+from communications.models import Message, SocialAccount
+from communications.text import MAX_WEIGHTED_LENGTH, Length, weighted_length
+
+register = template.Library()
+
+S = Message.Status
+STATUS_CLASSES = {
+    S.DRAFT: "text-bg-light border",
+    S.PENDING_APPROVAL: "text-bg-warning",
+    S.APPROVED: "text-bg-info",
+    S.PUBLISHING: "text-bg-primary",
+    S.PUBLISHED: "text-bg-success",
+    S.FAILED: "text-bg-danger",
+    S.REJECTED: "text-bg-dark",
+    S.CHANGES_REQUESTED: "text-bg-secondary",
+    S.WITHDRAWN: "text-bg-light border text-decoration-line-through",
+}
+
+
+@register.simple_tag
+def message_status_badge(value: str) -> str:
+    status = S(value)
+    return format_html(
+        '<span class="badge status-badge {}" data-status="{}">{}</span>',
+        STATUS_CLASSES[status],
+        status.value,
+        status.label,
+    )
+
+
+@register.simple_tag
+def account_badge(account: SocialAccount) -> str:
+    """@handle, and a clear "sandbox" label when nothing is really posted from it."""
+    if account.is_sandbox:
+        return format_html(
+            '{} <span class="badge text-bg-warning" data-testid="sandbox-label" title="{}">'
+            "{}</span>",
+            account,
+            _("No credentials: publishing is simulated, nothing is posted on X."),
+            _("sandbox"),
+        )
+    return format_html("{}", account)
+
+
+@register.filter
+def x_length(text: str) -> Length:
+    return weighted_length(text or "")
+
+
+@register.inclusion_tag("communications/_length.html")
+def length_counter(text: str) -> dict[str, Any]:
+    return {"length": weighted_length(text or ""), "limit": MAX_WEIGHTED_LENGTH}
+
+
+@register.simple_tag(takes_context=True)
+def approvals_waiting(context: template.Context) -> int:
+    """For the header: how many messages wait for the viewer's approval (one query)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return 0
+    return selectors.approvals_waiting_count(user=user)
