@@ -15,6 +15,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -123,6 +124,34 @@ def rotation_due(account: SocialAccount, *, now: datetime | None = None) -> bool
     limit = (now or timezone.now()) - timedelta(days=settings.CREDENTIALS_ROTATION_DAYS)
     rotated = account.credentials_rotated_at
     return rotated is None or rotated < limit
+
+
+def credentials_rotation_remind(*, now: datetime | None = None) -> int:
+    """Notify everyone who manages accounts about each account whose credentials are due
+    (once per account and rotation date). Returns how many accounts are due."""
+    due = accounts_needing_rotation(now=now)
+    if not due:
+        return 0
+    managers = [
+        person
+        for person in get_user_model().objects.filter(is_active=True)
+        if person.has_perm(MANAGE_ACCOUNTS)
+    ]
+    for account in due:
+        rotated = account.credentials_rotated_at
+        notify(
+            recipients=managers,
+            reason=Reason.CREDENTIALS_STALE,
+            subject=f"account:{account.pk}:rotation:{rotated.date() if rotated else 'never'}",
+            title=_("Rotate the credentials of %(account)s") % {"account": account},
+            body=_("Last rotated: %(when)s. The policy asks for every %(days)d days.")
+            % {
+                "when": rotated.strftime("%Y-%m-%d") if rotated else _("never"),
+                "days": settings.CREDENTIALS_ROTATION_DAYS,
+            },
+            url=reverse("communications:accounts"),
+        )
+    return len(due)
 
 
 def accounts_needing_rotation(*, now: datetime | None = None) -> list[SocialAccount]:

@@ -6,7 +6,7 @@ from celery import shared_task
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import publishing
+from . import publishing, services
 
 RECONCILE_MAX_RETRIES = 8
 
@@ -69,3 +69,12 @@ def poll_account(account_id: int) -> dict[str, Any]:
     from .mentions import ingest
 
     return ingest.poll_account(account_id)
+
+
+# --- account hygiene (low queue) ------------------------------------------------------------
+
+
+@shared_task(name="communications.tasks.remind_credentials_rotation", acks_late=True)
+def remind_credentials_rotation() -> int:
+    """Beat, daily: tell the people who manage accounts which credentials are due."""
+    return services.credentials_rotation_remind()

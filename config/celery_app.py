@@ -32,6 +32,7 @@ app.conf.update(
         "communications.tasks.reconcile_publication": {"queue": "critical"},
         "communications.tasks.poll_mentions": {"queue": "low"},
         "communications.tasks.poll_account": {"queue": "low"},
+        "communications.tasks.remind_credentials_rotation": {"queue": "low"},
     },
     beat_schedule={
         f"heartbeat-{queue}": {
@@ -47,6 +48,10 @@ app.conf.update(
             "task": "communications.tasks.poll_mentions",
             "schedule": 60.0,
             "options": {"expires": 55},
+        },
+        "remind-credentials-rotation": {
+            "task": "communications.tasks.remind_credentials_rotation",
+            "schedule": 24 * 60 * 60.0,
         },
     },
     broker_connection_retry_on_startup=True,

@@ -342,3 +342,16 @@ def test_whoever_changed_a_template_cannot_approve_it(manager, manager2, admin_u
     with pytest.raises(NotPermitted):
         services.template_approve(actor=manager, template=template)
     assert services.template_approve(actor=admin_user, template=template).is_approved
+
+
+def test_admins_are_reminded_once_to_rotate_old_credentials(admin_user, manager):
+    account = SandboxAccountFactory()
+    SocialAccount.objects.filter(pk=account.pk).update(
+        auth_kind=SocialAccount.AuthKind.OAUTH1,
+        credentials_encrypted="x",
+        credentials_rotated_at=timezone.now() - timedelta(days=120),
+    )
+    assert services.credentials_rotation_remind() == 1
+    assert services.credentials_rotation_remind() == 1
+    stale = Notification.objects.filter(reason=Reason.CREDENTIALS_STALE)
+    assert [n.recipient for n in stale] == [admin_user]
