@@ -13,11 +13,11 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.rest import ERRORS, PERMISSIONS
-from teams.permissions import APPROVE_MESSAGE, DRAFT_MESSAGE
+from teams.permissions import APPROVE_MESSAGE, DRAFT_MESSAGE, MANAGE_TEMPLATES
 
 from . import selectors, services
 from .lifecycle import LOGGED
-from .models import Message, SocialAccount
+from .models import Message, SocialAccount, Template
 from .serializers import (
     AccountSerializer,
     DecisionSerializer,
@@ -25,8 +25,13 @@ from .serializers import (
     MessageSerializer,
     MessageWriteSerializer,
     RefusalSerializer,
+    RenderedSerializer,
+    TemplateRenderSerializer,
+    TemplateSerializer,
+    TemplateWriteSerializer,
     WithdrawSerializer,
 )
+from .text import weighted_length
 
 
 @extend_schema_view(
@@ -196,7 +201,87 @@ class LogViewSet(viewsets.ReadOnlyModelViewSet):
         return selectors.messages(user=self.request.user).filter(status__in=LOGGED)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Templates: holding statements and replies"),
+    retrieve=extend_schema(summary="One template"),
+)
+class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = TemplateSerializer
+    permission_classes = PERMISSIONS
+    filterset_fields = ["kind", "language"]
+    lookup_value_regex = r"\d+"
+    action_permissions = {
+        ("create", "POST"): MANAGE_TEMPLATES,
+        ("partial_update", "PATCH"): MANAGE_TEMPLATES,
+        ("approve", "POST"): APPROVE_MESSAGE,
+    }
+
+    def get_queryset(self) -> QuerySet[Template]:
+        return Template.objects.select_related("approved_by", "created_by").order_by(
+            "kind", "language", "name"
+        )
+
+    @extend_schema(
+        summary="Write a template",
+        request=TemplateWriteSerializer,
+        responses={201: TemplateSerializer, **ERRORS},
+    )
+    def create(self, request: Request) -> Response:
+        data = TemplateWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        template = services.template_save(actor=request.user, **data.validated_data)
+        return Response(self.get_serializer(template).data, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a template (only the fields sent; a new text needs a new approval)",
+        request=TemplateWriteSerializer,
+        responses={200: TemplateSerializer, **ERRORS},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        template = self.get_object()
+        data = TemplateWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        current = {
+            "name": template.name,
+            "kind": template.kind,
+            "language": template.language,
+            "body": template.body,
+        }
+        template = services.template_save(
+            actor=request.user, template=template, **{**current, **data.validated_data}
+        )
+        return Response(self.get_serializer(template).data)
+
+    @extend_schema(
+        summary="Approve a template (not by whoever wrote it)",
+        request=None,
+        responses={200: TemplateSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def approve(self, request: Request, pk: str) -> Response:
+        template = services.template_approve(actor=request.user, template=self.get_object())
+        return Response(self.get_serializer(template).data)
+
+    @extend_schema(
+        summary="The template's text with its placeholders filled for an incident",
+        request=TemplateRenderSerializer,
+        responses={200: RenderedSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"])
+    def render(self, request: Request, pk: str) -> Response:
+        data = TemplateRenderSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        text = services.template_render(
+            template=self.get_object(),
+            author=str(request.user),
+            **data.validated_data,
+        )
+        length = weighted_length(text)
+        return Response({"text": text, "length": length.weighted, "valid": length.valid})
+
+
 def register(router: Any) -> None:
     router.register("accounts", AccountViewSet, basename="account")
     router.register("messages", MessageViewSet, basename="message")
     router.register("log", LogViewSet, basename="log")
+    router.register("templates", TemplateViewSet, basename="template")

@@ -9,7 +9,7 @@ from rest_framework import serializers
 from incidents.models import Claim, Incident
 from incidents.serializers import PersonSerializer
 
-from .models import Approval, InboundPost, Message, SocialAccount, ThreadPart
+from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
 from .services import rotation_due
 
 
@@ -169,3 +169,47 @@ class RefusalSerializer(serializers.Serializer):
 
 class WithdrawSerializer(serializers.Serializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
+
+
+class TemplateSerializer(serializers.ModelSerializer):
+    approved = serializers.BooleanField(source="is_approved", read_only=True)
+    approved_by = PersonSerializer(read_only=True, allow_null=True)
+    created_by = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = Template
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "language",
+            "body",
+            "approved",
+            "approved_by",
+            "approved_at",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+        read_only_fields = fields
+
+
+class TemplateWriteSerializer(serializers.Serializer):
+    name = serializers.CharField(max_length=150)
+    kind = serializers.ChoiceField(choices=Template.Kind.choices)
+    language = serializers.CharField(max_length=10, default="en")
+    body = serializers.CharField(max_length=5000)
+
+
+class TemplateRenderSerializer(serializers.Serializer):
+    incident = serializers.PrimaryKeyRelatedField(
+        queryset=Incident.objects.all(), required=False, allow_null=True, default=None
+    )
+    handle = serializers.CharField(required=False, allow_blank=True, default="")
+    next_update = serializers.DateTimeField(required=False, allow_null=True, default=None)
+
+
+class RenderedSerializer(serializers.Serializer):
+    text = serializers.CharField(read_only=True)
+    length = serializers.IntegerField(read_only=True, help_text="X's weighted length.")
+    valid = serializers.BooleanField(read_only=True)

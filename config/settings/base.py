@@ -263,6 +263,7 @@ SPECTACULAR_SETTINGS = {
         "MessageKindEnum": "communications.models.Message.Kind",
         "MessageStatusEnum": "communications.models.Message.Status",
         "ApprovalDecisionEnum": "communications.models.Approval.Decision",
+        "TemplateKindEnum": "communications.models.Template.Kind",
     },
 }
 

@@ -119,3 +119,25 @@ def test_message_list_filters(api_as, responder, incident, account):
     assert [m["body"] for m in body["results"]] == ["Second"]
     body = api_as(responder).get("/api/v1/messages/", {"reference": incident.reference}).json()
     assert body["count"] == 2
+
+
+def test_templates_through_the_api(api_as, manager, manager2, responder, incident):
+    response = api_as(manager).post(
+        "/api/v1/templates/",
+        {"name": "Holding", "kind": "holding_statement", "body": "About {title} ({reference})."},
+        format="json",
+    )
+    assert response.status_code == 201
+    template = response.json()
+    assert template["approved"] is False
+    url = f"/api/v1/templates/{template['id']}/"
+    assert api_as(manager).post(url + "approve/").status_code == 403  # its author
+    assert api_as(responder).post(url + "approve/").status_code == 403  # no approve right
+    assert api_as(manager2).post(url + "approve/").json()["approved"] is True
+    rendered = api_as(responder).post(url + "render/", {"incident": incident.pk}, format="json")
+    assert rendered.json()["text"] == f"About Outage ({incident.reference})."
+    assert rendered.json()["valid"] is True
+    changed = api_as(manager2).patch(url, {"body": "New words."}, format="json").json()
+    assert changed["approved"] is False
+    assert api_as(responder).post("/api/v1/templates/", {}, format="json").status_code == 403
+    assert api_as(manager).post("/api/v1/templates/", {}, format="json").status_code == 400
