@@ -8,7 +8,7 @@ import itertools
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Protocol
+from typing import Any, Protocol
 
 import requests
 import tweepy
@@ -79,22 +79,77 @@ class XPublisher:
 
     def __init__(self, account: SocialAccount, credentials: dict[str, str]) -> None:
         self.account = account
-        if account.auth_kind == SocialAccount.AuthKind.OAUTH2:
-            self.client = tweepy.Client(bearer_token=credentials["access_token"])
-            self.user_auth = False
-        else:
-            self.client = tweepy.Client(
+        self.credentials = credentials
+        self.user_auth = account.auth_kind != SocialAccount.AuthKind.OAUTH2
+        self.client = self._client()
+
+    def _client(self) -> tweepy.Client:
+        credentials = self.credentials
+        if self.user_auth:
+            client = tweepy.Client(
                 consumer_key=credentials["consumer_key"],
                 consumer_secret=credentials["consumer_secret"],
                 access_token=credentials["access_token"],
                 access_token_secret=credentials["access_token_secret"],
             )
-            self.user_auth = True
+        else:
+            client = tweepy.Client(bearer_token=credentials["access_token"])
         adapter = _XApiAdapter(settings.X_API_BASE_URL, settings.X_API_TIMEOUT)
-        self.client.session.mount("https://", adapter)
-        self.client.session.mount("http://", adapter)
+        client.session.mount("https://", adapter)
+        client.session.mount("http://", adapter)
+        return client
 
-    def _call(self, method, **params):
+    def _refresh(self) -> bool:
+        """Exchange the OAuth 2.0 refresh token for a new access token (they last two hours)
+        and store both, encrypted. False when there is nothing to refresh with."""
+        from .services import account_tokens_refreshed
+
+        refresh_token = self.credentials.get("refresh_token")
+        client_id = self.credentials.get("client_id")
+        if self.user_auth or not refresh_token or not client_id:
+            return False
+        secret = self.credentials.get("client_secret")
+        try:
+            response = requests.post(
+                f"{settings.X_API_BASE_URL}/2/oauth2/token",
+                data={
+                    "grant_type": "refresh_token",
+                    "refresh_token": refresh_token,
+                    "client_id": client_id,
+                },
+                auth=(client_id, secret) if secret else None,
+                timeout=settings.X_API_TIMEOUT,
+            )
+        except requests.RequestException:
+            return False
+        if response.status_code != 200:
+            return False
+        tokens = response.json()
+        self.credentials = account_tokens_refreshed(
+            account=self.account,
+            access_token=tokens["access_token"],
+            refresh_token=tokens.get("refresh_token", refresh_token),
+        )
+        self.client = self._client()
+        return True
+
+    def _call(self, method_name: str, **params: Any) -> Any:
+        try:
+            return self._send(method_name, **params)
+        except tweepy.Unauthorized as exc:
+            # Perhaps an expired OAuth 2.0 token: nothing was posted, so refresh and ask once
+            # more.
+            refused = exc
+            if self._refresh():
+                try:
+                    return self._send(method_name, **params)
+                except tweepy.Unauthorized as again:
+                    refused = again
+            words = "; ".join(refused.api_messages) or str(refused)
+            raise PublishRefused(f"X refused (401): {words}") from refused
+
+    def _send(self, method_name: str, **params: Any) -> Any:
+        method = getattr(self.client, method_name)
         try:
             return method(user_auth=self.user_auth, **params)
         except tweepy.TooManyRequests as exc:
@@ -109,6 +164,8 @@ class XPublisher:
             raise OutcomeUnknown(f"X answered {exc.response.status_code}") from exc
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise OutcomeUnknown(f"{exc.__class__.__name__}: no answer from X") from exc
+        except tweepy.Unauthorized:
+            raise
         except tweepy.HTTPException as exc:
             words = "; ".join(exc.api_messages) or str(exc)
             raise PublishRefused(f"X refused ({exc.response.status_code}): {words}") from exc
@@ -119,13 +176,13 @@ class XPublisher:
             params["in_reply_to_tweet_id"] = reply_to
         if quote:
             params["quote_tweet_id"] = quote
-        response = self._call(self.client.create_tweet, **params)
+        response = self._call("create_tweet", **params)
         post_id = str(response.data["id"])
         return Posted(post_id, f"https://x.com/{self.account.handle}/status/{post_id}")
 
     def recent_posts(self, *, since: datetime) -> list[tuple[str, str]]:
         response = self._call(
-            self.client.get_users_tweets,
+            "get_users_tweets",
             id=self.account.external_user_id,
             start_time=since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
             max_results=100,

@@ -53,7 +53,7 @@ CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
         "access_token",
         "access_token_secret",
     ),
-    SocialAccount.AuthKind.OAUTH2: ("access_token", "refresh_token", "client_id"),
+    SocialAccount.AuthKind.OAUTH2: ("access_token", "refresh_token", "client_id", "client_secret"),
 }
 
 
@@ -115,6 +115,22 @@ def account_credentials(account: SocialAccount) -> dict[str, str]:
     if account.is_sandbox:
         return {}
     return crypto.decrypt(account.credentials_encrypted)
+
+
+@transaction.atomic
+def account_tokens_refreshed(
+    *, account: SocialAccount, access_token: str, refresh_token: str
+) -> dict[str, str]:
+    """Store the OAuth 2.0 tokens X handed out on a refresh (the publisher calls this)."""
+    locked = SocialAccount.objects.select_for_update().get(pk=account.pk)
+    credentials = {
+        **account_credentials(locked),
+        "access_token": access_token,
+        "refresh_token": refresh_token,
+    }
+    locked.credentials_encrypted = crypto.encrypt(credentials)
+    locked.save(update_fields=["credentials_encrypted"])
+    return credentials
 
 
 def rotation_due(account: SocialAccount, *, now: datetime | None = None) -> bool:

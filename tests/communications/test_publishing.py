@@ -286,3 +286,48 @@ def test_a_sandbox_account_publishes_nowhere_and_says_so(
     assert message.external_url == ""
     assert fake_x.requests == []
     assert "sandbox" in message.incident.events.filter(kind="publish").get().text
+
+
+def test_an_expired_oauth2_token_is_refreshed_and_the_post_goes_out(
+    fake_x, responder, manager, admin_user, django_capture_on_commit_callbacks
+):
+    from communications.models import SocialAccount
+
+    oauth2 = services.account_save(
+        actor=admin_user,
+        handle="brand2",
+        external_user_id="1500000000000000001",
+        auth_kind=SocialAccount.AuthKind.OAUTH2,
+        credentials={"access_token": "old-access", "refresh_token": "r-1", "client_id": "cid"},
+    )
+    fake_x.expired_tokens.add("old-access")
+    fake_x.refresh_tokens.add("r-1")
+    message = approved(responder, manager, oauth2)
+    with django_capture_on_commit_callbacks():
+        assert publishing.publish(message.pk) == "published"
+    assert len(fake_x.posts) == 1
+    stored = services.account_credentials(SocialAccount.objects.get(pk=oauth2.pk))
+    assert stored["access_token"] != "old-access"
+    assert stored["refresh_token"] != "r-1"
+    assert stored["client_id"] == "cid"
+
+
+def test_a_refresh_x_refuses_fails_the_message_with_401(
+    fake_x, responder, manager, admin_user, django_capture_on_commit_callbacks
+):
+    from communications.models import SocialAccount
+
+    oauth2 = services.account_save(
+        actor=admin_user,
+        handle="brand3",
+        external_user_id="1500000000000000001",
+        auth_kind=SocialAccount.AuthKind.OAUTH2,
+        credentials={"access_token": "dead", "refresh_token": "revoked", "client_id": "cid"},
+    )
+    fake_x.expired_tokens.add("dead")
+    message = approved(responder, manager, oauth2)
+    with django_capture_on_commit_callbacks():
+        assert publishing.publish(message.pk) == "failed"
+    message.refresh_from_db()
+    assert "(401)" in message.last_error
+    assert fake_x.posts == []

@@ -98,6 +98,10 @@ class FakeX:
     requests: list[tuple[str, str, Any]] = field(default_factory=list)
     scripts: dict[str, list[Scripted]] = field(default_factory=lambda: defaultdict(list))
     author_id: str = "1500000000000000001"
+    # OAuth 2.0 user tokens that X no longer accepts (answered 401), and the refresh tokens
+    # it will exchange for new ones.
+    expired_tokens: set[str] = field(default_factory=set)
+    refresh_tokens: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         self._ids = itertools.count(1860000000000000000)
@@ -158,6 +162,8 @@ class FakeX:
         self.requests.append((method, path, body if body is not None else query))
         if method == "POST" and path == "/2/tweets":
             return self._create(body or {})
+        if method == "POST" and path == "/2/oauth2/token":
+            return self._refresh(body or {})
         parts = path.strip("/").split("/")
         if method == "GET" and len(parts) == 4 and parts[:2] == ["2", "users"]:
             if parts[3] == "tweets":
@@ -209,6 +215,32 @@ class FakeX:
         if scripted.create and scripted.status < 300:
             return 201, created, {}
         return self._answer(scripted)
+
+    def _refresh(self, body: dict[str, Any]) -> Any:
+        token = body.get("refresh_token", "")
+        if body.get("grant_type") != "refresh_token" or token not in self.refresh_tokens:
+            return (
+                400,
+                {
+                    "error": "invalid_request",
+                    "error_description": "Value passed for the token was invalid.",
+                },
+                {},
+            )
+        self.refresh_tokens.discard(token)
+        fresh = f"refresh-{self.next_id()}"
+        self.refresh_tokens.add(fresh)
+        return (
+            200,
+            {
+                "token_type": "bearer",
+                "expires_in": 7200,
+                "access_token": f"access-{self.next_id()}",
+                "scope": "tweet.read tweet.write users.read offline.access",
+                "refresh_token": fresh,
+            },
+            {},
+        )
 
     def _own_since(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
         start = query.get("start_time", [""])[0]
@@ -299,8 +331,19 @@ class FakeX:
                 url = urlparse(self.path)
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
-                body = json.loads(raw) if raw else None
-                status, payload, headers = fake.handle(method, url.path, parse_qs(url.query), body)
+                if not raw:
+                    body = None
+                elif "form-urlencoded" in self.headers.get("Content-Type", ""):
+                    body = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+                else:
+                    body = json.loads(raw)
+                bearer = self.headers.get("Authorization", "")
+                if bearer.startswith("Bearer ") and bearer[7:] in fake.expired_tokens:
+                    status, payload, headers = 401, ERRORS[401], {}
+                else:
+                    status, payload, headers = fake.handle(
+                        method, url.path, parse_qs(url.query), body
+                    )
                 data = json.dumps(payload).encode()
                 try:
                     self.send_response(status)
