@@ -64,8 +64,7 @@ format: install ## apply ruff's fixes and formatting
 bench: install ## seed the benchmark database and print the numbers (pages, then publishing)
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crisis_desk_bench} \
 		$(PY) bench/run.py
-	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crisis_desk_bench} \
-		$(PY) bench/publish.py
+	$(PY) bench/publish.py
 
 lock: install ## re-resolve pyproject.toml into the hashed lock files
 	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.12 \

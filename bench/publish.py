@@ -5,7 +5,7 @@ processes, approves 500 submitted messages one after another, and waits until ev
 published. Prints p50/p95/worst of published_at - approved_at and the throughput.
 
 Run with `make bench` (after the page benchmark) or on its own:
-    BENCH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/crisis_desk_bench \\
+    BENCH_PUBLISH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/crisis_desk_bench_publish \\
         .venv/bin/python bench/publish.py [--messages 500] [--concurrency 4]
 """
 
@@ -20,7 +20,8 @@ import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crisis_desk_bench"
+# Its own database: the page benchmark's data must stay exactly as seeded.
+DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crisis_desk_bench_publish"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/6"
 FAKE_X_PORT = 8765
 
@@ -36,7 +37,7 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=4, help="worker processes")
     args = parser.parse_args()
 
-    database_url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
+    database_url = os.environ.get("BENCH_PUBLISH_DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL
     x_url = f"http://127.0.0.1:{FAKE_X_PORT}"
     env = {

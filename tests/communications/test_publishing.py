@@ -229,6 +229,7 @@ def test_a_worker_that_died_mid_publish_is_reconciled_not_reposted(
         "text": message.body,
         "author_id": fake_x.author_id,
         "created_at": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+        "edit_history_tweet_ids": ["1999"],
     }
     Message.objects.filter(pk=message.pk).update(
         publishing_started_at=timezone.now() - timedelta(minutes=5)
