@@ -13,7 +13,12 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.rest import ERRORS, PERMISSIONS
-from teams.permissions import APPROVE_MESSAGE, DRAFT_MESSAGE, MANAGE_TEMPLATES
+from teams.permissions import (
+    APPROVE_MESSAGE,
+    DRAFT_MESSAGE,
+    MANAGE_TEMPLATES,
+    RECORD_STAKEHOLDER_UPDATE,
+)
 
 from . import selectors, services
 from .lifecycle import LOGGED
@@ -78,6 +83,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         ("approve", "POST"): APPROVE_MESSAGE,
         ("reject", "POST"): APPROVE_MESSAGE,
         ("request_changes", "POST"): APPROVE_MESSAGE,
+        ("mark_sent", "POST"): RECORD_STAKEHOLDER_UPDATE,
     }
 
     def get_queryset(self) -> QuerySet[Message]:
@@ -124,6 +130,9 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             "corrects": message.corrects,
             "cited_claims": list(message.cited_claims.all()),
             "scheduled_at": message.scheduled_at,
+            "stakeholder_group": message.stakeholder_group,
+            "stakeholder_channel": message.stakeholder_channel,
+            "briefing_departments": list(message.briefing_departments.all()),
         }
         message = services.message_update(
             actor=request.user, message=message, **{**current, **data.validated_data}
@@ -177,6 +186,16 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         message = services.message_withdraw(
             actor=request.user, message=self.get_object(), **data.validated_data
         )
+        return self._fresh(message)
+
+    @extend_schema(
+        summary="An approved stakeholder update was sent: record it (ticks the plan's item)",
+        request=None,
+        responses=ACTION,
+    )
+    @action(detail=True, methods=["post"], url_path="mark-sent")
+    def mark_sent(self, request: Request, pk: str) -> Response:
+        message = services.message_mark_sent(actor=request.user, message=self.get_object())
         return self._fresh(message)
 
     @extend_schema(summary="Try a failed message again", request=None, responses=ACTION)

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.forms import DATETIME_LOCAL
 from incidents.models import Claim, ClaimStatus, Incident
+from teams.models import Channel, Department, StakeholderGroup
 
 from .models import InboundPost, Message, SocialAccount, Template
 
@@ -58,7 +59,11 @@ class MessageForm(forms.Form):
     """The composer. Which fields count depends on the kind; the service checks them."""
 
     account = AccountChoiceField(
-        label=_("Account"), queryset=SocialAccount.objects.none(), empty_label=None
+        label=_("Account"),
+        queryset=SocialAccount.objects.none(),
+        required=False,
+        empty_label=None,
+        help_text=_("Staff briefings and stakeholder updates go out without an account."),
     )
     kind = forms.ChoiceField(
         label=_("Kind"), choices=Message.Kind.choices, initial=Message.Kind.TWEET
@@ -95,6 +100,24 @@ class MessageForm(forms.Form):
         empty_label=_("— choose —"),
     )
     parts = PartsField(label=_("Further posts of the thread"), required=False)
+    stakeholder_group = forms.ModelChoiceField(
+        label=_("Stakeholder group told"),
+        queryset=StakeholderGroup.objects.all(),
+        required=False,
+        empty_label=_("— choose —"),
+    )
+    stakeholder_channel = forms.ChoiceField(
+        label=_("How they are told"),
+        choices=[("", _("— choose —")), *Channel.choices],
+        required=False,
+    )
+    briefing_departments = forms.ModelMultipleChoiceField(
+        label=_("Departments briefed"),
+        queryset=Department.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("None ticked: everyone."),
+    )
     cited_claims = forms.ModelMultipleChoiceField(
         label=_("Claims it repeats or answers"),
         queryset=Claim.objects.none(),
@@ -127,7 +150,7 @@ class MessageForm(forms.Form):
         account_field.queryset = accounts
         if message is not None:
             # The account of a message is fixed once drafted (approvals bind to it).
-            account_field.queryset = SocialAccount.objects.filter(pk=message.account_id)
+            account_field.queryset = SocialAccount.objects.filter(pk=message.account_id or 0)
             account_field.disabled = True
             del self.fields["template"]
         mention_ids = [
@@ -173,6 +196,9 @@ class MessageForm(forms.Form):
             "parts": data["parts"],
             "cited_claims": list(data["cited_claims"]),
             "scheduled_at": data["scheduled_at"],
+            "stakeholder_group": data["stakeholder_group"],
+            "stakeholder_channel": data["stakeholder_channel"],
+            "briefing_departments": list(data["briefing_departments"]),
         }
         if self.message is None:
             arguments["account"] = data["account"]

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from teams.models import Channel
+
 # --- social accounts ------------------------------------------------------------------------
 
 
@@ -244,6 +246,8 @@ class Template(models.Model):
 
 # --- outgoing messages ----------------------------------------------------------------------
 
+INTERNAL_KINDS = ("staff_briefing", "stakeholder_update")
+
 
 class Message(models.Model):
     """Something the brand says. Nothing leaves without the approvals its incident needs."""
@@ -254,6 +258,8 @@ class Message(models.Model):
         QUOTE = "quote", _("Quote post")
         THREAD = "thread", _("Thread")
         CORRECTION = "correction", _("Correction")
+        STAFF_BRIEFING = "staff_briefing", _("Staff briefing (internal)")
+        STAKEHOLDER_UPDATE = "stakeholder_update", _("Stakeholder update")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -273,9 +279,33 @@ class Message(models.Model):
         related_name="messages",
     )
     account = models.ForeignKey(
-        SocialAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="messages"
+        SocialAccount,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        help_text=_("Empty for internal kinds: staff briefings and stakeholder updates."),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TWEET)
+    stakeholder_group = models.ForeignKey(
+        "teams.StakeholderGroup",
+        verbose_name=_("stakeholder group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    stakeholder_channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, blank=True
+    )
+    briefing_departments = models.ManyToManyField(
+        "teams.Department",
+        verbose_name=_("departments briefed"),
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: everyone."),
+    )
     body = models.TextField(_("text"))
     reply_to_mention = models.ForeignKey(
         InboundPost,
@@ -370,6 +400,16 @@ class Message(models.Model):
             models.CheckConstraint(
                 condition=Q(approvals_required__gte=1), name="message_needs_an_approval"
             ),
+            models.CheckConstraint(
+                condition=Q(kind__in=INTERNAL_KINDS, account__isnull=True)
+                | (~Q(kind__in=INTERNAL_KINDS) & Q(account__isnull=False)),
+                name="message_account_iff_posted_on_a_network",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="stakeholder_update")
+                | (Q(stakeholder_group__isnull=False) & ~Q(stakeholder_channel="")),
+                name="message_stakeholder_update_has_group_and_channel",
+            ),
             models.UniqueConstraint(
                 fields=["account", "external_id"],
                 condition=~Q(external_id=""),
@@ -382,6 +422,11 @@ class Message(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("communications:message", kwargs={"pk": self.pk})
+
+    @property
+    def is_internal(self) -> bool:
+        """Staff briefings and stakeholder updates: approved like posts, never on a network."""
+        return self.kind in INTERNAL_KINDS
 
 
 class ThreadPart(models.Model):

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.errors import ApplicationError
 from incidents.models import TimelineEvent
 from incidents.services import incident_first_response_record, timeline_event_record
 from teams.models import Reason
@@ -46,7 +47,10 @@ RECONCILE_DELAY = 15  # seconds: give the platform time to show the post it may 
 
 
 def publish_later(message: Message) -> None:
-    """After commit, queue the message's publication at its scheduled time (or now)."""
+    """After commit, queue the message's publication at its scheduled time (or now). A
+    stakeholder update is sent by a person, who then marks it sent: nothing is queued."""
+    if message.kind == Message.Kind.STAKEHOLDER_UPDATE:
+        return
     now = timezone.now()
     _schedule(
         message.pk,
@@ -96,7 +100,7 @@ def _claim(message_id: int) -> tuple[Message, str] | None:
             if now - started > STALE_AFTER and message.attempt_token:
                 _schedule_reconcile(message.pk, str(message.attempt_token), countdown=0)
             return None
-        if message.status != S.APPROVED:
+        if message.status != S.APPROVED or message.kind == Message.Kind.STAKEHOLDER_UPDATE:
             return None
         due = max((t for t in (message.scheduled_at, message.next_attempt_at) if t), default=None)
         if due and due > now + timedelta(seconds=1):
@@ -113,6 +117,7 @@ def _claim(message_id: int) -> tuple[Message, str] | None:
 
 def _post_all(message: Message) -> Posted:
     """Post the message (and a thread's further parts, each replying to the previous)."""
+    assert message.account is not None
     publisher = publisher_for(message.account)
     mention = message.reply_to_mention
     reply_to = message.reply_to_post_id or (mention.external_id if mention else "")
@@ -232,6 +237,9 @@ def publish(message_id: int) -> str:
     if claimed is None:
         return "not ours"
     message, token = claimed
+    if message.kind == Message.Kind.STAFF_BRIEFING:
+        return _brief_staff(message.pk, token)
+    assert message.account is not None
     sandbox = message.account.is_sandbox
     try:
         posted = _post_all(message)
@@ -268,11 +276,47 @@ def publish(message_id: int) -> str:
     return "published"
 
 
+def _brief_staff(message_id: int, token: str) -> str:
+    """An approved staff briefing goes to people, not to a network: send it through their
+    notification preferences, in the name of the approver who completed the approval."""
+    from teams.stakeholders.services import staff_briefing_send
+
+    from .services import valid_approvals
+
+    with transaction.atomic():
+        if (message := _locked_if_ours(message_id, token)) is None:
+            return "superseded"
+        approvals = valid_approvals(message)
+        sender = approvals[-1].approver if approvals else message.author
+        try:
+            with transaction.atomic():
+                briefing = staff_briefing_send(
+                    actor=sender,
+                    incident=message.incident,
+                    text=message.body,
+                    departments=list(message.briefing_departments.all()),
+                )
+        except ApplicationError as exc:
+            _mark_failed(message, exc.message)
+            return "failed"
+        now = timezone.now()
+        message.status = S.PUBLISHED
+        message.published_at = now
+        message.last_error = ""
+        message.save()
+        _event(
+            message,
+            _("Staff briefing sent to %(count)d people") % {"count": briefing.recipient_count},
+            briefing=briefing.pk,
+        )
+    return "published"
+
+
 def reconcile(message_id: int, token: str) -> str:
     """After an unknown outcome: find the post among the account's recent ones, or retry."""
     with transaction.atomic():
         message = _locked_if_ours(message_id, token)
-        if message is None:
+        if message is None or message.account is None:
             return "settled"
         since = (message.publishing_started_at or timezone.now()) - timedelta(minutes=2)
     publisher = publisher_for(message.account)
@@ -291,7 +335,8 @@ def reconcile(message_id: int, token: str) -> str:
         if (locked := _locked_if_ours(message_id, token)) is None:
             return "settled"
         if match:
-            url = f"https://x.com/{locked.account.handle}/status/{match}"
+            handle = locked.account.handle if locked.account else ""
+            url = f"https://x.com/{handle}/status/{match}"
             _mark_published(locked, Posted(match, url), sandbox=False)
             return "found"
         _retry_or_fail(locked, locked.last_error or _("X did not confirm the post"))

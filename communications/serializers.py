@@ -8,6 +8,7 @@ from rest_framework import serializers
 
 from incidents.models import Claim, Incident
 from incidents.serializers import PersonSerializer
+from teams.models import Channel, Department, StakeholderGroup
 
 from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
 from .services import rotation_due
@@ -74,6 +75,12 @@ class MessageSerializer(serializers.ModelSerializer):
     corrects: "serializers.PrimaryKeyRelatedField[Message]" = serializers.PrimaryKeyRelatedField(
         read_only=True
     )
+    stakeholder_group: "serializers.PrimaryKeyRelatedField[Any]" = (
+        serializers.PrimaryKeyRelatedField(read_only=True)
+    )
+    briefing_departments: "serializers.PrimaryKeyRelatedField[Any]" = (
+        serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    )
 
     class Meta:
         model = Message
@@ -84,6 +91,9 @@ class MessageSerializer(serializers.ModelSerializer):
             "kind",
             "body",
             "parts",
+            "stakeholder_group",
+            "stakeholder_channel",
+            "briefing_departments",
             "reply_to_mention",
             "reply_to_post_id",
             "quote_post_id",
@@ -114,9 +124,15 @@ class MessageSerializer(serializers.ModelSerializer):
         return {"id": message.incident_id, "reference": message.incident.reference}
 
     @extend_schema_field(
-        serializers.DictField(child=serializers.CharField(), help_text="id, handle, sandbox")
+        serializers.DictField(
+            child=serializers.CharField(),
+            allow_null=True,
+            help_text="id, handle, sandbox; null for staff briefings and stakeholder updates",
+        )
     )
-    def get_account(self, message: Message) -> dict[str, Any]:
+    def get_account(self, message: Message) -> dict[str, Any] | None:
+        if message.account is None:
+            return None  # a staff briefing or stakeholder update: no network
         return {
             "id": message.account_id,
             "handle": message.account.handle,
@@ -148,12 +164,38 @@ class MessageWriteSerializer(serializers.Serializer):
         queryset=Claim.objects.all(), many=True, required=False, default=list
     )
     scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    stakeholder_group = serializers.PrimaryKeyRelatedField(
+        queryset=StakeholderGroup.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Stakeholder updates: the group told.",
+    )
+    stakeholder_channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        required=False,
+        default="",
+        help_text="Stakeholder updates: how they are told.",
+    )
+    briefing_departments = serializers.PrimaryKeyRelatedField(
+        queryset=Department.objects.all(),
+        many=True,
+        required=False,
+        default=list,
+        help_text="Staff briefings: the departments briefed; empty: everyone.",
+    )
 
 
 class MessageCreateSerializer(MessageWriteSerializer):
     kind = serializers.ChoiceField(choices=Message.Kind.choices, default=Message.Kind.TWEET)
     incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all())
-    account = serializers.PrimaryKeyRelatedField(queryset=SocialAccount.objects.all())
+    account = serializers.PrimaryKeyRelatedField(
+        queryset=SocialAccount.objects.all(),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="The account to post from; none for staff briefings and stakeholder updates.",
+    )
     submit = serializers.BooleanField(
         required=False, default=False, help_text="Submit for approval right away."
     )

@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from config.errors import ApplicationError, NotPermitted
 from incidents.models import Claim, Incident, TimelineEvent
 from incidents.services import timeline_event_record
-from teams.models import Reason, Role
+from teams.models import Channel, Reason, Role
 from teams.permissions import (
     APPROVE_MESSAGE,
     DRAFT_MESSAGE,
@@ -35,12 +35,21 @@ from teams.services import notify
 
 from . import crypto
 from .lifecycle import EDITABLE, SUBMITTABLE, WITHDRAWABLE
-from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
+from .models import (
+    INTERNAL_KINDS,
+    Approval,
+    InboundPost,
+    Message,
+    SocialAccount,
+    Template,
+    ThreadPart,
+)
 from .text import MAX_WEIGHTED_LENGTH, text_hash, weighted_length
 
 User = Any
 S = Message.Status
 
+INTERNAL_MAX_LENGTH = 5000
 POST_URL = re.compile(r"^https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/[^/]+/status(?:es)?/(\d+)")
 MAX_THREAD_PARTS = 25
 
@@ -217,8 +226,8 @@ def _may_write_for(actor: User, account: SocialAccount) -> None:
         )
 
 
-def _message_fields(message: Message, parts: list[str]) -> dict[str, Any]:
-    return {
+def _message_fields(message: Message, parts: list[str], departments: list[int]) -> dict[str, Any]:
+    fields: dict[str, Any] = {
         "kind": message.kind,
         "account": message.account_id,
         "body": message.body,
@@ -227,12 +236,24 @@ def _message_fields(message: Message, parts: list[str]) -> dict[str, Any]:
         "quote_post_id": message.quote_post_id,
         "parts": parts,
     }
+    if message.is_internal:
+        fields["audience"] = {
+            "group": message.stakeholder_group_id,
+            "channel": message.stakeholder_channel,
+            "departments": departments,
+        }
+    return fields
 
 
 def message_hash(message: Message) -> str:
     """The hash approvals bind to: the text (all thread parts) and where it goes."""
     parts = list(message.parts.order_by("position").values_list("body", flat=True))
-    return text_hash(_message_fields(message, parts))
+    departments = (
+        sorted(message.briefing_departments.values_list("pk", flat=True))
+        if message.pk and message.is_internal
+        else []
+    )
+    return text_hash(_message_fields(message, parts, departments))
 
 
 def _event(message: Message, actor: User | None, kind: str, text: str, **data: Any) -> None:
@@ -259,8 +280,24 @@ def _apply_content(
 ) -> None:
     if kind not in Message.Kind.values:
         raise ApplicationError(_("Choose what kind of message this is."), field="kind")
+    if (kind in INTERNAL_KINDS) != (message.account_id is None):
+        raise ApplicationError(
+            _("Staff briefings and stakeholder updates go out without an account; posts need one.")
+            if message.account_id
+            else _("Choose the account to post from."),
+            field="account",
+        )
     body = (body or "").strip()
-    _check_length(body)
+    if kind in INTERNAL_KINDS:
+        if not body:
+            raise ApplicationError(_("Write the text first."), field="body")
+        if len(body) > INTERNAL_MAX_LENGTH:
+            raise ApplicationError(
+                _("Keep it within %(count)d characters.") % {"count": INTERNAL_MAX_LENGTH},
+                field="body",
+            )
+    else:
+        _check_length(body)
     message.kind = kind
     message.body = body
     message.reply_to_mention = reply_to_mention if kind == Message.Kind.REPLY else None
@@ -306,6 +343,29 @@ def _apply_content(
     message.scheduled_at = scheduled_at
 
 
+def _apply_audience(message: Message, *, stakeholder_group: Any, stakeholder_channel: str) -> None:
+    """Whom an internal message reaches: a stakeholder group through a channel (stakeholder
+    updates); staff briefings name departments, saved after the message."""
+    if message.kind == Message.Kind.STAKEHOLDER_UPDATE:
+        if stakeholder_group is None:
+            raise ApplicationError(
+                _("Choose the stakeholder group to tell."), field="stakeholder_group"
+            )
+        if stakeholder_channel not in Channel.values:
+            raise ApplicationError(_("Choose how they are told."), field="stakeholder_channel")
+        message.stakeholder_group = stakeholder_group
+        message.stakeholder_channel = stakeholder_channel
+    else:
+        message.stakeholder_group = None
+        message.stakeholder_channel = ""
+
+
+def _save_departments(message: Message, departments: Iterable[Any]) -> None:
+    message.briefing_departments.set(
+        list(departments) if message.kind == Message.Kind.STAFF_BRIEFING else []
+    )
+
+
 def _save_parts(message: Message, parts: list[str]) -> None:
     message.parts.all().delete()
     if message.kind == Message.Kind.THREAD:
@@ -327,7 +387,7 @@ def message_create(
     *,
     actor: User,
     incident: Incident,
-    account: SocialAccount,
+    account: SocialAccount | None,
     body: str,
     kind: str = Message.Kind.TWEET,
     reply_to_mention: InboundPost | None = None,
@@ -338,17 +398,24 @@ def message_create(
     cited_claims: Iterable[Claim] = (),
     scheduled_at: datetime | None = None,
     template: Template | None = None,
+    stakeholder_group: Any = None,
+    stakeholder_channel: str = "",
+    briefing_departments: Iterable[Any] = (),
 ) -> Message:
-    """Start a draft. Nothing is sent: the draft must be submitted and approved first."""
+    """Start a draft. Nothing is sent: the draft must be submitted and approved first.
+    Staff briefings and stakeholder updates have no account: they never go to a network."""
     require(actor, DRAFT_MESSAGE)
     if not incident.is_editable:
         raise ApplicationError(
             _("%(reference)s is %(status)s; start a new incident to speak about it.")
             % {"reference": incident.reference, "status": incident.get_status_display()}
         )
-    if not account.is_active:
-        raise ApplicationError(_("This account is switched off."), field="account")
-    _may_write_for(actor, account)
+    if kind in INTERNAL_KINDS:
+        account = None
+    if account is not None:
+        if not account.is_active:
+            raise ApplicationError(_("This account is switched off."), field="account")
+        _may_write_for(actor, account)
     part_texts = [p for p in (t.strip() for t in parts) if p]
     message = Message(incident=incident, account=account, author=actor, template=template)
     _apply_content(
@@ -362,9 +429,13 @@ def message_create(
         parts=part_texts,
         scheduled_at=scheduled_at,
     )
+    _apply_audience(
+        message, stakeholder_group=stakeholder_group, stakeholder_channel=stakeholder_channel
+    )
     message.approvals_required = approvals_required_for(incident)
     message.save()
     _save_parts(message, part_texts)
+    _save_departments(message, briefing_departments)
     message.cited_claims.set(_clean_claims(incident, cited_claims))
     if reply_to_mention is not None and reply_to_mention.incident_id is None:
         from .mentions.services import mention_link
@@ -374,8 +445,13 @@ def message_create(
         message,
         actor,
         TimelineEvent.Kind.MESSAGE,
-        _("Draft %(kind)s from %(account)s: %(text)s")
-        % {"kind": message.get_kind_display().lower(), "account": account, "text": message.body},
+        (
+            _("Draft %(kind)s from %(account)s: %(text)s")
+            % {"kind": message.get_kind_display().lower(), "account": account, "text": message.body}
+            if account
+            else _("Draft %(kind)s: %(text)s")
+            % {"kind": message.get_kind_display().lower(), "text": message.body}
+        ),
     )
     return message
 
@@ -410,9 +486,13 @@ def message_update(
     parts: Iterable[str] = (),
     cited_claims: Iterable[Claim] | None = None,
     scheduled_at: datetime | None = None,
+    stakeholder_group: Any = None,
+    stakeholder_channel: str = "",
+    briefing_departments: Iterable[Any] | None = None,
 ) -> Message:
     """Edit the text or target. Once submitted, any change voids every approval and returns
-    the message to draft: it must be submitted and approved again."""
+    the message to draft: it must be submitted and approved again. An audience left out
+    (group, channel, departments) stays as it was."""
     message = _locked(message)
     require(actor, DRAFT_MESSAGE)
     if actor.pk != message.author_id and not holds(actor, APPROVE_MESSAGE):
@@ -435,8 +515,15 @@ def message_update(
         parts=part_texts,
         scheduled_at=scheduled_at,
     )
+    _apply_audience(
+        message,
+        stakeholder_group=stakeholder_group or message.stakeholder_group,
+        stakeholder_channel=stakeholder_channel or message.stakeholder_channel,
+    )
     message.save()
     _save_parts(message, part_texts)
+    if briefing_departments is not None:
+        _save_departments(message, briefing_departments)
     if cited_claims is not None:
         message.cited_claims.set(_clean_claims(message.incident, cited_claims))
     if message_hash(message) == before:
@@ -504,7 +591,8 @@ def message_submit(*, actor: User, message: Message) -> Message:
         )
     if not message.incident.is_editable:
         raise ApplicationError(_("The incident is over; this message can no longer go out."))
-    _check_length(message.body)
+    if not message.is_internal:
+        _check_length(message.body)
     message.status = S.PENDING_APPROVAL
     message.text_hash = message_hash(message)
     message.submitted_at = timezone.now()
@@ -801,3 +889,39 @@ def template_render(
         return values[name] if name == "handle" else at + values[name]
 
     return PLACEHOLDER.sub(fill, template.body)
+
+
+@transaction.atomic
+def message_mark_sent(*, actor: User, message: Message, told_at: datetime | None = None) -> Message:
+    """An approved stakeholder update was sent (by email, phone, press release…): record that
+    the group was told, which ticks the plan's checklist item, and mark it published."""
+    from teams.permissions import RECORD_STAKEHOLDER_UPDATE
+    from teams.stakeholders.services import stakeholder_update_record
+
+    message = _locked(message)
+    require(actor, RECORD_STAKEHOLDER_UPDATE)
+    if message.kind != Message.Kind.STAKEHOLDER_UPDATE or message.status != S.APPROVED:
+        raise ApplicationError(_("Only an approved stakeholder update can be marked as sent."))
+    assert message.stakeholder_group is not None
+    stakeholder_update_record(
+        actor=actor,
+        incident=message.incident,
+        group=message.stakeholder_group,
+        channel=message.stakeholder_channel,
+        told_at=told_at,
+        summary=message.body,
+    )
+    message.status = S.PUBLISHED
+    message.published_at = timezone.now()
+    message.save()
+    _event(
+        message,
+        actor,
+        TimelineEvent.Kind.PUBLISH,
+        _("Stakeholder update sent to %(group)s via %(channel)s")
+        % {
+            "group": message.stakeholder_group,
+            "channel": message.get_stakeholder_channel_display(),
+        },
+    )
+    return message

@@ -18,6 +18,7 @@ urlpatterns = [
     ),
     path("messages/<int:pk>/withdraw/", views.message_withdraw, name="message-withdraw"),
     path("messages/<int:pk>/retry/", views.message_retry, name="message-retry"),
+    path("messages/<int:pk>/mark-sent/", views.message_mark_sent, name="message-mark-sent"),
     path("length/", views.text_length, name="length"),
     path("approvals/", views.approvals, name="approvals"),
     path("log/", views.message_log, name="log"),

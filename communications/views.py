@@ -26,7 +26,13 @@ from config.errors import ApplicationError, form_error
 from config.http import HttpRequest
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
-from teams.permissions import APPROVE_MESSAGE, DRAFT_MESSAGE, MANAGE_TEMPLATES, holds
+from teams.permissions import (
+    APPROVE_MESSAGE,
+    DRAFT_MESSAGE,
+    MANAGE_TEMPLATES,
+    RECORD_STAKEHOLDER_UPDATE,
+    holds,
+)
 
 from . import selectors, services
 from .filters import MessageLogFilter
@@ -266,6 +272,9 @@ def _actions(user: Any, message: Message, valid: list[Any]) -> dict[str, Any]:
         "author_waits": pending and wrote,
         "can_withdraw": message.status in WITHDRAWABLE and _may_take_back(user, message),
         "can_retry": message.status == S.FAILED and _may_take_back(user, message),
+        "can_mark_sent": message.status == S.APPROVED
+        and message.kind == Message.Kind.STAKEHOLDER_UPDATE
+        and holds(user, RECORD_STAKEHOLDER_UPDATE),
     }
 
 
@@ -369,6 +378,16 @@ def message_retry(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         lambda message, _comment: services.message_retry(actor=request.user, message=message),
         _("Publishing again."),
+    )
+
+
+@require_POST
+def message_mark_sent(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda message, _comment: services.message_mark_sent(actor=request.user, message=message),
+        _("Recorded as sent; the plan's item is ticked."),
     )
 
 
@@ -480,8 +499,10 @@ def _csv(rows: Any) -> StreamingHttpResponse:
                         _when(message.logged_at),
                         message.incident.reference,
                         message.incident.title,
-                        message.account,
-                        _("yes") if message.sandbox or message.account.is_sandbox else _("no"),
+                        message.account or _("internal"),
+                        _("yes")
+                        if message.sandbox or (message.account and message.account.is_sandbox)
+                        else _("no"),
                         message.get_kind_display(),
                         message.get_status_display(),
                         text,

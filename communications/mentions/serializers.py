@@ -9,7 +9,6 @@ from rest_framework import serializers
 from communications.models import InboundPost, SocialAccount
 from incidents.models import Incident
 from incidents.serializers import PersonSerializer
-from teams.stakeholders.serializers import NamedEnumField
 
 from .services import DECISIONS, REASON_MAX_LENGTH, TEXT_MAX_LENGTH
 
@@ -39,12 +38,10 @@ class MentionAuthorSerializer(serializers.Serializer):
 class MentionSerializer(serializers.ModelSerializer):
     url = serializers.CharField(source="post_url", read_only=True, help_text="The post on X.")
     account = MentionAccountSerializer(read_only=True)
-    origin = NamedEnumField(
-        enum_name="MentionOriginEnum", choices=InboundPost.Origin.choices, read_only=True
-    )
+    origin = serializers.ChoiceField(choices=InboundPost.Origin.choices, read_only=True)
     author = MentionAuthorSerializer(source="*", read_only=True)
     incident = MentionIncidentSerializer(read_only=True, allow_null=True)
-    triage = NamedEnumField(enum_name="MentionTriageEnum", choices=T.choices, read_only=True)
+    triage = serializers.ChoiceField(choices=T.choices, read_only=True)
     triage_label = serializers.CharField(source="get_triage_display", read_only=True)
     triage_reason = serializers.CharField(
         read_only=True, help_text="Why no reply is needed (or why it was escalated)."
@@ -83,8 +80,7 @@ class MentionSerializer(serializers.ModelSerializer):
 
 
 class MentionTriageSerializer(serializers.Serializer):
-    status = NamedEnumField(
-        enum_name="MentionDecisionEnum",
+    status = serializers.ChoiceField(
         choices=[(value, T(value).label) for value in DECISIONS],
         help_text="needs_reply, no_reply (give a reason), escalated (notifies the crisis lead), "
         "or replied (for a reply made elsewhere: give reply_url; a reply published from "

@@ -36,8 +36,11 @@ def message_status_badge(value: str) -> str:
 
 
 @register.simple_tag
-def account_badge(account: SocialAccount) -> str:
-    """@handle, and a clear "sandbox" label when nothing is really posted from it."""
+def account_badge(account: SocialAccount | None) -> str:
+    """@handle, and a clear "sandbox" label when nothing is really posted from it; "internal"
+    for staff briefings and stakeholder updates, which have no account."""
+    if account is None:
+        return format_html('<span class="badge text-bg-light border">{}</span>', _("internal"))
     if account.is_sandbox:
         return format_html(
             '{} <span class="badge text-bg-warning" data-testid="sandbox-label" title="{}">'

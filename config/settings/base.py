@@ -264,6 +264,11 @@ SPECTACULAR_SETTINGS = {
         "MessageStatusEnum": "communications.models.Message.Status",
         "ApprovalDecisionEnum": "communications.models.Approval.Decision",
         "TemplateKindEnum": "communications.models.Template.Kind",
+        "StakeholderChannelEnum": "teams.models.Channel",
+        "StakeholderKindEnum": "teams.models.StakeholderGroup.Kind",
+        "MentionOriginEnum": "communications.models.InboundPost.Origin",
+        "MentionTriageEnum": "communications.models.InboundPost.Triage",
+        "MentionDecisionEnum": "communications.mentions.services.DECISIONS",
     },
 }
 

@@ -2,8 +2,6 @@
 
 from typing import Any
 
-from drf_spectacular.extensions import OpenApiSerializerFieldExtension
-from drf_spectacular.plumbing import build_choice_field
 from rest_framework import serializers
 
 from incidents.models import Severity
@@ -21,34 +19,8 @@ from teams.models import (
 from .services import BRIEFING_MAX_LENGTH, SUMMARY_MAX_LENGTH
 
 
-class NamedEnumField(serializers.ChoiceField):
-    """A choice field whose choices the schema shows as one enum component of a fixed name.
-
-    Left to itself the schema names an enum after the field ("kind", "channel"), renaming
-    other apps' enums when a second choice set uses the same field name.
-    """
-
-    def __init__(self, *, enum_name: str, **kwargs: Any) -> None:
-        self.enum_name = enum_name
-        super().__init__(**kwargs)
-
-
-class NamedEnumFieldExtension(OpenApiSerializerFieldExtension):
-    target_class = NamedEnumField
-
-    def get_name(self) -> str:
-        return str(self.target.enum_name)
-
-    def map_serializer_field(self, auto_schema: Any, direction: Any) -> dict[str, Any]:
-        schema = build_choice_field(self.target)
-        schema.pop("x-spec-enum-id", None)
-        return schema
-
-
 class StakeholderContactSerializer(serializers.ModelSerializer):
-    preferred_channel = NamedEnumField(
-        enum_name="StakeholderChannelEnum", choices=Channel.choices, read_only=True
-    )
+    preferred_channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
 
     class Meta:
         model = StakeholderContact
@@ -59,9 +31,7 @@ class StakeholderContactSerializer(serializers.ModelSerializer):
 class CommunicationPlanEntrySerializer(serializers.ModelSerializer):
     # The incidents' severity choices, so the schema shares one SeverityEnum.
     severity = serializers.ChoiceField(choices=Severity.choices, read_only=True)
-    channel = NamedEnumField(
-        enum_name="StakeholderChannelEnum", choices=Channel.choices, read_only=True
-    )
+    channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
 
     class Meta:
         model = CommunicationPlanEntry
@@ -70,9 +40,7 @@ class CommunicationPlanEntrySerializer(serializers.ModelSerializer):
 
 
 class StakeholderGroupSerializer(serializers.ModelSerializer):
-    kind = NamedEnumField(
-        enum_name="StakeholderKindEnum", choices=StakeholderGroup.Kind.choices, read_only=True
-    )
+    kind = serializers.ChoiceField(choices=StakeholderGroup.Kind.choices, read_only=True)
     kind_label = serializers.CharField(source="get_kind_display", read_only=True)
     contacts = StakeholderContactSerializer(many=True, read_only=True)
     plan_entries = CommunicationPlanEntrySerializer(
@@ -87,7 +55,7 @@ class StakeholderGroupSerializer(serializers.ModelSerializer):
 
 class StakeholderGroupWriteSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=150)
-    kind = NamedEnumField(enum_name="StakeholderKindEnum", choices=StakeholderGroup.Kind.choices)
+    kind = serializers.ChoiceField(choices=StakeholderGroup.Kind.choices)
     description = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -98,9 +66,7 @@ class StakeholderGroupBriefSerializer(serializers.Serializer):
 
 class StakeholderUpdateSerializer(serializers.ModelSerializer):
     group = StakeholderGroupBriefSerializer(read_only=True)
-    channel = NamedEnumField(
-        enum_name="StakeholderChannelEnum", choices=Channel.choices, read_only=True
-    )
+    channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
     recorded_by = PersonSerializer(read_only=True)
 
     class Meta:
@@ -111,7 +77,7 @@ class StakeholderUpdateSerializer(serializers.ModelSerializer):
 
 class StakeholderUpdateCreateSerializer(serializers.Serializer):
     group = serializers.PrimaryKeyRelatedField(queryset=StakeholderGroup.objects.all())
-    channel = NamedEnumField(enum_name="StakeholderChannelEnum", choices=Channel.choices)
+    channel = serializers.ChoiceField(choices=Channel.choices)
     told_at = serializers.DateTimeField(
         required=False,
         allow_null=True,

@@ -141,3 +141,18 @@ def test_templates_through_the_api(api_as, manager, manager2, responder, inciden
     assert changed["approved"] is False
     assert api_as(responder).post("/api/v1/templates/", {}, format="json").status_code == 403
     assert api_as(manager).post("/api/v1/templates/", {}, format="json").status_code == 400
+
+
+def test_a_staff_briefing_through_the_api_has_no_account(api_as, responder, incident):
+    response = api_as(responder).post(
+        "/api/v1/messages/",
+        {"incident": incident.pk, "kind": "staff_briefing", "body": "All staff: " + "x" * 400},
+        format="json",
+    )
+    assert response.status_code == 201, response.content
+    assert response.json()["account"] is None
+    response = api_as(responder).post(
+        "/api/v1/messages/", {"incident": incident.pk, "body": "No account"}, format="json"
+    )
+    assert response.status_code == 400
+    assert "account" in response.json()

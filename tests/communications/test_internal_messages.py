@@ -1,0 +1,134 @@
+"""Staff briefings and stakeholder updates: approved like posts, never sent to a network."""
+
+import pytest
+
+from communications import publishing, services
+from communications.models import Message
+from config.errors import ApplicationError
+from incidents import services as incident_services
+from teams.models import Department, Notification, Reason, StaffBriefing, StakeholderUpdate
+from teams.stakeholders import services as stakeholders
+from tests.communications.factories import SandboxAccountFactory
+from tests.teams.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+S = Message.Status
+
+
+@pytest.fixture
+def incident(responder):
+    return incident_services.incident_declare(actor=responder, title="Outage", severity=3)
+
+
+def approve(author, approver, message):
+    services.message_submit(actor=author, message=message)
+    services.message_approve(actor=approver, message=message)
+    message.refresh_from_db()
+    return message
+
+
+def test_a_staff_briefing_goes_to_the_chosen_departments_once_approved(
+    incident, responder, manager, django_capture_on_commit_callbacks
+):
+    care, _ = Department.objects.get_or_create(name="Customer care")
+    agent = UserFactory(department=care)
+    UserFactory()  # elsewhere: not briefed
+    message = services.message_create(
+        actor=responder,
+        incident=incident,
+        account=None,
+        kind="staff_briefing",
+        body="If customers ask about batch 42: we are testing it; say so, promise nothing. " * 5,
+        briefing_departments=[care],
+    )
+    assert message.account is None
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(responder, manager, message)
+    message.refresh_from_db()
+    assert message.status == S.PUBLISHED
+    briefing = StaffBriefing.objects.get()
+    assert briefing.recipient_count == 1
+    assert Notification.objects.filter(recipient=agent, reason=Reason.STAFF_BRIEFING).exists()
+    assert "Staff briefing sent to 1 people" in incident.events.filter(kind="publish").get().text
+
+
+def test_a_briefing_is_not_posted_and_takes_no_account(incident, responder):
+    with pytest.raises(ApplicationError) as error:
+        services.message_create(
+            actor=responder,
+            incident=incident,
+            account=SandboxAccountFactory(),
+            kind="tweet",
+            body="x" * 300,
+        )
+    assert error.value.field == "body"
+    message = services.message_create(
+        actor=responder,
+        incident=incident,
+        account=SandboxAccountFactory(),  # ignored: a briefing never posts
+        kind="staff_briefing",
+        body="x" * 300,
+    )
+    assert message.account is None
+
+
+def test_a_stakeholder_update_is_marked_sent_by_a_person_and_ticks_the_plan(
+    incident, responder, manager, admin_user, django_capture_on_commit_callbacks
+):
+    group = stakeholders.stakeholder_group_save(
+        actor=admin_user, name="Regulators", kind="regulators"
+    )
+    stakeholders.plan_entry_save(
+        actor=admin_user, severity=3, group=group, channel="email", within_minutes=60
+    )
+    stakeholders.communication_plan_apply(actor=responder, incident=incident)
+    item = incident.checklist.get(key__startswith="stakeholders:")
+    with pytest.raises(ApplicationError) as error:
+        services.message_create(
+            actor=responder, incident=incident, account=None, kind="stakeholder_update", body="x"
+        )
+    assert error.value.field == "stakeholder_group"
+    message = services.message_create(
+        actor=responder,
+        incident=incident,
+        account=None,
+        kind="stakeholder_update",
+        body="Dear authority, here are the facts so far…",
+        stakeholder_group=group,
+        stakeholder_channel="email",
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        approve(responder, manager, message)
+    assert message.status == S.APPROVED  # a person sends it
+    assert publishing.publish(message.pk) == "not ours"
+    services.message_mark_sent(actor=responder, message=message)
+    message.refresh_from_db()
+    assert message.status == S.PUBLISHED
+    update = StakeholderUpdate.objects.get()
+    assert (update.group, update.channel, update.summary) == (group, "email", message.body)
+    item.refresh_from_db()
+    assert item.done_at is not None
+
+
+def test_changing_the_audience_voids_approvals(incident, responder, manager, admin_user):
+    one = stakeholders.stakeholder_group_save(actor=admin_user, name="Media", kind="media")
+    two = stakeholders.stakeholder_group_save(actor=admin_user, name="Investors", kind="investors")
+    message = services.message_create(
+        actor=responder,
+        incident=incident,
+        account=None,
+        kind="stakeholder_update",
+        body="Facts.",
+        stakeholder_group=one,
+        stakeholder_channel="email",
+    )
+    approve(responder, manager, message)
+    services.message_update(actor=responder, message=message, body="Facts.", stakeholder_group=two)
+    message.refresh_from_db()
+    assert message.status == S.DRAFT
+
+
+def test_posts_still_need_an_account(incident, responder):
+    with pytest.raises(ApplicationError) as error:
+        services.message_create(actor=responder, incident=incident, account=None, body="Hi")
+    assert error.value.field == "account"
