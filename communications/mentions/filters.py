@@ -32,7 +32,7 @@ class MentionFilter(django_filters.FilterSet):
     open = django_filters.BooleanFilter(
         method="only_open",
         label=_("Waiting"),
-        help_text=_("true: new, needs reply or escalated; false: decided."),
+        help_text=_("Waiting: new, needs reply or escalated."),
         widget=EitherSelect(_("Waiting and decided"), _("Waiting only"), _("Decided only")),
     )
     triage = django_filters.MultipleChoiceFilter(
@@ -42,7 +42,7 @@ class MentionFilter(django_filters.FilterSet):
         queryset=SocialAccount.objects.order_by("handle"), label=_("Account")
     )
     incident = django_filters.ModelChoiceFilter(
-        queryset=Incident.objects.all(), label=_("Incident"), help_text=_("The incident's id.")
+        queryset=Incident.objects.all(), label=_("Incident")
     )
     linked = django_filters.BooleanFilter(
         field_name="incident",
@@ -62,7 +62,7 @@ class MentionFilter(django_filters.FilterSet):
     overdue = django_filters.BooleanFilter(
         method="only_overdue",
         label=_("Overdue"),
-        help_text=_("true: waiting past its reply deadline."),
+        help_text=_("Overdue: still waiting past its reply deadline."),
         widget=EitherSelect(_("Overdue or not"), _("Overdue only"), _("Not overdue")),
     )
 
