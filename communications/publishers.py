@@ -58,7 +58,40 @@ def same_text(published: str, ours: str) -> bool:
     return norm(published) == norm(ours)
 
 
-class _XApiAdapter(HTTPAdapter):
+def call_x(
+    method: Any,
+    *,
+    user_auth: bool,
+    unavailable: type[Exception],
+    refused: type[Exception],
+    passthrough: tuple[type[Exception], ...] = (),
+    **params: Any,
+) -> Any:
+    """Call a tweepy Client method and turn X's answers into our three cases: RateLimited
+    (with the reset time), ``unavailable`` (no answer in time, or a 5xx), ``refused`` (any
+    other 4xx, with X's own words)."""
+    try:
+        return method(user_auth=user_auth, **params)
+    except passthrough:
+        raise
+    except tweepy.TooManyRequests as exc:
+        reset = exc.response.headers.get("x-rate-limit-reset")
+        reset_at = (
+            datetime.fromtimestamp(int(reset), tz=UTC)
+            if reset and reset.isdigit()
+            else datetime.now(tz=UTC) + timedelta(minutes=15)
+        )
+        raise RateLimited(reset_at) from exc
+    except tweepy.TwitterServerError as exc:
+        raise unavailable(f"X answered {exc.response.status_code}") from exc
+    except (requests.Timeout, requests.ConnectionError) as exc:
+        raise unavailable(f"{exc.__class__.__name__}: no answer from X") from exc
+    except tweepy.HTTPException as exc:
+        words = "; ".join(exc.api_messages) or str(exc)
+        raise refused(f"X refused ({exc.response.status_code}): {words}") from exc
+
+
+class XApiAdapter(HTTPAdapter):
     """Sends tweepy's requests to X_API_BASE_URL (a fake in tests) with a timeout: tweepy
     sets none, and a publish that hangs must become an unknown outcome, not a stuck worker."""
 
@@ -94,7 +127,7 @@ class XPublisher:
             )
         else:
             client = tweepy.Client(bearer_token=credentials["access_token"])
-        adapter = _XApiAdapter(settings.X_API_BASE_URL, settings.X_API_TIMEOUT)
+        adapter = XApiAdapter(settings.X_API_BASE_URL, settings.X_API_TIMEOUT)
         client.session.mount("https://", adapter)
         client.session.mount("http://", adapter)
         return client
@@ -149,26 +182,14 @@ class XPublisher:
             raise PublishRefused(f"X refused (401): {words}") from refused
 
     def _send(self, method_name: str, **params: Any) -> Any:
-        method = getattr(self.client, method_name)
-        try:
-            return method(user_auth=self.user_auth, **params)
-        except tweepy.TooManyRequests as exc:
-            reset = exc.response.headers.get("x-rate-limit-reset")
-            reset_at = (
-                datetime.fromtimestamp(int(reset), tz=UTC)
-                if reset and reset.isdigit()
-                else datetime.now(tz=UTC) + timedelta(minutes=15)
-            )
-            raise RateLimited(reset_at) from exc
-        except tweepy.TwitterServerError as exc:
-            raise OutcomeUnknown(f"X answered {exc.response.status_code}") from exc
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise OutcomeUnknown(f"{exc.__class__.__name__}: no answer from X") from exc
-        except tweepy.Unauthorized:
-            raise
-        except tweepy.HTTPException as exc:
-            words = "; ".join(exc.api_messages) or str(exc)
-            raise PublishRefused(f"X refused ({exc.response.status_code}): {words}") from exc
+        return call_x(
+            getattr(self.client, method_name),
+            user_auth=self.user_auth,
+            unavailable=OutcomeUnknown,
+            refused=PublishRefused,
+            passthrough=(tweepy.Unauthorized,),
+            **params,
+        )
 
     def post(self, *, text: str, reply_to: str = "", quote: str = "") -> Posted:
         params: dict[str, str] = {"text": text}

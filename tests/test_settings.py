@@ -44,3 +44,13 @@ def test_production_refuses_to_start_without(missing):
     assert result.returncode != 0
     assert "Production settings need these environment variables" in result.stderr
     assert missing in result.stderr
+
+
+def test_libraries_that_log_credentials_never_log_below_warning():
+    import logging
+
+    from django.conf import settings
+
+    for name in ("tweepy", "requests_oauthlib", "oauthlib"):
+        assert settings.LOGGING["loggers"][name]["level"] == "WARNING"
+        assert not logging.getLogger(name).isEnabledFor(logging.DEBUG)

@@ -6,15 +6,14 @@ ingest can act on: rate limited until a time, unavailable for now (5xx, timeout)
 """
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-import requests
 import tweepy
 from django.conf import settings
 
 from communications.models import SocialAccount
-from communications.publishers import RateLimited, _XApiAdapter
+from communications.publishers import RateLimited, XApiAdapter, call_x
 
 __all__ = ["FoundPost", "Page", "RateLimited", "Refused", "Unavailable", "XReader"]
 
@@ -67,7 +66,7 @@ class XReader:
                 access_token_secret=credentials["access_token_secret"],
             )
             self.user_auth = True
-        adapter = _XApiAdapter(settings.X_API_BASE_URL, settings.X_API_TIMEOUT)
+        adapter = XApiAdapter(settings.X_API_BASE_URL, settings.X_API_TIMEOUT)
         self.client.session.mount("https://", adapter)
         self.client.session.mount("http://", adapter)
 
@@ -100,23 +99,9 @@ class XReader:
         return params
 
     def _page(self, method: Any, **params: Any) -> Page:
-        try:
-            response = method(user_auth=self.user_auth, **params)
-        except tweepy.TooManyRequests as exc:
-            reset = exc.response.headers.get("x-rate-limit-reset")
-            reset_at = (
-                datetime.fromtimestamp(int(reset), tz=UTC)
-                if reset and reset.isdigit()
-                else datetime.now(tz=UTC) + timedelta(minutes=15)
-            )
-            raise RateLimited(reset_at) from exc
-        except tweepy.TwitterServerError as exc:
-            raise Unavailable(f"X answered {exc.response.status_code}") from exc
-        except (requests.Timeout, requests.ConnectionError) as exc:
-            raise Unavailable(f"{exc.__class__.__name__}: no answer from X") from exc
-        except tweepy.HTTPException as exc:
-            words = "; ".join(exc.api_messages) or str(exc)
-            raise Refused(f"X refused ({exc.response.status_code}): {words}") from exc
+        response = call_x(
+            method, user_auth=self.user_auth, unavailable=Unavailable, refused=Refused, **params
+        )
         users = {str(user.id): user.data for user in response.includes.get("users", [])}
         posts = [_found(tweet.data, users) for tweet in response.data or []]
         return Page(posts=posts, next_token=str(response.meta.get("next_token") or ""))
