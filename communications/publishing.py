@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -345,3 +345,35 @@ def reconcile(message_id: int, token: str) -> str:
 
 class ReconcileLater(Exception):
     """The platform could not be asked; try reconciling again later."""
+
+
+def sweep(*, now: datetime | None = None) -> dict[str, int]:
+    """Re-drive what a lost task left behind (beat, every 30 s): approved messages whose time
+    has come more than a minute ago, and attempts stuck in `publishing`. The rows, not the
+    queued tasks, are the truth; a duplicate drive is harmless because every attempt is
+    claimed under a lock."""
+    from .tasks import publish_message, reconcile_publication
+
+    now = now or timezone.now()
+    late = now - timedelta(minutes=1)
+    due = (
+        Message.objects.filter(status=S.APPROVED)
+        .exclude(kind=Message.Kind.STAKEHOLDER_UPDATE)
+        .filter(approved_at__lt=late)
+        .filter(models.Q(scheduled_at__isnull=True) | models.Q(scheduled_at__lt=late))
+        .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lt=late))
+        .values_list("pk", flat=True)
+    )
+    stuck = Message.objects.filter(
+        status=S.PUBLISHING, publishing_started_at__lt=now - STALE_AFTER
+    ).values_list("pk", "attempt_token")
+    driven = 0
+    for pk in due:
+        publish_message.delay(pk)
+        driven += 1
+    reconciled = 0
+    for pk, token in stuck:
+        if token:
+            reconcile_publication.delay(pk, str(token))
+            reconciled += 1
+    return {"published": driven, "reconciled": reconciled}

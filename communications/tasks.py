@@ -16,6 +16,11 @@ def publish_message(message_id: int) -> str:
     return publishing.publish(message_id)
 
 
+@shared_task(name="communications.tasks.sweep_publishing", acks_late=True)
+def sweep_publishing() -> dict[str, int]:
+    return publishing.sweep()
+
+
 @shared_task(
     bind=True,
     name="communications.tasks.reconcile_publication",

@@ -30,6 +30,7 @@ app.conf.update(
         "teams.tasks.deliver": {"queue": "default"},
         "communications.tasks.publish_message": {"queue": "critical"},
         "communications.tasks.reconcile_publication": {"queue": "critical"},
+        "communications.tasks.sweep_publishing": {"queue": "critical"},
         "communications.tasks.poll_mentions": {"queue": "low"},
         "communications.tasks.poll_account": {"queue": "low"},
         "communications.tasks.remind_credentials_rotation": {"queue": "low"},
@@ -48,6 +49,11 @@ app.conf.update(
             "task": "communications.tasks.poll_mentions",
             "schedule": 60.0,
             "options": {"expires": 55},
+        },
+        "sweep-publishing": {
+            "task": "communications.tasks.sweep_publishing",
+            "schedule": 30.0,
+            "options": {"expires": 25},
         },
         "remind-credentials-rotation": {
             "task": "communications.tasks.remind_credentials_rotation",

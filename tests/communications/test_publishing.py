@@ -332,3 +332,30 @@ def test_a_refresh_x_refuses_fails_the_message_with_401(
     message.refresh_from_db()
     assert "(401)" in message.last_error
     assert fake_x.posts == []
+
+
+def test_the_sweeper_re_drives_an_approved_message_whose_task_was_lost(
+    fake_x, responder, manager, account
+):
+    # Approved, but the queued task never ran (no on-commit callback executed here).
+    message = approved(responder, manager, account)
+    assert publishing.sweep() == {"published": 0, "reconciled": 0}  # not late yet
+    Message.objects.filter(pk=message.pk).update(approved_at=timezone.now() - timedelta(minutes=5))
+    assert publishing.sweep(now=timezone.now()) == {"published": 1, "reconciled": 0}
+    message.refresh_from_db()
+    assert message.status == S.PUBLISHED  # tasks run eagerly in tests
+    assert len(fake_x.posts) == 1
+    assert publishing.sweep() == {"published": 0, "reconciled": 0}
+
+
+def test_the_sweeper_reconciles_a_stuck_attempt(fake_x, responder, manager, account):
+    message = approved(responder, manager, account)
+    publishing._claim(message.pk)
+    Message.objects.filter(pk=message.pk).update(
+        publishing_started_at=timezone.now() - timedelta(minutes=10)
+    )
+    assert publishing.sweep()["reconciled"] == 1
+    message.refresh_from_db()
+    # Nothing was posted, so it went back to approved with a later attempt, never twice.
+    assert message.status == S.APPROVED
+    assert fake_x.posts == []
