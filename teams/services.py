@@ -142,7 +142,13 @@ def shift_add(
 
 @transaction.atomic
 def shift_remove(*, actor: User, shift: OnCallShift) -> None:
+    """Take back a planned shift. One that has begun is the record of who was on call (and
+    whom escalations reached): it stays."""
     require(actor, MANAGE_ONCALL)
+    if shift.starts_at <= timezone.now():
+        raise ApplicationError(
+            _("This shift has begun: it is the record of who was on call and stays.")
+        )
     OnCallShift.objects.filter(pk=shift.pk).delete()
 
 

@@ -13,6 +13,7 @@ from teams.models import (
     Delivery,
     Notification,
     NotificationPreference,
+    OnCallShift,
     Reason,
     Role,
     RoleAssignment,
@@ -407,3 +408,25 @@ def test_assigning_a_checklist_item_notifies_the_assignee(incident, manager, res
     assert not Notification.objects.filter(
         recipient=manager, reason=Reason.CHECKLIST_ASSIGNED
     ).exists()
+
+
+def test_a_shift_that_has_begun_stays_on_record(manager, responder):
+    now = timezone.now()
+    began = services.shift_add(
+        actor=manager,
+        role=role(Role.APPROVER),
+        person=responder,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
+    with pytest.raises(ApplicationError, match="record"):
+        services.shift_remove(actor=manager, shift=began)
+    planned = services.shift_add(
+        actor=manager,
+        role=role(Role.APPROVER),
+        person=responder,
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, hours=8),
+    )
+    services.shift_remove(actor=manager, shift=planned)
+    assert list(OnCallShift.objects.all()) == [began]
