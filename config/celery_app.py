@@ -28,6 +28,7 @@ app.conf.update(
     task_routes={
         "config.tasks.worker_heartbeat": {"queue": "default"},
         "teams.tasks.deliver": {"queue": "default"},
+        "teams.tasks.brief_staff": {"queue": "default"},
         "communications.tasks.publish_message": {"queue": "critical"},
         "communications.tasks.reconcile_publication": {"queue": "critical"},
         "communications.tasks.sweep_publishing": {"queue": "critical"},

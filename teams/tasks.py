@@ -143,3 +143,15 @@ def deliver(self: Any, delivery_id: int) -> str:
         return "failed"
     _record(delivery_id, ok=True, error="", status_code=status_code, started=started)
     return "sent"
+
+
+@shared_task(name="teams.tasks.brief_staff", acks_late=True)
+def brief_staff(briefing_id: int) -> int:
+    """Notify the people a staff briefing is for."""
+    from .models import StaffBriefing
+    from .stakeholders.services import staff_briefing_deliver
+
+    briefing = StaffBriefing.objects.select_related("incident").filter(pk=briefing_id).first()
+    if briefing is None:
+        return 0
+    return staff_briefing_deliver(briefing=briefing)

@@ -7,6 +7,7 @@ briefing notifies everyone it is addressed to (once per person).
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -359,27 +360,24 @@ def staff_briefing_send(
     recipients = get_user_model().objects.filter(is_active=True).order_by("pk")
     if chosen:
         recipients = recipients.filter(department__in=chosen)
-    people = list(recipients)
-    if not people:
+    count = recipients.count()
+    if not count:
         raise ApplicationError(
             _("Nobody who can log in works in the chosen departments."), field="departments"
         )
 
     briefing = StaffBriefing.objects.create(
-        incident=incident, text=text, author=actor, sent_at=timezone.now()
+        incident=incident,
+        text=text,
+        author=actor,
+        sent_at=timezone.now(),
+        recipient_count=count,
     )
     briefing.departments.set(chosen)
-    notified = notify(
-        recipients=people,
-        reason=Reason.STAFF_BRIEFING,
-        subject=f"staff-briefing:{briefing.pk}",
-        incident=incident,
-        url=incident.get_absolute_url(),
-        title=_("%(reference)s: staff briefing") % {"reference": incident.reference},
-        body=text,
-    )
-    briefing.recipient_count = len(notified)
-    briefing.save(update_fields=["recipient_count"])
+    # Reaching everyone may mean thousands of rows: Celery does it after commit.
+    from teams.tasks import brief_staff
+
+    transaction.on_commit(partial(brief_staff.delay, briefing.pk))
 
     audience = ", ".join(department.name for department in chosen) if chosen else _("all staff")
     incident_services.timeline_event_record(
@@ -399,3 +397,23 @@ def staff_briefing_send(
         },
     )
     return briefing
+
+
+def staff_briefing_deliver(*, briefing: StaffBriefing) -> int:
+    """Notify each person the briefing is for (run by Celery; a repeat notifies nobody twice).
+    Returns how many were notified by this run."""
+    recipients = get_user_model().objects.filter(is_active=True).order_by("pk")
+    departments = list(briefing.departments.all())
+    if departments:
+        recipients = recipients.filter(department__in=departments)
+    incident = briefing.incident
+    notified = notify(
+        recipients=recipients.iterator(chunk_size=500),
+        reason=Reason.STAFF_BRIEFING,
+        subject=f"staff-briefing:{briefing.pk}",
+        incident=incident,
+        url=incident.get_absolute_url(),
+        title=_("%(reference)s: staff briefing") % {"reference": incident.reference},
+        body=briefing.text,
+    )
+    return len(notified)

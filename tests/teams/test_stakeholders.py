@@ -473,12 +473,17 @@ def staff(departments):
     }
 
 
-def test_a_briefing_reaches_every_active_person_once(manager, staff):
+def test_a_briefing_reaches_every_active_person_once(
+    manager, staff, django_capture_on_commit_callbacks
+):
     incident = declare(manager, severity=2)
     before = set(Notification.objects.values_list("pk", flat=True))
-    briefing = services.staff_briefing_send(
-        actor=manager, incident=incident, text="  Do not comment publicly; refer to PR.  "
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        briefing = services.staff_briefing_send(
+            actor=manager, incident=incident, text="  Do not comment publicly; refer to PR.  "
+        )
+        # Nobody is notified inside the request's transaction: Celery does it after commit.
+        assert not Notification.objects.exclude(pk__in=before).exists()
     active = get_user_model().objects.filter(is_active=True)
     assert briefing.recipient_count == active.count()
     assert briefing.text == "Do not comment publicly; refer to PR."
@@ -502,12 +507,15 @@ def test_a_briefing_reaches_every_active_person_once(manager, staff):
     assert event.data["briefing"] == briefing.pk
 
 
-def test_a_briefing_to_departments_reaches_only_their_people(manager, staff, departments):
+def test_a_briefing_to_departments_reaches_only_their_people(
+    manager, staff, departments, django_capture_on_commit_callbacks
+):
     legal, care = departments
     incident = declare(manager, severity=2)
-    briefing = services.staff_briefing_send(
-        actor=manager, incident=incident, text="Legal, hold", departments=[care, legal, care]
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        briefing = services.staff_briefing_send(
+            actor=manager, incident=incident, text="Legal, hold", departments=[care, legal, care]
+        )
     assert briefing.recipient_count == 5
     assert set(briefing.departments.all()) == {legal, care}
     reached = set(
@@ -521,12 +529,18 @@ def test_a_briefing_to_departments_reaches_only_their_people(manager, staff, dep
     assert event.data["departments"] == [care.pk, legal.pk]
 
 
-def test_each_briefing_notifies_each_person_once(manager, staff, departments):
+def test_each_briefing_notifies_each_person_once(
+    manager, staff, departments, django_capture_on_commit_callbacks
+):
+    from teams.tasks import brief_staff
+
     incident = declare(manager, severity=2)
-    first = services.staff_briefing_send(actor=manager, incident=incident, text="One")
-    second = services.staff_briefing_send(
-        actor=manager, incident=incident, text="Two", departments=departments
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        first = services.staff_briefing_send(actor=manager, incident=incident, text="One")
+        second = services.staff_briefing_send(
+            actor=manager, incident=incident, text="Two", departments=departments
+        )
+    brief_staff(first.pk)  # a redelivered task notifies nobody twice
     for briefing in (first, second):
         counts = Notification.objects.filter(subject=f"staff-briefing:{briefing.pk}")
         assert counts.count() == briefing.recipient_count

@@ -223,10 +223,11 @@ def test_a_closed_incident_takes_no_update(api_as, responder, regulators):
 # --- staff briefings --------------------------------------------------------------------------
 
 
-def test_a_manager_briefs_everyone(api_as, manager, incident):
-    response = api_as(manager).post(
-        briefings_url(incident), {"text": "Refer all questions to PR."}, format="json"
-    )
+def test_a_manager_briefs_everyone(api_as, manager, incident, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api_as(manager).post(
+            briefings_url(incident), {"text": "Refer all questions to PR."}, format="json"
+        )
     assert response.status_code == 201, response.content
     body = response.json()
     active = get_user_model().objects.filter(is_active=True).count()
