@@ -19,6 +19,7 @@ from . import services
 from .models import (
     Approval,
     InboundPost,
+    InboundPostEvent,
     Message,
     SocialAccount,
     Template,
@@ -224,8 +225,14 @@ class ApprovalAdmin(ReadOnlyAdmin):
     search_fields = ["comment", "message__body"]
 
 
+class MentionEventInline(ReadOnlyInline):
+    model = InboundPostEvent
+    fields = ["at", "actor", "incident", "text"]
+
+
 @admin.register(InboundPost)
 class InboundPostAdmin(ReadOnlyAdmin):
+    inlines = [MentionEventInline]
     list_display = [
         "author_handle",
         "account",

@@ -181,6 +181,42 @@ class InboundPost(models.Model):
         return self.url or f"https://x.com/{self.author_handle or 'i'}/status/{self.external_id}"
 
 
+class InboundPostEvent(models.Model):
+    """What happened to a mention (triage, assignment, links, the reply), kept whether or not
+    it belongs to an incident; linked ones also appear on the incident's timeline."""
+
+    mention = models.ForeignKey(
+        InboundPost, verbose_name=_("mention"), on_delete=models.CASCADE, related_name="events"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        verbose_name=_("incident"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    text = models.TextField(_("text"))
+    data = models.JSONField(_("data"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("mention event")
+        verbose_name_plural = _("mention events")
+
+    def __str__(self) -> str:
+        return f"{self.mention_id} {self.at:%Y-%m-%d %H:%M}"
+
+
 # --- templates ------------------------------------------------------------------------------
 
 

@@ -28,6 +28,7 @@ from incidents.services import incident_first_response_record, timeline_event_re
 from teams.models import Reason
 from teams.services import notify
 
+from .mentions.services import mention_event_record
 from .models import InboundPost, Message
 from .publishers import (
     OutcomeUnknown,
@@ -172,16 +173,13 @@ def _mark_published(message: Message, posted: Posted, *, sandbox: bool) -> None:
         InboundPost.objects.filter(pk=mention.pk).update(
             triage=InboundPost.Triage.REPLIED, triaged_at=now
         )
-        timeline_event_record(
-            incident=message.incident,
+        mention.triage = InboundPost.Triage.REPLIED
+        mention_event_record(
+            mention=mention,
             actor=None,
-            kind=TimelineEvent.Kind.MENTION,
             text=_("Mention from @%(who)s replied") % {"who": mention.author_handle},
-            data={
-                "mention": mention.pk,
-                "triage": InboundPost.Triage.REPLIED,
-                "message": message.pk,
-            },
+            incident=message.incident,
+            message=message.pk,
         )
     notify(
         recipients=[message.author],

@@ -11,8 +11,8 @@ from django.db.models.functions import Now
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
-from communications.models import InboundPost, Message, SocialAccount
-from incidents.models import OPEN_STATUSES, Incident, TimelineEvent
+from communications.models import InboundPost, InboundPostEvent, Message, SocialAccount
+from incidents.models import OPEN_STATUSES, Incident
 
 from .services import OPEN
 
@@ -45,13 +45,9 @@ def mention_get(*, user: Any, pk: int) -> InboundPost:
     return get_object_or_404(mention_list(user=user), pk=pk)
 
 
-def mention_history(*, mention: InboundPost) -> QuerySet[TimelineEvent]:
-    """What happened to the mention, from the timelines of the incidents it was linked to."""
-    return (
-        TimelineEvent.objects.filter(kind=TimelineEvent.Kind.MENTION, data__mention=mention.pk)
-        .select_related("actor", "incident")
-        .order_by("at", "id")
-    )
+def mention_history(*, mention: InboundPost) -> QuerySet[InboundPostEvent]:
+    """What happened to the mention, linked to an incident or not."""
+    return mention.events.select_related("actor", "incident").order_by("at", "id")
 
 
 def mention_replies(*, mention: InboundPost) -> QuerySet[Message]:

@@ -18,7 +18,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communications.models import InboundPost, SocialAccount
+from communications.models import InboundPost, InboundPostEvent, SocialAccount
 from config.errors import ApplicationError
 from incidents.models import Incident, TimelineEvent
 from incidents.services import timeline_event_record
@@ -110,6 +110,27 @@ def _locked(mention: InboundPost) -> InboundPost:
     )
 
 
+def mention_event_record(
+    *,
+    mention: InboundPost,
+    actor: User | None,
+    text: str,
+    incident: Incident | None = None,
+    **data: Any,
+) -> None:
+    """Record a change of the mention in its own history, and on its incident's timeline
+    when it belongs to one."""
+    incident = incident or mention.incident
+    payload = {"mention": mention.pk, "triage": mention.triage, "url": mention.post_url(), **data}
+    InboundPostEvent.objects.create(
+        mention=mention, actor=actor, incident=incident, text=text, data=payload
+    )
+    if incident is not None:
+        timeline_event_record(
+            incident=incident, actor=actor, kind=TimelineEvent.Kind.MENTION, text=text, data=payload
+        )
+
+
 def _event(
     mention: InboundPost,
     actor: User | None,
@@ -117,17 +138,7 @@ def _event(
     incident: Incident | None = None,
     **data: Any,
 ) -> None:
-    """Put a change of the mention on its incident's timeline (none while it is unlinked)."""
-    incident = incident or mention.incident
-    if incident is None:
-        return
-    timeline_event_record(
-        incident=incident,
-        actor=actor,
-        kind=TimelineEvent.Kind.MENTION,
-        text=text,
-        data={"mention": mention.pk, "triage": mention.triage, "url": mention.post_url(), **data},
-    )
+    mention_event_record(mention=mention, actor=actor, text=text, incident=incident, **data)
 
 
 def _who(mention: InboundPost) -> str:

@@ -320,3 +320,17 @@ def test_a_reader_may_not_add_a_mention(reader):
             url="https://x.com/a/status/1",
             text="hello",
         )
+
+
+def test_an_unlinked_mention_keeps_its_own_history(responder, mention, incident):
+    from communications.mentions.selectors import mention_history
+
+    assert mention.incident is None
+    services.mention_triage(actor=responder, mention=mention, status="no_reply", reason="Spam")
+    services.mention_link(actor=responder, mention=mention, incident=incident)
+    history = list(mention_history(mention=mention))
+    assert [e.incident for e in history] == [None, incident]
+    assert "Spam" in history[0].text
+    assert history[0].actor == responder
+    # Only the linked part is on the incident's timeline.
+    assert TimelineEvent.objects.filter(incident=incident, kind="mention").count() == 1
