@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from incidents.models import OPEN_STATUSES, Claim, ClaimStatus, Incident, TimelineEvent
@@ -10,7 +10,7 @@ from teams.permissions import APPROVE_MESSAGE, holds
 
 from .lifecycle import LOGGED
 from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
-from .services import valid_approvals
+from .services import counting_approval, valid_approvals
 
 S = Message.Status
 UNVERIFIED = (ClaimStatus.UNVERIFIED, ClaimStatus.INVESTIGATING)
@@ -98,16 +98,7 @@ def template_get(*, user: Any, pk: Any) -> Template | None:
 
 
 def _valid_approval_count() -> Count:
-    return Count(
-        "approvals",
-        filter=Q(
-            approvals__decision=Approval.Decision.APPROVED,
-            approvals__voided_at__isnull=True,
-            approvals__text_hash=F("text_hash"),
-        )
-        & ~Q(approvals__approver=F("author"))
-        & (Q(edited_by__isnull=True) | ~Q(approvals__approver=F("edited_by"))),
-    )
+    return Count("approvals", filter=counting_approval(approval="approvals__", message=""))
 
 
 def _cites_unverified() -> Exists:

@@ -14,7 +14,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -554,15 +554,9 @@ def message_update(
 
 def _approvers_to_notify(message: Message) -> list[User]:
     """The incident's approvers, else whoever is on call as approver, else every approver."""
-    from teams.selectors import on_call_now
+    from teams.selectors import role_holders
 
-    holders = [
-        a.person
-        for a in message.incident.role_assignments.filter(
-            role_id=Role.APPROVER, relieved_at__isnull=True
-        ).select_related("person")
-    ]
-    people = holders or on_call_now(role=Role.APPROVER)
+    people = role_holders(role=Role.APPROVER, incident=message.incident)
     if not people:
         people = list(
             get_user_model()
@@ -622,18 +616,27 @@ def writers(message: Message) -> set[int]:
     return {pk for pk in (message.author_id, message.edited_by_id) if pk}
 
 
-def valid_approvals(message: Message) -> list[Approval]:
-    """Approvals that still count: not voided, on the current text, by someone who did not
-    write it."""
-    return list(
-        message.approvals.filter(
-            decision=Approval.Decision.APPROVED,
-            voided_at__isnull=True,
-            text_hash=message.text_hash,
+def counting_approval(*, approval: str = "", message: str = "message__") -> Q:
+    """The rule of an approval that counts: an approval, not voided, on the message's current
+    text, by someone who did not write it. ``approval`` and ``message`` are the lookup paths
+    from the model queried (Approval by default; for Message: "approvals__" and "")."""
+    a, m = approval, message
+    return (
+        Q(
+            **{
+                f"{a}decision": Approval.Decision.APPROVED,
+                f"{a}voided_at__isnull": True,
+                f"{a}text_hash": F(f"{m}text_hash"),
+            }
         )
-        .exclude(approver_id__in=writers(message))
-        .select_related("approver")
+        & ~Q(**{f"{a}approver": F(f"{m}author")})
+        & (Q(**{f"{m}edited_by__isnull": True}) | ~Q(**{f"{a}approver": F(f"{m}edited_by")}))
     )
+
+
+def valid_approvals(message: Message) -> list[Approval]:
+    """The message's approvals that count (see counting_approval)."""
+    return list(message.approvals.filter(counting_approval()).select_related("approver"))
 
 
 def _require_approver(actor: User, message: Message) -> None:

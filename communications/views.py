@@ -23,7 +23,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import ApplicationError, form_error
-from config.http import HttpRequest
+from config.http import HttpRequest, forbidden
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
 from teams.permissions import (
@@ -55,10 +55,6 @@ TEMPLATE_KINDS: dict[str, str] = {
     Template.Kind.REPLY: Message.Kind.REPLY,
     Template.Kind.CORRECTION: Message.Kind.CORRECTION,
 }
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "403.html", {"exception": message}, status=403)
 
 
 def _is_author(user: Any, message: Message) -> bool:
@@ -134,7 +130,7 @@ def _save(request: HttpRequest, form: MessageForm, call: Callable[[], Message]) 
 @require_http_methods(["GET", "POST"])
 def message_new(request: HttpRequest) -> HttpResponse:
     if not holds(request.user, DRAFT_MESSAGE):
-        return _forbidden(request, _("Your role does not allow you to draft messages."))
+        return forbidden(request, _("Your role does not allow you to draft messages."))
     mention = selectors.mention_get(user=request.user, pk=request.GET.get("reply_to"))
     template = selectors.template_get(user=request.user, pk=request.GET.get("template"))
     reference = request.GET.get("incident", "").strip()
@@ -213,7 +209,7 @@ def _initial(message: Message) -> dict[str, Any]:
 def message_edit(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(selectors.messages(user=request.user), pk=pk)
     if not _may_write(request.user, message):
-        return _forbidden(request, _("Only the author or an approver may edit this message."))
+        return forbidden(request, _("Only the author or an approver may edit this message."))
     if message.status not in EDITABLE:
         messages.error(
             request,
@@ -575,7 +571,7 @@ def template_list(request: HttpRequest) -> HttpResponse:
 def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     template = get_object_or_404(selectors.templates(user=request.user), pk=pk) if pk else None
     if not holds(request.user, MANAGE_TEMPLATES):
-        return _forbidden(request, _("Your role does not allow you to write templates."))
+        return forbidden(request, _("Your role does not allow you to write templates."))
     initial = (
         {
             "name": template.name,

@@ -138,8 +138,8 @@ class IncidentViewSet(viewsets.GenericViewSet):
         return self.get_serializer(incident).data
 
 
-class _IncidentChildViewSet(viewsets.GenericViewSet):
-    """Lists and edits one kind of record under /incidents/{incident_pk}/…"""
+class IncidentScopedViewSet(viewsets.GenericViewSet):
+    """Endpoints under /incidents/{incident_pk}/… (other apps' incident records use it too)."""
 
     permission_classes = PERMISSIONS
     filterset_class = None
@@ -149,6 +149,10 @@ class _IncidentChildViewSet(viewsets.GenericViewSet):
         return get_object_or_404(
             selectors.incident_list(user=self.request.user), pk=self.kwargs["incident_pk"]
         )
+
+
+class IncidentChildViewSet(IncidentScopedViewSet):
+    """Lists and reads one kind of record of an incident."""
 
     def list(self, request: Request, incident_pk: str) -> Response:
         page = self.paginate_queryset(self.get_queryset())
@@ -162,7 +166,7 @@ class _IncidentChildViewSet(viewsets.GenericViewSet):
     list=extend_schema(summary="The incident's rumour register"),
     retrieve=extend_schema(summary="Read one claim"),
 )
-class ClaimViewSet(_IncidentChildViewSet):
+class ClaimViewSet(IncidentChildViewSet):
     serializer_class = ClaimSerializer
     action_permissions = {
         ("create", "POST"): ADD_CLAIM,
@@ -205,7 +209,7 @@ class ClaimViewSet(_IncidentChildViewSet):
     list=extend_schema(summary="The incident's checklist, open items first"),
     retrieve=extend_schema(summary="Read one checklist item"),
 )
-class ChecklistItemViewSet(_IncidentChildViewSet):
+class ChecklistItemViewSet(IncidentChildViewSet):
     serializer_class = ChecklistItemSerializer
     action_permissions = {
         ("create", "POST"): ADD_CHECKLIST_ITEM,

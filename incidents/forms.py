@@ -3,9 +3,10 @@
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+
+from teams.selectors import active_people
 
 from .models import (
     SEVERITY_DESCRIPTIONS,
@@ -17,10 +18,6 @@ from .models import (
 )
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
-
-
-def _active_people() -> Any:
-    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
 
 
 def severity_choices() -> list[tuple[int, str]]:
@@ -95,7 +92,7 @@ class IncidentDeclareForm(IncidentDetailsForm):
     )
     crisis_lead = forms.ModelChoiceField(
         label=_("Crisis lead"),
-        queryset=_active_people(),
+        queryset=active_people(),
         required=False,
         empty_label=_("Me"),
         help_text=_("Who is in charge; you, unless you name someone else."),
@@ -152,18 +149,14 @@ class ClaimStatusForm(forms.Form):
 
 class ChecklistItemForm(forms.Form):
     title = forms.CharField(label=_("To do"), max_length=300)
-    assignee = forms.ModelChoiceField(
-        label=_("Assignee"), queryset=_active_people(), required=False
-    )
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=active_people(), required=False)
     due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)
 
 
 class ChecklistItemUpdateForm(forms.Form):
     """Assign and set the due time; the view calls a service for each field that changed."""
 
-    assignee = forms.ModelChoiceField(
-        label=_("Assignee"), queryset=_active_people(), required=False
-    )
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=active_people(), required=False)
     due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)
 
 
@@ -172,7 +165,7 @@ class RoleAssignForm(forms.Form):
         label=_("Role"),
         queryset=None,
     )
-    person = forms.ModelChoiceField(label=_("Person"), queryset=_active_people())
+    person = forms.ModelChoiceField(label=_("Person"), queryset=active_people())
     hand_over = forms.BooleanField(
         label=_("Relieve the current holders"),
         required=False,

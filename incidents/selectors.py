@@ -6,7 +6,6 @@ Every logged-in person may read every incident; ``user`` is taken so the scope c
 
 from typing import Any
 
-from django.contrib.auth import get_user_model
 from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -36,11 +35,6 @@ def incident_claims(*, incident: Incident) -> QuerySet[Claim]:
 
 def incident_checklist(*, incident: Incident) -> QuerySet[ChecklistItem]:
     return incident.checklist.select_related("assignee", "done_by", "created_by")
-
-
-def people_to_assign() -> list[Any]:
-    """Everyone who can log in, for assignee pickers."""
-    return list(get_user_model().objects.filter(is_active=True).order_by("first_name", "username"))
 
 
 def open_incidents(*, user: Any) -> QuerySet[Incident]:

@@ -484,12 +484,9 @@ def claim_set_status(*, actor: User, claim: Claim, status: str, evidence: str = 
 
 
 def _clean_assignee(assignee: User | None) -> User | None:
-    if assignee is not None and not assignee.is_active:
-        raise ApplicationError(
-            _("%(person)s can no longer log in; choose someone else.") % {"person": assignee},
-            field="assignee",
-        )
-    return assignee
+    from teams.services import person_require_active
+
+    return None if assignee is None else person_require_active(assignee, field="assignee")
 
 
 def _notify_assignee(*, actor: User, item: ChecklistItem) -> None:

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from communications.views import incident_panel_context as communications_panel_context
 from config.errors import ApplicationError, form_error
-from config.http import HttpRequest
+from config.http import HttpRequest, forbidden
 from teams import selectors as team_selectors
 from teams import services as team_services
 from teams.models import Role
@@ -32,6 +32,7 @@ from teams.permissions import (
     WORK_CHECKLIST_ITEM,
     holds,
 )
+from teams.selectors import active_people
 from teams.stakeholders.views import incident_panel_context
 
 from . import selectors, services
@@ -53,10 +54,6 @@ from .permissions import allowed_transitions
 
 LIST_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 50
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "403.html", {"exception": message}, status=403)
 
 
 # --- dashboard and list ---------------------------------------------------------------------
@@ -98,7 +95,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def incident_declare(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(DECLARE_INCIDENT):
-        return _forbidden(request, _("Your role does not allow you to declare incidents."))
+        return forbidden(request, _("Your role does not allow you to declare incidents."))
     form = IncidentDeclareForm(request.POST or None, initial={"severity": Severity.SEV3})
     if request.method == "POST" and form.is_valid():
         try:
@@ -117,7 +114,7 @@ def incident_declare(request: HttpRequest) -> HttpResponse:
 def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, reference=reference)
     if not request.user.has_perm(EDIT_INCIDENT):
-        return _forbidden(request, _("Your role does not allow you to edit incidents."))
+        return forbidden(request, _("Your role does not allow you to edit incidents."))
     initial = {
         "title": incident.title,
         "summary": incident.summary,
@@ -168,7 +165,7 @@ def _checklist_context(request: HttpRequest, incident: Incident, item_form: Any 
         "incident": incident,
         "items": selectors.incident_checklist(incident=incident),
         "item_form": item_form or ChecklistItemForm(),
-        "people": selectors.people_to_assign(),
+        "people": list(active_people()),
         "can_add_item": request.user.has_perm(ADD_CHECKLIST_ITEM) and incident.is_editable,
         "can_work_item": request.user.has_perm(WORK_CHECKLIST_ITEM) and incident.is_editable,
     }
@@ -197,7 +194,7 @@ def _roles_context(request: HttpRequest, incident: Incident, error: str = "") ->
         "role_rows": rows,
         "role_history": [a for a in assignments if not a.is_active],
         "can_staff": may_staff and incident.is_editable,
-        "people": selectors.people_to_assign(),
+        "people": list(active_people()),
         "roles_error": error,
     }
 

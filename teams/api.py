@@ -15,7 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from config.rest import ERRORS, PERMISSIONS
-from incidents.selectors import incident_list
+from incidents.api import IncidentScopedViewSet
 
 from . import selectors, services
 from .models import Notification, Role, RoleAssignment
@@ -56,19 +56,11 @@ class RoleViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = Role.objects.all()
 
 
-class IncidentRolesViewSet(viewsets.GenericViewSet):
+class IncidentRolesViewSet(IncidentScopedViewSet):
     """Roles on one incident: who holds what now, and the full history."""
 
     serializer_class = RoleAssignmentSerializer
-    permission_classes = PERMISSIONS
-    filterset_class = None
     pagination_class = None
-    lookup_value_regex = r"\d+"
-
-    def get_incident(self) -> Any:
-        return get_object_or_404(
-            incident_list(user=self.request.user), pk=self.kwargs["incident_pk"]
-        )
 
     def get_queryset(self) -> QuerySet[RoleAssignment]:
         if getattr(self, "swagger_fake_view", False):

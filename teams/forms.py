@@ -8,10 +8,11 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator, URLValidator
-from django.db.models import Q, QuerySet
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from .models import Department, Reason, Role, RosterMember, validate_timezone
+from .selectors import active_people
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -20,10 +21,6 @@ DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%
 def timezone_names() -> list[str]:
     """The IANA names offered while typing a timezone (any valid name is accepted)."""
     return sorted(name for name in zoneinfo.available_timezones() if "/" in name)
-
-
-def active_people() -> QuerySet[Any]:
-    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
 
 
 class ProfileForm(forms.Form):

@@ -21,6 +21,11 @@ from .models import (
 )
 
 
+def active_people() -> QuerySet[Any]:
+    """Everyone who can log in, in name order: the people pickers offer them."""
+    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
+
+
 def people(*, user: Any) -> QuerySet[Any]:
     return (
         get_user_model()
@@ -145,6 +150,22 @@ def on_call_now(*, role: Role | str, at: datetime | None = None) -> list[Any]:
         if members:
             return members
     return []
+
+
+def role_holders(*, role: Role | str, incident: Any = None) -> list[Any]:
+    """Who answers for a role: its holders on the incident when it has any, otherwise whoever
+    is on call for it now (shift, then roster, then backups)."""
+    slug = role if isinstance(role, str) else role.slug
+    if incident is not None:
+        holders = [
+            assignment.person
+            for assignment in RoleAssignment.objects.filter(
+                incident=incident, role_id=slug, relieved_at__isnull=True
+            ).select_related("person")
+        ]
+        if holders:
+            return holders
+    return on_call_now(role=slug)
 
 
 def on_call_board(*, user: Any, at: datetime | None = None) -> list[tuple[Role, list[Any], str]]:

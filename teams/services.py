@@ -42,7 +42,8 @@ from .permissions import (
 User = Any  # an instance of the user model
 
 
-def _active(person: User, field: str = "person") -> User:
+def person_require_active(person: User | None, *, field: str = "person") -> User:
+    """The person can still log in, or a clear refusal on ``field``."""
     if person is None or not person.is_active:
         raise ApplicationError(
             _("%(person)s can no longer log in; choose someone else.") % {"person": person},
@@ -107,7 +108,7 @@ def roster_add(*, actor: User, role: Role, person: User, kind: str) -> RosterMem
     require(actor, MANAGE_ROSTER)
     if kind not in RosterMember.Kind.values:
         raise ApplicationError(_("Choose primary or backup."), field="kind")
-    _active(person)
+    person_require_active(person)
     try:
         with transaction.atomic():
             return RosterMember.objects.create(role=role, person=person, kind=kind)
@@ -130,7 +131,7 @@ def shift_add(
     *, actor: User, role: Role, person: User, starts_at: datetime, ends_at: datetime
 ) -> OnCallShift:
     require(actor, MANAGE_ONCALL)
-    _active(person)
+    person_require_active(person)
     if ends_at <= starts_at:
         raise ApplicationError(_("A shift ends after it starts."), field="ends_at")
     if ends_at - starts_at > timedelta(days=31):
@@ -184,14 +185,10 @@ def drill_save(
 # --- roles on an incident -------------------------------------------------------------------
 
 
-def _is_crisis_lead(incident: Incident, person: User) -> bool:
-    return RoleAssignment.objects.filter(
-        incident=incident, role_id=Role.CRISIS_LEAD, person=person, relieved_at__isnull=True
-    ).exists()
-
-
 def _require_may_staff(actor: User, incident: Incident) -> None:
-    require(actor, ASSIGN_ROLES, unless=_is_crisis_lead(incident, actor))
+    from .selectors import is_crisis_lead
+
+    require(actor, ASSIGN_ROLES, unless=is_crisis_lead(incident=incident, user=actor))
 
 
 def _record_role_event(*, incident: Incident, actor: User, text: str, data: dict[str, Any]) -> None:
@@ -260,7 +257,7 @@ def role_assign(
             _("%(reference)s is %(status)s; its roles are part of the record.")
             % {"reference": incident.reference, "status": incident.get_status_display()}
         )
-    _active(person)
+    person_require_active(person)
     if hand_over is None:
         hand_over = role.slug == Role.CRISIS_LEAD
     if role.slug == Role.CRISIS_LEAD and not hand_over:
@@ -339,7 +336,7 @@ def role_relieve(*, actor: User, assignment: RoleAssignment) -> RoleAssignment:
 
 def incident_staff_on_declare(*, actor: User, incident: Incident, crisis_lead: User) -> None:
     """Called by incident_declare: the declarer (or the person named) leads the new incident."""
-    _active(crisis_lead, field="crisis_lead")
+    person_require_active(crisis_lead, field="crisis_lead")
     role = Role.objects.get(slug=Role.CRISIS_LEAD)
     assignment = _assign(
         actor=actor, incident=incident, role=role, person=crisis_lead, now=timezone.now()
@@ -372,12 +369,19 @@ def notify(
     """
     from .tasks import deliver
 
-    created: list[Notification] = []
-    seen: set[int] = set()
+    people: dict[int, User] = {}
     for person in recipients:
-        if person is None or not person.is_active or person.pk in seen:
-            continue
-        seen.add(person.pk)
+        if person is not None and person.is_active:
+            people.setdefault(person.pk, person)
+    # One query for everyone's choices, not one per person.
+    preferences = {
+        preference.person_id: preference
+        for preference in NotificationPreference.objects.filter(
+            person_id__in=list(people), reason=reason
+        )
+    }
+    created: list[Notification] = []
+    for person in people.values():
         try:
             with transaction.atomic():
                 notification = Notification.objects.create(
@@ -392,7 +396,7 @@ def notify(
         except IntegrityError:
             continue  # already notified for this reason and subject
         created.append(notification)
-        for delivery in _deliveries_for(notification, person):
+        for delivery in _deliveries_for(notification, person, preferences.get(person.pk)):
             transaction.on_commit(partial(deliver.delay, delivery.pk))
     return created
 
@@ -409,21 +413,10 @@ def notify_role(
 ) -> list[Notification]:
     """Notify whoever holds a role: its holders on the incident when it has any, otherwise
     whoever is on call for it now (shift, then roster, then backups)."""
-    from .selectors import on_call_now
+    from .selectors import role_holders
 
-    slug = role if isinstance(role, str) else role.slug
-    recipients: list[Any] = []
-    if incident is not None:
-        recipients = [
-            a.person
-            for a in RoleAssignment.objects.filter(
-                incident=incident, role_id=slug, relieved_at__isnull=True
-            ).select_related("person")
-        ]
-    if not recipients:
-        recipients = on_call_now(role=slug)
     return notify(
-        recipients=recipients,
+        recipients=role_holders(role=role, incident=incident),
         reason=reason,
         subject=subject,
         title=title,
@@ -433,10 +426,10 @@ def notify_role(
     )
 
 
-def _deliveries_for(notification: Notification, person: User) -> list[Delivery]:
-    preference = NotificationPreference.objects.filter(
-        person=person, reason=notification.reason
-    ).first()
+def _deliveries_for(
+    notification: Notification, person: User, preference: NotificationPreference | None
+) -> list[Delivery]:
+    """Email and chat as the person chose for this reason (both, when they never chose)."""
     wants_email = preference.email if preference else True
     wants_webhook = preference.webhook if preference else True
     deliveries = []

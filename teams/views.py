@@ -23,7 +23,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import ApplicationError, form_error
-from config.http import HttpRequest
+from config.http import HttpRequest, forbidden
 from config.middleware import TIMEZONE_COOKIE, zone_named
 
 from . import selectors, services
@@ -45,10 +45,6 @@ NOTIFICATIONS_PAGE_SIZE = 25
 ONCALL_DAYS = 14
 # How far the on-call page pages back or ahead, so a typed date cannot overflow.
 ONCALL_REACH = timedelta(days=5 * 366)
-
-
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "403.html", {"exception": message}, status=403)
 
 
 # --- people ---------------------------------------------------------------------------------
@@ -179,7 +175,7 @@ def roster(request: HttpRequest) -> HttpResponse:
 @require_POST
 def roster_add(request: HttpRequest) -> HttpResponse:
     if not holds(request.user, MANAGE_ROSTER):
-        return _forbidden(request, _("Your role does not allow you to edit the roster."))
+        return forbidden(request, _("Your role does not allow you to edit the roster."))
     form = RosterAddForm(request.POST)
     failed = ""
     if form.is_valid():
@@ -208,7 +204,7 @@ def roster_add(request: HttpRequest) -> HttpResponse:
 @require_POST
 def roster_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if not holds(request.user, MANAGE_ROSTER):
-        return _forbidden(request, _("Your role does not allow you to edit the roster."))
+        return forbidden(request, _("Your role does not allow you to edit the roster."))
     member = get_object_or_404(RosterMember.objects.select_related("person", "role"), pk=pk)
     failed = ""
     try:
@@ -262,7 +258,7 @@ def oncall(request: HttpRequest) -> HttpResponse:
     form = ShiftForm(initial={"starts_at": starts_at, "ends_at": starts_at + timedelta(hours=12)})
     if request.method == "POST":
         if not can_edit:
-            return _forbidden(request, _("Your role does not allow you to plan on-call shifts."))
+            return forbidden(request, _("Your role does not allow you to plan on-call shifts."))
         form = ShiftForm(request.POST)
         if form.is_valid():
             try:
@@ -312,7 +308,7 @@ def _local(moment: datetime) -> str:
 @require_POST
 def shift_remove(request: HttpRequest, pk: int) -> HttpResponse:
     if not holds(request.user, MANAGE_ONCALL):
-        return _forbidden(request, _("Your role does not allow you to plan on-call shifts."))
+        return forbidden(request, _("Your role does not allow you to plan on-call shifts."))
     shift = get_object_or_404(OnCallShift.objects.select_related("person", "role"), pk=pk)
     try:
         services.shift_remove(actor=request.user, shift=shift)
@@ -359,7 +355,7 @@ def drill(request: HttpRequest, pk: int) -> HttpResponse:
 def drill_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     current = selectors.drill_get(user=request.user, pk=pk) if pk is not None else None
     if not holds(request.user, MANAGE_DRILLS):
-        return _forbidden(request, _("Your role does not allow you to record drills."))
+        return forbidden(request, _("Your role does not allow you to record drills."))
     initial: dict[str, Any] = {"held_at": _next_hour() - timedelta(hours=1)}
     participants = None
     if current is not None:

@@ -1,11 +1,11 @@
 """Forms of the mention pages. They parse input; the services decide."""
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from communications.models import InboundPost, SocialAccount
 from incidents.models import OPEN_STATUSES, Incident
+from teams.selectors import active_people
 
 from .services import DECISIONS, REASON_MAX_LENGTH, TEXT_MAX_LENGTH
 
@@ -31,7 +31,7 @@ class TriageForm(forms.Form):
 class AssignForm(forms.Form):
     assignee = forms.ModelChoiceField(
         label=_("Assignee"),
-        queryset=get_user_model().objects.filter(is_active=True),
+        queryset=active_people(),
         required=False,
         error_messages={"invalid_choice": _("Choose someone who can log in.")},
     )

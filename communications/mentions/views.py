@@ -19,7 +19,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from communications.models import InboundPost
 from config.errors import ApplicationError, form_error
-from config.http import HttpRequest
+from config.http import HttpRequest, forbidden
 from teams.permissions import DRAFT_MESSAGE, TRIAGE_MENTIONS, holds, require
 
 from . import selectors, services
@@ -29,15 +29,11 @@ from .forms import AssignForm, LinkForm, ManualMentionForm, TriageForm
 PAGE_SIZE = 25
 
 
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "403.html", {"exception": message}, status=403)
-
-
 def _refusal(request: HttpRequest) -> HttpResponse | None:
     try:
         require(request.user, TRIAGE_MENTIONS)
     except ApplicationError as exc:
-        return _forbidden(request, exc.message)
+        return forbidden(request, exc.message)
     return None
 
 

@@ -5,7 +5,6 @@ the same services as the pages; ApplicationError becomes a 4xx in config.errors.
 from typing import Any
 
 from django.db.models import QuerySet
-from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
 from rest_framework.request import Request
@@ -13,8 +12,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from config.rest import ERRORS, PERMISSIONS
-from incidents.models import Incident
-from incidents.selectors import incident_list
+from incidents.api import IncidentChildViewSet
 from teams.models import StaffBriefing, StakeholderGroup, StakeholderUpdate
 from teams.permissions import BRIEF_STAFF, MANAGE_STAKEHOLDERS, RECORD_STAKEHOLDER_UPDATE, require
 
@@ -86,31 +84,11 @@ class StakeholderGroupViewSet(viewsets.GenericViewSet):
         return self.get_serializer(self.get_queryset().get(pk=group.pk)).data
 
 
-class _IncidentRecordsViewSet(viewsets.GenericViewSet):
-    """Lists one kind of record under /incidents/{incident_pk}/…, newest first."""
-
-    permission_classes = PERMISSIONS
-    filterset_class = None
-    lookup_value_regex = r"\d+"
-
-    def get_incident(self) -> Incident:
-        return get_object_or_404(
-            incident_list(user=self.request.user), pk=self.kwargs["incident_pk"]
-        )
-
-    def list(self, request: Request, incident_pk: str) -> Response:
-        page = self.paginate_queryset(self.get_queryset())
-        return self.get_paginated_response(self.get_serializer(page, many=True).data)
-
-    def retrieve(self, request: Request, incident_pk: str, pk: str) -> Response:
-        return Response(self.get_serializer(self.get_object()).data)
-
-
 @extend_schema_view(
     list=extend_schema(summary="What was told to which stakeholders, latest first"),
     retrieve=extend_schema(summary="One stakeholder update"),
 )
-class StakeholderUpdateViewSet(_IncidentRecordsViewSet):
+class StakeholderUpdateViewSet(IncidentChildViewSet):
     serializer_class = StakeholderUpdateSerializer
     action_permissions = {("create", "POST"): RECORD_STAKEHOLDER_UPDATE}
 
@@ -141,7 +119,7 @@ class StakeholderUpdateViewSet(_IncidentRecordsViewSet):
     list=extend_schema(summary="The incident's staff briefings, latest first"),
     retrieve=extend_schema(summary="One staff briefing"),
 )
-class StaffBriefingViewSet(_IncidentRecordsViewSet):
+class StaffBriefingViewSet(IncidentChildViewSet):
     serializer_class = StaffBriefingSerializer
 
     def get_queryset(self) -> QuerySet[StaffBriefing]:

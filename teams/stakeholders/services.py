@@ -335,6 +335,12 @@ def stakeholder_update_record(
     return update
 
 
+def _briefing_audience(departments: list[Department]) -> Any:
+    """Everyone who can log in, or the people of these departments."""
+    people = get_user_model().objects.filter(is_active=True).order_by("pk")
+    return people.filter(department__in=departments) if departments else people
+
+
 @transaction.atomic
 def staff_briefing_send(
     *,
@@ -357,10 +363,7 @@ def staff_briefing_send(
         required=_("Write the briefing first."),
     )
     chosen = sorted(set(departments), key=lambda department: department.name)
-    recipients = get_user_model().objects.filter(is_active=True).order_by("pk")
-    if chosen:
-        recipients = recipients.filter(department__in=chosen)
-    count = recipients.count()
+    count = _briefing_audience(chosen).count()
     if not count:
         raise ApplicationError(
             _("Nobody who can log in works in the chosen departments."), field="departments"
@@ -402,10 +405,7 @@ def staff_briefing_send(
 def staff_briefing_deliver(*, briefing: StaffBriefing) -> int:
     """Notify each person the briefing is for (run by Celery; a repeat notifies nobody twice).
     Returns how many were notified by this run."""
-    recipients = get_user_model().objects.filter(is_active=True).order_by("pk")
-    departments = list(briefing.departments.all())
-    if departments:
-        recipients = recipients.filter(department__in=departments)
+    recipients = _briefing_audience(list(briefing.departments.all()))
     incident = briefing.incident
     notified = notify(
         recipients=recipients.iterator(chunk_size=500),

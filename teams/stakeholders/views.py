@@ -19,7 +19,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import ApplicationError, form_error
-from config.http import HttpRequest
+from config.http import HttpRequest, forbidden
 from incidents import selectors as incident_selectors
 from incidents.models import Incident, Severity
 from teams.models import (
@@ -49,16 +49,12 @@ from .forms import (
 CHANGED = "timeline-changed, checklist-changed"
 
 
-def _forbidden(request: HttpRequest, message: str) -> HttpResponse:
-    return render(request, "403.html", {"exception": message}, status=403)
-
-
 def _may_manage(request: HttpRequest) -> bool:
     return holds(request.user, MANAGE_STAKEHOLDERS)
 
 
 def _not_manager(request: HttpRequest) -> HttpResponse:
-    return _forbidden(
+    return forbidden(
         request, _("Your role does not allow you to edit stakeholders or the communication plan.")
     )
 
