@@ -261,3 +261,14 @@ class WatchTermAdmin(admin.ModelAdmin):
     list_filter = ["account"]
     list_select_related = ["account"]
     search_fields = ["query"]
+
+
+@admin.register(ThreadPart)
+class ThreadPartAdmin(ReadOnlyAdmin):
+    list_display = ["message", "position", "external_id"]
+
+
+@admin.register(InboundPostEvent)
+class InboundPostEventAdmin(ReadOnlyAdmin):
+    list_display = ["mention", "at", "actor", "incident", "text"]
+    list_select_related = ["mention", "actor", "incident"]

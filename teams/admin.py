@@ -18,6 +18,7 @@ from .models import (
     Department,
     Drill,
     Notification,
+    NotificationPreference,
     OnCallShift,
     Role,
     RoleAssignment,
@@ -145,3 +146,23 @@ class DeliveryAdmin(ReadOnlyAdmin):
     list_filter = ["channel", "status"]
     list_select_related = ["notification"]
     inlines = [AttemptInline]
+
+
+@admin.register(StakeholderContact)
+class StakeholderContactAdmin(admin.ModelAdmin):
+    list_display = ["name", "group", "organisation", "email", "phone"]
+    list_select_related = ["group"]
+    search_fields = ["name", "organisation", "email"]
+
+
+@admin.register(NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["person", "reason", "email", "webhook"]
+    list_filter = ["reason"]
+    list_select_related = ["person"]
+
+
+@admin.register(DeliveryAttempt)
+class DeliveryAttemptAdmin(ReadOnlyAdmin):
+    list_display = ["delivery", "at", "ok", "status_code", "duration_ms"]
+    list_filter = ["ok"]

@@ -128,3 +128,17 @@ def test_seed_demo_refuses_without_debug():
 
     with pytest.raises(CommandError, match="DEBUG"):
         call_command("seed_demo")
+
+
+def test_every_model_has_an_admin_page(client, admin_user):
+    from django.apps import apps
+    from django.contrib import admin
+    from django.urls import reverse
+
+    client.force_login(admin_user)
+    for label in ("teams", "incidents", "communications", "postmortems"):
+        for model in apps.get_app_config(label).get_models():
+            assert model in admin.site._registry, model._meta.label
+            opts = model._meta
+            url = reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist")
+            assert client.get(url).status_code == 200, url
