@@ -20,6 +20,7 @@ from django.db import connection, transaction
 from django.db.models import Field, Model
 from psycopg import sql
 
+from config.permissions import MANAGER, RESPONDER
 from incidents.models import (
     VERDICTS,
     Category,
@@ -33,7 +34,6 @@ from incidents.models import (
     Tag,
     TimelineEvent,
 )
-from teams.permissions import MANAGER, RESPONDER
 
 INCIDENTS = 100_000
 EVENTS = 1_000_000

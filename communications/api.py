@@ -12,13 +12,13 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.rest import ERRORS, PERMISSIONS
-from teams.permissions import (
+from config.permissions import (
     APPROVE_MESSAGE,
     DRAFT_MESSAGE,
     MANAGE_TEMPLATES,
     RECORD_STAKEHOLDER_UPDATE,
 )
+from config.rest import ERRORS, PERMISSIONS
 
 from . import selectors, services
 from .lifecycle import LOGGED

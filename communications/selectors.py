@@ -5,8 +5,8 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from config.permissions import APPROVE_MESSAGE, holds
 from incidents.models import OPEN_STATUSES, Claim, ClaimStatus, Incident, TimelineEvent
-from teams.permissions import APPROVE_MESSAGE, holds
 
 from .lifecycle import LOGGED
 from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart

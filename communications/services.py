@@ -20,10 +20,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, NotPermitted
-from incidents.models import Claim, Incident, TimelineEvent
-from incidents.services import timeline_event_record
-from teams.models import Channel, Reason, Role
-from teams.permissions import (
+from config.permissions import (
     APPROVE_MESSAGE,
     DRAFT_MESSAGE,
     MANAGE_ACCOUNTS,
@@ -31,6 +28,9 @@ from teams.permissions import (
     holds,
     require,
 )
+from incidents.models import Claim, Incident, TimelineEvent
+from incidents.services import timeline_event_record
+from teams.models import Channel, Reason, Role
 from teams.services import notify
 
 from . import crypto
@@ -898,7 +898,7 @@ def template_render(
 def message_mark_sent(*, actor: User, message: Message, told_at: datetime | None = None) -> Message:
     """An approved stakeholder update was sent (by email, phone, press release…): record that
     the group was told, which ticks the plan's checklist item, and mark it published."""
-    from teams.permissions import RECORD_STAKEHOLDER_UPDATE
+    from config.permissions import RECORD_STAKEHOLDER_UPDATE
     from teams.stakeholders.services import stakeholder_update_record
 
     message = _locked(message)

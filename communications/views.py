@@ -24,15 +24,15 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
-from incidents import selectors as incident_selectors
-from incidents.models import Incident
-from teams.permissions import (
+from config.permissions import (
     APPROVE_MESSAGE,
     DRAFT_MESSAGE,
     MANAGE_TEMPLATES,
     RECORD_STAKEHOLDER_UPDATE,
     holds,
 )
+from incidents import selectors as incident_selectors
+from incidents.models import Incident
 
 from . import selectors, services
 from .filters import MessageLogFilter

@@ -12,8 +12,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
-from config.rest import ERRORS, PERMISSIONS
-from teams.permissions import (
+from config.permissions import (
     ADD_CHECKLIST_ITEM,
     ADD_CLAIM,
     ADD_NOTE,
@@ -22,6 +21,7 @@ from teams.permissions import (
     VERIFY_CLAIM,
     WORK_CHECKLIST_ITEM,
 )
+from config.rest import ERRORS, PERMISSIONS
 
 from . import selectors, services
 from .filters import IncidentFilter

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from teams.selectors import active_people
+from config.people import active_people
 
 from .models import (
     SEVERITY_DESCRIPTIONS,

@@ -1,6 +1,6 @@
 """The incident lifecycle: every allowed move, and the permission it needs, in one table."""
 
-from teams.permissions import EDIT_INCIDENT, MANAGE_INCIDENT
+from config.permissions import EDIT_INCIDENT, MANAGE_INCIDENT
 
 from .models import Status
 

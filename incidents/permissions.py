@@ -1,6 +1,6 @@
 """What a person may do to one incident; the pages use it to offer only allowed actions.
 
-The services enforce the same rules (teams.permissions.require); this module only asks.
+The services enforce the same rules (config.permissions.require); this module only asks.
 """
 
 from typing import Any

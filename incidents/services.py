@@ -14,7 +14,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
-from teams.permissions import (
+from config.people import person_require_active
+from config.permissions import (
     ADD_CHECKLIST_ITEM,
     ADD_CLAIM,
     ADD_NOTE,
@@ -484,8 +485,6 @@ def claim_set_status(*, actor: User, claim: Claim, status: str, evidence: str = 
 
 
 def _clean_assignee(assignee: User | None) -> User | None:
-    from teams.services import person_require_active
-
     return None if assignee is None else person_require_active(assignee, field="assignee")
 
 

@@ -18,10 +18,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communications.views import incident_panel_context as communications_panel_context
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
-from teams import selectors as team_selectors
-from teams import services as team_services
-from teams.models import Role
-from teams.permissions import (
+from config.people import active_people
+from config.permissions import (
     ADD_CHECKLIST_ITEM,
     ADD_CLAIM,
     ADD_NOTE,
@@ -32,7 +30,9 @@ from teams.permissions import (
     WORK_CHECKLIST_ITEM,
     holds,
 )
-from teams.selectors import active_people
+from teams import selectors as team_selectors
+from teams import services as team_services
+from teams.models import Role
 from teams.stakeholders.views import incident_panel_context
 
 from . import selectors, services

@@ -1,16 +1,15 @@
 from typing import Any
 
 from django.apps import AppConfig
+from django.apps import apps as global_apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
+from config.permissions import sync_groups
+from teams.catalogue import roles_ensure
+
 
 def _sync_groups(sender: AppConfig, apps: Any = None, **kwargs: Any) -> None:
-    from django.apps import apps as global_apps
-
-    from teams.catalogue import roles_ensure
-    from teams.permissions import sync_groups
-
     sync_groups(apps or global_apps)
     roles_ensure(apps or global_apps)
 
@@ -22,5 +21,5 @@ class TeamsConfig(AppConfig):
     def ready(self) -> None:
         # Data migrations create the groups and the role catalogue; syncing again after every
         # migrate (and after a flush, which tests use) keeps the groups equal to the matrix in
-        # teams/permissions.py and the roles the code refers to present.
+        # config/permissions.py and the roles the code refers to present.
         post_migrate.connect(_sync_groups, sender=self, dispatch_uid="teams.sync_groups")

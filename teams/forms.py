@@ -11,8 +11,9 @@ from django.core.validators import RegexValidator, URLValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.people import active_people
+
 from .models import Department, Reason, Role, RosterMember, validate_timezone
-from .selectors import active_people
 
 DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 

@@ -21,11 +21,6 @@ from .models import (
 )
 
 
-def active_people() -> QuerySet[Any]:
-    """Everyone who can log in, in name order: the people pickers offer them."""
-    return get_user_model().objects.filter(is_active=True).order_by("first_name", "username")
-
-
 def people(*, user: Any) -> QuerySet[Any]:
     return (
         get_user_model()

@@ -16,6 +16,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, NotPermitted
+from config.people import person_require_active
+from config.permissions import (
+    ASSIGN_ROLES,
+    MANAGE_DRILLS,
+    MANAGE_ONCALL,
+    MANAGE_PEOPLE,
+    MANAGE_ROSTER,
+    require,
+)
 from incidents.models import Incident, TimelineEvent
 
 from .models import (
@@ -30,26 +39,8 @@ from .models import (
     RosterMember,
     validate_timezone,
 )
-from .permissions import (
-    ASSIGN_ROLES,
-    MANAGE_DRILLS,
-    MANAGE_ONCALL,
-    MANAGE_PEOPLE,
-    MANAGE_ROSTER,
-    require,
-)
 
 User = Any  # an instance of the user model
-
-
-def person_require_active(person: User | None, *, field: str = "person") -> User:
-    """The person can still log in, or a clear refusal on ``field``."""
-    if person is None or not person.is_active:
-        raise ApplicationError(
-            _("%(person)s can no longer log in; choose someone else.") % {"person": person},
-            field=field,
-        )
-    return person
 
 
 # --- people ---------------------------------------------------------------------------------

@@ -25,6 +25,8 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
 from config.middleware import TIMEZONE_COOKIE, zone_named
+from config.people import active_people
+from config.permissions import MANAGE_DRILLS, MANAGE_ONCALL, MANAGE_ROSTER, holds
 
 from . import selectors, services
 from .forms import (
@@ -33,11 +35,9 @@ from .forms import (
     ProfileForm,
     RosterAddForm,
     ShiftForm,
-    active_people,
     timezone_names,
 )
 from .models import OnCallShift, RosterMember
-from .permissions import MANAGE_DRILLS, MANAGE_ONCALL, MANAGE_ROSTER, holds
 
 PEOPLE_PAGE_SIZE = 50
 DRILLS_PAGE_SIZE = 20

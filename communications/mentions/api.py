@@ -13,8 +13,8 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from communications.models import InboundPost
+from config.permissions import TRIAGE_MENTIONS
 from config.rest import ERRORS, PERMISSIONS
-from teams.permissions import TRIAGE_MENTIONS
 
 from . import selectors, services
 from .filters import MentionFilter

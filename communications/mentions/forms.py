@@ -4,8 +4,8 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communications.models import InboundPost, SocialAccount
+from config.people import active_people
 from incidents.models import OPEN_STATUSES, Incident
-from teams.selectors import active_people
 
 from .services import DECISIONS, REASON_MAX_LENGTH, TEXT_MAX_LENGTH
 

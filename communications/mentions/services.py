@@ -20,10 +20,10 @@ from django.utils.translation import gettext as _
 
 from communications.models import InboundPost, InboundPostEvent, SocialAccount
 from config.errors import ApplicationError
+from config.permissions import TRIAGE_MENTIONS, holds, require
 from incidents.models import Incident, TimelineEvent
 from incidents.services import timeline_event_record
 from teams.models import Reason, Role
-from teams.permissions import TRIAGE_MENTIONS, holds, require
 from teams.services import notify, notify_role
 
 from .x_reader import FoundPost

@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communications.models import InboundPost
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
-from teams.permissions import DRAFT_MESSAGE, TRIAGE_MENTIONS, holds, require
+from config.permissions import DRAFT_MESSAGE, TRIAGE_MENTIONS, holds, require
 
 from . import selectors, services
 from .filters import MentionFilter

@@ -1,6 +1,6 @@
 from django.db import migrations
 
-from teams.permissions import sync_groups
+from config.permissions import sync_groups
 
 
 class Migration(migrations.Migration):

@@ -11,10 +11,10 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from config.permissions import BRIEF_STAFF, MANAGE_STAKEHOLDERS, RECORD_STAKEHOLDER_UPDATE, require
 from config.rest import ERRORS, PERMISSIONS
 from incidents.api import IncidentChildViewSet
 from teams.models import StaffBriefing, StakeholderGroup, StakeholderUpdate
-from teams.permissions import BRIEF_STAFF, MANAGE_STAKEHOLDERS, RECORD_STAKEHOLDER_UPDATE, require
 
 from . import selectors, services
 from .serializers import (

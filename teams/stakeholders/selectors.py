@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from config.permissions import BRIEF_STAFF, holds
 from incidents.models import ChecklistItem, Incident
 from teams.models import (
     Channel,
@@ -16,7 +17,6 @@ from teams.models import (
     StakeholderGroup,
     StakeholderUpdate,
 )
-from teams.permissions import BRIEF_STAFF, holds
 from teams.selectors import is_crisis_lead
 
 # How every key made by teams.models.stakeholder_checklist_key begins.

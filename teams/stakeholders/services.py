@@ -19,6 +19,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from config.errors import ApplicationError
+from config.permissions import (
+    BRIEF_STAFF,
+    MANAGE_STAKEHOLDERS,
+    RECORD_STAKEHOLDER_UPDATE,
+    require,
+)
 from incidents import services as incident_services
 from incidents.models import ChecklistItem, Incident, Severity, TimelineEvent
 from teams.models import (
@@ -31,12 +37,6 @@ from teams.models import (
     StakeholderGroup,
     StakeholderUpdate,
     stakeholder_checklist_key,
-)
-from teams.permissions import (
-    BRIEF_STAFF,
-    MANAGE_STAKEHOLDERS,
-    RECORD_STAKEHOLDER_UPDATE,
-    require,
 )
 from teams.services import notify
 

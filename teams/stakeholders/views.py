@@ -20,6 +20,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
+from config.permissions import (
+    BRIEF_STAFF,
+    MANAGE_STAKEHOLDERS,
+    RECORD_STAKEHOLDER_UPDATE,
+    holds,
+    require,
+)
 from incidents import selectors as incident_selectors
 from incidents.models import Incident, Severity
 from teams.models import (
@@ -27,13 +34,6 @@ from teams.models import (
     StaffBriefing,
     StakeholderContact,
     StakeholderGroup,
-)
-from teams.permissions import (
-    BRIEF_STAFF,
-    MANAGE_STAKEHOLDERS,
-    RECORD_STAKEHOLDER_UPDATE,
-    holds,
-    require,
 )
 
 from . import selectors, services

@@ -4,6 +4,7 @@ import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
+from config.permissions import ADMIN, MANAGER, RESPONDER
 from teams.models import (
     Channel,
     CommunicationPlanEntry,
@@ -19,7 +20,6 @@ from teams.models import (
     StakeholderUpdate,
     User,
 )
-from teams.permissions import ADMIN, MANAGER, RESPONDER
 
 
 class UserFactory(factory.django.DjangoModelFactory[User]):

@@ -3,7 +3,7 @@ from pathlib import Path
 import pytest
 from django.contrib.auth.models import Group
 
-from teams.permissions import (
+from config.permissions import (
     ACTIONS,
     APPROVE_MESSAGE,
     GROUP_PERMISSIONS,

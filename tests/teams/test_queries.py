@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
+from config.permissions import GROUPS
 from teams.models import Department, Role, RosterMember
-from teams.permissions import GROUPS
 from tests.teams.factories import DrillFactory, NotificationFactory, ShiftFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

@@ -15,11 +15,11 @@ from django.utils import timezone
 
 from communications import services as comms
 from communications.models import InboundPost, SocialAccount, Template, WatchTerm
+from config.permissions import ADMIN, MANAGER, RESPONDER
 from incidents import services
 from incidents.models import Category, ClaimStatus, Incident, Source, Status
 from teams import services as team
 from teams.models import Department, Drill, OnCallShift, Role, RosterMember, StakeholderGroup
-from teams.permissions import ADMIN, MANAGER, RESPONDER
 from teams.stakeholders import services as stakeholders
 
 PEOPLE = [

@@ -4,7 +4,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
-from teams.permissions import matrix_markdown
+from config.permissions import matrix_markdown
 
 TABLE_START = "| action | permission |"
 

@@ -1,12 +1,15 @@
 """Who may do what: the one permission matrix of Crisis Desk.
 
-Groups are synced from GROUP_PERMISSIONS by data migrations (``sync_groups``); services call
-``require`` so the pages and the API obey the same rules. Anyone logged in may read.
+It sits with the shared infrastructure because every layer asks it, the incident core
+included. Groups are synced from GROUP_PERMISSIONS by data migrations (``sync_groups``);
+services call ``require`` so the pages and the API obey the same rules. Anyone logged in may
+read.
 """
 
 from collections.abc import Iterable
 from typing import Any
 
+from django.contrib.auth.management import create_permissions
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import NotPermitted
@@ -185,8 +188,6 @@ def sync_groups(apps: Any, schema_editor: Any = None) -> None:
     Permissions whose model does not exist yet at this point of the migration history are
     skipped; the migration that adds the model syncs again.
     """
-    from django.contrib.auth.management import create_permissions
-
     for app_config in apps.get_app_configs():
         # Migration-state app configs have no models module, which create_permissions
         # skips; lend them one for the call. The project's real app configs are untouched.
