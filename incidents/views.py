@@ -178,7 +178,7 @@ def _roles_context(request: HttpRequest, incident: Incident, error: str = "") ->
         a.role_id == Role.CRISIS_LEAD and a.person_id == request.user.pk for a in active
     )
     rows = []
-    for role, on_call, source in team_selectors.on_call_board(user=request.user):
+    for role, on_call, source in team_selectors.on_call():
         holders = [a for a in active if a.role_id == role.slug]
         holder_ids = {a.person_id for a in holders}
         rows.append(

@@ -120,7 +120,7 @@ class OnCallView(APIView):
         now = timezone.now()
         board = [
             {"role": role, "people": people, "source": source}
-            for role, people, source in selectors.on_call_board(user=request.user, at=now)
+            for role, people, source in selectors.on_call(at=now)
         ]
         upcoming = selectors.shifts(user=request.user, start=now, end=now + timedelta(days=days))
         return Response(OnCallBoardSerializer({"now": board, "shifts": upcoming}).data)

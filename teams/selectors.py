@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
 from django.db.models import Prefetch, Q, QuerySet
@@ -122,29 +122,53 @@ def shifts(*, user: Any, start: datetime, end: datetime) -> QuerySet[OnCallShift
     )
 
 
-def on_call_now(*, role: Role | str, at: datetime | None = None) -> list[Any]:
-    """Who holds the role now: people on shift; without a shift, the roster's primaries, then
-    its backups. The escalation engine asks this to pick whom to page."""
+class OnCall(NamedTuple):
+    """Who answers for a role at a moment, and where that answer comes from: "shift",
+    "roster" (its primaries, nobody on shift), "backup" (no shift, no active primary) or
+    "nobody"."""
+
+    role: Role
+    people: list[Any]
+    source: str
+
+
+def on_call(*, at: datetime | None = None, role: Role | str | None = None) -> list[OnCall]:
+    """Who is on call for every role (or the one ``role``): the people on shift; without a
+    shift, the roster's primaries, then its backups. People who can no longer log in are never
+    on call. The board, the API, the people a role reaches and the escalation engine all ask
+    this one function; it costs three queries whatever the number of roles."""
     at = at or timezone.now()
-    slug = role if isinstance(role, str) else role.slug
-    on_shift = [
-        shift.person
-        for shift in OnCallShift.objects.filter(
-            role_id=slug, starts_at__lte=at, ends_at__gt=at, person__is_active=True
-        ).select_related("person")
-    ]
-    if on_shift:
-        return on_shift
-    for kind in (RosterMember.Kind.PRIMARY, RosterMember.Kind.BACKUP):
-        members = [
-            member.person
-            for member in RosterMember.objects.filter(
-                role_id=slug, kind=kind, person__is_active=True
-            ).select_related("person")
-        ]
-        if members:
-            return members
-    return []
+    roles = Role.objects.all()
+    shifts = OnCallShift.objects.filter(
+        starts_at__lte=at, ends_at__gt=at, person__is_active=True
+    ).select_related("person")
+    members = RosterMember.objects.filter(person__is_active=True).select_related("person")
+    if role is not None:
+        slug = role if isinstance(role, str) else role.slug
+        roles, shifts, members = (
+            roles.filter(slug=slug),
+            shifts.filter(role_id=slug),
+            members.filter(role_id=slug),
+        )
+    found: dict[tuple[str, str], list[Any]] = {}
+    for shift in shifts:
+        found.setdefault((shift.role_id, "shift"), []).append(shift.person)
+    for member in members:
+        source = "roster" if member.kind == RosterMember.Kind.PRIMARY else "backup"
+        found.setdefault((member.role_id, source), []).append(member.person)
+    answers = []
+    for each in roles:
+        source = next(
+            (s for s in ("shift", "roster", "backup") if (each.slug, s) in found), "nobody"
+        )
+        answers.append(OnCall(role=each, people=found.get((each.slug, source), []), source=source))
+    return answers
+
+
+def on_call_now(*, role: Role | str, at: datetime | None = None) -> list[Any]:
+    """The people on call for one role now (see on_call)."""
+    answers = on_call(at=at, role=role)
+    return answers[0].people if answers else []
 
 
 def role_holders(*, role: Role | str, incident: Any = None) -> list[Any]:
@@ -161,29 +185,6 @@ def role_holders(*, role: Role | str, incident: Any = None) -> list[Any]:
         if holders:
             return holders
     return on_call_now(role=slug)
-
-
-def on_call_board(*, user: Any, at: datetime | None = None) -> list[tuple[Role, list[Any], str]]:
-    """For every role: who is on call now and where that answer comes from."""
-    at = at or timezone.now()
-    current: dict[str, list[Any]] = {}
-    # The same answer as on_call_now, for every role at once: people who can no longer log in
-    # are never on call.
-    for shift in OnCallShift.objects.filter(
-        starts_at__lte=at, ends_at__gt=at, person__is_active=True
-    ).select_related("person"):
-        current.setdefault(shift.role_id, []).append(shift.person)
-    board = []
-    for row in roster(user=user):
-        if row.role.slug in current:
-            board.append((row.role, current[row.role.slug], "shift"))
-        elif row.active_primary:
-            board.append((row.role, [m.person for m in row.active_primary], "roster"))
-        elif row.active_backup:
-            board.append((row.role, [m.person for m in row.active_backup], "backup"))
-        else:
-            board.append((row.role, [], "nobody"))
-    return board
 
 
 def drills(*, user: Any) -> QuerySet[Drill]:

@@ -285,7 +285,7 @@ def oncall(request: HttpRequest) -> HttpResponse:
         for day, group in groupby(shifts, key=lambda s: timezone.localtime(s.starts_at).date())
     ]
     context = {
-        "board": selectors.on_call_board(user=request.user),
+        "board": selectors.on_call(),
         "days": days,
         "shift_count": len(shifts),
         "first": first,

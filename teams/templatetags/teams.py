@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 register = template.Library()
 
-# Where "who is on call now" comes from (teams.selectors.on_call_board), in the order the
+# Where "who is on call now" comes from (teams.selectors.on_call), in the order the
 # escalation engine falls back through them.
 ONCALL_SOURCES = {
     "shift": ("text-bg-success", "bi-clock", _("on shift")),

@@ -430,3 +430,43 @@ def test_a_shift_that_has_begun_stays_on_record(manager, responder):
     )
     services.shift_remove(actor=manager, shift=planned)
     assert list(OnCallShift.objects.all()) == [began]
+
+
+def test_the_board_the_api_and_a_role_s_reach_give_one_on_call_answer(
+    client, api_as, manager, responder, responder2
+):
+    """Shift, roster primary, backup only, nobody, and a primary who left (never on call):
+    the on-call page, the API and whom a role reaches agree for every role."""
+    now = timezone.now()
+    left = UserFactory(is_active=False)
+    backup = UserFactory()
+    services.shift_add(
+        actor=manager,
+        role=role(Role.APPROVER),
+        person=responder,
+        starts_at=now - timedelta(hours=1),
+        ends_at=now + timedelta(hours=1),
+    )
+    services.roster_add(actor=manager, role=role(Role.APPROVER), person=manager, kind="primary")
+    services.roster_add(actor=manager, role=role(Role.SCRIBE), person=responder2, kind="primary")
+    RosterMember.objects.create(role=role(Role.LEGAL_REVIEWER), person=left, kind="primary")
+    services.roster_add(actor=manager, role=role(Role.LEGAL_REVIEWER), person=backup, kind="backup")
+    expected = {
+        Role.APPROVER: ("shift", [responder.pk]),
+        Role.SCRIBE: ("roster", [responder2.pk]),
+        Role.LEGAL_REVIEWER: ("backup", [backup.pk]),
+        Role.EXECUTIVE_SPONSOR: ("nobody", []),
+    }
+    api = {
+        row["role"]["slug"]: (row["source"], [p["id"] for p in row["people"]])
+        for row in api_as(manager).get("/api/v1/oncall/").json()["now"]
+    }
+    client.force_login(manager)
+    board = {
+        answer.role.slug: (answer.source, [p.pk for p in answer.people])
+        for answer in client.get("/team/on-call/").context["board"]
+    }
+    for slug, answer in expected.items():
+        assert api[slug] == answer
+        assert board[slug] == answer
+        assert [p.pk for p in selectors.role_holders(role=slug)] == answer[1]

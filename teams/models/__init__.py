@@ -1,0 +1,37 @@
+"""The teams app's models, one module per job; everything is importable from teams.models."""
+
+from .crisis_team import Drill, OnCallShift, Role, RoleAssignment, RosterMember
+from .notifications import Delivery, DeliveryAttempt, Notification, NotificationPreference, Reason
+from .people import Department, User, validate_timezone
+from .stakeholders import (
+    Channel,
+    CommunicationPlanEntry,
+    StaffBriefing,
+    StakeholderContact,
+    StakeholderGroup,
+    StakeholderUpdate,
+    stakeholder_checklist_key,
+)
+
+__all__ = [
+    "Channel",
+    "CommunicationPlanEntry",
+    "Delivery",
+    "DeliveryAttempt",
+    "Department",
+    "Drill",
+    "Notification",
+    "NotificationPreference",
+    "OnCallShift",
+    "Reason",
+    "Role",
+    "RoleAssignment",
+    "RosterMember",
+    "StaffBriefing",
+    "StakeholderContact",
+    "StakeholderGroup",
+    "StakeholderUpdate",
+    "User",
+    "stakeholder_checklist_key",
+    "validate_timezone",
+]
