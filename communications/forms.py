@@ -7,7 +7,7 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from incidents.forms import DATETIME_LOCAL
+from config.forms import DATETIME_LOCAL
 from incidents.models import Claim, ClaimStatus, Incident
 from teams.models import Channel, Department, StakeholderGroup
 

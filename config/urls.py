@@ -11,10 +11,12 @@ admin.site.site_title = _("Crisis Desk")
 
 urlpatterns = [
     path("", incident_views.dashboard, name="dashboard"),
-    path("incidents/", include("incidents.urls")),
-    path("communications/", include("communications.urls")),
+    # The team's pages first: its /incidents/declare/ must not be read as an incident's
+    # reference by the war room's /incidents/<reference>/.
     path("team/stakeholders/", include("teams.stakeholders.urls")),
     path("", include("teams.urls")),
+    path("incidents/", include("incidents.urls")),
+    path("communications/", include("communications.urls")),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

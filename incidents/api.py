@@ -1,9 +1,12 @@
-"""REST endpoints under /api/v1/incidents/. Views parse input and call the same services as
-the pages, so the rules hold in both; ApplicationError becomes a 4xx in config.errors."""
+"""REST endpoints under /api/v1/incidents/: reading incidents, their timeline and rumour
+register, moving one along its lifecycle. Views parse input and call the same services as the
+pages, so the rules hold in both; ApplicationError becomes a 4xx in config.errors.
+
+Declaring and editing an incident and working its checklist are team flows: teams.api extends
+IncidentViewSet with them and serves the checklist."""
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -13,29 +16,20 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from config.permissions import (
-    ADD_CHECKLIST_ITEM,
     ADD_CLAIM,
     ADD_NOTE,
-    DECLARE_INCIDENT,
-    EDIT_INCIDENT,
     VERIFY_CLAIM,
-    WORK_CHECKLIST_ITEM,
 )
 from config.rest import ERRORS, PERMISSIONS
 
 from . import selectors, services
 from .filters import IncidentFilter
-from .models import ChecklistItem, Claim, Incident
+from .models import Claim, Incident
 from .serializers import (
-    ChecklistItemCreateSerializer,
-    ChecklistItemSerializer,
-    ChecklistItemUpdateSerializer,
     ClaimCreateSerializer,
     ClaimSerializer,
     ClaimStatusSerializer,
-    IncidentCreateSerializer,
     IncidentSerializer,
-    IncidentUpdateSerializer,
     NoteSerializer,
     TimelineEventSerializer,
     TransitionSerializer,
@@ -51,11 +45,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
     lookup_value_regex = r"\d+"
     filterset_class = IncidentFilter
     permission_classes = PERMISSIONS
-    action_permissions = {
-        ("create", "POST"): DECLARE_INCIDENT,
-        ("partial_update", "PATCH"): EDIT_INCIDENT,
-        ("timeline", "POST"): ADD_NOTE,
-    }
+    action_permissions = {("timeline", "POST"): ADD_NOTE}
 
     def get_queryset(self) -> QuerySet[Incident]:
         return selectors.incident_list(user=self.request.user)
@@ -68,30 +58,6 @@ class IncidentViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
-
-    @extend_schema(
-        summary="Declare an incident",
-        request=IncidentCreateSerializer,
-        responses={201: IncidentSerializer, **ERRORS},
-    )
-    def create(self, request: Request) -> Response:
-        data = IncidentCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        incident = services.incident_declare(actor=request.user, **data.validated_data)
-        return Response(self._fresh(incident), status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="Change an incident's details (only the fields sent)",
-        request=IncidentUpdateSerializer,
-        responses={200: IncidentSerializer, **ERRORS},
-    )
-    def partial_update(self, request: Request, pk: str) -> Response:
-        data = IncidentUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        incident = services.incident_update(
-            actor=request.user, incident=self.get_object(), **data.validated_data
-        )
-        return Response(self._fresh(incident))
 
     @extend_schema(
         summary="Move an incident along its lifecycle",
@@ -203,65 +169,3 @@ class ClaimViewSet(IncidentChildViewSet):
             actor=request.user, claim=self.get_object(), **data.validated_data
         )
         return Response(ClaimSerializer(claim).data)
-
-
-@extend_schema_view(
-    list=extend_schema(summary="The incident's checklist, open items first"),
-    retrieve=extend_schema(summary="Read one checklist item"),
-)
-class ChecklistItemViewSet(IncidentChildViewSet):
-    serializer_class = ChecklistItemSerializer
-    action_permissions = {
-        ("create", "POST"): ADD_CHECKLIST_ITEM,
-        ("partial_update", "PATCH"): WORK_CHECKLIST_ITEM,
-    }
-
-    def get_queryset(self) -> QuerySet[ChecklistItem]:
-        if getattr(self, "swagger_fake_view", False):
-            return ChecklistItem.objects.none()
-        return selectors.incident_checklist(incident=self.get_incident())
-
-    @extend_schema(
-        summary="Add a checklist item",
-        request=ChecklistItemCreateSerializer,
-        responses={201: ChecklistItemSerializer, **ERRORS},
-    )
-    def create(self, request: Request, incident_pk: str) -> Response:
-        data = ChecklistItemCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        item = services.checklist_item_add(
-            actor=request.user, incident=self.get_incident(), **data.validated_data
-        )
-        return Response(self._fresh(item), status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="Assign, set the due time, or tick done (only the fields sent)",
-        request=ChecklistItemUpdateSerializer,
-        responses={200: ChecklistItemSerializer, **ERRORS},
-    )
-    def partial_update(self, request: Request, incident_pk: str, pk: str) -> Response:
-        data = ChecklistItemUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        item = self.get_object()
-        fields = data.validated_data
-        with transaction.atomic():
-            item = self._apply(item, fields)
-        return Response(self._fresh(item))
-
-    def _apply(self, item: ChecklistItem, fields: dict[str, Any]) -> ChecklistItem:
-        if "assignee" in fields:
-            item = services.checklist_item_assign(
-                actor=self.request.user, item=item, assignee=fields["assignee"]
-            )
-        if "due_at" in fields:
-            item = services.checklist_item_set_due(
-                actor=self.request.user, item=item, due_at=fields["due_at"]
-            )
-        if "done" in fields:
-            item = services.checklist_item_set_done(
-                actor=self.request.user, item=item, done=fields["done"]
-            )
-        return item
-
-    def _fresh(self, item: ChecklistItem) -> dict[str, Any]:
-        return ChecklistItemSerializer(self.get_queryset().get(pk=item.pk)).data

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from config.people import active_people
+from config.forms import DATETIME_LOCAL
 
 from .models import (
     SEVERITY_DESCRIPTIONS,
@@ -16,8 +16,6 @@ from .models import (
     Source,
     Status,
 )
-
-DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 def severity_choices() -> list[tuple[int, str]]:
@@ -83,22 +81,6 @@ class IncidentDetailsForm(forms.Form):
         self.fields["severity"].choices = severity_choices()  # type: ignore[attr-defined]
 
 
-class IncidentDeclareForm(IncidentDetailsForm):
-    detected_at = forms.DateTimeField(
-        label=_("Detected at"),
-        required=False,
-        widget=DATETIME_LOCAL,
-        help_text=_("Leave empty for now. Your local time."),
-    )
-    crisis_lead = forms.ModelChoiceField(
-        label=_("Crisis lead"),
-        queryset=active_people(),
-        required=False,
-        empty_label=_("Me"),
-        help_text=_("Who is in charge; you, unless you name someone else."),
-    )
-
-
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)
@@ -145,35 +127,3 @@ class ClaimStatusForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("Required for a verdict: confirmed, false or partly true."),
     )
-
-
-class ChecklistItemForm(forms.Form):
-    title = forms.CharField(label=_("To do"), max_length=300)
-    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=active_people(), required=False)
-    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)
-
-
-class ChecklistItemUpdateForm(forms.Form):
-    """Assign and set the due time; the view calls a service for each field that changed."""
-
-    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=active_people(), required=False)
-    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)
-
-
-class RoleAssignForm(forms.Form):
-    role: "forms.ModelChoiceField[Any]" = forms.ModelChoiceField(
-        label=_("Role"),
-        queryset=None,
-    )
-    person = forms.ModelChoiceField(label=_("Person"), queryset=active_people())
-    hand_over = forms.BooleanField(
-        label=_("Relieve the current holders"),
-        required=False,
-        help_text=_("The crisis lead is always handed over."),
-    )
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        from teams.models import Role
-
-        super().__init__(*args, **kwargs)
-        self.fields["role"].queryset = Role.objects.all()  # type: ignore[attr-defined]

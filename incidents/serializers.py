@@ -80,25 +80,6 @@ class TagListField(serializers.ListField):
     max_length = 20
 
 
-class IncidentCreateSerializer(serializers.Serializer):
-    title = serializers.CharField(max_length=200)
-    severity = serializers.ChoiceField(choices=Severity.choices)
-    summary = serializers.CharField(required=False, allow_blank=True, default="")
-    category = serializers.ChoiceField(choices=Category.choices, default=Category.OTHER)
-    source = serializers.ChoiceField(  # type: ignore[assignment]
-        choices=Source.choices, default=Source.OTHER
-    )
-    tags = TagListField(required=False, default=list)
-    detected_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
-    crisis_lead = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True),
-        required=False,
-        allow_null=True,
-        default=None,
-        help_text="Who leads the incident; the caller when left out.",
-    )
-
-
 class IncidentUpdateSerializer(serializers.Serializer):
     title = serializers.CharField(max_length=200, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)

@@ -1,7 +1,10 @@
-"""Every write to an incident, its timeline, claims and checklist.
+"""Every write to an incident, its timeline, claims and checklist: the record itself.
 
 Each service is atomic, checks the actor's permission, and writes the timeline event that
-records what changed (old and new values) in the same transaction.
+records what changed (old and new values) in the same transaction. What the team does about a
+change (naming the crisis lead, applying the communication plan, telling an assignee) belongs
+to the layers above, whose flows call these services: pages and the API call the flows (see
+teams.flows), never a service of the core that a flow completes.
 """
 
 from collections.abc import Iterable
@@ -127,7 +130,8 @@ def _not_in_future(value: datetime, field: str) -> datetime:
     return value
 
 
-def _require_editable(incident: Incident) -> None:
+def incident_require_editable(incident: Incident) -> None:
+    """Closed and declined incidents are part of the record: refuse to change them."""
     if not incident.is_editable:
         raise ApplicationError(
             _("%(reference)s is %(status)s; it is part of the record and cannot be changed.")
@@ -143,7 +147,7 @@ def _set_tags(incident: Incident, names: list[str]) -> None:
 
 
 @transaction.atomic
-def incident_declare(
+def incident_create(
     *,
     actor: User,
     title: str,
@@ -153,12 +157,9 @@ def incident_declare(
     source: str = Source.OTHER,
     tags: Iterable[str] = (),
     detected_at: datetime | None = None,
-    crisis_lead: User | None = None,
 ) -> Incident:
-    """Declare an incident; the declarer leads it unless ``crisis_lead`` names someone else."""
-    from teams.services import incident_staff_on_declare
-    from teams.stakeholders.services import communication_plan_apply
-
+    """The record of a new incident: its reference and the first timeline event. Declaring
+    (teams.flows.incident_declare) also names its crisis lead and applies the plan."""
     require(actor, DECLARE_INCIDENT)
     title = _clean_title(title)
     _clean_choice(severity, Severity, "severity")
@@ -188,13 +189,11 @@ def incident_declare(
         % {"severity": Severity(severity).short, "title": title},
         data={"severity": severity, "status": incident.status, "category": category},
     )
-    incident_staff_on_declare(actor=actor, incident=incident, crisis_lead=crisis_lead or actor)
-    communication_plan_apply(actor=actor, incident=incident)
     return incident
 
 
 @transaction.atomic
-def incident_update(
+def incident_change(
     *,
     actor: User,
     incident: Incident,
@@ -205,10 +204,11 @@ def incident_update(
     source: str | None = None,
     tags: Iterable[str] | None = None,
 ) -> Incident:
-    """Change the incident's details; only the fields given are touched."""
+    """Change the incident's details; only the fields given are touched. Updating it
+    (teams.flows.incident_update) also re-applies the plan when it grows more severe."""
     require(actor, EDIT_INCIDENT)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    _require_editable(incident)
+    incident_require_editable(incident)
 
     wanted: dict[str, Any] = {}
     if title is not None:
@@ -261,11 +261,6 @@ def incident_update(
             text=_("Updated %(fields)s") % {"fields": ", ".join(sorted(changes))},
             data=changes,
         )
-    if severity_change and severity_change["to"] < severity_change["from"]:
-        # More severe: the stakeholders the plan names for the new severity are told too.
-        from teams.stakeholders.services import communication_plan_apply
-
-        communication_plan_apply(actor=actor, incident=incident)
     return incident
 
 
@@ -372,7 +367,7 @@ def incident_acknowledge(*, actor: User, incident: Incident) -> Incident:
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     if incident.acknowledged_at is not None:
         return incident
-    _require_editable(incident)
+    incident_require_editable(incident)
     incident.acknowledged_at = timezone.now()
     incident.save(update_fields=["acknowledged_at", "updated_at"])
     timeline_event_record(
@@ -418,7 +413,7 @@ def claim_add(
     first_seen_at: datetime | None = None,
 ) -> Claim:
     require(actor, ADD_CLAIM)
-    _require_editable(incident)
+    incident_require_editable(incident)
     statement = (statement or "").strip()
     if not statement:
         raise ApplicationError(_("Write down what is being claimed."), field="statement")
@@ -446,7 +441,7 @@ def claim_set_status(*, actor: User, claim: Claim, status: str, evidence: str = 
     """Move a claim to a new status. A verdict (confirmed, false, partly true) needs evidence."""
     require(actor, VERIFY_CLAIM)
     claim = Claim.objects.select_for_update().select_related("incident").get(pk=claim.pk)
-    _require_editable(claim.incident)
+    incident_require_editable(claim.incident)
     _clean_choice(status, ClaimStatus, "status")
     evidence = (evidence or "").strip()
     if status == claim.status and (not evidence or evidence == claim.evidence):
@@ -488,32 +483,8 @@ def _clean_assignee(assignee: User | None) -> User | None:
     return None if assignee is None else person_require_active(assignee, field="assignee")
 
 
-def _notify_assignee(*, actor: User, item: ChecklistItem) -> None:
-    """Tell the new assignee, unless they assigned the item to themselves."""
-    from teams.models import Reason
-    from teams.services import notify
-
-    if item.assignee is None or item.assignee.pk == actor.pk:
-        return
-    notify(
-        recipients=[item.assignee],
-        reason=Reason.CHECKLIST_ASSIGNED,
-        subject=f"checklist-item:{item.pk}:{item.assignee.pk}",
-        title=_("%(reference)s: to do for you: %(title)s")
-        % {"reference": item.incident.reference, "title": item.title},
-        body=_("%(actor)s assigned it to you.") % {"actor": actor}
-        + (
-            " " + _("Due %(at)s.") % {"at": item.due_at.strftime("%Y-%m-%d %H:%M UTC")}
-            if item.due_at
-            else ""
-        ),
-        url=item.incident.get_absolute_url(),
-        incident=item.incident,
-    )
-
-
 @transaction.atomic
-def checklist_item_add(
+def checklist_item_create(
     *,
     actor: User,
     incident: Incident,
@@ -523,9 +494,10 @@ def checklist_item_add(
     key: str = "",
 ) -> ChecklistItem:
     """Add an item. An item with a ``key`` (one from a plan) is added once: when the incident
-    already has it, that item is returned as it is and the timeline stays untouched."""
+    already has it, that item is returned as it is and the timeline stays untouched. Adding
+    one from a page (teams.flows.checklist_item_add) also tells its assignee."""
     require(actor, ADD_CHECKLIST_ITEM)
-    _require_editable(incident)
+    incident_require_editable(incident)
     title = (title or "").strip()
     if not title:
         raise ApplicationError(_("Say what needs doing."), field="title")
@@ -565,13 +537,12 @@ def checklist_item_add(
             **({"key": key} if key else {}),
         },
     )
-    _notify_assignee(actor=actor, item=item)
     return item
 
 
 def _locked_item(item: ChecklistItem) -> ChecklistItem:
     locked = ChecklistItem.objects.select_for_update().select_related("incident").get(pk=item.pk)
-    _require_editable(locked.incident)
+    incident_require_editable(locked.incident)
     return locked
 
 
@@ -600,7 +571,6 @@ def checklist_item_assign(
             },
         },
     )
-    _notify_assignee(actor=actor, item=item)
     return item
 
 

@@ -1,57 +1,35 @@
-"""Incident pages. Thin: parse the form, call one service or selector, render.
+"""Incident pages: the dashboard, the list, and the war room with its core panels (the
+timeline, the rumour register), its moves along the lifecycle and acknowledgement.
 
-Panels of the war-room page (timeline, claims, checklist) answer htmx requests with their
-own fragment; without htmx every form still works with a redirect back to the page.
+Thin: parse the form, call one service or selector, render. The war room's other panels
+(roles, checklist, stakeholders, communications) come from the apps that own them, through
+their inclusion tags; declaring and editing an incident are team flows (teams.views.incidents).
+Panels answer htmx requests with their own fragment; without htmx every form still works with
+a redirect back to the page.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db import transaction
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from communications.views import incident_panel_context as communications_panel_context
-from config.errors import ApplicationError, form_error
-from config.http import HttpRequest, forbidden
-from config.people import active_people
-from config.permissions import (
-    ADD_CHECKLIST_ITEM,
-    ADD_CLAIM,
-    ADD_NOTE,
-    ASSIGN_ROLES,
-    DECLARE_INCIDENT,
-    EDIT_INCIDENT,
-    VERIFY_CLAIM,
-    WORK_CHECKLIST_ITEM,
-    holds,
-)
-from teams import selectors as team_selectors
-from teams import services as team_services
-from teams.models import Role
-from teams.stakeholders.views import incident_panel_context
+from config.errors import ApplicationError
+from config.http import HttpRequest, panel_response, run_form
+from config.permissions import ADD_CLAIM, ADD_NOTE, EDIT_INCIDENT, VERIFY_CLAIM
 
 from . import selectors, services
 from .filters import IncidentFilter
-from .forms import (
-    ChecklistItemForm,
-    ChecklistItemUpdateForm,
-    ClaimForm,
-    ClaimStatusForm,
-    IncidentDeclareForm,
-    IncidentDetailsForm,
-    NoteForm,
-    RoleAssignForm,
-    TransitionForm,
-)
+from .forms import ClaimForm, ClaimStatusForm, NoteForm, TransitionForm
 from .lifecycle import POSTMORTEM_REQUIRED_SEVERITIES
 from .models import SEVERITY_DESCRIPTIONS, Incident, Severity
 from .permissions import allowed_transitions
 
+TIMELINE_PANEL = "incidents/_timeline.html"
+CLAIMS_PANEL = "incidents/_claims.html"
 LIST_PAGE_SIZE = 25
 TIMELINE_PAGE_SIZE = 50
 
@@ -89,52 +67,6 @@ def incident_list(request: HttpRequest) -> HttpResponse:
     return render(request, template, context)
 
 
-# --- declare and edit -----------------------------------------------------------------------
-
-
-@require_http_methods(["GET", "POST"])
-def incident_declare(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm(DECLARE_INCIDENT):
-        return forbidden(request, _("Your role does not allow you to declare incidents."))
-    form = IncidentDeclareForm(request.POST or None, initial={"severity": Severity.SEV3})
-    if request.method == "POST" and form.is_valid():
-        try:
-            incident = services.incident_declare(actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(
-                request, _("%(reference)s declared.") % {"reference": incident.reference}
-            )
-            return redirect(incident)
-    return render(request, "incidents/declare.html", {"form": form})
-
-
-@require_http_methods(["GET", "POST"])
-def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, reference=reference)
-    if not request.user.has_perm(EDIT_INCIDENT):
-        return forbidden(request, _("Your role does not allow you to edit incidents."))
-    initial = {
-        "title": incident.title,
-        "summary": incident.summary,
-        "severity": incident.severity,
-        "category": incident.category,
-        "source": incident.source,
-        "tags": [tag.name for tag in incident.tags.all()],
-    }
-    form = IncidentDetailsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.incident_update(actor=request.user, incident=incident, **form.cleaned_data)
-        except ApplicationError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect(incident)
-    return render(request, "incidents/edit.html", {"form": form, "incident": incident})
-
-
 # --- the war room ---------------------------------------------------------------------------
 
 
@@ -160,86 +92,6 @@ def _claims_context(request: HttpRequest, incident: Incident, claim_form: Any = 
     }
 
 
-def _checklist_context(request: HttpRequest, incident: Incident, item_form: Any = None) -> dict:
-    return {
-        "incident": incident,
-        "items": selectors.incident_checklist(incident=incident),
-        "item_form": item_form or ChecklistItemForm(),
-        "people": list(active_people()),
-        "can_add_item": request.user.has_perm(ADD_CHECKLIST_ITEM) and incident.is_editable,
-        "can_work_item": request.user.has_perm(WORK_CHECKLIST_ITEM) and incident.is_editable,
-    }
-
-
-def _roles_context(request: HttpRequest, incident: Incident, error: str = "") -> dict:
-    assignments = list(team_selectors.incident_roles(incident=incident))
-    active = [a for a in assignments if a.is_active]
-    may_staff = holds(request.user, ASSIGN_ROLES) or any(
-        a.role_id == Role.CRISIS_LEAD and a.person_id == request.user.pk for a in active
-    )
-    rows = []
-    for role, on_call, source in team_selectors.on_call():
-        holders = [a for a in active if a.role_id == role.slug]
-        holder_ids = {a.person_id for a in holders}
-        rows.append(
-            {
-                "role": role,
-                "holders": holders,
-                "suggested": [p for p in on_call if p.pk not in holder_ids],
-                "source": source,
-            }
-        )
-    return {
-        "incident": incident,
-        "role_rows": rows,
-        "role_history": [a for a in assignments if not a.is_active],
-        "can_staff": may_staff and incident.is_editable,
-        "people": list(active_people()),
-        "roles_error": error,
-    }
-
-
-@require_GET
-def roles_panel(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, reference=reference)
-    return render(request, "incidents/_roles.html", _roles_context(request, incident))
-
-
-@require_POST
-def role_assign(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, reference=reference)
-    form = RoleAssignForm(request.POST)
-    ok, failed = _run(
-        form,
-        lambda: team_services.role_assign(
-            actor=request.user,
-            incident=incident,
-            role=form.cleaned_data["role"],
-            person=form.cleaned_data["person"],
-            hand_over=form.cleaned_data["hand_over"] or None,
-        ),
-    )
-    context = _roles_context(request, incident, failed.message if failed else "")
-    return _panel(request, incident, "incidents/_roles.html", context, changed=ok, failed=failed)
-
-
-@require_POST
-def role_relieve(request: HttpRequest, reference: str, assignment_id: int) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, reference=reference)
-    assignment = get_object_or_404(
-        team_selectors.incident_roles(incident=incident), pk=assignment_id
-    )
-    failed = None
-    try:
-        team_services.role_relieve(actor=request.user, assignment=assignment)
-    except ApplicationError as exc:
-        failed = exc
-    context = _roles_context(request, incident, failed.message if failed else "")
-    return _panel(
-        request, incident, "incidents/_roles.html", context, changed=failed is None, failed=failed
-    )
-
-
 @require_GET
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, reference=reference)
@@ -252,10 +104,6 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "severity_description": SEVERITY_DESCRIPTIONS[Severity(incident.severity)],
         **_timeline_context(request, incident),
         **_claims_context(request, incident),
-        **_checklist_context(request, incident),
-        **_roles_context(request, incident),
-        **incident_panel_context(request, incident),
-        **communications_panel_context(request, incident),
     }
     return render(request, "incidents/detail.html", context)
 
@@ -292,77 +140,60 @@ def incident_acknowledge(request: HttpRequest, reference: str) -> HttpResponse:
     return redirect(incident)
 
 
-def _panel(
-    request: HttpRequest,
-    incident: Incident,
-    template: str,
-    context: dict,
-    *,
-    changed: bool,
-    failed: ApplicationError | None = None,
-) -> HttpResponse:
-    """An htmx request gets the panel; a plain form post goes back to the war room."""
-    if request.htmx:
-        response = render(request, template, context)
-        if changed:
-            response["HX-Trigger"] = "timeline-changed"
-        return response
-    if failed is not None:
-        messages.error(request, failed.message)
-    return HttpResponseRedirect(incident.get_absolute_url())
-
-
-def _run(form: Any, call: Callable[[], Any]) -> tuple[bool, ApplicationError | None]:
-    """Call a service for a valid form; a refusal lands on the form."""
-    if not form.is_valid():
-        first = next(iter(form.errors.values()))[0]
-        return False, ApplicationError(str(first))
-    try:
-        call()
-    except ApplicationError as exc:
-        form_error(form, exc)
-        return False, exc
-    return True, None
-
-
 @require_GET
 def timeline_panel(request: HttpRequest, reference: str) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, reference=reference)
-    return render(request, "incidents/_timeline.html", _timeline_context(request, incident))
+    return render(request, TIMELINE_PANEL, _timeline_context(request, incident))
 
 
 @require_POST
 def note_add(request: HttpRequest, reference: str) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, reference=reference)
     form = NoteForm(request.POST)
-    ok, failed = _run(
+    failed = run_form(
         form,
         lambda: services.incident_note_add(
             actor=request.user, incident=incident, **form.cleaned_data
         ),
     )
-    context = _timeline_context(request, incident, None if ok else form)
-    return _panel(
-        request, incident, "incidents/_timeline.html", context, changed=False, failed=failed
+    context = _timeline_context(request, incident, form if failed else None)
+    return panel_response(
+        request, TIMELINE_PANEL, context, back_to=incident.get_absolute_url(), failed=failed
     )
 
 
 @require_GET
 def claims_panel(request: HttpRequest, reference: str) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, reference=reference)
-    return render(request, "incidents/_claims.html", _claims_context(request, incident))
+    return render(request, CLAIMS_PANEL, _claims_context(request, incident))
+
+
+def _claims_answer(
+    request: HttpRequest,
+    incident: Incident,
+    context: dict[str, Any],
+    failed: ApplicationError | None,
+) -> HttpResponse:
+    return panel_response(
+        request,
+        CLAIMS_PANEL,
+        context,
+        back_to=incident.get_absolute_url(),
+        failed=failed,
+        changed="timeline-changed",
+    )
 
 
 @require_POST
 def claim_add(request: HttpRequest, reference: str) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, reference=reference)
     form = ClaimForm(request.POST)
-    ok, failed = _run(
+    failed = run_form(
         form,
         lambda: services.claim_add(actor=request.user, incident=incident, **form.cleaned_data),
     )
-    context = _claims_context(request, incident, None if ok else form)
-    return _panel(request, incident, "incidents/_claims.html", context, changed=ok, failed=failed)
+    context = _claims_context(request, incident, form if failed else None)
+    return _claims_answer(request, incident, context, failed)
 
 
 @require_POST
@@ -370,84 +201,11 @@ def claim_status(request: HttpRequest, reference: str, claim_id: int) -> HttpRes
     incident = selectors.incident_get(user=request.user, reference=reference)
     claim = get_object_or_404(selectors.incident_claims(incident=incident), pk=claim_id)
     form = ClaimStatusForm(request.POST)
-    ok, failed = _run(
+    failed = run_form(
         form,
         lambda: services.claim_set_status(actor=request.user, claim=claim, **form.cleaned_data),
     )
     context = _claims_context(request, incident)
     if failed is not None:
         context["claim_errors"] = {claim.pk: failed.message}
-    return _panel(request, incident, "incidents/_claims.html", context, changed=ok, failed=failed)
-
-
-@require_GET
-def checklist_panel(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, reference=reference)
-    return render(request, "incidents/_checklist.html", _checklist_context(request, incident))
-
-
-@require_POST
-def checklist_add(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, reference=reference)
-    form = ChecklistItemForm(request.POST)
-    ok, failed = _run(
-        form,
-        lambda: services.checklist_item_add(
-            actor=request.user, incident=incident, **form.cleaned_data
-        ),
-    )
-    context = _checklist_context(request, incident, None if ok else form)
-    return _panel(
-        request, incident, "incidents/_checklist.html", context, changed=ok, failed=failed
-    )
-
-
-@require_POST
-def checklist_update(request: HttpRequest, reference: str, item_id: int) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, reference=reference)
-    item = get_object_or_404(selectors.incident_checklist(incident=incident), pk=item_id)
-    form = ChecklistItemUpdateForm(
-        request.POST, initial={"assignee": item.assignee, "due_at": item.due_at}
-    )
-
-    @transaction.atomic
-    def call() -> None:
-        if "assignee" in form.changed_data:
-            services.checklist_item_assign(
-                actor=request.user, item=item, assignee=form.cleaned_data["assignee"]
-            )
-        if "due_at" in form.changed_data:
-            services.checklist_item_set_due(
-                actor=request.user, item=item, due_at=form.cleaned_data["due_at"]
-            )
-
-    ok, failed = _run(form, call)
-    context = _checklist_context(request, incident)
-    if failed is not None:
-        context["item_errors"] = {item.pk: failed.message}
-    return _panel(
-        request, incident, "incidents/_checklist.html", context, changed=ok, failed=failed
-    )
-
-
-@require_POST
-def checklist_done(request: HttpRequest, reference: str, item_id: int) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, reference=reference)
-    item = get_object_or_404(selectors.incident_checklist(incident=incident), pk=item_id)
-    done = request.POST.get("done") in ("on", "true", "1")
-    failed = None
-    try:
-        services.checklist_item_set_done(actor=request.user, item=item, done=done)
-    except ApplicationError as exc:
-        failed = exc
-    context = _checklist_context(request, incident)
-    if failed is not None:
-        context["item_errors"] = {item.pk: failed.message}
-    return _panel(
-        request,
-        incident,
-        "incidents/_checklist.html",
-        context,
-        changed=failed is None,
-        failed=failed,
-    )
+    return _claims_answer(request, incident, context, failed)

@@ -1,5 +1,6 @@
 """REST endpoints of the teams app under /api/v1/: people, roles, roles per incident,
-on-call, and the caller's notifications."""
+on-call, the caller's notifications, and the incident endpoints whose writes reach people:
+declaring and editing an incident, working its checklist (the same flows as the pages)."""
 
 from datetime import timedelta
 from typing import Any
@@ -14,12 +15,29 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.permissions import (
+    ADD_CHECKLIST_ITEM,
+    DECLARE_INCIDENT,
+    EDIT_INCIDENT,
+    WORK_CHECKLIST_ITEM,
+)
 from config.rest import ERRORS, PERMISSIONS
-from incidents.api import IncidentScopedViewSet
+from incidents import api as incident_api
+from incidents import selectors as incident_selectors
+from incidents.api import IncidentChildViewSet, IncidentScopedViewSet
+from incidents.models import ChecklistItem
+from incidents.serializers import (
+    ChecklistItemCreateSerializer,
+    ChecklistItemSerializer,
+    ChecklistItemUpdateSerializer,
+    IncidentSerializer,
+    IncidentUpdateSerializer,
+)
 
-from . import selectors, services
+from . import flows, selectors, services
 from .models import Notification, Role, RoleAssignment
 from .serializers import (
+    IncidentCreateSerializer,
     IncidentRolesSerializer,
     NotificationSerializer,
     OnCallBoardSerializer,
@@ -156,3 +174,84 @@ class NotificationViewSet(
     def read_all(self, request: Request) -> Response:
         services.notifications_mark_all_read(actor=request.user)
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+
+class IncidentViewSet(incident_api.IncidentViewSet):
+    """/api/v1/incidents/ as the router serves it: the core's reads and moves, and declaring
+    and editing, which are team flows (the crisis lead, the communication plan)."""
+
+    action_permissions = {
+        **incident_api.IncidentViewSet.action_permissions,
+        ("create", "POST"): DECLARE_INCIDENT,
+        ("partial_update", "PATCH"): EDIT_INCIDENT,
+    }
+
+    @extend_schema(
+        summary="Declare an incident",
+        request=IncidentCreateSerializer,
+        responses={201: IncidentSerializer, **ERRORS},
+    )
+    def create(self, request: Request) -> Response:
+        data = IncidentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = flows.incident_declare(actor=request.user, **data.validated_data)
+        return Response(self._fresh(incident), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change an incident's details (only the fields sent)",
+        request=IncidentUpdateSerializer,
+        responses={200: IncidentSerializer, **ERRORS},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = IncidentUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = flows.incident_update(
+            actor=request.user, incident=self.get_object(), **data.validated_data
+        )
+        return Response(self._fresh(incident))
+
+
+@extend_schema_view(
+    list=extend_schema(summary="The incident's checklist, open items first"),
+    retrieve=extend_schema(summary="Read one checklist item"),
+)
+class ChecklistItemViewSet(IncidentChildViewSet):
+    serializer_class = ChecklistItemSerializer
+    action_permissions = {
+        ("create", "POST"): ADD_CHECKLIST_ITEM,
+        ("partial_update", "PATCH"): WORK_CHECKLIST_ITEM,
+    }
+
+    def get_queryset(self) -> QuerySet[ChecklistItem]:
+        if getattr(self, "swagger_fake_view", False):
+            return ChecklistItem.objects.none()
+        return incident_selectors.incident_checklist(incident=self.get_incident())
+
+    @extend_schema(
+        summary="Add a checklist item",
+        request=ChecklistItemCreateSerializer,
+        responses={201: ChecklistItemSerializer, **ERRORS},
+    )
+    def create(self, request: Request, incident_pk: str) -> Response:
+        data = ChecklistItemCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = flows.checklist_item_add(
+            actor=request.user, incident=self.get_incident(), **data.validated_data
+        )
+        return Response(self._fresh(item), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Assign, set the due time, or tick done (only the fields sent)",
+        request=ChecklistItemUpdateSerializer,
+        responses={200: ChecklistItemSerializer, **ERRORS},
+    )
+    def partial_update(self, request: Request, incident_pk: str, pk: str) -> Response:
+        data = ChecklistItemUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        item = flows.checklist_item_update(
+            actor=request.user, item=self.get_object(), **data.validated_data
+        )
+        return Response(self._fresh(item))
+
+    def _fresh(self, item: ChecklistItem) -> dict[str, Any]:
+        return ChecklistItemSerializer(self.get_queryset().get(pk=item.pk)).data

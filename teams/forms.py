@@ -11,11 +11,11 @@ from django.core.validators import RegexValidator, URLValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import DATETIME_LOCAL
 from config.people import active_people
+from incidents.forms import IncidentDetailsForm
 
 from .models import Department, Reason, Role, RosterMember, validate_timezone
-
-DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 @cache
@@ -176,3 +176,48 @@ class DrillForm(forms.Form):
                 .objects.filter(Q(is_active=True) | Q(pk__in=ids))
                 .order_by("first_name", "username")
             )
+
+
+# --- incidents: declaring, the checklist, roles ---------------------------------------------
+
+
+class IncidentDeclareForm(IncidentDetailsForm):
+    detected_at = forms.DateTimeField(
+        label=_("Detected at"),
+        required=False,
+        widget=DATETIME_LOCAL,
+        help_text=_("Leave empty for now. Your local time."),
+    )
+    crisis_lead = forms.ModelChoiceField(
+        label=_("Crisis lead"),
+        queryset=active_people(),
+        required=False,
+        empty_label=_("Me"),
+        help_text=_("Who is in charge; you, unless you name someone else."),
+    )
+
+
+class ChecklistItemForm(forms.Form):
+    title = forms.CharField(label=_("To do"), max_length=300)
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=active_people(), required=False)
+    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)
+
+
+class ChecklistItemUpdateForm(forms.Form):
+    """Assign and set the due time; only the fields that changed are passed on."""
+
+    assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=active_people(), required=False)
+    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)
+
+    def changes(self) -> dict[str, Any]:
+        return {name: self.cleaned_data[name] for name in self.changed_data}
+
+
+class RoleAssignForm(forms.Form):
+    role = forms.ModelChoiceField(label=_("Role"), queryset=Role.objects.all())
+    person = forms.ModelChoiceField(label=_("Person"), queryset=active_people())
+    hand_over = forms.BooleanField(
+        label=_("Relieve the current holders"),
+        required=False,
+        help_text=_("The crisis lead is always handed over."),
+    )

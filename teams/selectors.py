@@ -9,6 +9,8 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from config.permissions import ASSIGN_ROLES, holds
+
 from .models import (
     Drill,
     Notification,
@@ -223,6 +225,12 @@ def is_crisis_lead(*, incident: Any, user: Any) -> bool:
     return RoleAssignment.objects.filter(
         incident=incident, role_id=Role.CRISIS_LEAD, person=user, relieved_at__isnull=True
     ).exists()
+
+
+def may_staff(*, user: Any, incident: Any) -> bool:
+    """Who may assign, relieve and hand over roles on an incident: whoever may staff any
+    incident, and the incident's own crisis lead."""
+    return holds(user, ASSIGN_ROLES) or is_crisis_lead(incident=incident, user=user)
 
 
 def notifications(*, user: Any) -> QuerySet[Notification]:

@@ -5,7 +5,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from rest_framework import serializers
 
+from incidents.models import Category, Severity, Source
 from incidents.serializers import PersonSerializer as PersonBriefSerializer
+from incidents.serializers import TagListField
 
 from .models import Notification, OnCallShift, Role, RoleAssignment
 
@@ -124,3 +126,24 @@ class NotificationSerializer(serializers.ModelSerializer):
 class OnCallBoardSerializer(serializers.Serializer):
     now = OnCallSerializer(many=True, read_only=True)
     shifts = ShiftSerializer(many=True, read_only=True)
+
+
+class IncidentCreateSerializer(serializers.Serializer):
+    """Declaring: the incident's details, and who leads it."""
+
+    title = serializers.CharField(max_length=200)
+    severity = serializers.ChoiceField(choices=Severity.choices)
+    summary = serializers.CharField(required=False, allow_blank=True, default="")
+    category = serializers.ChoiceField(choices=Category.choices, default=Category.OTHER)
+    source = serializers.ChoiceField(  # type: ignore[assignment]
+        choices=Source.choices, default=Source.OTHER
+    )
+    tags = TagListField(required=False, default=list)
+    detected_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    crisis_lead = serializers.PrimaryKeyRelatedField(
+        queryset=get_user_model().objects.filter(is_active=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Who leads the incident; the caller when left out.",
+    )

@@ -25,7 +25,9 @@ from config.permissions import (
     MANAGE_ROSTER,
     require,
 )
+from config.queue import enqueue
 from incidents.models import Incident, TimelineEvent
+from incidents.services import timeline_event_record
 
 from .models import (
     Delivery,
@@ -39,6 +41,7 @@ from .models import (
     RosterMember,
     validate_timezone,
 )
+from .selectors import may_staff, role_holders
 
 User = Any  # an instance of the user model
 
@@ -177,14 +180,10 @@ def drill_save(
 
 
 def _require_may_staff(actor: User, incident: Incident) -> None:
-    from .selectors import is_crisis_lead
-
-    require(actor, ASSIGN_ROLES, unless=is_crisis_lead(incident=incident, user=actor))
+    require(actor, ASSIGN_ROLES, unless=may_staff(user=actor, incident=incident))
 
 
 def _record_role_event(*, incident: Incident, actor: User, text: str, data: dict[str, Any]) -> None:
-    from incidents.services import timeline_event_record
-
     timeline_event_record(
         incident=incident, actor=actor, kind=TimelineEvent.Kind.ROLE, text=text, data=data
     )
@@ -326,7 +325,8 @@ def role_relieve(*, actor: User, assignment: RoleAssignment) -> RoleAssignment:
 
 
 def incident_staff_on_declare(*, actor: User, incident: Incident, crisis_lead: User) -> None:
-    """Called by incident_declare: the declarer (or the person named) leads the new incident."""
+    """Part of declaring (teams.flows.incident_declare): the declarer, or the person named,
+    leads the new incident."""
     person_require_active(crisis_lead, field="crisis_lead")
     role = Role.objects.get(slug=Role.CRISIS_LEAD)
     assignment = _assign(
@@ -358,8 +358,6 @@ def notify(
     In-app the row is the notification; email and chat follow the person's preferences and
     are sent by Celery after the surrounding transaction commits.
     """
-    from .tasks import deliver
-
     people: dict[int, User] = {}
     for person in recipients:
         if person is not None and person.is_active:
@@ -388,7 +386,7 @@ def notify(
             continue  # already notified for this reason and subject
         created.append(notification)
         for delivery in _deliveries_for(notification, person, preferences.get(person.pk)):
-            transaction.on_commit(partial(deliver.delay, delivery.pk))
+            transaction.on_commit(partial(enqueue, "teams.tasks.deliver", delivery.pk))
     return created
 
 
@@ -404,8 +402,6 @@ def notify_role(
 ) -> list[Notification]:
     """Notify whoever holds a role: its holders on the incident when it has any, otherwise
     whoever is on call for it now (shift, then roster, then backups)."""
-    from .selectors import role_holders
-
     return notify(
         recipients=role_holders(role=role, incident=incident),
         reason=reason,

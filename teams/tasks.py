@@ -12,7 +12,8 @@ from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from .models import Delivery, DeliveryAttempt
+from .models import Delivery, DeliveryAttempt, StaffBriefing
+from .stakeholders.services import staff_briefing_deliver
 
 logger = logging.getLogger(__name__)
 
@@ -148,9 +149,6 @@ def deliver(self: Any, delivery_id: int) -> str:
 @shared_task(name="teams.tasks.brief_staff", acks_late=True)
 def brief_staff(briefing_id: int) -> int:
     """Notify the people a staff briefing is for."""
-    from .models import StaffBriefing
-    from .stakeholders.services import staff_briefing_deliver
-
     briefing = StaffBriefing.objects.select_related("incident").filter(pk=briefing_id).first()
     if briefing is None:
         return 0

@@ -1,37 +1,65 @@
-"""The team pages under /team/ and the viewer's notifications under /notifications/.
+"""The team pages under /team/, the viewer's notifications under /notifications/, and the
+incident pages the team serves under /incidents/ (declaring, editing, roles, the checklist).
 
-One module and one ``teams`` namespace for both prefixes: config/urls.py includes it at the
+One module and one ``teams`` namespace for all prefixes: config/urls.py includes it at the
 root, because two includes under one namespace would hide each other's names from reverse().
 """
 
 from django.urls import include, path
 
-from . import views
+from .views import drills, incidents, notifications, people, roster
 
 app_name = "teams"
 
 team_patterns = [
-    path("", views.people, name="people"),
-    path("people/<int:pk>/", views.person, name="person"),
-    path("me/", views.profile, name="profile"),
-    path("roster/", views.roster, name="roster"),
-    path("roster/add/", views.roster_add, name="roster-add"),
-    path("roster/<int:pk>/remove/", views.roster_remove, name="roster-remove"),
-    path("on-call/", views.oncall, name="oncall"),
-    path("on-call/shifts/<int:pk>/remove/", views.shift_remove, name="shift-remove"),
-    path("drills/", views.drills, name="drills"),
-    path("drills/new/", views.drill_edit, name="drill-new"),
-    path("drills/<int:pk>/", views.drill, name="drill"),
-    path("drills/<int:pk>/edit/", views.drill_edit, name="drill-edit"),
+    path("", people.people, name="people"),
+    path("people/<int:pk>/", people.person, name="person"),
+    path("me/", people.profile, name="profile"),
+    path("roster/", roster.roster, name="roster"),
+    path("roster/add/", roster.roster_add, name="roster-add"),
+    path("roster/<int:pk>/remove/", roster.roster_remove, name="roster-remove"),
+    path("on-call/", roster.oncall, name="oncall"),
+    path("on-call/shifts/<int:pk>/remove/", roster.shift_remove, name="shift-remove"),
+    path("drills/", drills.drills, name="drills"),
+    path("drills/new/", drills.drill_edit, name="drill-new"),
+    path("drills/<int:pk>/", drills.drill, name="drill"),
+    path("drills/<int:pk>/edit/", drills.drill_edit, name="drill-edit"),
 ]
 
 notification_patterns = [
-    path("", views.notifications, name="notifications"),
-    path("read-all/", views.notifications_mark_all_read, name="notifications-read-all"),
-    path("<int:pk>/open/", views.notification_open, name="notification-open"),
+    path("", notifications.notifications, name="notifications"),
+    path("read-all/", notifications.notifications_mark_all_read, name="notifications-read-all"),
+    path("<int:pk>/open/", notifications.notification_open, name="notification-open"),
+]
+
+_INCIDENT = "<str:reference>/"
+
+incident_patterns = [
+    path("declare/", incidents.incident_declare, name="incident-declare"),
+    path(_INCIDENT + "edit/", incidents.incident_edit, name="incident-edit"),
+    path(_INCIDENT + "roles/", incidents.roles_panel, name="incident-roles"),
+    path(_INCIDENT + "roles/assign/", incidents.role_assign, name="incident-role-assign"),
+    path(
+        _INCIDENT + "roles/<int:assignment_id>/relieve/",
+        incidents.role_relieve,
+        name="incident-role-relieve",
+    ),
+    path(_INCIDENT + "checklist/", incidents.checklist_panel, name="incident-checklist"),
+    path(_INCIDENT + "checklist/add/", incidents.checklist_add, name="incident-checklist-add"),
+    path(
+        _INCIDENT + "checklist/<int:item_id>/",
+        incidents.checklist_update,
+        name="incident-checklist-update",
+    ),
+    path(
+        _INCIDENT + "checklist/<int:item_id>/done/",
+        incidents.checklist_done,
+        name="incident-checklist-done",
+    ),
 ]
 
 urlpatterns = [
     path("team/", include(team_patterns)),
     path("notifications/", include(notification_patterns)),
+    path("incidents/", include(incident_patterns)),
 ]

@@ -4,13 +4,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communications.models import InboundPost, SocialAccount
+from config.forms import DATETIME_LOCAL
 from config.people import active_people
 from incidents.models import OPEN_STATUSES, Incident
 
 from .services import DECISIONS, REASON_MAX_LENGTH, TEXT_MAX_LENGTH
 
 T = InboundPost.Triage
-DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 class TriageForm(forms.Form):

@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "incidents",
     "communications",
     "postmortems",
+    "demo",
 ]
 
 MIDDLEWARE = [

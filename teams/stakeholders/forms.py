@@ -5,12 +5,11 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from config.forms import DATETIME_LOCAL
 from incidents.models import Severity
 from teams.models import Channel, Department, StakeholderGroup
 
 from .services import BRIEFING_MAX_LENGTH, SUMMARY_MAX_LENGTH, WITHIN_MINUTES_MAX
-
-DATETIME_LOCAL = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
 
 def _groups() -> Any:

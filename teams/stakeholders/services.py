@@ -25,6 +25,7 @@ from config.permissions import (
     RECORD_STAKEHOLDER_UPDATE,
     require,
 )
+from config.queue import enqueue
 from incidents import services as incident_services
 from incidents.models import ChecklistItem, Incident, Severity, TimelineEvent
 from teams.models import (
@@ -65,14 +66,6 @@ def _channel(value: str, field: str = "channel") -> str:
     if value not in Channel.values:
         raise ApplicationError(_("“%(value)s” is not a channel.") % {"value": value}, field=field)
     return value
-
-
-def _require_editable(incident: Incident) -> None:
-    if not incident.is_editable:
-        raise ApplicationError(
-            _("%(reference)s is %(status)s; it is part of the record and cannot be changed.")
-            % {"reference": incident.reference, "status": incident.get_status_display()}
-        )
 
 
 # --- groups and contacts --------------------------------------------------------------------
@@ -250,7 +243,7 @@ def communication_plan_apply(*, actor: User, incident: Incident) -> list[Checkli
     items = []
     for entry in selectors.plan_entries_for(severity=incident.severity):
         due_at = now + timedelta(minutes=entry.within_minutes)
-        item = incident_services.checklist_item_add(
+        item = incident_services.checklist_item_create(
             actor=actor,
             incident=incident,
             title=_plan_item_title(entry),
@@ -293,7 +286,7 @@ def stakeholder_update_record(
     """Record that a group was told something (``told_at`` back-dates it). The plan's open
     checklist item for that group and channel is ticked."""
     require(actor, RECORD_STAKEHOLDER_UPDATE)
-    _require_editable(incident)
+    incident_services.incident_require_editable(incident)
     _channel(channel)
     summary = _text(summary, field="summary", max_length=SUMMARY_MAX_LENGTH)
     now = timezone.now()
@@ -355,7 +348,7 @@ def staff_briefing_send(
     is notified once (in-app, and by email or chat as they chose).
     """
     require(actor, BRIEF_STAFF, unless=selectors.may_brief_staff(user=actor, incident=incident))
-    _require_editable(incident)
+    incident_services.incident_require_editable(incident)
     text = _text(
         text,
         field="text",
@@ -378,9 +371,7 @@ def staff_briefing_send(
     )
     briefing.departments.set(chosen)
     # Reaching everyone may mean thousands of rows: Celery does it after commit.
-    from teams.tasks import brief_staff
-
-    transaction.on_commit(partial(brief_staff.delay, briefing.pk))
+    transaction.on_commit(partial(enqueue, "teams.tasks.brief_staff", briefing.pk))
 
     audience = ", ".join(department.name for department in chosen) if chosen else _("all staff")
     incident_services.timeline_event_record(

@@ -7,7 +7,6 @@ briefings) answer htmx with their fragment and plain posts with a redirect to th
 ``incident_panel_context`` gives the incident page what both fragments need.
 """
 
-from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -19,7 +18,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import ApplicationError, form_error
-from config.http import HttpRequest, forbidden
+from config.http import HttpRequest, forbidden, panel_response, run_form
 from config.permissions import (
     BRIEF_STAFF,
     MANAGE_STAKEHOLDERS,
@@ -71,19 +70,6 @@ def within_label(minutes: int) -> str:
     if mins:
         parts.append(_("%(count)d min") % {"count": mins})
     return " ".join(parts)
-
-
-def _run(form: Any, call: Callable[[], Any]) -> ApplicationError | None:
-    """Call a service for a valid form; a refusal lands on the form."""
-    if not form.is_valid():
-        field, errors = next(iter(form.errors.items()))
-        return ApplicationError(str(errors[0]), field=field)
-    try:
-        call()
-    except ApplicationError as exc:
-        form_error(form, exc)
-        return exc
-    return None
 
 
 def _refusal(user: Any, permission: str, *, unless: bool = False) -> ApplicationError | None:
@@ -237,7 +223,9 @@ def plan_add(request: HttpRequest) -> HttpResponse:
     if not _may_manage(request):
         return _not_manager(request)
     form = PlanEntryForm(request.POST)
-    failed = _run(form, lambda: services.plan_entry_save(actor=request.user, **form.cleaned_data))
+    failed = run_form(
+        form, lambda: services.plan_entry_save(actor=request.user, **form.cleaned_data)
+    )
     if request.htmx:
         return render(
             request,
@@ -301,14 +289,11 @@ def incident_panel_context(
     *,
     update_form: StakeholderUpdateForm | None = None,
     update_error: str = "",
-    briefing_form: StaffBriefingForm | None = None,
-    briefing_error: str = "",
-    briefing_sent: StaffBriefing | None = None,
 ) -> dict[str, Any]:
-    """What _incident_panel.html and _briefing_form.html need (names kept apart from the
-    incident page's own)."""
+    """What _incident_panel.html needs: the plan's items, who was told, the form to record it."""
     plan_items = selectors.incident_plan_items(incident=incident)
     return {
+        "request": request,
         "incident": incident,
         "stakeholder_plan_items": plan_items,
         "stakeholder_plan_open": sum(1 for p in plan_items if not p.item.is_done),
@@ -318,6 +303,21 @@ def incident_panel_context(
         "can_record_stakeholder_update": (
             incident.is_editable and holds(request.user, RECORD_STAKEHOLDER_UPDATE)
         ),
+    }
+
+
+def briefing_panel_context(
+    request: HttpRequest,
+    incident: Incident,
+    *,
+    briefing_form: StaffBriefingForm | None = None,
+    briefing_error: str = "",
+    briefing_sent: StaffBriefing | None = None,
+) -> dict[str, Any]:
+    """What _briefing_form.html needs: the briefings sent from the incident, and the form."""
+    return {
+        "request": request,
+        "incident": incident,
         "staff_briefings": list(selectors.incident_staff_briefings(incident=incident)),
         "staff_briefing_form": briefing_form or StaffBriefingForm(),
         "staff_briefing_error": briefing_error,
@@ -326,28 +326,6 @@ def incident_panel_context(
             incident.is_editable and selectors.may_brief_staff(user=request.user, incident=incident)
         ),
     }
-
-
-def _respond(
-    request: HttpRequest,
-    incident: Incident,
-    template: str,
-    context: dict[str, Any],
-    *,
-    failed: ApplicationError | None,
-    success: str = "",
-) -> HttpResponse:
-    """An htmx request gets the panel; a plain form post goes back to the war room."""
-    if request.htmx:
-        response = render(request, template, context)
-        if failed is None:
-            response["HX-Trigger"] = CHANGED
-        return response
-    if failed is not None:
-        messages.error(request, failed.message)
-    elif success:
-        messages.success(request, success)
-    return HttpResponseRedirect(incident.get_absolute_url())
 
 
 @require_GET
@@ -364,7 +342,7 @@ def incident_panel(request: HttpRequest, reference: str) -> HttpResponse:
 def update_record(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_selectors.incident_get(user=request.user, reference=reference)
     form = StakeholderUpdateForm(request.POST)
-    failed = _refusal(request.user, RECORD_STAKEHOLDER_UPDATE) or _run(
+    failed = _refusal(request.user, RECORD_STAKEHOLDER_UPDATE) or run_form(
         form,
         lambda: services.stakeholder_update_record(
             actor=request.user, incident=incident, **form.cleaned_data
@@ -376,12 +354,13 @@ def update_record(request: HttpRequest, reference: str) -> HttpResponse:
         update_form=form if failed else None,
         update_error=_panel_error(form, failed),
     )
-    return _respond(
+    return panel_response(
         request,
-        incident,
         "teams/stakeholders/_incident_panel.html",
         context,
+        back_to=incident.get_absolute_url(),
         failed=failed,
+        changed=CHANGED,
         success=_("Recorded."),
     )
 
@@ -391,17 +370,17 @@ def briefing(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_selectors.incident_get(user=request.user, reference=reference)
     template = "teams/stakeholders/_briefing_form.html"
     if request.method == "GET":
-        return render(request, template, incident_panel_context(request, incident))
+        return render(request, template, briefing_panel_context(request, incident))
     form = StaffBriefingForm(request.POST)
     sent: list[StaffBriefing] = []
     may_brief = selectors.may_brief_staff(user=request.user, incident=incident)
-    failed = _refusal(request.user, BRIEF_STAFF, unless=may_brief) or _run(
+    failed = _refusal(request.user, BRIEF_STAFF, unless=may_brief) or run_form(
         form,
         lambda: sent.append(
             services.staff_briefing_send(actor=request.user, incident=incident, **form.cleaned_data)
         ),
     )
-    context = incident_panel_context(
+    context = briefing_panel_context(
         request,
         incident,
         briefing_form=form if failed else None,
@@ -409,12 +388,13 @@ def briefing(request: HttpRequest, reference: str) -> HttpResponse:
         briefing_sent=sent[0] if sent else None,
     )
     count = sent[0].recipient_count if sent else 0
-    return _respond(
+    return panel_response(
         request,
-        incident,
         template,
         context,
+        back_to=incident.get_absolute_url(),
         failed=failed,
+        changed=CHANGED,
         success=ngettext(
             "Briefing sent to %(count)d person.", "Briefing sent to %(count)d people.", count
         )

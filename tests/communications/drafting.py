@@ -4,12 +4,12 @@ from typing import Any
 
 from communications import services
 from communications.models import Message
-from incidents import services as incident_services
 from incidents.models import Incident
+from teams import flows
 
 
 def declare(actor: Any, severity: int = 2, title: str = "Outage") -> Incident:
-    return incident_services.incident_declare(actor=actor, title=title, severity=severity)
+    return flows.incident_declare(actor=actor, title=title, severity=severity)
 
 
 def draft(

@@ -1,7 +1,7 @@
 import pytest
 
 from communications.models import Message
-from incidents import services as incident_services
+from teams import flows
 from tests.communications.factories import SandboxAccountFactory, SocialAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +15,7 @@ def account():
 
 @pytest.fixture
 def incident(responder):
-    return incident_services.incident_declare(actor=responder, title="Outage", severity=1)
+    return flows.incident_declare(actor=responder, title="Outage", severity=1)
 
 
 def create(client, incident, on, **extra):

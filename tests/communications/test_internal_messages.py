@@ -5,7 +5,7 @@ import pytest
 from communications import publishing, services
 from communications.models import Message
 from config.errors import ApplicationError
-from incidents import services as incident_services
+from teams import flows
 from teams.models import Department, Notification, Reason, StaffBriefing, StakeholderUpdate
 from teams.stakeholders import services as stakeholders
 from tests.communications.factories import SandboxAccountFactory
@@ -17,7 +17,7 @@ S = Message.Status
 
 @pytest.fixture
 def incident(responder):
-    return incident_services.incident_declare(actor=responder, title="Outage", severity=3)
+    return flows.incident_declare(actor=responder, title="Outage", severity=3)
 
 
 def approve(author, approver, message):

@@ -7,8 +7,8 @@ import pytest
 from django.utils import timezone
 
 from communications.models import InboundPost
-from incidents import services as incident_services
 from incidents.models import Status, TimelineEvent
+from teams import flows
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
 from tests.incidents.factories import IncidentFactory
 
@@ -28,7 +28,7 @@ def mention():
 
 @pytest.fixture
 def incident(manager):
-    return incident_services.incident_declare(actor=manager, title="Kettle recall", severity=2)
+    return flows.incident_declare(actor=manager, title="Kettle recall", severity=2)
 
 
 def test_the_list_is_the_queue_in_order_with_the_page_filters(api_as, reader, incident):

@@ -9,8 +9,8 @@ from django.utils import timezone
 
 from communications.mentions import services
 from communications.models import InboundPost
-from incidents import services as incident_services
 from incidents.models import TimelineEvent
+from teams import flows
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def ids_on(response) -> list[int]:
 
 @pytest.fixture
 def incident(manager):
-    return incident_services.incident_declare(actor=manager, title="Kettle recall", severity=2)
+    return flows.incident_declare(actor=manager, title="Kettle recall", severity=2)
 
 
 @pytest.fixture

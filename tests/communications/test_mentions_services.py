@@ -12,8 +12,8 @@ from communications.mentions import services
 from communications.mentions.x_reader import FoundPost
 from communications.models import InboundPost
 from config.errors import ApplicationError, NotPermitted
-from incidents import services as incident_services
 from incidents.models import Status, TimelineEvent
+from teams import flows
 from teams.models import Notification, Reason, Role, RosterMember
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
 from tests.incidents.factories import IncidentFactory
@@ -29,7 +29,7 @@ def mention():
 
 @pytest.fixture
 def incident(manager):
-    return incident_services.incident_declare(actor=manager, title="Kettle recall", severity=2)
+    return flows.incident_declare(actor=manager, title="Kettle recall", severity=2)
 
 
 def mention_events(incident):
@@ -164,7 +164,7 @@ def test_every_triage_change_of_a_linked_mention_is_on_the_timeline(
 def test_moving_a_mention_to_another_incident_is_on_both_timelines(
     responder, manager, mention, incident
 ):
-    other = incident_services.incident_declare(actor=manager, title="Delivery delays", severity=3)
+    other = flows.incident_declare(actor=manager, title="Delivery delays", severity=3)
     services.mention_link(actor=responder, mention=mention, incident=incident)
 
     services.mention_link(actor=responder, mention=mention, incident=other)

@@ -12,7 +12,7 @@ from django.utils import timezone
 from communications import publishing, services
 from communications.models import InboundPost, Message
 from communications.tasks import publish_message
-from incidents import services as incident_services
+from teams import flows
 from teams.models import Notification, Reason
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
 
@@ -26,7 +26,7 @@ def account():
 
 
 def approved(author, approver, account, body="We are aware and looking into it.", **kwargs):
-    incident = incident_services.incident_declare(actor=author, title="Outage", severity=3)
+    incident = flows.incident_declare(actor=author, title="Outage", severity=3)
     message = services.message_create(
         actor=author, incident=incident, account=account, body=body, **kwargs
     )
@@ -58,7 +58,7 @@ def test_an_approved_message_is_posted_once_with_its_id_and_url(
 def test_approval_queues_publishing_after_commit(
     fake_x, responder, manager, account, django_capture_on_commit_callbacks
 ):
-    incident = incident_services.incident_declare(actor=responder, title="x", severity=3)
+    incident = flows.incident_declare(actor=responder, title="x", severity=3)
     message = services.message_create(
         actor=responder, incident=incident, account=account, body="Queued after commit."
     )

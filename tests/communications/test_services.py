@@ -8,8 +8,8 @@ from django.utils import timezone
 from communications import services
 from communications.models import Approval, Message, SocialAccount
 from config.errors import ApplicationError, NotPermitted
-from incidents import services as incident_services
 from incidents.models import TimelineEvent
+from teams import flows
 from teams.models import Notification, Reason
 from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
 from tests.teams.factories import UserFactory
@@ -24,7 +24,7 @@ def account():
 
 
 def declare(actor, severity=2):
-    return incident_services.incident_declare(actor=actor, title="Outage", severity=severity)
+    return flows.incident_declare(actor=actor, title="Outage", severity=severity)
 
 
 def draft(author, account, incident=None, body="We are looking into it.", **kwargs):

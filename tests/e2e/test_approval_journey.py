@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from communications.models import InboundPost, Message
 from incidents import services as incident_services
+from teams import flows
 from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
 from tests.teams.factories import manager, responder
 
@@ -21,7 +22,7 @@ def test_a_reply_is_drafted_refused_to_its_author_approved_and_published(
 ):
     manager(username="maria", first_name="Maria", last_name="Kaya")
     ali = responder(username="ali", first_name="Ali", last_name="Demir")
-    incident = incident_services.incident_declare(
+    incident = flows.incident_declare(
         actor=ali, title="Viral video claims a contaminated batch", severity=2
     )
     account = SandboxAccountFactory(handle="brand_support", display_name="Brand Support")
@@ -118,7 +119,7 @@ def test_a_reply_is_drafted_refused_to_its_author_approved_and_published(
 
 def test_a_thread_is_composed_from_the_war_room(page: Page, live_server, log_in, shoot):
     ali = responder(username="ali", first_name="Ali", last_name="Demir")
-    incident = incident_services.incident_declare(
+    incident = flows.incident_declare(
         actor=ali, title="Viral video claims a contaminated batch", severity=1
     )
     incident_services.claim_add(

@@ -8,8 +8,8 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from communications.models import InboundPost
-from incidents import services as incident_services
 from incidents.models import TimelineEvent
+from teams import flows
 from tests.communications.factories import InboundPostFactory
 from tests.teams.factories import responder
 
@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 def test_triage_a_mention_from_the_queue(page: Page, live_server, log_in, shoot):
     ali = responder(username="ali", first_name="Ali", last_name="Demir")
-    incident = incident_services.incident_declare(actor=ali, title="Kettle recall", severity=2)
+    incident = flows.incident_declare(actor=ali, title="Kettle recall", severity=2)
     now = timezone.now()
     loud: InboundPost = InboundPostFactory.create(
         author_handle="consumer_watch",

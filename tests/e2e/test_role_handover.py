@@ -3,7 +3,7 @@ import re
 import pytest
 from playwright.sync_api import Page, expect
 
-from incidents import services as incident_services
+from teams import flows
 from teams.models import Role, RoleAssignment
 from tests.teams.factories import manager, responder
 
@@ -15,7 +15,7 @@ def test_manager_hands_the_lead_to_a_responder_who_is_notified(
 ):
     maria = manager(username="maria", first_name="Maria", last_name="Kaya")
     ali = responder(username="ali", first_name="Ali", last_name="Demir")
-    incident = incident_services.incident_declare(
+    incident = flows.incident_declare(
         actor=maria, title="Viral video claims a contaminated batch", severity=1
     )
 

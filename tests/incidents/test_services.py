@@ -17,6 +17,7 @@ from incidents.models import (
     Status,
     TimelineEvent,
 )
+from teams import flows
 from tests.incidents.factories import ChecklistItemFactory, ClaimFactory, IncidentFactory
 from tests.teams.factories import UserFactory
 
@@ -49,7 +50,7 @@ def events(incident: Incident, kind: str | None = None) -> list[TimelineEvent]:
 
 
 def test_declare_assigns_reference_writes_timeline_and_tags(responder):
-    incident = services.incident_declare(
+    incident = flows.incident_declare(
         actor=responder,
         title="  Video claims contaminated batch ",
         severity=Severity.SEV1,
@@ -69,7 +70,7 @@ def test_declare_assigns_reference_writes_timeline_and_tags(responder):
     assert role.kind == TimelineEvent.Kind.ROLE
     assert event.actor == responder
     assert event.data["severity"] == 1
-    second = services.incident_declare(actor=responder, title="Another", severity=4)
+    second = flows.incident_declare(actor=responder, title="Another", severity=4)
     assert second.reference == f"INC-{year}-0002"
 
 
@@ -88,20 +89,20 @@ def test_declare_assigns_reference_writes_timeline_and_tags(responder):
 def test_declare_refuses_bad_input_with_the_field_named(responder, field, kwargs):
     arguments = {"title": "Valid", "severity": 2, **kwargs}
     with pytest.raises(ApplicationError) as error:
-        services.incident_declare(actor=responder, **arguments)
+        flows.incident_declare(actor=responder, **arguments)
     assert error.value.field == field
     assert not Incident.objects.exists()
 
 
 def test_declare_needs_the_declare_permission(reader):
     with pytest.raises(NotPermitted):
-        services.incident_declare(actor=reader, title="Nope", severity=3)
+        flows.incident_declare(actor=reader, title="Nope", severity=3)
     assert not Incident.objects.exists()
 
 
 def test_declare_keeps_a_past_detection_time(responder):
     detected = timezone.now() - timedelta(hours=5)
-    incident = services.incident_declare(
+    incident = flows.incident_declare(
         actor=responder, title="Seen earlier", severity=3, detected_at=detected
     )
     assert incident.detected_at == detected
@@ -117,7 +118,7 @@ def test_references_stay_unique_when_people_declare_at_the_same_moment():
     def declare(actor):
         try:
             barrier.wait()
-            incident = services.incident_declare(actor=actor, title="Same moment", severity=2)
+            incident = flows.incident_declare(actor=actor, title="Same moment", severity=2)
             references.append(incident.reference)
         except BaseException as exc:
             errors.append(exc)
@@ -136,7 +137,7 @@ def test_references_stay_unique_when_people_declare_at_the_same_moment():
 
 
 def test_the_database_refuses_a_duplicate_reference(responder):
-    incident = services.incident_declare(actor=responder, title="One", severity=3)
+    incident = flows.incident_declare(actor=responder, title="One", severity=3)
     with pytest.raises(IntegrityError), transaction.atomic():
         IncidentFactory(reference=incident.reference)
 
@@ -329,8 +330,8 @@ def test_the_database_refuses_timestamps_out_of_order(fields):
 
 
 def test_update_records_old_and_new_values(responder):
-    incident = services.incident_declare(actor=responder, title="First", severity=3, tags=["a"])
-    services.incident_update(
+    incident = flows.incident_declare(actor=responder, title="First", severity=3, tags=["a"])
+    services.incident_change(
         actor=responder, incident=incident, title="Second", severity=1, tags=["a", "b"]
     )
     incident.refresh_from_db()
@@ -345,16 +346,16 @@ def test_update_records_old_and_new_values(responder):
 
 
 def test_update_without_changes_writes_nothing(responder):
-    incident = services.incident_declare(actor=responder, title="Same", severity=3)
+    incident = flows.incident_declare(actor=responder, title="Same", severity=3)
     before = len(events(incident))
-    services.incident_update(actor=responder, incident=incident, title="Same", severity=3)
+    services.incident_change(actor=responder, incident=incident, title="Same", severity=3)
     assert len(events(incident)) == before
 
 
 def test_a_closed_incident_cannot_be_edited(manager):
     incident = incident_in(Status.CLOSED)
     with pytest.raises(ApplicationError, match="cannot be changed"):
-        services.incident_update(actor=manager, incident=incident, title="Rewrite history")
+        services.incident_change(actor=manager, incident=incident, title="Rewrite history")
 
 
 def test_acknowledge_once(responder, responder2):
@@ -480,7 +481,7 @@ def test_the_database_ties_verification_to_a_verdict():
 
 def test_checklist_item_add_assign_due_done_reopen(manager, responder):
     incident = incident_in(Status.RESPONDING)
-    item = services.checklist_item_add(
+    item = services.checklist_item_create(
         actor=manager, incident=incident, title="Publish holding statement"
     )
     due = timezone.now() + timedelta(minutes=15)
@@ -512,10 +513,10 @@ def test_checklist_refuses_inactive_assignees_and_empty_titles(manager):
     incident = incident_in(Status.RESPONDING)
     gone = UserFactory(is_active=False)
     with pytest.raises(ApplicationError) as error:
-        services.checklist_item_add(actor=manager, incident=incident, title="x", assignee=gone)
+        services.checklist_item_create(actor=manager, incident=incident, title="x", assignee=gone)
     assert error.value.field == "assignee"
     with pytest.raises(ApplicationError) as error:
-        services.checklist_item_add(actor=manager, incident=incident, title="")
+        services.checklist_item_create(actor=manager, incident=incident, title="")
     assert error.value.field == "title"
     assert not ChecklistItem.objects.exists()
 
@@ -525,7 +526,7 @@ def test_a_reader_cannot_work_the_checklist(reader):
     with pytest.raises(NotPermitted):
         services.checklist_item_set_done(actor=reader, item=item, done=True)
     with pytest.raises(NotPermitted):
-        services.checklist_item_add(actor=reader, incident=item.incident, title="x")
+        services.checklist_item_create(actor=reader, incident=item.incident, title="x")
 
 
 def test_a_declined_incident_takes_no_more_claims_or_checklist_items(manager):
@@ -533,6 +534,6 @@ def test_a_declined_incident_takes_no_more_claims_or_checklist_items(manager):
     with pytest.raises(ApplicationError, match="cannot be changed"):
         services.claim_add(actor=manager, incident=incident, statement="late")
     with pytest.raises(ApplicationError, match="cannot be changed"):
-        services.checklist_item_add(actor=manager, incident=incident, title="late")
+        services.checklist_item_create(actor=manager, incident=incident, title="late")
     # Notes stay possible: the record can still be annotated.
     services.incident_note_add(actor=manager, incident=incident, text="Lesson noted")

@@ -27,6 +27,11 @@ def url(name: str, incident: Incident, **kwargs) -> str:
     return reverse(f"incidents:{name}", kwargs={"reference": incident.reference, **kwargs})
 
 
+def team_url(name, incident, **kwargs):
+    """The incident pages the team serves (editing, the checklist panel)."""
+    return reverse(f"teams:incident-{name}", kwargs={"reference": incident.reference, **kwargs})
+
+
 # --- reading ----------------------------------------------------------------------------------
 
 
@@ -41,7 +46,7 @@ def test_everyone_logged_in_reads_every_page(client, request, role):
         url("detail", incident),
         url("timeline", incident),
         url("claims", incident),
-        url("checklist", incident),
+        team_url("checklist", incident),
     ]:
         response = client.get(path)
         assert response.status_code == 200, path
@@ -123,7 +128,7 @@ def test_unknown_reference_is_404(client, reader):
 def test_declare_page_creates_and_redirects_to_the_war_room(client, responder):
     client.force_login(responder)
     response = client.post(
-        reverse("incidents:declare"),
+        reverse("teams:incident-declare"),
         {
             "title": "Login outage rumour",
             "severity": "2",
@@ -142,7 +147,7 @@ def test_declare_page_creates_and_redirects_to_the_war_room(client, responder):
 def test_declare_form_shows_errors_in_words(client, responder):
     client.force_login(responder)
     response = client.post(
-        reverse("incidents:declare"),
+        reverse("teams:incident-declare"),
         {
             "title": "",
             "severity": "9",
@@ -161,7 +166,7 @@ def test_declare_form_shows_errors_in_words(client, responder):
 def test_declare_refuses_a_future_detection_time_on_the_form(client, responder):
     client.force_login(responder)
     response = client.post(
-        reverse("incidents:declare"),
+        reverse("teams:incident-declare"),
         {
             "title": "Future",
             "severity": "3",
@@ -176,7 +181,7 @@ def test_declare_refuses_a_future_detection_time_on_the_form(client, responder):
 
 def test_a_reader_cannot_open_the_declare_page(client, reader):
     client.force_login(reader)
-    response = client.get(reverse("incidents:declare"))
+    response = client.get(reverse("teams:incident-declare"))
     assert response.status_code == 403
     assert "declare" in response.content.decode()
 
@@ -185,7 +190,7 @@ def test_edit_page_records_changes(client, responder):
     incident = open_incident(title="Before", severity=3)
     client.force_login(responder)
     response = client.post(
-        url("edit", incident),
+        team_url("edit", incident),
         {
             "title": "After",
             "severity": "1",
@@ -203,7 +208,7 @@ def test_edit_page_records_changes(client, responder):
 
 def test_a_reader_cannot_edit(client, reader):
     client.force_login(reader)
-    assert client.get(url("edit", open_incident())).status_code == 403
+    assert client.get(team_url("edit", open_incident())).status_code == 403
 
 
 # --- the war room -----------------------------------------------------------------------------
@@ -321,16 +326,16 @@ def test_claim_of_another_incident_is_404(client, responder):
 def test_checklist_panel_add_assign_and_tick(client, manager, responder):
     incident = open_incident()
     client.force_login(manager)
-    client.post(url("checklist-add", incident), {"title": "Call legal"}, **HTMX)
+    client.post(team_url("checklist-add", incident), {"title": "Call legal"}, **HTMX)
     item = incident.checklist.get()
     due = (timezone.now() + timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M")
     client.post(
-        url("checklist-update", incident, item_id=item.pk),
+        team_url("checklist-update", incident, item_id=item.pk),
         {"assignee": responder.pk, "due_at": due},
         **HTMX,
     )
     response = client.post(
-        url("checklist-done", incident, item_id=item.pk), {"done": "true"}, **HTMX
+        team_url("checklist-done", incident, item_id=item.pk), {"done": "true"}, **HTMX
     )
     assert "checklist-done" in response.content.decode()
     item.refresh_from_db()
@@ -345,7 +350,7 @@ def test_a_reader_posting_to_panels_changes_nothing(client, reader):
     client.force_login(reader)
     client.post(url("note-add", incident), {"text": "x"}, **HTMX)
     client.post(url("claim-add", incident), {"statement": "x"}, **HTMX)
-    client.post(url("checklist-done", incident, item_id=item.pk), {"done": "true"}, **HTMX)
+    client.post(team_url("checklist-done", incident, item_id=item.pk), {"done": "true"}, **HTMX)
     client.post(url("transition", incident), {"to": "monitoring"})
     incident.refresh_from_db()
     item.refresh_from_db()
@@ -372,7 +377,7 @@ def test_declare_can_name_another_crisis_lead(client, responder, manager):
 
     client.force_login(responder)
     client.post(
-        reverse("incidents:declare"),
+        reverse("teams:incident-declare"),
         {
             "title": "Lead named",
             "severity": "2",

@@ -1,7 +1,6 @@
 import pytest
 
-from incidents import services as incident_services
-from teams import services
+from teams import flows, services
 from teams.models import Notification, Reason, Role
 from tests.incidents.factories import IncidentFactory
 
@@ -10,7 +9,7 @@ pytestmark = pytest.mark.django_db
 
 @pytest.fixture
 def incident(manager):
-    return incident_services.incident_declare(actor=manager, title="Outage", severity=2)
+    return flows.incident_declare(actor=manager, title="Outage", severity=2)
 
 
 def roles_url(incident, suffix=""):

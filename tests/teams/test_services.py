@@ -6,9 +6,8 @@ from django.db import IntegrityError, connections, transaction
 from django.utils import timezone
 
 from config.errors import ApplicationError, NotPermitted
-from incidents import services as incident_services
 from incidents.models import Status, TimelineEvent
-from teams import selectors, services
+from teams import flows, selectors, services
 from teams.models import (
     Delivery,
     Notification,
@@ -31,7 +30,7 @@ def role(slug: str) -> Role:
 
 @pytest.fixture
 def incident(manager):
-    return incident_services.incident_declare(actor=manager, title="Outage rumour", severity=2)
+    return flows.incident_declare(actor=manager, title="Outage rumour", severity=2)
 
 
 def active(incident, slug=Role.CRISIS_LEAD):
@@ -69,9 +68,7 @@ def test_the_declarer_leads_the_incident(incident, manager):
 
 
 def test_declaring_can_name_another_crisis_lead(manager, responder):
-    incident = incident_services.incident_declare(
-        actor=manager, title="x", severity=3, crisis_lead=responder
-    )
+    incident = flows.incident_declare(actor=manager, title="x", severity=3, crisis_lead=responder)
     assert selectors.crisis_lead_of(incident=incident) == responder
     assert Notification.objects.filter(recipient=responder, reason=Reason.ROLE_ASSIGNED).exists()
 
@@ -185,7 +182,7 @@ def test_an_inactive_person_cannot_take_a_role(incident, manager):
 @pytest.mark.django_db(transaction=True)
 def test_two_simultaneous_handovers_leave_exactly_one_crisis_lead():
     manager = UserFactory(groups=["Manager"])
-    incident = incident_services.incident_declare(actor=manager, title="Race", severity=1)
+    incident = flows.incident_declare(actor=manager, title="Race", severity=1)
     candidates = [responder() for _ in range(4)]
     barrier = threading.Barrier(len(candidates))
     errors: list[BaseException] = []
@@ -396,7 +393,7 @@ def test_notify_role_falls_back_to_whoever_is_on_call(manager, responder):
 
 
 def test_assigning_a_checklist_item_notifies_the_assignee(incident, manager, responder):
-    item = incident_services.checklist_item_add(
+    item = flows.checklist_item_add(
         actor=manager, incident=incident, title="Call the regulator", assignee=responder
     )
     [notification] = Notification.objects.filter(
@@ -404,7 +401,7 @@ def test_assigning_a_checklist_item_notifies_the_assignee(incident, manager, res
     )
     assert "Call the regulator" in notification.title
     # Assigning to oneself notifies nobody.
-    incident_services.checklist_item_assign(actor=manager, item=item, assignee=manager)
+    flows.checklist_item_update(actor=manager, item=item, assignee=manager)
     assert not Notification.objects.filter(
         recipient=manager, reason=Reason.CHECKLIST_ASSIGNED
     ).exists()

@@ -10,6 +10,7 @@ from django.utils import timezone
 from config.errors import ApplicationError, NotPermitted
 from incidents import services as incident_services
 from incidents.models import ChecklistItem, Incident, Status, TimelineEvent
+from teams import flows
 from teams import services as team_services
 from teams.models import (
     Channel,
@@ -25,7 +26,7 @@ from teams.models import (
     stakeholder_checklist_key,
 )
 from teams.stakeholders import selectors, services
-from teams.stakeholders.views import incident_panel_context, within_label
+from teams.stakeholders.views import briefing_panel_context, incident_panel_context, within_label
 from tests.incidents.factories import IncidentFactory
 from tests.teams.factories import (
     PlanEntryFactory,
@@ -81,7 +82,7 @@ def events(incident: Incident, kind: str) -> list[TimelineEvent]:
 
 def declare(actor, severity: int = 1, **kwargs) -> Incident:
     kwargs.setdefault("detected_at", timezone.now() - timedelta(hours=1))
-    return incident_services.incident_declare(
+    return flows.incident_declare(
         actor=actor, title="Battery fire video", severity=severity, **kwargs
     )
 
@@ -127,24 +128,24 @@ def test_applying_the_plan_again_adds_nothing(manager, plan):
 
 def test_a_checklist_item_with_a_key_is_added_once(manager):
     incident = IncidentFactory()
-    first = incident_services.checklist_item_add(
+    first = incident_services.checklist_item_create(
         actor=manager, incident=incident, title="Tell the board", key="board:call"
     )
-    second = incident_services.checklist_item_add(
+    second = incident_services.checklist_item_create(
         actor=manager, incident=incident, title="Tell the board again", key="board:call"
     )
     assert second.pk == first.pk
     assert second.title == "Tell the board"
     assert len(events(incident, TimelineEvent.Kind.CHECKLIST)) == 1
     # Items without a key are never merged.
-    incident_services.checklist_item_add(actor=manager, incident=incident, title="x")
-    incident_services.checklist_item_add(actor=manager, incident=incident, title="x")
+    incident_services.checklist_item_create(actor=manager, incident=incident, title="x")
+    incident_services.checklist_item_create(actor=manager, incident=incident, title="x")
     assert ChecklistItem.objects.filter(incident=incident).count() == 3
 
 
 def test_a_checklist_key_too_long_is_refused(manager):
     with pytest.raises(ApplicationError) as refused:
-        incident_services.checklist_item_add(
+        incident_services.checklist_item_create(
             actor=manager, incident=IncidentFactory(), title="x", key="k" * 101
         )
     assert refused.value.field == "key"
@@ -160,21 +161,21 @@ def test_a_more_severe_incident_gets_the_new_severitys_items_once(manager, plan)
     [regulators_in_a_day] = plan_items(incident)
     assert regulators_in_a_day.due_at > timezone.now() + timedelta(hours=23)
 
-    incident_services.incident_update(actor=manager, incident=incident, severity=1)
+    flows.incident_update(actor=manager, incident=incident, severity=1)
     items = plan_items(incident)
     assert len(items) == 2  # the regulators' item is kept, the employees' one added
     regulators = next(i for i in items if i.pk == regulators_in_a_day.pk)
     # SEV1 wants the regulators told within the hour: the open item is brought forward.
     assert regulators.due_at < timezone.now() + timedelta(minutes=61)
 
-    incident_services.incident_update(actor=manager, incident=incident, severity=2)
-    incident_services.incident_update(actor=manager, incident=incident, severity=1)
+    flows.incident_update(actor=manager, incident=incident, severity=2)
+    flows.incident_update(actor=manager, incident=incident, severity=1)
     assert len(plan_items(incident)) == 2
 
 
 def test_a_less_severe_incident_gets_no_new_items(manager, plan):
     incident = declare(manager, severity=1)
-    incident_services.incident_update(actor=manager, incident=incident, severity=3)
+    flows.incident_update(actor=manager, incident=incident, severity=3)
     assert len(plan_items(incident)) == 2  # SEV3's entry is already covered by SEV1's
 
 
@@ -184,7 +185,7 @@ def test_a_told_group_keeps_its_item_done_when_severity_rises(manager, plan, res
         actor=responder, incident=incident, group=plan[0].group, channel=Channel.EMAIL
     )
     done = plan_items(incident)[0]
-    incident_services.incident_update(actor=manager, incident=incident, severity=1)
+    flows.incident_update(actor=manager, incident=incident, severity=1)
     done.refresh_from_db()
     assert done.is_done
     assert len(plan_items(incident)) == 2
@@ -789,11 +790,14 @@ def panel_url(name: str, incident: Incident) -> str:
     return reverse(f"stakeholders:{name}", kwargs={"reference": incident.reference})
 
 
-def test_the_panel_context_serves_both_partials(rf, manager, plan):
+def test_the_panel_contexts_serve_both_partials(rf, manager, plan):
     incident = declare(manager, severity=1)
     request = rf.get("/")
     request.user = manager
-    context = incident_panel_context(request, incident)
+    context = {
+        **incident_panel_context(request, incident),
+        **briefing_panel_context(request, incident),
+    }
     assert len(context["stakeholder_plan_items"]) == 2
     assert context["stakeholder_plan_open"] == 2
     assert context["stakeholder_updates"] == []

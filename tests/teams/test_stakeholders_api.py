@@ -6,8 +6,8 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
-from incidents import services as incident_services
 from incidents.models import ChecklistItem, Status
+from teams import flows
 from teams.models import (
     Channel,
     Department,
@@ -48,7 +48,7 @@ def regulators():
 @pytest.fixture
 def incident(manager, regulators):
     PlanEntryFactory(severity=1, group=regulators, channel=Channel.EMAIL, within_minutes=60)
-    return incident_services.incident_declare(
+    return flows.incident_declare(
         actor=manager,
         title="Recall rumour",
         severity=1,
@@ -254,9 +254,7 @@ def test_a_briefing_to_one_department(api_as, manager, incident):
 
 def test_the_crisis_lead_briefs_another_responder_may_not(api_as, manager, responder2):
     lead = responder(username="lead")
-    incident = incident_services.incident_declare(
-        actor=manager, title="x", severity=2, crisis_lead=lead
-    )
+    incident = flows.incident_declare(actor=manager, title="x", severity=2, crisis_lead=lead)
     # Refused before the input is looked at.
     assert api_as(responder2).post(briefings_url(incident), {}, format="json").status_code == 403
     response = api_as(responder2).post(briefings_url(incident), {"text": "x"}, format="json")

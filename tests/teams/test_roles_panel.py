@@ -3,7 +3,7 @@
 import pytest
 from django.urls import reverse
 
-from incidents import services as incident_services
+from teams import flows
 from teams import services as team_services
 from teams.models import Role, RoleAssignment
 
@@ -13,11 +13,12 @@ HTMX = {"HTTP_HX_REQUEST": "true"}
 
 @pytest.fixture
 def incident(manager):
-    return incident_services.incident_declare(actor=manager, title="Outage", severity=2)
+    return flows.incident_declare(actor=manager, title="Outage", severity=2)
 
 
 def url(name, incident, **kwargs):
-    return reverse(f"incidents:{name}", kwargs={"reference": incident.reference, **kwargs})
+    namespace = "incidents:" if name == "detail" else "teams:incident-"
+    return reverse(f"{namespace}{name}", kwargs={"reference": incident.reference, **kwargs})
 
 
 def lead_of(incident):

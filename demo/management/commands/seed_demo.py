@@ -18,6 +18,7 @@ from communications.models import InboundPost, SocialAccount, Template, WatchTer
 from config.permissions import ADMIN, MANAGER, RESPONDER
 from incidents import services
 from incidents.models import Category, ClaimStatus, Incident, Source, Status
+from teams import flows
 from teams import services as team
 from teams.models import Department, Drill, OnCallShift, Role, RosterMember, StakeholderGroup
 from teams.stakeholders import services as stakeholders
@@ -215,7 +216,7 @@ class Command(BaseCommand):
             if Incident.objects.filter(title=title).exists():
                 return None
             created += 1
-            return services.incident_declare(title=title, **kwargs)
+            return flows.incident_declare(title=title, **kwargs)
 
         incident = declare(
             "Viral video claims a contaminated product batch",
@@ -275,24 +276,24 @@ class Command(BaseCommand):
                 status=ClaimStatus.FALSE,
                 evidence="No recall was filed: the ministry's public recall list shows none.",
             )
-            services.checklist_item_add(
+            flows.checklist_item_add(
                 actor=manager,
                 incident=incident,
                 title="Publish the holding statement",
                 assignee=ali,
                 due_at=now + timedelta(minutes=10),
             )
-            services.checklist_item_add(
+            flows.checklist_item_add(
                 actor=manager,
                 incident=incident,
                 title="Brief customer care with the approved answer",
                 assignee=zeynep,
                 due_at=now + timedelta(minutes=30),
             )
-            done = services.checklist_item_add(
+            done = flows.checklist_item_add(
                 actor=manager, incident=incident, title="Secure the brand accounts (2FA check)"
             )
-            services.checklist_item_set_done(actor=ali, item=done, done=True)
+            flows.checklist_item_update(actor=ali, item=done, done=True)
 
         incident = declare(
             "Rumour of a customer data breach after the login outage",

@@ -1,0 +1,16 @@
+"""The communications panel of the war room (incidents/detail.html): the incident's messages,
+asked from the same context builder as the panel's own htmx endpoint."""
+
+from typing import Any
+
+from django import template
+
+from communications.views import incident_panel_context
+from incidents.models import Incident
+
+register = template.Library()
+
+
+@register.inclusion_tag("communications/_incident_panel.html", takes_context=True)
+def communications_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
+    return incident_panel_context(context["request"], incident)

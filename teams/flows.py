@@ -1,0 +1,146 @@
+"""What happens when people work an incident, from the record to the people it concerns.
+
+Each flow is one function: it calls the incident core for the record (incidents.services),
+then does what the team owes the change: name the crisis lead, put the communication plan on
+the checklist, tell whoever was given work. Pages and the API call these, never the core
+service a flow completes, so a newcomer reads everything that happens on "declare" here.
+"""
+
+from collections.abc import Iterable
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from incidents import services as incident_services
+from incidents.models import Category, ChecklistItem, Incident, Source
+
+from .models import Reason
+from .services import incident_staff_on_declare, notify
+from .stakeholders.services import communication_plan_apply
+
+User = Any  # an instance of the user model
+# "Not sent": a field a partial update leaves as it is (None is a value: nobody, no due time).
+UNCHANGED: Any = object()
+
+
+@transaction.atomic
+def incident_declare(
+    *,
+    actor: User,
+    title: str,
+    severity: int,
+    summary: str = "",
+    category: str = Category.OTHER,
+    source: str = Source.OTHER,
+    tags: Iterable[str] = (),
+    detected_at: datetime | None = None,
+    crisis_lead: User | None = None,
+) -> Incident:
+    """Declare an incident: the record, its crisis lead (the declarer unless ``crisis_lead``
+    names someone else) and the communication plan of its severity on its checklist."""
+    incident = incident_services.incident_create(
+        actor=actor,
+        title=title,
+        severity=severity,
+        summary=summary,
+        category=category,
+        source=source,
+        tags=tags,
+        detected_at=detected_at,
+    )
+    incident_staff_on_declare(actor=actor, incident=incident, crisis_lead=crisis_lead or actor)
+    communication_plan_apply(actor=actor, incident=incident)
+    return incident
+
+
+@transaction.atomic
+def incident_update(
+    *,
+    actor: User,
+    incident: Incident,
+    title: str | None = None,
+    summary: str | None = None,
+    severity: int | None = None,
+    category: str | None = None,
+    source: str | None = None,
+    tags: Iterable[str] | None = None,
+) -> Incident:
+    """Change the incident's details (only those given). Grown more severe, it gets the plan
+    of its new severity too: the stakeholders named there are told as well."""
+    severity_before = (
+        Incident.objects.select_for_update().values_list("severity", flat=True).get(pk=incident.pk)
+    )
+    incident = incident_services.incident_change(
+        actor=actor,
+        incident=incident,
+        title=title,
+        summary=summary,
+        severity=severity,
+        category=category,
+        source=source,
+        tags=tags,
+    )
+    if incident.severity < severity_before:
+        communication_plan_apply(actor=actor, incident=incident)
+    return incident
+
+
+def _tell_assignee(*, actor: User, item: ChecklistItem) -> None:
+    """Tell the new assignee, unless they assigned the item to themselves."""
+    if item.assignee is None or item.assignee.pk == actor.pk:
+        return
+    notify(
+        recipients=[item.assignee],
+        reason=Reason.CHECKLIST_ASSIGNED,
+        subject=f"checklist-item:{item.pk}:{item.assignee.pk}",
+        title=_("%(reference)s: to do for you: %(title)s")
+        % {"reference": item.incident.reference, "title": item.title},
+        body=_("%(actor)s assigned it to you.") % {"actor": actor}
+        + (
+            " " + _("Due %(at)s.") % {"at": item.due_at.strftime("%Y-%m-%d %H:%M UTC")}
+            if item.due_at
+            else ""
+        ),
+        url=item.incident.get_absolute_url(),
+        incident=item.incident,
+    )
+
+
+@transaction.atomic
+def checklist_item_add(
+    *,
+    actor: User,
+    incident: Incident,
+    title: str,
+    assignee: User | None = None,
+    due_at: datetime | None = None,
+) -> ChecklistItem:
+    """Add an item to the incident's checklist and tell its assignee."""
+    item = incident_services.checklist_item_create(
+        actor=actor, incident=incident, title=title, assignee=assignee, due_at=due_at
+    )
+    _tell_assignee(actor=actor, item=item)
+    return item
+
+
+@transaction.atomic
+def checklist_item_update(
+    *,
+    actor: User,
+    item: ChecklistItem,
+    assignee: User | None = UNCHANGED,
+    due_at: datetime | None = UNCHANGED,
+    done: bool = UNCHANGED,
+) -> ChecklistItem:
+    """Assign, set the due time, tick done or open again: only what is given changes, all or
+    nothing. A new assignee is told."""
+    if assignee is not UNCHANGED:
+        item = incident_services.checklist_item_assign(actor=actor, item=item, assignee=assignee)
+        _tell_assignee(actor=actor, item=item)  # once per assignee: a repeat notifies nobody
+    if due_at is not UNCHANGED:
+        item = incident_services.checklist_item_set_due(actor=actor, item=item, due_at=due_at)
+    if done is not UNCHANGED:
+        item = incident_services.checklist_item_set_done(actor=actor, item=item, done=done)
+    return item

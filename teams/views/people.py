@@ -1,0 +1,115 @@
+"""People, a person's page and my own profile (with my notification preferences)."""
+
+from datetime import timedelta
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from config.errors import ApplicationError, form_error
+from config.http import HttpRequest
+from config.middleware import TIMEZONE_COOKIE, zone_named
+from teams import selectors, services
+from teams.forms import (
+    NotificationPreferencesForm,
+    ProfileForm,
+    timezone_names,
+)
+from teams.views.roster import ONCALL_DAYS
+
+PEOPLE_PAGE_SIZE = 50
+
+
+# --- people ---------------------------------------------------------------------------------
+
+
+@require_GET
+def people(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    directory = selectors.people_directory(user=request.user, query=query)
+    page = Paginator(directory, PEOPLE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "teams/people.html", {"page": page, "query": query})
+
+
+@require_GET
+def person(request: HttpRequest, pk: int) -> HttpResponse:
+    someone = selectors.person_get(user=request.user, pk=pk)
+    now = timezone.now()
+    context = {
+        "person": someone,
+        "roster_places": selectors.person_roster_places(person=someone),
+        "incident_roles": selectors.person_active_roles(person=someone),
+        "shifts": selectors.shifts(
+            user=request.user, start=now, end=now + timedelta(days=ONCALL_DAYS)
+        ).filter(person=someone),
+        "drills": selectors.drills(user=request.user).filter(participants=someone)[:5],
+        "their_zone": zone_named(someone.timezone),
+        "now": now,
+        "is_me": someone.pk == request.user.pk,
+    }
+    return render(request, "teams/person.html", context)
+
+
+# --- my profile -----------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request: HttpRequest) -> HttpResponse:
+    me: Any = request.user
+    profile_form = ProfileForm(
+        initial={
+            "department": me.department,
+            "title": me.title,
+            "phone": me.phone,
+            "timezone": me.timezone,
+            "webhook_url": me.webhook_url,
+        }
+    )
+    preferences_form = NotificationPreferencesForm(
+        initial=NotificationPreferencesForm.initial_from(
+            selectors.notification_preferences(person=me)
+        )
+    )
+    if request.method == "POST" and request.POST.get("section") == "notifications":
+        preferences_form = NotificationPreferencesForm(request.POST)
+        if preferences_form.is_valid():
+            try:
+                services.notification_preferences_set(
+                    actor=me, person=me, choices=preferences_form.choices()
+                )
+            except ApplicationError as exc:
+                form_error(preferences_form, exc)
+            else:
+                messages.success(request, _("Notification preferences saved."))
+                return redirect("teams:profile")
+    elif request.method == "POST":
+        profile_form = ProfileForm(request.POST)
+        if profile_form.is_valid():
+            data = profile_form.cleaned_data
+            try:
+                services.person_update_profile(
+                    actor=me,
+                    person=me,
+                    department=data["department"],
+                    title=data["title"],
+                    phone=data["phone"],
+                    timezone_name=data["timezone"],
+                    webhook_url=data["webhook_url"],
+                )
+            except ApplicationError as exc:
+                form_error(profile_form, exc)
+            else:
+                messages.success(request, _("Profile saved."))
+                return redirect("teams:profile")
+    context = {
+        "profile_form": profile_form,
+        "preferences_form": preferences_form,
+        "timezone_names": timezone_names(),
+        "browser_timezone": request.COOKIES.get(TIMEZONE_COOKIE, ""),
+    }
+    return render(request, "teams/profile.html", context)
