@@ -19,8 +19,6 @@ import time
 import warnings
 from pathlib import Path
 
-from teams import flows
-
 ROOT = Path(__file__).resolve().parent.parent
 # Its own database: the page benchmark's data must stay exactly as seeded.
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crisis_desk_bench_publish"
@@ -112,9 +110,11 @@ def report(count: int, concurrency: int) -> None:
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
-    from communications import services
     from communications.models import Message, SocialAccount
+    from communications.services import accounts, approvals
+    from communications.services import messages as message_services
     from config.celery_app import app
+    from teams import flows
     from teams.models import User
 
     for _ in range(60):
@@ -136,7 +136,7 @@ def report(count: int, concurrency: int) -> None:
     author, approver, admin = (User.objects.get(pk=u.pk) for u in (author, approver, admin))
 
     account = SocialAccount.objects.filter(handle="bench_brand").first()
-    account = services.account_save(
+    account = accounts.account_save(
         actor=admin,
         account=account,
         handle="bench_brand",
@@ -153,17 +153,17 @@ def report(count: int, concurrency: int) -> None:
     run = timezone.now().strftime("%H%M%S")
     messages = []
     for n in range(count):
-        message = services.message_create(
+        message = message_services.message_create(
             actor=author,
             incident=incident,
             account=account,
             body=f"Benchmark update {run}-{n}: we are looking into it.",
         )
-        messages.append(services.message_submit(actor=author, message=message))
+        messages.append(message_services.message_submit(actor=author, message=message))
 
     started = time.perf_counter()
     for message in messages:
-        services.message_approve(actor=approver, message=message)
+        approvals.message_approve(actor=approver, message=message)
     approving = time.perf_counter() - started
 
     ids = [m.pk for m in messages]

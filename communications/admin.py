@@ -15,7 +15,6 @@ from django.utils.translation import gettext_lazy as _
 from config.errors import ApplicationError
 from incidents.admin import ReadOnlyAdmin, ReadOnlyInline
 
-from . import services
 from .models import (
     Approval,
     InboundPost,
@@ -26,6 +25,7 @@ from .models import (
     ThreadPart,
     WatchTerm,
 )
+from .services import accounts
 
 SECRET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
 CREDENTIAL_NAMES = (
@@ -93,7 +93,7 @@ class SocialAccountForm(forms.ModelForm):
             if current_kind != kind or self.instance.credentials_encrypted:
                 credentials = {}
         elif given or kind != current_kind:
-            kept = services.account_credentials(self.instance) if kind == current_kind else {}
+            kept = accounts.account_credentials(self.instance) if kind == current_kind else {}
             credentials = {**kept, **given}
         return {
             "handle": data["handle"],
@@ -112,7 +112,7 @@ class SocialAccountForm(forms.ModelForm):
         trial = SocialAccount.objects.get(pk=self.instance.pk) if self.instance.pk else None
         try:
             with transaction.atomic():
-                services.account_save(actor=self.actor, account=trial, **self.service_arguments())
+                accounts.account_save(actor=self.actor, account=trial, **self.service_arguments())
                 raise _DryRun
         except _DryRun:
             pass
@@ -186,7 +186,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
     def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
         # is_active is a plain switch the service saves along with the rest of the row.
-        services.account_save(actor=request.user, account=obj, **form.service_arguments())
+        accounts.account_save(actor=request.user, account=obj, **form.service_arguments())
 
     def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
         # The service already set the publishers; only the watch terms are left.

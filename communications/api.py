@@ -3,8 +3,6 @@ actions, and the communications log. The same services as the pages decide."""
 
 from typing import Any
 
-import django_filters
-from django.db import transaction
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -20,9 +18,10 @@ from config.permissions import (
 )
 from config.rest import ERRORS, PERMISSIONS
 
-from . import selectors, services
-from .lifecycle import LOGGED
+from . import selectors
+from .filters import LogFilter, MessageFilter
 from .models import Message, SocialAccount, Template
+from .policy import with_rotation_due
 from .serializers import (
     AccountSerializer,
     DecisionSerializer,
@@ -36,6 +35,7 @@ from .serializers import (
     TemplateWriteSerializer,
     WithdrawSerializer,
 )
+from .services import approvals, messages, statements
 from .text import weighted_length
 
 
@@ -47,21 +47,7 @@ class AccountViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = AccountSerializer
     permission_classes = PERMISSIONS
     filterset_class = None
-    queryset = SocialAccount.objects.order_by("handle")
-
-
-class MessageFilter(django_filters.FilterSet):
-    incident = django_filters.NumberFilter(field_name="incident_id")
-    reference = django_filters.CharFilter(field_name="incident__reference")
-    account = django_filters.NumberFilter(field_name="account_id")
-    kind = django_filters.MultipleChoiceFilter(choices=Message.Kind.choices, distinct=False)
-    status = django_filters.MultipleChoiceFilter(choices=Message.Status.choices, distinct=False)
-    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
-    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
-
-    class Meta:
-        model = Message
-        fields = ["incident", "reference", "account", "kind", "status"]
+    queryset = with_rotation_due(SocialAccount.objects.order_by("handle"))
 
 
 ACTION = {200: MessageSerializer, **ERRORS}
@@ -102,12 +88,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request: Request) -> Response:
         data = MessageCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        submit = fields.pop("submit")
-        with transaction.atomic():
-            message = services.message_create(actor=request.user, **fields)
-            if submit:
-                message = services.message_submit(actor=request.user, message=message)
+        message, _submitted = messages.message_save(actor=request.user, **data.validated_data)
         return self._fresh(message, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -117,32 +98,17 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         responses=ACTION,
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        message = self.get_object()
         data = MessageWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        current = {
-            "kind": message.kind,
-            "body": message.body,
-            "parts": [part.body for part in message.parts.all()],
-            "reply_to_mention": message.reply_to_mention,
-            "reply_to_post": message.reply_to_post_id,
-            "quote_post": message.quote_post_id,
-            "corrects": message.corrects,
-            "cited_claims": list(message.cited_claims.all()),
-            "scheduled_at": message.scheduled_at,
-            "stakeholder_group": message.stakeholder_group,
-            "stakeholder_channel": message.stakeholder_channel,
-            "briefing_departments": list(message.briefing_departments.all()),
-        }
-        message = services.message_update(
-            actor=request.user, message=message, **{**current, **data.validated_data}
+        message = messages.message_update(
+            actor=request.user, message=self.get_object(), **data.validated_data
         )
         return self._fresh(message)
 
     @extend_schema(summary="Submit for approval", request=None, responses=ACTION)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        return self._fresh(services.message_submit(actor=request.user, message=self.get_object()))
+        return self._fresh(messages.message_submit(actor=request.user, message=self.get_object()))
 
     @extend_schema(
         summary="Approve (never one's own)", request=DecisionSerializer, responses=ACTION
@@ -151,7 +117,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def approve(self, request: Request, pk: str) -> Response:
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.message_approve(
+        message = approvals.message_approve(
             actor=request.user, message=self.get_object(), **data.validated_data
         )
         return self._fresh(message)
@@ -161,7 +127,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def reject(self, request: Request, pk: str) -> Response:
         data = RefusalSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.message_reject(
+        message = approvals.message_reject(
             actor=request.user, message=self.get_object(), **data.validated_data
         )
         return self._fresh(message)
@@ -173,7 +139,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def request_changes(self, request: Request, pk: str) -> Response:
         data = RefusalSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.message_request_changes(
+        message = approvals.message_request_changes(
             actor=request.user, message=self.get_object(), **data.validated_data
         )
         return self._fresh(message)
@@ -183,7 +149,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def withdraw(self, request: Request, pk: str) -> Response:
         data = WithdrawSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message = services.message_withdraw(
+        message = messages.message_withdraw(
             actor=request.user, message=self.get_object(), **data.validated_data
         )
         return self._fresh(message)
@@ -195,13 +161,13 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"], url_path="mark-sent")
     def mark_sent(self, request: Request, pk: str) -> Response:
-        message = services.message_mark_sent(actor=request.user, message=self.get_object())
+        message = messages.message_mark_sent(actor=request.user, message=self.get_object())
         return self._fresh(message)
 
     @extend_schema(summary="Try a failed message again", request=None, responses=ACTION)
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk: str) -> Response:
-        return self._fresh(services.message_retry(actor=request.user, message=self.get_object()))
+        return self._fresh(messages.message_retry(actor=request.user, message=self.get_object()))
 
 
 @extend_schema_view(
@@ -213,11 +179,11 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 class LogViewSet(viewsets.ReadOnlyModelViewSet):
     serializer_class = MessageSerializer
     permission_classes = PERMISSIONS
-    filterset_class = MessageFilter
+    filterset_class = LogFilter
     lookup_value_regex = r"\d+"
 
     def get_queryset(self) -> QuerySet[Message]:
-        return selectors.messages(user=self.request.user).filter(status__in=LOGGED)
+        return selectors.message_log(user=self.request.user)
 
 
 @extend_schema_view(
@@ -248,7 +214,7 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request: Request) -> Response:
         data = TemplateWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        template = services.template_save(actor=request.user, **data.validated_data)
+        template = statements.template_save(actor=request.user, **data.validated_data)
         return Response(self.get_serializer(template).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -257,17 +223,10 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         responses={200: TemplateSerializer, **ERRORS},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
-        template = self.get_object()
         data = TemplateWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        current = {
-            "name": template.name,
-            "kind": template.kind,
-            "language": template.language,
-            "body": template.body,
-        }
-        template = services.template_save(
-            actor=request.user, template=template, **{**current, **data.validated_data}
+        template = statements.template_save(
+            actor=request.user, template=self.get_object(), **data.validated_data
         )
         return Response(self.get_serializer(template).data)
 
@@ -278,7 +237,7 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        template = services.template_approve(actor=request.user, template=self.get_object())
+        template = statements.template_approve(actor=request.user, template=self.get_object())
         return Response(self.get_serializer(template).data)
 
     @extend_schema(
@@ -290,7 +249,7 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def render(self, request: Request, pk: str) -> Response:
         data = TemplateRenderSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        text = services.template_render(
+        text = statements.template_render(
             template=self.get_object(),
             author=str(request.user),
             **data.validated_data,

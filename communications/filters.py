@@ -1,4 +1,8 @@
-"""The communications log's filters, shared by the page and its CSV export."""
+"""Filters of messages and of the communications log, for the pages and the API.
+
+A message is in the log as of ``logged_at`` (communications.selectors.message_log: when it
+last mattered); the log's dates filter on that on the page, in its CSV and in the API alike.
+"""
 
 import django_filters
 from django import forms
@@ -11,7 +15,22 @@ from .models import Message, SocialAccount
 DATE = forms.DateInput(attrs={"type": "date"})
 
 
-class MessageLogFilter(django_filters.FilterSet):
+class LoggedBetween(django_filters.FilterSet):
+    after = django_filters.DateFilter(
+        field_name="logged_at", lookup_expr="date__gte", label=_("From"), widget=DATE
+    )
+    before = django_filters.DateFilter(
+        field_name="logged_at", lookup_expr="date__lte", label=_("To"), widget=DATE
+    )
+
+    class Meta:
+        model = Message
+        fields: list[str] = []
+
+
+class MessageLogFilter(LoggedBetween):
+    """The log page and its CSV export."""
+
     incident = django_filters.CharFilter(
         method="by_reference", label=_("Incident"), help_text=_("Its reference.")
     )
@@ -28,12 +47,6 @@ class MessageLogFilter(django_filters.FilterSet):
         label=_("Status"),
         empty_label=_("All"),
     )
-    after = django_filters.DateFilter(
-        field_name="logged_at", lookup_expr="date__gte", label=_("From"), widget=DATE
-    )
-    before = django_filters.DateFilter(
-        field_name="logged_at", lookup_expr="date__lte", label=_("To"), widget=DATE
-    )
 
     class Meta:
         model = Message
@@ -45,3 +58,31 @@ class MessageLogFilter(django_filters.FilterSet):
             return queryset
         # References are stored upper-case: an exact match uses the unique index.
         return queryset.filter(incident__reference=value.upper())
+
+
+class MessageFields(django_filters.FilterSet):
+    """What the API filters messages by, in the log and out of it."""
+
+    incident = django_filters.NumberFilter(field_name="incident_id")
+    reference = django_filters.CharFilter(field_name="incident__reference")
+    account = django_filters.NumberFilter(field_name="account_id")
+    kind = django_filters.MultipleChoiceFilter(choices=Message.Kind.choices, distinct=False)
+    status = django_filters.MultipleChoiceFilter(choices=Message.Status.choices, distinct=False)
+
+    class Meta:
+        model = Message
+        fields = ["incident", "reference", "account", "kind", "status"]
+
+
+class MessageFilter(MessageFields):
+    """/api/v1/messages/: also by when they were drafted."""
+
+    created_after = django_filters.DateFilter(field_name="created_at", lookup_expr="date__gte")
+    created_before = django_filters.DateFilter(field_name="created_at", lookup_expr="date__lte")
+
+
+class LogFilter(MessageFields, LoggedBetween):
+    """/api/v1/log/: by when they were logged, as on the page."""
+
+    class Meta(MessageFields.Meta):
+        pass

@@ -1,4 +1,12 @@
-"""The message lifecycle: every allowed move in one table."""
+"""The message lifecycle: every allowed move in one table, and the one function that moves.
+
+Every change of a message's status goes through ``move``; a move the table does not allow is
+refused there, whoever asks (a person through a service, or publishing).
+"""
+
+from django.utils.translation import gettext as _
+
+from config.errors import ApplicationError
 
 from .models import Message
 
@@ -7,22 +15,38 @@ S = Message.Status
 TRANSITIONS: dict[str, set[str]] = {
     S.DRAFT: {S.PENDING_APPROVAL, S.WITHDRAWN},
     S.PENDING_APPROVAL: {S.APPROVED, S.REJECTED, S.CHANGES_REQUESTED, S.DRAFT, S.WITHDRAWN},
-    S.APPROVED: {S.PUBLISHING, S.DRAFT, S.WITHDRAWN},
+    # An approved stakeholder update is sent by a person, who marks it published.
+    S.APPROVED: {S.PUBLISHING, S.PUBLISHED, S.DRAFT, S.WITHDRAWN},
     S.PUBLISHING: {S.PUBLISHED, S.FAILED, S.APPROVED},
     S.PUBLISHED: set(),
     S.FAILED: {S.APPROVED, S.WITHDRAWN},
-    S.REJECTED: {S.DRAFT, S.WITHDRAWN},
-    S.CHANGES_REQUESTED: {S.DRAFT, S.WITHDRAWN},
+    # Sent back: edited (to draft) or submitted again as it is.
+    S.REJECTED: {S.DRAFT, S.PENDING_APPROVAL, S.WITHDRAWN},
+    S.CHANGES_REQUESTED: {S.DRAFT, S.PENDING_APPROVAL, S.WITHDRAWN},
     S.WITHDRAWN: set(),
 }
 
-# The text can still be edited (an edit voids the approvals and returns the message to draft).
-EDITABLE = {S.DRAFT, S.PENDING_APPROVAL, S.APPROVED, S.REJECTED, S.CHANGES_REQUESTED}
-SUBMITTABLE = {S.DRAFT, S.REJECTED, S.CHANGES_REQUESTED}
-WITHDRAWABLE = {S.DRAFT, S.PENDING_APPROVAL, S.APPROVED, S.FAILED, S.REJECTED, S.CHANGES_REQUESTED}
 # Shown in the communications log.
 LOGGED = {S.APPROVED, S.PUBLISHING, S.PUBLISHED, S.FAILED, S.WITHDRAWN}
 
 
+class IllegalMove(ApplicationError):
+    """The table has no such move from the message's current status."""
+
+
 def can_move(source: str, target: str) -> bool:
     return target in TRANSITIONS.get(source, set())
+
+
+def move(message: Message, target: str) -> None:
+    """Set the message's new status (the caller saves it), or refuse a move the table does
+    not allow."""
+    if not can_move(message.status, target):
+        raise IllegalMove(
+            _("A message that is %(from)s cannot become %(to)s.")
+            % {
+                "from": str(message.get_status_display()).lower(),
+                "to": str(S(target).label).lower(),
+            }
+        )
+    message.status = target

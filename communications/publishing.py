@@ -23,21 +23,20 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
+from config.queue import enqueue
 from incidents.models import TimelineEvent
 from incidents.services import incident_first_response_record, timeline_event_record
 from teams.models import Reason
+from teams.selectors import crisis_lead_of
 from teams.services import notify
+from teams.stakeholders.services import staff_briefing_send
 
-from .mentions.services import mention_event_record
-from .models import InboundPost, Message
-from .publishers import (
-    OutcomeUnknown,
-    Posted,
-    PublishRefused,
-    RateLimited,
-    publisher_for,
-    same_text,
-)
+from .lifecycle import move
+from .mentions.services import mention_mark_replied
+from .models import Message
+from .policy import valid_approvals
+from .publishers import Posted, publisher_for, same_text
+from .x_client import RateLimited, Refused, Unavailable
 
 logger = logging.getLogger(__name__)
 S = Message.Status
@@ -60,17 +59,17 @@ def publish_later(message: Message) -> None:
 
 
 def _schedule(message_id: int, at: datetime | None) -> None:
-    from .tasks import publish_message
-
     options: dict[str, Any] = {"eta": at} if at else {}
-    transaction.on_commit(lambda: publish_message.apply_async((message_id,), **options))
+    transaction.on_commit(
+        lambda: enqueue("communications.tasks.publish_message", message_id, **options)
+    )
 
 
 def _schedule_reconcile(message_id: int, token: str, countdown: int = RECONCILE_DELAY) -> None:
-    from .tasks import reconcile_publication
-
     transaction.on_commit(
-        lambda: reconcile_publication.apply_async((message_id, token), countdown=countdown)
+        lambda: enqueue(
+            "communications.tasks.reconcile_publication", message_id, token, countdown=countdown
+        )
     )
 
 
@@ -108,7 +107,7 @@ def _claim(message_id: int) -> tuple[Message, str] | None:
             _schedule(message.pk, due)
             return None
         token = uuid.uuid4()
-        message.status = S.PUBLISHING
+        move(message, S.PUBLISHING)
         message.attempt_token = token
         message.attempts += 1
         message.publishing_started_at = now
@@ -150,7 +149,7 @@ def _locked_if_ours(message_id: int, token: str) -> Message | None:
 
 def _mark_published(message: Message, posted: Posted, *, sandbox: bool) -> None:
     now = timezone.now()
-    message.status = S.PUBLISHED
+    move(message, S.PUBLISHED)
     message.external_id = posted.external_id
     message.external_url = posted.url
     message.sandbox = sandbox
@@ -168,19 +167,8 @@ def _mark_published(message: Message, posted: Posted, *, sandbox: bool) -> None:
         sandbox=sandbox,
     )
     incident_first_response_record(incident=message.incident, at=now)
-    mention = message.reply_to_mention
-    if mention is not None:
-        InboundPost.objects.filter(pk=mention.pk).update(
-            triage=InboundPost.Triage.REPLIED, triaged_at=now
-        )
-        mention.triage = InboundPost.Triage.REPLIED
-        mention_event_record(
-            mention=mention,
-            actor=None,
-            text=_("Mention from @%(who)s replied") % {"who": mention.author_handle},
-            incident=message.incident,
-            message=message.pk,
-        )
+    if message.reply_to_mention is not None:
+        mention_mark_replied(mention=message.reply_to_mention, reply=message, at=now)
     notify(
         recipients=[message.author],
         reason=Reason.MESSAGE_PUBLISHED,
@@ -194,9 +182,7 @@ def _mark_published(message: Message, posted: Posted, *, sandbox: bool) -> None:
 
 
 def _mark_failed(message: Message, error: str) -> None:
-    from teams.selectors import crisis_lead_of
-
-    message.status = S.FAILED
+    move(message, S.FAILED)
     message.last_error = error
     message.save()
     _event(message, _("Publishing failed: %(error)s") % {"error": error}, error=error)
@@ -222,7 +208,7 @@ def _retry_or_fail(message: Message, error: str) -> None:
         )
         return
     delay = timedelta(seconds=min(30 * 2 ** (message.attempts - 1), 900))
-    message.status = S.APPROVED
+    move(message, S.APPROVED)
     message.next_attempt_at = timezone.now() + delay
     message.last_error = error
     message.save()
@@ -245,7 +231,7 @@ def publish(message_id: int) -> str:
         with transaction.atomic():
             if (locked := _locked_if_ours(message_id, token)) is None:
                 return "superseded"
-            locked.status = S.APPROVED
+            move(locked, S.APPROVED)
             locked.next_attempt_at = exc.reset_at
             locked.last_error = _("X rate limit reached; next attempt at %(at)s") % {
                 "at": exc.reset_at.isoformat()
@@ -253,7 +239,7 @@ def publish(message_id: int) -> str:
             locked.save()
             _schedule(locked.pk, exc.reset_at)
         return "rate limited"
-    except OutcomeUnknown as exc:
+    except Unavailable as exc:
         with transaction.atomic():
             if (locked := _locked_if_ours(message_id, token)) is None:
                 return "superseded"
@@ -261,7 +247,7 @@ def publish(message_id: int) -> str:
             locked.save()
             _schedule_reconcile(locked.pk, token)
         return "unknown"
-    except PublishRefused as exc:
+    except Refused as exc:
         with transaction.atomic():
             if (locked := _locked_if_ours(message_id, token)) is None:
                 return "superseded"
@@ -277,10 +263,6 @@ def publish(message_id: int) -> str:
 def _brief_staff(message_id: int, token: str) -> str:
     """An approved staff briefing goes to people, not to a network: send it through their
     notification preferences, in the name of the approver who completed the approval."""
-    from teams.stakeholders.services import staff_briefing_send
-
-    from .services import valid_approvals
-
     with transaction.atomic():
         if (message := _locked_if_ours(message_id, token)) is None:
             return "superseded"
@@ -298,7 +280,7 @@ def _brief_staff(message_id: int, token: str) -> str:
             _mark_failed(message, exc.message)
             return "failed"
         now = timezone.now()
-        message.status = S.PUBLISHED
+        move(message, S.PUBLISHED)
         message.published_at = now
         message.last_error = ""
         message.save()
@@ -320,10 +302,10 @@ def reconcile(message_id: int, token: str) -> str:
     publisher = publisher_for(message.account)
     try:
         recent = publisher.recent_posts(since=since)
-    except (OutcomeUnknown, RateLimited) as exc:
+    except (Unavailable, RateLimited) as exc:
         # Cannot tell yet; ask again later (the task retries with backoff, bounded).
         raise ReconcileLater(str(exc)) from exc
-    except PublishRefused as exc:
+    except Refused as exc:
         with transaction.atomic():
             if (locked := _locked_if_ours(message_id, token)) is not None:
                 _mark_failed(locked, _("Could not check whether it was posted: %(e)s") % {"e": exc})
@@ -350,8 +332,6 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
     has come more than a minute ago, and attempts stuck in `publishing`. The rows, not the
     queued tasks, are the truth; a duplicate drive is harmless because every attempt is
     claimed under a lock."""
-    from .tasks import publish_message, reconcile_publication
-
     now = now or timezone.now()
     late = now - timedelta(minutes=1)
     due = (
@@ -367,11 +347,11 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
     ).values_list("pk", "attempt_token")
     driven = 0
     for pk in due:
-        publish_message.delay(pk)
+        enqueue("communications.tasks.publish_message", pk)
         driven += 1
     reconciled = 0
     for pk, token in stuck:
         if token:
-            reconcile_publication.delay(pk, str(token))
+            enqueue("communications.tasks.reconcile_publication", pk, str(token))
             reconciled += 1
     return {"published": driven, "reconciled": reconciled}

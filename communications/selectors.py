@@ -10,7 +10,7 @@ from incidents.models import OPEN_STATUSES, Claim, ClaimStatus, Incident, Timeli
 
 from .lifecycle import LOGGED
 from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
-from .services import counting_approval, valid_approvals
+from .policy import counting_approval, valid_approvals, with_rotation_due
 
 S = Message.Status
 UNVERIFIED = (ClaimStatus.UNVERIFIED, ClaimStatus.INVESTIGATING)
@@ -171,14 +171,8 @@ def message_log(*, user: Any) -> QuerySet[Message]:
     """The communications log: every message that was approved, went out, failed or was
     withdrawn, with its approvals; ``logged_at`` is when it last mattered."""
     return (
-        Message.objects.filter(status__in=LOGGED)
-        .select_related("incident", "account", "author")
-        .prefetch_related(
-            Prefetch("parts", queryset=ThreadPart.objects.order_by("position")),
-            Prefetch(
-                "approvals", queryset=Approval.objects.select_related("approver").order_by("at")
-            ),
-        )
+        messages(user=user)
+        .filter(status__in=LOGGED)
         .annotate(logged_at=Coalesce("published_at", "approved_at", "submitted_at", "created_at"))
         .order_by("-logged_at", "-id")
     )
@@ -189,6 +183,9 @@ def templates(*, user: Any) -> QuerySet[Template]:
 
 
 def accounts(*, user: Any) -> QuerySet[SocialAccount]:
-    return SocialAccount.objects.prefetch_related("publishers", "watch_terms").order_by(
-        "-is_active", "handle"
+    """Every account, active first, each with ``rotation_due``."""
+    return with_rotation_due(
+        SocialAccount.objects.prefetch_related("publishers", "watch_terms").order_by(
+            "-is_active", "handle"
+        )
     )

@@ -11,13 +11,14 @@ from incidents.serializers import PersonSerializer
 from teams.models import Channel, Department, StakeholderGroup
 
 from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
-from .services import rotation_due
 
 
 class AccountSerializer(serializers.ModelSerializer):
     sandbox = serializers.BooleanField(source="is_sandbox", read_only=True)
-    rotation_due = serializers.SerializerMethodField(
-        help_text="The credentials are older than the rotation policy allows."
+    rotation_due = serializers.BooleanField(
+        read_only=True,
+        help_text="The credentials are older than the rotation policy allows "
+        "(communications.policy.rotation_due_condition).",
     )
 
     class Meta:
@@ -35,9 +36,6 @@ class AccountSerializer(serializers.ModelSerializer):
             "is_active",
         ]
         read_only_fields = fields
-
-    def get_rotation_due(self, account: SocialAccount) -> bool:
-        return rotation_due(account)
 
 
 class ApprovalSerializer(serializers.ModelSerializer):

@@ -6,7 +6,9 @@ from celery import shared_task
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from . import publishing, services
+from . import publishing
+from .mentions import ingest
+from .services.accounts import credentials_rotation_remind
 
 RECONCILE_MAX_RETRIES = 8
 
@@ -60,8 +62,6 @@ POLL_EXPIRES = 55
 @shared_task(name="communications.tasks.poll_mentions", acks_late=True)
 def poll_mentions() -> int:
     """Beat, every minute: one poll_account task per account that has credentials."""
-    from .mentions import ingest
-
     account_ids = ingest.accounts_to_poll()
     for account_id in account_ids:
         poll_account.apply_async((account_id,), expires=POLL_EXPIRES)
@@ -71,8 +71,6 @@ def poll_mentions() -> int:
 @shared_task(name="communications.tasks.poll_account", acks_late=True)
 def poll_account(account_id: int) -> dict[str, Any]:
     """Read the account's new mentions and watch-term matches from X and store them once."""
-    from .mentions import ingest
-
     return ingest.poll_account(account_id)
 
 
@@ -82,4 +80,4 @@ def poll_account(account_id: int) -> dict[str, Any]:
 @shared_task(name="communications.tasks.remind_credentials_rotation", acks_late=True)
 def remind_credentials_rotation() -> int:
     """Beat, daily: tell the people who manage accounts which credentials are due."""
-    return services.credentials_rotation_remind()
+    return credentials_rotation_remind()

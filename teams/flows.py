@@ -13,6 +13,7 @@ from typing import Any
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from config.partial import UNCHANGED
 from incidents import services as incident_services
 from incidents.models import Category, ChecklistItem, Incident, Source
 
@@ -21,8 +22,6 @@ from .services import incident_staff_on_declare, notify
 from .stakeholders.services import communication_plan_apply
 
 User = Any  # an instance of the user model
-# "Not sent": a field a partial update leaves as it is (None is a value: nobody, no due time).
-UNCHANGED: Any = object()
 
 
 @transaction.atomic

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from communications.models import InboundPost, SocialAccount, WatchTerm
-from communications.services import account_credentials
+from communications.services.accounts import account_credentials
 
 from . import services
 from .selectors import poll_status_key

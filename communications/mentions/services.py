@@ -339,6 +339,23 @@ def mention_link(*, actor: User, mention: InboundPost, incident: Incident | None
     return mention
 
 
+def mention_mark_replied(*, mention: InboundPost, reply: Any, at: datetime) -> InboundPost:
+    """A reply to the mention was published from Crisis Desk (publishing calls this in the
+    transaction that records the post): the mention is replied, in its history and on the
+    reply's incident's timeline."""
+    InboundPost.objects.filter(pk=mention.pk).update(triage=T.REPLIED, triaged_at=at)
+    mention.triage = T.REPLIED
+    mention.triaged_at = at
+    mention_event_record(
+        mention=mention,
+        actor=None,
+        text=_("Mention from @%(who)s replied") % {"who": mention.author_handle},
+        incident=reply.incident,
+        message=reply.pk,
+    )
+    return mention
+
+
 def _post_id(url: str) -> tuple[str, str]:
     match = POST_URL.match((url or "").strip())
     if not match:

@@ -5,7 +5,7 @@ from typing import Any
 
 from django import template
 
-from communications.views import incident_panel_context
+from communications.views.panel import incident_panel_context
 from incidents.models import Incident
 
 register = template.Library()

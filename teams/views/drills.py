@@ -20,9 +20,6 @@ from teams.views.roster import next_hour
 DRILLS_PAGE_SIZE = 20
 
 
-# --- drills ---------------------------------------------------------------------------------
-
-
 @require_GET
 def drills(request: HttpRequest) -> HttpResponse:
     page = Paginator(selectors.drills(user=request.user), DRILLS_PAGE_SIZE).get_page(

@@ -39,9 +39,6 @@ CHECKLIST_PANEL = "teams/incidents/_checklist.html"
 CHANGED = "timeline-changed"
 
 
-# --- declare and edit -----------------------------------------------------------------------
-
-
 @require_http_methods(["GET", "POST"])
 def incident_declare(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(DECLARE_INCIDENT):
@@ -83,9 +80,6 @@ def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
             messages.success(request, _("Changes saved."))
             return redirect(incident)
     return render(request, "teams/incidents/edit.html", {"form": form, "incident": incident})
-
-
-# --- the roles panel ------------------------------------------------------------------------
 
 
 def roles_context(request: HttpRequest, incident: Incident, error: str = "") -> dict[str, Any]:
@@ -164,9 +158,6 @@ def role_relieve(request: HttpRequest, reference: str, assignment_id: int) -> Ht
     except ApplicationError as exc:
         failed = exc
     return _roles_answer(request, incident, failed)
-
-
-# --- the checklist panel --------------------------------------------------------------------
 
 
 def checklist_context(

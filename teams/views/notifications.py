@@ -14,9 +14,6 @@ from teams import selectors, services
 NOTIFICATIONS_PAGE_SIZE = 25
 
 
-# --- my notifications -----------------------------------------------------------------------
-
-
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"

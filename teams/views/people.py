@@ -25,9 +25,6 @@ from teams.views.roster import ONCALL_DAYS
 PEOPLE_PAGE_SIZE = 50
 
 
-# --- people ---------------------------------------------------------------------------------
-
-
 @require_GET
 def people(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
@@ -53,9 +50,6 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "is_me": someone.pk == request.user.pk,
     }
     return render(request, "teams/person.html", context)
-
-
-# --- my profile -----------------------------------------------------------------------------
 
 
 @require_http_methods(["GET", "POST"])

@@ -19,18 +19,12 @@ from config.http import HttpRequest, forbidden
 from config.people import active_people
 from config.permissions import MANAGE_ONCALL, MANAGE_ROSTER, holds
 from teams import selectors, services
-from teams.forms import (
-    RosterAddForm,
-    ShiftForm,
-)
+from teams.forms import RosterAddForm, ShiftForm
 from teams.models import OnCallShift, RosterMember
 
 ONCALL_DAYS = 14
 # How far the on-call page pages back or ahead, so a typed date cannot overflow.
 ONCALL_REACH = timedelta(days=5 * 366)
-
-
-# --- the roster -----------------------------------------------------------------------------
 
 
 def _roster_context(
@@ -112,9 +106,6 @@ def roster_remove(request: HttpRequest, pk: int) -> HttpResponse:
                 % {"person": member.person, "role": member.role},
             )
     return _roster_panel(request, _roster_context(request, error=failed), failed)
-
-
-# --- on call --------------------------------------------------------------------------------
 
 
 def _first_day(request: HttpRequest) -> date:

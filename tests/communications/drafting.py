@@ -2,8 +2,9 @@
 
 from typing import Any
 
-from communications import services
 from communications.models import Message
+from communications.services import approvals
+from communications.services import messages as message_services
 from incidents.models import Incident
 from teams import flows
 
@@ -19,7 +20,7 @@ def draft(
     body: str = "We are looking into it.",
     **kwargs: Any,
 ) -> Message:
-    return services.message_create(
+    return message_services.message_create(
         actor=author,
         incident=incident or declare(author),
         account=account,
@@ -32,12 +33,12 @@ def submitted(
     author: Any, account: Any, incident: Incident | None = None, **kwargs: Any
 ) -> Message:
     message = draft(author, account, incident, **kwargs)
-    return services.message_submit(actor=author, message=message)
+    return message_services.message_submit(actor=author, message=message)
 
 
 def approved(author: Any, approver: Any, account: Any, **kwargs: Any) -> Message:
     """Approved (publishing is queued on commit, which these tests do not run)."""
     message = submitted(author, account, **kwargs)
-    services.message_approve(actor=approver, message=message)
+    approvals.message_approve(actor=approver, message=message)
     message.refresh_from_db()
     return message

@@ -4,8 +4,8 @@ messages, approvals, mentions and templates are read-only there."""
 import pytest
 from django.urls import reverse
 
-from communications import services
 from communications.models import SocialAccount
+from communications.services import accounts
 from tests.communications.drafting import submitted
 from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
 
@@ -51,7 +51,7 @@ def test_an_admin_adds_an_account_whose_credentials_are_encrypted_and_never_show
     assert response.status_code == 302, response.context["adminform"].form.errors
     account = SocialAccount.objects.get()
     assert not account.is_sandbox
-    assert services.account_credentials(account)["access_token"] == "at-very-secret"
+    assert accounts.account_credentials(account)["access_token"] == "at-very-secret"
     assert "very-secret" not in account.credentials_encrypted
     assert account.credentials_rotated_at is not None
     assert list(account.publishers.all()) == [responder]
@@ -71,12 +71,12 @@ def test_empty_credential_fields_keep_the_stored_ones(client, admin_user):
     assert response.status_code == 302
     account.refresh_from_db()
     assert account.display_name == "Renamed"
-    assert services.account_credentials(account) == SECRETS
+    assert accounts.account_credentials(account) == SECRETS
     assert account.credentials_rotated_at == rotated
     # One new secret rotates that one and keeps the rest.
     client.post(change_url(account), form_data(**{**blank, "access_token": "at-new"}))
     account.refresh_from_db()
-    assert services.account_credentials(account) == {**SECRETS, "access_token": "at-new"}
+    assert accounts.account_credentials(account) == {**SECRETS, "access_token": "at-new"}
     assert account.credentials_rotated_at > rotated
 
 

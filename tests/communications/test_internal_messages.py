@@ -2,8 +2,10 @@
 
 import pytest
 
-from communications import publishing, services
+from communications import publishing
 from communications.models import Message
+from communications.services import approvals
+from communications.services import messages as message_services
 from config.errors import ApplicationError
 from teams import flows
 from teams.models import Department, Notification, Reason, StaffBriefing, StakeholderUpdate
@@ -21,8 +23,8 @@ def incident(responder):
 
 
 def approve(author, approver, message):
-    services.message_submit(actor=author, message=message)
-    services.message_approve(actor=approver, message=message)
+    message_services.message_submit(actor=author, message=message)
+    approvals.message_approve(actor=approver, message=message)
     message.refresh_from_db()
     return message
 
@@ -33,7 +35,7 @@ def test_a_staff_briefing_goes_to_the_chosen_departments_once_approved(
     care, _ = Department.objects.get_or_create(name="Customer care")
     agent = UserFactory(department=care)
     UserFactory()  # elsewhere: not briefed
-    message = services.message_create(
+    message = message_services.message_create(
         actor=responder,
         incident=incident,
         account=None,
@@ -54,7 +56,7 @@ def test_a_staff_briefing_goes_to_the_chosen_departments_once_approved(
 
 def test_a_briefing_is_not_posted_and_takes_no_account(incident, responder):
     with pytest.raises(ApplicationError) as error:
-        services.message_create(
+        message_services.message_create(
             actor=responder,
             incident=incident,
             account=SandboxAccountFactory(),
@@ -62,7 +64,7 @@ def test_a_briefing_is_not_posted_and_takes_no_account(incident, responder):
             body="x" * 300,
         )
     assert error.value.field == "body"
-    message = services.message_create(
+    message = message_services.message_create(
         actor=responder,
         incident=incident,
         account=SandboxAccountFactory(),  # ignored: a briefing never posts
@@ -84,11 +86,11 @@ def test_a_stakeholder_update_is_marked_sent_by_a_person_and_ticks_the_plan(
     stakeholders.communication_plan_apply(actor=responder, incident=incident)
     item = incident.checklist.get(key__startswith="stakeholders:")
     with pytest.raises(ApplicationError) as error:
-        services.message_create(
+        message_services.message_create(
             actor=responder, incident=incident, account=None, kind="stakeholder_update", body="x"
         )
     assert error.value.field == "stakeholder_group"
-    message = services.message_create(
+    message = message_services.message_create(
         actor=responder,
         incident=incident,
         account=None,
@@ -101,7 +103,7 @@ def test_a_stakeholder_update_is_marked_sent_by_a_person_and_ticks_the_plan(
         approve(responder, manager, message)
     assert message.status == S.APPROVED  # a person sends it
     assert publishing.publish(message.pk) == "not ours"
-    services.message_mark_sent(actor=responder, message=message)
+    message_services.message_mark_sent(actor=responder, message=message)
     message.refresh_from_db()
     assert message.status == S.PUBLISHED
     update = StakeholderUpdate.objects.get()
@@ -113,7 +115,7 @@ def test_a_stakeholder_update_is_marked_sent_by_a_person_and_ticks_the_plan(
 def test_changing_the_audience_voids_approvals(incident, responder, manager, admin_user):
     one = stakeholders.stakeholder_group_save(actor=admin_user, name="Media", kind="media")
     two = stakeholders.stakeholder_group_save(actor=admin_user, name="Investors", kind="investors")
-    message = services.message_create(
+    message = message_services.message_create(
         actor=responder,
         incident=incident,
         account=None,
@@ -123,12 +125,14 @@ def test_changing_the_audience_voids_approvals(incident, responder, manager, adm
         stakeholder_channel="email",
     )
     approve(responder, manager, message)
-    services.message_update(actor=responder, message=message, body="Facts.", stakeholder_group=two)
+    message_services.message_update(
+        actor=responder, message=message, body="Facts.", stakeholder_group=two
+    )
     message.refresh_from_db()
     assert message.status == S.DRAFT
 
 
 def test_posts_still_need_an_account(incident, responder):
     with pytest.raises(ApplicationError) as error:
-        services.message_create(actor=responder, incident=incident, account=None, body="Hi")
+        message_services.message_create(actor=responder, incident=incident, account=None, body="Hi")
     assert error.value.field == "account"

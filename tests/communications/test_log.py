@@ -7,8 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from communications import services
 from communications.models import Message
+from communications.services import approvals
+from communications.services import messages as message_services
 from tests.communications.drafting import approved, declare, draft, submitted
 from tests.communications.factories import SandboxAccountFactory, SocialAccountFactory
 
@@ -62,16 +63,16 @@ def record(responder, manager, account, django_capture_on_commit_callbacks):
     }
     published = submitted(responder, account, incident, body="Çok üzgünüz, inceliyoruz.")
     with django_capture_on_commit_callbacks(execute=True):
-        services.message_approve(actor=manager, message=published, comment="Uygun, gönderin")
+        approvals.message_approve(actor=manager, message=published, comment="Uygun, gönderin")
     made["published"] = published
     failed = approved(responder, manager, live, incident=other, kind="reply", reply_to_post="42")
     Message.objects.filter(pk=failed.pk).update(status=S.FAILED, last_error="X said no")
     made["failed"] = failed
     withdrawn = submitted(responder, account, other, body="Taken back")
-    services.message_withdraw(actor=responder, message=withdrawn)
+    message_services.message_withdraw(actor=responder, message=withdrawn)
     made["withdrawn"] = withdrawn
     rejected = submitted(responder, account, other, body="Refused one")
-    services.message_reject(actor=manager, message=rejected, comment="No")
+    approvals.message_reject(actor=manager, message=rejected, comment="No")
     made["rejected"] = rejected
     for message in made.values():
         message.refresh_from_db()
@@ -122,6 +123,30 @@ def test_filters(client, reader, record):
     assert len(rows(client, f"{LOG}?after={today}&before={today}")) == 4
     assert rows(client, f"{LOG}?after={tomorrow}") == []
     assert "No message matches these filters." in html(client.get(f"{LOG}?after={tomorrow}"))
+
+
+def test_the_page_and_the_api_date_the_log_alike(client, api_as, reader, record):
+    """A message drafted days ago and published today is in today's log, on the page, in the
+    CSV and in the API (which used to filter the log by when it was drafted)."""
+    published = record["published"]
+    Message.objects.filter(pk=published.pk).update(
+        created_at=timezone.now() - timedelta(days=3),
+        submitted_at=timezone.now() - timedelta(days=3),
+    )
+    client.force_login(reader)
+    today = timezone.localdate().isoformat()
+    three_days_ago = (timezone.localdate() - timedelta(days=3)).isoformat()
+    on_the_page = {m.pk for m in rows(client, f"{LOG}?after={today}&before={today}")}
+    in_the_csv = {int(r[0]) for r in csv_rows(client.get(f"{CSV}?after={today}"))[1:]}
+    in_the_api = {
+        m["id"]
+        for m in api_as(reader).get(f"/api/v1/log/?after={today}&before={today}").json()["results"]
+    }
+    assert published.pk in on_the_page
+    assert on_the_page == in_the_csv == in_the_api
+    earlier = api_as(reader).get(f"/api/v1/log/?before={three_days_ago}").json()["results"]
+    assert earlier == []
+    assert rows(client, f"{LOG}?before={three_days_ago}") == []
 
 
 @pytest.mark.parametrize(
@@ -186,8 +211,8 @@ def test_the_csv_joins_approvals_and_keeps_a_thread_in_one_line(
     message = submitted(
         responder, account, incident, kind="thread", body="1/ First", parts=["2/ Second"]
     )
-    services.message_approve(actor=manager, message=message, comment="ok")
-    services.message_approve(actor=manager2, message=message, comment="ok too")
+    approvals.message_approve(actor=manager, message=message, comment="ok")
+    approvals.message_approve(actor=manager2, message=message, comment="ok too")
     client.force_login(reader)
     header, line = csv_rows(client.get(CSV))
     row = dict(zip(header, line, strict=True))

@@ -9,7 +9,8 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from communications.mentions import ingest, x_reader
-from communications.models import InboundPost, WatchTerm
+from communications.models import InboundPost, SocialAccount, WatchTerm
+from communications.services import accounts
 from communications.tasks import poll_account, poll_mentions
 from config.celery_app import app
 from tests.communications.factories import SandboxAccountFactory, SocialAccountFactory
@@ -316,3 +317,25 @@ def test_the_queue_page_says_how_polling_went(client, responder, fake_x, account
 
     assert "@brand" in page
     assert "rate limited until" in page
+
+
+def test_an_expired_oauth2_token_is_refreshed_for_reading_too(fake_x, admin_user, customer):
+    """Reading and posting share one X client: an expired token no longer stops the polling."""
+    account = accounts.account_save(
+        actor=admin_user,
+        handle="brand_oauth2",
+        external_user_id=ACCOUNT_ID,
+        auth_kind=SocialAccount.AuthKind.OAUTH2,
+        credentials={"access_token": "old-access", "refresh_token": "r-1", "client_id": "cid"},
+    )
+    fake_x.expired_tokens.add("old-access")
+    fake_x.refresh_tokens.add("r-1")
+    fake_x.add_mention(ACCOUNT_ID, "@brand_oauth2 still waiting", customer)
+
+    result = poll(account)
+
+    assert result["problems"] == []
+    assert result["stored"] == 1
+    stored = accounts.account_credentials(SocialAccount.objects.get(pk=account.pk))
+    assert stored["access_token"] != "old-access"
+    assert stored["refresh_token"] != "r-1"

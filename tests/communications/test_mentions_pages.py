@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from communications.mentions import services
 from communications.models import InboundPost
+from communications.services import messages as message_services
 from incidents.models import TimelineEvent
 from teams import flows
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
@@ -259,8 +260,6 @@ def test_the_mention_page_for_each_role(request, client, role, mention):
 
 
 def test_the_mention_page_shows_its_history_and_replies(client, responder, manager, incident):
-    from communications import services as message_services
-
     account = SocialAccountFactory()
     mention = InboundPostFactory(account=account, author_handle="angry_customer")
     services.mention_link(actor=responder, mention=mention, incident=incident)

@@ -7,8 +7,10 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from communications import services
+from communications import policy
 from communications.models import Approval, Message, SocialAccount
+from communications.services import accounts, approvals, statements
+from communications.services import messages as message_services
 from incidents import services as incident_services
 from incidents.models import ClaimStatus, Status
 from tests.communications.drafting import approved, declare, draft, submitted
@@ -63,7 +65,7 @@ def test_everyone_logged_in_reads_the_communications_pages(client, request, role
     author = request.getfixturevalue("responder") if role != "responder" else None
     viewer = request.getfixturevalue(role)
     message = submitted(author or viewer, account)
-    services.template_save(
+    statements.template_save(
         actor=request.getfixturevalue("manager"),
         name="Holding",
         kind="holding_statement",
@@ -341,7 +343,7 @@ def test_the_length_counter_counts_the_way_x_does(client, responder):
 
 def test_editing_a_submitted_message_voids_its_approvals(client, responder, manager, account):
     message = submitted(responder, account, declare(responder, severity=1))
-    services.message_approve(actor=manager, message=message)
+    approvals.message_approve(actor=manager, message=message)
     client.force_login(responder)
     edit = reverse("communications:message-edit", kwargs={"pk": message.pk})
     page = client.get(edit)
@@ -379,7 +381,7 @@ def test_only_the_author_or_an_approver_edits(client, responder, responder2, man
 
 def test_a_withdrawn_message_is_not_edited(client, responder, account):
     message = draft(responder, account)
-    services.message_withdraw(actor=responder, message=message)
+    message_services.message_withdraw(actor=responder, message=message)
     client.force_login(responder)
     response = client.get(reverse("communications:message-edit", kwargs={"pk": message.pk}))
     assert response.status_code == 302
@@ -445,7 +447,7 @@ def test_sev1_shows_one_of_two_and_the_first_approver_waits(
     client, responder, manager, manager2, account
 ):
     message = submitted(responder, account, declare(responder, severity=1))
-    services.message_approve(actor=manager, message=message, comment="Fine by me")
+    approvals.message_approve(actor=manager, message=message, comment="Fine by me")
     client.force_login(manager)
     page = html(client.get(page_of(message)))
     assert "1 of 2" in page
@@ -591,7 +593,7 @@ def test_the_queue_shows_what_waits_for_me_oldest_first(
     own = submitted(manager, account, body="My own")
     draft(responder, account, body="Just a draft")
     sev1 = submitted(responder, account, declare(responder, severity=1), body="Needs two")
-    services.message_approve(actor=manager, message=sev1)
+    approvals.message_approve(actor=manager, message=sev1)
 
     client.force_login(manager)
     response = client.get(reverse("communications:approvals"))
@@ -628,7 +630,7 @@ def test_an_empty_queue_says_so(client, manager):
 
 def test_the_accounts_page_never_shows_credentials(client, admin_user, responder, settings):
     settings.CREDENTIALS_ROTATION_DAYS = 90
-    live = services.account_save(
+    live = accounts.account_save(
         actor=admin_user,
         handle="brand_live",
         external_user_id="12345",
@@ -661,7 +663,7 @@ def test_the_accounts_page_never_shows_credentials(client, admin_user, responder
 
 def test_saving_an_unchanged_text_keeps_the_approvals(client, responder, manager, account):
     message = submitted(responder, account, declare(responder, severity=1))
-    services.message_approve(actor=manager, message=message)
+    approvals.message_approve(actor=manager, message=message)
     client.force_login(responder)
     response = client.post(
         reverse("communications:message-edit", kwargs={"pk": message.pk}),
@@ -670,4 +672,4 @@ def test_saving_an_unchanged_text_keeps_the_approvals(client, responder, manager
     assert "Nothing changed" in " ".join(flash(response))
     message.refresh_from_db()
     assert message.status == S.PENDING_APPROVAL
-    assert len(services.valid_approvals(message)) == 1
+    assert len(policy.valid_approvals(message)) == 1

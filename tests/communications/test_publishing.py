@@ -9,8 +9,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from communications import publishing, services
+from communications import publishing
 from communications.models import InboundPost, Message
+from communications.services import accounts, approvals
+from communications.services import messages as message_services
 from communications.tasks import publish_message
 from teams import flows
 from teams.models import Notification, Reason
@@ -27,11 +29,11 @@ def account():
 
 def approved(author, approver, account, body="We are aware and looking into it.", **kwargs):
     incident = flows.incident_declare(actor=author, title="Outage", severity=3)
-    message = services.message_create(
+    message = message_services.message_create(
         actor=author, incident=incident, account=account, body=body, **kwargs
     )
-    services.message_submit(actor=author, message=message)
-    services.message_approve(actor=approver, message=message)
+    message_services.message_submit(actor=author, message=message)
+    approvals.message_approve(actor=approver, message=message)
     message.refresh_from_db()
     assert message.status == S.APPROVED
     return message
@@ -59,12 +61,12 @@ def test_approval_queues_publishing_after_commit(
     fake_x, responder, manager, account, django_capture_on_commit_callbacks
 ):
     incident = flows.incident_declare(actor=responder, title="x", severity=3)
-    message = services.message_create(
+    message = message_services.message_create(
         actor=responder, incident=incident, account=account, body="Queued after commit."
     )
-    services.message_submit(actor=responder, message=message)
+    message_services.message_submit(actor=responder, message=message)
     with django_capture_on_commit_callbacks(execute=True):
-        services.message_approve(actor=manager, message=message)
+        approvals.message_approve(actor=manager, message=message)
     message.refresh_from_db()
     assert message.status == S.PUBLISHED
     assert len(fake_x.posts) == 1
@@ -149,7 +151,7 @@ def test_a_failed_message_can_be_retried_and_then_goes_out(
     fake_x.script("create", status=401)
     with django_capture_on_commit_callbacks():
         publishing.publish(message.pk)
-        services.message_retry(actor=manager, message=message)
+        message_services.message_retry(actor=manager, message=message)
         assert publishing.publish(message.pk) == "published"
     assert len(fake_x.posts) == 1
 
@@ -294,7 +296,7 @@ def test_an_expired_oauth2_token_is_refreshed_and_the_post_goes_out(
 ):
     from communications.models import SocialAccount
 
-    oauth2 = services.account_save(
+    oauth2 = accounts.account_save(
         actor=admin_user,
         handle="brand2",
         external_user_id="1500000000000000001",
@@ -307,7 +309,7 @@ def test_an_expired_oauth2_token_is_refreshed_and_the_post_goes_out(
     with django_capture_on_commit_callbacks():
         assert publishing.publish(message.pk) == "published"
     assert len(fake_x.posts) == 1
-    stored = services.account_credentials(SocialAccount.objects.get(pk=oauth2.pk))
+    stored = accounts.account_credentials(SocialAccount.objects.get(pk=oauth2.pk))
     assert stored["access_token"] != "old-access"
     assert stored["refresh_token"] != "r-1"
     assert stored["client_id"] == "cid"
@@ -318,7 +320,7 @@ def test_a_refresh_x_refuses_fails_the_message_with_401(
 ):
     from communications.models import SocialAccount
 
-    oauth2 = services.account_save(
+    oauth2 = accounts.account_save(
         actor=admin_user,
         handle="brand3",
         external_user_id="1500000000000000001",

@@ -7,8 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from communications import services
 from communications.models import Message
+from communications.services import approvals, statements
+from communications.services import messages as message_services
 from tests.communications.drafting import approved, declare, submitted
 from tests.communications.factories import SandboxAccountFactory, TemplateFactory
 from tests.incidents.factories import ClaimFactory
@@ -68,7 +69,7 @@ def test_lists_of_messages_do_not_grow(client, url):
         add_messages(n, approve=True)
         add_messages(n, approve=False)
         for message in Message.objects.filter(status=Message.Status.APPROVED)[:n]:
-            services.message_withdraw(actor=viewer, message=message)
+            message_services.message_withdraw(actor=viewer, message=message)
 
     grows_nothing(client, url, grow)
 
@@ -81,7 +82,7 @@ def test_the_decided_and_in_review_lists_do_not_grow(client):
         for _ in range(n):
             account = SandboxAccountFactory()
             submitted(viewer, account, body="mine")
-            services.message_approve(
+            approvals.message_approve(
                 actor=viewer, message=submitted(responder(), account, body="theirs")
             )
 
@@ -95,7 +96,7 @@ def test_templates_and_accounts_do_not_grow(client):
         for _ in range(n):
             approver = manager()
             template = TemplateFactory.create(created_by=UserFactory.create())
-            services.template_approve(actor=approver, template=template)
+            statements.template_approve(actor=approver, template=template)
             account = SandboxAccountFactory.create()
             account.publishers.set([UserFactory.create(), UserFactory.create()])
             account.watch_terms.create(query=f"#{account.handle}")
@@ -125,9 +126,9 @@ def test_the_message_page_does_not_grow_with_its_approvals_history_and_siblings(
     def grow(n: int) -> None:
         for _ in range(n):
             current = Message.objects.get(pk=message.pk)
-            services.message_approve(actor=manager(), message=current)
-            services.message_update(actor=author, message=current, body=f"{current.body}.")
-            services.message_submit(actor=author, message=current)
+            approvals.message_approve(actor=manager(), message=current)
+            message_services.message_update(actor=author, message=current, body=f"{current.body}.")
+            message_services.message_submit(actor=author, message=current)
             submitted(author, account, incident, body="A sibling")
 
     grows_nothing(client, url, grow)

@@ -5,8 +5,10 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from communications import services
+from communications import policy
 from communications.models import Approval, Message, SocialAccount
+from communications.services import accounts, approvals, statements
+from communications.services import messages as message_services
 from config.errors import ApplicationError, NotPermitted
 from incidents.models import TimelineEvent
 from teams import flows
@@ -29,7 +31,7 @@ def declare(actor, severity=2):
 
 def draft(author, account, incident=None, body="We are looking into it.", **kwargs):
     incident = incident or declare(author)
-    return services.message_create(
+    return message_services.message_create(
         actor=author, incident=incident, account=account, body=body, **kwargs
     )
 
@@ -121,7 +123,7 @@ def test_a_reader_cannot_draft(reader, responder, account):
 
 def submitted(author, account, severity=2, **kwargs):
     message = draft(author, account, declare(author, severity), **kwargs)
-    return services.message_submit(actor=author, message=message)
+    return message_services.message_submit(actor=author, message=message)
 
 
 def test_submit_notifies_approvers_but_not_the_author(responder, manager, account):
@@ -137,7 +139,7 @@ def test_submit_notifies_approvers_but_not_the_author(responder, manager, accoun
 def test_the_author_can_never_approve_their_own_message(manager, account):
     message = submitted(manager, account)
     with pytest.raises(NotPermitted, match="someone else"):
-        services.message_approve(actor=manager, message=message)
+        approvals.message_approve(actor=manager, message=message)
     message.refresh_from_db()
     assert message.status == S.PENDING_APPROVAL
     assert not Approval.objects.exists()
@@ -146,7 +148,7 @@ def test_the_author_can_never_approve_their_own_message(manager, account):
 def test_approving_needs_the_approve_permission(responder, responder2, account):
     message = submitted(responder, account)
     with pytest.raises(NotPermitted):
-        services.message_approve(actor=responder2, message=message)
+        approvals.message_approve(actor=responder2, message=message)
 
 
 def test_one_approval_approves_a_sev2_message_and_publishes_it(
@@ -154,7 +156,7 @@ def test_one_approval_approves_a_sev2_message_and_publishes_it(
 ):
     message = submitted(responder, account)
     with django_capture_on_commit_callbacks(execute=True):
-        services.message_approve(actor=manager, message=message, comment="Good")
+        approvals.message_approve(actor=manager, message=message, comment="Good")
     message.refresh_from_db()
     assert message.status == S.PUBLISHED
     assert message.sandbox is True
@@ -163,12 +165,12 @@ def test_one_approval_approves_a_sev2_message_and_publishes_it(
 
 def test_sev1_needs_two_distinct_approvers(responder, manager, manager2, account):
     message = submitted(responder, account, severity=1)
-    services.message_approve(actor=manager, message=message)
+    approvals.message_approve(actor=manager, message=message)
     message.refresh_from_db()
     assert message.status == S.PENDING_APPROVAL
     with pytest.raises(ApplicationError, match="another approver"):
-        services.message_approve(actor=manager, message=message)
-    services.message_approve(actor=manager2, message=message)
+        approvals.message_approve(actor=manager, message=message)
+    approvals.message_approve(actor=manager2, message=message)
     message.refresh_from_db()
     assert message.status == S.APPROVED
     assert message.approved_at is not None
@@ -176,15 +178,15 @@ def test_sev1_needs_two_distinct_approvers(responder, manager, manager2, account
 
 def test_an_edit_after_submission_voids_every_approval(responder, manager, manager2, account):
     message = submitted(responder, account, severity=1)
-    services.message_approve(actor=manager, message=message)
-    services.message_update(actor=responder, message=message, body="We are on it, truly.")
+    approvals.message_approve(actor=manager, message=message)
+    message_services.message_update(actor=responder, message=message, body="We are on it, truly.")
     message.refresh_from_db()
     assert message.status == S.DRAFT
     assert Approval.objects.get().voided_at is not None
-    assert services.valid_approvals(message) == []
+    assert policy.valid_approvals(message) == []
     # After resubmission the earlier approval does not count: two fresh ones are needed.
-    services.message_submit(actor=responder, message=message)
-    services.message_approve(actor=manager2, message=message)
+    message_services.message_submit(actor=responder, message=message)
+    approvals.message_approve(actor=manager2, message=message)
     message.refresh_from_db()
     assert message.status == S.PENDING_APPROVAL
 
@@ -193,10 +195,10 @@ def test_editing_an_approved_message_returns_it_to_draft(responder, manager, acc
     message = submitted(
         responder, account, severity=3, scheduled_at=timezone.now() + timedelta(hours=1)
     )
-    services.message_approve(actor=manager, message=message)
+    approvals.message_approve(actor=manager, message=message)
     message.refresh_from_db()
     assert message.status == S.APPROVED
-    services.message_update(
+    message_services.message_update(
         actor=responder,
         message=message,
         body=message.body + " More soon.",
@@ -208,8 +210,8 @@ def test_editing_an_approved_message_returns_it_to_draft(responder, manager, acc
 
 def test_changing_the_target_voids_approvals_too(responder, manager, account):
     message = submitted(responder, account, severity=1, kind="reply", reply_to_post="111")
-    services.message_approve(actor=manager, message=message)
-    services.message_update(
+    approvals.message_approve(actor=manager, message=message)
+    message_services.message_update(
         actor=responder, message=message, body=message.body, kind="reply", reply_to_post="222"
     )
     message.refresh_from_db()
@@ -219,26 +221,28 @@ def test_changing_the_target_voids_approvals_too(responder, manager, account):
 
 def test_an_unchanged_save_keeps_the_approvals(responder, manager, account):
     message = submitted(responder, account, severity=1)
-    services.message_approve(actor=manager, message=message)
-    services.message_update(actor=responder, message=message, body=message.body)
+    approvals.message_approve(actor=manager, message=message)
+    message_services.message_update(actor=responder, message=message, body=message.body)
     message.refresh_from_db()
     assert message.status == S.PENDING_APPROVAL
-    assert len(services.valid_approvals(message)) == 1
+    assert len(policy.valid_approvals(message)) == 1
 
 
 @pytest.mark.parametrize("refusal", ["message_reject", "message_request_changes"])
 def test_a_refusal_needs_a_comment_and_returns_to_the_author(responder, manager, account, refusal):
     message = submitted(responder, account)
     with pytest.raises(ApplicationError) as error:
-        getattr(services, refusal)(actor=manager, message=message, comment=" ")
+        getattr(approvals, refusal)(actor=manager, message=message, comment=" ")
     assert error.value.field == "comment"
-    getattr(services, refusal)(actor=manager, message=message, comment="Too defensive")
+    getattr(approvals, refusal)(actor=manager, message=message, comment="Too defensive")
     message.refresh_from_db()
     assert message.status in (S.REJECTED, S.CHANGES_REQUESTED)
     assert Notification.objects.filter(recipient=responder, reason=Reason.MESSAGE_RETURNED).exists()
     # The author edits and submits again.
-    services.message_update(actor=responder, message=message, body="We are sorry. We are on it.")
-    services.message_submit(actor=responder, message=message)
+    message_services.message_update(
+        actor=responder, message=message, body="We are sorry. We are on it."
+    )
+    message_services.message_submit(actor=responder, message=message)
     message.refresh_from_db()
     assert message.status == S.PENDING_APPROVAL
 
@@ -246,14 +250,16 @@ def test_a_refusal_needs_a_comment_and_returns_to_the_author(responder, manager,
 def test_withdraw_rules(responder, responder2, manager, account):
     message = submitted(responder, account)
     with pytest.raises(NotPermitted):
-        services.message_withdraw(actor=responder2, message=message)
-    services.message_withdraw(actor=responder, message=message, reason="Overtaken by events")
+        message_services.message_withdraw(actor=responder2, message=message)
+    message_services.message_withdraw(
+        actor=responder, message=message, reason="Overtaken by events"
+    )
     message.refresh_from_db()
     assert message.status == S.WITHDRAWN
     with pytest.raises(ApplicationError):
-        services.message_withdraw(actor=manager, message=message)
+        message_services.message_withdraw(actor=manager, message=message)
     with pytest.raises(ApplicationError):
-        services.message_update(actor=responder, message=message, body="x")
+        message_services.message_update(actor=responder, message=message, body="x")
 
 
 def test_a_published_message_cannot_change(
@@ -261,18 +267,18 @@ def test_a_published_message_cannot_change(
 ):
     message = submitted(responder, account)
     with django_capture_on_commit_callbacks(execute=True):
-        services.message_approve(actor=manager, message=message)
+        approvals.message_approve(actor=manager, message=message)
     with pytest.raises(ApplicationError):
-        services.message_update(actor=responder, message=message, body="Rewrite history")
+        message_services.message_update(actor=responder, message=message, body="Rewrite history")
     with pytest.raises(ApplicationError):
-        services.message_withdraw(actor=manager, message=message)
+        message_services.message_withdraw(actor=manager, message=message)
 
 
 # --- accounts -----------------------------------------------------------------------------------
 
 
 def test_credentials_are_encrypted_and_rotation_recorded(admin_user):
-    account = services.account_save(
+    account = accounts.account_save(
         actor=admin_user,
         handle="@Brand_TR",
         external_user_id="12345",
@@ -287,14 +293,14 @@ def test_credentials_are_encrypted_and_rotation_recorded(admin_user):
     account.refresh_from_db()
     assert account.handle == "Brand_TR"
     assert "very-secret" not in account.credentials_encrypted
-    assert services.account_credentials(account)["consumer_key"] == "ck-very-secret"
+    assert accounts.account_credentials(account)["consumer_key"] == "ck-very-secret"
     assert account.credentials_rotated_at is not None
     assert not account.is_sandbox
 
 
 def test_only_admins_manage_accounts(manager):
     with pytest.raises(NotPermitted):
-        services.account_save(actor=manager, handle="brand")
+        accounts.account_save(actor=manager, handle="brand")
 
 
 def test_accounts_with_old_credentials_are_found(admin_user):
@@ -304,32 +310,33 @@ def test_accounts_with_old_credentials_are_found(admin_user):
         credentials_encrypted="x",
         credentials_rotated_at=timezone.now() - timedelta(days=200),
     )
-    assert [a.pk for a in services.accounts_needing_rotation()] == [account.pk]
+    due = SocialAccount.objects.filter(policy.rotation_due_condition())
+    assert [a.pk for a in due] == [account.pk]
 
 
 def test_unknown_person_cannot_approve(account, responder):
     stranger = UserFactory()
     message = submitted(responder, account)
     with pytest.raises(NotPermitted):
-        services.message_approve(actor=stranger, message=message)
+        approvals.message_approve(actor=stranger, message=message)
 
 
 def test_an_approver_who_changed_the_text_cannot_approve_it(responder, manager, manager2, account):
     message = submitted(responder, account)
-    services.message_update(actor=manager, message=message, body="Manager's better words.")
-    services.message_submit(actor=responder, message=message)
+    message_services.message_update(actor=manager, message=message, body="Manager's better words.")
+    message_services.message_submit(actor=responder, message=message)
     with pytest.raises(NotPermitted, match="changed this message"):
-        services.message_approve(actor=manager, message=message)
-    services.message_approve(actor=manager2, message=message)
+        approvals.message_approve(actor=manager, message=message)
+    approvals.message_approve(actor=manager2, message=message)
     message.refresh_from_db()
     assert message.status == S.APPROVED
 
 
 def test_whoever_changed_a_template_cannot_approve_it(manager, manager2, admin_user):
-    template = services.template_save(
+    template = statements.template_save(
         actor=manager, name="Holding", kind="holding_statement", language="en", body="We know."
     )
-    template = services.template_save(
+    template = statements.template_save(
         actor=manager2,
         template=template,
         name="Holding",
@@ -338,10 +345,10 @@ def test_whoever_changed_a_template_cannot_approve_it(manager, manager2, admin_u
         body="We know, and we act.",
     )
     with pytest.raises(NotPermitted):
-        services.template_approve(actor=manager2, template=template)
+        statements.template_approve(actor=manager2, template=template)
     with pytest.raises(NotPermitted):
-        services.template_approve(actor=manager, template=template)
-    assert services.template_approve(actor=admin_user, template=template).is_approved
+        statements.template_approve(actor=manager, template=template)
+    assert statements.template_approve(actor=admin_user, template=template).is_approved
 
 
 def test_admins_are_reminded_once_to_rotate_old_credentials(admin_user, manager):
@@ -351,7 +358,39 @@ def test_admins_are_reminded_once_to_rotate_old_credentials(admin_user, manager)
         credentials_encrypted="x",
         credentials_rotated_at=timezone.now() - timedelta(days=120),
     )
-    assert services.credentials_rotation_remind() == 1
-    assert services.credentials_rotation_remind() == 1
+    assert accounts.credentials_rotation_remind() == 1
+    assert accounts.credentials_rotation_remind() == 1
     stale = Notification.objects.filter(reason=Reason.CREDENTIALS_STALE)
     assert [n.recipient for n in stale] == [admin_user]
+
+
+def test_the_page_the_api_and_the_reminder_agree_on_whose_rotation_is_due(
+    client, api_as, admin_user
+):
+    """One rule for "due for rotation": an account that publishes for real with old
+    credentials is due everywhere; one whose credentials are gone (sandbox, whatever its kind
+    says) is due nowhere; the reminder used to count it."""
+    old = timezone.now() - timedelta(days=200)
+    live, emptied = SandboxAccountFactory(handle="live"), SandboxAccountFactory(handle="emptied")
+    SocialAccount.objects.filter(pk=live.pk).update(
+        auth_kind=SocialAccount.AuthKind.OAUTH1,
+        credentials_encrypted="x",
+        credentials_rotated_at=old,
+    )
+    SocialAccount.objects.filter(pk=emptied.pk).update(
+        auth_kind=SocialAccount.AuthKind.OAUTH1,
+        credentials_encrypted="",
+        credentials_rotated_at=old,
+    )
+    api = {
+        a["handle"]: a["rotation_due"]
+        for a in api_as(admin_user).get("/api/v1/accounts/").json()["results"]
+    }
+    client.force_login(admin_user)
+    page = {
+        a.handle: a.rotation_due for a in client.get("/communications/accounts/").context["page"]
+    }
+    assert api == page == {"live": True, "emptied": False}
+    assert accounts.credentials_rotation_remind() == 1
+    [notification] = Notification.objects.filter(reason=Reason.CREDENTIALS_STALE)
+    assert "@live" in notification.title

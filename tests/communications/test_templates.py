@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from communications import services
 from communications.models import Message, Template
+from communications.services import statements
 from config.errors import ApplicationError, NotPermitted
 from tests.communications.drafting import declare
 from tests.communications.factories import (
@@ -38,7 +38,7 @@ def write(actor, **kwargs) -> Template:
         "body": "We are aware of {title} ({reference}). Next update at {next_update}.",
         **kwargs,
     }
-    return services.template_save(actor=actor, **fields)
+    return statements.template_save(actor=actor, **fields)
 
 
 def detail(template: Template) -> str:
@@ -81,17 +81,17 @@ def test_a_name_is_unique_per_language(manager):
 def test_the_author_cannot_approve_their_template(manager, manager2, responder):
     template = write(manager)
     with pytest.raises(NotPermitted, match="someone else"):
-        services.template_approve(actor=manager, template=template)
+        statements.template_approve(actor=manager, template=template)
     with pytest.raises(NotPermitted):
-        services.template_approve(actor=responder, template=template)
-    template = services.template_approve(actor=manager2, template=template)
+        statements.template_approve(actor=responder, template=template)
+    template = statements.template_approve(actor=manager2, template=template)
     assert (template.approved_by, template.is_approved) == (manager2, True)
     with pytest.raises(ApplicationError, match="already approved"):
-        services.template_approve(actor=manager2, template=template)
+        statements.template_approve(actor=manager2, template=template)
 
 
 def test_changing_the_text_clears_the_approval_but_renaming_does_not(manager, manager2):
-    template = services.template_approve(actor=manager2, template=write(manager))
+    template = statements.template_approve(actor=manager2, template=write(manager))
     template = write(manager, template=template, name="Renamed", body=template.body)
     assert template.is_approved
     template = write(manager, template=template, name="Renamed", body="Something else.")
@@ -106,21 +106,21 @@ def test_placeholders_are_filled_and_unknown_ones_stay_visible(manager):
         created_by=manager,
         body="Hi @{handle}, re {title} ({reference}) — {author}. {unknown} {next_update} {",
     )
-    text = services.template_render(
+    text = statements.template_render(
         template=template, incident=incident, handle="@someone", author="Maria"
     )
     assert text == (
         f"Hi @someone, re Battery fire ({incident.reference}) — Maria. {{unknown}} "
         "{next_update} {"
     )
-    assert services.template_render(template=template) == template.body
+    assert statements.template_render(template=template) == template.body
 
 
 def test_the_next_update_is_written_in_the_viewers_timezone(manager):
     template = TemplateFactory(created_by=manager, body="Next update at {next_update}.")
     at = datetime(2030, 1, 15, 7, 30, tzinfo=UTC)
     with timezone.override(ZoneInfo("Europe/Istanbul")):
-        text = services.template_render(template=template, next_update=at)
+        text = statements.template_render(template=template, next_update=at)
     assert text == "Next update at 10:30 +03."
 
 
@@ -161,7 +161,7 @@ def test_a_manager_writes_and_edits_a_template_on_its_page(client, manager, mana
     )
     template = Template.objects.get()
     assert response["Location"] == detail(template)
-    services.template_approve(actor=manager2, template=template)
+    statements.template_approve(actor=manager2, template=template)
     edit = reverse("communications:template-edit", kwargs={"pk": template.pk})
     response = client.post(
         edit, {"name": "Apology", "kind": "reply", "language": "en", "body": "We apologise."}
@@ -221,6 +221,21 @@ def test_approving_on_the_page_follows_the_rules(client, manager, manager2, resp
     client.post(approve)
     template.refresh_from_db()
     assert template.approved_by == manager2
+
+
+def test_whoever_last_changed_the_text_is_offered_no_approval(client, manager, manager2):
+    """The page asks the service's own rule: the manager who rewrote a colleague's template
+    sees no Approve button (they used to, and were then refused)."""
+    template = write(manager)
+    template = write(manager2, template=template, body="Reworded by a second pair of hands.")
+    client.force_login(manager2)
+    page = html(client.get(detail(template)))
+    assert 'data-testid="approve-template"' not in page
+    assert "You wrote this template; someone else must approve it." in page
+    with pytest.raises(NotPermitted, match="someone else"):
+        statements.template_approve(actor=manager2, template=template)
+    client.force_login(manager)
+    assert 'data-testid="approve-template"' not in html(client.get(detail(template)))
 
 
 def test_the_preview_fills_the_placeholders_for_a_chosen_incident(client, responder, manager):

@@ -13,8 +13,9 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from communications import services as comms
 from communications.models import InboundPost, SocialAccount, Template, WatchTerm
+from communications.services import accounts, approvals
+from communications.services import messages as message_services
 from config.permissions import ADMIN, MANAGER, RESPONDER
 from incidents import services
 from incidents.models import Category, ClaimStatus, Incident, Source, Status
@@ -388,7 +389,7 @@ class Command(BaseCommand):
         if SocialAccount.objects.exists():
             return
         admin, manager, ali = people["admin"], people["manager"], people["responder"]
-        account = comms.account_save(
+        account = accounts.account_save(
             actor=admin, handle="juicebrand", display_name="Juice Brand", two_factor_enabled=True
         )
         WatchTerm.objects.create(account=account, query='"juice brand" OR #juicebrand')
@@ -429,7 +430,7 @@ class Command(BaseCommand):
         )
         if sev1 is None:
             return
-        published = comms.message_create(
+        published = message_services.message_create(
             actor=ali,
             incident=sev1,
             account=account,
@@ -438,10 +439,10 @@ class Command(BaseCommand):
                 "samples now. We will update here within the hour."
             ),
         )
-        comms.message_submit(actor=ali, message=published)
-        comms.message_approve(actor=manager, message=published, comment="Good, factual.")
-        comms.message_approve(actor=admin, message=published)
-        reply = comms.message_create(
+        message_services.message_submit(actor=ali, message=published)
+        approvals.message_approve(actor=manager, message=published, comment="Good, factual.")
+        approvals.message_approve(actor=admin, message=published)
+        reply = message_services.message_create(
             actor=ali,
             incident=sev1,
             account=account,
@@ -450,8 +451,8 @@ class Command(BaseCommand):
             body="We are testing batch 24-117 right now and will update within the hour. "
             "If anyone feels unwell, please call 0800 000 00 00.",
         )
-        comms.message_submit(actor=ali, message=reply)
-        comms.message_create(
+        message_services.message_submit(actor=ali, message=reply)
+        message_services.message_create(
             actor=ali,
             incident=sev1,
             account=account,

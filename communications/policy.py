@@ -1,0 +1,281 @@
+"""The rules of communications, each stated once: who may edit, submit, decide on, withdraw,
+retry or mark sent a message; which approvals count; how many are needed; who may approve a
+template; which accounts' credentials are due for rotation.
+
+A rule that refuses answers with the refusal itself (None: allowed). The services raise it;
+the pages and the API show or hide their controls by asking the same function, so a button is
+never offered that the service then refuses.
+"""
+
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.errors import ApplicationError, NotPermitted
+from config.permissions import (
+    APPROVE_MESSAGE,
+    DRAFT_MESSAGE,
+    RECORD_STAKEHOLDER_UPDATE,
+    holds,
+    require,
+)
+from incidents.models import Incident
+from teams.models import Role
+from teams.selectors import role_holders
+
+from .lifecycle import can_move
+from .models import Approval, Message, SocialAccount, Template
+from .text import text_hash
+
+User = Any  # an instance of the user model
+S = Message.Status
+
+
+def _refusal(check: Any) -> ApplicationError | None:
+    """Run a check that raises; return what it raised."""
+    try:
+        check()
+    except ApplicationError as exc:
+        return exc
+    return None
+
+
+# --- what an approval binds to, and which approvals count -----------------------------------
+
+
+def approvals_required_for(incident: Incident) -> int:
+    """How many distinct approvers a message of this incident needs (by its severity now)."""
+    return max(1, settings.APPROVALS_REQUIRED.get(incident.severity, 1))
+
+
+def _message_fields(message: Message, parts: list[str], departments: list[int]) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "kind": message.kind,
+        "account": message.account_id,
+        "body": message.body,
+        "reply_to_mention": message.reply_to_mention_id,
+        "reply_to_post_id": message.reply_to_post_id,
+        "quote_post_id": message.quote_post_id,
+        "parts": parts,
+    }
+    if message.is_internal:
+        fields["audience"] = {
+            "group": message.stakeholder_group_id,
+            "channel": message.stakeholder_channel,
+            "departments": departments,
+        }
+    return fields
+
+
+def message_hash(message: Message) -> str:
+    """The hash approvals bind to: the text (all thread parts) and where it goes."""
+    parts = list(message.parts.order_by("position").values_list("body", flat=True))
+    departments = (
+        sorted(message.briefing_departments.values_list("pk", flat=True))
+        if message.pk and message.is_internal
+        else []
+    )
+    return text_hash(_message_fields(message, parts, departments))
+
+
+def writers(message: Message) -> set[int]:
+    """Who wrote the text: its author and whoever last changed it. Neither may approve it."""
+    return {pk for pk in (message.author_id, message.edited_by_id) if pk}
+
+
+def counting_approval(*, approval: str = "", message: str = "message__") -> Q:
+    """The rule of an approval that counts: an approval, not voided, on the message's current
+    text, by someone who did not write it. ``approval`` and ``message`` are the lookup paths
+    from the model queried (Approval by default; for Message: "approvals__" and "")."""
+    a, m = approval, message
+    return (
+        Q(
+            **{
+                f"{a}decision": Approval.Decision.APPROVED,
+                f"{a}voided_at__isnull": True,
+                f"{a}text_hash": F(f"{m}text_hash"),
+            }
+        )
+        & ~Q(**{f"{a}approver": F(f"{m}author")})
+        & (Q(**{f"{m}edited_by__isnull": True}) | ~Q(**{f"{a}approver": F(f"{m}edited_by")}))
+    )
+
+
+def valid_approvals(message: Message) -> list[Approval]:
+    """The message's approvals that count (see counting_approval)."""
+    return list(message.approvals.filter(counting_approval()).select_related("approver"))
+
+
+def approvers_to_notify(message: Message) -> list[User]:
+    """Who is asked to approve: the incident's approvers, else whoever is on call as approver,
+    else everyone who may approve; never one of the message's writers."""
+    people = role_holders(role=Role.APPROVER, incident=message.incident)
+    if not people:
+        people = list(
+            get_user_model()
+            .objects.filter(is_active=True)
+            .filter(
+                Q(groups__permissions__codename="approve_message")
+                | Q(user_permissions__codename="approve_message")
+                | Q(is_superuser=True)
+            )
+            .distinct()
+        )
+    return [p for p in people if p.pk not in writers(message) and p.has_perm(APPROVE_MESSAGE)]
+
+
+# --- who may do what to a message -----------------------------------------------------------
+
+
+def _status(message: Message) -> str:
+    return str(message.get_status_display()).lower()
+
+
+def refusal_to_edit(user: User, message: Message) -> ApplicationError | None:
+    """Editing (an edit after submission voids the approvals): the author, or an approver,
+    while the message can still return to draft."""
+
+    def check() -> None:
+        require(user, DRAFT_MESSAGE)
+        if user.pk != message.author_id and not holds(user, APPROVE_MESSAGE):
+            raise NotPermitted(_("Only the author or an approver may edit this message."))
+        if message.status != S.DRAFT and not can_move(message.status, S.DRAFT):
+            raise ApplicationError(
+                _("A message that is %(status)s can no longer be edited.")
+                % {"status": _status(message)}
+            )
+
+    return _refusal(check)
+
+
+def refusal_to_submit(user: User, message: Message) -> ApplicationError | None:
+    """Asking for approval: the author (or an approver), from draft or after a refusal, while
+    the incident is still open."""
+
+    def check() -> None:
+        require(user, DRAFT_MESSAGE)
+        if user.pk != message.author_id and not holds(user, APPROVE_MESSAGE):
+            raise NotPermitted(_("Only the author submits their message."))
+        if not can_move(message.status, S.PENDING_APPROVAL):
+            raise ApplicationError(
+                _("A message that is %(status)s cannot be submitted.")
+                % {"status": _status(message)}
+            )
+        if not message.incident.is_editable:
+            raise ApplicationError(_("The incident is over; this message can no longer go out."))
+
+    return _refusal(check)
+
+
+def refusal_to_decide(user: User, message: Message) -> ApplicationError | None:
+    """Approving, rejecting or sending back: someone who may approve and did not write the
+    text, while it waits for approval, on the text exactly as it was submitted."""
+
+    def check() -> None:
+        require(user, APPROVE_MESSAGE)
+        if user.pk == message.author_id:
+            raise NotPermitted(_("You wrote this message; someone else must approve it."))
+        if user.pk == message.edited_by_id:
+            raise NotPermitted(_("You changed this message's text; someone else must approve it."))
+        if message.status != S.PENDING_APPROVAL:
+            raise ApplicationError(
+                _("This message is %(status)s, not waiting for approval.")
+                % {"status": _status(message)}
+            )
+        if message.text_hash != message_hash(message):
+            # Cannot happen through the services; refuse rather than approve a text no one saw.
+            raise ApplicationError(_("The text changed since it was submitted; reload it."))
+
+    return _refusal(check)
+
+
+def _take_back_permission(user: User, message: Message) -> str:
+    """Withdrawing and retrying: the author as someone who may draft, anyone else as an
+    approver."""
+    return DRAFT_MESSAGE if user.pk == message.author_id else APPROVE_MESSAGE
+
+
+def refusal_to_withdraw(user: User, message: Message) -> ApplicationError | None:
+    """Taking a message back before it goes out (or after it failed)."""
+
+    def check() -> None:
+        require(user, _take_back_permission(user, message))
+        if not can_move(message.status, S.WITHDRAWN):
+            raise ApplicationError(
+                _("A message that is %(status)s cannot be withdrawn.")
+                % {"status": _status(message)}
+            )
+
+    return _refusal(check)
+
+
+def refusal_to_retry(user: User, message: Message) -> ApplicationError | None:
+    """Trying a failed message again (its approvals must still hold: the service checks)."""
+
+    def check() -> None:
+        require(user, _take_back_permission(user, message))
+        if message.status != S.FAILED:
+            raise ApplicationError(_("Only a failed message can be tried again."))
+
+    return _refusal(check)
+
+
+def refusal_to_mark_sent(user: User, message: Message) -> ApplicationError | None:
+    """Recording that an approved stakeholder update was sent by a person."""
+
+    def check() -> None:
+        require(user, RECORD_STAKEHOLDER_UPDATE)
+        if message.kind != Message.Kind.STAKEHOLDER_UPDATE or message.status != S.APPROVED:
+            raise ApplicationError(_("Only an approved stakeholder update can be marked as sent."))
+
+    return _refusal(check)
+
+
+# --- templates ------------------------------------------------------------------------------
+
+
+def template_writers(template: Template) -> set[int]:
+    """Who wrote the template: its author and whoever last changed its text."""
+    return {pk for pk in (template.created_by_id, template.edited_by_id) if pk}
+
+
+def refusal_to_approve_template(user: User, template: Template) -> ApplicationError | None:
+    """Approving a template ahead of time: someone who may approve messages and neither wrote
+    it nor last changed its text, once."""
+
+    def check() -> None:
+        require(user, APPROVE_MESSAGE)
+        if user.pk in template_writers(template):
+            raise NotPermitted(_("You wrote this template; someone else must approve it."))
+        if template.is_approved:
+            raise ApplicationError(_("This template is already approved."))
+
+    return _refusal(check)
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+def rotation_due_condition(*, now: datetime | None = None) -> Q:
+    """Credentials due for rotation, as a condition on SocialAccount: an account that really
+    publishes (it has credentials) whose credentials were never rotated, or longer ago than
+    CREDENTIALS_ROTATION_DAYS."""
+    limit = (now or timezone.now()) - timedelta(days=settings.CREDENTIALS_ROTATION_DAYS)
+    publishes = ~Q(auth_kind=SocialAccount.AuthKind.NONE) & ~Q(credentials_encrypted="")
+    return publishes & (
+        Q(credentials_rotated_at__isnull=True) | Q(credentials_rotated_at__lt=limit)
+    )
+
+
+def with_rotation_due(
+    accounts: QuerySet[SocialAccount], *, now: datetime | None = None
+) -> QuerySet[SocialAccount]:
+    """The accounts, each with ``rotation_due`` (see rotation_due_condition)."""
+    return accounts.annotate(
+        rotation_due=ExpressionWrapper(rotation_due_condition(now=now), output_field=BooleanField())
+    )

@@ -1,0 +1,124 @@
+"""Deciding on a message that waits for approval: approve, reject, send back for changes.
+
+Nothing leaves without approval: a message needs approvals from people other than its writers
+who hold communications.approve_message, as many as its incident's severity asks; each
+approval is bound to a hash of the exact text and target (communications.policy), so an edit
+voids them all. With enough approvals the message is approved and queued for publishing.
+"""
+
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communications import publishing
+from communications.lifecycle import move
+from communications.models import Approval, Message
+from communications.policy import refusal_to_decide, valid_approvals
+from config.errors import ApplicationError
+from incidents.models import TimelineEvent
+from teams.models import Reason
+from teams.services import notify
+
+from .messages import approvals_void, message_event_record, message_lock
+
+User = Any  # an instance of the user model
+S = Message.Status
+
+
+def _require_decider(actor: User, message: Message) -> None:
+    refusal = refusal_to_decide(actor, message)
+    if refusal is not None:
+        raise refusal
+
+
+@transaction.atomic
+def message_approve(*, actor: User, message: Message, comment: str = "") -> Message:
+    """Approve the exact submitted text. With enough distinct approvers it is approved and
+    goes out at its time."""
+    message = message_lock(message)
+    _require_decider(actor, message)
+    if any(a.approver_id == actor.pk for a in valid_approvals(message)):
+        raise ApplicationError(_("You already approved this text; another approver is needed."))
+    Approval.objects.create(
+        message=message,
+        approver=actor,
+        decision=Approval.Decision.APPROVED,
+        comment=comment.strip(),
+        text_hash=message.text_hash,
+    )
+    count = len(valid_approvals(message))
+    message_event_record(
+        message,
+        actor,
+        TimelineEvent.Kind.APPROVAL,
+        _("Approved (%(count)d of %(needed)d)")
+        % {"count": count, "needed": message.approvals_required}
+        + (f": {comment.strip()}" if comment.strip() else ""),
+        decision="approved",
+    )
+    if count >= message.approvals_required:
+        move(message, S.APPROVED)
+        message.approved_at = timezone.now()
+        message.save(update_fields=["status", "approved_at", "updated_at"])
+        publishing.publish_later(message)
+    return message
+
+
+@transaction.atomic
+def _refuse(*, actor: User, message: Message, comment: str, decision: str, status: str) -> Message:
+    message = message_lock(message)
+    _require_decider(actor, message)
+    comment = (comment or "").strip()
+    if not comment:
+        raise ApplicationError(_("Tell the author why."), field="comment")
+    Approval.objects.create(
+        message=message,
+        approver=actor,
+        decision=decision,
+        comment=comment,
+        text_hash=message.text_hash,
+    )
+    approvals_void(message, timezone.now())
+    move(message, status)
+    message.save(update_fields=["status", "updated_at"])
+    label = Approval.Decision(decision).label
+    message_event_record(
+        message, actor, TimelineEvent.Kind.APPROVAL, f"{label}: {comment}", decision=decision
+    )
+    notify(
+        recipients=[message.author],
+        reason=Reason.MESSAGE_RETURNED,
+        subject=f"message:{message.pk}:{decision}:{message.text_hash}",
+        title=_("%(reference)s: %(decision)s — %(text)s")
+        % {
+            "reference": message.incident.reference,
+            "decision": str(label).lower(),
+            "text": message.body[:60],
+        },
+        body=comment,
+        url=message.get_absolute_url(),
+        incident=message.incident,
+    )
+    return message
+
+
+def message_reject(*, actor: User, message: Message, comment: str) -> Message:
+    return _refuse(
+        actor=actor,
+        message=message,
+        comment=comment,
+        decision=Approval.Decision.REJECTED,
+        status=S.REJECTED,
+    )
+
+
+def message_request_changes(*, actor: User, message: Message, comment: str) -> Message:
+    return _refuse(
+        actor=actor,
+        message=message,
+        comment=comment,
+        decision=Approval.Decision.CHANGES_REQUESTED,
+        status=S.CHANGES_REQUESTED,
+    )

@@ -1,0 +1,160 @@
+"""One message: everything an approver needs beside it, and the actions on it (submit,
+approve, reject, send back, withdraw, retry, mark a stakeholder update sent)."""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from communications import policy, selectors
+from communications.forms import DecisionForm
+from communications.models import Approval, Message
+from communications.services import approvals
+from communications.services import messages as message_services
+from communications.text import MAX_WEIGHTED_LENGTH
+from config.errors import ApplicationError
+from config.http import HttpRequest
+
+S = Message.Status
+
+
+def _actions(user: Any, message: Message, valid: list[Approval]) -> dict[str, Any]:
+    """What the viewer may do with the message now: the same rules the services apply."""
+    pending = message.status == S.PENDING_APPROVAL
+    wrote = user.pk in policy.writers(message)
+    may_decide = policy.refusal_to_decide(user, message) is None
+    already = any(approval.approver_id == user.pk for approval in valid)
+    return {
+        "can_edit": policy.refusal_to_edit(user, message) is None,
+        "can_submit": policy.refusal_to_submit(user, message) is None,
+        "can_approve": may_decide and not already,
+        "can_refuse": may_decide,
+        "approved_already": may_decide and already,
+        "author_waits": pending and wrote,
+        "can_withdraw": policy.refusal_to_withdraw(user, message) is None,
+        "can_retry": policy.refusal_to_retry(user, message) is None,
+        "can_mark_sent": policy.refusal_to_mark_sent(user, message) is None,
+    }
+
+
+@require_GET
+def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    message = get_object_or_404(selectors.messages(user=request.user), pk=pk)
+    review = selectors.message_review(message=message)
+    return render(
+        request,
+        "communications/message.html",
+        {
+            "message": message,
+            **review,
+            "history": selectors.message_history(message=message),
+            "limit": MAX_WEIGHTED_LENGTH,
+            **_actions(request.user, message, review["valid_approvals"]),
+        },
+    )
+
+
+def _act(
+    request: HttpRequest, pk: int, call: Callable[[Message, str], Any], success: str
+) -> HttpResponse:
+    """Run one action on the message; a refusal is said on its page, never a 500."""
+    message = get_object_or_404(Message.objects.select_related("incident"), pk=pk)
+    form = DecisionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, str(form.errors["comment"][0]))
+        return redirect(message)
+    try:
+        call(message, form.cleaned_data["comment"])
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, success)
+    return redirect(message)
+
+
+@require_POST
+def message_submit(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda message, _comment: message_services.message_submit(
+            actor=request.user, message=message
+        ),
+        _("Sent for approval."),
+    )
+
+
+@require_POST
+def message_approve(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda message, comment: approvals.message_approve(
+            actor=request.user, message=message, comment=comment
+        ),
+        _("Approved."),
+    )
+
+
+@require_POST
+def message_reject(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda message, comment: approvals.message_reject(
+            actor=request.user, message=message, comment=comment
+        ),
+        _("Rejected; the author was told why."),
+    )
+
+
+@require_POST
+def message_request_changes(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda message, comment: approvals.message_request_changes(
+            actor=request.user, message=message, comment=comment
+        ),
+        _("Sent back to the author for changes."),
+    )
+
+
+@require_POST
+def message_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda message, comment: message_services.message_withdraw(
+            actor=request.user, message=message, reason=comment
+        ),
+        _("Withdrawn."),
+    )
+
+
+@require_POST
+def message_retry(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda message, _comment: message_services.message_retry(
+            actor=request.user, message=message
+        ),
+        _("Publishing again."),
+    )
+
+
+@require_POST
+def message_mark_sent(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act(
+        request,
+        pk,
+        lambda message, _comment: message_services.message_mark_sent(
+            actor=request.user, message=message
+        ),
+        _("Recorded as sent; the plan's item is ticked."),
+    )
