@@ -51,10 +51,11 @@ test: install ## the whole suite on PostgreSQL + Redis, browser tests included
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
 		$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
 
-lint: install ## ruff, ruff format --check, mypy, makemigrations --check
+lint: install ## ruff, ruff format --check, mypy, the layers (import-linter), makemigrations --check
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
 	$(VENV)/bin/mypy .
+	$(VENV)/bin/lint-imports --no-cache
 	$(MANAGE) makemigrations --check --dry-run
 
 format: install ## apply ruff's fixes and formatting
