@@ -47,9 +47,11 @@ seed: migrate ## load the demo data (idempotent)
 run: seed ## set up and start web + worker + beat on http://127.0.0.1:$(PORT) (Ctrl-C stops all)
 	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
 
+# --create-db: the test databases are built from this checkout's migrations every run, so a
+# database left by another branch or an older schema on the same server never decides the result.
 test: install ## the whole suite on PostgreSQL + Redis, browser tests included
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-		$(VENV)/bin/pytest -p no:cacheprovider $(PYTEST_ARGS)
+		$(VENV)/bin/pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
 
 lint: install ## ruff, ruff format --check, mypy, the layers (import-linter), makemigrations --check
 	$(VENV)/bin/ruff check .
@@ -62,10 +64,11 @@ format: install ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install ## seed the benchmark database and print the numbers (pages, then publishing)
+bench: install ## seed the benchmark database and print the numbers (pages, publishing, a crash)
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crisis_desk_bench} \
 		$(PY) bench/run.py
 	$(PY) bench/publish.py
+	$(PY) bench/crash.py
 
 lock: install ## re-resolve pyproject.toml into the hashed lock files
 	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.12 \
