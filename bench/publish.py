@@ -11,24 +11,27 @@ Run with `make bench` (after the page benchmark) or on its own:
 
 import argparse
 import os
-import signal
 import statistics
-import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.processes import (  # noqa: E402
+    percentile,
+    start_fake_x,
+    start_worker,
+    stop,
+    wait_for_worker,
+    worker_env,
+)
+
 # Its own database: the page benchmark's data must stay exactly as seeded.
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crisis_desk_bench_publish"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/6"
-FAKE_X_PORT = 8765
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -39,20 +42,10 @@ def main() -> None:
 
     database_url = os.environ.get("BENCH_PUBLISH_DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL
-    x_url = f"http://127.0.0.1:{FAKE_X_PORT}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "X_API_BASE_URL": x_url,
-        "DJANGO_SETTINGS_MODULE": "config.settings.local",
-        "DJANGO_DEBUG": "false",
-        "CELERY_TASK_ALWAYS_EAGER": "false",
-        "PYTHONPATH": str(ROOT),
-        "LOG_LEVEL": "WARNING",
-    }
+    env = worker_env(database_url, redis_url, "WARNING")
+    fake, x_url = start_fake_x(env)
+    env["X_API_BASE_URL"] = x_url
     os.environ.update(env)
-    sys.path.insert(0, str(ROOT))
     warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
 
     from bench.run import database_create_if_missing
@@ -71,38 +64,14 @@ def main() -> None:
 
     redis.Redis.from_url(redis_url).flushdb()
 
-    python = sys.executable
-    fake = subprocess.Popen(
-        [python, "-m", "tests.fakes.x_api", "--port", str(FAKE_X_PORT)],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
-    worker = subprocess.Popen(
-        [
-            str(Path(python).parent / "celery"),
-            "-A",
-            "config.celery_app",
-            "worker",
-            "--queues",
-            "critical,default,low",
-            "--concurrency",
-            str(args.concurrency),
-            "--loglevel",
-            "WARNING",
-            "--hostname",
-            f"bench-{os.getpid()}@%h",
-        ],
-        cwd=ROOT,
-        env=env,
-        start_new_session=True,
-    )
+    name = f"bench-{os.getpid()}"
+    worker = start_worker(env, concurrency=args.concurrency, name=name)
     try:
+        wait_for_worker(name)
         report(args.messages, args.concurrency)
     finally:
-        os.killpg(worker.pid, signal.SIGTERM)
+        stop(worker)
         fake.terminate()
-        worker.wait(timeout=60)
         fake.wait(timeout=10)
 
 
@@ -113,15 +82,8 @@ def report(count: int, concurrency: int) -> None:
     from communications.models import Message, SocialAccount
     from communications.services import accounts, approvals
     from communications.services import messages as message_services
-    from config.celery_app import app
     from teams import flows
     from teams.models import User
-
-    for _ in range(60):
-        if app.control.ping(timeout=1.0):
-            break
-    else:
-        raise SystemExit("the Celery worker did not answer within a minute")
 
     author, _created = User.objects.get_or_create(
         username="bench-author", defaults={"first_name": "Bench", "last_name": "Author"}

@@ -16,7 +16,9 @@ from config.permissions import (
     MANAGE_TEMPLATES,
     RECORD_STAKEHOLDER_UPDATE,
 )
-from config.rest import ERRORS, PERMISSIONS
+from config.rest import PERMISSIONS
+from teams.stakeholders import api as stakeholders_api
+from teams.stakeholders.serializers import StaffBriefingCreateSerializer
 
 from . import selectors
 from .filters import LogFilter, MessageFilter
@@ -50,7 +52,7 @@ class AccountViewSet(viewsets.ReadOnlyModelViewSet):
     queryset = with_rotation_due(SocialAccount.objects.order_by("handle"))
 
 
-ACTION = {200: MessageSerializer, **ERRORS}
+ACTION = {200: MessageSerializer}
 
 
 @extend_schema_view(
@@ -83,7 +85,7 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(
         summary="Draft a message (and submit it with submit=true)",
         request=MessageCreateSerializer,
-        responses={201: MessageSerializer, **ERRORS},
+        responses={201: MessageSerializer},
     )
     def create(self, request: Request) -> Response:
         data = MessageCreateSerializer(data=request.data)
@@ -209,7 +211,7 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="Write a template",
         request=TemplateWriteSerializer,
-        responses={201: TemplateSerializer, **ERRORS},
+        responses={201: TemplateSerializer},
     )
     def create(self, request: Request) -> Response:
         data = TemplateWriteSerializer(data=request.data)
@@ -220,7 +222,7 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="Change a template (only the fields sent; a new text needs a new approval)",
         request=TemplateWriteSerializer,
-        responses={200: TemplateSerializer, **ERRORS},
+        responses={200: TemplateSerializer},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         data = TemplateWriteSerializer(data=request.data, partial=True)
@@ -233,7 +235,7 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="Approve a template (not by whoever wrote it)",
         request=None,
-        responses={200: TemplateSerializer, **ERRORS},
+        responses={200: TemplateSerializer},
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
@@ -243,7 +245,7 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     @extend_schema(
         summary="The template's text with its placeholders filled for an incident",
         request=TemplateRenderSerializer,
-        responses={200: RenderedSerializer, **ERRORS},
+        responses={200: RenderedSerializer},
     )
     @action(detail=True, methods=["post"])
     def render(self, request: Request, pk: str) -> Response:
@@ -258,7 +260,43 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         return Response({"text": text, "length": length.weighted, "valid": length.valid})
 
 
+class StaffBriefingViewSet(stakeholders_api.StaffBriefingViewSet):
+    """/api/v1/incidents/{id}/briefings/: the briefings that went out, and writing one, which
+    is an outgoing message: it reaches the staff once someone who may approve has approved it
+    (there is no other way to brief all staff)."""
+
+    action_permissions = {("create", "POST"): DRAFT_MESSAGE}
+
+    @extend_schema(
+        summary="Write a staff briefing and submit it for approval",
+        description="Everyone (or the chosen departments) is notified once the briefing is "
+        "approved; the answer is the message waiting for approval.",
+        request=StaffBriefingCreateSerializer,
+        responses={202: MessageSerializer},
+    )
+    def create(self, request: Request, incident_pk: str) -> Response:
+        incident = self.get_incident()
+        data = StaffBriefingCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        message, _submitted = messages.message_save(
+            actor=request.user,
+            incident=incident,
+            account=None,
+            kind=Message.Kind.STAFF_BRIEFING,
+            body=data.validated_data["text"],
+            briefing_departments=data.validated_data["departments"],
+            submit=True,
+        )
+        fresh = selectors.messages(user=request.user).get(pk=message.pk)
+        return Response(MessageSerializer(fresh).data, status=status.HTTP_202_ACCEPTED)
+
+
 def register(router: Any) -> None:
+    router.register(
+        r"incidents/(?P<incident_pk>\d+)/briefings",
+        StaffBriefingViewSet,
+        basename="staff-briefing",
+    )
     router.register("accounts", AccountViewSet, basename="account")
     router.register("messages", MessageViewSet, basename="message")
     router.register("log", LogViewSet, basename="log")

@@ -4,10 +4,15 @@ A message is in the log as of ``logged_at`` (communications.selectors.message_lo
 last mattered); the log's dates filter on that on the page, in its CSV and in the API alike.
 """
 
+from typing import Any
+
 import django_filters
 from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
+
+from config.inputs import MAX_ID
 
 from .lifecycle import LOGGED
 from .models import Message, SocialAccount
@@ -60,12 +65,23 @@ class MessageLogFilter(LoggedBetween):
         return queryset.filter(incident__reference=value.upper())
 
 
+@extend_schema_field({"type": "integer", "minimum": 1, "maximum": MAX_ID})
+class IdFilter(django_filters.NumberFilter):
+    """An object by its id: a whole number an id column can hold (an unknown one matches
+    nothing)."""
+
+    field_class = forms.IntegerField
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, min_value=1, max_value=MAX_ID, **kwargs)
+
+
 class MessageFields(django_filters.FilterSet):
     """What the API filters messages by, in the log and out of it."""
 
-    incident = django_filters.NumberFilter(field_name="incident_id")
+    incident = IdFilter(field_name="incident_id")
     reference = django_filters.CharFilter(field_name="incident__reference")
-    account = django_filters.NumberFilter(field_name="account_id")
+    account = IdFilter(field_name="account_id")
     kind = django_filters.MultipleChoiceFilter(choices=Message.Kind.choices, distinct=False)
     status = django_filters.MultipleChoiceFilter(choices=Message.Status.choices, distinct=False)
 

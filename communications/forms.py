@@ -7,11 +7,12 @@ from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
-from config.forms import DATETIME_LOCAL
+from config.forms import DATETIME_LOCAL, DateTimeField
 from incidents.models import Claim, ClaimStatus, Incident
 from teams.models import Channel, Department, StakeholderGroup
 
 from .models import InboundPost, Message, SocialAccount, Template
+from .validators import POST_REFERENCE_MAX_LENGTH, validate_post_reference
 
 UNVERIFIED = (ClaimStatus.UNVERIFIED, ClaimStatus.INVESTIGATING)
 
@@ -82,7 +83,8 @@ class MessageForm(forms.Form):
     reply_to_post = forms.CharField(
         label=_("Post it answers"),
         required=False,
-        max_length=300,
+        max_length=POST_REFERENCE_MAX_LENGTH,
+        validators=[validate_post_reference],
         help_text=_(
             "Instead of a mention: a post id or a link like https://x.com/handle/status/123."
         ),
@@ -90,7 +92,8 @@ class MessageForm(forms.Form):
     quote_post = forms.CharField(
         label=_("Post it quotes"),
         required=False,
-        max_length=300,
+        max_length=POST_REFERENCE_MAX_LENGTH,
+        validators=[validate_post_reference],
         help_text=_("A post id or a link like https://x.com/handle/status/123."),
     )
     corrects = CorrectsChoiceField(
@@ -124,7 +127,7 @@ class MessageForm(forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
-    scheduled_at = forms.DateTimeField(
+    scheduled_at = DateTimeField(
         label=_("Publish at"),
         required=False,
         widget=DATETIME_LOCAL,
@@ -253,9 +256,7 @@ class TemplatePreviewForm(forms.Form):
         empty_label=_("— none —"),
     )
     handle = forms.CharField(label=_("Answering"), max_length=50, required=False)
-    next_update = forms.DateTimeField(
-        label=_("Next update at"), required=False, widget=DATETIME_LOCAL
-    )
+    next_update = DateTimeField(label=_("Next update at"), required=False, widget=DATETIME_LOCAL)
 
     def __init__(self, *args: Any, incidents: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)

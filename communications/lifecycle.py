@@ -6,7 +6,7 @@ refused there, whoever asks (a person through a service, or publishing).
 
 from django.utils.translation import gettext as _
 
-from config.errors import ApplicationError
+from config.errors import Conflict
 
 from .models import Message
 
@@ -15,8 +15,9 @@ S = Message.Status
 TRANSITIONS: dict[str, set[str]] = {
     S.DRAFT: {S.PENDING_APPROVAL, S.WITHDRAWN},
     S.PENDING_APPROVAL: {S.APPROVED, S.REJECTED, S.CHANGES_REQUESTED, S.DRAFT, S.WITHDRAWN},
-    # An approved stakeholder update is sent by a person, who marks it published.
-    S.APPROVED: {S.PUBLISHING, S.PUBLISHED, S.DRAFT, S.WITHDRAWN},
+    # An approved stakeholder update is sent by a person, who marks it published; a message
+    # whose incident grew more severe waits for the approvals it now needs.
+    S.APPROVED: {S.PUBLISHING, S.PUBLISHED, S.PENDING_APPROVAL, S.DRAFT, S.WITHDRAWN},
     S.PUBLISHING: {S.PUBLISHED, S.FAILED, S.APPROVED},
     S.PUBLISHED: set(),
     S.FAILED: {S.APPROVED, S.WITHDRAWN},
@@ -30,7 +31,7 @@ TRANSITIONS: dict[str, set[str]] = {
 LOGGED = {S.APPROVED, S.PUBLISHING, S.PUBLISHED, S.FAILED, S.WITHDRAWN}
 
 
-class IllegalMove(ApplicationError):
+class IllegalMove(Conflict):
     """The table has no such move from the message's current status."""
 
 

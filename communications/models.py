@@ -400,7 +400,32 @@ class Message(models.Model):
     attempt_token = models.UUIDField(_("publishing attempt"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(_("publishing attempts"), default=0)
     publishing_started_at = models.DateTimeField(_("publishing started at"), null=True, blank=True)
+    lease_expires_at = models.DateTimeField(
+        _("attempt held until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "While publishing: until when the worker that claimed it may still be talking to "
+            "X; after that the attempt is checked against X and taken over."
+        ),
+    )
+    unknown_outcome = models.BooleanField(
+        _("X did not answer"),
+        default=False,
+        help_text=_("The attempt ended without X's answer: checked before anything is posted."),
+    )
+    checks = models.PositiveSmallIntegerField(
+        _("checks of the attempt"),
+        default=0,
+        help_text=_("How often X was asked whether the attempt's posts exist."),
+    )
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    queued_at = models.DateTimeField(
+        _("publishing queued at"),
+        null=True,
+        blank=True,
+        help_text=_("When a publishing task was last queued for it (the sweeper's bound)."),
+    )
     last_error = models.TextField(_("last error"), blank=True)
     external_id = models.CharField(_("post id"), max_length=40, blank=True)
     external_url = models.URLField(_("post link"), max_length=300, blank=True)
@@ -416,6 +441,15 @@ class Message(models.Model):
         indexes = [
             models.Index(fields=["status", "-created_at"], name="message_status"),
             models.Index(fields=["incident", "-created_at"], name="message_incident"),
+            # The sweeper's two questions: attempts whose lease ran out, approved messages due.
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=Q(status="publishing"),
+                name="message_publishing_lease",
+            ),
+            models.Index(
+                fields=["approved_at"], condition=Q(status="approved"), name="message_approved"
+            ),
         ]
         constraints = [
             models.CheckConstraint(

@@ -7,7 +7,7 @@ the pages and the API show or hide their controls by asking the same function, s
 never offered that the service then refuses.
 """
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.conf import settings
@@ -16,7 +16,7 @@ from django.db.models import BooleanField, ExpressionWrapper, F, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import ApplicationError, NotPermitted
+from config.errors import ApplicationError, Conflict, NotPermitted
 from config.permissions import (
     APPROVE_MESSAGE,
     DRAFT_MESSAGE,
@@ -53,7 +53,17 @@ def approvals_required_for(incident: Incident) -> int:
     return max(1, settings.APPROVALS_REQUIRED.get(incident.severity, 1))
 
 
-def _message_fields(message: Message, parts: list[str], departments: list[int]) -> dict[str, Any]:
+def approvals_needed(message: Message) -> int:
+    """What a submitted message needs: the most its incident has asked for since it was
+    submitted (a severity lowered and raised again cannot lower the bar)."""
+    return max(message.approvals_required, approvals_required_for(message.incident))
+
+
+def _message_fields(
+    message: Message, parts: list[str], departments: list[int], claims: list[int]
+) -> dict[str, Any]:
+    """Everything that decides what goes out, where and when: an approval covers exactly
+    this."""
     fields: dict[str, Any] = {
         "kind": message.kind,
         "account": message.account_id,
@@ -62,6 +72,11 @@ def _message_fields(message: Message, parts: list[str], departments: list[int]) 
         "reply_to_post_id": message.reply_to_post_id,
         "quote_post_id": message.quote_post_id,
         "parts": parts,
+        "scheduled_at": message.scheduled_at.astimezone(UTC).isoformat()
+        if message.scheduled_at
+        else None,
+        "corrects": message.corrects_id,
+        "cited_claims": claims,
     }
     if message.is_internal:
         fields["audience"] = {
@@ -73,14 +88,16 @@ def _message_fields(message: Message, parts: list[str], departments: list[int]) 
 
 
 def message_hash(message: Message) -> str:
-    """The hash approvals bind to: the text (all thread parts) and where it goes."""
+    """The hash approvals bind to: the text (all thread parts), where it goes, when, what it
+    corrects and the claims it cites."""
     parts = list(message.parts.order_by("position").values_list("body", flat=True))
     departments = (
         sorted(message.briefing_departments.values_list("pk", flat=True))
         if message.pk and message.is_internal
         else []
     )
-    return text_hash(_message_fields(message, parts, departments))
+    claims = sorted(message.cited_claims.values_list("pk", flat=True)) if message.pk else []
+    return text_hash(_message_fields(message, parts, departments, claims))
 
 
 def writers(message: Message) -> set[int]:
@@ -136,18 +153,30 @@ def _status(message: Message) -> str:
     return str(message.get_status_display()).lower()
 
 
+def has_gone_out(message: Message) -> bool:
+    """Whether any post of the message is on X (a thread interrupted half-way, say)."""
+    return bool(message.external_id) or message.parts.exclude(external_id="").exists()
+
+
 def refusal_to_edit(user: User, message: Message) -> ApplicationError | None:
     """Editing (an edit after submission voids the approvals): the author, or an approver,
-    while the message can still return to draft."""
+    while the message can still return to draft and nothing of it is on X yet."""
 
     def check() -> None:
         require(user, DRAFT_MESSAGE)
         if user.pk != message.author_id and not holds(user, APPROVE_MESSAGE):
             raise NotPermitted(_("Only the author or an approver may edit this message."))
         if message.status != S.DRAFT and not can_move(message.status, S.DRAFT):
-            raise ApplicationError(
+            raise Conflict(
                 _("A message that is %(status)s can no longer be edited.")
                 % {"status": _status(message)}
+            )
+        if message.status != S.DRAFT and has_gone_out(message):
+            raise Conflict(
+                _(
+                    "Part of this message is already on X: its text can no longer change. Say "
+                    "what changed in a correction."
+                )
             )
 
     return _refusal(check)

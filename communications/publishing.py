@@ -1,24 +1,40 @@
-"""Publishing approved messages: at most once towards the platform.
+"""Publishing approved messages: every post exactly once on X, none lost, for threads too.
 
-1. Claim: lock the row, require `approved`, move it to `publishing` with a fresh attempt
-   token, commit. A redelivered task finds the row no longer `approved` and does not post.
-2. Post, outside any transaction.
-3. Settle, under the lock and only if the token is still ours: published (id and URL);
-   rate limited (back to approved, next try at the reset time); refused (failed, with the
-   platform's own words); unknown outcome (timeout, 5xx: stay `publishing` and reconcile —
-   look for the text among the account's recent posts — before any retry).
+An attempt (the publish task):
 
-A worker that dies between 1 and 3 leaves the row in `publishing`; the next delivery of the
-task (acks late) or the sweeper sees it and reconciles instead of posting again.
+1. Claim, in one transaction: lock the row; an approved message whose time has come moves to
+   ``publishing`` with a fresh attempt token and a lease (PUBLISH_LEASE_SECONDS). A task
+   delivered twice finds the row no longer approved and posts nothing.
+2. Post, outside any transaction, each post of the message not yet on X: a thread's first
+   post, then its parts in order, each replying to the previous. Before each post the lease is
+   renewed, and the attempt stops if its token is no longer the row's; after each post its id
+   is recorded at once, whoever holds the attempt by then (the first id recorded stays).
+3. Settle under the lock, only while the token is the row's: published when every post is on
+   X; rate limited: back to approved, next try at X's reset time; refused: failed with X's own
+   words; no answer (timeout, 5xx): the outcome is unknown, so the attempt is reconciled.
+
+Reconciling asks X for the account's posts since the attempt began, every page, and looks
+for each post not yet recorded the way X shows it (communications.publishers.same_post).
+What is found is recorded; a message whose posts are all found is published; otherwise it
+goes back to approved and the next attempt resumes at the first post missing: at once when
+the worker was lost (the search was complete), after a backoff when X did not answer.
+
+A worker killed mid-attempt leaves the row in ``publishing`` with a lease that runs out; the
+sweeper (beat, every 10 s) reconciles such attempts, one reconciliation per message at a
+time, and queues again the approved messages whose task was lost. The rows are the truth,
+never the queue. When X refuses a post as duplicate content the attempt looks for its own
+post at once: found, it is recorded; not found, the refusal is X's final word.
 """
 
 import logging
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.conf import settings
-from django.db import models, transaction
+from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -33,17 +49,29 @@ from teams.stakeholders.services import staff_briefing_send
 
 from .lifecycle import move
 from .mentions.services import mention_mark_replied
-from .models import Message
-from .policy import valid_approvals
-from .publishers import Posted, publisher_for, same_text
-from .x_client import RateLimited, Refused, Unavailable
+from .models import Message, ThreadPart
+from .policy import approvals_needed, valid_approvals
+from .publishers import OwnPost, Posted, Publisher, Wanted, publisher_for, same_post
+from .x_client import DuplicateContent, RateLimited, Refused, Unavailable, Unusable
 
 logger = logging.getLogger(__name__)
 S = Message.Status
 
-# How long a claimed attempt may stay unsettled before it is presumed interrupted.
-STALE_AFTER = timedelta(minutes=2)
-RECONCILE_DELAY = 15  # seconds: give the platform time to show the post it may have made
+PUBLISH_TASK = "communications.tasks.publish_message"
+RECONCILE_TASK = "communications.tasks.reconcile_publication"
+RECONCILE_DELAY = 15  # seconds: give X time to show a post it may have made
+# A task queued this long ago that has not claimed its message is presumed lost.
+REQUEUE_AFTER = timedelta(seconds=10)
+# Posts made since a little before the attempt began are searched (clocks drift).
+SEARCH_MARGIN = timedelta(minutes=2)
+
+
+class Superseded(Exception):
+    """The attempt's token is no longer the row's: someone else holds the message now."""
+
+
+def _lease() -> timedelta:
+    return timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
 
 
 def publish_later(message: Message) -> None:
@@ -60,17 +88,13 @@ def publish_later(message: Message) -> None:
 
 def _schedule(message_id: int, at: datetime | None) -> None:
     options: dict[str, Any] = {"eta": at} if at else {}
-    transaction.on_commit(
-        lambda: enqueue("communications.tasks.publish_message", message_id, **options)
-    )
+    Message.objects.filter(pk=message_id).update(queued_at=timezone.now())
+    transaction.on_commit(lambda: enqueue(PUBLISH_TASK, message_id, **options))
 
 
-def _schedule_reconcile(message_id: int, token: str, countdown: int = RECONCILE_DELAY) -> None:
-    transaction.on_commit(
-        lambda: enqueue(
-            "communications.tasks.reconcile_publication", message_id, token, countdown=countdown
-        )
-    )
+def _schedule_reconcile(message_id: int, token: str | None, countdown: int = 0) -> None:
+    Message.objects.filter(pk=message_id).update(queued_at=timezone.now())
+    transaction.on_commit(lambda: enqueue(RECONCILE_TASK, message_id, token, countdown=countdown))
 
 
 def _event(message: Message, text: str, **data: Any) -> None:
@@ -83,87 +107,120 @@ def _event(message: Message, text: str, **data: Any) -> None:
     )
 
 
-def _claim(message_id: int) -> tuple[Message, str] | None:
-    """Move an approved message to `publishing` with a new token; None when not ours to post."""
-    with transaction.atomic():
-        message = (
-            Message.objects.select_for_update(of=("self",))
-            .select_related("account", "incident")
-            .filter(pk=message_id)
-            .first()
-        )
-        if message is None:
-            return None
-        now = timezone.now()
-        if message.status == S.PUBLISHING:
-            started = message.publishing_started_at or now
-            if now - started > STALE_AFTER and message.attempt_token:
-                _schedule_reconcile(message.pk, str(message.attempt_token), countdown=0)
-            return None
-        if message.status != S.APPROVED or message.kind == Message.Kind.STAKEHOLDER_UPDATE:
-            return None
-        due = max((t for t in (message.scheduled_at, message.next_attempt_at) if t), default=None)
-        if due and due > now + timedelta(seconds=1):
-            _schedule(message.pk, due)
-            return None
-        token = uuid.uuid4()
-        move(message, S.PUBLISHING)
-        message.attempt_token = token
-        message.attempts += 1
-        message.publishing_started_at = now
-        message.save()
-    return message, str(token)
-
-
-def _post_all(message: Message) -> Posted:
-    """Post the message (and a thread's further parts, each replying to the previous)."""
-    assert message.account is not None
-    publisher = publisher_for(message.account)
-    mention = message.reply_to_mention
-    reply_to = message.reply_to_post_id or (mention.external_id if mention else "")
-    if message.external_id:  # a thread whose first post went out on an earlier attempt
-        first = Posted(message.external_id, message.external_url)
-    else:
-        first = publisher.post(text=message.body, reply_to=reply_to, quote=message.quote_post_id)
-        Message.objects.filter(pk=message.pk).update(external_id=first.external_id)
-    previous = first.external_id
-    for part in message.parts.order_by("position"):
-        if not part.external_id:
-            posted = publisher.post(text=part.body, reply_to=previous)
-            part.external_id = posted.external_id
-            part.save(update_fields=["external_id"])
-        previous = part.external_id
-    return first
+def _lock(message_id: int) -> Message | None:
+    return (
+        Message.objects.select_for_update(of=("self",))
+        .select_related("account", "incident", "author", "reply_to_mention")
+        .filter(pk=message_id)
+        .first()
+    )
 
 
 def _locked_if_ours(message_id: int, token: str) -> Message | None:
-    message = (
-        Message.objects.select_for_update(of=("self",))
-        .select_related("account", "incident", "author", "reply_to_mention")
-        .get(pk=message_id)
-    )
-    if message.status != S.PUBLISHING or str(message.attempt_token) != token:
+    message = _lock(message_id)
+    if message is None or message.status != S.PUBLISHING or str(message.attempt_token) != token:
         return None
     return message
 
 
-def _mark_published(message: Message, posted: Posted, *, sandbox: bool) -> None:
+# --- the posts of a message -----------------------------------------------------------------
+
+
+@dataclass
+class Item:
+    """One post of a message: the message itself (a thread's first post) or a thread part."""
+
+    wanted: Wanted
+    external_id: str
+    part: ThreadPart | None = None
+
+
+def _items(message: Message) -> list[Item]:
+    """The message's posts in the order they go out. A part's reply target is the post
+    before it, known once that one is out (left empty here)."""
+    mention = message.reply_to_mention
+    first = Wanted(
+        text=message.body,
+        reply_to=message.reply_to_post_id or (mention.external_id if mention else ""),
+        quote=message.quote_post_id,
+    )
+    items = [Item(first, message.external_id)]
+    for part in ThreadPart.objects.filter(message=message).order_by("position"):
+        items.append(Item(Wanted(text=part.body), part.external_id, part))
+    return items
+
+
+def _record(message: Message, item: Item, posted: Posted) -> None:
+    """Keep a post's id the moment it is known. The first id recorded stays: a late answer
+    of an attempt that was taken over cannot overwrite what the new one found."""
+    if item.part is None:
+        Message.objects.filter(pk=message.pk, external_id="").update(
+            external_id=posted.external_id, external_url=posted.url
+        )
+    else:
+        ThreadPart.objects.filter(pk=item.part.pk, external_id="").update(
+            external_id=posted.external_id
+        )
+    item.external_id = posted.external_id
+
+
+def _renew(message_id: int, token: str) -> None:
+    held = Message.objects.filter(pk=message_id, status=S.PUBLISHING, attempt_token=token).update(
+        lease_expires_at=timezone.now() + _lease()
+    )
+    if not held:
+        raise Superseded
+
+
+def _post_missing(message: Message, token: str, publisher: Publisher) -> None:
+    """Post each post not yet on X, in order, recording each id as soon as X gives it."""
+    previous = ""
+    for item in _items(message):
+        if not item.external_id:
+            reply_to = item.wanted.reply_to if item.part is None else previous
+            _renew(message.pk, token)
+            try:
+                posted = publisher.post(
+                    text=item.wanted.text, reply_to=reply_to, quote=item.wanted.quote
+                )
+            except DuplicateContent:
+                # Perhaps our own post whose answer was lost: look before calling it a refusal.
+                since = (message.publishing_started_at or timezone.now()) - SEARCH_MARGIN
+                posts = _not_yet_recorded(message, publisher.own_posts(since=since))
+                found = _find(posts, item, reply_to)
+                if found is None:
+                    raise
+                posted = Posted(found.external_id, publisher.url(found.external_id))
+            _record(message, item, posted)
+        previous = item.external_id
+
+
+def _find(posts: list[OwnPost], item: Item, reply_to: str) -> OwnPost | None:
+    wanted = Wanted(text=item.wanted.text, reply_to=reply_to, quote=item.wanted.quote)
+    return next((post for post in posts if same_post(post, wanted)), None)
+
+
+# --- settling -------------------------------------------------------------------------------
+
+
+def _mark_published(message: Message, *, sandbox: bool) -> None:
     now = timezone.now()
+    message.refresh_from_db(fields=["external_id", "external_url"])
     move(message, S.PUBLISHED)
-    message.external_id = posted.external_id
-    message.external_url = posted.url
     message.sandbox = sandbox
     message.published_at = now
     message.last_error = ""
+    message.lease_expires_at = None
+    message.unknown_outcome = False
     message.save()
     _event(
         message,
         (
             _("Published in sandbox mode (not on X): %(text)s") % {"text": message.body}
             if sandbox
-            else _("Published on X: %(url)s") % {"url": posted.url}
+            else _("Published on X: %(url)s") % {"url": message.external_url}
         ),
-        external_id=posted.external_id,
+        external_id=message.external_id,
         sandbox=sandbox,
     )
     incident_first_response_record(incident=message.incident, at=now)
@@ -175,15 +232,28 @@ def _mark_published(message: Message, posted: Posted, *, sandbox: bool) -> None:
         subject=f"message:{message.pk}:published",
         title=_("%(reference)s: published — %(text)s")
         % {"reference": message.incident.reference, "text": message.body[:60]},
-        body=_("Sandbox mode: nothing was posted on X.") if sandbox else posted.url,
+        body=_("Sandbox mode: nothing was posted on X.") if sandbox else message.external_url,
         url=message.get_absolute_url(),
         incident=message.incident,
     )
 
 
+def _already_out(message: Message) -> str:
+    """For a failure of a thread: which of its posts are on X anyway."""
+    out = [n for n, item in enumerate(_items(message), start=1) if item.external_id]
+    if not out:
+        return ""
+    return _(" Already on X: post %(posts)s of %(count)d; a retry posts only the rest.") % {
+        "posts": ", ".join(str(n) for n in out),
+        "count": len(_items(message)),
+    }
+
+
 def _mark_failed(message: Message, error: str) -> None:
+    error = error + _already_out(message)
     move(message, S.FAILED)
     message.last_error = error
+    message.lease_expires_at = None
     message.save()
     _event(message, _("Publishing failed: %(error)s") % {"error": error}, error=error)
     notify(
@@ -198,8 +268,14 @@ def _mark_failed(message: Message, error: str) -> None:
     )
 
 
-def _retry_or_fail(message: Message, error: str) -> None:
-    """The post surely does not exist: try again later, within the bound."""
+def _unusable(exc: Unusable) -> str:
+    return _("Nothing was posted: %(problem)s. Fix the account's credentials, then try again.") % {
+        "problem": exc
+    }
+
+
+def _retry_or_fail(message: Message, error: str, *, delay: timedelta) -> None:
+    """Nothing (more) of the message is on X: try again after ``delay``, within the bound."""
     if message.attempts >= settings.PUBLISH_MAX_ATTEMPTS:
         _mark_failed(
             message,
@@ -207,12 +283,75 @@ def _retry_or_fail(message: Message, error: str) -> None:
             % {"error": error, "count": message.attempts},
         )
         return
-    delay = timedelta(seconds=min(30 * 2 ** (message.attempts - 1), 900))
     move(message, S.APPROVED)
-    message.next_attempt_at = timezone.now() + delay
+    message.next_attempt_at = timezone.now() + delay if delay else None
     message.last_error = error
+    message.lease_expires_at = None
     message.save()
     _schedule(message.pk, message.next_attempt_at)
+
+
+def _backoff(count: int) -> timedelta:
+    return timedelta(seconds=min(30 * 2 ** max(count - 1, 0), 900))
+
+
+# --- the attempt ----------------------------------------------------------------------------
+
+
+def _claim(message_id: int) -> tuple[Message, str] | None:
+    """Move an approved message to `publishing` with a new token and lease; None when it is
+    not ours to post (not approved, not yet due, or held by another attempt)."""
+    with transaction.atomic():
+        message = _lock(message_id)
+        if message is None:
+            return None
+        now = timezone.now()
+        if message.status == S.PUBLISHING:
+            if message.lease_expires_at is None or message.lease_expires_at <= now:
+                _schedule_reconcile(message.pk, None)
+            return None
+        if message.status != S.APPROVED or message.kind == Message.Kind.STAKEHOLDER_UPDATE:
+            return None
+        due = max((t for t in (message.scheduled_at, message.next_attempt_at) if t), default=None)
+        if due and due > now + timedelta(seconds=1):
+            _schedule(message.pk, due)
+            return None
+        if _short_of_approvals(message):
+            return None
+        token = uuid.uuid4()
+        move(message, S.PUBLISHING)
+        message.attempt_token = token
+        message.attempts += 1
+        message.publishing_started_at = now
+        message.lease_expires_at = now + _lease()
+        message.unknown_outcome = False
+        message.checks = 0
+        message.queued_at = None  # the task queued for it has come
+        message.save()
+    return message, str(token)
+
+
+def _short_of_approvals(message: Message) -> bool:
+    """The last check before anything goes out: the incident may have grown more severe
+    since the message was approved. Short of approvals, it waits for approval again."""
+    needed = approvals_needed(message)
+    count = len(valid_approvals(message))
+    if count >= needed:
+        return False
+    move(message, S.PENDING_APPROVAL)
+    message.approvals_required = needed
+    message.approved_at = None
+    message.save()
+    _event(
+        message,
+        _(
+            "Not published: it needs %(needed)d approvals now and has %(count)d; waiting for "
+            "approval again"
+        )
+        % {"needed": needed, "count": count},
+        needed=needed,
+    )
+    return True
 
 
 def publish(message_id: int) -> str:
@@ -224,15 +363,20 @@ def publish(message_id: int) -> str:
     if message.kind == Message.Kind.STAFF_BRIEFING:
         return _brief_staff(message.pk, token)
     assert message.account is not None
-    sandbox = message.account.is_sandbox
     try:
-        posted = _post_all(message)
+        publisher = publisher_for(message.account)
+        _post_missing(message, token, publisher)
+    except Superseded:
+        return "superseded"
+    except Unusable as exc:
+        return _settle_failed(message_id, token, _unusable(exc))
     except RateLimited as exc:
         with transaction.atomic():
             if (locked := _locked_if_ours(message_id, token)) is None:
                 return "superseded"
             move(locked, S.APPROVED)
             locked.next_attempt_at = exc.reset_at
+            locked.lease_expires_at = None
             locked.last_error = _("X rate limit reached; next attempt at %(at)s") % {
                 "at": exc.reset_at.isoformat()
             }
@@ -243,26 +387,34 @@ def publish(message_id: int) -> str:
         with transaction.atomic():
             if (locked := _locked_if_ours(message_id, token)) is None:
                 return "superseded"
+            locked.unknown_outcome = True
+            locked.lease_expires_at = timezone.now() + timedelta(seconds=RECONCILE_DELAY)
             locked.last_error = _("%(error)s; checking whether the post exists") % {"error": exc}
             locked.save()
-            _schedule_reconcile(locked.pk, token)
+            _schedule_reconcile(locked.pk, token, countdown=RECONCILE_DELAY)
         return "unknown"
     except Refused as exc:
-        with transaction.atomic():
-            if (locked := _locked_if_ours(message_id, token)) is None:
-                return "superseded"
-            _mark_failed(locked, str(exc))
-        return "failed"
+        return _settle_failed(message_id, token, str(exc))
     with transaction.atomic():
         if (locked := _locked_if_ours(message_id, token)) is None:
             return "superseded"
-        _mark_published(locked, posted, sandbox=sandbox)
+        _mark_published(locked, sandbox=publisher.sandbox)
     return "published"
+
+
+def _settle_failed(message_id: int, token: str, error: str) -> str:
+    with transaction.atomic():
+        if (locked := _locked_if_ours(message_id, token)) is None:
+            return "superseded"
+        _mark_failed(locked, error)
+    return "failed"
 
 
 def _brief_staff(message_id: int, token: str) -> str:
     """An approved staff briefing goes to people, not to a network: send it through their
-    notification preferences, in the name of the approver who completed the approval."""
+    notification preferences, in the name of the approver who completed the approval. The
+    briefing and the message's new status commit together: a briefing whose worker died is
+    not sent, and is sent when it is reconciled."""
     with transaction.atomic():
         if (message := _locked_if_ours(message_id, token)) is None:
             return "superseded"
@@ -283,6 +435,7 @@ def _brief_staff(message_id: int, token: str) -> str:
         move(message, S.PUBLISHED)
         message.published_at = now
         message.last_error = ""
+        message.lease_expires_at = None
         message.save()
         _event(
             message,
@@ -292,66 +445,151 @@ def _brief_staff(message_id: int, token: str) -> str:
     return "published"
 
 
-def reconcile(message_id: int, token: str) -> str:
-    """After an unknown outcome: find the post among the account's recent ones, or retry."""
+# --- reconciling ----------------------------------------------------------------------------
+
+
+def _take_over(message_id: int, token: str | None) -> tuple[Message, str] | None:
+    """Hold the attempt for reconciling: the scheduled check of its own owner, or any check
+    once the lease ran out (its worker is gone). None while a worker may still be posting."""
     with transaction.atomic():
-        message = _locked_if_ours(message_id, token)
-        if message is None or message.account is None:
-            return "settled"
-        since = (message.publishing_started_at or timezone.now()) - timedelta(minutes=2)
-    publisher = publisher_for(message.account)
-    try:
-        recent = publisher.recent_posts(since=since)
-    except (Unavailable, RateLimited) as exc:
-        # Cannot tell yet; ask again later (the task retries with backoff, bounded).
-        raise ReconcileLater(str(exc)) from exc
-    except Refused as exc:
+        message = _lock(message_id)
+        if message is None or message.status != S.PUBLISHING:
+            return None
+        now = timezone.now()
+        own = token is not None and str(message.attempt_token) == token
+        if not own and message.lease_expires_at and message.lease_expires_at > now:
+            return None
+        new = uuid.uuid4()
+        message.attempt_token = new
+        message.lease_expires_at = now + _lease()
+        message.checks += 1
+        message.save()
+    return message, str(new)
+
+
+def reconcile(message_id: int, token: str | None = None) -> str:
+    """After an unknown outcome or a lost worker: find the attempt's posts on X, or resume."""
+    held = _take_over(message_id, token)
+    if held is None:
+        return "settled"
+    message, token = held
+    if message.is_internal:
+        # The briefing commits with the status: still publishing, it was never sent.
         with transaction.atomic():
             if (locked := _locked_if_ours(message_id, token)) is not None:
-                _mark_failed(locked, _("Could not check whether it was posted: %(e)s") % {"e": exc})
-        return "failed"
-    match = next((pid for pid, text in recent if same_text(text, message.body)), None)
+                _retry_or_fail(locked, _("The briefing was interrupted"), delay=timedelta(0))
+        return "not found"
+    assert message.account is not None
+    since = (message.publishing_started_at or timezone.now()) - SEARCH_MARGIN
+    try:
+        publisher = publisher_for(message.account)
+        posts = publisher.own_posts(since=since)
+    except Unusable as exc:
+        return _settle_failed(message_id, token, _unusable(exc))
+    except (Unavailable, RateLimited) as exc:
+        return _check_later(message_id, token, str(exc))
+    except Refused as exc:
+        return _settle_failed(
+            message_id, token, _("Could not check whether it was posted: %(e)s") % {"e": exc}
+        )
+    missing = _match(message, posts, publisher)
     with transaction.atomic():
         if (locked := _locked_if_ours(message_id, token)) is None:
             return "settled"
-        if match:
-            handle = locked.account.handle if locked.account else ""
-            url = f"https://x.com/{handle}/status/{match}"
-            _mark_published(locked, Posted(match, url), sandbox=False)
+        if not missing:
+            _mark_published(locked, sandbox=publisher.sandbox)
             return "found"
-        _retry_or_fail(locked, locked.last_error or _("X did not confirm the post"))
+        error = locked.last_error or _("X did not confirm the post")
+        delay = _backoff(locked.attempts) if locked.unknown_outcome else timedelta(0)
+        _retry_or_fail(locked, error, delay=delay)
     return "not found"
 
 
-class ReconcileLater(Exception):
-    """The platform could not be asked; try reconciling again later."""
+def _not_yet_recorded(message: Message, posts: list[OwnPost]) -> list[OwnPost]:
+    """Leave out the posts already recorded as another message's (the same words may have
+    gone out twice on purpose, to different people or days apart)."""
+    ids = [post.external_id for post in posts]
+    taken = set(
+        Message.objects.filter(account=message.account_id, external_id__in=ids)
+        .exclude(pk=message.pk)
+        .values_list("external_id", flat=True)
+    ) | set(
+        ThreadPart.objects.filter(message__account=message.account_id, external_id__in=ids)
+        .exclude(message=message)
+        .values_list("external_id", flat=True)
+    )
+    return [post for post in posts if post.external_id not in taken]
+
+
+def _match(message: Message, posts: list[OwnPost], publisher: Publisher) -> int:
+    """Record each of the message's posts found on X, in order; return how many are missing
+    (a part cannot exist when the one it replies to does not)."""
+    posts = _not_yet_recorded(message, posts)
+    items = _items(message)
+    previous = ""
+    for number, item in enumerate(items):
+        if not item.external_id:
+            reply_to = item.wanted.reply_to if item.part is None else previous
+            found = _find(posts, item, reply_to)
+            if found is None:
+                return len(items) - number
+            _record(message, item, Posted(found.external_id, publisher.url(found.external_id)))
+        previous = item.external_id
+    return 0
+
+
+def _check_later(message_id: int, token: str, error: str) -> str:
+    """X could not be asked: the sweeper asks again after a backoff, a bounded number of
+    times, then the message fails with a warning to check X by hand."""
+    with transaction.atomic():
+        if (locked := _locked_if_ours(message_id, token)) is None:
+            return "settled"
+        if locked.checks >= settings.PUBLISH_MAX_CHECKS:
+            _mark_failed(
+                locked,
+                _(
+                    "X could not be asked whether the post went out (%(error)s). Check the "
+                    "account on X before trying again."
+                )
+                % {"error": error},
+            )
+            return "failed"
+        locked.lease_expires_at = timezone.now() + _backoff(locked.checks)
+        locked.save(update_fields=["lease_expires_at", "updated_at"])
+    return "later"
+
+
+# --- the sweeper ----------------------------------------------------------------------------
 
 
 def sweep(*, now: datetime | None = None) -> dict[str, int]:
-    """Re-drive what a lost task left behind (beat, every 30 s): approved messages whose time
-    has come more than a minute ago, and attempts stuck in `publishing`. The rows, not the
-    queued tasks, are the truth; a duplicate drive is harmless because every attempt is
-    claimed under a lock."""
+    """Re-drive what a lost task left behind (beat, every 10 s): approved messages whose time
+    has come and whose task was not queued recently, and attempts whose lease ran out. Each
+    is queued once until REQUEUE_AFTER has passed, so one message never has two
+    reconciliations going; a duplicate drive is harmless anyway, every attempt being claimed
+    under a lock."""
     now = now or timezone.now()
-    late = now - timedelta(minutes=1)
-    due = (
-        Message.objects.filter(status=S.APPROVED)
-        .exclude(kind=Message.Kind.STAKEHOLDER_UPDATE)
-        .filter(approved_at__lt=late)
-        .filter(models.Q(scheduled_at__isnull=True) | models.Q(scheduled_at__lt=late))
-        .filter(models.Q(next_attempt_at__isnull=True) | models.Q(next_attempt_at__lt=late))
-        .values_list("pk", flat=True)
-    )
-    stuck = Message.objects.filter(
-        status=S.PUBLISHING, publishing_started_at__lt=now - STALE_AFTER
-    ).values_list("pk", "attempt_token")
-    driven = 0
+    recently = Q(queued_at__isnull=False, queued_at__gt=now - REQUEUE_AFTER)
+    with transaction.atomic():
+        due = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status=S.APPROVED)
+            .exclude(kind=Message.Kind.STAKEHOLDER_UPDATE)
+            .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
+            .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+            .exclude(recently)
+            .values_list("pk", flat=True)
+        )
+        stuck = list(
+            Message.objects.select_for_update(skip_locked=True)
+            .filter(status=S.PUBLISHING)
+            .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
+            .exclude(recently)
+            .values_list("pk", flat=True)
+        )
+        Message.objects.filter(pk__in=due + stuck).update(queued_at=now)
     for pk in due:
-        enqueue("communications.tasks.publish_message", pk)
-        driven += 1
-    reconciled = 0
-    for pk, token in stuck:
-        if token:
-            enqueue("communications.tasks.reconcile_publication", pk, str(token))
-            reconciled += 1
-    return {"published": driven, "reconciled": reconciled}
+        enqueue(PUBLISH_TASK, pk)
+    for pk in stuck:
+        enqueue(RECONCILE_TASK, pk, None)
+    return {"published": len(due), "reconciled": len(stuck)}

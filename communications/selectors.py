@@ -5,6 +5,7 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from config.inputs import id_from
 from config.permissions import APPROVE_MESSAGE, holds
 from incidents.models import OPEN_STATUSES, Claim, ClaimStatus, Incident, TimelineEvent
 
@@ -86,15 +87,20 @@ def incidents_to_write_about(*, user: Any) -> QuerySet[Incident]:
 
 def mention_get(*, user: Any, pk: Any) -> InboundPost | None:
     """The mention a reply is started from; None for a missing or malformed id."""
-    if not str(pk or "").isdigit():
+    mention_id = id_from(pk)
+    if mention_id is None:
         return None
-    return InboundPost.objects.select_related("account", "incident").filter(pk=int(pk)).first()
+    return InboundPost.objects.select_related("account", "incident").filter(pk=mention_id).first()
 
 
 def template_get(*, user: Any, pk: Any) -> Template | None:
-    if not str(pk or "").isdigit():
+    """The template a message is started from; None for a missing or malformed id."""
+    template_id = id_from(pk)
+    if template_id is None:
         return None
-    return Template.objects.select_related("created_by", "approved_by").filter(pk=int(pk)).first()
+    return (
+        Template.objects.select_related("created_by", "approved_by").filter(pk=template_id).first()
+    )
 
 
 def _valid_approval_count() -> Count:
@@ -188,4 +194,25 @@ def accounts(*, user: Any) -> QuerySet[SocialAccount]:
         SocialAccount.objects.prefetch_related("publishers", "watch_terms").order_by(
             "-is_active", "handle"
         )
+    )
+
+
+def incident_briefings_in_review(*, incident: Incident) -> QuerySet[Message]:
+    """The incident's staff briefings written but not yet sent (or sent back), oldest first."""
+    return (
+        Message.objects.filter(
+            incident=incident,
+            kind=Message.Kind.STAFF_BRIEFING,
+            status__in=[
+                S.DRAFT,
+                S.PENDING_APPROVAL,
+                S.APPROVED,
+                S.PUBLISHING,
+                S.FAILED,
+                S.REJECTED,
+                S.CHANGES_REQUESTED,
+            ],
+        )
+        .select_related("author")
+        .order_by("created_at", "id")
     )

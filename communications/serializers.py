@@ -3,14 +3,16 @@ Credentials never appear in any of them."""
 
 from typing import Any
 
-from drf_spectacular.utils import extend_schema_field
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
+from config.rest import DateTimeField, InputSerializer
 from incidents.models import Claim, Incident
 from incidents.serializers import PersonSerializer
 from teams.models import Channel, Department, StakeholderGroup
 
 from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
+from .validators import POST_REFERENCE_MAX_LENGTH, validate_post_reference
 
 
 class AccountSerializer(serializers.ModelSerializer):
@@ -58,9 +60,24 @@ class ThreadPartSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MessageIncidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    reference = serializers.CharField(read_only=True)
+
+
+class MessageAccountSerializer(serializers.Serializer):
+    id = serializers.IntegerField(read_only=True)
+    handle = serializers.CharField(read_only=True)
+    sandbox = serializers.BooleanField(source="is_sandbox", read_only=True)
+
+
 class MessageSerializer(serializers.ModelSerializer):
-    incident = serializers.SerializerMethodField()
-    account = serializers.SerializerMethodField()
+    incident = MessageIncidentSerializer(read_only=True)
+    account = MessageAccountSerializer(
+        read_only=True,
+        allow_null=True,
+        help_text="Null for staff briefings and stakeholder updates: they go to no network.",
+    )
     author = PersonSerializer(read_only=True)
     parts = ThreadPartSerializer(many=True, read_only=True)
     approvals = ApprovalSerializer(many=True, read_only=True)
@@ -68,16 +85,25 @@ class MessageSerializer(serializers.ModelSerializer):
         many=True, read_only=True
     )
     reply_to_mention: "serializers.PrimaryKeyRelatedField[InboundPost]" = (
-        serializers.PrimaryKeyRelatedField(read_only=True)
+        serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
     )
     corrects: "serializers.PrimaryKeyRelatedField[Message]" = serializers.PrimaryKeyRelatedField(
-        read_only=True
+        read_only=True, allow_null=True
     )
     stakeholder_group: "serializers.PrimaryKeyRelatedField[Any]" = (
-        serializers.PrimaryKeyRelatedField(read_only=True)
+        serializers.PrimaryKeyRelatedField(read_only=True, allow_null=True)
+    )
+    stakeholder_channel = serializers.ChoiceField(
+        choices=Channel.choices,
+        allow_blank=True,
+        read_only=True,
+        help_text="Stakeholder updates: how they are told; empty for every other kind.",
     )
     briefing_departments: "serializers.PrimaryKeyRelatedField[Any]" = (
         serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    )
+    external_url = serializers.CharField(
+        read_only=True, help_text="The post on X; empty until it is published."
     )
 
     class Meta:
@@ -115,30 +141,8 @@ class MessageSerializer(serializers.ModelSerializer):
         ]
         read_only_fields = fields
 
-    @extend_schema_field(
-        serializers.DictField(child=serializers.CharField(), help_text="id and reference")
-    )
-    def get_incident(self, message: Message) -> dict[str, Any]:
-        return {"id": message.incident_id, "reference": message.incident.reference}
 
-    @extend_schema_field(
-        serializers.DictField(
-            child=serializers.CharField(),
-            allow_null=True,
-            help_text="id, handle, sandbox; null for staff briefings and stakeholder updates",
-        )
-    )
-    def get_account(self, message: Message) -> dict[str, Any] | None:
-        if message.account is None:
-            return None  # a staff briefing or stakeholder update: no network
-        return {
-            "id": message.account_id,
-            "handle": message.account.handle,
-            "sandbox": message.account.is_sandbox,
-        }
-
-
-class MessageWriteSerializer(serializers.Serializer):
+class MessageWriteSerializer(InputSerializer):
     kind = serializers.ChoiceField(
         choices=Message.Kind.choices, required=False, help_text="Unchanged when left out."
     )
@@ -150,10 +154,20 @@ class MessageWriteSerializer(serializers.Serializer):
         queryset=InboundPost.objects.all(), required=False, allow_null=True, default=None
     )
     reply_to_post = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="A post id or its URL."
+        max_length=POST_REFERENCE_MAX_LENGTH,
+        validators=[validate_post_reference],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A post id or its URL.",
     )
     quote_post = serializers.CharField(
-        required=False, allow_blank=True, default="", help_text="A post id or its URL."
+        max_length=POST_REFERENCE_MAX_LENGTH,
+        validators=[validate_post_reference],
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="A post id or its URL.",
     )
     corrects: "serializers.PrimaryKeyRelatedField[Message]" = serializers.PrimaryKeyRelatedField(
         queryset=Message.objects.all(), required=False, allow_null=True, default=None
@@ -161,7 +175,7 @@ class MessageWriteSerializer(serializers.Serializer):
     cited_claims = serializers.PrimaryKeyRelatedField(
         queryset=Claim.objects.all(), many=True, required=False, default=list
     )
-    scheduled_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    scheduled_at = DateTimeField(required=False, allow_null=True, default=None)
     stakeholder_group = serializers.PrimaryKeyRelatedField(
         queryset=StakeholderGroup.objects.all(),
         required=False,
@@ -171,9 +185,10 @@ class MessageWriteSerializer(serializers.Serializer):
     )
     stakeholder_channel = serializers.ChoiceField(
         choices=Channel.choices,
+        allow_blank=True,
         required=False,
         default="",
-        help_text="Stakeholder updates: how they are told.",
+        help_text="Stakeholder updates: how they are told; empty for every other kind.",
     )
     briefing_departments = serializers.PrimaryKeyRelatedField(
         queryset=Department.objects.all(),
@@ -199,15 +214,15 @@ class MessageCreateSerializer(MessageWriteSerializer):
     )
 
 
-class DecisionSerializer(serializers.Serializer):
+class DecisionSerializer(InputSerializer):
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RefusalSerializer(serializers.Serializer):
+class RefusalSerializer(InputSerializer):
     comment = serializers.CharField(help_text="Why: required.")
 
 
-class WithdrawSerializer(serializers.Serializer):
+class WithdrawSerializer(InputSerializer):
     reason = serializers.CharField(required=False, allow_blank=True, default="")
 
 
@@ -234,19 +249,26 @@ class TemplateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class TemplateWriteSerializer(serializers.Serializer):
+class TemplateWriteSerializer(InputSerializer):
     name = serializers.CharField(max_length=150)
     kind = serializers.ChoiceField(choices=Template.Kind.choices)
-    language = serializers.CharField(max_length=10, default="en")
+    language = serializers.RegexField(
+        # communications.services.statements.LANGUAGE_CODE, before it is lower-cased.
+        r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
+        max_length=10,
+        default="en",
+        help_text="A language code such as en, tr or pt-BR.",
+        error_messages={"invalid": _("Give a language code such as en or tr.")},
+    )
     body = serializers.CharField(max_length=5000)
 
 
-class TemplateRenderSerializer(serializers.Serializer):
+class TemplateRenderSerializer(InputSerializer):
     incident = serializers.PrimaryKeyRelatedField(
         queryset=Incident.objects.all(), required=False, allow_null=True, default=None
     )
     handle = serializers.CharField(required=False, allow_blank=True, default="")
-    next_update = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    next_update = DateTimeField(required=False, allow_null=True, default=None)
 
 
 class RenderedSerializer(serializers.Serializer):

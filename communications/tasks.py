@@ -3,14 +3,10 @@
 from typing import Any
 
 from celery import shared_task
-from django.db import transaction
-from django.utils.translation import gettext as _
 
 from . import publishing
 from .mentions import ingest
 from .services.accounts import credentials_rotation_remind
-
-RECONCILE_MAX_RETRIES = 8
 
 
 @shared_task(name="communications.tasks.publish_message", acks_late=True)
@@ -23,34 +19,12 @@ def sweep_publishing() -> dict[str, int]:
     return publishing.sweep()
 
 
-@shared_task(
-    bind=True,
-    name="communications.tasks.reconcile_publication",
-    acks_late=True,
-    autoretry_for=(publishing.ReconcileLater,),
-    retry_backoff=15,
-    retry_backoff_max=600,
-    retry_jitter=True,
-    max_retries=RECONCILE_MAX_RETRIES,
-)
-def reconcile_publication(self: Any, message_id: int, token: str) -> str:
-    try:
-        return publishing.reconcile(message_id, token)
-    except publishing.ReconcileLater as exc:
-        if self.request.retries >= RECONCILE_MAX_RETRIES:
-            with transaction.atomic():
-                message = publishing._locked_if_ours(message_id, token)
-                if message is not None:
-                    publishing._mark_failed(
-                        message,
-                        _(
-                            "X could not be asked whether the post went out (%(error)s). "
-                            "Check the account on X before trying again."
-                        )
-                        % {"error": exc},
-                    )
-            return "failed"
-        raise
+@shared_task(name="communications.tasks.reconcile_publication", acks_late=True)
+def reconcile_publication(message_id: int, token: str | None = None) -> str:
+    """Find an attempt's posts on X (its owner's scheduled check, or the sweeper's after the
+    attempt's lease ran out). When X cannot be asked, the row says when to ask again and the
+    sweeper does: one check at a time per message."""
+    return publishing.reconcile(message_id, token)
 
 
 # --- inbound mentions (low queue) -----------------------------------------------------------

@@ -3,7 +3,7 @@ accounts, the war room's panel, and the mentions queue (communications.mentions.
 
 from django.urls import include, path
 
-from .views import accounts, approvals, composer, log, message, panel, templates
+from .views import accounts, approvals, briefings, composer, log, message, panel, templates
 
 app_name = "communications"
 
@@ -33,5 +33,15 @@ urlpatterns = [
     path("templates/<int:pk>/approve/", templates.template_approve, name="template-approve"),
     path("accounts/", accounts.account_list, name="accounts"),
     path("incidents/<str:reference>/", panel.incident_panel, name="incident-panel"),
+    path(
+        "incidents/<str:reference>/briefing/",
+        briefings.briefing_panel,
+        name="incident-briefing-panel",
+    ),
+    path(
+        "incidents/<str:reference>/briefing/submit/",
+        briefings.briefing_submit,
+        name="incident-briefing",
+    ),
     path("mentions/", include("communications.mentions.urls")),
 ]

@@ -17,9 +17,14 @@ from django.conf import settings
 from requests.adapters import HTTPAdapter
 
 from .models import SocialAccount
-from .services.accounts import account_tokens_refreshed
+from .services.accounts import REQUIRED, account_tokens_refreshed
 
 TWEEPY_HOST = "https://api.twitter.com"
+# What a call needs at the least (saving an account asks for more: accounts.REQUIRED).
+NEEDED = {
+    SocialAccount.AuthKind.OAUTH1: REQUIRED[SocialAccount.AuthKind.OAUTH1],
+    SocialAccount.AuthKind.OAUTH2: ("access_token",),
+}
 
 
 class RateLimited(Exception):
@@ -35,6 +40,16 @@ class Unavailable(Exception):
 
 class Refused(Exception):
     """X said no for good (4xx other than 429); its own words are the message."""
+
+
+class DuplicateContent(Refused):
+    """X refused a post because the account already posted the same text: perhaps an earlier
+    attempt of ours whose answer was lost, perhaps an older post."""
+
+
+class Unusable(Exception):
+    """The account's credentials cannot be used (a field missing, or not readable with the
+    configured keys): nothing was sent to X."""
 
 
 class XApiAdapter(HTTPAdapter):
@@ -67,6 +82,10 @@ class XClient:
         self.client = self._client()
 
     def _client(self) -> tweepy.Client:
+        needed = NEEDED.get(SocialAccount.AuthKind(self.account.auth_kind), ())
+        missing = [name for name in needed if not self.credentials.get(name)]
+        if missing:
+            raise Unusable(f"the credentials of {self.account} lack {', '.join(missing)}")
         credentials = self.credentials
         if self.user_auth:
             client = tweepy.Client(
@@ -115,7 +134,11 @@ class XClient:
         except (requests.Timeout, requests.ConnectionError) as exc:
             raise Unavailable(f"{exc.__class__.__name__}: no answer from X") from exc
         except tweepy.HTTPException as exc:
-            raise Refused(f"X refused ({exc.response.status_code}): {_words(exc)}") from exc
+            status = exc.response.status_code
+            refusal = f"X refused ({status}): {_words(exc)}"
+            if status == 403 and "duplicate" in refusal.lower():
+                raise DuplicateContent(refusal) from exc
+            raise Refused(refusal) from exc
 
     def _refresh(self) -> bool:
         """Exchange the OAuth 2.0 refresh token for a new access token (they last two hours)

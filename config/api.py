@@ -5,11 +5,11 @@ from rest_framework.routers import DefaultRouter
 
 from communications import api as communications_api
 from communications.mentions import api as mentions_api
+from desk.api import IncidentViewSet
 from incidents.api import ClaimViewSet
 from teams.api import (
     ChecklistItemViewSet,
     IncidentRolesViewSet,
-    IncidentViewSet,
     NotificationViewSet,
     OnCallView,
     PersonViewSet,

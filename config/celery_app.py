@@ -30,8 +30,10 @@ app.conf.update(
         "teams.tasks.deliver": {"queue": "default"},
         "teams.tasks.brief_staff": {"queue": "default"},
         "communications.tasks.publish_message": {"queue": "critical"},
-        "communications.tasks.reconcile_publication": {"queue": "critical"},
-        "communications.tasks.sweep_publishing": {"queue": "critical"},
+        # The sweeper and the reconciliations it starts settle what the publishing queue lost
+        # (a dead worker's attempts): they must not wait behind that queue's backlog.
+        "communications.tasks.reconcile_publication": {"queue": "default"},
+        "communications.tasks.sweep_publishing": {"queue": "default"},
         "communications.tasks.poll_mentions": {"queue": "low"},
         "communications.tasks.poll_account": {"queue": "low"},
         "communications.tasks.remind_credentials_rotation": {"queue": "low"},
@@ -51,10 +53,11 @@ app.conf.update(
             "schedule": 60.0,
             "options": {"expires": 55},
         },
+        # Lost publishing tasks and dead workers' attempts are found within seconds.
         "sweep-publishing": {
             "task": "communications.tasks.sweep_publishing",
-            "schedule": 30.0,
-            "options": {"expires": 25},
+            "schedule": 5.0,
+            "options": {"expires": 4},
         },
         "remind-credentials-rotation": {
             "task": "communications.tasks.remind_credentials_rotation",

@@ -11,20 +11,37 @@ from rest_framework.views import exception_handler
 
 
 class ApplicationError(Exception):
-    """An error a user can cause and understand: shown as a form error or a 4xx response."""
+    """An error a user can cause and understand: shown as a form error or a 4xx response.
 
-    status_code: int = status.HTTP_400_BAD_REQUEST
+    One that names a field is about that input: 400. One that names none is about the state
+    of what the request acts on (already approved, no longer open, its shift has begun): the
+    request was well formed but conflicts with that state, 409."""
 
     def __init__(self, message: str, *, field: str | None = None) -> None:
         super().__init__(message)
         self.message = message
         self.field = field
 
+    @property
+    def status_code(self) -> int:
+        return status.HTTP_400_BAD_REQUEST if self.field else status.HTTP_409_CONFLICT
+
+
+class Conflict(ApplicationError):
+    """Well-formed input the current state refuses, even when it names the field it is about:
+    a move the lifecycle does not allow from here, a name another record already has."""
+
+    @property
+    def status_code(self) -> int:
+        return status.HTTP_409_CONFLICT
+
 
 class NotPermitted(ApplicationError):
     """The actor's role does not allow this action."""
 
-    status_code = status.HTTP_403_FORBIDDEN
+    @property
+    def status_code(self) -> int:
+        return status.HTTP_403_FORBIDDEN
 
 
 def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

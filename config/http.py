@@ -1,20 +1,46 @@
-"""What every page view shares: the request type (with django-htmx's details), the 403, and
-how a panel of a page answers a form posted to it."""
+"""What every page view shares: the request type (with django-htmx's details), the 403, how
+a panel of a page answers a form posted to it, and the 400 and 404 of the whole site (in the
+API's error shape under /api/)."""
 
 from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest as DjangoHttpRequest
-from django.http import HttpResponse, HttpResponseRedirect
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
+from django.views import defaults
 from django_htmx.middleware import HtmxDetails
 
 from config.errors import ApplicationError, form_error
 
+# The API's prefix in config/urls.py: below it errors are JSON, like the API's own.
+API_PREFIX = "/api/"
+
 
 class HttpRequest(DjangoHttpRequest):
     htmx: HtmxDetails
+
+
+def is_api(request: DjangoHttpRequest) -> bool:
+    return request.path_info.startswith(API_PREFIX)
+
+
+def not_found(request: DjangoHttpRequest, exception: Exception) -> HttpResponse:
+    """The site's 404 (config/urls.py's handler404): an address no route matches, or an object
+    that does not exist."""
+    if is_api(request):
+        return JsonResponse({"detail": _("Not found.")}, status=404)
+    return defaults.page_not_found(request, exception)
+
+
+def bad_request(request: DjangoHttpRequest, exception: Exception) -> HttpResponse:
+    """The site's 400 (handler400): a request Django itself refuses (too many fields, a body
+    too large)."""
+    if is_api(request):
+        return JsonResponse({"detail": _("The request could not be read.")}, status=400)
+    return defaults.bad_request(request, exception)
 
 
 def forbidden(request: DjangoHttpRequest, message: str) -> HttpResponse:

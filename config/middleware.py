@@ -1,11 +1,19 @@
-"""Show times in the viewer's own timezone; everything is stored in UTC."""
+"""What every request passes through: input no page can read is refused with a clear 400,
+and times are shown in the viewer's own timezone (everything is stored in UTC)."""
 
+import re
 import zoneinfo
 from collections.abc import Callable
+from typing import NamedTuple
 from urllib.parse import unquote
 
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http.multipartparser import MultiPartParserError
+from django.shortcuts import render
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from config.http import is_api
 
 TIMEZONE_COOKIE = "tz"
 
@@ -43,3 +51,74 @@ class ViewerTimezoneMiddleware:
         if user is None or not user.is_authenticated:
             return None
         return zone_named(getattr(user, "timezone", ""))
+
+
+# --- input no page can read ----------------------------------------------------------------
+
+# C0 controls and DEL: nothing a person types into an address or a search box.
+CONTROL_CHARACTERS = re.compile(r"[\x00-\x1f\x7f]")
+# PostgreSQL stores no NUL; every other character of a posted text is the writer's business.
+NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _shown(name: str) -> str:
+    """A parameter's name as it can be printed: its control characters escaped."""
+    return CONTROL_CHARACTERS.sub(lambda m: f"\\x{ord(m.group()):02x}", name)[:60]
+
+
+class Refusal(NamedTuple):
+    message: str
+    field: str | None = None
+
+
+def unreadable_input(request: HttpRequest) -> Refusal | None:
+    """What in the request no page or endpoint can read, said for a person; None: nothing.
+
+    A control character in the path or the query string, or a NUL in a posted form field.
+    Without this check such input reached PostgreSQL through some lookup and failed there (a
+    500) instead of being refused."""
+    if CONTROL_CHARACTERS.search(request.path_info):
+        return Refusal(_("The address contains a control character; remove it and try again."))
+    for name, values in request.GET.lists():
+        if CONTROL_CHARACTERS.search(name) or any(CONTROL_CHARACTERS.search(v) for v in values):
+            return Refusal(
+                _("The query parameter “%(name)s” contains a control character; remove it.")
+                % {"name": _shown(name)},
+                _shown(name),
+            )
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return None
+    if request.content_type not in FORM_TYPES:
+        return None  # the API's JSON is read by config.rest.InputSerializer, field by field
+    try:
+        posted = list(request.POST.lists())
+    except MultiPartParserError:
+        return Refusal(_("The form data could not be read; send the form again."))
+    holding_nul = [n for n, values in posted if NUL in n or any(NUL in v for v in values)]
+    if not holding_nul:
+        return None
+    name = holding_nul[0]
+    return Refusal(
+        _("“%(name)s” contains a NUL character, which cannot be stored; remove it.")
+        % {"name": _shown(name) or _("The text")},
+        _shown(name),
+    )
+
+
+class UnreadableInputMiddleware:
+    """Answers 400 to input no page can read (``unreadable_input``): a short page saying what
+    to fix, or under /api/ the API's error shape naming the parameter or field."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        refusal = unreadable_input(request)
+        if refusal is None:
+            return self.get_response(request)
+        if is_api(request):
+            key = refusal.field or "detail"
+            body = {key: [refusal.message]} if refusal.field else {key: refusal.message}
+            return JsonResponse(body, status=400)
+        return render(request, "400.html", {"problem": refusal.message}, status=400)

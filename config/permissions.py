@@ -41,6 +41,11 @@ DRAFT_MESSAGE = "communications.add_message"
 TRIAGE_MENTIONS = "communications.change_inboundpost"
 MANAGE_TEMPLATES = "communications.change_template"
 MANAGE_ACCOUNTS = "communications.change_socialaccount"
+UNLOCK_LOGINS = "axes.delete_accessattempt"
+
+# Whoever may approve what the brand says or manage its accounts signs in with a second factor
+# (an authenticator app's code or a recovery code) after the password.
+TWO_FACTOR_PERMISSIONS = (APPROVE_MESSAGE, MANAGE_ACCOUNTS)
 
 # What each permission allows, in the words the README's matrix uses.
 ACTIONS: dict[str, Any] = {
@@ -66,7 +71,10 @@ ACTIONS: dict[str, Any] = {
     ASSIGN_ROLES: _(
         "assign, relieve and hand over roles on any incident (its crisis lead may too)"
     ),
-    BRIEF_STAFF: _("send a staff briefing from any incident (its crisis lead may too)"),
+    BRIEF_STAFF: _(
+        "send a staff briefing once approved (whoever completes its approval sends it; "
+        "anyone who may draft messages writes one)"
+    ),
     RECORD_STAKEHOLDER_UPDATE: _("record that a stakeholder group was told something"),
     MANAGE_ROSTER: _("edit the standing crisis-team roster"),
     MANAGE_ONCALL: _("plan on-call shifts"),
@@ -74,6 +82,7 @@ ACTIONS: dict[str, Any] = {
     MANAGE_STAKEHOLDERS: _("edit stakeholder groups, contacts and the communication plan"),
     MANAGE_CATALOGUE: _("edit the role catalogue and departments"),
     MANAGE_PEOPLE: _("manage people, groups and reference data in the admin site"),
+    UNLOCK_LOGINS: _("unlock someone locked out after too many failed logins (admin site)"),
 }
 
 _RESPONDER = {
@@ -103,6 +112,9 @@ _ADMIN = _MANAGER | {
     MANAGE_PEOPLE,
     MANAGE_CATALOGUE,
     MANAGE_ACCOUNTS,
+    UNLOCK_LOGINS,
+    "axes.view_accessattempt",
+    "axes.view_accesslog",
     "communications.add_socialaccount",
     "communications.view_socialaccount",
     "communications.add_watchterm",
@@ -149,9 +161,6 @@ _ADMIN = _MANAGER | {
     "teams.view_user",
     "auth.view_group",
     "auth.change_group",
-    "authtoken.add_token",
-    "authtoken.view_token",
-    "authtoken.delete_token",
     "incidents.view_incident",
     "incidents.view_timelineevent",
     "incidents.view_claim",
@@ -180,6 +189,12 @@ def require(user: Any, permission: str, *, unless: bool = False) -> None:
             _("Your role does not allow you to %(action)s.")
             % {"action": ACTIONS.get(permission, permission)}
         )
+
+
+def needs_two_factor(user: Any) -> bool:
+    """Whether the person must sign in with a second factor: their role lets them approve
+    outgoing messages or manage the social accounts (superusers hold every permission)."""
+    return any(holds(user, permission) for permission in TWO_FACTOR_PERMISSIONS)
 
 
 def sync_groups(apps: Any, schema_editor: Any = None) -> None:

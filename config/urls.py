@@ -1,22 +1,31 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from config import health
 from incidents import views as incident_views
+from teams.security import views as security_views
 
 admin.site.site_header = _("Crisis Desk administration")
 admin.site.site_title = _("Crisis Desk")
 
 urlpatterns = [
     path("", incident_views.dashboard, name="dashboard"),
-    # The team's pages first: its /incidents/declare/ must not be read as an incident's
+    # The lifecycle's pages first: /incidents/declare/ must not be read as an incident's
     # reference by the war room's /incidents/<reference>/.
+    path("incidents/", include("desk.urls")),
     path("team/stakeholders/", include("teams.stakeholders.urls")),
     path("", include("teams.urls")),
     path("incidents/", include("incidents.urls")),
     path("communications/", include("communications.urls")),
+    path("accounts/2fa/", include("teams.security.urls")),
+    # Django's password reset, limited per address and per email address.
+    path(
+        "accounts/password_reset/",
+        security_views.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
@@ -24,5 +33,8 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("api/v1/", include("config.api")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
+
+handler400 = "config.http.bad_request"
+handler404 = "config.http.not_found"

@@ -1,9 +1,9 @@
 """REST endpoints under /api/v1/incidents/: reading incidents, their timeline and rumour
-register, moving one along its lifecycle. Views parse input and call the same services as the
+register. Views parse input and call the same services as the
 pages, so the rules hold in both; ApplicationError becomes a 4xx in config.errors.
 
-Declaring and editing an incident and working its checklist are team flows: teams.api extends
-IncidentViewSet with them and serves the checklist."""
+Declaring, editing and moving an incident are flows across the apps: desk.api extends
+IncidentViewSet with them (the router serves that one); teams.api serves the checklist."""
 
 from typing import Any
 
@@ -20,7 +20,7 @@ from config.permissions import (
     ADD_NOTE,
     VERIFY_CLAIM,
 )
-from config.rest import ERRORS, PERMISSIONS
+from config.rest import PERMISSIONS
 
 from . import selectors, services
 from .filters import IncidentFilter
@@ -32,7 +32,6 @@ from .serializers import (
     IncidentSerializer,
     NoteSerializer,
     TimelineEventSerializer,
-    TransitionSerializer,
 )
 
 
@@ -60,20 +59,6 @@ class IncidentViewSet(viewsets.GenericViewSet):
         return Response(self.get_serializer(self.get_object()).data)
 
     @extend_schema(
-        summary="Move an incident along its lifecycle",
-        request=TransitionSerializer,
-        responses={200: IncidentSerializer, **ERRORS},
-    )
-    @action(detail=True, methods=["post"])
-    def transition(self, request: Request, pk: str) -> Response:
-        data = TransitionSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        incident = services.incident_transition(
-            actor=request.user, incident=self.get_object(), **data.validated_data
-        )
-        return Response(self._fresh(incident))
-
-    @extend_schema(
         methods=["GET"],
         summary="The incident's timeline, newest first",
         filters=False,
@@ -84,7 +69,7 @@ class IncidentViewSet(viewsets.GenericViewSet):
         summary="Add a note to the timeline (optionally back-dated)",
         filters=False,
         request=NoteSerializer,
-        responses={201: TimelineEventSerializer, **ERRORS},
+        responses={201: TimelineEventSerializer},
     )
     @action(detail=True, methods=["get", "post"], filterset_class=None)
     def timeline(self, request: Request, pk: str) -> Response:
@@ -147,7 +132,7 @@ class ClaimViewSet(IncidentChildViewSet):
     @extend_schema(
         summary="Record a claim",
         request=ClaimCreateSerializer,
-        responses={201: ClaimSerializer, **ERRORS},
+        responses={201: ClaimSerializer},
     )
     def create(self, request: Request, incident_pk: str) -> Response:
         data = ClaimCreateSerializer(data=request.data)
@@ -160,7 +145,7 @@ class ClaimViewSet(IncidentChildViewSet):
     @extend_schema(
         summary="Change a claim's status, with evidence for a verdict",
         request=ClaimStatusSerializer,
-        responses={200: ClaimSerializer, **ERRORS},
+        responses={200: ClaimSerializer},
     )
     def partial_update(self, request: Request, incident_pk: str, pk: str) -> Response:
         data = ClaimStatusSerializer(data=request.data)

@@ -6,7 +6,7 @@ from django import forms
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from config.forms import DATETIME_LOCAL
+from config.forms import DATETIME_LOCAL, DateTimeField
 
 from .models import (
     SEVERITY_DESCRIPTIONS,
@@ -100,7 +100,7 @@ class NoteForm(forms.Form):
         ),
         max_length=10_000,
     )
-    at = forms.DateTimeField(
+    at = DateTimeField(
         label=_("Happened at"),
         required=False,
         widget=DATETIME_LOCAL,
@@ -114,9 +114,7 @@ class ClaimForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("What is being said?")}),
     )
     seen_at_location = forms.CharField(label=_("Where it was seen"), required=False, max_length=500)
-    first_seen_at = forms.DateTimeField(
-        label=_("First seen at"), required=False, widget=DATETIME_LOCAL
-    )
+    first_seen_at = DateTimeField(label=_("First seen at"), required=False, widget=DATETIME_LOCAL)
 
 
 class ClaimStatusForm(forms.Form):

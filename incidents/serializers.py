@@ -6,6 +6,8 @@ from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.rest import DateTimeField, InputSerializer
+
 from .models import (
     Category,
     ChecklistItem,
@@ -80,7 +82,7 @@ class TagListField(serializers.ListField):
     max_length = 20
 
 
-class IncidentUpdateSerializer(serializers.Serializer):
+class IncidentUpdateSerializer(InputSerializer):
     title = serializers.CharField(max_length=200, required=False)
     severity = serializers.ChoiceField(choices=Severity.choices, required=False)
     summary = serializers.CharField(required=False, allow_blank=True)
@@ -91,7 +93,7 @@ class IncidentUpdateSerializer(serializers.Serializer):
     tags = TagListField(required=False)
 
 
-class TransitionSerializer(serializers.Serializer):
+class TransitionSerializer(InputSerializer):
     to = serializers.ChoiceField(choices=Status.choices)
     reason = serializers.CharField(
         required=False, allow_blank=True, default="", help_text="Required to decline."
@@ -114,9 +116,9 @@ class TimelineEventSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class NoteSerializer(serializers.Serializer):
+class NoteSerializer(InputSerializer):
     text = serializers.CharField(max_length=10_000)
-    at = serializers.DateTimeField(
+    at = DateTimeField(
         required=False,
         allow_null=True,
         default=None,
@@ -145,15 +147,15 @@ class ClaimSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class ClaimCreateSerializer(serializers.Serializer):
+class ClaimCreateSerializer(InputSerializer):
     statement = serializers.CharField(max_length=5000)
     seen_at_location = serializers.CharField(
         max_length=500, required=False, allow_blank=True, default=""
     )
-    first_seen_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    first_seen_at = DateTimeField(required=False, allow_null=True, default=None)
 
 
-class ClaimStatusSerializer(serializers.Serializer):
+class ClaimStatusSerializer(InputSerializer):
     status = serializers.ChoiceField(choices=ClaimStatus.choices)
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
 
@@ -184,17 +186,17 @@ def _people() -> Any:
     return get_user_model().objects.all()
 
 
-class ChecklistItemCreateSerializer(serializers.Serializer):
+class ChecklistItemCreateSerializer(InputSerializer):
     title = serializers.CharField(max_length=300)
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=_people(), required=False, allow_null=True, default=None
     )
-    due_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    due_at = DateTimeField(required=False, allow_null=True, default=None)
 
 
-class ChecklistItemUpdateSerializer(serializers.Serializer):
+class ChecklistItemUpdateSerializer(InputSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=_people(), required=False, allow_null=True
     )
-    due_at = serializers.DateTimeField(required=False, allow_null=True)
+    due_at = DateTimeField(required=False, allow_null=True)
     done = serializers.BooleanField(required=False)

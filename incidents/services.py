@@ -16,7 +16,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict
 from config.people import person_require_active
 from config.permissions import (
     ADD_CHECKLIST_ITEM,
@@ -52,7 +52,7 @@ TAG_MAX_COUNT = 20
 CHECKLIST_KEY_MAX_LENGTH = 100
 
 
-class TransitionNotAllowed(ApplicationError):
+class TransitionNotAllowed(Conflict):
     """The lifecycle table has no such move from the incident's current status."""
 
 

@@ -1,5 +1,6 @@
-"""/incidents/…: the list, the war room and its core panels. The team serves declaring,
-editing, roles and the checklist under the same prefix (teams/urls.py)."""
+"""/incidents/…: the list, the war room and its core panels. Under the same prefix the desk
+serves the lifecycle's pages (declare, edit, move, acknowledge) and the team the roles and
+checklist panels."""
 
 from django.urls import path
 
@@ -12,8 +13,6 @@ _INCIDENT = "<str:reference>/"
 urlpatterns = [
     path("", views.incident_list, name="list"),
     path(_INCIDENT, views.incident_detail, name="detail"),
-    path(_INCIDENT + "transition/", views.incident_transition, name="transition"),
-    path(_INCIDENT + "acknowledge/", views.incident_acknowledge, name="acknowledge"),
     path(_INCIDENT + "timeline/", views.timeline_panel, name="timeline"),
     path(_INCIDENT + "notes/", views.note_add, name="note-add"),
     path(_INCIDENT + "claims/", views.claims_panel, name="claims"),

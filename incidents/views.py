@@ -1,20 +1,18 @@
 """Incident pages: the dashboard, the list, and the war room with its core panels (the
-timeline, the rumour register), its moves along the lifecycle and acknowledgement.
+timeline, the rumour register).
 
 Thin: parse the form, call one service or selector, render. The war room's other panels
 (roles, checklist, stakeholders, communications) come from the apps that own them, through
-their inclusion tags; declaring and editing an incident are team flows (teams.views.incidents).
+their inclusion tags; its buttons (edit, move, acknowledge) post to the desk (desk.views).
 Panels answer htmx requests with their own fragment; without htmx every form still works with
 a redirect back to the page.
 """
 
 from typing import Any
 
-from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import ApplicationError
@@ -23,7 +21,7 @@ from config.permissions import ADD_CLAIM, ADD_NOTE, EDIT_INCIDENT, VERIFY_CLAIM
 
 from . import selectors, services
 from .filters import IncidentFilter
-from .forms import ClaimForm, ClaimStatusForm, NoteForm, TransitionForm
+from .forms import ClaimForm, ClaimStatusForm, NoteForm
 from .lifecycle import POSTMORTEM_REQUIRED_SEVERITIES
 from .models import SEVERITY_DESCRIPTIONS, Incident, Severity
 from .permissions import allowed_transitions
@@ -106,38 +104,6 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
         **_claims_context(request, incident),
     }
     return render(request, "incidents/detail.html", context)
-
-
-@require_POST
-def incident_transition(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, reference=reference)
-    form = TransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, _("Choose a status to move to."))
-        return redirect(incident)
-    try:
-        incident = services.incident_transition(
-            actor=request.user, incident=incident, **form.cleaned_data
-        )
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(
-            request,
-            _("%(reference)s is now %(status)s.")
-            % {"reference": incident.reference, "status": incident.get_status_display()},
-        )
-    return redirect(incident)
-
-
-@require_POST
-def incident_acknowledge(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = selectors.incident_get(user=request.user, reference=reference)
-    try:
-        services.incident_acknowledge(actor=request.user, incident=incident)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-    return redirect(incident)
 
 
 @require_GET

@@ -1,14 +1,38 @@
 """Admin pages for people and the team's reference data. Records that belong to an incident
 (role assignments, stakeholder updates, briefings) and the notification log are read-only
-here: they change through the app, which writes the timeline."""
+here: they change through the app, which writes the timeline.
 
+No admin can act as someone else: only a superuser changes a superuser, grants superuser
+status or single permissions, changes what a group may do, or sets another person's password
+(others add people, who then choose their password by email); API token keys are never shown.
+"""
+
+import secrets
 from typing import Any
 
-from django.contrib import admin
+# DRF's token admin lists every key, and django-otp's show an authenticator's key (its QR
+# code): they are imported here to be replaced or removed below.
+import django_otp.plugins.otp_static.admin
+import django_otp.plugins.otp_totp.admin  # noqa: F401
+import rest_framework.authtoken.admin  # noqa: F401
+from django import forms
+from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.admin import UserAdmin
-from django.http import HttpRequest
+from django.contrib.auth.forms import UserChangeForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, QuerySet
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.models import TOTPDevice
+from rest_framework.authtoken.models import TokenProxy
 
+from config.errors import ApplicationError
+from config.outbound import DestinationRefused, public_url_check
 from incidents.admin import ReadOnlyAdmin
 
 from .models import (
@@ -29,17 +53,218 @@ from .models import (
     StakeholderUpdate,
     User,
 )
+from .security import services as security_services
+
+# Only a superuser sets these, on anyone.
+SUPERUSER_ONLY_FIELDS = ["is_superuser", "user_permissions"]
+
+
+def _guards(request: HttpRequest, person: Any) -> bool:
+    """The person is a superuser and the admin is not: hands off."""
+    return person is not None and person.is_superuser and not request.user.is_superuser
+
+
+class PersonInviteForm(forms.ModelForm):
+    """A new person, added by an admin who is not a superuser. No password is set here (that
+    would let the admin sign in as them): they choose theirs through "Forgot your password?"."""
+
+    email = forms.EmailField(
+        label=_("Email address"),
+        help_text=_(
+            "They set their password with “Forgot your password?” on the login page, which "
+            "sends a link to this address."
+        ),
+    )
+
+    class Meta:
+        model = User
+        fields = ["username", "first_name", "last_name", "email"]
+
+    def save(self, commit: bool = True) -> Any:
+        person = super().save(commit=False)
+        # Usable (so that the reset email is sent) but known to nobody.
+        person.set_password(secrets.token_urlsafe(32))
+        if commit:
+            person.save()
+        return person
+
+
+class PersonChangeForm(UserChangeForm):
+    """The admin's person form: a chat webhook is checked as the profile page checks it (only
+    public https addresses)."""
+
+    def clean_webhook_url(self) -> str:
+        url = (self.cleaned_data.get("webhook_url") or "").strip()
+        if url:
+            try:
+                public_url_check(url)
+            except DestinationRefused as exc:
+                raise forms.ValidationError(str(exc)) from exc
+        return url
 
 
 @admin.register(User)
 class PersonAdmin(UserAdmin):
-    list_display = ["username", "first_name", "last_name", "email", "department", "is_active"]
+    form = PersonChangeForm
+    list_display = [
+        "username",
+        "first_name",
+        "last_name",
+        "email",
+        "department",
+        "is_active",
+        "two_factor",
+    ]
     list_filter = ["is_active", "is_staff", "groups", "department"]
     list_select_related = ["department"]
     fieldsets = (
         *(UserAdmin.fieldsets or ()),
         (_("Profile"), {"fields": ("department", "title", "phone", "timezone", "webhook_url")}),
     )
+    invite_fieldsets = ((None, {"fields": ("username", "first_name", "last_name", "email")}),)
+    actions = ["reset_two_factor", "revoke_api_token"]
+
+    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+        enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
+        return super().get_queryset(request).annotate(has_two_factor=Exists(enrolled))
+
+    @admin.display(description=_("Two-factor"), boolean=True, ordering="has_two_factor")
+    def two_factor(self, person: Any) -> bool:
+        return bool(person.has_two_factor)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _guards(request, obj) and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return not _guards(request, obj) and super().has_delete_permission(request, obj)
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, *SUPERUSER_ONLY_FIELDS]
+
+    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+        if request.user.is_superuser:
+            return super().get_fieldsets(request, obj)
+        if obj is None:
+            return self.invite_fieldsets
+        if obj.pk == request.user.pk:
+            return super().get_fieldsets(request, obj)
+        # Another person's password is not theirs to set: no link to that form.
+        (name, options), *rest = super().get_fieldsets(request, obj)
+        fields = [field for field in options["fields"] if field != "password"]
+        return ((name, {**options, "fields": fields}), *rest)
+
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
+        if obj is None and not request.user.is_superuser:
+            kwargs["form"] = PersonInviteForm
+        return super().get_form(request, obj, change=change, **kwargs)
+
+    def user_change_password(
+        self, request: HttpRequest, id: str, form_url: str = ""
+    ) -> HttpResponse:
+        person = self.get_object(request, unquote(id))
+        if person is not None and person.pk != request.user.pk and not request.user.is_superuser:
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
+
+    @admin.action(
+        description=_("Reset two-factor sign-in (they set it up again when they next log in)"),
+        permissions=["reset_two_factor"],
+    )
+    def reset_two_factor(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        done = self._each(request, queryset, security_services.two_factor_reset)
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "Two-factor sign-in reset for %(count)d person; they set it up again when "
+                    "they next log in.",
+                    "Two-factor sign-in reset for %(count)d people; they set it up again when "
+                    "they next log in.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    @admin.action(description=_("Revoke API token"), permissions=["change"])
+    def revoke_api_token(self, request: HttpRequest, queryset: QuerySet[Any]) -> None:
+        done = self._each(request, queryset, security_services.api_token_revoke)
+        if done:
+            self.message_user(
+                request,
+                ngettext(
+                    "API token revoked for %(count)d person.",
+                    "API tokens revoked for %(count)d people.",
+                    done,
+                )
+                % {"count": done},
+                messages.SUCCESS,
+            )
+
+    def has_reset_two_factor_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def _each(self, request: HttpRequest, queryset: QuerySet[Any], service: Any) -> int:
+        """Call the service for each person chosen; say each refusal; count the rest."""
+        done = 0
+        for person in queryset:
+            try:
+                service(actor=request.user, person=person)
+            except ApplicationError as exc:
+                self.message_user(request, f"{person}: {exc.message}", messages.ERROR)
+            else:
+                done += 1
+        return done
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class GroupAdmin(auth_admin.GroupAdmin):
+    """The groups hold the permission matrix (config/permissions.py, re-synced by migrations):
+    only a superuser changes what a group may do."""
+
+    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if request.user.is_superuser else [*fields, "permissions"]
+
+
+# A person's second factor is seen in the people list and reset by a superuser's action there;
+# its devices (keys, recovery codes) have no admin pages.
+admin.site.unregister(TOTPDevice)
+admin.site.unregister(StaticDevice)
+
+admin.site.unregister(TokenProxy)
+
+
+@admin.register(TokenProxy)
+class TokenAdmin(admin.ModelAdmin):
+    """Who holds an API token, and since when. A key is never shown here (a token's name is
+    its key, so there are no token pages at all): ``manage.py drf_create_token`` prints it
+    once, at creation; revoke with the people admin's action."""
+
+    list_display = ["user", "created"]
+    list_display_links = None
+    list_select_related = ["user"]
+    search_fields = ["user__username"]
+    ordering = ["user__username"]
+    actions = None
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return False
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return obj is None and super().has_view_permission(request, obj)
 
 
 @admin.register(Department)

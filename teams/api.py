@@ -8,6 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -17,12 +18,9 @@ from rest_framework.views import APIView
 
 from config.permissions import (
     ADD_CHECKLIST_ITEM,
-    DECLARE_INCIDENT,
-    EDIT_INCIDENT,
     WORK_CHECKLIST_ITEM,
 )
-from config.rest import ERRORS, PERMISSIONS
-from incidents import api as incident_api
+from config.rest import PERMISSIONS
 from incidents import selectors as incident_selectors
 from incidents.api import IncidentChildViewSet, IncidentScopedViewSet
 from incidents.models import ChecklistItem
@@ -30,14 +28,11 @@ from incidents.serializers import (
     ChecklistItemCreateSerializer,
     ChecklistItemSerializer,
     ChecklistItemUpdateSerializer,
-    IncidentSerializer,
-    IncidentUpdateSerializer,
 )
 
 from . import flows, selectors, services
 from .models import Notification, Role, RoleAssignment
 from .serializers import (
-    IncidentCreateSerializer,
     IncidentRolesSerializer,
     NotificationSerializer,
     OnCallBoardSerializer,
@@ -97,7 +92,7 @@ class IncidentRolesViewSet(IncidentScopedViewSet):
     @extend_schema(
         summary="Assign a role, or hand it over",
         request=RoleAssignSerializer,
-        responses={201: RoleAssignmentSerializer, **ERRORS},
+        responses={201: RoleAssignmentSerializer},
     )
     def create(self, request: Request, incident_pk: str) -> Response:
         data = RoleAssignSerializer(data=request.data)
@@ -111,7 +106,7 @@ class IncidentRolesViewSet(IncidentScopedViewSet):
     @extend_schema(
         summary="Relieve a holder of a role",
         request=None,
-        responses={200: RoleAssignmentSerializer, **ERRORS},
+        responses={200: RoleAssignmentSerializer},
     )
     @action(detail=True, methods=["post"])
     def relieve(self, request: Request, incident_pk: str, pk: str) -> Response:
@@ -132,9 +127,9 @@ class OnCallView(APIView):
     )
     def get(self, request: Request) -> Response:
         try:
-            days = min(max(int(request.query_params.get("days", 7)), 0), 31)
+            days = min(max(int(request.query_params.get("days") or 7), 0), 31)
         except ValueError:
-            return Response({"days": ["A whole number of days."]}, status=400)
+            return Response({"days": [_("A whole number of days.")]}, status=400)
         now = timezone.now()
         board = [
             {"role": role, "people": people, "source": source}
@@ -176,41 +171,6 @@ class NotificationViewSet(
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-class IncidentViewSet(incident_api.IncidentViewSet):
-    """/api/v1/incidents/ as the router serves it: the core's reads and moves, and declaring
-    and editing, which are team flows (the crisis lead, the communication plan)."""
-
-    action_permissions = {
-        **incident_api.IncidentViewSet.action_permissions,
-        ("create", "POST"): DECLARE_INCIDENT,
-        ("partial_update", "PATCH"): EDIT_INCIDENT,
-    }
-
-    @extend_schema(
-        summary="Declare an incident",
-        request=IncidentCreateSerializer,
-        responses={201: IncidentSerializer, **ERRORS},
-    )
-    def create(self, request: Request) -> Response:
-        data = IncidentCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        incident = flows.incident_declare(actor=request.user, **data.validated_data)
-        return Response(self._fresh(incident), status=status.HTTP_201_CREATED)
-
-    @extend_schema(
-        summary="Change an incident's details (only the fields sent)",
-        request=IncidentUpdateSerializer,
-        responses={200: IncidentSerializer, **ERRORS},
-    )
-    def partial_update(self, request: Request, pk: str) -> Response:
-        data = IncidentUpdateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        incident = flows.incident_update(
-            actor=request.user, incident=self.get_object(), **data.validated_data
-        )
-        return Response(self._fresh(incident))
-
-
 @extend_schema_view(
     list=extend_schema(summary="The incident's checklist, open items first"),
     retrieve=extend_schema(summary="Read one checklist item"),
@@ -230,7 +190,7 @@ class ChecklistItemViewSet(IncidentChildViewSet):
     @extend_schema(
         summary="Add a checklist item",
         request=ChecklistItemCreateSerializer,
-        responses={201: ChecklistItemSerializer, **ERRORS},
+        responses={201: ChecklistItemSerializer},
     )
     def create(self, request: Request, incident_pk: str) -> Response:
         data = ChecklistItemCreateSerializer(data=request.data)
@@ -243,7 +203,7 @@ class ChecklistItemViewSet(IncidentChildViewSet):
     @extend_schema(
         summary="Assign, set the due time, or tick done (only the fields sent)",
         request=ChecklistItemUpdateSerializer,
-        responses={200: ChecklistItemSerializer, **ERRORS},
+        responses={200: ChecklistItemSerializer},
     )
     def partial_update(self, request: Request, incident_pk: str, pk: str) -> Response:
         data = ChecklistItemUpdateSerializer(data=request.data)

@@ -11,7 +11,7 @@ from django.core.validators import RegexValidator, URLValidator
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from config.forms import DATETIME_LOCAL
+from config.forms import DATETIME_LOCAL, DateTimeField
 from config.people import active_people
 from incidents.forms import IncidentDetailsForm
 
@@ -122,8 +122,8 @@ class ShiftForm(forms.Form):
         queryset=active_people(),
         error_messages={"invalid_choice": _("Choose someone who can log in.")},
     )
-    starts_at = forms.DateTimeField(label=_("Starts"), widget=DATETIME_LOCAL)
-    ends_at = forms.DateTimeField(label=_("Ends"), widget=DATETIME_LOCAL)
+    starts_at = DateTimeField(label=_("Starts"), widget=DATETIME_LOCAL)
+    ends_at = DateTimeField(label=_("Ends"), widget=DATETIME_LOCAL)
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -140,7 +140,7 @@ class DrillForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         help_text=_("What was played: the trigger, the injects, what the team had to decide."),
     )
-    held_at = forms.DateTimeField(
+    held_at = DateTimeField(
         label=_("Held at"), widget=DATETIME_LOCAL, help_text=_("Your local time.")
     )
     participants = forms.ModelMultipleChoiceField(
@@ -182,7 +182,7 @@ class DrillForm(forms.Form):
 
 
 class IncidentDeclareForm(IncidentDetailsForm):
-    detected_at = forms.DateTimeField(
+    detected_at = DateTimeField(
         label=_("Detected at"),
         required=False,
         widget=DATETIME_LOCAL,
@@ -200,14 +200,14 @@ class IncidentDeclareForm(IncidentDetailsForm):
 class ChecklistItemForm(forms.Form):
     title = forms.CharField(label=_("To do"), max_length=300)
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=active_people(), required=False)
-    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)
+    due_at = DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)
 
 
 class ChecklistItemUpdateForm(forms.Form):
     """Assign and set the due time; only the fields that changed are passed on."""
 
     assignee = forms.ModelChoiceField(label=_("Assignee"), queryset=active_people(), required=False)
-    due_at = forms.DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)
+    due_at = DateTimeField(label=_("Due"), required=False, widget=DATETIME_LOCAL)
 
     def changes(self) -> dict[str, Any]:
         return {name: self.cleaned_data[name] for name in self.changed_data}

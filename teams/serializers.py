@@ -3,8 +3,10 @@
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
 
+from config.rest import DateTimeField, InputSerializer
 from incidents.models import Category, Severity, Source
 from incidents.serializers import PersonSerializer as PersonBriefSerializer
 from incidents.serializers import TagListField
@@ -14,7 +16,9 @@ from .models import Notification, OnCallShift, Role, RoleAssignment
 
 class PersonDetailSerializer(serializers.ModelSerializer):
     name = serializers.CharField(source="display_name", read_only=True)
-    department: "serializers.StringRelatedField[Any]" = serializers.StringRelatedField()
+    department: "serializers.StringRelatedField[Any]" = serializers.StringRelatedField(
+        allow_null=True
+    )
     groups: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
         slug_field="name", many=True, read_only=True
     )
@@ -54,12 +58,13 @@ class RoleAssignmentSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+@extend_schema_serializer(many=False)  # the list action answers one object, not a list
 class IncidentRolesSerializer(serializers.Serializer):
     active = RoleAssignmentSerializer(many=True, read_only=True)
     history = RoleAssignmentSerializer(many=True, read_only=True)
 
 
-class RoleAssignSerializer(serializers.Serializer):
+class RoleAssignSerializer(InputSerializer):
     role: "serializers.SlugRelatedField[Role]" = serializers.SlugRelatedField(
         slug_field="slug", queryset=Role.objects.all()
     )
@@ -102,7 +107,7 @@ class ShiftSerializer(serializers.ModelSerializer):
 
 class NotificationSerializer(serializers.ModelSerializer):
     incident: "serializers.SlugRelatedField[Any]" = serializers.SlugRelatedField(
-        slug_field="reference", read_only=True
+        slug_field="reference", read_only=True, allow_null=True
     )
     read = serializers.BooleanField(source="is_read", read_only=True)
 
@@ -128,7 +133,7 @@ class OnCallBoardSerializer(serializers.Serializer):
     shifts = ShiftSerializer(many=True, read_only=True)
 
 
-class IncidentCreateSerializer(serializers.Serializer):
+class IncidentCreateSerializer(InputSerializer):
     """Declaring: the incident's details, and who leads it."""
 
     title = serializers.CharField(max_length=200)
@@ -139,7 +144,7 @@ class IncidentCreateSerializer(serializers.Serializer):
         choices=Source.choices, default=Source.OTHER
     )
     tags = TagListField(required=False, default=list)
-    detected_at = serializers.DateTimeField(required=False, allow_null=True, default=None)
+    detected_at = DateTimeField(required=False, allow_null=True, default=None)
     crisis_lead = serializers.PrimaryKeyRelatedField(
         queryset=get_user_model().objects.filter(is_active=True),
         required=False,

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, NotPermitted
+from config.outbound import DestinationRefused, public_url_check
 from config.people import person_require_active
 from config.permissions import (
     ASSIGN_ROLES,
@@ -68,12 +69,18 @@ def person_update_profile(
         raise ApplicationError(
             _("Choose a timezone name like Europe/Istanbul."), field="timezone"
         ) from exc
+    webhook_url = webhook_url.strip()
+    if webhook_url:
+        try:
+            public_url_check(webhook_url)
+        except DestinationRefused as exc:
+            raise ApplicationError(str(exc), field="webhook_url") from exc
     person = get_user_model().objects.select_for_update().get(pk=person.pk)
     person.department = department
     person.title = title.strip()
     person.phone = phone.strip()
     person.timezone = timezone_name
-    person.webhook_url = webhook_url.strip()
+    person.webhook_url = webhook_url
     person.save(update_fields=["department", "title", "phone", "timezone", "webhook_url"])
     return person
 
@@ -356,8 +363,10 @@ def notify(
     """Notify people once per (recipient, reason, subject): a repeat inserts nothing.
 
     In-app the row is the notification; email and chat follow the person's preferences and
-    are sent by Celery after the surrounding transaction commits.
+    are sent by Celery after the surrounding transaction commits. The title is one line (an
+    email subject cannot hold a line break): line breaks in it become spaces.
     """
+    title = " ".join(line.strip() for line in title.splitlines() if line.strip())[:300]
     people: dict[int, User] = {}
     for person in recipients:
         if person is not None and person.is_active:
@@ -378,7 +387,7 @@ def notify(
                     reason=reason,
                     subject=subject,
                     incident=incident,
-                    title=title[:300],
+                    title=title,
                     body=body,
                     url=url,
                 )

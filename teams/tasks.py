@@ -1,4 +1,9 @@
-"""Sending notifications by email and chat webhook. At least once; every attempt recorded."""
+"""Sending notifications by email and chat webhook. At least once; every attempt recorded.
+
+Every error ends in a recorded attempt: a permanent one fails the delivery, any other is
+retried with backoff until DELIVERY_MAX_RETRIES. Chat webhooks go only to public https
+addresses (config.outbound), checked again on every attempt.
+"""
 
 import logging
 import time
@@ -11,6 +16,9 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from requests.exceptions import ChunkedEncodingError
+
+from config.outbound import DestinationRefused, HostUnresolved, public_post
 
 from .models import Delivery, DeliveryAttempt, StaffBriefing
 from .stakeholders.services import staff_briefing_deliver
@@ -27,11 +35,16 @@ class TransientDeliveryError(Exception):
 
 
 class PermanentDeliveryError(Exception):
-    """The receiver refused for good (4xx other than 429): retrying cannot help."""
+    """Retrying cannot help: the receiver refused for good (4xx other than 429, a redirect), the
+    address is not a public https one, or the message cannot be built."""
 
-    def __init__(self, status_code: int, message: str) -> None:
+    def __init__(self, message: str, status_code: int | None = None) -> None:
         super().__init__(message)
         self.status_code = status_code
+
+
+def _described(exc: BaseException) -> str:
+    return f"{exc.__class__.__name__}: {exc}"
 
 
 def _absolute(url: str) -> str:
@@ -56,7 +69,9 @@ def _send_email(delivery: Delivery) -> int | None:
     try:
         message.send()
     except OSError as exc:  # SMTP errors and refused connections
-        raise TransientDeliveryError(f"{exc.__class__.__name__}: {exc}") from exc
+        raise TransientDeliveryError(_described(exc)) from exc
+    except ValueError as exc:  # a header or an address Python's email package refuses
+        raise PermanentDeliveryError(_described(exc)) from exc
     return None
 
 
@@ -73,22 +88,30 @@ def webhook_payload(delivery: Delivery) -> dict[str, Any]:
 
 def _send_webhook(delivery: Delivery) -> int | None:
     try:
-        response = requests.post(
-            delivery.target,
-            json=webhook_payload(delivery),
-            timeout=settings.WEBHOOK_TIMEOUT,
+        response = public_post(
+            delivery.target, json=webhook_payload(delivery), timeout=settings.WEBHOOK_TIMEOUT
         )
-    except (requests.ConnectionError, requests.Timeout) as exc:
-        raise TransientDeliveryError(f"{exc.__class__.__name__}: {exc}") from exc
-    if response.status_code == 429 or response.status_code >= 500:
-        raise TransientDeliveryError(
-            f"HTTP {response.status_code}: {response.text[:300]}", response.status_code
-        )
-    if response.status_code >= 400:
+    except DestinationRefused as exc:
+        raise PermanentDeliveryError(str(exc)) from exc
+    except HostUnresolved as exc:
+        raise TransientDeliveryError(str(exc)) from exc
+    except (requests.ConnectionError, requests.Timeout, ChunkedEncodingError) as exc:
+        raise TransientDeliveryError(_described(exc)) from exc
+    except requests.RequestException as exc:  # an invalid URL, header or answer: for good
+        raise PermanentDeliveryError(_described(exc)) from exc
+    status = response.status_code
+    if status == 429 or status >= 500:
+        raise TransientDeliveryError(f"HTTP {status}: {response.text[:300]}", status)
+    if status >= 400:
+        raise PermanentDeliveryError(f"HTTP {status}: {response.text[:300]}", status)
+    if status >= 300:
         raise PermanentDeliveryError(
-            response.status_code, f"HTTP {response.status_code}: {response.text[:300]}"
+            f"HTTP {status}: the receiver redirects to "
+            f"{response.headers.get('Location', '')[:300]!r}; chat webhooks are not redirected, "
+            "give the address it redirects to.",
+            status,
         )
-    return response.status_code
+    return status
 
 
 SENDERS = {Delivery.Channel.EMAIL: _send_email, Delivery.Channel.WEBHOOK: _send_webhook}
@@ -99,6 +122,7 @@ def _record(
 ) -> Delivery:
     with transaction.atomic():
         delivery = Delivery.objects.select_for_update().get(pk=delivery_id)
+        error = error.replace("\x00", "\ufffd")  # PostgreSQL text holds no NUL
         DeliveryAttempt.objects.create(
             delivery=delivery,
             ok=ok,
@@ -128,20 +152,27 @@ def deliver(self: Any, delivery_id: int) -> str:
     started = time.monotonic()
     try:
         status_code = SENDERS[Delivery.Channel(delivery.channel)](delivery)
-    except TransientDeliveryError as exc:
-        delivery = _record(
-            delivery_id, ok=False, error=str(exc), status_code=exc.status_code, started=started
-        )
-        if delivery.attempts > settings.DELIVERY_MAX_RETRIES:
-            Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.FAILED)
-            logger.warning("delivery %s failed for good: %s", delivery_id, exc)
-            return "failed"
-        countdown = min(2**delivery.attempts * 5, 600)
-        raise self.retry(countdown=countdown, exc=exc) from exc
     except PermanentDeliveryError as exc:
         _record(delivery_id, ok=False, error=str(exc), status_code=exc.status_code, started=started)
         Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.FAILED)
         return "failed"
+    except Exception as exc:
+        # A transient error, or one nobody foresaw (logged with its traceback): either way it is
+        # recorded and retried with backoff, within the bound, so no delivery stays pending.
+        if isinstance(exc, TransientDeliveryError):
+            error, status_code = str(exc), exc.status_code
+        else:
+            logger.exception("delivery %s: unexpected error", delivery_id)
+            error, status_code = _described(exc), None
+        delivery = _record(
+            delivery_id, ok=False, error=error, status_code=status_code, started=started
+        )
+        if delivery.attempts > settings.DELIVERY_MAX_RETRIES:
+            Delivery.objects.filter(pk=delivery_id).update(status=Delivery.Status.FAILED)
+            logger.warning("delivery %s failed for good: %s", delivery_id, error)
+            return "failed"
+        countdown = min(2**delivery.attempts * 5, 600)
+        raise self.retry(countdown=countdown, exc=exc) from exc
     _record(delivery_id, ok=True, error="", status_code=status_code, started=started)
     return "sent"
 

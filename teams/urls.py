@@ -1,5 +1,5 @@
 """The team pages under /team/, the viewer's notifications under /notifications/, and the
-incident pages the team serves under /incidents/ (declaring, editing, roles, the checklist).
+war room's roles and checklist panels under /incidents/<reference>/.
 
 One module and one ``teams`` namespace for all prefixes: config/urls.py includes it at the
 root, because two includes under one namespace would hide each other's names from reverse().
@@ -35,8 +35,6 @@ notification_patterns = [
 _INCIDENT = "<str:reference>/"
 
 incident_patterns = [
-    path("declare/", incidents.incident_declare, name="incident-declare"),
-    path(_INCIDENT + "edit/", incidents.incident_edit, name="incident-edit"),
     path(_INCIDENT + "roles/", incidents.roles_panel, name="incident-roles"),
     path(_INCIDENT + "roles/assign/", incidents.role_assign, name="incident-role-assign"),
     path(

@@ -1,7 +1,41 @@
 import pytest
+from django.test import Client
+from django_otp import DEVICE_ID_SESSION_KEY
 from rest_framework.test import APIClient
 
 from tests.teams import factories as people
+
+
+class SignsInFully:
+    """``force_login`` signs the person in completely: the password and, as people whose role
+    needs it must (config.permissions.needs_two_factor), the second step, with an
+    authenticator app made for them. Tests of the second step itself use a plain ``Client``
+    (the ``password_only_client`` fixture)."""
+
+    def force_login(self, user, backend=None):
+        super().force_login(user, backend)
+        session = self.session
+        session[DEVICE_ID_SESSION_KEY] = people.authenticator(user).persistent_id
+        session.save()
+
+
+class SignedInClient(SignsInFully, Client):
+    pass
+
+
+class SignedInAPIClient(SignsInFully, APIClient):
+    pass
+
+
+@pytest.fixture
+def client():
+    return SignedInClient()
+
+
+@pytest.fixture
+def password_only_client():
+    """A client whose force_login stops after the password, as a person does before the code."""
+    return Client()
 
 
 @pytest.fixture
@@ -37,7 +71,7 @@ def admin_user(db):
 
 @pytest.fixture
 def api():
-    return APIClient()
+    return SignedInAPIClient()
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["config", "incidents", "teams", "communications", "postmortems", "demo"]
+PACKAGES = ["config", "incidents", "teams", "communications", "postmortems", "desk", "demo"]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 

@@ -13,6 +13,7 @@ PRODUCTION_ENV = {
     "ALLOWED_HOSTS": "crisis.example.com",
     "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/crisis_desk",
     "REDIS_URL": "redis://127.0.0.1:6379/0",
+    "CREDENTIALS_KEYS": "8J2Wl0HvTj3e0qJx1k1XlH9U4x9xk6mQv6l1y4zS0kE=",
 }
 
 
@@ -46,6 +47,13 @@ def test_production_refuses_to_start_without(missing):
     assert missing in result.stderr
 
 
+def test_production_refuses_a_credentials_key_that_is_not_a_fernet_key():
+    result = manage("check", env={**PRODUCTION_ENV, "CREDENTIALS_KEYS": "not-a-key"})
+    assert result.returncode != 0
+    assert "CREDENTIALS_KEYS: key 1 is not a Fernet key" in result.stderr
+    assert "not-a-key" not in result.stderr
+
+
 def test_libraries_that_log_credentials_never_log_below_warning():
     import logging
 
@@ -54,3 +62,24 @@ def test_libraries_that_log_credentials_never_log_below_warning():
     for name in ("tweepy", "requests_oauthlib", "oauthlib"):
         assert settings.LOGGING["loggers"][name]["level"] == "WARNING"
         assert not logging.getLogger(name).isEnabledFor(logging.DEBUG)
+
+
+def test_production_sessions_end_after_a_working_day():
+    result = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; "
+        "print(s.SESSION_COOKIE_AGE, s.SESSION_EXPIRE_AT_BROWSER_CLOSE, s.TRUSTED_PROXIES)",
+        env=PRODUCTION_ENV,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["36000", "True", "1"]
+    shorter = manage(
+        "shell",
+        "--no-imports",
+        "-c",
+        "from django.conf import settings as s; print(s.SESSION_COOKIE_AGE)",
+        env={**PRODUCTION_ENV, "SESSION_COOKIE_AGE": "3600"},
+    )
+    assert shorter.stdout.split() == ["3600"]

@@ -14,7 +14,7 @@ from rest_framework.routers import BaseRouter
 
 from communications.models import InboundPost
 from config.permissions import TRIAGE_MENTIONS
-from config.rest import ERRORS, PERMISSIONS
+from config.rest import PERMISSIONS
 
 from . import selectors, services
 from .filters import MentionFilter
@@ -60,7 +60,7 @@ class MentionViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Add a mention by hand (a post customer care reported)",
         request=MentionCreateSerializer,
-        responses={201: MentionSerializer, **ERRORS},
+        responses={201: MentionSerializer},
     )
     def create(self, request: Request) -> Response:
         data = MentionCreateSerializer(data=request.data)
@@ -74,7 +74,7 @@ class MentionViewSet(viewsets.GenericViewSet):
         "(or whoever is on call as crisis lead); replied needs the reply's link. A linked "
         "mention's every change lands on its incident's timeline.",
         request=MentionTriageSerializer,
-        responses={200: MentionSerializer, **ERRORS},
+        responses={200: MentionSerializer},
         filters=False,
     )
     @action(detail=True, methods=["post"], filterset_class=None)
@@ -90,7 +90,7 @@ class MentionViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Give a mention to someone (null: to nobody)",
         request=MentionAssignSerializer,
-        responses={200: MentionSerializer, **ERRORS},
+        responses={200: MentionSerializer},
         filters=False,
     )
     @action(detail=True, methods=["post"], filterset_class=None)
@@ -107,7 +107,7 @@ class MentionViewSet(viewsets.GenericViewSet):
         summary="Link a mention to an incident (null: unlink)",
         description="Writes a mention event on the incident's timeline.",
         request=MentionLinkSerializer,
-        responses={200: MentionSerializer, **ERRORS},
+        responses={200: MentionSerializer},
         filters=False,
     )
     @action(detail=True, methods=["post"], filterset_class=None)

@@ -7,6 +7,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 
 from communications.models import InboundPost, SocialAccount
 from incidents.models import Incident
@@ -24,12 +25,33 @@ class EitherSelect(forms.NullBooleanSelect):
         super().__init__()
         self.choices = [("unknown", either), ("true", yes), ("false", no)]
 
+    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
+        # Django's select reads any other value as "either"; YesNoField refuses it instead.
+        value = data.get(name)
+        return {None: None, "": None, "unknown": None, "true": True, "false": False}.get(
+            value, value
+        )
+
+
+class YesNoField(forms.NullBooleanField):
+    def to_python(self, value: Any) -> bool | None:  # type: ignore[override]
+        if value is None or isinstance(value, bool):
+            return value
+        raise forms.ValidationError(_("Choose true, false or unknown (either)."), code="invalid")
+
+
+@extend_schema_field({"type": "string", "enum": ["true", "false", "unknown"]})
+class YesNoFilter(django_filters.BooleanFilter):
+    """true, false, or unknown (either); anything else is refused."""
+
+    field_class = YesNoField
+
 
 class MentionFilter(django_filters.FilterSet):
     q = django_filters.CharFilter(
         method="search", label=_("Search"), help_text=_("Text, author handle or name.")
     )
-    open = django_filters.BooleanFilter(
+    open = YesNoFilter(
         method="only_open",
         label=_("Waiting"),
         help_text=_("Waiting: new, needs reply or escalated."),
@@ -44,7 +66,7 @@ class MentionFilter(django_filters.FilterSet):
     incident = django_filters.ModelChoiceFilter(
         queryset=Incident.objects.all(), label=_("Incident")
     )
-    linked = django_filters.BooleanFilter(
+    linked = YesNoFilter(
         field_name="incident",
         lookup_expr="isnull",
         exclude=True,
@@ -54,12 +76,12 @@ class MentionFilter(django_filters.FilterSet):
     origin = django_filters.ChoiceFilter(
         choices=InboundPost.Origin.choices, label=_("Found by"), empty_label=_("Any way")
     )
-    mine = django_filters.BooleanFilter(
+    mine = YesNoFilter(
         method="assigned_to_me",
         label=_("Assigned to me"),
         widget=EitherSelect(_("Anyone's"), _("Mine"), _("Not mine")),
     )
-    overdue = django_filters.BooleanFilter(
+    overdue = YesNoFilter(
         method="only_overdue",
         label=_("Overdue"),
         help_text=_("Overdue: still waiting past its reply deadline."),

@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communications.models import InboundPost, SocialAccount
-from config.forms import DATETIME_LOCAL
+from config.forms import DATETIME_LOCAL, DateTimeField
 from config.people import active_people
 from incidents.models import OPEN_STATUSES, Incident
 
@@ -73,7 +73,7 @@ class ManualMentionForm(forms.Form):
     author_followers = forms.IntegerField(
         label=_("Followers"), min_value=0, max_value=2**31 - 1, initial=0
     )
-    posted_at = forms.DateTimeField(
+    posted_at = DateTimeField(
         label=_("Posted at"),
         required=False,
         widget=DATETIME_LOCAL,

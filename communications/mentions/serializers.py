@@ -1,18 +1,23 @@
 """API shapes of mentions: output serializers render; input serializers only parse and
 validate (the services decide)."""
 
+import re
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from communications.models import InboundPost, SocialAccount
+from config.rest import DateTimeField, InputSerializer
 from incidents.models import Incident
 from incidents.serializers import PersonSerializer
 
-from .services import DECISIONS, REASON_MAX_LENGTH, TEXT_MAX_LENGTH
+from .services import DECISIONS, HANDLE, POST_URL, REASON_MAX_LENGTH, TEXT_MAX_LENGTH
 
 T = InboundPost.Triage
+# The form of a post's link, written for the OpenAPI document: without Python's named groups.
+POST_LINK = re.sub(r"\?P<\w+>", "", POST_URL.pattern)
 
 
 class MentionAccountSerializer(serializers.Serializer):
@@ -79,7 +84,7 @@ class MentionSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class MentionTriageSerializer(serializers.Serializer):
+class MentionTriageSerializer(InputSerializer):
     status = serializers.ChoiceField(
         choices=[(value, T(value).label) for value in DECISIONS],
         help_text="needs_reply, no_reply (give a reason), escalated (notifies the crisis lead), "
@@ -102,7 +107,7 @@ def _people() -> Any:
     return get_user_model().objects.filter(is_active=True)
 
 
-class MentionAssignSerializer(serializers.Serializer):
+class MentionAssignSerializer(InputSerializer):
     assignee = serializers.PrimaryKeyRelatedField(
         queryset=_people(),
         allow_null=True,
@@ -110,7 +115,7 @@ class MentionAssignSerializer(serializers.Serializer):
     )
 
 
-class MentionLinkSerializer(serializers.Serializer):
+class MentionLinkSerializer(InputSerializer):
     incident = serializers.PrimaryKeyRelatedField(
         queryset=Incident.objects.all(),
         allow_null=True,
@@ -118,12 +123,25 @@ class MentionLinkSerializer(serializers.Serializer):
     )
 
 
-class MentionCreateSerializer(serializers.Serializer):
+class MentionCreateSerializer(InputSerializer):
     account = serializers.PrimaryKeyRelatedField(queryset=SocialAccount.objects.all())
-    url = serializers.CharField(max_length=300, help_text="https://x.com/handle/status/123")
+    url = serializers.RegexField(
+        POST_LINK,
+        max_length=300,
+        help_text="The post's link: https://x.com/handle/status/123",
+        error_messages={
+            "invalid": _("Give the post's link, like https://x.com/handle/status/123.")
+        },
+    )
     text = serializers.CharField(max_length=TEXT_MAX_LENGTH)
-    author_handle = serializers.CharField(
-        max_length=16, required=False, allow_blank=True, default=""
+    author_handle = serializers.RegexField(
+        HANDLE.pattern,
+        max_length=16,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Taken from the link when left out.",
+        error_messages={"invalid": _("An X handle has 1 to 15 letters, digits or underscores.")},
     )
     author_name = serializers.CharField(
         max_length=100, required=False, allow_blank=True, default=""
@@ -131,7 +149,7 @@ class MentionCreateSerializer(serializers.Serializer):
     author_followers = serializers.IntegerField(
         min_value=0, max_value=2**31 - 1, required=False, default=0
     )
-    posted_at = serializers.DateTimeField(
+    posted_at = DateTimeField(
         required=False, allow_null=True, default=None, help_text="Defaults to now."
     )
     incident = serializers.PrimaryKeyRelatedField(

@@ -19,7 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communications.models import InboundPost, InboundPostEvent, SocialAccount
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict
 from config.permissions import TRIAGE_MENTIONS, holds, require
 from incidents.models import Incident, TimelineEvent
 from incidents.services import timeline_event_record
@@ -41,6 +41,8 @@ POST_URL = re.compile(
     r"^https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/(?P<handle>[A-Za-z0-9_]{1,15}|i)"
     r"/status(?:es)?/(?P<id>\d{1,19})(?:[/?#].*)?$"
 )
+# An author's handle as typed (the @ is dropped): 1 to 15 letters, digits or underscores.
+HANDLE = re.compile(r"^@?[A-Za-z0-9_]{1,15}$")
 
 
 # --- storing what was found -----------------------------------------------------------------
@@ -391,7 +393,7 @@ def mention_add_manual(
             field="text",
         )
     handle = (author_handle or "").strip().lstrip("@") or url_handle
-    if handle and not re.fullmatch(r"[A-Za-z0-9_]{1,15}", handle):
+    if handle and not HANDLE.fullmatch(handle):
         raise ApplicationError(
             _("An X handle has 1 to 15 letters, digits or underscores."), field="author_handle"
         )
@@ -425,8 +427,6 @@ def mention_add_manual(
         with transaction.atomic():
             mention.save()
     except IntegrityError:
-        raise ApplicationError(
-            _("This post is already in the mentions queue."), field="url"
-        ) from None
+        raise Conflict(_("This post is already in the mentions queue."), field="url") from None
     _event(mention, actor, _linked_text(mention), linked=True, manual=True)
     return mention

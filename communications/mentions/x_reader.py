@@ -2,6 +2,7 @@
 (communications.x_client: the publisher's credentials, adapter, token refresh, and X's answers
 as RateLimited, Unavailable or Refused)."""
 
+import html
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -82,7 +83,8 @@ def _found(tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> FoundPost
     created = tweet.get("created_at")
     return FoundPost(
         external_id=str(tweet["id"]),
-        text=tweet.get("text", ""),
+        # X escapes &, < and > in the text it returns.
+        text=html.unescape(tweet.get("text", "")),
         author_id=author_id,
         author_handle=str(author.get("username", ""))[:50],
         author_name=str(author.get("name", ""))[:100],

@@ -32,6 +32,12 @@ CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     ),
     SocialAccount.AuthKind.OAUTH2: ("access_token", "refresh_token", "client_id", "client_secret"),
 }
+# What must be given when credentials are saved: all four OAuth 1.0a keys; an OAuth 2.0 user
+# token with what refreshes it (a confidential client also gives its secret).
+REQUIRED: dict[str, tuple[str, ...]] = {
+    SocialAccount.AuthKind.OAUTH1: CREDENTIAL_FIELDS[SocialAccount.AuthKind.OAUTH1],
+    SocialAccount.AuthKind.OAUTH2: ("access_token", "refresh_token", "client_id"),
+}
 
 
 @transaction.atomic
@@ -67,8 +73,12 @@ def account_save(
         if kind == SocialAccount.AuthKind.NONE:
             account.credentials_encrypted = ""
         else:
-            needed = CREDENTIAL_FIELDS.get(kind, ())
-            missing = [name for name in needed[:2] if not credentials.get(name)]
+            if kind not in CREDENTIAL_FIELDS:
+                raise ApplicationError(
+                    _("Choose how the account signs in to X."), field="auth_kind"
+                )
+            needed = CREDENTIAL_FIELDS[kind]
+            missing = [name for name in REQUIRED[kind] if not (credentials.get(name) or "").strip()]
             if missing:
                 raise ApplicationError(
                     _("Give %(fields)s.") % {"fields": ", ".join(missing)}, field="credentials"
@@ -78,7 +88,7 @@ def account_save(
                     _("Publishing needs the account's user id on X."), field="external_user_id"
                 )
             account.credentials_encrypted = crypto.encrypt(
-                {k: v for k, v in credentials.items() if k in needed and v}
+                {k: v.strip() for k, v in credentials.items() if k in needed and (v or "").strip()}
             )
         account.auth_kind = kind
         account.credentials_rotated_at = timezone.now()

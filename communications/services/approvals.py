@@ -15,9 +15,15 @@ from django.utils.translation import gettext as _
 from communications import publishing
 from communications.lifecycle import move
 from communications.models import Approval, Message
-from communications.policy import refusal_to_decide, valid_approvals
+from communications.policy import (
+    approvals_needed,
+    approvals_required_for,
+    approvers_to_notify,
+    refusal_to_decide,
+    valid_approvals,
+)
 from config.errors import ApplicationError
-from incidents.models import TimelineEvent
+from incidents.models import Incident, Severity, TimelineEvent
 from teams.models import Reason
 from teams.services import notify
 
@@ -49,6 +55,7 @@ def message_approve(*, actor: User, message: Message, comment: str = "") -> Mess
         text_hash=message.text_hash,
     )
     count = len(valid_approvals(message))
+    message.approvals_required = approvals_needed(message)
     message_event_record(
         message,
         actor,
@@ -58,6 +65,7 @@ def message_approve(*, actor: User, message: Message, comment: str = "") -> Mess
         + (f": {comment.strip()}" if comment.strip() else ""),
         decision="approved",
     )
+    message.save(update_fields=["approvals_required", "updated_at"])
     if count >= message.approvals_required:
         move(message, S.APPROVED)
         message.approved_at = timezone.now()
@@ -122,3 +130,55 @@ def message_request_changes(*, actor: User, message: Message, comment: str) -> M
         decision=Approval.Decision.CHANGES_REQUESTED,
         status=S.CHANGES_REQUESTED,
     )
+
+
+@transaction.atomic
+def approvals_raise_to_severity(*, actor: User, incident: Incident) -> list[Message]:
+    """The incident grew more severe: each of its messages waiting for approval, or approved
+    but not yet out, needs the approvals of the new severity. An approved one without enough
+    goes back to waiting, and the approvers are asked again. The bar never comes down: a
+    severity lowered later keeps what a message needed (policy.approvals_needed)."""
+    needed = approvals_required_for(incident)
+    raised = list(
+        Message.objects.select_for_update(of=("self",))
+        .select_related("incident", "account", "author")
+        .filter(
+            incident=incident,
+            status__in=[S.PENDING_APPROVAL, S.APPROVED],
+            approvals_required__lt=needed,
+        )
+    )
+    severity = Severity(incident.severity).short
+    for message in raised:
+        message.approvals_required = needed
+        count = len(valid_approvals(message))
+        if message.status == S.APPROVED and count < needed:
+            move(message, S.PENDING_APPROVAL)
+            message.approved_at = None
+            text = _(
+                "%(severity)s needs %(needed)d approvals; with %(count)d this message waits "
+                "for approval again"
+            ) % {"severity": severity, "needed": needed, "count": count}
+        else:
+            text = _("%(severity)s: this message now needs %(needed)d approvals") % {
+                "severity": severity,
+                "needed": needed,
+            }
+        message.save(update_fields=["approvals_required", "status", "approved_at", "updated_at"])
+        message_event_record(message, actor, TimelineEvent.Kind.APPROVAL, text, needed=needed)
+        if message.status == S.PENDING_APPROVAL:
+            notify(
+                recipients=[
+                    p
+                    for p in approvers_to_notify(message)
+                    if not any(a.approver_id == p.pk for a in valid_approvals(message))
+                ],
+                reason=Reason.APPROVAL_REQUESTED,
+                subject=f"message:{message.pk}:{message.text_hash}:needs:{needed}",
+                title=_("%(reference)s: a message needs another approval")
+                % {"reference": incident.reference},
+                body=message.body,
+                url=message.get_absolute_url(),
+                incident=incident,
+            )
+    return raised

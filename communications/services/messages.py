@@ -30,6 +30,7 @@ from communications.models import (
     ThreadPart,
 )
 from communications.policy import (
+    approvals_needed,
     approvals_required_for,
     approvers_to_notify,
     message_hash,
@@ -48,13 +49,19 @@ from incidents.models import Claim, Incident, TimelineEvent
 from incidents.services import timeline_event_record
 from teams.models import Channel, Reason
 from teams.services import notify
-from teams.stakeholders.services import stakeholder_update_record
+from teams.stakeholders.services import staff_briefing_audience_count, stakeholder_update_record
 
 User = Any  # an instance of the user model
 S = Message.Status
 
 INTERNAL_MAX_LENGTH = 5000
-POST_URL = re.compile(r"^https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/[^/]+/status(?:es)?/(\d+)")
+# X post ids are 64-bit snowflakes: ASCII digits, at most 19 of them.
+POST_ID = re.compile(r"[0-9]{1,19}", re.ASCII)
+POST_URL = re.compile(
+    r"^https?://(?:www\.|mobile\.)?(?:x|twitter)\.com/[A-Za-z0-9_]{1,15}/status(?:es)?/([0-9]{1,19})"
+    r"(?:[/?#]|$)",
+    re.ASCII,
+)
 MAX_THREAD_PARTS = 25
 
 
@@ -67,7 +74,7 @@ def _post_id(value: str, field: str) -> str:
     value = (value or "").strip()
     if not value:
         return ""
-    if value.isdigit():
+    if POST_ID.fullmatch(value):
         return value
     match = POST_URL.match(value)
     if match:
@@ -205,9 +212,10 @@ def _apply_audience(message: Message, *, stakeholder_group: Any, stakeholder_cha
 
 
 def _save_departments(message: Message, departments: Iterable[Any]) -> None:
-    message.briefing_departments.set(
-        list(departments) if message.kind == Message.Kind.STAFF_BRIEFING else []
-    )
+    chosen = list(departments) if message.kind == Message.Kind.STAFF_BRIEFING else []
+    if message.kind == Message.Kind.STAFF_BRIEFING:
+        staff_briefing_audience_count(chosen)  # a briefing that would reach nobody: refused
+    message.briefing_departments.set(chosen)
 
 
 def _save_parts(message: Message, parts: list[str]) -> None:
@@ -468,7 +476,7 @@ def message_retry(*, actor: User, message: Message) -> Message:
     """Try a failed message again; its approvals still hold because its text did not change."""
     message = message_lock(message)
     _raise(refusal_to_retry(actor, message))
-    if len(valid_approvals(message)) < message.approvals_required:
+    if len(valid_approvals(message)) < approvals_needed(message):
         raise ApplicationError(_("Its approvals no longer hold; submit it again."))
     move(message, S.APPROVED)
     message.attempts = 0

@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 
 from communications.models import Template
 from communications.policy import refusal_to_approve_template
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict
 from config.partial import UNCHANGED
 from config.permissions import MANAGE_TEMPLATES, require
 from incidents.models import Incident
@@ -59,7 +59,7 @@ def template_save(
         template = Template.objects.select_for_update().get(pk=template.pk)
         duplicate = duplicate.exclude(pk=template.pk)
     if duplicate.exists():
-        raise ApplicationError(
+        raise Conflict(
             _("A template with this name already exists in this language."), field="name"
         )
     if template is None:

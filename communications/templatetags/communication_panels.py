@@ -5,6 +5,7 @@ from typing import Any
 
 from django import template
 
+from communications.views.briefings import briefing_panel_context
 from communications.views.panel import incident_panel_context
 from incidents.models import Incident
 
@@ -14,3 +15,8 @@ register = template.Library()
 @register.inclusion_tag("communications/_incident_panel.html", takes_context=True)
 def communications_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
     return incident_panel_context(context["request"], incident)
+
+
+@register.inclusion_tag("communications/_briefing_panel.html", takes_context=True)
+def briefing_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
+    return briefing_panel_context(context["request"], incident)

@@ -18,6 +18,7 @@ from communications.services import messages as message_services
 from communications.text import MAX_WEIGHTED_LENGTH
 from config.errors import ApplicationError
 from config.http import HttpRequest
+from config.two_factor import two_factor_required
 
 S = Message.Status
 
@@ -89,6 +90,7 @@ def message_submit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@two_factor_required
 def message_approve(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
@@ -101,6 +103,7 @@ def message_approve(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@two_factor_required
 def message_reject(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,
@@ -113,6 +116,7 @@ def message_reject(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@two_factor_required
 def message_request_changes(request: HttpRequest, pk: int) -> HttpResponse:
     return _act(
         request,

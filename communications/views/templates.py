@@ -16,6 +16,7 @@ from communications.text import MAX_WEIGHTED_LENGTH
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
 from config.permissions import DRAFT_MESSAGE, MANAGE_TEMPLATES, holds
+from config.two_factor import two_factor_required
 
 PAGE_SIZE = 25
 
@@ -116,6 +117,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
+@two_factor_required
 def template_approve(request: HttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(selectors.templates(user=request.user), pk=pk)
     try:

@@ -1,8 +1,10 @@
 """Settings shared by every environment. Values come from the environment (django-environ)."""
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -16,7 +18,8 @@ SECRET_KEY = env("SECRET_KEY", default="")
 ALLOWED_HOSTS: list[str] = env.list("ALLOWED_HOSTS", default=[])
 
 INSTALLED_APPS = [
-    "django.contrib.admin",
+    # The admin site, closed to staff who have not passed the second step (config/admin_site.py).
+    "config.apps.CrisisDeskAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",
@@ -25,22 +28,30 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "rest_framework",
-    "rest_framework.authtoken",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "django_filters",
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "teams",
+    # After teams, whose drf_create_token (no token before two-factor is set up) replaces DRF's.
+    "rest_framework.authtoken",
     "incidents",
     "communications",
     "postmortems",
+    "desk",
     "demo",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "config.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -48,11 +59,37 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    "django_otp.middleware.OTPMiddleware",
+    "config.two_factor.TwoFactorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "config.middleware.ViewerTimezoneMiddleware",
+    "config.middleware.UnreadableInputMiddleware",
+    # Last, as django-axes asks: turns a locked-out login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# What a page may load: only our own scripts, styles, images and fonts (no inline script or
+# style anywhere: templates use classes, JS lives in static files). Django's own CSP (6.0+,
+# the successor of django-csp) sets the header; the browser tests fail on any violation.
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "img-src": [CSP.SELF, "data:"],
+    "font-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+SECURE_REFERRER_POLICY = "same-origin"
+PERMISSIONS_POLICY = (
+    "accelerometer=(), camera=(), geolocation=(), gyroscope=(), magnetometer=(), "
+    "microphone=(), payment=(), usb=(), browsing-topics=()"
+)
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -104,6 +141,32 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+AUTHENTICATION_BACKENDS = [
+    # Refuses a locked-out username and address before the password is even checked.
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+# Proxies in front of the app that append the client's address to X-Forwarded-For (0: none;
+# the connection's peer is the client). The lockout, the API throttles and the password-reset
+# limit count by this address.
+TRUSTED_PROXIES = env.int("TRUSTED_PROXIES", default=0)
+# Login lockout (django-axes; the login page and the admin's): after LOGIN_FAILURE_LIMIT
+# failures a username is locked from that address (never for everyone) for
+# LOGIN_COOLOFF_MINUTES after the last failure; admins unlock in the admin site.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_COOLOFF_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_CLIENT_IP_CALLABLE = "config.throttling.client_address"
+AXES_LOCKOUT_CALLABLE = "teams.security.lockout.lockout_response"
+# Two-factor sign-in (django-otp): who needs it is config.permissions.needs_two_factor.
+OTP_LOGIN_URL = "security:verify"
+OTP_TOTP_ISSUER = env("OTP_TOTP_ISSUER", default="Crisis Desk")
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# Password reset requests allowed per address and per email address ("3/hour").
+PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", default="10/hour")
+PASSWORD_RESET_RATE_PER_EMAIL = env("PASSWORD_RESET_RATE_PER_EMAIL", default="3/hour")
 
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("tr", _("Turkish"))]
@@ -175,6 +238,11 @@ CREDENTIALS_ROTATION_DAYS = env.int("CREDENTIALS_ROTATION_DAYS", default=90)
 X_API_BASE_URL = env("X_API_BASE_URL", default="https://api.twitter.com").rstrip("/")
 X_API_TIMEOUT = env.float("X_API_TIMEOUT", default=10.0)
 PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=5)
+# Seconds an attempt holds a message between two posts: longer than one call to X may take.
+# A worker that dies leaves an attempt whose hold runs out; it is then checked against X.
+PUBLISH_LEASE_SECONDS = env.float("PUBLISH_LEASE_SECONDS", default=X_API_TIMEOUT + 2)
+# Times X is asked whether an attempt's posts exist, when it cannot answer, before failing.
+PUBLISH_MAX_CHECKS = env.int("PUBLISH_MAX_CHECKS", default=8)
 # Inbound mentions (polled every minute). Minutes to reply to a new mention, counted from when
 # it was posted; authors with at least this many followers get a sooner deadline
 # ("10000=15,1000=30": 15 min from 10k followers, 30 min from 1k, else MENTION_REPLY_MINUTES).
@@ -240,6 +308,16 @@ REST_FRAMEWORK = {
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
+    # Requests per person (token or session) and per address without credentials; over the
+    # rate, 429 with Retry-After.
+    "DEFAULT_THROTTLE_CLASSES": [
+        "config.throttling.UserThrottle",
+        "config.throttling.AnonThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "user": env("API_THROTTLE_USER", default="120/minute"),
+        "anon": env("API_THROTTLE_ANON", default="20/minute"),
+    },
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
 }
 SPECTACULAR_SETTINGS = {
@@ -255,6 +333,13 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
+    # The bodies the API documents are JSON (a form encoding cannot say null).
+    "PARSER_WHITELIST": ["rest_framework.parsers.JSONParser"],
+    # Every operation's errors (401, 403, 404, 409, 429, 400), each with its body.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "config.rest.document_errors",
+    ],
     "ENUM_NAME_OVERRIDES": {
         "IncidentStatusEnum": "incidents.models.Status",
         "SeverityEnum": "incidents.models.Severity",

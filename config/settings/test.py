@@ -1,7 +1,7 @@
 """The test suite: PostgreSQL and Redis on localhost, as in CI."""
 
 from config.settings.base import *  # noqa: F403
-from config.settings.base import BASE_DIR, REDIS_URL, env
+from config.settings.base import BASE_DIR, REDIS_URL, REST_FRAMEWORK, env
 
 SECRET_KEY = "test-only-not-secret"  # noqa: S105
 DEBUG = False
@@ -33,3 +33,12 @@ STATIC_ROOT = BASE_DIR / "var" / "test-static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = True
+
+# Generous limits, so that the suite's many requests from one address are never throttled; the
+# tests of the limits set their own.
+REST_FRAMEWORK = {
+    **REST_FRAMEWORK,
+    "DEFAULT_THROTTLE_RATES": {"user": "100000/minute", "anon": "100000/minute"},
+}
+PASSWORD_RESET_RATE_PER_ADDRESS = "100000/hour"  # noqa: S105 (a rate, not a password)
+PASSWORD_RESET_RATE_PER_EMAIL = "100000/hour"  # noqa: S105

@@ -11,14 +11,13 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
-from config.permissions import BRIEF_STAFF, MANAGE_STAKEHOLDERS, RECORD_STAKEHOLDER_UPDATE, require
-from config.rest import ERRORS, PERMISSIONS
+from config.permissions import MANAGE_STAKEHOLDERS, RECORD_STAKEHOLDER_UPDATE
+from config.rest import PERMISSIONS
 from incidents.api import IncidentChildViewSet
 from teams.models import StaffBriefing, StakeholderGroup, StakeholderUpdate
 
 from . import selectors, services
 from .serializers import (
-    StaffBriefingCreateSerializer,
     StaffBriefingSerializer,
     StakeholderGroupSerializer,
     StakeholderGroupWriteSerializer,
@@ -54,7 +53,7 @@ class StakeholderGroupViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Add a stakeholder group (managers)",
         request=StakeholderGroupWriteSerializer,
-        responses={201: StakeholderGroupSerializer, **ERRORS},
+        responses={201: StakeholderGroupSerializer},
     )
     def create(self, request: Request) -> Response:
         data = StakeholderGroupWriteSerializer(data=request.data)
@@ -65,7 +64,7 @@ class StakeholderGroupViewSet(viewsets.GenericViewSet):
     @extend_schema(
         summary="Change a stakeholder group (only the fields sent; managers)",
         request=StakeholderGroupWriteSerializer,
-        responses={200: StakeholderGroupSerializer, **ERRORS},
+        responses={200: StakeholderGroupSerializer},
     )
     def partial_update(self, request: Request, pk: str) -> Response:
         data = StakeholderGroupWriteSerializer(data=request.data, partial=True)
@@ -102,7 +101,7 @@ class StakeholderUpdateViewSet(IncidentChildViewSet):
         description="Ticks the communication plan's open checklist item for the group and "
         "channel, and lands on the incident's timeline.",
         request=StakeholderUpdateCreateSerializer,
-        responses={201: StakeholderUpdateSerializer, **ERRORS},
+        responses={201: StakeholderUpdateSerializer},
     )
     def create(self, request: Request, incident_pk: str) -> Response:
         incident = self.get_incident()
@@ -116,39 +115,19 @@ class StakeholderUpdateViewSet(IncidentChildViewSet):
 
 
 @extend_schema_view(
-    list=extend_schema(summary="The incident's staff briefings, latest first"),
-    retrieve=extend_schema(summary="One staff briefing"),
+    list=extend_schema(summary="The incident's staff briefings that went out, latest first"),
+    retrieve=extend_schema(summary="One staff briefing that went out"),
 )
 class StaffBriefingViewSet(IncidentChildViewSet):
+    """The briefings sent; writing one is an outgoing message (communications.api extends
+    this with it and serves the route)."""
+
     serializer_class = StaffBriefingSerializer
 
     def get_queryset(self) -> QuerySet[StaffBriefing]:
         if getattr(self, "swagger_fake_view", False):
             return StaffBriefing.objects.none()
         return selectors.incident_staff_briefings(incident=self.get_incident())
-
-    @extend_schema(
-        summary="Brief all staff, or chosen departments",
-        description="Managers and admins, or the incident's crisis lead. Everyone it is "
-        "addressed to is notified once; the response says how many people that was.",
-        request=StaffBriefingCreateSerializer,
-        responses={201: StaffBriefingSerializer, **ERRORS},
-    )
-    def create(self, request: Request, incident_pk: str) -> Response:
-        incident = self.get_incident()
-        # Refuse before looking at the input: the permission depends on the incident.
-        require(
-            request.user,
-            BRIEF_STAFF,
-            unless=selectors.may_brief_staff(user=request.user, incident=incident),
-        )
-        data = StaffBriefingCreateSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        briefing = services.staff_briefing_send(
-            actor=request.user, incident=incident, **data.validated_data
-        )
-        fresh = self.get_queryset().get(pk=briefing.pk)
-        return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)
 
 
 def register(router: BaseRouter) -> None:
@@ -158,9 +137,4 @@ def register(router: BaseRouter) -> None:
         r"incidents/(?P<incident_pk>\d+)/stakeholder-updates",
         StakeholderUpdateViewSet,
         basename="stakeholder-update",
-    )
-    router.register(
-        r"incidents/(?P<incident_pk>\d+)/briefings",
-        StaffBriefingViewSet,
-        basename="staff-briefing",
     )

@@ -5,7 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from config.forms import DATETIME_LOCAL
+from config.forms import DATETIME_LOCAL, DateTimeField
 from incidents.models import Severity
 from teams.models import Channel, Department, StakeholderGroup
 
@@ -71,7 +71,7 @@ class StakeholderUpdateForm(forms.Form):
         error_messages={"invalid_choice": _("Choose one of the stakeholder groups.")},
     )
     channel = forms.ChoiceField(label=_("Channel"), choices=Channel.choices)
-    told_at = forms.DateTimeField(
+    told_at = DateTimeField(
         label=_("Told at"),
         required=False,
         widget=DATETIME_LOCAL,

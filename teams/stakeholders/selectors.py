@@ -6,6 +6,7 @@ from typing import Any
 from django.db.models import Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
+from config.inputs import id_from
 from config.permissions import BRIEF_STAFF, holds
 from incidents.models import ChecklistItem, Incident
 from teams.models import (
@@ -89,7 +90,8 @@ def parse_plan_key(key: str) -> tuple[int | None, str]:
     if not key.startswith(PLAN_KEY_PREFIX):
         return None, ""
     group, _sep, channel = key.removeprefix(PLAN_KEY_PREFIX).partition(":")
-    return (int(group), channel) if group.isdigit() else (None, "")
+    group_id = id_from(group)
+    return (group_id, channel) if group_id is not None else (None, "")
 
 
 def incident_plan_items(*, incident: Incident) -> list[PlanItem]:

@@ -4,6 +4,7 @@ from typing import Any
 
 from rest_framework import serializers
 
+from config.rest import DateTimeField, InputSerializer
 from incidents.models import Severity
 from incidents.serializers import PersonSerializer
 from teams.models import (
@@ -21,6 +22,7 @@ from .services import BRIEFING_MAX_LENGTH, SUMMARY_MAX_LENGTH
 
 class StakeholderContactSerializer(serializers.ModelSerializer):
     preferred_channel = serializers.ChoiceField(choices=Channel.choices, read_only=True)
+    email = serializers.CharField(read_only=True, help_text="An email address, or empty.")
 
     class Meta:
         model = StakeholderContact
@@ -53,7 +55,7 @@ class StakeholderGroupSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StakeholderGroupWriteSerializer(serializers.Serializer):
+class StakeholderGroupWriteSerializer(InputSerializer):
     name = serializers.CharField(max_length=150)
     kind = serializers.ChoiceField(choices=StakeholderGroup.Kind.choices)
     description = serializers.CharField(required=False, allow_blank=True, default="")
@@ -75,10 +77,10 @@ class StakeholderUpdateSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-class StakeholderUpdateCreateSerializer(serializers.Serializer):
+class StakeholderUpdateCreateSerializer(InputSerializer):
     group = serializers.PrimaryKeyRelatedField(queryset=StakeholderGroup.objects.all())
     channel = serializers.ChoiceField(choices=Channel.choices)
-    told_at = serializers.DateTimeField(
+    told_at = DateTimeField(
         required=False,
         allow_null=True,
         default=None,
@@ -112,7 +114,7 @@ def _departments() -> Any:
     return Department.objects.all()
 
 
-class StaffBriefingCreateSerializer(serializers.Serializer):
+class StaffBriefingCreateSerializer(InputSerializer):
     text = serializers.CharField(max_length=BRIEFING_MAX_LENGTH)
     departments = serializers.PrimaryKeyRelatedField(
         queryset=_departments(),

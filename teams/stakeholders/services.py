@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict
 from config.permissions import (
     BRIEF_STAFF,
     MANAGE_STAKEHOLDERS,
@@ -91,7 +91,7 @@ def stakeholder_group_save(
     if group is not None:
         taken = taken.exclude(pk=group.pk)
     if taken.exists():
-        raise ApplicationError(
+        raise Conflict(
             _("There is already a group called “%(name)s”.") % {"name": name}, field="name"
         )
     group = group or StakeholderGroup()
@@ -102,7 +102,7 @@ def stakeholder_group_save(
         with transaction.atomic():
             group.save()
     except IntegrityError:
-        raise ApplicationError(
+        raise Conflict(
             _("There is already a group called “%(name)s”.") % {"name": name}, field="name"
         ) from None
     return group
@@ -187,7 +187,7 @@ def plan_entry_save(
     clash = CommunicationPlanEntry.objects.filter(severity=severity, group=group, channel=channel)
     if entry is not None:
         clash = clash.exclude(pk=entry.pk)
-    duplicate = ApplicationError(
+    duplicate = Conflict(
         _("The plan already tells %(group)s via %(channel)s for %(severity)s; change that entry.")
         % {
             "group": group,
@@ -334,6 +334,17 @@ def _briefing_audience(departments: list[Department]) -> Any:
     return people.filter(department__in=departments) if departments else people
 
 
+def staff_briefing_audience_count(
+    departments: Iterable[Department], *, field: str = "departments"
+) -> int:
+    """How many people a briefing to these departments (none: everyone) reaches; a refusal
+    when it would reach nobody who can log in."""
+    count = _briefing_audience(list(departments)).count()
+    if not count:
+        raise Conflict(_("Nobody who can log in works in the chosen departments."), field=field)
+    return count
+
+
 @transaction.atomic
 def staff_briefing_send(
     *,
@@ -342,10 +353,10 @@ def staff_briefing_send(
     text: str,
     departments: Iterable[Department] = (),
 ) -> StaffBriefing:
-    """Brief everyone who can log in, or the people of the chosen departments.
-
-    Managers and admins may brief from any incident, its crisis lead from theirs. Each person
-    is notified once (in-app, and by email or chat as they chose).
+    """Brief everyone who can log in, or the people of the chosen departments: what an
+    approved staff-briefing message does when it goes out (communications.publishing, in
+    the name of the approver who completed its approval). Each person is notified once
+    (in-app, and by email or chat as they chose).
     """
     require(actor, BRIEF_STAFF, unless=selectors.may_brief_staff(user=actor, incident=incident))
     incident_services.incident_require_editable(incident)
@@ -356,11 +367,7 @@ def staff_briefing_send(
         required=_("Write the briefing first."),
     )
     chosen = sorted(set(departments), key=lambda department: department.name)
-    count = _briefing_audience(chosen).count()
-    if not count:
-        raise ApplicationError(
-            _("Nobody who can log in works in the chosen departments."), field="departments"
-        )
+    count = staff_briefing_audience_count(chosen)
 
     briefing = StaffBriefing.objects.create(
         incident=incident,

@@ -20,5 +20,4 @@ urlpatterns = [
     path("contacts/<int:pk>/remove/", views.contact_remove, name="contact-remove"),
     path(_INCIDENT, views.incident_panel, name="incident-panel"),
     path(_INCIDENT + "updates/", views.update_record, name="update-record"),
-    path(_INCIDENT + "briefing/", views.briefing, name="briefing"),
 ]

@@ -2,9 +2,10 @@
 
 Thin: parse the form, call one service or selector, render. Anyone logged in reads; the edit
 controls appear only for those who may manage stakeholders, and a post without that
-permission gets the 403 page. The war-room panels (what the plan asks, who was told, staff
-briefings) answer htmx with their fragment and plain posts with a redirect to the incident;
-``incident_panel_context`` gives the incident page what both fragments need.
+permission gets the 403 page. The war-room panel (what the plan asks, who was told) answers
+htmx with its fragment and plain posts with a redirect to the incident;
+``incident_panel_context`` gives the incident page what it needs. Staff briefings are
+messages, written in communications' briefing panel and approved like any other.
 """
 
 from typing import Any
@@ -20,7 +21,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden, panel_response, run_form
 from config.permissions import (
-    BRIEF_STAFF,
     MANAGE_STAKEHOLDERS,
     RECORD_STAKEHOLDER_UPDATE,
     holds,
@@ -30,7 +30,6 @@ from incidents import selectors as incident_selectors
 from incidents.models import Incident, Severity
 from teams.models import (
     CommunicationPlanEntry,
-    StaffBriefing,
     StakeholderContact,
     StakeholderGroup,
 )
@@ -38,7 +37,6 @@ from teams.models import (
 from . import selectors, services
 from .forms import (
     PlanEntryForm,
-    StaffBriefingForm,
     StakeholderContactForm,
     StakeholderGroupForm,
     StakeholderUpdateForm,
@@ -306,28 +304,6 @@ def incident_panel_context(
     }
 
 
-def briefing_panel_context(
-    request: HttpRequest,
-    incident: Incident,
-    *,
-    briefing_form: StaffBriefingForm | None = None,
-    briefing_error: str = "",
-    briefing_sent: StaffBriefing | None = None,
-) -> dict[str, Any]:
-    """What _briefing_form.html needs: the briefings sent from the incident, and the form."""
-    return {
-        "request": request,
-        "incident": incident,
-        "staff_briefings": list(selectors.incident_staff_briefings(incident=incident)),
-        "staff_briefing_form": briefing_form or StaffBriefingForm(),
-        "staff_briefing_error": briefing_error,
-        "staff_briefing_sent": briefing_sent,
-        "can_brief_staff": (
-            incident.is_editable and selectors.may_brief_staff(user=request.user, incident=incident)
-        ),
-    }
-
-
 @require_GET
 def incident_panel(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_selectors.incident_get(user=request.user, reference=reference)
@@ -362,41 +338,4 @@ def update_record(request: HttpRequest, reference: str) -> HttpResponse:
         failed=failed,
         changed=CHANGED,
         success=_("Recorded."),
-    )
-
-
-@require_http_methods(["GET", "POST"])
-def briefing(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = incident_selectors.incident_get(user=request.user, reference=reference)
-    template = "teams/stakeholders/_briefing_form.html"
-    if request.method == "GET":
-        return render(request, template, briefing_panel_context(request, incident))
-    form = StaffBriefingForm(request.POST)
-    sent: list[StaffBriefing] = []
-    may_brief = selectors.may_brief_staff(user=request.user, incident=incident)
-    failed = _refusal(request.user, BRIEF_STAFF, unless=may_brief) or run_form(
-        form,
-        lambda: sent.append(
-            services.staff_briefing_send(actor=request.user, incident=incident, **form.cleaned_data)
-        ),
-    )
-    context = briefing_panel_context(
-        request,
-        incident,
-        briefing_form=form if failed else None,
-        briefing_error=_panel_error(form, failed),
-        briefing_sent=sent[0] if sent else None,
-    )
-    count = sent[0].recipient_count if sent else 0
-    return panel_response(
-        request,
-        template,
-        context,
-        back_to=incident.get_absolute_url(),
-        failed=failed,
-        changed=CHANGED,
-        success=ngettext(
-            "Briefing sent to %(count)d person.", "Briefing sent to %(count)d people.", count
-        )
-        % {"count": count},
     )

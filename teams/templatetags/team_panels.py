@@ -1,13 +1,13 @@
-"""The team's panels of the war room (incidents/detail.html): roles, the checklist, the
-stakeholders and the staff briefing. Each asks the same context builder as its own htmx
-endpoint, so the page and a refreshed panel never differ."""
+"""The team's panels of the war room (incidents/detail.html): roles, the checklist and the
+stakeholders. Each asks the same context builder as its own htmx endpoint, so the page and a
+refreshed panel never differ."""
 
 from typing import Any
 
 from django import template
 
 from incidents.models import Incident
-from teams.stakeholders.views import briefing_panel_context, incident_panel_context
+from teams.stakeholders.views import incident_panel_context
 from teams.views.incidents import checklist_context, roles_context
 
 register = template.Library()
@@ -26,8 +26,3 @@ def checklist_panel(context: template.Context, incident: Incident) -> dict[str, 
 @register.inclusion_tag("teams/stakeholders/_incident_panel.html", takes_context=True)
 def stakeholders_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
     return incident_panel_context(context["request"], incident)
-
-
-@register.inclusion_tag("teams/stakeholders/_briefing_form.html", takes_context=True)
-def briefing_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
-    return briefing_panel_context(context["request"], incident)

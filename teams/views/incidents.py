@@ -1,35 +1,27 @@
-"""The incident pages whose actions reach people: declaring and editing an incident (the crisis
-lead, the communication plan), and the war room's roles and checklist panels.
-
-The paths stay under /incidents/; the war room (incidents.views) shows the panels through
-the inclusion tags in teams/templatetags/team_panels.py, which ask the same context builders.
-"""
+"""The war room's roles and checklist panels: their actions reach people (the holders of a
+role, the assignee of an item). The paths stay under /incidents/<reference>/; the war room
+(incidents.views) shows the panels through the inclusion tags in
+teams/templatetags/team_panels.py, which ask the same context builders."""
 
 from typing import Any
 
-from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
-from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.shortcuts import get_object_or_404, render
+from django.views.decorators.http import require_GET, require_POST
 
-from config.errors import ApplicationError, form_error
-from config.http import HttpRequest, forbidden, panel_response, run_form
+from config.errors import ApplicationError
+from config.http import HttpRequest, panel_response, run_form
 from config.people import active_people
 from config.permissions import (
     ADD_CHECKLIST_ITEM,
-    DECLARE_INCIDENT,
-    EDIT_INCIDENT,
     WORK_CHECKLIST_ITEM,
 )
 from incidents import selectors as incident_selectors
-from incidents.forms import IncidentDetailsForm
-from incidents.models import Incident, Severity
+from incidents.models import Incident
 from teams import flows, selectors, services
 from teams.forms import (
     ChecklistItemForm,
     ChecklistItemUpdateForm,
-    IncidentDeclareForm,
     RoleAssignForm,
 )
 
@@ -37,49 +29,6 @@ ROLES_PANEL = "teams/incidents/_roles.html"
 CHECKLIST_PANEL = "teams/incidents/_checklist.html"
 # Sent after a change: the timeline shows it.
 CHANGED = "timeline-changed"
-
-
-@require_http_methods(["GET", "POST"])
-def incident_declare(request: HttpRequest) -> HttpResponse:
-    if not request.user.has_perm(DECLARE_INCIDENT):
-        return forbidden(request, _("Your role does not allow you to declare incidents."))
-    form = IncidentDeclareForm(request.POST or None, initial={"severity": Severity.SEV3})
-    if request.method == "POST" and form.is_valid():
-        try:
-            incident = flows.incident_declare(actor=request.user, **form.cleaned_data)
-        except ApplicationError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(
-                request, _("%(reference)s declared.") % {"reference": incident.reference}
-            )
-            return redirect(incident)
-    return render(request, "teams/incidents/declare.html", {"form": form})
-
-
-@require_http_methods(["GET", "POST"])
-def incident_edit(request: HttpRequest, reference: str) -> HttpResponse:
-    incident = incident_selectors.incident_get(user=request.user, reference=reference)
-    if not request.user.has_perm(EDIT_INCIDENT):
-        return forbidden(request, _("Your role does not allow you to edit incidents."))
-    initial = {
-        "title": incident.title,
-        "summary": incident.summary,
-        "severity": incident.severity,
-        "category": incident.category,
-        "source": incident.source,
-        "tags": [tag.name for tag in incident.tags.all()],
-    }
-    form = IncidentDetailsForm(request.POST or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            flows.incident_update(actor=request.user, incident=incident, **form.cleaned_data)
-        except ApplicationError as exc:
-            form_error(form, exc)
-        else:
-            messages.success(request, _("Changes saved."))
-            return redirect(incident)
-    return render(request, "teams/incidents/edit.html", {"form": form, "incident": incident})
 
 
 def roles_context(request: HttpRequest, incident: Incident, error: str = "") -> dict[str, Any]:

@@ -51,7 +51,7 @@ def test_draft_submit_approve_through_the_api(
         "pending_approval"
     )
     again = client.post(f"/api/v1/messages/{message['id']}/approve/")
-    assert again.status_code == 400
+    assert again.status_code == 409  # already approved by this person: the state refuses it
     with django_capture_on_commit_callbacks(execute=True):
         done = api_as(manager2).post(
             f"/api/v1/messages/{message['id']}/approve/", {"comment": "OK"}, format="json"
@@ -86,6 +86,11 @@ def test_refusals_need_a_comment(api_as, responder, manager, incident, account):
     assert response.json()["status"] == "rejected"
     response = api_as(responder).post(f"/api/v1/messages/{message['id']}/withdraw/")
     assert response.json()["status"] == "withdrawn"
+    edit = api_as(responder).patch(
+        f"/api/v1/messages/{message['id']}/", {"body": "Too late."}, format="json"
+    )
+    assert edit.status_code == 409
+    assert "can no longer be edited" in str(edit.json())
 
 
 @pytest.mark.parametrize(
@@ -141,6 +146,13 @@ def test_templates_through_the_api(api_as, manager, manager2, responder, inciden
     assert changed["approved"] is False
     assert api_as(responder).post("/api/v1/templates/", {}, format="json").status_code == 403
     assert api_as(manager).post("/api/v1/templates/", {}, format="json").status_code == 400
+    twin = api_as(manager).post(
+        "/api/v1/templates/",
+        {"name": "holding", "kind": "holding_statement", "body": "Other words."},
+        format="json",
+    )
+    assert twin.status_code == 409
+    assert "already exists" in twin.json()["name"][0]
 
 
 def test_a_staff_briefing_through_the_api_has_no_account(api_as, responder, incident):

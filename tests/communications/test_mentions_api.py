@@ -192,5 +192,5 @@ def test_add_a_mention_by_hand(api_as, responder):
     assert created.status_code == 201
     assert created.json()["origin"] == "manual"
     assert created.json()["author"]["handle"] == "upset"
-    assert again.status_code == 400
+    assert again.status_code == 409  # well formed, but the post is in the queue already
     assert "url" in again.json()

@@ -10,10 +10,11 @@ import pytest
 from django.utils import timezone
 
 from communications import publishing
-from communications.models import InboundPost, Message
+from communications.models import InboundPost, Message, SocialAccount
 from communications.services import accounts, approvals
 from communications.services import messages as message_services
 from communications.tasks import publish_message
+from config.errors import ApplicationError
 from teams import flows
 from teams.models import Notification, Reason
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
@@ -224,25 +225,18 @@ def test_a_worker_that_died_mid_publish_is_reconciled_not_reposted(
     fake_x, responder, manager, account, django_capture_on_commit_callbacks
 ):
     message = approved(responder, manager, account)
-    # The worker claimed the message and posted, then died before recording it.
+    # The worker claimed the message and posted, then died before recording it: its hold
+    # on the attempt ran out.
     _claimed, token = publishing._claim(message.pk)
-    fake_x.tweets["1999"] = {
-        "id": "1999",
-        "text": message.body,
-        "author_id": fake_x.author_id,
-        "created_at": timezone.now().strftime("%Y-%m-%dT%H:%M:%S.000Z"),
-        "edit_history_tweet_ids": ["1999"],
-    }
-    Message.objects.filter(pk=message.pk).update(
-        publishing_started_at=timezone.now() - timedelta(minutes=5)
-    )
+    post = fake_x.add_post(message.body)
+    Message.objects.filter(pk=message.pk).update(lease_expires_at=timezone.now())
     with django_capture_on_commit_callbacks() as scheduled:
         assert publishing.publish(message.pk) == "not ours"  # the redelivered task
     assert len(scheduled) == 1  # it asked for a reconciliation instead
     with django_capture_on_commit_callbacks():
         assert publishing.reconcile(message.pk, token) == "found"
     message.refresh_from_db()
-    assert message.external_id == "1999"
+    assert message.external_id == post["id"]
     assert len(fake_x.posts) == 1
 
 
@@ -341,8 +335,8 @@ def test_the_sweeper_re_drives_an_approved_message_whose_task_was_lost(
 ):
     # Approved, but the queued task never ran (no on-commit callback executed here).
     message = approved(responder, manager, account)
-    assert publishing.sweep() == {"published": 0, "reconciled": 0}  # not late yet
-    Message.objects.filter(pk=message.pk).update(approved_at=timezone.now() - timedelta(minutes=5))
+    assert publishing.sweep() == {"published": 0, "reconciled": 0}  # just queued
+    Message.objects.filter(pk=message.pk).update(queued_at=timezone.now() - timedelta(minutes=5))
     assert publishing.sweep(now=timezone.now()) == {"published": 1, "reconciled": 0}
     message.refresh_from_db()
     assert message.status == S.PUBLISHED  # tasks run eagerly in tests
@@ -353,11 +347,287 @@ def test_the_sweeper_re_drives_an_approved_message_whose_task_was_lost(
 def test_the_sweeper_reconciles_a_stuck_attempt(fake_x, responder, manager, account):
     message = approved(responder, manager, account)
     publishing._claim(message.pk)
-    Message.objects.filter(pk=message.pk).update(
-        publishing_started_at=timezone.now() - timedelta(minutes=10)
-    )
+    assert publishing.sweep()["reconciled"] == 0  # its worker may still be posting
+    Message.objects.filter(pk=message.pk).update(lease_expires_at=timezone.now())
     assert publishing.sweep()["reconciled"] == 1
     message.refresh_from_db()
-    # Nothing was posted, so it went back to approved with a later attempt, never twice.
+    # Nothing was posted, so it went back to approved for a new attempt, never twice.
     assert message.status == S.APPROVED
+    assert fake_x.posts == []
+
+
+# --- threads: part by part, never twice, frozen once out ------------------------------------
+
+
+def thread(author, approver, account, parts=("2/3 What we know.", "3/3 What comes next.")):
+    return approved(
+        author, approver, account, kind="thread", body="1/3 We are on it.", parts=list(parts)
+    )
+
+
+def drive(message, django_capture_on_commit_callbacks, *steps):
+    """Run publish or reconcile steps; each step is the name of the function to call."""
+    results = []
+    for step in steps:
+        message.refresh_from_db()
+        with django_capture_on_commit_callbacks():
+            if step == "publish":
+                results.append(publishing.publish(message.pk))
+            else:
+                results.append(publishing.reconcile(message.pk, str(message.attempt_token)))
+    message.refresh_from_db()
+    return results
+
+
+def test_a_thread_whose_later_part_got_no_answer_is_reconciled_part_by_part(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = thread(responder, manager, account)
+    fake_x.script("create", create=True)  # part 1 goes out
+    fake_x.script("create", timeout=True, create=True)  # part 2 made, its answer lost
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["unknown"]
+    first = fake_x.posts[0]
+    assert message.external_id == first["id"]  # recorded the moment X answered
+    assert drive(message, django_capture_on_commit_callbacks, "reconcile") == ["not found"]
+    second_part, third_part = message.parts.order_by("position")
+    assert second_part.external_id == fake_x.posts[1]["id"]  # found and recorded
+    assert third_part.external_id == ""
+    assert message.status == S.APPROVED  # not published: part 3 is missing
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=None)
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["published"]
+    _one, two, three = fake_x.posts
+    assert three["in_reply_to_tweet_id"] == two["id"]  # resumed at the first missing part
+    assert [p.external_id for p in message.parts.order_by("position")] == [two["id"], three["id"]]
+    assert fake_x.stats()["texts_posted_twice"] == []
+
+
+def test_a_thread_resumes_from_the_first_part_without_a_post(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = thread(responder, manager, account)
+    fake_x.script("create", create=True)
+    fake_x.script("create", status=503)  # part 2 never made
+    assert drive(message, django_capture_on_commit_callbacks, "publish", "reconcile") == [
+        "unknown",
+        "not found",
+    ]
+    assert message.next_attempt_at is not None  # X was struggling: a later attempt
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=None)
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["published"]
+    assert [p["raw_text"] for p in fake_x.posts] == [
+        "1/3 We are on it.",
+        "2/3 What we know.",
+        "3/3 What comes next.",
+    ]
+
+
+def test_once_a_post_is_out_the_text_is_frozen(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = thread(responder, manager, account)
+    fake_x.script("create", create=True)
+    fake_x.script("create", status=429, reset_in=60)
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["rate limited"]
+    assert message.status == S.APPROVED
+    for change in ({}, {"body": "1/3 Rewritten."}, {"parts": ["2/3 Other words.", "3/3 End."]}):
+        with pytest.raises(ApplicationError, match="correction"):
+            message_services.message_update(actor=responder, message=message, **change)
+    assert list(message.parts.values_list("external_id", flat=True))[1] == ""
+    Message.objects.filter(pk=message.pk).update(next_attempt_at=None)
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["published"]
+    assert len(fake_x.posts) == 3  # part 1 was not posted again
+    assert fake_x.stats()["texts_posted_twice"] == []
+
+
+# --- finding our own post the way X shows it ------------------------------------------------
+
+
+def test_a_post_is_found_as_x_shows_it_escaped_and_with_t_co_links(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    body = "Q&A for AT&T <customers>: see example.com/help or https://brand.example/faq."
+    message = approved(responder, manager, account, body=body)
+    fake_x.script("create", timeout=True, create=True)
+    assert drive(message, django_capture_on_commit_callbacks, "publish", "reconcile") == [
+        "unknown",
+        "found",
+    ]
+    [post] = fake_x.posts
+    assert "&amp;" in post["text"]  # X's way, not ours
+    assert "https://t.co/" in post["text"]
+    assert message.status == S.PUBLISHED
+    assert message.external_id == post["id"]
+
+
+def test_the_same_text_answering_another_post_is_not_ours(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    mention = InboundPostFactory(account=account, external_id="1872222222222222222")
+    body = "Sorry to hear this, please DM us."
+    message = approved(
+        responder, manager, account, kind="reply", reply_to_mention=mention, body=body
+    )
+    fake_x.add_post(body, reply_to="1873333333333333333")  # the same words to someone else
+    fake_x.script("create", status=503)
+    assert drive(message, django_capture_on_commit_callbacks, "publish", "reconcile") == [
+        "unknown",
+        "not found",
+    ]
+    assert message.external_id == ""
+
+
+def test_a_duplicate_refusal_of_our_own_lost_post_is_recorded_not_failed(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = approved(responder, manager, account, body="We are on it & will update you.")
+    # An earlier attempt of this one made the post; its answer never came back.
+    with django_capture_on_commit_callbacks():
+        publishing._claim(message.pk)
+    post = fake_x.add_post(message.body)
+    Message.objects.filter(pk=message.pk).update(
+        status=S.APPROVED, lease_expires_at=None, attempt_token=None
+    )
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["published"]
+    assert message.external_id == post["id"]
+    assert len(fake_x.posts) == 1
+
+
+def test_a_duplicate_of_an_older_post_fails_with_x_s_words(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = approved(responder, manager, account, body="We are looking into it.")
+    old = fake_x.add_post(message.body)
+    old["created_at"] = "2026-01-01T10:00:00.000Z"  # last winter's post
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["failed"]
+    assert "duplicate content" in message.last_error
+
+
+def test_a_reconciliation_reads_every_page_back_to_the_attempt(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = approved(responder, manager, account, body="Update 7: the recall list is online.")
+    fake_x.script("create", timeout=True, create=True)
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["unknown"]
+    for n in range(250):  # the account kept posting: ours is on the third page
+        fake_x.add_post(f"Reply {n} to a customer.")
+    assert drive(message, django_capture_on_commit_callbacks, "reconcile") == ["found"]
+    pages = [q for m, p, q in fake_x.requests if m == "GET" and p.endswith("/tweets")]
+    assert len(pages) == 3
+    assert len(fake_x.posts) == 251
+
+
+# --- every failure ends in `failed`, said in words, with the people told --------------------
+
+
+@pytest.mark.parametrize(
+    ("credentials", "words"),
+    [
+        ({"consumer_key": "ck", "consumer_secret": "cs", "access_token": "at"}, "lack"),
+        ("not a token", "cannot be read"),
+    ],
+)
+def test_unusable_credentials_fail_the_message_and_tell_the_people_concerned(
+    fake_x, responder, manager, account, credentials, words, django_capture_on_commit_callbacks
+):
+    from communications import crypto
+
+    message = approved(responder, manager, account)
+    stored = credentials if isinstance(credentials, str) else crypto.encrypt(credentials)
+    SocialAccount.objects.filter(pk=account.pk).update(credentials_encrypted=stored)
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["failed"]
+    assert words in message.last_error
+    assert "Nothing was posted" in message.last_error
+    assert fake_x.posts == []
+    assert Notification.objects.filter(recipient=responder, reason=Reason.PUBLISH_FAILED)
+
+
+def test_credentials_that_break_during_a_reconciliation_fail_the_message(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = approved(responder, manager, account)
+    fake_x.script("create", status=503)
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["unknown"]
+    SocialAccount.objects.filter(pk=account.pk).update(credentials_encrypted="rotated away")
+    assert drive(message, django_capture_on_commit_callbacks, "reconcile") == ["failed"]
+    assert message.status == S.FAILED
+    assert "cannot be read" in message.last_error
+
+
+def test_oauth1_credentials_are_checked_completely_when_saved(admin_user):
+    with pytest.raises(ApplicationError) as refused:
+        accounts.account_save(
+            actor=admin_user,
+            handle="brand_half",
+            external_user_id="1500000000000000001",
+            auth_kind=SocialAccount.AuthKind.OAUTH1,
+            credentials={"consumer_key": "ck", "consumer_secret": "cs", "access_token": "at"},
+        )
+    assert refused.value.field == "credentials"
+    assert "access_token_secret" in refused.value.message
+
+
+def test_a_staff_briefing_whose_worker_died_after_the_claim_is_sent_once(
+    fake_x, responder, manager, django_capture_on_commit_callbacks
+):
+    incident = flows.incident_declare(actor=responder, title="Outage", severity=3)
+    message = message_services.message_create(
+        actor=responder, incident=incident, account=None, kind="staff_briefing", body="Stay calm."
+    )
+    message_services.message_submit(actor=responder, message=message)
+    approvals.message_approve(actor=manager, message=message)
+    with django_capture_on_commit_callbacks():
+        publishing._claim(message.pk)  # then the worker died
+    Message.objects.filter(pk=message.pk).update(lease_expires_at=timezone.now())
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publishing.sweep()["reconciled"] == 1
+    message.refresh_from_db()
+    assert message.status == S.PUBLISHED
+    assert message.incident.staff_briefings.count() == 1
+
+
+# --- the sweeper drives one check per message ------------------------------------------------
+
+
+def test_the_sweeper_starts_one_check_per_stuck_message(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = approved(responder, manager, account)
+    with django_capture_on_commit_callbacks():
+        publishing._claim(message.pk)
+    Message.objects.filter(pk=message.pk).update(lease_expires_at=timezone.now())
+    fake_x.script("user_tweets", status=503)  # X cannot say whether it went out
+    assert publishing.sweep()["reconciled"] == 1
+    message.refresh_from_db()
+    assert message.status == S.PUBLISHING
+    assert message.lease_expires_at > timezone.now()  # the next check waits for its time
+    for _ in range(3):
+        assert publishing.sweep()["reconciled"] == 0
+    gets = [q for m, p, q in fake_x.requests if m == "GET"]
+    assert len(gets) == 1
+
+
+def test_a_post_recorded_for_another_message_is_never_taken_for_this_one(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    body = "Thank you for your patience, we are on it."
+    earlier = approved(responder, manager, account, body=body)
+    assert drive(earlier, django_capture_on_commit_callbacks, "publish") == ["published"]
+    again = approved(responder, manager, account, body=body)  # the same words, later
+    fake_x.script("create", status=503)
+    assert drive(again, django_capture_on_commit_callbacks, "publish", "reconcile") == [
+        "unknown",
+        "not found",
+    ]
+    assert again.external_id == ""
+    assert again.status == S.APPROVED
+
+
+def test_an_approved_message_short_of_approvals_is_not_published(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = approved(responder, manager, account)  # SEV3: one approval
+    flows.incident_update(actor=responder, incident=message.incident, severity=1)
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["not ours"]
+    assert message.status == S.PENDING_APPROVAL
+    assert message.approvals_required == 2
     assert fake_x.posts == []

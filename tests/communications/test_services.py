@@ -1,15 +1,18 @@
 """Messages and approvals: every rule of 'nothing leaves without approval'."""
 
 from datetime import timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
 
+from communications import flows as communication_flows
 from communications import policy
 from communications.models import Approval, Message, SocialAccount
 from communications.services import accounts, approvals, statements
 from communications.services import messages as message_services
 from config.errors import ApplicationError, NotPermitted
+from incidents import services as incident_services
 from incidents.models import TimelineEvent
 from teams import flows
 from teams.models import Notification, Reason
@@ -79,6 +82,28 @@ def test_reply_needs_a_target_and_takes_a_post_link(responder, account):
     assert message.reply_to_post_id == "1234567"
     with pytest.raises(ApplicationError):
         draft(responder, account, kind="reply", reply_to_post="https://example.com/nope")
+    assert (
+        draft(
+            responder, account, kind="reply", reply_to_post="https://x.com/a/status/42?s=20"
+        ).reply_to_post_id
+        == "42"
+    )
+
+
+@pytest.mark.parametrize(
+    "target",
+    [
+        "١٢٣",  # digits, but not the ones X uses
+        "1" * 20,  # longer than a 64-bit id
+        "https://x.com/someone/status/12345678901234567890",
+        "https://x.com/someone/status/123abc",
+        "-5",
+    ],
+)
+def test_a_post_id_is_what_x_can_take(responder, account, target):
+    with pytest.raises(ApplicationError) as error:
+        draft(responder, account, kind="reply", reply_to_post=target)
+    assert error.value.field == "reply_to_post"
 
 
 def test_reply_to_a_mention_links_it_to_the_incident(responder, account):
@@ -394,3 +419,90 @@ def test_the_page_the_api_and_the_reminder_agree_on_whose_rotation_is_due(
     assert accounts.credentials_rotation_remind() == 1
     [notification] = Notification.objects.filter(reason=Reason.CREDENTIALS_STALE)
     assert "@live" in notification.title
+
+
+# --- the bar cannot be lowered ----------------------------------------------------------------
+
+
+def test_lowering_the_severity_to_submit_does_not_lower_the_bar(
+    responder, manager, manager2, account
+):
+    """SEV1 → SEV4, submit, one approval, back to SEV1: the approved message waits again."""
+    incident = declare(responder, severity=1)
+    communication_flows.incident_update(actor=responder, incident=incident, severity=4)
+    message = draft(responder, account, incident)
+    message_services.message_submit(actor=responder, message=message)
+    approvals.message_approve(actor=manager, message=message)
+    message.refresh_from_db()
+    assert message.status == S.APPROVED
+    communication_flows.incident_update(actor=responder, incident=incident, severity=1)
+    message.refresh_from_db()
+    assert message.status == S.PENDING_APPROVAL
+    assert message.approvals_required == 2
+    assert message.approved_at is None
+    assert Notification.objects.filter(recipient=manager2, reason=Reason.APPROVAL_REQUESTED)
+    # Lowered again, the bar stays where it was raised to.
+    communication_flows.incident_update(actor=responder, incident=incident, severity=4)
+    with pytest.raises(ApplicationError, match="another approver"):
+        approvals.message_approve(actor=manager, message=message)
+    approvals.message_approve(actor=manager2, message=message)
+    message.refresh_from_db()
+    assert message.status == S.APPROVED
+    assert len(policy.valid_approvals(message)) == 2
+
+
+def test_a_message_waiting_for_approval_needs_the_raised_count(
+    responder, manager, manager2, account
+):
+    incident = declare(responder, severity=3)
+    message = draft(responder, account, incident)
+    message_services.message_submit(actor=responder, message=message)
+    flows.incident_update(actor=responder, incident=incident, severity=1)  # without the flow
+    approvals.message_approve(actor=manager, message=message)
+    message.refresh_from_db()
+    assert message.status == S.PENDING_APPROVAL  # the approval counts what it needs now
+    assert message.approvals_required == 2
+    approvals.message_approve(actor=manager2, message=message)
+    message.refresh_from_db()
+    assert message.status == S.APPROVED
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"scheduled_at": "now"},
+        {"cited_claims": "another"},
+    ],
+)
+def test_what_changes_when_or_what_a_message_rests_on_voids_its_approvals(
+    responder, manager, account, change
+):
+    incident = declare(responder, severity=2)
+    embargo = timezone.now() + timedelta(hours=2)
+    first = incident_services.claim_add(actor=responder, incident=incident, statement="Recall")
+    message = draft(responder, account, incident, scheduled_at=embargo, cited_claims=[first])
+    message_services.message_submit(actor=responder, message=message)
+    approvals.message_approve(actor=manager, message=message)
+    if change.get("scheduled_at") == "now":
+        arguments = {"scheduled_at": None}
+    else:
+        other = incident_services.claim_add(actor=responder, incident=incident, statement="Ban")
+        arguments = {"cited_claims": [first, other]}
+    message_services.message_update(actor=responder, message=message, **arguments)
+    message.refresh_from_db()
+    assert message.status == S.DRAFT
+    assert not policy.valid_approvals(message)
+    assert "approval(s) voided" in message.incident.events.filter(kind="message").first().text
+
+
+def test_an_unchanged_embargo_keeps_the_approvals_whatever_the_zone_it_is_given_in(
+    responder, manager, account
+):
+    embargo = timezone.now() + timedelta(hours=2)
+    message = draft(responder, account, scheduled_at=embargo)
+    message_services.message_submit(actor=responder, message=message)
+    approvals.message_approve(actor=manager, message=message)
+    same = embargo.astimezone(ZoneInfo("Europe/Istanbul"))
+    message_services.message_update(actor=responder, message=message, scheduled_at=same)
+    message.refresh_from_db()
+    assert message.status == S.APPROVED

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from communications.models import Message, Template
 from communications.services import statements
-from config.errors import ApplicationError, NotPermitted
+from config.errors import ApplicationError, Conflict, NotPermitted
 from tests.communications.drafting import declare
 from tests.communications.factories import (
     InboundPostFactory,
@@ -72,7 +72,7 @@ def test_bad_template_input_names_its_field(manager, fields, field):
 
 def test_a_name_is_unique_per_language(manager):
     write(manager)
-    with pytest.raises(ApplicationError) as error:
+    with pytest.raises(Conflict) as error:
         write(manager, name="holding statement")
     assert error.value.field == "name"
     assert write(manager, language="tr").language == "tr"

@@ -1,9 +1,14 @@
 """Browser tests: Playwright drives the machine's Chromium against a live test server."""
 
 import os
+import re
 from pathlib import Path
 
 import pytest
+
+from config.permissions import needs_two_factor
+from teams.models import User
+from tests.teams.factories import authenticator, totp_code
 
 # Playwright's sync API keeps an event loop in the test thread for the whole session; the tests
 # and the database fixtures still talk to the database synchronously, which Django allows
@@ -60,11 +65,35 @@ def shoot(page, request):
 
 @pytest.fixture
 def log_in(page, live_server):
+    """Log in through the form; whoever needs the second step enters the code their
+    authenticator app (made for them here) shows."""
+
     def go(username: str, password: str = "pass-word-123") -> None:
+        person = User.objects.get(username=username)
+        device = authenticator(person) if needs_two_factor(person) else None
         page.goto(f"{live_server.url}/accounts/login/")
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill(password)
         page.get_by_role("button", name="Log in").click()
+        if device is not None:
+            page.wait_for_url(re.compile(r"/accounts/2fa/"))
+            page.get_by_label("Code").fill(totp_code(device))
+            page.get_by_role("button", name="Verify").click()
         page.wait_for_url(f"{live_server.url}/")
 
     return go
+
+
+@pytest.fixture(autouse=True)
+def content_security_policy(page):
+    """Every browser test runs under the Content-Security-Policy and fails on a violation
+    (Chromium reports each on the console)."""
+    violations: list[str] = []
+
+    def seen(message) -> None:
+        if "Content Security Policy" in message.text:
+            violations.append(f"{page.url}: {message.text} at {message.location}")
+
+    page.on("console", seen)
+    yield violations
+    assert violations == []

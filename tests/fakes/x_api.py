@@ -9,23 +9,37 @@ the HTTP request to tweepy's error mapping runs for real. Failures are scripted 
     fake.script("mentions", timeout=True)             # GET /2/users/:id/mentions hangs
 
 Timelines (mentions, search, the account's own posts) answer as X does: newest first after
-since_id, only the fields asked for (tweet.fields, user.fields; authors under includes.users
-with expansions=author_id), in pages of max_results with meta.next_token.
+since_id or from start_time, only the fields asked for (tweet.fields, user.fields; authors under
+includes.users with expansions=author_id; referenced_tweets of replies and quotes), in pages of
+max_results with meta.next_token.
 
-Run on its own (for the benchmark): python -m tests.fakes.x_api --port 8765
+A post's text comes back as X shows it, not as it was sent: &, < and > escaped as entities,
+and every link twitter-text finds (with or without a scheme) replaced by a t.co link. Like X,
+the fake refuses a post whose text the account already posted (403, duplicate content).
+
+Run on its own (for the benchmarks): python -m tests.fakes.x_api --port 0 [--answer-delay 0.25]
+prints the address it listens on; GET /_fake/stats says what it was asked and what it posted.
 """
 
 import argparse
+import hashlib
+import html
 import itertools
 import json
 import threading
 import time
+import warnings
 from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+
+with warnings.catch_warnings():
+    # twitter-text-parser still imports pkg_resources.
+    warnings.simplefilter("ignore")
+    from twitter_text import extract_urls_with_indices
 
 # X's own answers, as documented and as seen on the wire.
 ERRORS: dict[int, dict[str, Any]] = {
@@ -79,6 +93,19 @@ def _only(item: dict[str, Any], fields: set[str]) -> dict[str, Any]:
     return {key: value for key, value in item.items() if key in fields}
 
 
+def as_x_shows(text: str) -> str:
+    """The text of a post as X's API returns it: links become t.co links, then &, < and >
+    are escaped as HTML entities."""
+    pieces, end = [], 0
+    for found in extract_urls_with_indices(text):
+        start, stop = found["indices"]
+        short = hashlib.sha256(found["url"].encode()).hexdigest()[:10]
+        pieces += [text[end:start], f"https://t.co/{short}"]
+        end = stop
+    pieces.append(text[end:])
+    return html.escape("".join(pieces), quote=False)
+
+
 @dataclass
 class Scripted:
     status: int = 200
@@ -102,10 +129,15 @@ class FakeX:
     # it will exchange for new ones.
     expired_tokens: set[str] = field(default_factory=set)
     refresh_tokens: set[str] = field(default_factory=set)
+    # Seconds between making a post and answering (a real network's round trip): a client
+    # that dies in between never learns the post's id.
+    answer_delay: float = 0.0
 
     def __post_init__(self) -> None:
-        self._ids = itertools.count(1860000000000000000)
-        self._lock = threading.Lock()
+        # Ids as X makes them (snowflakes: the time in ms since 2010-11-04, shifted), so two
+        # fakes started one after another never hand out the same id.
+        self._ids = itertools.count((int(time.time() * 1000) - 1288834974657) << 22)
+        self._lock = threading.RLock()
 
     # --- scripting --------------------------------------------------------------------------
 
@@ -130,6 +162,12 @@ class FakeX:
             },
         }
 
+    def add_post(self, text: str, **extra: Any) -> dict[str, Any]:
+        """A post of the brand account made outside Crisis Desk (or by a lost attempt)."""
+        tweet = self._tweet(text, self.author_id, **extra)
+        self.tweets[tweet["id"]] = tweet
+        return tweet
+
     def add_mention(self, account_id: str, text: str, author_id: str) -> dict[str, Any]:
         tweet = self._tweet(text, author_id)
         self.mentions[account_id].append(tweet)
@@ -140,16 +178,26 @@ class FakeX:
         self.search[query].append(tweet)
         return tweet
 
-    def _tweet(self, text: str, author_id: str, **extra: Any) -> dict[str, Any]:
+    def _tweet(
+        self, text: str, author_id: str, reply_to: str = "", quote: str = ""
+    ) -> dict[str, Any]:
         tweet_id = self.next_id()
-        return {
+        tweet: dict[str, Any] = {
             "id": tweet_id,
-            "text": text,
+            "text": as_x_shows(text),
+            "raw_text": text,  # what was sent (not a field X has: never returned)
             "author_id": author_id,
-            "created_at": datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.000Z"),
+            "created_at": datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
             "edit_history_tweet_ids": [tweet_id],
-            **extra,
         }
+        referenced = [("replied_to", reply_to), ("quoted", quote)]
+        if any(target for _kind, target in referenced):
+            tweet["referenced_tweets"] = [
+                {"type": kind, "id": target} for kind, target in referenced if target
+            ]
+        if reply_to:
+            tweet["in_reply_to_tweet_id"] = reply_to  # for the tests (not a field X has)
+        return tweet
 
     @property
     def posts(self) -> list[dict[str, Any]]:
@@ -159,6 +207,8 @@ class FakeX:
     # --- the routes -------------------------------------------------------------------------
 
     def handle(self, method: str, path: str, query: dict[str, list[str]], body: Any) -> Any:
+        if method == "GET" and path == "/_fake/stats":
+            return 200, self.stats(), {}
         self.requests.append((method, path, body if body is not None else query))
         if method == "POST" and path == "/2/tweets":
             return self._create(body or {})
@@ -190,24 +240,46 @@ class FakeX:
             }
         return scripted.status, scripted.body or ERRORS.get(scripted.status, {}), headers
 
+    def stats(self) -> dict[str, Any]:
+        """What the benchmarks read: how many posts were asked for and made, and how often
+        each text was posted."""
+        texts: dict[str, int] = defaultdict(int)
+        for tweet in self.tweets.values():
+            texts[tweet["raw_text"]] += 1
+        return {
+            "create_requests": sum(
+                1 for m, p, _b in self.requests if (m, p) == ("POST", "/2/tweets")
+            ),
+            "posts": len(self.tweets),
+            "distinct_texts": len(texts),
+            "texts_posted_twice": sorted(t for t, n in texts.items() if n > 1),
+        }
+
     def _create(self, body: dict[str, Any]) -> Any:
         scripted = self._scripted("create")
         text = body.get("text", "")
         if scripted is None or scripted.create:
             if scripted is None and len(text) > 280:
                 return 400, ERRORS[400], {}
-            if scripted is None and any(t["text"] == text for t in self.tweets.values()):
-                return 403, ERRORS[403], {}
-            extra: dict[str, Any] = {}
-            if reply := (body.get("reply") or {}).get("in_reply_to_tweet_id"):
-                extra["in_reply_to_tweet_id"] = reply
-            if quote := body.get("quote_tweet_id"):
-                extra["quote_tweet_id"] = quote
-            tweet = self._tweet(text, self.author_id, **extra)
-            self.tweets[tweet["id"]] = tweet
+            with self._lock:
+                if scripted is None and any(t["raw_text"] == text for t in self.tweets.values()):
+                    return 403, ERRORS[403], {}
+                tweet = self._tweet(
+                    text,
+                    self.author_id,
+                    reply_to=(body.get("reply") or {}).get("in_reply_to_tweet_id", ""),
+                    quote=body.get("quote_tweet_id", ""),
+                )
+                self.tweets[tweet["id"]] = tweet
             created = {
-                "data": {"id": tweet["id"], "text": text, "edit_history_tweet_ids": [tweet["id"]]}
+                "data": {
+                    "id": tweet["id"],
+                    "text": tweet["text"],
+                    "edit_history_tweet_ids": [tweet["id"]],
+                }
             }
+            if self.answer_delay:
+                time.sleep(self.answer_delay)
         if scripted is None:
             return 201, created, {}
         if scripted.timeout:
@@ -243,7 +315,8 @@ class FakeX:
         )
 
     def _own_since(self, query: dict[str, list[str]]) -> list[dict[str, Any]]:
-        start = query.get("start_time", [""])[0]
+        # start_time comes to the second ("…:05Z"), created_at to the millisecond.
+        start = query.get("start_time", [""])[0].replace("Z", ".000Z")
         return [t for t in reversed(self.posts) if not start or t["created_at"] >= start]
 
     @staticmethod
@@ -385,9 +458,10 @@ class RunningFake:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Serve a fake X API v2 on localhost.")
-    parser.add_argument("--port", type=int, default=8765)
+    parser.add_argument("--port", type=int, default=0, help="0: any free port")
+    parser.add_argument("--answer-delay", type=float, default=0.0)
     args = parser.parse_args()
-    running = FakeX().serve(args.port)
+    running = FakeX(answer_delay=args.answer_delay).serve(args.port)
     print(f"fake X API on {running.url}", flush=True)
     try:
         threading.Event().wait()

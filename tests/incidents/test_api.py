@@ -129,8 +129,9 @@ def test_update_and_transition(api_as, manager):
     assert response.json()["status"] == "responding"
     assert response.json()["acknowledged_at"] is not None
 
+    # Well formed, but not a move the lifecycle allows from here: a conflict, naming the field.
     response = client.post(detail(incident, "transition/"), {"to": "closed"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "Responding" in response.json()["to"][0]
 
 

@@ -27,6 +27,11 @@ def url(name: str, incident: Incident, **kwargs) -> str:
     return reverse(f"incidents:{name}", kwargs={"reference": incident.reference, **kwargs})
 
 
+def desk_url(name, incident, **kwargs):
+    """The lifecycle's pages: edit, move, acknowledge."""
+    return reverse(f"desk:{name}", kwargs={"reference": incident.reference, **kwargs})
+
+
 def team_url(name, incident, **kwargs):
     """The incident pages the team serves (editing, the checklist panel)."""
     return reverse(f"teams:incident-{name}", kwargs={"reference": incident.reference, **kwargs})
@@ -128,7 +133,7 @@ def test_unknown_reference_is_404(client, reader):
 def test_declare_page_creates_and_redirects_to_the_war_room(client, responder):
     client.force_login(responder)
     response = client.post(
-        reverse("teams:incident-declare"),
+        reverse("desk:declare"),
         {
             "title": "Login outage rumour",
             "severity": "2",
@@ -147,7 +152,7 @@ def test_declare_page_creates_and_redirects_to_the_war_room(client, responder):
 def test_declare_form_shows_errors_in_words(client, responder):
     client.force_login(responder)
     response = client.post(
-        reverse("teams:incident-declare"),
+        reverse("desk:declare"),
         {
             "title": "",
             "severity": "9",
@@ -166,7 +171,7 @@ def test_declare_form_shows_errors_in_words(client, responder):
 def test_declare_refuses_a_future_detection_time_on_the_form(client, responder):
     client.force_login(responder)
     response = client.post(
-        reverse("teams:incident-declare"),
+        reverse("desk:declare"),
         {
             "title": "Future",
             "severity": "3",
@@ -181,7 +186,7 @@ def test_declare_refuses_a_future_detection_time_on_the_form(client, responder):
 
 def test_a_reader_cannot_open_the_declare_page(client, reader):
     client.force_login(reader)
-    response = client.get(reverse("teams:incident-declare"))
+    response = client.get(reverse("desk:declare"))
     assert response.status_code == 403
     assert "declare" in response.content.decode()
 
@@ -190,7 +195,7 @@ def test_edit_page_records_changes(client, responder):
     incident = open_incident(title="Before", severity=3)
     client.force_login(responder)
     response = client.post(
-        team_url("edit", incident),
+        desk_url("edit", incident),
         {
             "title": "After",
             "severity": "1",
@@ -208,7 +213,7 @@ def test_edit_page_records_changes(client, responder):
 
 def test_a_reader_cannot_edit(client, reader):
     client.force_login(reader)
-    assert client.get(team_url("edit", open_incident())).status_code == 403
+    assert client.get(desk_url("edit", open_incident())).status_code == 403
 
 
 # --- the war room -----------------------------------------------------------------------------
@@ -237,7 +242,7 @@ def test_a_reader_sees_no_action_buttons(client, reader):
 def test_transition_from_the_page(client, responder):
     incident = IncidentFactory(status=Status.DETECTED)
     client.force_login(responder)
-    response = client.post(url("transition", incident), {"to": "responding"})
+    response = client.post(desk_url("transition", incident), {"to": "responding"})
     assert response.status_code == 302
     incident.refresh_from_db()
     assert incident.status == Status.RESPONDING
@@ -246,17 +251,17 @@ def test_transition_from_the_page(client, responder):
 def test_an_illegal_transition_from_the_page_is_a_message_not_an_error(client, manager):
     incident = IncidentFactory(status=Status.DETECTED)
     client.force_login(manager)
-    response = client.post(url("transition", incident), {"to": "closed"}, follow=True)
+    response = client.post(desk_url("transition", incident), {"to": "closed"}, follow=True)
     assert response.status_code == 200
     assert "cannot move from Detected to Closed" in response.content.decode()
-    response = client.post(url("transition", incident), {"to": "nonsense"}, follow=True)
+    response = client.post(desk_url("transition", incident), {"to": "nonsense"}, follow=True)
     assert "Choose a status" in response.content.decode()
 
 
 def test_acknowledge_from_the_page(client, responder):
     incident = IncidentFactory(status=Status.DETECTED)
     client.force_login(responder)
-    client.post(url("acknowledge", incident))
+    client.post(desk_url("acknowledge", incident))
     incident.refresh_from_db()
     assert incident.acknowledged_at is not None
 
@@ -351,7 +356,7 @@ def test_a_reader_posting_to_panels_changes_nothing(client, reader):
     client.post(url("note-add", incident), {"text": "x"}, **HTMX)
     client.post(url("claim-add", incident), {"statement": "x"}, **HTMX)
     client.post(team_url("checklist-done", incident, item_id=item.pk), {"done": "true"}, **HTMX)
-    client.post(url("transition", incident), {"to": "monitoring"})
+    client.post(desk_url("transition", incident), {"to": "monitoring"})
     incident.refresh_from_db()
     item.refresh_from_db()
     assert incident.status == Status.RESPONDING
@@ -377,7 +382,7 @@ def test_declare_can_name_another_crisis_lead(client, responder, manager):
 
     client.force_login(responder)
     client.post(
-        reverse("teams:incident-declare"),
+        reverse("desk:declare"),
         {
             "title": "Lead named",
             "severity": "2",

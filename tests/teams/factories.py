@@ -1,8 +1,11 @@
+import time
 from datetime import timedelta
 
 import factory
 from django.contrib.auth.models import Group
 from django.utils import timezone
+from django_otp.oath import TOTP
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.permissions import ADMIN, MANAGER, RESPONDER
 from teams.models import (
@@ -52,6 +55,23 @@ def manager(**kwargs: object) -> User:
 
 def admin(**kwargs: object) -> User:
     return UserFactory.create(groups=[ADMIN], is_staff=True, **kwargs)
+
+
+def authenticator(user: User) -> TOTPDevice:
+    """The person's authenticator app, set up (made if they have none)."""
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app", confirmed=True)
+
+
+def totp_code(device: TOTPDevice) -> str:
+    """The code the person's app shows now, computed as django-otp checks it; if now's code
+    was used already (each works once), the next one, which the app shows within seconds."""
+    device.refresh_from_db()
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    totp.time = time.time()
+    if totp.t() <= device.last_t:
+        totp.time = device.t0 + (device.last_t + 1) * device.step
+    return str(totp.token()).zfill(device.digits)
 
 
 class NotificationFactory(factory.django.DjangoModelFactory[Notification]):

@@ -3,10 +3,13 @@
 import re
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.core.management import call_command
 
+from config.errors import ApplicationError
 from incidents.models import Incident, TimelineEvent
+from teams.security.services import second_factor_check
 from tests.teams.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -121,6 +124,22 @@ def test_seed_demo_is_idempotent_and_prints_the_logins(capsys):
     for username in ("admin", "manager", "responder", "responder2"):
         assert username in out
     assert "demo-manager-pass" in out
+
+
+def test_the_demo_managers_can_pass_the_second_step_with_what_seed_demo_prints(capsys):
+    """Two-factor sign-in holds in the demo too; what it prints gets a manager in."""
+    call_command("seed_demo", "--allow-without-debug")
+    out = capsys.readouterr().out
+    line = next(
+        line
+        for line in out.splitlines()
+        if line.strip().startswith("manager ") and "recovery codes" in line
+    )
+    code = line.split("recovery codes")[1].split()[0]
+    manager = get_user_model().objects.get(username="manager")
+    assert second_factor_check(person=manager, code=code)
+    with pytest.raises(ApplicationError):
+        second_factor_check(person=manager, code=code)  # each works once
 
 
 def test_seed_demo_refuses_without_debug():

@@ -1,18 +1,33 @@
-"""Email and chat-webhook delivery against a real local HTTP receiver."""
+"""Email and chat-webhook delivery against a real local HTTP receiver.
+
+Chat webhooks go only to public https addresses; the receivers here listen on the loopback over
+plain http, which the tests allow through WEBHOOK_ALLOWED_HOSTS_FOR_TESTS (off in production).
+"""
 
 import json
+import socket
+import struct
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import SimpleNamespace
 
 import pytest
+from django.core.mail.backends.base import BaseEmailBackend
 
 from teams import services
-from teams.models import Delivery, Reason
+from teams.models import Delivery, DeliveryAttempt, Notification, Reason
 from teams.tasks import deliver
 from tests.teams.factories import UserFactory
 
 pytestmark = pytest.mark.django_db
+
+PUBLIC = "93.184.215.14"  # an address on the internet; nothing here connects to it for real
+
+
+@pytest.fixture(autouse=True)
+def _loopback_receivers_allowed(settings):
+    settings.WEBHOOK_ALLOWED_HOSTS_FOR_TESTS = ["127.0.0.1"]
 
 
 @pytest.fixture(autouse=True)
@@ -29,30 +44,58 @@ def _eager_retries():
 
 
 class Receiver:
-    """A chat webhook endpoint that answers with a scripted list of statuses."""
+    """A chat webhook endpoint that answers with a scripted list of statuses; "reset" resets
+    the connection, "garbage" answers with something that is not HTTP, a 3xx redirects."""
 
-    def __init__(self, statuses: list[int], delay: float = 0.0) -> None:
+    def __init__(
+        self,
+        statuses: list[int | str],
+        delay: float = 0.0,
+        location: str = "http://169.254.169.254/latest/meta-data/",
+    ) -> None:
         self.statuses = list(statuses)
         self.delay = delay
+        self.location = location
         self.bodies: list[dict] = []
+        self.hosts: list[str | None] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:
                 length = int(self.headers.get("Content-Length", 0))
                 receiver.bodies.append(json.loads(self.rfile.read(length)))
+                receiver.hosts.append(self.headers.get("Host"))
                 time.sleep(receiver.delay)
                 status = receiver.statuses.pop(0) if receiver.statuses else 200
+                if status == "reset":
+                    self.connection.setsockopt(
+                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
+                    )
+                    self.connection.close()
+                    self.close_connection = True
+                    return
+                if status == "garbage":
+                    self.wfile.write(b"\x00\x01 this is not HTTP\r\n\r\n")
+                    self.close_connection = True
+                    return
+                assert isinstance(status, int)
                 self.send_response(status)
                 self.send_header("Content-Type", "text/plain")
+                if 300 <= status < 400:
+                    self.send_header("Location", receiver.location)
                 self.end_headers()
                 self.wfile.write(b"ok" if status < 400 else b"invalid_payload")
 
             def log_message(self, *args: object) -> None:
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_port}/services/T0/B0/x"
+        class Server(ThreadingHTTPServer):
+            def handle_error(self, request: object, client_address: object) -> None:
+                pass  # writing to a connection the handler reset on purpose
+
+        self.server = Server(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}/services/T0/B0/x"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
@@ -65,8 +108,8 @@ class Receiver:
 def receiver_with():
     receivers = []
 
-    def make(statuses: list[int], delay: float = 0.0) -> Receiver:
-        receiver = Receiver(statuses, delay)
+    def make(statuses: list[int | str], delay: float = 0.0, **kwargs: str) -> Receiver:
+        receiver = Receiver(statuses, delay, **kwargs)
         receivers.append(receiver)
         return receiver
 
@@ -75,13 +118,18 @@ def receiver_with():
         receiver.close()
 
 
-def send_to(person, django_capture_on_commit_callbacks, subject="role-assignment:1"):
+def send_to(
+    person,
+    django_capture_on_commit_callbacks,
+    subject="role-assignment:1",
+    title="INC-2026-0001: you are Crisis lead",
+):
     with django_capture_on_commit_callbacks(execute=True):
         [notification] = services.notify(
             recipients=[person],
             reason=Reason.ROLE_ASSIGNED,
             subject=subject,
-            title="INC-2026-0001: you are Crisis lead",
+            title=title,
             body="Maria gave you this role.",
             url="/incidents/INC-2026-0001/",
         )
@@ -166,3 +214,196 @@ def test_a_delivered_notification_is_not_sent_again(mailoutbox, django_capture_o
     assert len(mailoutbox) == 1
     delivery.refresh_from_db()
     assert delivery.attempts == 1
+
+
+# --- one line titles, and every error recorded ----------------------------------------------
+
+
+def test_a_title_with_line_breaks_becomes_one_line(
+    receiver_with, mailoutbox, django_capture_on_commit_callbacks
+):
+    receiver = receiver_with([200])
+    person = UserFactory(email="ali@example.com", webhook_url=receiver.url)
+    notification = send_to(
+        person, django_capture_on_commit_callbacks, title="INC-2026-0001:\r\nyou are\nCrisis lead\r"
+    )
+    assert notification.title == "INC-2026-0001: you are Crisis lead"
+    assert {d.status for d in notification.deliveries.all()} == {Delivery.Status.SENT}
+    assert mailoutbox[0].subject == "[Crisis Desk] INC-2026-0001: you are Crisis lead"
+    assert receiver.bodies[0]["text"].startswith("*INC-2026-0001: you are Crisis lead*")
+
+
+def test_an_email_that_cannot_be_built_fails_with_its_error_recorded(mailoutbox):
+    person = UserFactory(email="ali@example.com")
+    # A row written before titles were one line: its subject cannot be an email header.
+    notification = Notification.objects.create(
+        recipient=person, reason=Reason.ROLE_ASSIGNED, subject="role-assignment:1", title="a\nb"
+    )
+    delivery = Delivery.objects.create(
+        notification=notification, channel=Delivery.Channel.EMAIL, target=person.email
+    )
+    deliver.delay(delivery.pk)
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED
+    [attempt] = delivery.log.all()
+    assert not attempt.ok
+    assert "ValueError" in attempt.error
+    assert mailoutbox == []
+
+
+class ExplodingBackend(BaseEmailBackend):
+    def send_messages(self, email_messages):
+        raise RuntimeError("the mail library broke")
+
+
+def test_an_unexpected_mail_error_is_recorded_and_retried_within_the_bound(
+    django_capture_on_commit_callbacks, settings
+):
+    settings.MAILERS = {"default": {"BACKEND": f"{__name__}.ExplodingBackend"}}
+    settings.DELIVERY_MAX_RETRIES = 2
+    person = UserFactory(email="ali@example.com")
+    delivery = send_to(person, django_capture_on_commit_callbacks).deliveries.get()
+    assert delivery.status == Delivery.Status.FAILED
+    assert delivery.attempts == 3
+    assert [a.error for a in delivery.log.all()] == ["RuntimeError: the mail library broke"] * 3
+
+
+def test_a_redirect_is_not_followed(receiver_with, django_capture_on_commit_callbacks):
+    elsewhere = receiver_with([200])
+    receiver = receiver_with([302], location=elsewhere.url)
+    person = UserFactory(email="", webhook_url=receiver.url)
+    delivery = send_to(person, django_capture_on_commit_callbacks).deliveries.get()
+    assert delivery.status == Delivery.Status.FAILED
+    [attempt] = delivery.log.all()
+    assert attempt.status_code == 302
+    assert "not redirected" in attempt.error
+    assert elsewhere.bodies == []
+
+
+def test_a_reset_connection_is_recorded_and_retried(
+    receiver_with, django_capture_on_commit_callbacks
+):
+    receiver = receiver_with(["reset", 200])
+    person = UserFactory(email="", webhook_url=receiver.url)
+    delivery = send_to(person, django_capture_on_commit_callbacks).deliveries.get()
+    assert delivery.status == Delivery.Status.SENT
+    first, second = delivery.log.all()
+    assert not first.ok
+    assert "ConnectionError" in first.error
+    assert second.ok
+
+
+def test_an_answer_that_is_not_http_is_recorded_and_retried_within_the_bound(
+    receiver_with, django_capture_on_commit_callbacks, settings
+):
+    settings.DELIVERY_MAX_RETRIES = 1
+    receiver = receiver_with(["garbage", "garbage"])
+    person = UserFactory(email="", webhook_url=receiver.url)
+    delivery = send_to(person, django_capture_on_commit_callbacks).deliveries.get()
+    assert delivery.status == Delivery.Status.FAILED
+    assert [(a.ok, a.status_code) for a in delivery.log.all()] == [(False, None)] * 2
+    assert "ConnectionError" in delivery.last_error
+
+
+def test_no_delivery_is_left_pending_without_an_attempt(
+    receiver_with, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    settings.DELIVERY_MAX_RETRIES = 0
+    for number, answer in enumerate(["reset", "garbage", 302, 404, 503]):
+        receiver = receiver_with([answer])
+        person = UserFactory(email=f"p{number}@example.com", webhook_url=receiver.url)
+        send_to(person, django_capture_on_commit_callbacks, title="a\nb")
+    assert not Delivery.objects.filter(status=Delivery.Status.PENDING).exists()
+    assert DeliveryAttempt.objects.count() == Delivery.objects.count() == 10
+
+
+# --- only public https addresses --------------------------------------------------------------
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """Name look-ups as the tests script them: ``answers[name]`` lists the addresses of each
+    successive look-up (the last one repeats); every look-up is recorded in ``asked``. PUBLIC
+    stands for a host on the internet: connecting to it fails at once. Other names resolve for
+    real."""
+    real = socket.getaddrinfo
+    scripted = SimpleNamespace(answers={}, asked=[])
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        scripted.asked.append(host)
+        if host in scripted.answers:
+            looked_up = scripted.answers[host]
+            addresses = looked_up.pop(0) if len(looked_up) > 1 else looked_up[0]
+            return [
+                (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))
+                if ":" in address
+                else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+                for address in addresses
+            ]
+        if host == PUBLIC:
+            raise socket.gaierror(socket.EAI_NONAME, "the tests do not leave this machine")
+        return real(host, port, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return scripted
+
+
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://127.0.0.1:{port}/hook", "use https://"),
+        ("https://127.0.0.1:{port}/hook", "loopback"),
+        ("https://[::ffff:127.0.0.1]:{port}/hook", "loopback"),
+        ("https://localhost:{port}/hook", "loopback"),
+        ("https://169.254.169.254/latest/meta-data/", "cloud metadata"),
+    ],
+)
+def test_without_the_test_setting_internal_receivers_are_refused(
+    receiver_with, django_capture_on_commit_callbacks, settings, url, reason
+):
+    settings.WEBHOOK_ALLOWED_HOSTS_FOR_TESTS = []
+    receiver = receiver_with([200])
+    person = UserFactory(email="", webhook_url=url.format(port=receiver.port))
+    delivery = send_to(person, django_capture_on_commit_callbacks).deliveries.get()
+    assert delivery.status == Delivery.Status.FAILED
+    [attempt] = delivery.log.all()
+    assert reason in attempt.error
+    assert receiver.bodies == []
+
+
+def test_every_address_a_name_resolves_to_is_checked(dns, django_capture_on_commit_callbacks):
+    dns.answers["chat.example.com"] = [[PUBLIC, "10.0.0.7"]]
+    person = UserFactory(email="", webhook_url="https://chat.example.com/hook")
+    delivery = send_to(person, django_capture_on_commit_callbacks).deliveries.get()
+    assert delivery.status == Delivery.Status.FAILED
+    assert "10.0.0.7" in delivery.last_error
+    assert "private network" in delivery.last_error
+    assert PUBLIC not in dns.asked  # refused before any connection
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(
+    dns, django_capture_on_commit_callbacks, settings
+):
+    """DNS rebinding: a second look-up would answer the loopback; there is none."""
+    settings.DELIVERY_MAX_RETRIES = 0
+    dns.answers["chat.example.com"] = [[PUBLIC], ["127.0.0.1"]]
+    person = UserFactory(email="", webhook_url="https://chat.example.com/hook")
+    delivery = send_to(person, django_capture_on_commit_callbacks).deliveries.get()
+    assert dns.asked.count("chat.example.com") == 1
+    assert PUBLIC in dns.asked  # connected to the checked address…
+    assert dns.answers["chat.example.com"] == [["127.0.0.1"]]  # …never looked the name up again
+    assert delivery.status == Delivery.Status.FAILED
+    assert "ConnectionError" in delivery.last_error
+
+
+def test_a_pinned_connection_keeps_the_host_name(
+    dns, receiver_with, django_capture_on_commit_callbacks, settings
+):
+    settings.WEBHOOK_ALLOWED_HOSTS_FOR_TESTS = ["hooks.test"]
+    dns.answers["hooks.test"] = [["127.0.0.1"]]
+    receiver = receiver_with([200])
+    person = UserFactory(email="", webhook_url=f"http://hooks.test:{receiver.port}/services/x")
+    delivery = send_to(person, django_capture_on_commit_callbacks).deliveries.get()
+    assert delivery.status == Delivery.Status.SENT
+    assert receiver.hosts == [f"hooks.test:{receiver.port}"]
+    assert dns.asked.count("hooks.test") == 1

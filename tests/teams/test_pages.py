@@ -206,6 +206,29 @@ def test_profile_bad_input_is_a_form_error(client, responder, field, value, mess
     assert responder.timezone == ""
 
 
+@pytest.mark.parametrize(
+    ("url", "reason"),
+    [
+        ("http://hooks.slack.com/services/T0/B0/x", "use https://"),
+        ("https://localhost/hook", "a loopback address"),
+        ("https://127.0.0.1:8080/hook", "a loopback address"),
+        ("https://[::ffff:127.0.0.1]/hook", "a loopback address"),
+        ("https://10.0.0.5/hook", "a private network address"),
+        ("https://169.254.169.254/latest/meta-data/", "a cloud metadata address"),
+    ],
+)
+def test_profile_refuses_a_chat_webhook_that_is_not_public_https(client, responder, url, reason):
+    client.force_login(responder)
+    data = {"section": "profile", "timezone": "", "phone": "", "webhook_url": url}
+    response = client.post(reverse("teams:profile"), data)
+    assert response.status_code == 200
+    errors = str(response.context["profile_form"].errors["webhook_url"])
+    assert "Only public https addresses are allowed" in errors
+    assert reason in errors
+    responder.refresh_from_db()
+    assert responder.webhook_url == ""
+
+
 def test_profile_notification_preferences(client, reader):
     client.force_login(reader)
     page = html(client.get(reverse("teams:profile")))

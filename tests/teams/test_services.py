@@ -326,6 +326,31 @@ def test_two_concurrent_sends_make_one_notification():
     assert Delivery.objects.filter(notification__recipient=person).count() == 1
 
 
+def test_profile_webhook_must_be_public_https(responder):
+    with pytest.raises(ApplicationError) as refused:
+        services.person_update_profile(
+            actor=responder, person=responder, webhook_url="https://192.168.0.10/hook"
+        )
+    assert refused.value.field == "webhook_url"
+    assert refused.value.message == (
+        "Only public https addresses are allowed: 192.168.0.10 is a private network address."
+    )
+    person = services.person_update_profile(
+        actor=responder, person=responder, webhook_url=" https://93.184.215.14/services/x "
+    )
+    assert person.webhook_url == "https://93.184.215.14/services/x"
+
+
+def test_notification_titles_are_one_line(responder):
+    [notification] = services.notify(
+        recipients=[responder],
+        reason=Reason.ROLE_ASSIGNED,
+        subject="role-assignment:1",
+        title="INC-1:\r\nyou are\u2028lead\n",
+    )
+    assert notification.title == "INC-1: you are lead"
+
+
 def test_preferences_choose_the_channels(responder):
     responder.email = "r@example.com"
     responder.webhook_url = "https://hooks.example.com/T000/B000/XXX"

@@ -26,7 +26,7 @@ from teams.models import (
     stakeholder_checklist_key,
 )
 from teams.stakeholders import selectors, services
-from teams.stakeholders.views import briefing_panel_context, incident_panel_context, within_label
+from teams.stakeholders.views import incident_panel_context, within_label
 from tests.incidents.factories import IncidentFactory
 from tests.teams.factories import (
     PlanEntryFactory,
@@ -790,20 +790,15 @@ def panel_url(name: str, incident: Incident) -> str:
     return reverse(f"stakeholders:{name}", kwargs={"reference": incident.reference})
 
 
-def test_the_panel_contexts_serve_both_partials(rf, manager, plan):
+def test_the_panel_context_serves_its_partial(rf, manager, plan):
     incident = declare(manager, severity=1)
     request = rf.get("/")
     request.user = manager
-    context = {
-        **incident_panel_context(request, incident),
-        **briefing_panel_context(request, incident),
-    }
+    context = incident_panel_context(request, incident)
     assert len(context["stakeholder_plan_items"]) == 2
     assert context["stakeholder_plan_open"] == 2
     assert context["stakeholder_updates"] == []
-    assert context["staff_briefings"] == []
     assert context["can_record_stakeholder_update"]
-    assert context["can_brief_staff"]
     assert context["incident"] == incident
 
 
@@ -816,10 +811,17 @@ def test_everyone_reads_the_panels(client, request, role, manager, plan):
     assert "Tell Regulators via Email" in page
     assert "Nobody recorded as told yet." in page
     assert ('data-testid="stakeholder-update-form"' in page) == (role != "reader")
-    page = html(client.get(panel_url("briefing", incident)))
+    page = html(
+        client.get(
+            reverse(
+                "communications:incident-briefing-panel",
+                kwargs={"reference": incident.reference},
+            )
+        )
+    )
     assert "No staff briefing yet." in page
-    # The manager declared and leads the incident; admins brief from any incident.
-    assert ('data-testid="briefing-form"' in page) == (role in MANAGERS)
+    # Whoever may write a message may write a briefing; it goes out once approved.
+    assert ('data-testid="briefing-form"' in page) == (role != "reader")
 
 
 def test_the_panel_without_a_plan_says_so(client, reader, manager):
@@ -884,56 +886,7 @@ def test_recording_without_htmx_goes_back_to_the_incident(client, responder, reg
     assert StakeholderUpdate.objects.count() == 1
 
 
-def test_briefing_from_the_panel(client, manager, staff):
-    incident = declare(manager, severity=2)
-    client.force_login(manager)
-    response = client.post(
-        panel_url("briefing", incident), {"text": "We are aware; PR speaks for us."}, **HTMX
-    )
-    assert response.status_code == 200
-    assert "timeline-changed" in response["HX-Trigger"]
-    count = StaffBriefing.objects.get().recipient_count
-    assert count == get_user_model().objects.filter(is_active=True).count()
-    page = html(response)
-    assert f"Sent to {count} people." in page
-    assert "We are aware; PR speaks for us." in page
-
-
-def test_briefing_chosen_departments_from_the_panel(client, manager, staff, departments):
-    legal, _care = departments
-    incident = declare(manager, severity=2)
-    client.force_login(manager)
-    form = html(client.get(panel_url("briefing", incident)))
-    assert f'name="departments" value="{legal.pk}"' in form
-    assert "Briefed legal" in form
-    response = client.post(
-        panel_url("briefing", incident), {"text": "Legal only", "departments": [legal.pk]}, **HTMX
-    )
-    assert "Sent to 2 people." in html(response)
-    for bad in ({"departments": ["x"]}, {"departments": [999_999]}, {"text": ""}):
-        response = client.post(panel_url("briefing", incident), {"text": "x", **bad}, **HTMX)
-        assert response.status_code == 200
-        assert "HX-Trigger" not in response
-    assert StaffBriefing.objects.count() == 1
-
-
-def test_the_lead_briefs_from_the_panel_another_responder_may_not(client, manager, responder2):
-    lead = responder(username="lead")
-    incident = declare(manager, severity=2, crisis_lead=lead)
-    client.force_login(responder2)
-    assert 'data-testid="briefing-form"' not in html(client.get(panel_url("briefing", incident)))
-    response = client.post(panel_url("briefing", incident), {"text": "Hi"}, **HTMX)
-    assert "does not allow" in html(response)
-    assert not StaffBriefing.objects.exists()
-    client.force_login(lead)
-    assert 'data-testid="briefing-form"' in html(client.get(panel_url("briefing", incident)))
-    response = client.post(panel_url("briefing", incident), {"text": "Hi"})
-    assert response.status_code == 302
-    assert StaffBriefing.objects.get().author == lead
-
-
 def test_unknown_incidents_are_not_found(client, manager):
     client.force_login(manager)
     fake = Incident(reference="INC-1999-0001")
     assert client.get(panel_url("incident-panel", fake)).status_code == 404
-    assert client.post(panel_url("briefing", fake), {"text": "x"}).status_code == 404

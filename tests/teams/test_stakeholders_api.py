@@ -6,6 +6,7 @@ import pytest
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from communications.models import Message
 from incidents.models import ChecklistItem, Status
 from teams import flows
 from teams.models import (
@@ -24,8 +25,8 @@ from tests.teams.factories import (
     StakeholderContactFactory,
     StakeholderGroupFactory,
     StakeholderUpdateFactory,
-    responder,
 )
+from tests.teams.factories import responder as responder_factory
 
 pytestmark = pytest.mark.django_db
 
@@ -116,13 +117,19 @@ def test_others_may_not_add_or_change_groups(api_as, request, role, regulators):
         ({"name": "", "kind": "media"}, "name"),
         ({"name": "   ", "kind": "media"}, "name"),
         ({"name": "x" * 151, "kind": "media"}, "name"),
-        ({"name": "REGULATORS", "kind": "media"}, "name"),
     ],
 )
 def test_bad_groups_get_400_naming_the_field(api_as, manager, regulators, payload, field):
     response = api_as(manager).post(GROUPS, payload, format="json")
     assert response.status_code == 400
     assert field in response.json()
+    assert StakeholderGroup.objects.count() == 1
+
+
+def test_a_taken_name_is_a_conflict_naming_the_field(api_as, manager, regulators):
+    response = api_as(manager).post(GROUPS, {"name": "REGULATORS", "kind": "media"}, format="json")
+    assert response.status_code == 409
+    assert "name" in response.json()
     assert StakeholderGroup.objects.count() == 1
 
 
@@ -141,7 +148,7 @@ def test_patch_changes_only_what_is_sent(api_as, manager, regulators):
     )
     StakeholderGroupFactory(name="Press")
     response = client.patch(f"{GROUPS}{regulators.pk}/", {"name": "press"}, format="json")
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "name" in response.json()
     response = client.patch(f"{GROUPS}{regulators.pk}/", {"kind": 7}, format="json")
     assert response.status_code == 400
@@ -216,53 +223,67 @@ def test_a_closed_incident_takes_no_update(api_as, responder, regulators):
     response = api_as(responder).post(
         updates_url(closed), {"group": regulators.pk, "channel": "email"}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "part of the record" in response.json()["detail"]
 
 
 # --- staff briefings --------------------------------------------------------------------------
 
 
-def test_a_manager_briefs_everyone(api_as, manager, incident, django_capture_on_commit_callbacks):
+def test_a_briefing_written_through_the_api_waits_for_approval(
+    api_as, responder, manager, manager2, incident, django_capture_on_commit_callbacks
+):
+    """One path with the product's approval rule: the API writes a briefing as a message; it
+    reaches the staff only once someone else who may approve has approved it."""
+    response = api_as(responder).post(
+        briefings_url(incident), {"text": "Refer all questions to PR."}, format="json"
+    )
+    assert response.status_code == 202, response.content
+    message = response.json()
+    assert message["kind"] == "staff_briefing"
+    assert message["status"] == "pending_approval"
+    assert not StaffBriefing.objects.exists()
+    assert api_as(responder).post(f"/api/v1/messages/{message['id']}/approve/").status_code == 403
+    assert api_as(manager).post(f"/api/v1/messages/{message['id']}/approve/").status_code == 200
+    assert not StaffBriefing.objects.exists()  # a SEV1: two approvers
     with django_capture_on_commit_callbacks(execute=True):
-        response = api_as(manager).post(
-            briefings_url(incident), {"text": "Refer all questions to PR."}, format="json"
-        )
-    assert response.status_code == 201, response.content
-    body = response.json()
+        approved = api_as(manager2).post(f"/api/v1/messages/{message['id']}/approve/")
+    assert approved.status_code == 200
+    briefing = StaffBriefing.objects.get()
     active = get_user_model().objects.filter(is_active=True).count()
-    assert body["recipient_count"] == active
-    assert body["departments"] == []
-    assert body["author"]["username"] == "manager"
-    assert Notification.objects.filter(subject=f"staff-briefing:{body['id']}").count() == active
-    listed = api_as(manager).get(briefings_url(incident)).json()["results"]
-    assert [b["id"] for b in listed] == [body["id"]]
+    assert briefing.recipient_count == active
+    assert briefing.author == manager2  # in the name of the approver who completed it
+    assert Notification.objects.filter(subject=f"staff-briefing:{briefing.pk}").count() == active
+    listed = api_as(responder).get(briefings_url(incident)).json()["results"]
+    assert [b["id"] for b in listed] == [briefing.pk]
 
 
-def test_a_briefing_to_one_department(api_as, manager, incident):
+def test_a_briefing_to_one_department(api_as, responder, manager, incident):
     care = Department.objects.create(name="API care")
-    responder(username="agent", department=care)
-    response = api_as(manager).post(
+    agent = responder_factory(username="agent", department=care)
+    response = api_as(responder).post(
         briefings_url(incident),
         {"text": "Script attached", "departments": [care.pk]},
         format="json",
     )
-    assert response.status_code == 201
-    assert response.json()["recipient_count"] == 1
-    assert response.json()["departments"] == [{"id": care.pk, "name": "API care"}]
+    assert response.status_code == 202
+    message = Message.objects.get(pk=response.json()["id"])
+    assert list(message.briefing_departments.all()) == [care]
+    assert agent.department == care
 
 
-def test_the_crisis_lead_briefs_another_responder_may_not(api_as, manager, responder2):
-    lead = responder(username="lead")
+def test_a_crisis_lead_who_may_not_approve_cannot_brief_all_staff_alone(api_as, manager):
+    lead = responder_factory(username="lead")
     incident = flows.incident_declare(actor=manager, title="x", severity=2, crisis_lead=lead)
-    # Refused before the input is looked at.
-    assert api_as(responder2).post(briefings_url(incident), {}, format="json").status_code == 403
-    response = api_as(responder2).post(briefings_url(incident), {"text": "x"}, format="json")
-    assert response.status_code == 403
-    assert "does not allow" in response.json()["detail"]
     response = api_as(lead).post(briefings_url(incident), {"text": "From the lead"}, format="json")
-    assert response.status_code == 201
-    assert StaffBriefing.objects.get().author == lead
+    assert response.status_code == 202
+    assert not StaffBriefing.objects.exists()  # written, not sent
+
+
+def test_a_reader_may_not_write_a_briefing(api_as, reader, incident):
+    # Refused before the input is looked at.
+    assert api_as(reader).post(briefings_url(incident), {}, format="json").status_code == 403
+    assert not Message.objects.exists()
 
 
 @pytest.mark.parametrize(
@@ -283,12 +304,12 @@ def test_bad_briefings_get_400_naming_the_field(api_as, manager, incident, paylo
     assert not StaffBriefing.objects.exists()
 
 
-def test_a_briefing_to_an_empty_department_gets_400(api_as, manager, incident):
+def test_a_briefing_to_an_empty_department_is_a_conflict(api_as, manager, incident):
     empty = Department.objects.create(name="Empty for the API")
     response = api_as(manager).post(
         briefings_url(incident), {"text": "x", "departments": [empty.pk]}, format="json"
     )
-    assert response.status_code == 400
+    assert response.status_code == 409
     assert "departments" in response.json()
 
 

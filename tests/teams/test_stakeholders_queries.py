@@ -74,11 +74,13 @@ def test_the_stakeholders_page_and_list(client, manager, url):
     grows_nothing(client, url, add_groups)
 
 
-@pytest.mark.parametrize("name", ["incident-panel", "briefing"])
+@pytest.mark.parametrize(
+    "name", ["stakeholders:incident-panel", "communications:incident-briefing-panel"]
+)
 def test_the_incident_panels(client, manager, name):
     client.force_login(manager)
     incident = IncidentFactory()
-    url = reverse(f"stakeholders:{name}", kwargs={"reference": incident.reference})
+    url = reverse(name, kwargs={"reference": incident.reference})
     grows_nothing(client, url, add_records(incident))
 
 

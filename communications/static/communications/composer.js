@@ -49,5 +49,12 @@
       renumberParts();
     }
   });
+  // The live counter: each counted text is sent as "text" (hx-params keeps nothing else).
+  document.body.addEventListener("htmx:configRequest", function (event) {
+    var element = event.detail.elt;
+    if (element.matches && element.matches("[data-counted]")) {
+      event.detail.parameters.text = element.value;
+    }
+  });
   showKindFields();
 })();

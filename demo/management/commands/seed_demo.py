@@ -3,6 +3,7 @@
 Idempotent: running it again resets the demo passwords and adds only what is missing.
 """
 
+import base64
 from datetime import timedelta
 from typing import Any
 
@@ -12,16 +13,18 @@ from django.contrib.auth.models import Group
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from communications.models import InboundPost, SocialAccount, Template, WatchTerm
 from communications.services import accounts, approvals
 from communications.services import messages as message_services
-from config.permissions import ADMIN, MANAGER, RESPONDER
+from config.permissions import ADMIN, MANAGER, RESPONDER, needs_two_factor
 from incidents import services
 from incidents.models import Category, ClaimStatus, Incident, Source, Status
 from teams import flows
 from teams import services as team
 from teams.models import Department, Drill, OnCallShift, Role, RosterMember, StakeholderGroup
+from teams.security.services import recovery_codes_create
 from teams.stakeholders import services as stakeholders
 
 PEOPLE = [
@@ -113,10 +116,35 @@ class Command(BaseCommand):
             self._stakeholders(people)
             created = self._incidents(people)
             self._communications(people)
+            second_step = self._second_step(people)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} incidents added)."))
         self.stdout.write("Demo logins (username / password / group):")
         for username, password, _first, _last, group, *_rest in PEOPLE:
             self.stdout.write(f"  {username:<11} {password:<22} {group}")
+        self.stdout.write(
+            "Managers and admins sign in with a second step: a code from an authenticator app "
+            "set up with their key, or one of their recovery codes (each works once; a new "
+            "seed_demo run makes new ones):"
+        )
+        for username, (key, codes) in second_step.items():
+            self.stdout.write(f"  {username:<11} key {key}   recovery codes {' '.join(codes)}")
+
+    def _second_step(self, people: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
+        """An authenticator and fresh recovery codes for each demo person who needs two-factor
+        sign-in, so the demo can be tried without setting up a phone."""
+        second_step = {}
+        for username, person in people.items():
+            if not needs_two_factor(person):
+                continue
+            device = TOTPDevice.objects.filter(user=person, confirmed=True).first()
+            if device is None:
+                device = TOTPDevice.objects.create(
+                    user=person, name="Authenticator app", confirmed=True
+                )
+            key = base64.b32encode(device.bin_key).decode().rstrip("=")
+            codes = recovery_codes_create(person=person)
+            second_step[username] = (key, codes[:3])
+        return second_step
 
     def _people(self) -> dict[str, Any]:
         User = get_user_model()

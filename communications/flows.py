@@ -1,0 +1,46 @@
+"""What happens when people work an incident, as far as what the brand says is concerned.
+
+Each flow is one function that completes the team's flow (teams.flows) with what it owes the
+messages: the pages and the API call these.
+"""
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db import transaction
+
+from incidents.models import Incident
+from teams import flows as team_flows
+
+from .services.approvals import approvals_raise_to_severity
+
+User = Any  # an instance of the user model
+
+
+@transaction.atomic
+def incident_update(
+    *,
+    actor: User,
+    incident: Incident,
+    title: str | None = None,
+    summary: str | None = None,
+    severity: int | None = None,
+    category: str | None = None,
+    source: str | None = None,
+    tags: Iterable[str] | None = None,
+) -> Incident:
+    """Change the incident's details (teams.flows.incident_update: the record, the plan of a
+    more severe incident). Grown more severe, its messages not yet out need the approvals of
+    the new severity: an approved one without enough waits for approval again."""
+    incident = team_flows.incident_update(
+        actor=actor,
+        incident=incident,
+        title=title,
+        summary=summary,
+        severity=severity,
+        category=category,
+        source=source,
+        tags=tags,
+    )
+    approvals_raise_to_severity(actor=actor, incident=incident)
+    return incident

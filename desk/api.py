@@ -1,0 +1,65 @@
+"""/api/v1/incidents/ as the router serves it: the core's reads (incidents.api), and the
+lifecycle's writes, each calling the one flow that performs it across the apps: declare
+(teams.flows), change the details (communications.flows), move along the lifecycle."""
+
+from typing import Any
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import status
+from rest_framework.decorators import action
+from rest_framework.request import Request
+from rest_framework.response import Response
+
+from communications import flows as communication_flows
+from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT
+from incidents import api as incident_api
+from incidents import services as incident_services
+from incidents.serializers import IncidentSerializer, IncidentUpdateSerializer, TransitionSerializer
+from teams import flows as team_flows
+from teams.serializers import IncidentCreateSerializer
+
+
+class IncidentViewSet(incident_api.IncidentViewSet):
+    action_permissions: dict[tuple[str, str], Any] = {
+        **incident_api.IncidentViewSet.action_permissions,
+        ("create", "POST"): DECLARE_INCIDENT,
+        ("partial_update", "PATCH"): EDIT_INCIDENT,
+    }
+
+    @extend_schema(
+        summary="Declare an incident",
+        request=IncidentCreateSerializer,
+        responses={201: IncidentSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        data = IncidentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = team_flows.incident_declare(actor=request.user, **data.validated_data)
+        return Response(self._fresh(incident), status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change an incident's details (only the fields sent)",
+        request=IncidentUpdateSerializer,
+        responses={200: IncidentSerializer},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = IncidentUpdateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = communication_flows.incident_update(
+            actor=request.user, incident=self.get_object(), **data.validated_data
+        )
+        return Response(self._fresh(incident))
+
+    @extend_schema(
+        summary="Move an incident along its lifecycle",
+        request=TransitionSerializer,
+        responses={200: IncidentSerializer},
+    )
+    @action(detail=True, methods=["post"])
+    def transition(self, request: Request, pk: str) -> Response:
+        data = TransitionSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        incident = incident_services.incident_transition(
+            actor=request.user, incident=self.get_object(), **data.validated_data
+        )
+        return Response(self._fresh(incident))

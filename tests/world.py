@@ -1,0 +1,209 @@
+"""A small crisis with one of everything, made through the services: the objects the whole-site
+tests (hostile input, the API against its OpenAPI document) fill path parameters with."""
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.utils import timezone
+
+from communications.models import InboundPost, Message, SocialAccount, Template
+from communications.services import approvals
+from communications.services import messages as message_services
+from incidents import services as incident_services
+from incidents.models import ChecklistItem, Claim, Incident
+from teams import flows
+from teams import services as team_services
+from teams.models import (
+    CommunicationPlanEntry,
+    Department,
+    Drill,
+    Notification,
+    OnCallShift,
+    Role,
+    RoleAssignment,
+    RosterMember,
+    StaffBriefing,
+    StakeholderContact,
+    StakeholderGroup,
+    StakeholderUpdate,
+)
+from teams.stakeholders import services as stakeholder_services
+from tests.communications.factories import (
+    InboundPostFactory,
+    SandboxAccountFactory,
+    TemplateFactory,
+)
+from tests.teams.factories import NotificationFactory
+
+
+@dataclass
+class World:
+    manager: Any
+    responder: Any
+    department: Department
+    incident: Incident
+    claim: Claim
+    item: ChecklistItem
+    assignment: RoleAssignment
+    account: SocialAccount
+    mention: InboundPost
+    template: Template
+    draft: Message  # the manager's own draft
+    pending: Message  # the responder's, waiting for the manager's approval
+    failed: Message
+    published: Message
+    stakeholder_message: Message  # an approved stakeholder update, to be marked sent
+    group: StakeholderGroup
+    contact: StakeholderContact
+    plan_entry: CommunicationPlanEntry
+    stakeholder_update: StakeholderUpdate
+    briefing: StaffBriefing
+    drill: Drill
+    roster_member: RosterMember
+    shift: OnCallShift
+    notifications: dict[int, Notification]  # by recipient id
+
+
+def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -> World:
+    """One open SEV2 incident with a claim, a checklist item, a role, a mention, a template,
+    messages in the states their actions need, the stakeholder records, a drill, a roster
+    place, a coming shift, and a notification for every person given."""
+    now = timezone.now()
+    department, _created = Department.objects.get_or_create(name="Communications")
+    type(responder).objects.filter(pk=responder.pk).update(department=department)
+    group = stakeholder_services.stakeholder_group_save(
+        actor=manager, name="Media", kind=StakeholderGroup.Kind.MEDIA
+    )
+    plan_entry = stakeholder_services.plan_entry_save(
+        actor=manager, severity=2, group=group, channel="email", within_minutes=60
+    )
+    contact = stakeholder_services.stakeholder_contact_save(
+        actor=manager, group=group, name="Newsroom", email="news@example.org"
+    )
+    stakeholder_services.stakeholder_contact_save(actor=manager, group=group, name="Editor")
+    incident = flows.incident_declare(
+        actor=manager,
+        title="Outage rumours",
+        severity=2,
+        tags=["outage"],
+        summary="Down.",
+        # Detected days ago: what is back-dated to the last day lies within the incident.
+        detected_at=now - timedelta(days=2),
+    )
+    incident_services.incident_note_add(actor=manager, incident=incident, text="Seen at 9.")
+    claim = incident_services.claim_add(actor=manager, incident=incident, statement="All down.")
+    item = flows.checklist_item_add(
+        actor=manager, incident=incident, title="Call legal", assignee=responder
+    )
+    assignment = team_services.role_assign(
+        actor=manager,
+        incident=incident,
+        role=Role.objects.get(slug=Role.SCRIBE),
+        person=responder,
+    )
+    stakeholder_update = stakeholder_services.stakeholder_update_record(
+        actor=manager, incident=incident, group=group, channel="email", summary="Told them."
+    )
+    briefing = stakeholder_services.staff_briefing_send(
+        actor=manager, incident=incident, text="Say nothing yet.", departments=[department]
+    )
+    account = SandboxAccountFactory.create(handle="brand")
+    mention = InboundPostFactory.create(account=account, incident=incident)
+    template = TemplateFactory.create(created_by=responder)
+
+    draft = message_services.message_create(
+        actor=manager, incident=incident, account=account, body="We are looking into it."
+    )
+    pending = message_services.message_create(
+        actor=responder,
+        incident=incident,
+        account=account,
+        kind=Message.Kind.REPLY,
+        reply_to_mention=mention,
+        body="We hear you and are on it.",
+        cited_claims=[claim],
+    )
+    message_services.message_submit(actor=responder, message=pending)
+    failed = message_services.message_create(
+        actor=responder, incident=incident, account=account, body="This did not go out."
+    )
+    message_services.message_submit(actor=responder, message=failed)
+    approvals.message_approve(actor=manager, message=failed)
+    published = message_services.message_create(
+        actor=responder, incident=incident, account=account, body="This went out."
+    )
+    # Publishing runs on commit, which these tests never reach: set the outcomes directly.
+    Message.objects.filter(pk=failed.pk).update(
+        status=Message.Status.FAILED, last_error="X answered 503."
+    )
+    Message.objects.filter(pk=published.pk).update(
+        status=Message.Status.PUBLISHED,
+        published_at=now,
+        external_id="1870000000000000999",
+        external_url="https://x.com/brand/status/1870000000000000999",
+    )
+    stakeholder_message = message_services.message_create(
+        actor=responder,
+        incident=incident,
+        account=None,
+        kind=Message.Kind.STAKEHOLDER_UPDATE,
+        stakeholder_group=group,
+        stakeholder_channel="email",
+        body="The regulator is told by email.",
+    )
+    message_services.message_submit(actor=responder, message=stakeholder_message)
+    approvals.message_approve(actor=manager, message=stakeholder_message)
+
+    drill = team_services.drill_save(
+        actor=manager,
+        title="Tabletop",
+        scenario="A leak.",
+        held_at=now - timedelta(days=3),
+        participants=[responder],
+    )
+    roster_member = team_services.roster_add(
+        actor=manager,
+        role=Role.objects.get(slug=Role.CUSTOMER_CARE_LEAD),
+        person=responder,
+        kind=RosterMember.Kind.PRIMARY,
+    )
+    shift = team_services.shift_add(
+        actor=manager,
+        role=Role.objects.get(slug=Role.APPROVER),
+        person=responder,
+        starts_at=now + timedelta(days=1),
+        ends_at=now + timedelta(days=1, hours=8),
+    )
+    notifications = {
+        person.pk: NotificationFactory.create(recipient=person, incident=incident)
+        for person in (manager, responder, *others)
+    }
+    for person in (manager, responder, *others):
+        NotificationFactory.create(recipient=person, incident=None, url="")
+    return World(
+        manager=manager,
+        responder=responder,
+        department=department,
+        incident=incident,
+        claim=claim,
+        item=item,
+        assignment=assignment,
+        account=account,
+        mention=mention,
+        template=template,
+        draft=draft,
+        pending=Message.objects.get(pk=pending.pk),
+        failed=Message.objects.get(pk=failed.pk),
+        published=Message.objects.get(pk=published.pk),
+        stakeholder_message=Message.objects.get(pk=stakeholder_message.pk),
+        group=group,
+        contact=contact,
+        plan_entry=plan_entry,
+        stakeholder_update=stakeholder_update,
+        briefing=briefing,
+        drill=drill,
+        roster_member=roster_member,
+        shift=shift,
+        notifications=notifications,
+    )
