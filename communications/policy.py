@@ -26,6 +26,7 @@ from config.permissions import (
 )
 from incidents.models import Incident
 from teams.models import Role
+from teams.schedule.policies import approvals_required
 from teams.selectors import role_holders
 
 from .lifecycle import can_move
@@ -49,8 +50,9 @@ def _refusal(check: Any) -> ApplicationError | None:
 
 
 def approvals_required_for(incident: Incident) -> int:
-    """How many distinct approvers a message of this incident needs (by its severity now)."""
-    return max(1, settings.APPROVALS_REQUIRED.get(incident.severity, 1))
+    """How many distinct approvers a message of this incident needs: its response policy's
+    number (the copy it runs on, re-copied when its severity changes)."""
+    return approvals_required(incident)
 
 
 def approvals_needed(message: Message) -> int:

@@ -43,6 +43,7 @@ from config.queue import enqueue
 from incidents.models import TimelineEvent
 from incidents.services import incident_first_response_record, timeline_event_record
 from teams.models import Reason
+from teams.schedule import engine as schedule
 from teams.selectors import crisis_lead_of
 from teams.services import notify
 from teams.stakeholders.services import staff_briefing_send
@@ -56,6 +57,14 @@ from .x_client import DuplicateContent, RateLimited, Refused, Unavailable, Unusa
 
 logger = logging.getLogger(__name__)
 S = Message.Status
+# Statements to everyone (not a reply to one person): what the first-statement and update
+# deadlines wait for.
+PUBLIC_STATEMENT_KINDS = (
+    Message.Kind.TWEET,
+    Message.Kind.THREAD,
+    Message.Kind.QUOTE,
+    Message.Kind.CORRECTION,
+)
 
 PUBLISH_TASK = "communications.tasks.publish_message"
 RECONCILE_TASK = "communications.tasks.reconcile_publication"
@@ -223,7 +232,11 @@ def _mark_published(message: Message, *, sandbox: bool) -> None:
         external_id=message.external_id,
         sandbox=sandbox,
     )
-    incident_first_response_record(incident=message.incident, at=now)
+    if message.kind in PUBLIC_STATEMENT_KINDS:
+        # A statement to everyone, not a reply to one person: the first statement and the
+        # update cadence count these.
+        incident_first_response_record(incident=message.incident, at=now)
+        schedule.public_update_published(incident=message.incident, at=now)
     if message.reply_to_mention is not None:
         mention_mark_replied(mention=message.reply_to_mention, reply=message, at=now)
     notify(

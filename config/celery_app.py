@@ -29,6 +29,9 @@ app.conf.update(
         "config.tasks.worker_heartbeat": {"queue": "default"},
         "teams.tasks.deliver": {"queue": "default"},
         "teams.tasks.brief_staff": {"queue": "default"},
+        # Escalations are as urgent as publishing; the sweeper must not wait behind a backlog.
+        "teams.tasks.deadline_step": {"queue": "critical"},
+        "teams.tasks.sweep_deadlines": {"queue": "critical"},
         "communications.tasks.publish_message": {"queue": "critical"},
         # The sweeper and the reconciliations it starts settle what the publishing queue lost
         # (a dead worker's attempts): they must not wait behind that queue's backlog.
@@ -58,6 +61,12 @@ app.conf.update(
             "task": "communications.tasks.sweep_publishing",
             "schedule": 5.0,
             "options": {"expires": 4},
+        },
+        # Lost escalation steps (a dead worker, a broker restart) are re-driven within a sweep.
+        "sweep-deadlines": {
+            "task": "teams.tasks.sweep_deadlines",
+            "schedule": 30.0,
+            "options": {"expires": 25},
         },
         "remind-credentials-rotation": {
             "task": "communications.tasks.remind_credentials_rotation",

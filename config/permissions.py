@@ -37,6 +37,8 @@ MANAGE_STAKEHOLDERS = "teams.change_stakeholdergroup"
 RECORD_STAKEHOLDER_UPDATE = "teams.add_stakeholderupdate"
 BRIEF_STAFF = "teams.add_staffbriefing"
 MANAGE_CATALOGUE = "teams.change_role"
+MANAGE_POLICIES = "teams.change_responsepolicy"
+WORK_DEADLINES = "teams.change_deadline"
 DRAFT_MESSAGE = "communications.add_message"
 TRIAGE_MENTIONS = "communications.change_inboundpost"
 MANAGE_TEMPLATES = "communications.change_template"
@@ -81,6 +83,8 @@ ACTIONS: dict[str, Any] = {
     MANAGE_DRILLS: _("record drills"),
     MANAGE_STAKEHOLDERS: _("edit stakeholder groups, contacts and the communication plan"),
     MANAGE_CATALOGUE: _("edit the role catalogue and departments"),
+    MANAGE_POLICIES: _("edit the response policies and their escalation chains"),
+    WORK_DEADLINES: _("acknowledge or snooze a deadline's escalation"),
     MANAGE_PEOPLE: _("manage people, groups and reference data in the admin site"),
     UNLOCK_LOGINS: _("unlock someone locked out after too many failed logins (admin site)"),
 }
@@ -96,6 +100,7 @@ _RESPONDER = {
     RECORD_STAKEHOLDER_UPDATE,
     DRAFT_MESSAGE,
     TRIAGE_MENTIONS,
+    WORK_DEADLINES,
 }
 _MANAGER = _RESPONDER | {
     MANAGE_TEMPLATES,
@@ -111,6 +116,7 @@ _MANAGER = _RESPONDER | {
 _ADMIN = _MANAGER | {
     MANAGE_PEOPLE,
     MANAGE_CATALOGUE,
+    MANAGE_POLICIES,
     MANAGE_ACCOUNTS,
     UNLOCK_LOGINS,
     "axes.view_accessattempt",
@@ -138,6 +144,10 @@ _ADMIN = _MANAGER | {
     "teams.view_communicationplanentry",
     "teams.view_stakeholderupdate",
     "teams.view_staffbriefing",
+    "teams.view_escalationstep",
+    "teams.view_incidentplan",
+    "teams.view_deadlinestep",
+    "teams.view_enginehealth",
     "teams.view_notification",
     "teams.view_delivery",
     "teams.view_deliveryattempt",

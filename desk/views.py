@@ -13,7 +13,6 @@ from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
 from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT
 from incidents import selectors as incident_selectors
-from incidents import services as incident_services
 from incidents.forms import IncidentDetailsForm, TransitionForm
 from incidents.models import Severity
 from teams import flows as team_flows
@@ -73,7 +72,7 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("Choose a status to move to."))
         return redirect(incident)
     try:
-        incident = incident_services.incident_transition(
+        incident = team_flows.incident_transition(
             actor=request.user, incident=incident, **form.cleaned_data
         )
     except ApplicationError as exc:
@@ -91,7 +90,7 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
 def acknowledge(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_selectors.incident_get(user=request.user, reference=reference)
     try:
-        incident_services.incident_acknowledge(actor=request.user, incident=incident)
+        team_flows.incident_acknowledge(actor=request.user, incident=incident)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect(incident)

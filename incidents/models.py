@@ -233,6 +233,7 @@ class TimelineEvent(models.Model):
         APPROVAL = "approval", _("Approval")
         PUBLISH = "publish", _("Publishing")
         MENTION = "mention", _("Mention")
+        SCHEDULE = "schedule", _("Response schedule")
 
     incident = models.ForeignKey(
         Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="events"

@@ -37,13 +37,19 @@ from incidents.admin import ReadOnlyAdmin
 
 from .models import (
     CommunicationPlanEntry,
+    Deadline,
+    DeadlineStep,
     Delivery,
     DeliveryAttempt,
     Department,
     Drill,
+    EngineHealth,
+    EscalationStep,
+    IncidentPlan,
     Notification,
     NotificationPreference,
     OnCallShift,
+    ResponsePolicy,
     Role,
     RoleAssignment,
     RosterMember,
@@ -391,3 +397,50 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 class DeliveryAttemptAdmin(ReadOnlyAdmin):
     list_display = ["delivery", "at", "ok", "status_code", "duration_ms"]
     list_filter = ["ok"]
+
+
+# The response schedule: policies are edited on their own page (validated there, the chain
+# included); what the engine planned and fired is its record, read-only.
+
+
+@admin.register(ResponsePolicy)
+class ResponsePolicyAdmin(ReadOnlyAdmin):
+    list_display = [
+        "severity",
+        "acknowledge_minutes",
+        "statement_minutes",
+        "update_minutes",
+        "approvals_required",
+        "updated_at",
+    ]
+
+
+@admin.register(EscalationStep)
+class EscalationStepAdmin(ReadOnlyAdmin):
+    list_display = ["policy", "position", "offset_minutes", "targets"]
+    list_select_related = ["policy"]
+
+
+@admin.register(IncidentPlan)
+class IncidentPlanAdmin(ReadOnlyAdmin):
+    list_display = ["incident", "severity", "copied_at"]
+    list_select_related = ["incident"]
+
+
+@admin.register(Deadline)
+class DeadlineAdmin(ReadOnlyAdmin):
+    list_display = ["title", "kind", "owner", "due_at", "met_at", "cancelled_at", "next_step_at"]
+    list_filter = ["kind"]
+    list_select_related = ["owner"]
+    search_fields = ["title", "subject"]
+
+
+@admin.register(DeadlineStep)
+class DeadlineStepAdmin(ReadOnlyAdmin):
+    list_display = ["deadline", "position", "due_at", "fired_at", "recipients", "by_sweeper"]
+    list_select_related = ["deadline"]
+
+
+@admin.register(EngineHealth)
+class EngineHealthAdmin(ReadOnlyAdmin):
+    list_display = ["last_sweep_at", "worst_lateness_seconds", "backlog", "redriven_total"]

@@ -6,12 +6,13 @@ from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 from config.permissions import sync_groups
-from teams.catalogue import roles_ensure
+from teams.catalogue import policies_ensure, roles_ensure
 
 
 def _sync_groups(sender: AppConfig, apps: Any = None, **kwargs: Any) -> None:
     sync_groups(apps or global_apps)
     roles_ensure(apps or global_apps)
+    policies_ensure(apps or global_apps)
 
 
 class TeamsConfig(AppConfig):

@@ -18,6 +18,7 @@ from incidents import services as incident_services
 from incidents.models import Category, ChecklistItem, Incident, Source
 
 from .models import Reason
+from .schedule import engine as schedule
 from .services import incident_staff_on_declare, notify
 from .stakeholders.services import communication_plan_apply
 
@@ -38,7 +39,9 @@ def incident_declare(
     crisis_lead: User | None = None,
 ) -> Incident:
     """Declare an incident: the record, its crisis lead (the declarer unless ``crisis_lead``
-    names someone else) and the communication plan of its severity on its checklist."""
+    names someone else), the communication plan of its severity on its checklist, and its
+    response schedule (the policy copied onto it; acknowledge, first statement and the
+    checklist's due items planned)."""
     incident = incident_services.incident_create(
         actor=actor,
         title=title,
@@ -51,6 +54,32 @@ def incident_declare(
     )
     incident_staff_on_declare(actor=actor, incident=incident, crisis_lead=crisis_lead or actor)
     communication_plan_apply(actor=actor, incident=incident)
+    schedule.incident_schedule_start(incident=incident)
+    schedule.checklist_deadlines_sync(incident=incident)
+    return incident
+
+
+@transaction.atomic
+def incident_acknowledge(*, actor: User, incident: Incident) -> Incident:
+    """Acknowledge the incident: the record, and its acknowledge deadline met."""
+    incident = incident_services.incident_acknowledge(actor=actor, incident=incident)
+    schedule.incident_acknowledged(incident=incident)
+    return incident
+
+
+@transaction.atomic
+def incident_transition(
+    *, actor: User, incident: Incident, to: str, reason: str = "", waiver: str = ""
+) -> Incident:
+    """Move the incident along its lifecycle: the record, then its schedule (closing or
+    declining cancels every open deadline; resolving ends the update cadence; responding or
+    monitoring after a first statement starts it)."""
+    source = Incident.objects.values_list("status", flat=True).get(pk=incident.pk)
+    incident = incident_services.incident_transition(
+        actor=actor, incident=incident, to=to, reason=reason, waiver=waiver
+    )
+    if incident.status != source:
+        schedule.incident_moved(incident=incident, source=source, to=incident.status)
     return incident
 
 
@@ -67,7 +96,8 @@ def incident_update(
     tags: Iterable[str] | None = None,
 ) -> Incident:
     """Change the incident's details (only those given). Grown more severe, it gets the plan
-    of its new severity too: the stakeholders named there are told as well."""
+    of its new severity too: the stakeholders named there are told as well. A new severity
+    re-plans its open deadlines on that severity's policy."""
     severity_before = (
         Incident.objects.select_for_update().values_list("severity", flat=True).get(pk=incident.pk)
     )
@@ -83,6 +113,9 @@ def incident_update(
     )
     if incident.severity < severity_before:
         communication_plan_apply(actor=actor, incident=incident)
+        schedule.checklist_deadlines_sync(incident=incident)
+    if incident.severity != severity_before:
+        schedule.incident_severity_changed(actor=actor, incident=incident, before=severity_before)
     return incident
 
 
@@ -121,6 +154,7 @@ def checklist_item_add(
         actor=actor, incident=incident, title=title, assignee=assignee, due_at=due_at
     )
     _tell_assignee(actor=actor, item=item)
+    schedule.checklist_item_sync(item=item)
     return item
 
 
@@ -142,4 +176,5 @@ def checklist_item_update(
         item = incident_services.checklist_item_set_due(actor=actor, item=item, due_at=due_at)
     if done is not UNCHANGED:
         item = incident_services.checklist_item_set_done(actor=actor, item=item, done=done)
+    schedule.checklist_item_sync(item=item)
     return item

@@ -21,6 +21,7 @@ from requests.exceptions import ChunkedEncodingError
 from config.outbound import DestinationRefused, HostUnresolved, public_post
 
 from .models import Delivery, DeliveryAttempt, StaffBriefing
+from .schedule import engine
 from .stakeholders.services import staff_briefing_deliver
 
 logger = logging.getLogger(__name__)
@@ -184,3 +185,19 @@ def brief_staff(briefing_id: int) -> int:
     if briefing is None:
         return 0
     return staff_briefing_deliver(briefing=briefing)
+
+
+# --- the response schedule ----------------------------------------------------------------
+
+
+@shared_task(name="teams.tasks.deadline_step", acks_late=True, ignore_result=True)
+def deadline_step(deadline_id: int, task_id: str) -> bool:
+    """Fire a deadline's next step if this task is still the one it expects (see
+    teams.schedule.engine). Nothing to retry: a lost step is re-driven by the sweeper."""
+    return engine.deadline_step_run(deadline_id, task_id)
+
+
+@shared_task(name="teams.tasks.sweep_deadlines", acks_late=True, ignore_result=True)
+def sweep_deadlines() -> int:
+    """Re-drive steps overdue by more than a minute (beat, about every 30 s)."""
+    return engine.deadlines_sweep().redriven

@@ -12,7 +12,6 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -23,7 +22,9 @@ from config.errors import ApplicationError, Conflict
 from config.permissions import TRIAGE_MENTIONS, holds, require
 from incidents.models import Incident, TimelineEvent
 from incidents.services import timeline_event_record
-from teams.models import Reason, Role
+from teams.models import Deadline, Reason, Role
+from teams.schedule import engine as schedule
+from teams.schedule.policies import mention_reply_due
 from teams.services import notify, notify_role
 
 from .x_reader import FoundPost
@@ -48,14 +49,42 @@ HANDLE = re.compile(r"^@?[A-Za-z0-9_]{1,15}$")
 # --- storing what was found -----------------------------------------------------------------
 
 
-def reply_due_at(*, posted_at: datetime, followers: int) -> datetime:
-    """When a reply is due: MENTION_REPLY_MINUTES after the post, sooner for a wider reach."""
-    minutes = settings.MENTION_REPLY_MINUTES
-    for threshold, sooner in sorted(settings.MENTION_REPLY_MINUTES_BY_REACH.items(), reverse=True):
-        if followers >= threshold:
-            minutes = min(minutes, sooner)
-            break
-    return posted_at + timedelta(minutes=minutes)
+def reply_due_at(
+    *, posted_at: datetime, followers: int, incident: Incident | None = None
+) -> datetime:
+    """When a reply is due: the response policy's time (the incident's, or the least severe
+    level's outside any incident), sooner for a wider reach."""
+    return mention_reply_due(posted_at=posted_at, followers=followers, incident=incident)
+
+
+def _reply_deadline_sync(mention: InboundPost) -> None:
+    """The mention's reply deadline follows its triage: planned (by reach, on its incident's
+    policy, owned by its assignee) while it needs a reply or is escalated, met once replied,
+    cancelled when no reply is needed."""
+    subject = f"mention:{mention.pk}"
+    kind = Deadline.Kind.MENTION_REPLY
+    if mention.triage == T.REPLIED:
+        schedule.deadlines_meet(kind=kind, subject=subject)
+        return
+    if mention.triage not in (T.NEEDS_REPLY, T.ESCALATED):
+        schedule.deadlines_cancel(kind=kind, subject=subject, reason=_("No reply needed."))
+        return
+    due = reply_due_at(
+        posted_at=mention.posted_at, followers=mention.author_followers, incident=mention.incident
+    )
+    if due != mention.reply_due_at:
+        mention.reply_due_at = due
+        InboundPost.objects.filter(pk=mention.pk).update(reply_due_at=due)
+    schedule.deadline_plan(
+        kind=kind,
+        subject=subject,
+        title=_("Reply to %(who)s") % {"who": _who(mention)},
+        due_at=due,
+        incident=mention.incident,
+        owner=mention.assignee,
+        url=mention.get_absolute_url(),
+        anchor_at=mention.posted_at,
+    )
 
 
 def mentions_store(*, account: SocialAccount, posts: Iterable[FoundPost], origin: str) -> int:
@@ -223,6 +252,7 @@ def mention_triage(
     )
     if status == T.ESCALATED:
         _notify_escalation(actor, mention)
+    _reply_deadline_sync(mention)
     return mention
 
 
@@ -272,6 +302,8 @@ def mention_assign(*, actor: User, mention: InboundPost, assignee: User | None) 
         ),
         assignee=assignee.pk if assignee else None,
     )
+    if mention.triage in (T.NEEDS_REPLY, T.ESCALATED):
+        _reply_deadline_sync(mention)
     if assignee is not None and assignee.pk != actor.pk:
         notify(
             recipients=[assignee],
@@ -338,6 +370,8 @@ def mention_link(*, actor: User, mention: InboundPost, incident: Incident | None
             followers=mention.author_followers,
             previous=previous.reference if previous else None,
         )
+    if mention.triage in (T.NEEDS_REPLY, T.ESCALATED):
+        _reply_deadline_sync(mention)  # on the policy of the incident it now belongs to
     return mention
 
 
@@ -348,6 +382,7 @@ def mention_mark_replied(*, mention: InboundPost, reply: Any, at: datetime) -> I
     InboundPost.objects.filter(pk=mention.pk).update(triage=T.REPLIED, triaged_at=at)
     mention.triage = T.REPLIED
     mention.triaged_at = at
+    _reply_deadline_sync(mention)
     mention_event_record(
         mention=mention,
         actor=None,

@@ -293,6 +293,13 @@ else:
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
+# The response schedule: a step overdue by more than this is re-driven by the sweeper (every
+# 30 s on beat); /readyz reports the engine unhealthy when no sweep ran for the second one.
+SCHEDULE_SWEEP_GRACE_SECONDS = env.int("SCHEDULE_SWEEP_GRACE_SECONDS", default=60)
+SCHEDULE_SWEEP_MAX_AGE_SECONDS = env.int("SCHEDULE_SWEEP_MAX_AGE_SECONDS", default=120)
+# Steps further away are queued by the sweeper when they come this close (below the broker's
+# visibility timeout, 6 h on Redis, so a long ETA is never delivered twice by the broker).
+SCHEDULE_QUEUE_HORIZON_SECONDS = env.int("SCHEDULE_QUEUE_HORIZON_SECONDS", default=3600)
 # Seconds after which /readyz reports the worker as down when no heartbeat arrived.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=90)
 
@@ -355,6 +362,8 @@ SPECTACULAR_SETTINGS = {
         "MentionOriginEnum": "communications.models.InboundPost.Origin",
         "MentionTriageEnum": "communications.models.InboundPost.Triage",
         "MentionDecisionEnum": "communications.mentions.services.DECISIONS",
+        "SnoozeMinutesEnum": "teams.schedule.serializers.SNOOZE_CHOICES",
+        "DeadlineKindEnum": "teams.models.Deadline.Kind",
     },
 }
 

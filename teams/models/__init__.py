@@ -3,6 +3,14 @@
 from .crisis_team import Drill, OnCallShift, Role, RoleAssignment, RosterMember
 from .notifications import Delivery, DeliveryAttempt, Notification, NotificationPreference, Reason
 from .people import Department, User, validate_timezone
+from .schedule import (
+    Deadline,
+    DeadlineStep,
+    EngineHealth,
+    EscalationStep,
+    IncidentPlan,
+    ResponsePolicy,
+)
 from .stakeholders import (
     Channel,
     CommunicationPlanEntry,
@@ -16,14 +24,20 @@ from .stakeholders import (
 __all__ = [
     "Channel",
     "CommunicationPlanEntry",
+    "Deadline",
+    "DeadlineStep",
     "Delivery",
     "DeliveryAttempt",
     "Department",
     "Drill",
+    "EngineHealth",
+    "EscalationStep",
+    "IncidentPlan",
     "Notification",
     "NotificationPreference",
     "OnCallShift",
     "Reason",
+    "ResponsePolicy",
     "Role",
     "RoleAssignment",
     "RosterMember",

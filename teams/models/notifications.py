@@ -20,6 +20,8 @@ class Reason(models.TextChoices):
     PUBLISH_FAILED = "publish_failed", _("A message could not be published")
     MENTION_ESCALATED = "mention_escalated", _("A mention was escalated to you")
     MENTION_ASSIGNED = "mention_assigned", _("A mention was given to you to handle")
+    DEADLINE_REMINDER = "deadline_reminder", _("A deadline of yours is coming up")
+    DEADLINE_ESCALATED = "deadline_escalated", _("A deadline was missed and escalated to you")
     CREDENTIALS_STALE = (
         "credentials_stale",
         _("A social account's credentials are due for rotation"),

@@ -39,6 +39,7 @@ from teams.models import (
     StakeholderUpdate,
     stakeholder_checklist_key,
 )
+from teams.schedule import engine as schedule
 from teams.services import notify
 
 from . import selectors
@@ -252,6 +253,7 @@ def communication_plan_apply(*, actor: User, incident: Incident) -> list[Checkli
         )
         if not item.is_done and item.due_at is not None and item.due_at > due_at:
             item = incident_services.checklist_item_set_due(actor=actor, item=item, due_at=due_at)
+        schedule.checklist_item_sync(item=item)
         items.append(item)
     return items
 
@@ -306,7 +308,8 @@ def stakeholder_update_record(
         done_at__isnull=True,
     ).first()
     if item is not None:
-        incident_services.checklist_item_set_done(actor=actor, item=item, done=True)
+        item = incident_services.checklist_item_set_done(actor=actor, item=item, done=True)
+        schedule.checklist_item_sync(item=item)
     told = {"group": group, "channel": Channel(channel).label}
     incident_services.timeline_event_record(
         incident=incident,

@@ -73,7 +73,7 @@ def test_a_mention_is_stored_with_its_author_reach_and_link(fake_x, account, cus
     assert mention.posted_at == datetime.fromisoformat(tweet["created_at"])
     assert mention.triage == InboundPost.Triage.NEW
     assert mention.incident is None
-    # 12k followers: the sooner deadline of MENTION_REPLY_MINUTES_BY_REACH (15 min).
+    # 12k followers: the sooner deadline of the response policy (15 min).
     assert mention.reply_due_at == mention.posted_at + timedelta(minutes=15)
     [query] = calls(fake_x, MENTIONS_PATH)
     assert sent(query, "expansions") == "author_id"

@@ -14,7 +14,7 @@ from communications.models import InboundPost
 from config.errors import ApplicationError, NotPermitted
 from incidents.models import Status, TimelineEvent
 from teams import flows
-from teams.models import Notification, Reason, Role, RosterMember
+from teams.models import Deadline, Notification, Reason, ResponsePolicy, Role, RosterMember
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
 from tests.incidents.factories import IncidentFactory
 
@@ -250,11 +250,19 @@ def test_the_reply_deadline_is_sooner_for_a_wider_reach(followers, minutes):
     assert due == posted + timedelta(minutes=minutes)
 
 
-def test_the_reply_deadline_follows_the_settings(settings):
-    settings.MENTION_REPLY_MINUTES = 120
-    settings.MENTION_REPLY_MINUTES_BY_REACH = {}
+def test_the_reply_deadline_follows_the_response_policy(manager):
+    """Outside an incident the least severe level's policy; inside one, the copy the incident
+    runs on (an edit of the policy after it started changes nothing for it)."""
+    sev4 = ResponsePolicy.objects.get(severity=4)
+    sev4.mention_reply_minutes = 120
+    sev4.mention_reply_by_reach = {}
+    sev4.save()
     posted = timezone.now()
     assert services.reply_due_at(posted_at=posted, followers=10**6) == posted + timedelta(hours=2)
+    incident = flows.incident_declare(actor=manager, title="Recall rumour", severity=1)
+    ResponsePolicy.objects.filter(severity=1).update(mention_reply_by_reach={"10": 1})
+    due = services.reply_due_at(posted_at=posted, followers=10**6, incident=incident)
+    assert due == posted + timedelta(minutes=15)
 
 
 def test_storing_skips_what_is_stored_already():
@@ -334,3 +342,36 @@ def test_an_unlinked_mention_keeps_its_own_history(responder, mention, incident)
     assert history[0].actor == responder
     # Only the linked part is on the incident's timeline.
     assert TimelineEvent.objects.filter(incident=incident, kind="mention").count() == 1
+
+
+def test_a_mention_that_needs_a_reply_has_a_deadline_that_follows_its_triage(
+    responder, responder2, manager
+):
+    mention = InboundPostFactory(author_followers=50_000, posted_at=timezone.now())
+    subject = f"mention:{mention.pk}"
+    services.mention_triage(actor=responder, mention=mention, status="needs_reply")
+    deadline = Deadline.objects.get(kind=Deadline.Kind.MENTION_REPLY, subject=subject)
+    # Outside any incident: the SEV4 policy; 50k followers: the 15-minute reach rule.
+    assert deadline.due_at == mention.posted_at + timedelta(minutes=15)
+    assert deadline.owner is None
+    services.mention_assign(actor=responder, mention=mention, assignee=responder2)
+    deadline = Deadline.objects.get(subject=subject, met_at=None, cancelled_at=None)
+    assert deadline.owner == responder2
+    incident = flows.incident_declare(actor=manager, title="Recall rumour", severity=1)
+    ResponsePolicy.objects.filter(severity=1).update(mention_reply_by_reach={"10000": 5})
+    services.mention_link(actor=responder, mention=mention, incident=incident)
+    # Linked: the incident's frozen copy decides (15 min at 10k followers; the edit after it
+    # started does not count).
+    deadline = Deadline.objects.get(subject=subject, met_at=None, cancelled_at=None)
+    assert deadline.incident == incident
+    services.mention_triage(actor=responder, mention=mention, status="no_reply", reason="Troll")
+    assert not Deadline.objects.filter(subject=subject, met_at=None, cancelled_at=None).exists()
+    services.mention_triage(actor=responder, mention=mention, status="needs_reply")
+    services.mention_triage(
+        actor=responder,
+        mention=mention,
+        status="replied",
+        reply_url="https://x.com/brand/status/1890000000000000009",
+    )
+    assert Deadline.objects.filter(subject=subject, met_at__isnull=False).count() == 1
+    assert not Deadline.objects.filter(subject=subject, met_at=None, cancelled_at=None).exists()

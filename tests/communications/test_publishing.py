@@ -16,7 +16,7 @@ from communications.services import messages as message_services
 from communications.tasks import publish_message
 from config.errors import ApplicationError
 from teams import flows
-from teams.models import Notification, Reason
+from teams.models import Deadline, Notification, Reason
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -631,3 +631,46 @@ def test_an_approved_message_short_of_approvals_is_not_published(
     assert message.status == S.PENDING_APPROVAL
     assert message.approvals_required == 2
     assert fake_x.posts == []
+
+
+def test_a_published_statement_meets_the_first_statement_and_starts_the_cadence(
+    fake_x, responder, manager, manager2, account, django_capture_on_commit_callbacks
+):
+    incident = flows.incident_declare(actor=manager, title="Recall rumour", severity=1)
+    flows.incident_transition(actor=manager, incident=incident, to="responding")
+    message = message_services.message_create(
+        actor=responder, incident=incident, account=account, body="We are looking into it."
+    )
+    message_services.message_submit(actor=responder, message=message)
+    approvals.message_approve(actor=manager, message=message)
+    approvals.message_approve(actor=manager2, message=message)  # SEV1: two approvals
+    with django_capture_on_commit_callbacks():
+        assert publishing.publish(message.pk) == "published"
+    deadlines = Deadline.objects.filter(incident=incident)
+    assert deadlines.get(kind=Deadline.Kind.FIRST_STATEMENT).met_at is not None
+    update = deadlines.get(kind=Deadline.Kind.NEXT_UPDATE, met_at__isnull=True)
+    message.refresh_from_db()
+    assert update.due_at == message.published_at + timedelta(minutes=30)
+
+
+def test_a_reply_to_one_person_is_not_the_public_statement(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    incident = flows.incident_declare(actor=manager, title="Recall rumour", severity=2)
+    mention = InboundPostFactory(account=account, incident=incident)
+    message = message_services.message_create(
+        actor=responder,
+        incident=incident,
+        account=account,
+        kind="reply",
+        reply_to_mention=mention,
+        body="Sorry to hear that, we sent you a DM.",
+    )
+    message_services.message_submit(actor=responder, message=message)
+    approvals.message_approve(actor=manager, message=message)
+    with django_capture_on_commit_callbacks():
+        assert publishing.publish(message.pk) == "published"
+    incident.refresh_from_db()
+    assert incident.first_response_at is None
+    statement = Deadline.objects.get(incident=incident, kind=Deadline.Kind.FIRST_STATEMENT)
+    assert statement.is_open

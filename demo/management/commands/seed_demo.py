@@ -261,7 +261,7 @@ class Command(BaseCommand):
             detected_at=now - timedelta(minutes=50),
         )
         if incident:
-            services.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
+            flows.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
             team.role_assign(
                 actor=ali,
                 incident=incident,
@@ -335,7 +335,7 @@ class Command(BaseCommand):
             detected_at=now - timedelta(hours=3),
         )
         if incident:
-            services.incident_transition(actor=zeynep, incident=incident, to=Status.TRIAGED)
+            flows.incident_transition(actor=zeynep, incident=incident, to=Status.TRIAGED)
             services.claim_add(
                 actor=zeynep,
                 incident=incident,
@@ -352,8 +352,8 @@ class Command(BaseCommand):
             detected_at=now - timedelta(days=1),
         )
         if incident:
-            services.incident_transition(actor=ali, incident=incident, to=Status.RESPONDING)
-            services.incident_transition(actor=ali, incident=incident, to=Status.MONITORING)
+            flows.incident_transition(actor=ali, incident=incident, to=Status.RESPONDING)
+            flows.incident_transition(actor=ali, incident=incident, to=Status.MONITORING)
 
         declare(
             "Influencer criticises the new ad campaign",
@@ -373,8 +373,8 @@ class Command(BaseCommand):
             detected_at=now - timedelta(days=4),
         )
         if incident:
-            services.incident_transition(actor=ali, incident=incident, to=Status.RESPONDING)
-            services.incident_transition(actor=ali, incident=incident, to=Status.RESOLVED)
+            flows.incident_transition(actor=ali, incident=incident, to=Status.RESPONDING)
+            flows.incident_transition(actor=ali, incident=incident, to=Status.RESOLVED)
 
         incident = declare(
             "Fake screenshot of a price increase",
@@ -385,7 +385,7 @@ class Command(BaseCommand):
             detected_at=now - timedelta(days=6),
         )
         if incident:
-            services.incident_transition(
+            flows.incident_transition(
                 actor=manager,
                 incident=incident,
                 to=Status.DECLINED,
@@ -402,8 +402,8 @@ class Command(BaseCommand):
         )
         if incident:
             for status in (Status.RESPONDING, Status.MONITORING, Status.RESOLVED):
-                services.incident_transition(actor=manager, incident=incident, to=status)
-            services.incident_transition(
+                flows.incident_transition(actor=manager, incident=incident, to=status)
+            flows.incident_transition(
                 actor=manager,
                 incident=incident,
                 to=Status.CLOSED,
