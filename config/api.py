@@ -15,6 +15,7 @@ from teams.api import (
     PersonViewSet,
     RoleViewSet,
 )
+from teams.schedule import api as schedule_api
 from teams.stakeholders import api as stakeholders_api
 
 router = DefaultRouter()
@@ -30,6 +31,7 @@ router.register("people", PersonViewSet, basename="person")
 router.register("roles", RoleViewSet, basename="role")
 router.register("notifications", NotificationViewSet, basename="notification")
 stakeholders_api.register(router)
+schedule_api.register(router)
 mentions_api.register(router)
 communications_api.register(router)
 

@@ -99,6 +99,17 @@ def _problem(field: serializers.Field, value: Any) -> str | None:
     if _holds_nul(value):
         # PostgreSQL stores no NUL, and a lookup by such text fails there.
         return str(_("Remove the NUL character: it cannot be stored."))
+    max_length = getattr(field, "max_length", None)
+    # The document's maxLength counts what was sent; DRF would count it after trimming.
+    if (
+        isinstance(field, serializers.CharField)
+        and isinstance(value, str)
+        and max_length
+        and len(value) > max_length
+    ):
+        return str(
+            _("Ensure this field has no more than %(max)d characters.") % {"max": max_length}
+        )
     return _type_problem(field, value)
 
 

@@ -58,6 +58,9 @@ RULES_IN_WORDS = {
     ("POST", "/api/v1/mentions/{id}/triage/"),
     # Declining needs a reason; closing a SEV1/SEV2 a waiver until its postmortem is out.
     ("POST", "/api/v1/incidents/{id}/transition/"),
+    # A chain's steps come in time order and end at or after the due time; reach thresholds
+    # are follower counts written as text.
+    ("PATCH", "/api/v1/policies/{severity}/"),
 }
 
 
@@ -107,6 +110,9 @@ def path_ids(world: World, caller: Any) -> list[tuple[str, int]]:
         ("/api/v1/messages/{id}/retry/", world.failed.pk),
         ("/api/v1/messages/{id}/mark-sent/", world.stakeholder_message.pk),
         ("/api/v1/log/{id}/", world.published.pk),
+        ("/api/v1/deadlines/{id}/", world.deadline.pk),
+        ("/api/v1/deadlines/{id}/acknowledge/", world.deadline.pk),
+        ("/api/v1/deadlines/{id}/snooze/", world.statement_deadline.pk),
     ]
 
 

@@ -16,10 +16,12 @@ from teams import flows
 from teams import services as team_services
 from teams.models import (
     CommunicationPlanEntry,
+    Deadline,
     Department,
     Drill,
     Notification,
     OnCallShift,
+    ResponsePolicy,
     Role,
     RoleAssignment,
     RosterMember,
@@ -63,12 +65,16 @@ class World:
     roster_member: RosterMember
     shift: OnCallShift
     notifications: dict[int, Notification]  # by recipient id
+    policy: ResponsePolicy  # the incident's severity's
+    deadline: Deadline  # acknowledging the incident, open
+    statement_deadline: Deadline  # the first public statement, open (to snooze)
 
 
 def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -> World:
     """One open SEV2 incident with a claim, a checklist item, a role, a mention, a template,
     messages in the states their actions need, the stakeholder records, a drill, a roster
-    place, a coming shift, and a notification for every person given."""
+    place, a coming shift, a notification for every person given, and the incident's open
+    deadlines (acknowledging it, its first statement) on its severity's policy."""
     now = timezone.now()
     department, _created = Department.objects.get_or_create(name="Communications")
     type(responder).objects.filter(pk=responder.pk).update(department=department)
@@ -206,4 +212,9 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
         roster_member=roster_member,
         shift=shift,
         notifications=notifications,
+        policy=ResponsePolicy.objects.get(severity=incident.severity),
+        deadline=Deadline.objects.get(incident=incident, kind=Deadline.Kind.ACKNOWLEDGE),
+        statement_deadline=Deadline.objects.get(
+            incident=incident, kind=Deadline.Kind.FIRST_STATEMENT
+        ),
     )
