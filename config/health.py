@@ -1,4 +1,8 @@
-"""Liveness and readiness for load balancers and orchestrators (no login: they cannot log in)."""
+"""Liveness and readiness for load balancers and orchestrators (no login: they cannot log in).
+
+/readyz itself is served by the desk (desk/health.py), which adds the apps' own state to the
+checks made here; this module imports no app.
+"""
 
 import time
 from typing import Any
@@ -57,18 +61,21 @@ def _check_workers() -> dict[str, Any]:
     return {"ok": all(q["ok"] for q in queues.values()), "queues": queues}
 
 
-@login_not_required
-@never_cache
-@require_GET
-def readyz(request: HttpRequest) -> JsonResponse:
-    """Database, broker and a worker consuming every queue; 503 when any is down."""
-    checks = {
+def readiness_checks() -> dict[str, dict[str, Any]]:
+    """What the site needs to serve: the database, the broker, a worker consuming every
+    queue."""
+    return {
         "database": _check_database(),
         "broker": _check_broker(),
         "worker": _check_workers(),
     }
+
+
+def readiness_response(checks: dict[str, dict[str, Any]], **details: Any) -> JsonResponse:
+    """The readiness answer: 503 when one of ``checks`` is down; ``details`` (the apps' own
+    state, e.g. the response schedule's) are reported beside them and never make it 503."""
     ready = all(check["ok"] for check in checks.values())
     return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks},
+        {"status": "ok" if ready else "unavailable", "checks": checks, **details},
         status=200 if ready else 503,
     )

@@ -7,7 +7,7 @@ root, because two includes under one namespace would hide each other's names fro
 
 from django.urls import include, path
 
-from .views import drills, incidents, notifications, people, roster
+from .views import drills, incidents, notifications, people, roster, schedule
 
 app_name = "teams"
 
@@ -24,6 +24,19 @@ team_patterns = [
     path("drills/new/", drills.drill_edit, name="drill-new"),
     path("drills/<int:pk>/", drills.drill, name="drill"),
     path("drills/<int:pk>/edit/", drills.drill_edit, name="drill-edit"),
+    path("deadlines/mine/", schedule.my_deadlines, name="my-deadlines"),
+    path("deadlines/overdue/", schedule.overdue, name="deadlines-overdue"),
+    path("deadlines/<int:pk>/", schedule.deadline, name="deadline"),
+    path(
+        "deadlines/<int:pk>/acknowledge/",
+        schedule.deadline_acknowledge,
+        name="deadline-acknowledge",
+    ),
+    path("deadlines/<int:pk>/snooze/", schedule.deadline_snooze, name="deadline-snooze"),
+    path("policies/", schedule.policy_list, name="policies"),
+    path("policies/<int:severity>/", schedule.policy, name="policy"),
+    path("policies/<int:severity>/edit/", schedule.policy_edit, name="policy-edit"),
+    path("schedule/health/", schedule.engine_health, name="schedule-health"),
 ]
 
 notification_patterns = [
@@ -54,6 +67,7 @@ incident_patterns = [
         incidents.checklist_done,
         name="incident-checklist-done",
     ),
+    path(_INCIDENT + "deadlines/", schedule.incident_deadlines, name="incident-deadlines"),
 ]
 
 urlpatterns = [
