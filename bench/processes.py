@@ -4,6 +4,7 @@ The fake listens on a free port it picks itself and says which; a benchmark stop
 error when a helper does not come up, rather than measuring whatever answers elsewhere.
 """
 
+import contextlib
 import json
 import os
 import signal
@@ -72,17 +73,22 @@ def fake_x_stats(url: str) -> dict:
 
 
 def start_worker(
-    env: dict[str, str], *, concurrency: int, name: str, beat_schedule: Path | None = None
+    env: dict[str, str],
+    *,
+    concurrency: int,
+    name: str,
+    beat_schedule: Path | None = None,
+    queues: str = "critical,default,low",
 ) -> subprocess.Popen:
-    """A Celery worker for every queue (with beat when ``beat_schedule`` is given), in a
-    process group of its own so that it can be stopped, or killed, as a whole."""
+    """A Celery worker for ``queues`` (every queue unless told; with beat when ``beat_schedule``
+    is given), in a process group of its own so that it can be stopped, or killed, as a whole."""
     command = [
         CELERY,
         "-A",
         "config.celery_app",
         "worker",
         "--queues",
-        "critical,default,low",
+        queues,
         "--concurrency",
         str(concurrency),
         "--loglevel",
@@ -92,6 +98,21 @@ def start_worker(
     ]
     if beat_schedule is not None:
         command += ["--beat", "--schedule", str(beat_schedule)]
+    return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
+
+
+def start_beat(env: dict[str, str], *, schedule: Path) -> subprocess.Popen:
+    """Celery beat on its own, as in production (Procfile): killing a worker leaves it running."""
+    command = [
+        CELERY,
+        "-A",
+        "config.celery_app",
+        "beat",
+        "--loglevel",
+        "WARNING",
+        "--schedule",
+        str(schedule),
+    ]
     return subprocess.Popen(command, cwd=ROOT, env=env, start_new_session=True)
 
 
@@ -113,3 +134,22 @@ def stop(process: subprocess.Popen, *, kill: bool = False) -> None:
     except ProcessLookupError:
         return
     process.wait(timeout=60)
+
+
+def stop_all(processes: list[subprocess.Popen], *, timeout: float = 30) -> None:
+    """Stop every helper still running, whatever happened before: SIGTERM to each process
+    group, then SIGKILL to any that has not exited within ``timeout`` seconds."""
+    for process in processes:
+        if process.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(process.pid, signal.SIGTERM)
+    ends = time.monotonic() + timeout
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, ends - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            try:
+                os.killpg(process.pid, signal.SIGKILL)
+            except ProcessLookupError:
+                continue
+            process.wait(timeout=10)
