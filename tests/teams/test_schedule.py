@@ -9,6 +9,7 @@ import time_machine
 from django.db import connections
 from django.utils import timezone
 
+from communications.mentions import services as mention_services
 from config.errors import ApplicationError, Conflict, NotPermitted
 from incidents.models import Status, TimelineEvent
 from teams import flows
@@ -24,6 +25,7 @@ from teams.models import (
     RosterMember,
 )
 from teams.schedule import engine, policies
+from tests.communications.factories import InboundPostFactory
 from tests.teams.factories import manager as manager_factory
 from tests.teams.factories import responder as responder_factory
 
@@ -530,3 +532,61 @@ def test_a_step_beyond_the_horizon_is_queued_by_the_sweeper_when_it_comes_close(
     assert deadline.task_id
     with time_machine.travel(deadline.next_step_at, tick=False):
         assert run_next(deadline) is True
+
+
+def _first_statement(manager):
+    return open_one(declare(manager), K.FIRST_STATEMENT)
+
+
+def _next_update(manager):
+    incident = declare(manager)
+    flows.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
+    engine.public_update_published(incident=incident, at=timezone.now())
+    return open_one(incident, K.NEXT_UPDATE)
+
+
+def _mention_reply(manager):
+    mention = InboundPostFactory(author_followers=20_000, posted_at=timezone.now())
+    mention_services.mention_triage(actor=manager, mention=mention, status="needs_reply")
+    mention_services.mention_assign(actor=manager, mention=mention, assignee=manager)
+    return engine.open_deadlines().get(kind=K.MENTION_REPLY)
+
+
+def _checklist_item(manager):
+    incident = declare(manager)
+    flows.checklist_item_add(
+        actor=manager,
+        incident=incident,
+        title="Call the regulator",
+        due_at=timezone.now() + timedelta(minutes=45),
+    )
+    return engine.open_deadlines().get(kind=K.CHECKLIST_ITEM)
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [_first_statement, _next_update, _mention_reply, _checklist_item],
+    ids=lambda f: f.__name__,
+)
+def test_every_kind_reminds_before_and_escalates_after_its_due_time(manager, plan):
+    deadline = plan(manager)
+    fired = []
+    for position in range(deadline.next_step, deadline.step_count):
+        # A step hours away is handed to the broker by the sweeper within the hour before it.
+        with time_machine.travel(deadline.step_at(position) - timedelta(minutes=30), tick=False):
+            engine.deadlines_sweep()
+        with time_machine.travel(deadline.step_at(position), tick=False):
+            assert run_next(deadline) is True
+        reason = Notification.objects.get(
+            recipient=manager, subject=f"deadline:{deadline.pk}:{position}"
+        ).reason
+        expected = (
+            Reason.DEADLINE_REMINDER
+            if deadline.step_is_reminder(position)
+            else Reason.DEADLINE_ESCALATED
+        )
+        assert reason == expected
+        fired.append(reason)
+    assert Reason.DEADLINE_ESCALATED in fired
+    deadline.refresh_from_db()
+    assert deadline.next_step is None
