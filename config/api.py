@@ -7,6 +7,7 @@ from communications import api as communications_api
 from communications.mentions import api as mentions_api
 from desk.api import IncidentViewSet
 from incidents.api import ClaimViewSet
+from postmortems import api as postmortems_api
 from teams.api import (
     ChecklistItemViewSet,
     IncidentRolesViewSet,
@@ -34,6 +35,7 @@ stakeholders_api.register(router)
 schedule_api.register(router)
 mentions_api.register(router)
 communications_api.register(router)
+postmortems_api.register(router)
 
 urlpatterns = [
     path("oncall/", OnCallView.as_view(), name="oncall"),

@@ -40,6 +40,8 @@ app.conf.update(
         "communications.tasks.poll_mentions": {"queue": "low"},
         "communications.tasks.poll_account": {"queue": "low"},
         "communications.tasks.remind_credentials_rotation": {"queue": "low"},
+        "postmortems.tasks.write_export": {"queue": "low"},
+        "postmortems.tasks.sweep_exports": {"queue": "low"},
     },
     beat_schedule={
         f"heartbeat-{queue}": {
@@ -67,6 +69,11 @@ app.conf.update(
             "task": "teams.tasks.sweep_deadlines",
             "schedule": 30.0,
             "options": {"expires": 25},
+        },
+        "sweep-exports": {
+            "task": "postmortems.tasks.sweep_exports",
+            "schedule": 5 * 60.0,
+            "options": {"expires": 4 * 60},
         },
         "remind-credentials-rotation": {
             "task": "communications.tasks.remind_credentials_rotation",

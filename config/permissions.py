@@ -38,6 +38,9 @@ RECORD_STAKEHOLDER_UPDATE = "teams.add_stakeholderupdate"
 BRIEF_STAFF = "teams.add_staffbriefing"
 MANAGE_CATALOGUE = "teams.change_role"
 MANAGE_POLICIES = "teams.change_responsepolicy"
+WRITE_POSTMORTEM = "postmortems.change_postmortem"
+PUBLISH_POSTMORTEM = "postmortems.publish_postmortem"
+WORK_ACTION_ITEMS = "postmortems.change_actionitem"
 WORK_DEADLINES = "teams.change_deadline"
 DRAFT_MESSAGE = "communications.add_message"
 TRIAGE_MENTIONS = "communications.change_inboundpost"
@@ -85,6 +88,11 @@ ACTIONS: dict[str, Any] = {
     MANAGE_CATALOGUE: _("edit the role catalogue and departments"),
     MANAGE_POLICIES: _("edit the response policies and their escalation chains"),
     WORK_DEADLINES: _("acknowledge or snooze a deadline's escalation"),
+    WRITE_POSTMORTEM: _(
+        "start a postmortem, write its sections, mark key events, submit it for review, comment"
+    ),
+    PUBLISH_POSTMORTEM: _("publish a postmortem, or begin its correction once published"),
+    WORK_ACTION_ITEMS: _("add action items and update them (owner, due date, status)"),
     MANAGE_PEOPLE: _("manage people, groups and reference data in the admin site"),
     UNLOCK_LOGINS: _("unlock someone locked out after too many failed logins (admin site)"),
 }
@@ -101,6 +109,8 @@ _RESPONDER = {
     DRAFT_MESSAGE,
     TRIAGE_MENTIONS,
     WORK_DEADLINES,
+    WRITE_POSTMORTEM,
+    WORK_ACTION_ITEMS,
 }
 _MANAGER = _RESPONDER | {
     MANAGE_TEMPLATES,
@@ -112,6 +122,7 @@ _MANAGER = _RESPONDER | {
     MANAGE_ONCALL,
     MANAGE_DRILLS,
     MANAGE_STAKEHOLDERS,
+    PUBLISH_POSTMORTEM,
 }
 _ADMIN = _MANAGER | {
     MANAGE_PEOPLE,
@@ -148,6 +159,12 @@ _ADMIN = _MANAGER | {
     "teams.view_incidentplan",
     "teams.view_deadlinestep",
     "teams.view_enginehealth",
+    "postmortems.view_postmortem",
+    "postmortems.view_postmortemrevision",
+    "postmortems.view_reviewcomment",
+    "postmortems.view_keyevent",
+    "postmortems.view_actionitem",
+    "postmortems.view_exportjob",
     "teams.view_notification",
     "teams.view_delivery",
     "teams.view_deliveryattempt",

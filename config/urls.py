@@ -18,6 +18,7 @@ urlpatterns = [
     path("incidents/", include("desk.urls")),
     path("team/stakeholders/", include("teams.stakeholders.urls")),
     path("", include("teams.urls")),
+    path("", include("postmortems.urls")),
     path("incidents/", include("incidents.urls")),
     path("communications/", include("communications.urls")),
     path("accounts/2fa/", include("teams.security.urls")),

@@ -14,6 +14,7 @@ from communications import flows as communication_flows
 from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT
 from incidents import api as incident_api
 from incidents.serializers import IncidentSerializer, IncidentUpdateSerializer, TransitionSerializer
+from postmortems import flows as postmortem_flows
 from teams import flows as team_flows
 from teams.serializers import IncidentCreateSerializer
 
@@ -58,7 +59,7 @@ class IncidentViewSet(incident_api.IncidentViewSet):
     def transition(self, request: Request, pk: str) -> Response:
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        incident = team_flows.incident_transition(
+        incident = postmortem_flows.incident_transition(
             actor=request.user, incident=self.get_object(), **data.validated_data
         )
         return Response(self._fresh(incident))

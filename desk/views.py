@@ -15,6 +15,7 @@ from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT
 from incidents import selectors as incident_selectors
 from incidents.forms import IncidentDetailsForm, TransitionForm
 from incidents.models import Severity
+from postmortems import flows as postmortem_flows
 from teams import flows as team_flows
 from teams.forms import IncidentDeclareForm
 
@@ -72,7 +73,7 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
         messages.error(request, _("Choose a status to move to."))
         return redirect(incident)
     try:
-        incident = team_flows.incident_transition(
+        incident = postmortem_flows.incident_transition(
             actor=request.user, incident=incident, **form.cleaned_data
         )
     except ApplicationError as exc:

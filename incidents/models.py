@@ -234,6 +234,7 @@ class TimelineEvent(models.Model):
         PUBLISH = "publish", _("Publishing")
         MENTION = "mention", _("Mention")
         SCHEDULE = "schedule", _("Response schedule")
+        POSTMORTEM = "postmortem", _("Postmortem")
 
     incident = models.ForeignKey(
         Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="events"

@@ -272,11 +272,13 @@ def incident_transition(
     to: str,
     reason: str = "",
     waiver: str = "",
+    postmortem_published: bool = False,
 ) -> Incident:
     """Move the incident along its lifecycle, stamping and clearing the timestamps.
 
-    The same status is a no-op. Declining needs a reason; closing a SEV1/SEV2 needs a waiver
-    text from someone who may manage incidents (until its postmortem is published).
+    The same status is a no-op. Declining needs a reason; closing a SEV1/SEV2 needs its
+    postmortem published (the postmortems layer says so) or a waiver text from someone who may
+    manage incidents.
     """
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     source = incident.status
@@ -301,7 +303,11 @@ def incident_transition(
         raise ApplicationError(
             _("Say why this is a false alarm before declining it."), field="reason"
         )
-    if to == Status.CLOSED and incident.severity in POSTMORTEM_REQUIRED_SEVERITIES:
+    if (
+        to == Status.CLOSED
+        and incident.severity in POSTMORTEM_REQUIRED_SEVERITIES
+        and not postmortem_published
+    ):
         if not waiver:
             raise ApplicationError(
                 _(

@@ -69,14 +69,25 @@ def incident_acknowledge(*, actor: User, incident: Incident) -> Incident:
 
 @transaction.atomic
 def incident_transition(
-    *, actor: User, incident: Incident, to: str, reason: str = "", waiver: str = ""
+    *,
+    actor: User,
+    incident: Incident,
+    to: str,
+    reason: str = "",
+    waiver: str = "",
+    postmortem_published: bool = False,
 ) -> Incident:
     """Move the incident along its lifecycle: the record, then its schedule (closing or
     declining cancels every open deadline; resolving ends the update cadence; responding or
     monitoring after a first statement starts it)."""
     source = Incident.objects.values_list("status", flat=True).get(pk=incident.pk)
     incident = incident_services.incident_transition(
-        actor=actor, incident=incident, to=to, reason=reason, waiver=waiver
+        actor=actor,
+        incident=incident,
+        to=to,
+        reason=reason,
+        waiver=waiver,
+        postmortem_published=postmortem_published,
     )
     if incident.status != source:
         schedule.incident_moved(incident=incident, source=source, to=incident.status)

@@ -292,6 +292,9 @@ else:
     # it; the deadline sweeper re-drives whatever is lost beyond this.
     CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 6 * 60 * 60}
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=False)
+# A large postmortem PDF takes the better part of a gigabyte; the child that wrote it is replaced
+# once its task is done, not kept at that size (KiB).
+CELERY_WORKER_MAX_MEMORY_PER_CHILD = env.int("CELERY_WORKER_MAX_MEMORY_PER_CHILD", default=600_000)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celery" / "beat-schedule")
 # The response schedule: a step overdue by more than this is re-driven by the sweeper (every
 # 30 s on beat); /readyz reports the engine unhealthy when no sweep ran for the second one.
@@ -300,6 +303,14 @@ SCHEDULE_SWEEP_MAX_AGE_SECONDS = env.int("SCHEDULE_SWEEP_MAX_AGE_SECONDS", defau
 # Steps further away are queued by the sweeper when they come this close (below the broker's
 # visibility timeout, 6 h on Redis, so a long ETA is never delivered twice by the broker).
 SCHEDULE_QUEUE_HORIZON_SECONDS = env.int("SCHEDULE_QUEUE_HORIZON_SECONDS", default=3600)
+# Postmortem reports: a PDF of an incident with more timeline events than this is written by a
+# worker (progress on the page, a download when ready); a person has at most MAX_IN_FLIGHT being
+# written; a job silent for STALE_SECONDS failed with its worker; files are kept KEEP_HOURS.
+POSTMORTEM_EXPORT_INLINE_EVENTS = env.int("POSTMORTEM_EXPORT_INLINE_EVENTS", default=1000)
+POSTMORTEM_EXPORT_MAX_IN_FLIGHT = env.int("POSTMORTEM_EXPORT_MAX_IN_FLIGHT", default=3)
+POSTMORTEM_EXPORT_MAX_ATTEMPTS = env.int("POSTMORTEM_EXPORT_MAX_ATTEMPTS", default=2)
+POSTMORTEM_EXPORT_STALE_SECONDS = env.int("POSTMORTEM_EXPORT_STALE_SECONDS", default=600)
+POSTMORTEM_EXPORT_KEEP_HOURS = env.int("POSTMORTEM_EXPORT_KEEP_HOURS", default=24)
 # Seconds after which /readyz reports the worker as down when no heartbeat arrived.
 WORKER_HEARTBEAT_MAX_AGE = env.int("WORKER_HEARTBEAT_MAX_AGE", default=90)
 
@@ -364,6 +375,11 @@ SPECTACULAR_SETTINGS = {
         "MentionDecisionEnum": "communications.mentions.services.DECISIONS",
         "SnoozeMinutesEnum": "teams.schedule.serializers.SNOOZE_CHOICES",
         "DeadlineKindEnum": "teams.models.Deadline.Kind",
+        "IncidentCategoryEnum": "incidents.models.Category",
+        "PostmortemStatusEnum": "postmortems.models.Postmortem.Status",
+        "ActionItemStatusEnum": "postmortems.models.ActionItem.Status",
+        "ActionItemKindEnum": "postmortems.models.ActionItem.Kind",
+        "ActionItemPriorityEnum": "postmortems.models.ActionItem.Priority",
     },
 }
 
@@ -380,5 +396,8 @@ LOGGING = {
         "requests_oauthlib": {"level": "WARNING"},
         "oauthlib": {"level": "WARNING"},
         "urllib3": {"level": "WARNING"},
+        # WeasyPrint narrates every step of every PDF at INFO.
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
     },
 }

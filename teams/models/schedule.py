@@ -154,6 +154,7 @@ class Deadline(models.Model):
         MENTION_REPLY = "mention_reply", _("Reply to a mention")
         CHECKLIST_ITEM = "checklist_item", _("Checklist item")
         ACTION_ITEM = "action_item", _("Action item")
+        POSTMORTEM_REVIEW = "postmortem_review", _("Postmortem review")
 
     incident = models.ForeignKey(
         "incidents.Incident",

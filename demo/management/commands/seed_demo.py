@@ -21,6 +21,7 @@ from communications.services import messages as message_services
 from config.permissions import ADMIN, MANAGER, RESPONDER, needs_two_factor
 from incidents import services
 from incidents.models import Category, ClaimStatus, Incident, Source, Status
+from postmortems import flows as postmortem_flows
 from teams import flows
 from teams import services as team
 from teams.models import Department, Drill, OnCallShift, Role, RosterMember, StakeholderGroup
@@ -261,7 +262,9 @@ class Command(BaseCommand):
             detected_at=now - timedelta(minutes=50),
         )
         if incident:
-            flows.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
+            postmortem_flows.incident_transition(
+                actor=manager, incident=incident, to=Status.RESPONDING
+            )
             team.role_assign(
                 actor=ali,
                 incident=incident,
@@ -335,7 +338,7 @@ class Command(BaseCommand):
             detected_at=now - timedelta(hours=3),
         )
         if incident:
-            flows.incident_transition(actor=zeynep, incident=incident, to=Status.TRIAGED)
+            postmortem_flows.incident_transition(actor=zeynep, incident=incident, to=Status.TRIAGED)
             services.claim_add(
                 actor=zeynep,
                 incident=incident,
@@ -352,8 +355,8 @@ class Command(BaseCommand):
             detected_at=now - timedelta(days=1),
         )
         if incident:
-            flows.incident_transition(actor=ali, incident=incident, to=Status.RESPONDING)
-            flows.incident_transition(actor=ali, incident=incident, to=Status.MONITORING)
+            postmortem_flows.incident_transition(actor=ali, incident=incident, to=Status.RESPONDING)
+            postmortem_flows.incident_transition(actor=ali, incident=incident, to=Status.MONITORING)
 
         declare(
             "Influencer criticises the new ad campaign",
@@ -373,8 +376,8 @@ class Command(BaseCommand):
             detected_at=now - timedelta(days=4),
         )
         if incident:
-            flows.incident_transition(actor=ali, incident=incident, to=Status.RESPONDING)
-            flows.incident_transition(actor=ali, incident=incident, to=Status.RESOLVED)
+            postmortem_flows.incident_transition(actor=ali, incident=incident, to=Status.RESPONDING)
+            postmortem_flows.incident_transition(actor=ali, incident=incident, to=Status.RESOLVED)
 
         incident = declare(
             "Fake screenshot of a price increase",
@@ -385,7 +388,7 @@ class Command(BaseCommand):
             detected_at=now - timedelta(days=6),
         )
         if incident:
-            flows.incident_transition(
+            postmortem_flows.incident_transition(
                 actor=manager,
                 incident=incident,
                 to=Status.DECLINED,
@@ -402,8 +405,8 @@ class Command(BaseCommand):
         )
         if incident:
             for status in (Status.RESPONDING, Status.MONITORING, Status.RESOLVED):
-                flows.incident_transition(actor=manager, incident=incident, to=status)
-            flows.incident_transition(
+                postmortem_flows.incident_transition(actor=manager, incident=incident, to=status)
+            postmortem_flows.incident_transition(
                 actor=manager,
                 incident=incident,
                 to=Status.CLOSED,

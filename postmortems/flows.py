@@ -1,0 +1,39 @@
+"""What happens when people move an incident along, as far as learning from it is concerned.
+
+Each flow completes the team's flow (teams.flows): resolving starts the postmortem as a draft;
+closing a SEV1/SEV2 needs that postmortem published, or a manager's recorded waiver. The pages
+and the API call these.
+"""
+
+from typing import Any
+
+from django.db import transaction
+
+from incidents.models import Incident, Status
+from teams import flows as team_flows
+
+from .models import Postmortem
+from .services import postmortem_start
+
+User = Any  # an instance of the user model
+
+
+@transaction.atomic
+def incident_transition(
+    *, actor: User, incident: Incident, to: str, reason: str = "", waiver: str = ""
+) -> Incident:
+    """Move the incident (teams.flows.incident_transition); resolved, its postmortem starts."""
+    published = Postmortem.objects.filter(
+        incident_id=incident.pk, status=Postmortem.Status.PUBLISHED
+    ).exists()
+    incident = team_flows.incident_transition(
+        actor=actor,
+        incident=incident,
+        to=to,
+        reason=reason,
+        waiver=waiver,
+        postmortem_published=published,
+    )
+    if incident.status == Status.RESOLVED:
+        postmortem_start(actor=None, incident=incident)
+    return incident
