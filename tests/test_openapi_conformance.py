@@ -61,6 +61,10 @@ RULES_IN_WORDS = {
     # A chain's steps come in time order and end at or after the due time; reach thresholds
     # are follower counts written as text.
     ("PATCH", "/api/v1/policies/{severity}/"),
+    # An action item is due on a day this century, and its follow-up link is an http(s) one
+    # (a URI may have any scheme).
+    ("POST", "/api/v1/action-items/"),
+    ("PATCH", "/api/v1/action-items/{id}/"),
 }
 
 
@@ -78,7 +82,7 @@ def app_on_the_test_database():
 INTEGER_IDS = {"/api/v1/accounts/{id}/", "/api/v1/people/{id}/"}
 
 
-def path_ids(world: World, caller: Any) -> list[tuple[str, int]]:
+def path_ids(world: World, caller: Any) -> list[tuple[str, Any]]:
     """The object each operation's {id} names."""
     return [
         ("/api/v1/incidents/{id}/", world.incident.pk),
@@ -113,6 +117,15 @@ def path_ids(world: World, caller: Any) -> list[tuple[str, int]]:
         ("/api/v1/deadlines/{id}/", world.deadline.pk),
         ("/api/v1/deadlines/{id}/acknowledge/", world.deadline.pk),
         ("/api/v1/deadlines/{id}/snooze/", world.statement_deadline.pk),
+        ("/api/v1/postmortems/{id}/", world.postmortem.pk),
+        ("/api/v1/postmortems/{id}/submit-review/", world.postmortem.pk),
+        ("/api/v1/postmortems/{id}/comments/", world.postmortem.pk),
+        ("/api/v1/postmortems/{id}/export/", world.postmortem.pk),
+        ("/api/v1/postmortems/{id}/publish/", world.postmortem_in_review.pk),
+        ("/api/v1/postmortems/{id}/correct/", world.postmortem_published.pk),
+        ("/api/v1/action-items/{id}/", world.action_item.pk),
+        ("/api/v1/postmortem-exports/{id}/", world.export_jobs[caller.pk].pk),
+        ("/api/v1/postmortem-exports/{id}/download/", world.export_jobs[caller.pk].pk),
     ]
 
 
@@ -133,11 +146,15 @@ def config_for(world: World, token: str, caller: Any) -> schemathesis.Config:
         "briefing_departments[*]": world.department.pk,
         "departments[*]": world.department.pk,
         "role": Role.LEGAL_REVIEWER,
+        "reviewers[*]": world.responder.pk,
+        "owner": world.responder.pk,
+        "postmortem": world.postmortem.pk,
     }
     parameters: dict[str, Any] = {f"body.{name}": value for name, value in body.items()}
     parameters |= {
         "query.incident": world.incident.pk,
         "query.account": world.account.pk,
+        "query.postmortem": world.postmortem.pk,
         "path.incident_pk": str(world.incident.pk),
         "path.slug": Role.SCRIBE,
     }

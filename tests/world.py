@@ -11,7 +11,10 @@ from communications.models import InboundPost, Message, SocialAccount, Template
 from communications.services import approvals
 from communications.services import messages as message_services
 from incidents import services as incident_services
-from incidents.models import ChecklistItem, Claim, Incident
+from incidents.models import ChecklistItem, Claim, Incident, Status
+from postmortems import flows as postmortem_flows
+from postmortems import services as postmortem_services
+from postmortems.models import ActionItem, ExportJob, Postmortem
 from teams import flows
 from teams import services as team_services
 from teams.models import (
@@ -68,13 +71,43 @@ class World:
     policy: ResponsePolicy  # the incident's severity's
     deadline: Deadline  # acknowledging the incident, open
     statement_deadline: Deadline  # the first public statement, open (to snooze)
+    postmortem: Postmortem  # a resolved incident's, a draft
+    postmortem_in_review: Postmortem  # with a summary: ready to publish
+    postmortem_published: Postmortem  # to correct
+    action_item: ActionItem  # the draft's, open
+    export_jobs: dict[int, ExportJob]  # a written report of the draft, by who asked for it
+
+
+def _resolved_postmortem(manager: Any, title: str) -> Postmortem:
+    incident = flows.incident_declare(actor=manager, title=title, severity=3)
+    postmortem_flows.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
+    postmortem_flows.incident_transition(actor=manager, incident=incident, to=Status.RESOLVED)
+    return Postmortem.objects.get(incident=incident)
+
+
+def postmortems_build(*, manager: Any, responder: Any) -> tuple[Postmortem, ...]:
+    """Three resolved incidents' postmortems: a draft, one in review, one published."""
+    draft = _resolved_postmortem(manager, "Recall rumour")
+    in_review = _resolved_postmortem(manager, "Fake discount code")
+    published = _resolved_postmortem(manager, "Leaked memo")
+    for postmortem in (in_review, published):
+        postmortem_services.postmortem_update(
+            actor=manager, postmortem=postmortem, summary="A rumour spread for six hours."
+        )
+        postmortem_services.postmortem_submit_review(
+            actor=manager, postmortem=postmortem, reviewers=[responder]
+        )
+    postmortem_services.postmortem_publish(actor=manager, postmortem=published)
+    return tuple(Postmortem.objects.get(pk=p.pk) for p in (draft, in_review, published))
 
 
 def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -> World:
     """One open SEV2 incident with a claim, a checklist item, a role, a mention, a template,
     messages in the states their actions need, the stakeholder records, a drill, a roster
     place, a coming shift, a notification for every person given, and the incident's open
-    deadlines (acknowledging it, its first statement) on its severity's policy."""
+    deadlines (acknowledging it, its first statement) on its severity's policy; and three
+    resolved SEV3 incidents whose postmortems are a draft (with an action item), in review and
+    published."""
     now = timezone.now()
     department, _created = Department.objects.get_or_create(name="Communications")
     type(responder).objects.filter(pk=responder.pk).update(department=department)
@@ -187,6 +220,31 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
     }
     for person in (manager, responder, *others):
         NotificationFactory.create(recipient=person, incident=None, url="")
+    postmortem, postmortem_in_review, postmortem_published = postmortems_build(
+        manager=manager, responder=responder
+    )
+    action_item = postmortem_services.action_item_add(
+        actor=manager,
+        postmortem=postmortem,
+        title="Pre-approve a holding statement",
+        owner=responder,
+        due_date=(now + timedelta(days=14)).date(),
+        kind=ActionItem.Kind.PREVENT,
+    )
+    export_jobs = {
+        person.pk: ExportJob.objects.create(
+            postmortem=postmortem,
+            format="pdf",
+            requested_by=person,
+            status=ExportJob.Status.READY,
+            progress=100,
+            content=b"%PDF-1.7\n%%EOF\n",
+            size=15,
+            filename=f"{postmortem.incident.reference}-postmortem.pdf",
+            finished_at=now,
+        )
+        for person in (manager, responder, *others)
+    }
     return World(
         manager=manager,
         responder=responder,
@@ -217,4 +275,9 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
         statement_deadline=Deadline.objects.get(
             incident=incident, kind=Deadline.Kind.FIRST_STATEMENT
         ),
+        postmortem=postmortem,
+        postmortem_in_review=postmortem_in_review,
+        postmortem_published=postmortem_published,
+        action_item=action_item,
+        export_jobs=export_jobs,
     )

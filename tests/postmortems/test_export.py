@@ -1,0 +1,299 @@
+"""A postmortem taken out as Markdown, JSON (against its published schema) and PDF; the two
+charts; the export address with its formats, errors and headers."""
+
+import io
+import json
+import re
+from datetime import timedelta
+from pathlib import Path
+
+import jsonschema
+import pytest
+from django.template.loader import render_to_string
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+from pypdf import PdfReader
+
+from postmortems import charts, export, services
+from postmortems.models import ActionItem
+from teams import flows as team_flows
+from tests.communications.factories import InboundPostFactory
+
+pytestmark = pytest.mark.django_db
+
+SCHEMA = json.loads(
+    (Path(__file__).resolve().parents[2] / "docs" / "postmortem-export.schema.json").read_text()
+)
+
+
+def export_url(reference: str, chosen: str | None = None) -> str:
+    url = reverse("postmortems:export", kwargs={"reference": reference})
+    return f"{url}?format={chosen}" if chosen else url
+
+
+# --- Markdown -------------------------------------------------------------------------------
+
+
+def test_markdown_has_the_reference_headings_sections_as_written_and_action_items(
+    responder, postmortem
+):
+    text = export.export_markdown(postmortem)
+    reference = postmortem.incident.reference
+    assert text.startswith(f"# Postmortem: Recall rumour ({reference})\n")
+    for heading in (
+        "## Facts from the record",
+        "## Key events",
+        "## Summary",
+        "## Root cause",
+        "### Five whys",
+        "## Action items",
+        "## Timeline",
+    ):
+        assert f"\n{heading}\n" in text
+    assert "SEV1 — critical" in text
+    # The section exactly as written (not rendered), the pipe untouched outside a table.
+    assert "\nA **false** recall rumour | spread for six hours.\n" in text
+    assert "1. A fake screenshot\n2. Nobody checked the source" in text
+    assert f"| Train the desk on verification | {responder} |" in text
+    assert "https://tracker.example/T-12" in text
+    assert "★ " in text  # the key event, in the key events and the whole timeline
+    assert "_Not written yet._" in text  # the sections nobody wrote
+
+
+def test_markdown_table_cells_keep_pipes_and_newlines_inside(manager, responder, postmortem):
+    services.action_item_add(
+        actor=manager,
+        postmortem=postmortem,
+        title="Split | merge\nthe queues",
+        owner=responder,
+        due_date=timezone.localdate() + timedelta(days=3),
+        kind=ActionItem.Kind.PROCESS,
+    )
+    assert "| Split \\| merge the queues |" in export.export_markdown(postmortem)
+
+
+# --- JSON -----------------------------------------------------------------------------------
+
+
+def validate(data: dict) -> None:
+    jsonschema.Draft202012Validator(
+        SCHEMA, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    ).validate(data)
+
+
+def test_json_validates_against_the_published_schema(postmortem):
+    jsonschema.Draft202012Validator.check_schema(SCHEMA)
+    data = json.loads(json.dumps(export.export_json(postmortem)))
+    validate(data)
+    assert data["incident"]["reference"] == postmortem.incident.reference
+    assert data["postmortem"]["sections"][0] == {
+        "key": "summary",
+        "title": "Summary",
+        "markdown": "A **false** recall rumour | spread for six hours.",
+    }
+    assert data["postmortem"]["five_whys"] == ["A fake screenshot", "Nobody checked the source"]
+    assert [item["title"] for item in data["action_items"]] == ["Train the desk on verification"]
+    assert [event["kind"] for event in data["timeline"] if event["key"]] == ["declared"]
+    assert data["facts"]["mentions"]["count"] == 8
+    assert data["facts"]["image_recovery"]["baseline"] == 2.0
+
+
+def test_json_of_a_published_postmortem_carries_the_frozen_facts(manager, manager2, postmortem):
+    services.postmortem_submit_review(actor=manager, postmortem=postmortem, reviewers=[manager2])
+    services.postmortem_publish(actor=manager, postmortem=postmortem)
+    postmortem.refresh_from_db()
+    InboundPostFactory(incident=postmortem.incident)  # after publishing: not in the facts
+    data = json.loads(json.dumps(export.export_json(postmortem)))
+    validate(data)
+    assert data["postmortem"]["status"] == "published"
+    assert data["postmortem"]["published_by"] == str(manager)
+    assert data["postmortem"]["reviewers"] == [str(manager2)]
+    assert data["facts"] == postmortem.facts
+    assert data["facts"]["mentions"]["count"] == 8
+
+
+def test_the_schema_refuses_what_the_export_never_writes(postmortem):
+    data = json.loads(json.dumps(export.export_json(postmortem)))
+    data["action_items"][0]["priority"] = "urgent"
+    with pytest.raises(jsonschema.ValidationError):
+        validate(data)
+
+
+# --- PDF ------------------------------------------------------------------------------------
+
+
+def test_pdf_is_a_pdf(postmortem):
+    pdf = export.export_pdf(postmortem)
+    assert pdf.startswith(b"%PDF-")
+    assert pdf.rstrip().endswith(b"%%EOF")
+
+
+def test_the_pdf_reads_as_the_report(postmortem):
+    reader = PdfReader(io.BytesIO(export.export_pdf(postmortem)))
+    text = "\n".join(page.extract_text() for page in reader.pages)
+    reference = postmortem.incident.reference
+    assert reference in text
+    for heading in ("Facts from the record", "Summary", "Root cause", "Action items", "Timeline"):
+        assert heading in text, heading
+    assert "Train the desk on verification" in text
+    assert "A fake screenshot" in text
+    # Numbered pages with the total, and the line saying when it was generated.
+    assert f"Page 1 of {len(reader.pages)}" in text
+    assert re.search(r"generated \d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)
+
+
+def test_the_html_laid_out_into_the_pdf_has_every_part(postmortem):
+    # The HTML WeasyPrint lays out: what the PDF's text cannot show (links, marks, charts).
+    page = export.export_html(postmortem)
+    reference = postmortem.incident.reference
+    assert f"<strong>{reference}</strong>" in page  # the cover
+    assert "SEV1 — critical" in page
+    assert "Draft · revision 1" in page
+    assert "Time to acknowledge" in page  # the facts
+    assert page.count('role="img"') == 2  # both charts
+    assert 'class="baseline"' in page
+    assert "<strong>false</strong> recall rumour" in page  # the sections, rendered
+    assert "<li>A fake screenshot</li>" in page
+    assert "Train the desk on verification" in page
+    assert 'href="https://tracker.example/T-12"' in page
+    assert '<tr class="key">' in page  # the key event marked in the timeline
+    assert "counter(page)" in page
+    assert "counter(pages)" in page
+    assert re.search(r"Generated by Crisis Desk on \d{4}-\d{2}-\d{2} \d{2}:\d{2}", page)
+
+
+def test_the_pdf_html_cannot_be_injected_through_the_sections(responder, postmortem):
+    services.postmortem_update(
+        actor=responder,
+        postmortem=postmortem,
+        lessons='<img src="file:///etc/passwd"> <script>x</script>',
+    )
+    page = export.export_html(postmortem)
+    assert "<img" not in page
+    assert "<script>x" not in page
+
+
+# --- the charts -----------------------------------------------------------------------------
+
+RECOVERY = {
+    "days": [
+        *({"day": f"2026-03-{d:02d}", "count": 4 + d % 3, "phase": "before"} for d in range(1, 15)),
+        {"day": "2026-03-15", "count": 90, "phase": "during"},
+        {"day": "2026-03-16", "count": 40, "phase": "during"},
+        {"day": "2026-03-17", "count": 12, "phase": "after"},
+        {"day": "2026-03-18", "count": 5, "phase": "after"},
+    ],
+    "baseline": 6.0,
+    "back_within_baseline": "2026-03-18",
+}
+VOLUME = [
+    {"at": "2026-03-15T08:00:00+00:00", "count": 3},
+    {"at": "2026-03-15T11:00:00+00:00", "count": 40},
+]
+
+
+def test_charts_are_deterministic_accessible_and_free_of_style():
+    for draw, facts in ((charts.recovery_chart, RECOVERY), (charts.volume_chart, VOLUME)):
+        svg = draw(facts)
+        assert svg == draw(json.loads(json.dumps(facts)))
+        assert svg.startswith("<svg ")
+        assert 'role="img"' in svg
+        assert 'aria-label="' in svg
+        assert "<title " in svg
+        assert " style=" not in svg
+        assert "<style" not in svg
+
+
+def test_the_recovery_chart_draws_the_baseline_the_phases_and_the_day_back():
+    svg = charts.recovery_chart(RECOVERY)
+    baseline = re.search(r'<line class="baseline"[^>]*>', svg)
+    assert baseline
+    assert 'stroke-dasharray="5 3"' in baseline.group(0)
+    assert 'class="back-within-baseline"' in svg
+    assert "back within the baseline on 18 Mar" in svg
+    assert svg.count("url(#pm-recovery-hatch)") == 3  # two days during, and the legend
+    assert svg.count(f'fill="{charts.AFTER_FILL}"') == 3
+    not_back = charts.recovery_chart({**RECOVERY, "back_within_baseline": None})
+    assert "back-within-baseline" not in not_back
+    assert "not back within the baseline yet" in not_back
+
+
+def test_the_volume_chart_counts_quiet_hours_as_zero():
+    svg = charts.volume_chart(VOLUME)
+    # 08:00 to 11:00 is four hours: two bars drawn, and labels for both ends.
+    assert svg.count("<rect ") == 2
+    assert "15 Mar 08:00" in svg
+    assert "15 Mar 11:00" in svg
+    assert "43 mentions" in svg
+
+
+def test_the_charts_say_when_there_is_nothing_to_draw():
+    assert "No mentions were linked" in charts.volume_chart([])
+    assert "No mention volume recorded" in charts.recovery_chart({})
+
+
+def test_the_charts_include_renders_both_from_the_facts(postmortem):
+    facts = services.postmortem_facts(postmortem)
+    html = render_to_string("postmortems/_charts.html", {"postmortem": postmortem, "facts": facts})
+    assert html.count("<svg ") == 2
+    assert " style=" not in html
+
+
+# --- the export address ---------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("chosen", "content_type", "extension"),
+    [
+        ("pdf", "application/pdf", "pdf"),
+        ("md", "text/markdown; charset=utf-8", "md"),
+        ("json", "application/json", "json"),
+    ],
+)
+def test_everyone_logged_in_exports_each_format(
+    client, reader, postmortem, chosen, content_type, extension
+):
+    client.force_login(reader)
+    reference = postmortem.incident.reference
+    response = client.get(export_url(reference, chosen))
+    assert response.status_code == 200
+    assert response["Content-Type"] == content_type
+    assert response["Content-Disposition"] == (
+        f'attachment; filename="{reference}-postmortem.{extension}"'
+    )
+    assert response["Cache-Control"] == "private, no-store"
+    if chosen == "json":
+        validate(json.loads(response.content))
+    elif chosen == "md":
+        assert reference in response.content.decode()
+    else:
+        assert response.content.startswith(b"%PDF-")
+
+
+def test_no_format_means_the_pdf(client, reader, postmortem):
+    client.force_login(reader)
+    response = client.get(export_url(postmortem.incident.reference))
+    assert response["Content-Type"] == "application/pdf"
+
+
+@pytest.mark.parametrize("chosen", ["docx", "PDF", "", "../json"])
+def test_an_unknown_format_is_a_400_naming_the_formats(client, reader, postmortem, chosen):
+    client.force_login(reader)
+    url = reverse("postmortems:export", kwargs={"reference": postmortem.incident.reference})
+    response = client.get(url, {"format": chosen})
+    assert response.status_code == 400
+    assert "pdf, md or json" in response.content.decode()
+
+
+def test_an_unknown_incident_or_one_without_a_postmortem_is_a_404(client, reader, manager):
+    client.force_login(reader)
+    assert client.get(export_url("INC-1999-0001", "md")).status_code == 404
+    open_incident = team_flows.incident_declare(actor=manager, title="Still open", severity=3)
+    assert client.get(export_url(open_incident.reference, "md")).status_code == 404
+
+
+def test_exporting_needs_a_login(postmortem):
+    response = Client().get(export_url(postmortem.incident.reference, "md"))
+    assert response.status_code == 302
+    assert "/login" in response["Location"]
