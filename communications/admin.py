@@ -20,6 +20,7 @@ from .models import (
     InboundPost,
     InboundPostEvent,
     Message,
+    PublishingPause,
     SocialAccount,
     Template,
     ThreadPart,
@@ -272,3 +273,12 @@ class ThreadPartAdmin(ReadOnlyAdmin):
 class InboundPostEventAdmin(ReadOnlyAdmin):
     list_display = ["mention", "at", "actor", "incident", "text"]
     list_select_related = ["mention", "actor", "incident"]
+
+
+@admin.register(PublishingPause)
+class PublishingPauseAdmin(ReadOnlyAdmin):
+    """Read-only: a pause is made and ended on its own pages (resuming decides what each
+    waiting message becomes), never edited or deleted here."""
+
+    list_display = ["__str__", "reason", "paused_by", "paused_at", "resumed_by", "resumed_at"]
+    list_select_related = ["account", "paused_by", "resumed_by"]

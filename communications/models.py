@@ -420,6 +420,15 @@ class Message(models.Model):
         help_text=_("How often X was asked whether the attempt's posts exist."),
     )
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    held_since = models.DateTimeField(
+        _("held by a pause since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Approved while publishing was paused on its account, or found the pause when its "
+            "turn came: it waits until a manager releases it."
+        ),
+    )
     queued_at = models.DateTimeField(
         _("publishing queued at"),
         null=True,
@@ -568,3 +577,82 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.approver}: {self.get_decision_display()}"
+
+
+# --- the stop switch ------------------------------------------------------------------------
+
+
+class PublishingPause(models.Model):
+    """A manager's stop on publishing: for one account, or for every account (account empty).
+
+    While a pause is active nothing is posted on its accounts and their mentions are not polled
+    (a hacked account's tokens are not used). Resuming records who released which waiting
+    messages; the rest went back to draft. One active pause per scope, by a constraint.
+    """
+
+    ALL = "all"
+
+    account = models.ForeignKey(
+        SocialAccount,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="pauses",
+        help_text=_("Empty: every account."),
+    )
+    scope = models.CharField(
+        _("scope"), max_length=30, editable=False, help_text=_('"all", or the account\'s id.')
+    )
+    reason = models.TextField(_("reason"))
+    paused_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("paused by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    paused_at = models.DateTimeField(_("paused at"), default=timezone.now)
+    resumed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("resumed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    resumed_at = models.DateTimeField(_("resumed at"), null=True, blank=True)
+    released = models.JSONField(
+        _("messages released"), default=list, blank=True, help_text=_("Their ids.")
+    )
+    returned = models.JSONField(
+        _("messages sent back to draft"), default=list, blank=True, help_text=_("Their ids.")
+    )
+
+    class Meta:
+        ordering = ["-paused_at", "-id"]
+        verbose_name = _("publishing pause")
+        verbose_name_plural = _("publishing pauses")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["scope"], condition=Q(resumed_at__isnull=True), name="one_pause_per_scope"
+            ),
+            models.CheckConstraint(
+                condition=Q(account__isnull=True, scope="all")
+                | Q(account__isnull=False) & ~Q(scope="all"),
+                name="pause_scope_matches_account",
+            ),
+            models.CheckConstraint(
+                condition=Q(resumed_at__isnull=True, resumed_by__isnull=True)
+                | Q(resumed_at__isnull=False, resumed_by__isnull=False),
+                name="pause_resumed_by_someone",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="pause_has_a_reason"),
+        ]
+
+    def __str__(self) -> str:
+        where = str(self.account) if self.account_id else str(_("all accounts"))
+        return str(_("Publishing paused on %(where)s") % {"where": where})
+
+    @property
+    def is_active(self) -> bool:
+        return self.resumed_at is None

@@ -51,6 +51,7 @@ from teams.stakeholders.services import staff_briefing_send
 from .lifecycle import move
 from .mentions.services import mention_mark_replied
 from .models import Message, ThreadPart
+from .pauses import pause_covering, paused_account_ids
 from .policy import approvals_needed, valid_approvals
 from .publishers import OwnPost, Posted, Publisher, Wanted, publisher_for, same_post
 from .x_client import DuplicateContent, RateLimited, Refused, Unavailable, Unusable
@@ -77,6 +78,10 @@ SEARCH_MARGIN = timedelta(minutes=2)
 
 class Superseded(Exception):
     """The attempt's token is no longer the row's: someone else holds the message now."""
+
+
+class Paused(Exception):
+    """A manager paused publishing on the message's account: nothing more is posted."""
 
 
 def _lease() -> timedelta:
@@ -173,12 +178,16 @@ def _record(message: Message, item: Item, posted: Posted) -> None:
     item.external_id = posted.external_id
 
 
-def _renew(message_id: int, token: str) -> None:
-    held = Message.objects.filter(pk=message_id, status=S.PUBLISHING, attempt_token=token).update(
+def _renew(message: Message, token: str) -> None:
+    """Just before each post: the attempt is still this one's, and no pause has landed since
+    it was claimed (a thread stops before its next part)."""
+    held = Message.objects.filter(pk=message.pk, status=S.PUBLISHING, attempt_token=token).update(
         lease_expires_at=timezone.now() + _lease()
     )
     if not held:
         raise Superseded
+    if pause_covering(message.account_id) is not None:
+        raise Paused
 
 
 def _post_missing(message: Message, token: str, publisher: Publisher) -> None:
@@ -187,7 +196,7 @@ def _post_missing(message: Message, token: str, publisher: Publisher) -> None:
     for item in _items(message):
         if not item.external_id:
             reply_to = item.wanted.reply_to if item.part is None else previous
-            _renew(message.pk, token)
+            _renew(message, token)
             try:
                 posted = publisher.post(
                     text=item.wanted.text, reply_to=reply_to, quote=item.wanted.quote
@@ -313,7 +322,8 @@ def _backoff(count: int) -> timedelta:
 
 def _claim(message_id: int) -> tuple[Message, str] | None:
     """Move an approved message to `publishing` with a new token and lease; None when it is
-    not ours to post (not approved, not yet due, or held by another attempt)."""
+    not ours to post (not approved, held by a pause, not yet due, or held by another
+    attempt)."""
     with transaction.atomic():
         message = _lock(message_id)
         if message is None:
@@ -325,6 +335,8 @@ def _claim(message_id: int) -> tuple[Message, str] | None:
             return None
         if message.status != S.APPROVED or message.kind == Message.Kind.STAKEHOLDER_UPDATE:
             return None
+        if _held_by_a_pause(message):
+            return None  # publish() tells this apart by held_since
         due = max((t for t in (message.scheduled_at, message.next_attempt_at) if t), default=None)
         if due and due > now + timedelta(seconds=1):
             _schedule(message.pk, due)
@@ -342,6 +354,25 @@ def _claim(message_id: int) -> tuple[Message, str] | None:
         message.queued_at = None  # the task queued for it has come
         message.save()
     return message, str(token)
+
+
+def _held_by_a_pause(message: Message) -> bool:
+    """Publishing is paused on the message's account: it waits, said once on its timeline,
+    until a manager resumes and releases it (the resume decides; no task is queued)."""
+    pause = pause_covering(message.account_id)
+    if pause is None:
+        return False
+    if message.held_since is None:
+        message.held_since = timezone.now()
+        message.queued_at = None
+        message.save(update_fields=["held_since", "queued_at", "updated_at"])
+        _event(
+            message,
+            _("Not published: publishing is paused on %(where)s by %(who)s; it waits for release")
+            % {"where": pause.account or _("all accounts"), "who": pause.paused_by},
+            pause=pause.pk,
+        )
+    return True
 
 
 def _short_of_approvals(message: Message) -> bool:
@@ -371,7 +402,8 @@ def publish(message_id: int) -> str:
     """One attempt to publish; returns what happened (for logs and tests)."""
     claimed = _claim(message_id)
     if claimed is None:
-        return "not ours"
+        held = Message.objects.filter(pk=message_id, held_since__isnull=False).exists()
+        return "paused" if held else "not ours"
     message, token = claimed
     if message.kind == Message.Kind.STAFF_BRIEFING:
         return _brief_staff(message.pk, token)
@@ -381,6 +413,8 @@ def publish(message_id: int) -> str:
         _post_missing(message, token, publisher)
     except Superseded:
         return "superseded"
+    except Paused:
+        return _hold(message_id, token)
     except Unusable as exc:
         return _settle_failed(message_id, token, _unusable(exc))
     except RateLimited as exc:
@@ -413,6 +447,19 @@ def publish(message_id: int) -> str:
             return "superseded"
         _mark_published(locked, sandbox=publisher.sandbox)
     return "published"
+
+
+def _hold(message_id: int, token: str) -> str:
+    """A pause landed during the attempt, before a post: back to approved, held (what is
+    already on X is recorded; a release resumes at the first post missing)."""
+    with transaction.atomic():
+        if (locked := _locked_if_ours(message_id, token)) is None:
+            return "superseded"
+        move(locked, S.APPROVED)
+        locked.lease_expires_at = None
+        locked.save()
+        _held_by_a_pause(locked)
+    return "paused"
 
 
 def _settle_failed(message_id: int, token: str, error: str) -> str:
@@ -583,11 +630,15 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
     under a lock."""
     now = now or timezone.now()
     recently = Q(queued_at__isnull=False, queued_at__gt=now - REQUEUE_AFTER)
+    paused = paused_account_ids()
+    # Held by a pause: nothing is queued for them until a manager releases them.
+    held = Q(account__isnull=False) if paused is None else Q(account_id__in=paused)
     with transaction.atomic():
         due = list(
             Message.objects.select_for_update(skip_locked=True)
             .filter(status=S.APPROVED)
             .exclude(kind=Message.Kind.STAKEHOLDER_UPDATE)
+            .exclude(held)
             .filter(Q(scheduled_at__isnull=True) | Q(scheduled_at__lte=now))
             .filter(Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
             .exclude(recently)

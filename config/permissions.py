@@ -46,6 +46,7 @@ DRAFT_MESSAGE = "communications.add_message"
 TRIAGE_MENTIONS = "communications.change_inboundpost"
 MANAGE_TEMPLATES = "communications.change_template"
 MANAGE_ACCOUNTS = "communications.change_socialaccount"
+PAUSE_PUBLISHING = "communications.add_publishingpause"
 UNLOCK_LOGINS = "axes.delete_accessattempt"
 
 # Whoever may approve what the brand says or manage its accounts signs in with a second factor
@@ -73,6 +74,10 @@ ACTIONS: dict[str, Any] = {
     TRIAGE_MENTIONS: _("triage inbound mentions: assign, decide, link to an incident"),
     MANAGE_TEMPLATES: _("write templates and holding statements (approving one needs approve)"),
     MANAGE_ACCOUNTS: _("manage social accounts and their credentials"),
+    PAUSE_PUBLISHING: _(
+        "pause publishing on one account or on all (the stop switch), and resume it, choosing "
+        "which waiting messages to release"
+    ),
     ASSIGN_ROLES: _(
         "assign, relieve and hand over roles on any incident (its crisis lead may too)"
     ),
@@ -123,6 +128,7 @@ _MANAGER = _RESPONDER | {
     MANAGE_DRILLS,
     MANAGE_STAKEHOLDERS,
     PUBLISH_POSTMORTEM,
+    PAUSE_PUBLISHING,
 }
 _ADMIN = _MANAGER | {
     MANAGE_PEOPLE,
@@ -173,6 +179,7 @@ _ADMIN = _MANAGER | {
     "teams.change_notificationpreference",
     "communications.view_threadpart",
     "communications.view_inboundpostevent",
+    "communications.view_publishingpause",
     "teams.add_rostermember",
     "teams.delete_rostermember",
     "teams.add_oncallshift",

@@ -30,6 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from communications.models import InboundPost, SocialAccount, WatchTerm
+from communications.pauses import pause_covering, paused_account_ids
 from communications.services.accounts import account_credentials
 
 from . import services
@@ -61,11 +62,16 @@ def _key(kind: str, account_id: int, endpoint: str = "") -> str:
 
 
 def accounts_to_poll() -> list[int]:
-    """Active accounts with credentials; sandbox accounts are not polled."""
+    """Active accounts with credentials; sandbox accounts are not polled, nor accounts whose
+    publishing a manager paused (the stop switch stops the automation on their mentions too)."""
+    paused = paused_account_ids()
+    if paused is None:
+        return []
     return list(
         SocialAccount.objects.filter(is_active=True)
         .exclude(auth_kind=SocialAccount.AuthKind.NONE)
         .exclude(credentials_encrypted="")
+        .exclude(pk__in=paused)
         .order_by("pk")
         .values_list("pk", flat=True)
     )
@@ -78,6 +84,9 @@ def poll_account(account_id: int) -> dict[str, Any]:
     result = PollResult(account=account.pk)
     if account.is_sandbox:
         result.skipped = "sandbox"
+        return asdict(result)
+    if pause_covering(account.pk) is not None:
+        result.skipped = "publishing paused"
         return asdict(result)
     lock = _key("polling", account.pk)
     if not cache.add(lock, 1, timeout=LOCK_SECONDS):
