@@ -3,7 +3,7 @@ actions, and the communications log. The same services as the pages decide."""
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -14,6 +14,7 @@ from config.permissions import (
     APPROVE_MESSAGE,
     DRAFT_MESSAGE,
     MANAGE_TEMPLATES,
+    PAUSE_PUBLISHING,
     RECORD_STAKEHOLDER_UPDATE,
 )
 from config.rest import PERMISSIONS
@@ -21,8 +22,8 @@ from teams.stakeholders import api as stakeholders_api
 from teams.stakeholders.serializers import StaffBriefingCreateSerializer
 
 from . import selectors
-from .filters import LogFilter, MessageFilter
-from .models import Message, SocialAccount, Template
+from .filters import LogFilter, MessageFilter, PauseFilter
+from .models import Message, PublishingPause, SocialAccount, Template
 from .policy import with_rotation_due
 from .serializers import (
     AccountSerializer,
@@ -30,6 +31,9 @@ from .serializers import (
     MessageCreateSerializer,
     MessageSerializer,
     MessageWriteSerializer,
+    PauseCreateSerializer,
+    PauseResumeSerializer,
+    PublishingPauseSerializer,
     RefusalSerializer,
     RenderedSerializer,
     TemplateRenderSerializer,
@@ -37,7 +41,7 @@ from .serializers import (
     TemplateWriteSerializer,
     WithdrawSerializer,
 )
-from .services import approvals, messages, statements
+from .services import approvals, messages, pauses, statements
 from .text import weighted_length
 
 
@@ -291,6 +295,73 @@ class StaffBriefingViewSet(stakeholders_api.StaffBriefingViewSet):
         return Response(MessageSerializer(fresh).data, status=status.HTTP_202_ACCEPTED)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Publishing pauses (the stop switch), the ones in force first"),
+    retrieve=extend_schema(summary="One publishing pause"),
+)
+class PublishingPauseViewSet(
+    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = PublishingPauseSerializer
+    permission_classes = PERMISSIONS
+    filterset_class = PauseFilter
+    lookup_value_regex = r"\d+"
+    action_permissions = {
+        ("create", "POST"): PAUSE_PUBLISHING,
+        ("resume", "POST"): PAUSE_PUBLISHING,
+    }
+
+    def get_queryset(self) -> QuerySet[PublishingPause]:
+        queryset = PublishingPause.objects.select_related("account", "paused_by", "resumed_by")
+        return queryset.order_by(F("resumed_at").desc(nulls_first=True), "-paused_at", "-id")
+
+    def _fresh(self, pause: PublishingPause, code: int = status.HTTP_200_OK) -> Response:
+        return Response(self.get_serializer(self.get_queryset().get(pk=pause.pk)).data, status=code)
+
+    @extend_schema(
+        summary="Pause publishing on one account, or on all (managers)",
+        description="Nothing is posted there until resumed: approved and scheduled messages "
+        "wait, a publishing task already queued stops before calling X, mentions are not "
+        "polled, and every open incident concerned gets a timeline line. 409 when that scope "
+        "is already paused.",
+        request=PauseCreateSerializer,
+        responses={201: PublishingPauseSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        data = PauseCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pause = pauses.publishing_pause(actor=request.user, **data.validated_data)
+        return self._fresh(pause, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Messages waiting on the pause (what a resume may release)",
+        responses={200: MessageSerializer(many=True)},
+        filters=False,
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def waiting(self, request: Request, pk: str) -> Response:
+        pause = self.get_object()
+        ids = list(pauses.waiting_messages(pause).values_list("pk", flat=True))
+        found = selectors.messages(user=request.user).filter(pk__in=ids)
+        return Response(MessageSerializer(found, many=True).data)
+
+    @extend_schema(
+        summary="Resume publishing, releasing only the messages named (managers)",
+        description="Every waiting message not in release goes back to draft with its "
+        "approvals voided. 409 once the pause has ended; 400 naming an id that is not waiting.",
+        request=PauseResumeSerializer,
+        responses={200: PublishingPauseSerializer},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def resume(self, request: Request, pk: str) -> Response:
+        pause = self.get_object()
+        data = PauseResumeSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        pause = pauses.publishing_resume(actor=request.user, pause=pause, **data.validated_data)
+        return self._fresh(pause)
+
+
 def register(router: Any) -> None:
     router.register(
         r"incidents/(?P<incident_pk>\d+)/briefings",
@@ -301,3 +372,4 @@ def register(router: Any) -> None:
     router.register("messages", MessageViewSet, basename="message")
     router.register("log", LogViewSet, basename="log")
     router.register("templates", TemplateViewSet, basename="template")
+    router.register("publishing-pauses", PublishingPauseViewSet, basename="publishing-pause")

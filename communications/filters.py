@@ -15,7 +15,8 @@ from drf_spectacular.utils import extend_schema_field
 from config.inputs import MAX_ID
 
 from .lifecycle import LOGGED
-from .models import Message, SocialAccount
+from .mentions.filters import EitherSelect, YesNoFilter
+from .models import Message, PublishingPause, SocialAccount
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -102,3 +103,19 @@ class LogFilter(MessageFields, LoggedBetween):
 
     class Meta(MessageFields.Meta):
         pass
+
+
+class PauseFilter(django_filters.FilterSet):
+    """The publishing pauses: in force or ended."""
+
+    active = YesNoFilter(
+        field_name="resumed_at",
+        lookup_expr="isnull",
+        label=_("In force"),
+        help_text=_("true: only the pauses in force; false: only those ended."),
+        widget=EitherSelect(_("All pauses"), _("In force"), _("Ended")),
+    )
+
+    class Meta:
+        model = PublishingPause
+        fields: list[str] = []

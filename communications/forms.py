@@ -262,3 +262,37 @@ class TemplatePreviewForm(forms.Form):
         super().__init__(*args, **kwargs)
         field: Any = self.fields["incident"]
         field.queryset = incidents
+
+
+class PauseForm(forms.Form):
+    """The stop switch: which account (empty: all of them) and why."""
+
+    account = AccountChoiceField(
+        label=_("Pause publishing on"),
+        queryset=SocialAccount.objects.filter(is_active=True).order_by("handle"),
+        required=False,
+        empty_label=_("All accounts"),
+    )
+    reason = forms.CharField(
+        label=_("Why"),
+        max_length=500,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. our account may be hacked")}),
+    )
+
+
+class ResumeForm(forms.Form):
+    """Ending a pause: which of the waiting messages go out now (none unless chosen)."""
+
+    release = forms.TypedMultipleChoiceField(
+        label=_("Release these messages now"),
+        coerce=int,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Every message not chosen goes back to draft and needs approval again."),
+    )
+
+    def __init__(self, *args: Any, waiting: list[Message], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        release = self.fields["release"]
+        assert isinstance(release, forms.TypedMultipleChoiceField)
+        release.choices = [(m.pk, m.body[:80]) for m in waiting]

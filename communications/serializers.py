@@ -11,7 +11,15 @@ from incidents.models import Claim, Incident
 from incidents.serializers import PersonSerializer
 from teams.models import Channel, Department, StakeholderGroup
 
-from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
+from .models import (
+    Approval,
+    InboundPost,
+    Message,
+    PublishingPause,
+    SocialAccount,
+    Template,
+    ThreadPart,
+)
 from .validators import POST_REFERENCE_MAX_LENGTH, validate_post_reference
 
 
@@ -275,3 +283,66 @@ class RenderedSerializer(serializers.Serializer):
     text = serializers.CharField(read_only=True)
     length = serializers.IntegerField(read_only=True, help_text="X's weighted length.")
     valid = serializers.BooleanField(read_only=True)
+
+
+class PausedAccountSerializer(serializers.ModelSerializer):
+    sandbox = serializers.BooleanField(source="is_sandbox", read_only=True)
+
+    class Meta:
+        model = SocialAccount
+        fields = ["id", "platform", "handle", "display_name", "sandbox"]
+        read_only_fields = fields
+
+
+class PublishingPauseSerializer(serializers.ModelSerializer):
+    account = PausedAccountSerializer(
+        read_only=True, allow_null=True, help_text="null: every account is paused."
+    )
+    paused_by = PersonSerializer(read_only=True)
+    resumed_by = PersonSerializer(read_only=True, allow_null=True)
+    active = serializers.BooleanField(source="is_active", read_only=True)
+    released = serializers.ListField(
+        child=serializers.IntegerField(), read_only=True, help_text="Messages released on resume."
+    )
+    returned = serializers.ListField(
+        child=serializers.IntegerField(),
+        read_only=True,
+        help_text="Messages sent back to draft on resume (not released).",
+    )
+
+    class Meta:
+        model = PublishingPause
+        fields = [
+            "id",
+            "account",
+            "reason",
+            "paused_by",
+            "paused_at",
+            "active",
+            "resumed_by",
+            "resumed_at",
+            "released",
+            "returned",
+        ]
+        read_only_fields = fields
+
+
+class PauseCreateSerializer(InputSerializer):
+    account = serializers.PrimaryKeyRelatedField(
+        queryset=SocialAccount.objects.all(),
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="The account to pause; null or absent: every account.",
+    )
+    reason = serializers.CharField(max_length=500, help_text="Why (shown on every page).")
+
+
+class PauseResumeSerializer(InputSerializer):
+    release = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        default=list,
+        help_text="Ids of waiting messages to publish now; every other waiting message goes "
+        "back to draft (default: none released).",
+    )

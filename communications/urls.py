@@ -3,7 +3,17 @@ accounts, the war room's panel, and the mentions queue (communications.mentions.
 
 from django.urls import include, path
 
-from .views import accounts, approvals, briefings, composer, log, message, panel, templates
+from .views import (
+    accounts,
+    approvals,
+    briefings,
+    composer,
+    log,
+    message,
+    panel,
+    pauses,
+    templates,
+)
 
 app_name = "communications"
 
@@ -32,6 +42,8 @@ urlpatterns = [
     path("templates/<int:pk>/edit/", templates.template_edit, name="template-edit"),
     path("templates/<int:pk>/approve/", templates.template_approve, name="template-approve"),
     path("accounts/", accounts.account_list, name="accounts"),
+    path("pauses/", pauses.pauses, name="pauses"),
+    path("pauses/<int:pk>/resume/", pauses.pause_resume, name="pause-resume"),
     path("incidents/<str:reference>/", panel.incident_panel, name="incident-panel"),
     path(
         "incidents/<str:reference>/briefing/",

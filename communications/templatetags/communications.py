@@ -5,8 +5,11 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from communications import selectors
+from communications.forms import PauseForm
 from communications.models import Message, SocialAccount
+from communications.pauses import active_pauses
 from communications.text import MAX_WEIGHTED_LENGTH, Length, weighted_length
+from config.permissions import PAUSE_PUBLISHING, holds
 
 register = template.Library()
 
@@ -70,3 +73,26 @@ def approvals_waiting(context: template.Context) -> int:
     if user is None or not user.is_authenticated:
         return 0
     return selectors.approvals_waiting_count(user=user)
+
+
+@register.simple_tag(takes_context=True)
+def publishing_paused(context: template.Context) -> list[Any]:
+    """For every page: the pauses in force, for the red banner (one query)."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return []
+    return list(active_pauses())
+
+
+@register.inclusion_tag("communications/_pause_switch.html", takes_context=True)
+def pause_switch(context: template.Context) -> dict[str, Any]:
+    """The header's stop switch, for those who may pause publishing."""
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    allowed = holds(user, PAUSE_PUBLISHING)
+    return {
+        "allowed": allowed,
+        "form": PauseForm(auto_id="pause-%s") if allowed else None,
+        "csrf_token": context.get("csrf_token"),
+    }
