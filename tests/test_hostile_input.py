@@ -148,6 +148,10 @@ def _pk(name: str, world: World, user: Any) -> int | None:
         "postmortem-publish": world.postmortem_in_review,
         "postmortem-correct": world.postmortem_published,
         "action-item-detail": world.action_item,
+        "publishing-pause-detail": world.pause,
+        "publishing-pause-waiting": world.pause,
+        "publishing-pause-resume": world.pause,
+        "pause-resume": world.pause,
         "postmortem-export-detail": _export_job(world, user),
         "postmortem-export-download": _export_job(world, user),
     }
@@ -220,6 +224,7 @@ QUERY: dict[str, tuple[str, ...]] = {
     "postmortems:list": ("status", "page"),
     "postmortems:action-items": ("owner", "overdue", "page"),
     "communications:accounts": ("page",),
+    "communications:pauses": ("page",),
     "communications:approvals": ("page",),
     "communications:log": ("incident", "account", "kind", "status", "after", "before", "page"),
     "communications:log-csv": ("incident", "account", "kind", "status", "after", "before"),
@@ -449,6 +454,8 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "security:verify": ("", code),
         "security:setup": ("", code),
         "security:recovery-codes-new": ("", {}),
+        "communications:pauses": ("", {"account": w.account.pk, "reason": "Hacked."}),
+        "communications:pause-resume": ("", {"release": w.held.pk}),
         "postmortems:start": ("", {}),
         "postmortems:sections": (
             "",
@@ -566,6 +573,8 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
         "mention-assign": {"POST": {"assignee": w.responder.pk}},
         "mention-link": {"POST": {"incident": w.incident.pk}},
         "template-list": {"POST": template},
+        "publishing-pause-list": {"POST": {"account": w.account.pk, "reason": "Hacked."}},
+        "publishing-pause-resume": {"POST": {"release": [w.held.pk]}},
         "template-detail": {"PATCH": template},
         "template-approve": {"POST": {}},
         "template-render": {

@@ -7,9 +7,10 @@ from typing import Any
 
 from django.utils import timezone
 
-from communications.models import InboundPost, Message, SocialAccount, Template
+from communications.models import InboundPost, Message, PublishingPause, SocialAccount, Template
 from communications.services import approvals
 from communications.services import messages as message_services
+from communications.services import pauses as pause_services
 from incidents import services as incident_services
 from incidents.models import ChecklistItem, Claim, Incident, Status
 from postmortems import flows as postmortem_flows
@@ -76,6 +77,8 @@ class World:
     postmortem_published: Postmortem  # to correct
     action_item: ActionItem  # the draft's, open
     export_jobs: dict[int, ExportJob]  # a written report of the draft, by who asked for it
+    pause: PublishingPause  # in force on a second account, holding an approved message
+    held: Message  # that message
 
 
 def _resolved_postmortem(manager: Any, title: str) -> Postmortem:
@@ -245,6 +248,16 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
         )
         for person in (manager, responder, *others)
     }
+    # The stop switch: a second account, paused while a message on it waits to go out.
+    paused_account = SandboxAccountFactory.create(handle="brand_paused")
+    held = message_services.message_create(
+        actor=responder, incident=incident, account=paused_account, body="Held by the pause."
+    )
+    message_services.message_submit(actor=responder, message=held)
+    approvals.message_approve(actor=manager, message=held)
+    pause = pause_services.publishing_pause(
+        actor=manager, account=paused_account, reason="The account may be hacked."
+    )
     return World(
         manager=manager,
         responder=responder,
@@ -280,4 +293,6 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
         postmortem_published=postmortem_published,
         action_item=action_item,
         export_jobs=export_jobs,
+        pause=pause,
+        held=Message.objects.get(pk=held.pk),
     )
