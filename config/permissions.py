@@ -38,6 +38,7 @@ RECORD_STAKEHOLDER_UPDATE = "teams.add_stakeholderupdate"
 BRIEF_STAFF = "teams.add_staffbriefing"
 MANAGE_CATALOGUE = "teams.change_role"
 MANAGE_POLICIES = "teams.change_responsepolicy"
+MANAGE_RISKS = "teams.change_risk"
 WRITE_POSTMORTEM = "postmortems.change_postmortem"
 PUBLISH_POSTMORTEM = "postmortems.publish_postmortem"
 WORK_ACTION_ITEMS = "postmortems.change_actionitem"
@@ -92,6 +93,10 @@ ACTIONS: dict[str, Any] = {
     MANAGE_STAKEHOLDERS: _("edit stakeholder groups, contacts and the communication plan"),
     MANAGE_CATALOGUE: _("edit the role catalogue and departments"),
     MANAGE_POLICIES: _("edit the response policies and their escalation chains"),
+    MANAGE_RISKS: _(
+        "keep the risk register: record and rate risks, their mitigations and reviews, link "
+        "the incidents that realised them"
+    ),
     WORK_DEADLINES: _("acknowledge or snooze a deadline's escalation"),
     WRITE_POSTMORTEM: _(
         "start a postmortem, write its sections, mark key events, submit it for review, comment"
@@ -129,6 +134,7 @@ _MANAGER = _RESPONDER | {
     MANAGE_STAKEHOLDERS,
     PUBLISH_POSTMORTEM,
     PAUSE_PUBLISHING,
+    MANAGE_RISKS,
 }
 _ADMIN = _MANAGER | {
     MANAGE_PEOPLE,
@@ -165,6 +171,9 @@ _ADMIN = _MANAGER | {
     "teams.view_incidentplan",
     "teams.view_deadlinestep",
     "teams.view_enginehealth",
+    "teams.view_risk",
+    "teams.view_mitigation",
+    "teams.view_riskchange",
     "postmortems.view_postmortem",
     "postmortems.view_postmortemrevision",
     "postmortems.view_reviewcomment",

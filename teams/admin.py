@@ -33,7 +33,7 @@ from rest_framework.authtoken.models import TokenProxy
 
 from config.errors import ApplicationError
 from config.outbound import DestinationRefused, public_url_check
-from incidents.admin import ReadOnlyAdmin
+from incidents.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
     CommunicationPlanEntry,
@@ -46,10 +46,13 @@ from .models import (
     EngineHealth,
     EscalationStep,
     IncidentPlan,
+    Mitigation,
     Notification,
     NotificationPreference,
     OnCallShift,
     ResponsePolicy,
+    Risk,
+    RiskChange,
     Role,
     RoleAssignment,
     RosterMember,
@@ -444,3 +447,33 @@ class DeadlineStepAdmin(ReadOnlyAdmin):
 @admin.register(EngineHealth)
 class EngineHealthAdmin(ReadOnlyAdmin):
     list_display = ["last_sweep_at", "worst_lateness_seconds", "backlog", "redriven_total"]
+
+
+class MitigationInline(ReadOnlyInline):
+    model = Mitigation
+    fields = ["text", "owner", "status"]
+
+
+@admin.register(Risk)
+class RiskAdmin(ReadOnlyAdmin):
+    """Read-only: the register is kept through its services, which keep every change and plan
+    the review deadline."""
+
+    list_display = ["title", "category", "likelihood", "impact", "owner", "status", "review_at"]
+    list_filter = ["status", "category"]
+    search_fields = ["title"]
+    list_select_related = ["owner"]
+    inlines = [MitigationInline]
+
+
+@admin.register(Mitigation)
+class MitigationAdmin(ReadOnlyAdmin):
+    list_display = ["text", "risk", "owner", "status"]
+    list_filter = ["status"]
+    list_select_related = ["risk", "owner"]
+
+
+@admin.register(RiskChange)
+class RiskChangeAdmin(ReadOnlyAdmin):
+    list_display = ["risk", "what", "actor", "at"]
+    list_select_related = ["risk", "actor"]

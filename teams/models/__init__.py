@@ -3,6 +3,7 @@
 from .crisis_team import Drill, OnCallShift, Role, RoleAssignment, RosterMember
 from .notifications import Delivery, DeliveryAttempt, Notification, NotificationPreference, Reason
 from .people import Department, User, validate_timezone
+from .risks import Mitigation, Risk, RiskChange
 from .schedule import (
     Deadline,
     DeadlineStep,
@@ -33,11 +34,14 @@ __all__ = [
     "EngineHealth",
     "EscalationStep",
     "IncidentPlan",
+    "Mitigation",
     "Notification",
     "NotificationPreference",
     "OnCallShift",
     "Reason",
     "ResponsePolicy",
+    "Risk",
+    "RiskChange",
     "Role",
     "RoleAssignment",
     "RosterMember",

@@ -155,6 +155,7 @@ class Deadline(models.Model):
         CHECKLIST_ITEM = "checklist_item", _("Checklist item")
         ACTION_ITEM = "action_item", _("Action item")
         POSTMORTEM_REVIEW = "postmortem_review", _("Postmortem review")
+        RISK_REVIEW = "risk_review", _("Risk review")
 
     incident = models.ForeignKey(
         "incidents.Incident",

@@ -1,0 +1,38 @@
+"""Reading the risk register: the list with its scores, and the 5 x 5 heat map."""
+
+from typing import Any
+
+from django.db.models import Count, F, QuerySet
+
+from teams.models import Risk
+
+from .rules import SCALE
+
+
+def risks(*, user: Any) -> QuerySet[Risk]:
+    """Every risk with its score and how many incidents realised it (anyone signed in reads
+    the register)."""
+    return (
+        Risk.objects.select_related("owner")
+        .annotate(score_value=F("likelihood") * F("impact"), realised=Count("incidents"))
+        .order_by("-score_value", "review_at", "pk")
+    )
+
+
+def risk_heat_map(queryset: QuerySet[Risk]) -> list[list[dict[str, Any]]]:
+    """Rows from likelihood 5 down to 1, each with its cells for impact 1 to 5, each cell
+    listing its risks (retired ones are left out by the caller's queryset)."""
+    cells: dict[tuple[int, int], list[Risk]] = {}
+    for risk in queryset:
+        cells.setdefault((risk.likelihood, risk.impact), []).append(risk)
+    return [
+        [
+            {
+                "likelihood": likelihood,
+                "impact": impact,
+                "risks": cells.get((likelihood, impact), []),
+            }
+            for impact in SCALE
+        ]
+        for likelihood in reversed(SCALE)
+    ]
