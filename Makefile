@@ -16,6 +16,9 @@ PYTHON312 := $(firstword $(foreach c,$(PYTHON_CANDIDATES),$(shell $(c) -c 'impor
 # make test runs against PostgreSQL and Redis on localhost unless told otherwise.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crisis_desk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
+# The suite runs on two processes (pytest-xdist), one per core of the machines it runs on;
+# TEST_WORKERS=0 runs it in this one process.
+TEST_WORKERS ?= 2
 
 .PHONY: help run test lint format bench lock install assets migrate seed clean
 
@@ -51,7 +54,7 @@ run: seed ## set up and start web + worker + beat on http://127.0.0.1:$(PORT) (C
 # database left by another branch or an older schema on the same server never decides the result.
 test: install ## the whole suite on PostgreSQL + Redis, browser tests included
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-		$(VENV)/bin/pytest -p no:cacheprovider --create-db $(PYTEST_ARGS)
+		$(VENV)/bin/pytest -p no:cacheprovider --create-db -n $(TEST_WORKERS) $(PYTEST_ARGS)
 
 lint: install ## ruff, ruff format --check, mypy, the layers (import-linter), makemigrations --check
 	$(VENV)/bin/ruff check .
