@@ -650,8 +650,12 @@ class PublishingPause(models.Model):
         ]
 
     def __str__(self) -> str:
-        where = str(self.account) if self.account_id else str(_("all accounts"))
-        return str(_("Publishing paused on %(where)s") % {"where": where})
+        return str(_("Publishing paused on %(where)s") % {"where": self.where})
+
+    @property
+    def where(self) -> str:
+        """The account it holds, or "all accounts"."""
+        return str(self.account) if self.account_id else str(_("all accounts"))
 
     @property
     def is_active(self) -> bool:

@@ -369,7 +369,7 @@ def _held_by_a_pause(message: Message) -> bool:
         _event(
             message,
             _("Not published: publishing is paused on %(where)s by %(who)s; it waits for release")
-            % {"where": pause.account or _("all accounts"), "who": pause.paused_by},
+            % {"where": pause.where, "who": pause.paused_by},
             pause=pause.pk,
         )
     return True

@@ -4,11 +4,13 @@ API's error shape under /api/)."""
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib import messages
 from django.http import HttpRequest as DjangoHttpRequest
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views import defaults
 from django_htmx.middleware import HtmxDetails
@@ -41,6 +43,18 @@ def bad_request(request: DjangoHttpRequest, exception: Exception) -> HttpRespons
     if is_api(request):
         return JsonResponse({"detail": _("The request could not be read.")}, status=400)
     return defaults.bad_request(request, exception)
+
+
+def referer_path(request: DjangoHttpRequest) -> str | None:
+    """The path and query of the page a form was posted from, when that page is on this site
+    (None otherwise): where to go back to without the page echoing its own address."""
+    referer = request.headers.get("referer", "")
+    if not url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return None
+    page = urlsplit(referer)
+    return urlunsplit(("", "", page.path, page.query, "")) if page.path.startswith("/") else None
 
 
 def forbidden(request: DjangoHttpRequest, message: str) -> HttpResponse:

@@ -12,17 +12,16 @@ live in ``teams.security``; this module knows them only by the URL name in
 from collections.abc import Callable
 from functools import wraps
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import resolve_url
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from rest_framework.views import APIView
 
+from config.http import referer_path
 from config.permissions import needs_two_factor
 
 
@@ -48,16 +47,7 @@ def second_step_redirect(request: HttpRequest) -> HttpResponseRedirect:
     posted, to the page it was posted from)."""
     back = request.get_full_path()
     if request.method not in ("GET", "HEAD"):
-        referer = request.headers.get("referer", "")
-        safe = url_has_allowed_host_and_scheme(
-            referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-        )
-        page = urlsplit(referer)
-        back = (
-            urlunsplit(("", "", page.path, page.query, ""))
-            if safe and page.path.startswith("/")
-            else resolve_url(settings.LOGIN_REDIRECT_URL)
-        )
+        back = referer_path(request) or resolve_url(settings.LOGIN_REDIRECT_URL)
     return redirect_to_login(back, settings.OTP_LOGIN_URL)
 
 

@@ -34,10 +34,6 @@ S = Message.Status
 REASON_MAX = 500
 
 
-def _where(pause: PublishingPause) -> str:
-    return str(pause.account) if pause.account_id else _("all accounts")
-
-
 def _in_scope(pause: PublishingPause) -> Q:
     """The messages that go to a network through the accounts the pause covers."""
     on_network = Q(account__isnull=False)
@@ -103,7 +99,7 @@ def publishing_pause(*, actor: User, account: SocialAccount | None, reason: str)
         raise Conflict(
             _("Publishing on %(where)s is already paused by %(who)s since %(at)s.")
             % {
-                "where": _where(existing),
+                "where": existing.where,
                 "who": existing.paused_by,
                 "at": date_format(timezone.localtime(existing.paused_at), "DATETIME_FORMAT"),
             }
@@ -121,8 +117,7 @@ def publishing_pause(*, actor: User, account: SocialAccount | None, reason: str)
     _tell_incidents(
         pause,
         actor,
-        _("Publishing paused on %(where)s: %(reason)s")
-        % {"where": _where(pause), "reason": reason},
+        _("Publishing paused on %(where)s: %(reason)s") % {"where": pause.where, "reason": reason},
         held=held,
     )
     return pause
@@ -184,7 +179,7 @@ def publishing_resume(
                 actor,
                 TimelineEvent.Kind.PUBLISH,
                 _("Released after the pause on %(where)s: it goes out now")
-                % {"where": _where(pause)},
+                % {"where": pause.where},
                 pause=pause.pk,
             )
             released.append(message.pk)
@@ -201,7 +196,7 @@ def publishing_resume(
                     "Not released after the pause on %(where)s: back to draft, its approvals "
                     "voided; submit it again to send it"
                 )
-                % {"where": _where(pause)},
+                % {"where": pause.where},
                 pause=pause.pk,
             )
             returned.append(message.pk)
@@ -212,7 +207,7 @@ def publishing_resume(
         pause,
         actor,
         _("Publishing resumed on %(where)s: %(released)d released, %(returned)d back to draft")
-        % {"where": _where(pause), "released": len(released), "returned": len(returned)},
+        % {"where": pause.where, "released": len(released), "returned": len(returned)},
         still_held=still_held,
     )
     return pause

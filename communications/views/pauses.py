@@ -1,14 +1,11 @@
 """The stop switch: pause publishing from any page's header, see what waits, resume choosing
 what to release, and the history of pauses."""
 
-from urllib.parse import urlsplit, urlunsplit
-
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -16,23 +13,15 @@ from communications.forms import PauseForm, ResumeForm
 from communications.models import PublishingPause
 from communications.pauses import active_pauses
 from communications.services import pauses as services
-from config.http import HttpRequest, forbidden, run_form
+from config.http import HttpRequest, forbidden, referer_path, run_form
 from config.permissions import PAUSE_PUBLISHING, holds
 
 PAGE_SIZE = 25
 
 
 def _back(request: HttpRequest) -> str:
-    """The page the header's form was posted from (this site only, read from the Referer so
-    no page has to echo its own address into the form), else the pauses page."""
-    referer = request.headers.get("referer", "")
-    if url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        page = urlsplit(referer)
-        if page.path.startswith("/"):
-            return urlunsplit(("", "", page.path, page.query, ""))
-    return reverse("communications:pauses")
+    """The page the header's form was posted from, else the pauses page."""
+    return referer_path(request) or reverse("communications:pauses")
 
 
 @require_http_methods(["GET", "POST"])
