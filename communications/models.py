@@ -247,6 +247,13 @@ class Template(models.Model):
         related_name="+",
     )
     approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    playbook_versions = models.ManyToManyField(
+        "teams.PlaybookVersion",
+        verbose_name=_("offered by the playbooks"),
+        blank=True,
+        related_name="templates",
+        help_text=_("Playbook versions that offer this template in the composer."),
+    )
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("created by"),

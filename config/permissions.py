@@ -39,6 +39,7 @@ BRIEF_STAFF = "teams.add_staffbriefing"
 MANAGE_CATALOGUE = "teams.change_role"
 MANAGE_POLICIES = "teams.change_responsepolicy"
 MANAGE_RISKS = "teams.change_risk"
+MANAGE_PLAYBOOKS = "teams.change_playbook"
 WRITE_POSTMORTEM = "postmortems.change_postmortem"
 PUBLISH_POSTMORTEM = "postmortems.publish_postmortem"
 WORK_ACTION_ITEMS = "postmortems.change_actionitem"
@@ -97,6 +98,10 @@ ACTIONS: dict[str, Any] = {
         "keep the risk register: record and rate risks, their mitigations and reviews, link "
         "the incidents that realised them"
     ),
+    MANAGE_PLAYBOOKS: _(
+        "write playbooks (each edit is a new version) and archive them; applying one to an "
+        "incident needs add a checklist item"
+    ),
     WORK_DEADLINES: _("acknowledge or snooze a deadline's escalation"),
     WRITE_POSTMORTEM: _(
         "start a postmortem, write its sections, mark key events, submit it for review, comment"
@@ -135,6 +140,7 @@ _MANAGER = _RESPONDER | {
     PUBLISH_POSTMORTEM,
     PAUSE_PUBLISHING,
     MANAGE_RISKS,
+    MANAGE_PLAYBOOKS,
 }
 _ADMIN = _MANAGER | {
     MANAGE_PEOPLE,
@@ -174,6 +180,10 @@ _ADMIN = _MANAGER | {
     "teams.view_risk",
     "teams.view_mitigation",
     "teams.view_riskchange",
+    "teams.view_playbook",
+    "teams.view_playbookversion",
+    "teams.view_playbookstakeholder",
+    "teams.view_playbookrun",
     "postmortems.view_postmortem",
     "postmortems.view_postmortemrevision",
     "postmortems.view_reviewcomment",

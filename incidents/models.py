@@ -138,6 +138,17 @@ class Incident(models.Model):
     first_response_at = models.DateTimeField(_("first public response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    declare_key = models.CharField(
+        _("declare key"),
+        max_length=64,
+        null=True,
+        blank=True,
+        unique=True,
+        editable=False,
+        help_text=_(
+            "Sent with the declare form or API call, so that sending it twice declares once."
+        ),
+    )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
 

@@ -50,6 +50,10 @@ from .models import (
     Notification,
     NotificationPreference,
     OnCallShift,
+    Playbook,
+    PlaybookRun,
+    PlaybookStakeholder,
+    PlaybookVersion,
     ResponsePolicy,
     Risk,
     RiskChange,
@@ -477,3 +481,36 @@ class MitigationAdmin(ReadOnlyAdmin):
 class RiskChangeAdmin(ReadOnlyAdmin):
     list_display = ["risk", "what", "actor", "at"]
     list_select_related = ["risk", "actor"]
+
+
+class PlaybookStakeholderInline(ReadOnlyInline):
+    model = PlaybookStakeholder
+    fields = ["group", "channel", "within_minutes"]
+
+
+@admin.register(Playbook)
+class PlaybookAdmin(ReadOnlyAdmin):
+    """Read-only: playbooks are written on their pages, where each edit is a new version."""
+
+    list_display = ["name", "category", "created_at", "archived_at"]
+    list_filter = ["category"]
+    search_fields = ["name"]
+
+
+@admin.register(PlaybookVersion)
+class PlaybookVersionAdmin(ReadOnlyAdmin):
+    list_display = ["playbook", "number", "severity_hint", "created_by", "created_at"]
+    list_select_related = ["playbook", "created_by"]
+    inlines = [PlaybookStakeholderInline]
+
+
+@admin.register(PlaybookStakeholder)
+class PlaybookStakeholderAdmin(ReadOnlyAdmin):
+    list_display = ["version", "group", "channel", "within_minutes"]
+    list_select_related = ["version__playbook", "group"]
+
+
+@admin.register(PlaybookRun)
+class PlaybookRunAdmin(ReadOnlyAdmin):
+    list_display = ["incident", "version", "applied_by", "applied_at"]
+    list_select_related = ["incident", "version__playbook", "applied_by"]

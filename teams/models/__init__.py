@@ -3,6 +3,7 @@
 from .crisis_team import Drill, OnCallShift, Role, RoleAssignment, RosterMember
 from .notifications import Delivery, DeliveryAttempt, Notification, NotificationPreference, Reason
 from .people import Department, User, validate_timezone
+from .playbooks import Playbook, PlaybookRun, PlaybookStakeholder, PlaybookVersion
 from .risks import Mitigation, Risk, RiskChange
 from .schedule import (
     Deadline,
@@ -38,6 +39,10 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OnCallShift",
+    "Playbook",
+    "PlaybookRun",
+    "PlaybookStakeholder",
+    "PlaybookVersion",
     "Reason",
     "ResponsePolicy",
     "Risk",

@@ -44,6 +44,15 @@ class Risk(models.Model):
         blank=True,
         help_text=_("Words to listen for that announce this risk."),
     )
+    playbook = models.ForeignKey(
+        "teams.Playbook",
+        verbose_name=_("playbook"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="risks",
+        help_text=_("What to do when it happens."),
+    )
     review_at = models.DateTimeField(
         _("next review"), help_text=_("Its owner is reminded before and escalated after.")
     )
