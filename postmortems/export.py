@@ -18,10 +18,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from weasyprint import HTML
 
+from config.markdown import render as markdown
 from incidents.models import TimelineEvent
 
 from . import charts, selectors
-from .markdown import render as markdown
 from .models import ActionItem, Postmortem
 from .services import postmortem_facts
 from .templatetags.postmortem_panels import duration, share

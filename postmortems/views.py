@@ -18,6 +18,7 @@ from django.views.decorators.http import require_GET, require_POST
 from config.errors import ApplicationError, NotPermitted
 from config.http import HttpRequest, forbidden, panel_response, run_form
 from config.inputs import id_from
+from config.markdown import render as markdown
 from config.permissions import PUBLISH_POSTMORTEM, WORK_ACTION_ITEMS, WRITE_POSTMORTEM
 from incidents import selectors as incident_selectors
 from incidents.models import Incident, Status
@@ -33,7 +34,6 @@ from .forms import (
     MoveForm,
     SectionsForm,
 )
-from .markdown import render as markdown
 from .models import SECTIONS, Postmortem
 
 P = Postmortem.Status

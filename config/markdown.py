@@ -1,5 +1,6 @@
-"""Markdown as people write it in a postmortem, rendered once for the page, the PDF and the
-Markdown export: markdown-it-py (CommonMark, no raw HTML) and nh3 to keep only safe tags."""
+"""Markdown as people write it (a postmortem, a playbook's first steps), rendered once for the
+page, the PDF and the Markdown export: markdown-it-py (CommonMark, no raw HTML) and nh3 to keep
+only safe tags."""
 
 from functools import cache
 
