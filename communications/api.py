@@ -3,7 +3,7 @@ actions, and the communications log. The same services as the pages decide."""
 
 from typing import Any
 
-from django.db.models import F, QuerySet
+from django.db.models import F, Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
@@ -13,11 +13,14 @@ from rest_framework.response import Response
 from config.permissions import (
     APPROVE_MESSAGE,
     DRAFT_MESSAGE,
+    MANAGE_PLAYBOOKS,
     MANAGE_TEMPLATES,
     PAUSE_PUBLISHING,
     RECORD_STAKEHOLDER_UPDATE,
 )
 from config.rest import PERMISSIONS
+from teams.models import Playbook, PlaybookVersion
+from teams.playbooks.services import playbook_archive
 from teams.stakeholders import api as stakeholders_api
 from teams.stakeholders.serializers import StaffBriefingCreateSerializer
 
@@ -33,6 +36,9 @@ from .serializers import (
     MessageWriteSerializer,
     PauseCreateSerializer,
     PauseResumeSerializer,
+    PlaybookSerializer,
+    PlaybookVersionSerializer,
+    PlaybookWriteSerializer,
     PublishingPauseSerializer,
     RefusalSerializer,
     RenderedSerializer,
@@ -42,6 +48,7 @@ from .serializers import (
     WithdrawSerializer,
 )
 from .services import approvals, messages, pauses, statements
+from .services.playbooks import playbook_write
 from .text import weighted_length
 
 
@@ -362,6 +369,80 @@ class PublishingPauseViewSet(
         return self._fresh(pause)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Playbooks, each with its current version"),
+    retrieve=extend_schema(summary="One playbook with its current version"),
+)
+class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = PlaybookSerializer
+    permission_classes = PERMISSIONS
+    lookup_value_regex = r"\d+"
+    action_permissions = {
+        ("create", "POST"): MANAGE_PLAYBOOKS,
+        ("partial_update", "PATCH"): MANAGE_PLAYBOOKS,
+    }
+
+    def get_queryset(self) -> QuerySet[Playbook]:
+        return Playbook.objects.prefetch_related(
+            Prefetch(
+                "versions",
+                queryset=PlaybookVersion.objects.select_related("created_by").prefetch_related(
+                    "roles", "stakeholders__group", "templates"
+                ),
+            )
+        ).order_by("name")
+
+    def _fresh(self, playbook: Playbook, code: int = status.HTTP_200_OK) -> Response:
+        return Response(
+            self.get_serializer(self.get_queryset().get(pk=playbook.pk)).data, status=code
+        )
+
+    @extend_schema(
+        summary="Write a playbook (managers): its version 1",
+        description="Templates must be approved. 400 naming the field that is refused.",
+        request=PlaybookWriteSerializer,
+        responses={201: PlaybookSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        data = PlaybookWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        archived = fields.pop("archived", None)
+        version = playbook_write(actor=request.user, **fields)
+        if archived:
+            playbook_archive(actor=request.user, playbook=version.playbook)
+        return self._fresh(version.playbook, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Write a playbook's next version (managers; only the fields sent change)",
+        description="Anything changed writes version n + 1; incidents that used version n "
+        "keep it. Nothing changed: no version is written. archived archives or restores.",
+        request=PlaybookWriteSerializer,
+        responses={200: PlaybookSerializer},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        playbook = self.get_object()
+        data = PlaybookWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        archived = fields.pop("archived", None)
+        if fields:
+            playbook_write(actor=request.user, playbook=playbook, **fields)
+        if archived is not None:
+            playbook_archive(actor=request.user, playbook=playbook, archived=archived)
+        return self._fresh(playbook)
+
+    @extend_schema(
+        summary="Every version of a playbook, the newest first",
+        responses={200: PlaybookVersionSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None)
+    def versions(self, request: Request, pk: str) -> Response:
+        playbook = self.get_object()
+        versions = sorted(playbook.versions.all(), key=lambda v: -v.number)
+        return Response(PlaybookVersionSerializer(versions, many=True).data)
+
+
 def register(router: Any) -> None:
     router.register(
         r"incidents/(?P<incident_pk>\d+)/briefings",
@@ -373,3 +454,4 @@ def register(router: Any) -> None:
     router.register("log", LogViewSet, basename="log")
     router.register("templates", TemplateViewSet, basename="template")
     router.register("publishing-pauses", PublishingPauseViewSet, basename="publishing-pause")
+    router.register("playbooks", PlaybookViewSet, basename="playbook")

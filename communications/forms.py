@@ -8,8 +8,8 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import DATETIME_LOCAL, DateTimeField
-from incidents.models import Claim, ClaimStatus, Incident
-from teams.models import Channel, Department, StakeholderGroup
+from incidents.models import Category, Claim, ClaimStatus, Incident, Severity
+from teams.models import Channel, Department, Playbook, Role, StakeholderGroup
 
 from .models import InboundPost, Message, SocialAccount, Template
 from .validators import POST_REFERENCE_MAX_LENGTH, validate_post_reference
@@ -296,3 +296,143 @@ class ResumeForm(forms.Form):
         release = self.fields["release"]
         assert isinstance(release, forms.TypedMultipleChoiceField)
         release.choices = [(m.pk, m.body[:80]) for m in waiting]
+
+
+def _lines(text: str) -> list[tuple[int, str]]:
+    return [
+        (number, line.strip()) for number, line in enumerate(text.splitlines(), 1) if line.strip()
+    ]
+
+
+class PlaybookForm(forms.Form):
+    """A playbook's version as people write it: the checklist and the stakeholders one per
+    line, the roles and the approved templates ticked."""
+
+    name = forms.CharField(label=_("Name"), max_length=150)
+    category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
+    severity_hint = forms.TypedChoiceField(
+        label=_("Usual severity"), choices=Severity.choices, coerce=int
+    )
+    scenario = forms.CharField(
+        label=_("Scenario"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The situation this playbook is for."),
+    )
+    first_steps = forms.CharField(
+        label=_("First steps"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_("Markdown: what to do in the first hour."),
+    )
+    checklist = forms.CharField(
+        label=_("Checklist"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "One item per line. Start with the minutes after declaring and a bar to make it "
+            "due: “30 | Confirm the facts with product safety”."
+        ),
+    )
+    roles = forms.ModelMultipleChoiceField(
+        label=_("Roles to staff"),
+        queryset=Role.objects.all(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    stakeholders = forms.CharField(
+        label=_("Stakeholders to tell"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_(
+            "One per line: group | channel | within minutes, e.g. “Regulators | email | 120”."
+        ),
+    )
+    templates = forms.ModelMultipleChoiceField(
+        label=_("Templates offered in the composer"),
+        queryset=Template.objects.filter(approved_at__isnull=False),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=_("Approved holding statements and replies only."),
+    )
+    note = forms.CharField(
+        label=_("What changed"),
+        max_length=300,
+        required=False,
+        help_text=_("Saved with the new version."),
+    )
+
+    def clean_checklist(self) -> list[dict[str, Any]]:
+        items: list[dict[str, Any]] = []
+        for number, line in _lines(self.cleaned_data["checklist"]):
+            minutes, bar, title = line.partition("|")
+            if not bar:
+                items.append({"title": line, "due_minutes": None})
+                continue
+            if not minutes.strip().isdigit():
+                raise forms.ValidationError(
+                    _("Line %(number)d: start with the minutes (a whole number) before the bar.")
+                    % {"number": number}
+                )
+            items.append({"title": title.strip(), "due_minutes": int(minutes)})
+        return items
+
+    def clean_stakeholders(self) -> list[dict[str, Any]]:
+        groups = {group.name.lower(): group for group in StakeholderGroup.objects.all()}
+        channels = {value: value for value in Channel.values}
+        channels.update({str(label).lower(): value for value, label in Channel.choices})
+        entries = []
+        for number, line in _lines(self.cleaned_data["stakeholders"]):
+            parts = [part.strip() for part in line.split("|")]
+            group = groups.get(parts[0].lower()) if parts else None
+            if len(parts) != 3 or group is None or parts[1].lower() not in channels:
+                raise forms.ValidationError(
+                    _(
+                        "Line %(number)d: write a stakeholder group's name, a channel and the "
+                        "minutes, separated by bars."
+                    )
+                    % {"number": number}
+                )
+            if not parts[2].isdigit():
+                raise forms.ValidationError(
+                    _("Line %(number)d: the minutes are a whole number.") % {"number": number}
+                )
+            entries.append(
+                {
+                    "group": group,
+                    "channel": channels[parts[1].lower()],
+                    "within_minutes": int(parts[2]),
+                }
+            )
+        return entries
+
+    @staticmethod
+    def initial_from(version: Any) -> dict[str, Any]:
+        """The form filled with a version (to write the next one)."""
+        return {
+            "name": version.playbook.name,
+            "category": version.playbook.category,
+            "severity_hint": version.severity_hint,
+            "scenario": version.scenario,
+            "first_steps": version.first_steps,
+            "checklist": "\n".join(
+                f"{item['due_minutes']} | {item['title']}"
+                if item.get("due_minutes") is not None
+                else item["title"]
+                for item in version.checklist
+            ),
+            "roles": list(version.roles.all()),
+            "stakeholders": "\n".join(
+                f"{entry.group.name} | {entry.channel} | {entry.within_minutes}"
+                for entry in version.stakeholders.all()
+            ),
+            "templates": list(version.templates.all()),
+        }
+
+
+class PlaybookApplyForm(forms.Form):
+    playbook = forms.ModelChoiceField(
+        label=_("Playbook"),
+        queryset=Playbook.objects.filter(
+            archived_at__isnull=True, versions__isnull=False
+        ).distinct(),
+    )

@@ -216,3 +216,14 @@ def incident_briefings_in_review(*, incident: Incident) -> QuerySet[Message]:
         .select_related("author")
         .order_by("created_at", "id")
     )
+
+
+def playbook_templates(*, incident: Incident) -> QuerySet[Template]:
+    """The approved templates the playbooks an incident used offer in its composer."""
+    return (
+        Template.objects.filter(
+            playbook_versions__runs__incident=incident, approved_at__isnull=False
+        )
+        .distinct()
+        .order_by("kind", "name")
+    )

@@ -4,12 +4,21 @@ Credentials never appear in any of them."""
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from config.rest import DateTimeField, InputSerializer
-from incidents.models import Claim, Incident
-from incidents.serializers import PersonSerializer
-from teams.models import Channel, Department, StakeholderGroup
+from incidents.models import Category, Claim, Incident, Severity
+from incidents.serializers import ChecklistItemSerializer, PersonSerializer
+from teams.models import (
+    Channel,
+    Department,
+    Playbook,
+    PlaybookVersion,
+    Role,
+    StakeholderGroup,
+)
+from teams.playbooks.services import MAX_DUE_MINUTES
 
 from .models import (
     Approval,
@@ -346,3 +355,121 @@ class PauseResumeSerializer(InputSerializer):
         help_text="Ids of waiting messages to publish now; every other waiting message goes "
         "back to draft (default: none released).",
     )
+
+
+# --- playbooks ------------------------------------------------------------------------------
+
+
+class PlaybookChecklistItemSerializer(InputSerializer):
+    title = serializers.CharField(max_length=300)
+    due_minutes = serializers.IntegerField(
+        min_value=0,
+        max_value=MAX_DUE_MINUTES,
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="Due so many minutes after the playbook is applied (declaring); null: no "
+        "due time.",
+    )
+
+
+class PlaybookStakeholderSerializer(InputSerializer):
+    group = serializers.PrimaryKeyRelatedField(queryset=StakeholderGroup.objects.all())
+    channel = serializers.ChoiceField(choices=Channel.choices)
+    within_minutes = serializers.IntegerField(min_value=0, max_value=MAX_DUE_MINUTES)
+
+
+class PlaybookStakeholderOutSerializer(serializers.Serializer):
+    group = serializers.IntegerField(source="group_id")
+    group_name = serializers.CharField(source="group.name")
+    channel = serializers.CharField()
+    within_minutes = serializers.IntegerField()
+
+
+class PlaybookVersionSerializer(serializers.ModelSerializer):
+    checklist = PlaybookChecklistItemSerializer(many=True, read_only=True)
+    roles: Any = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    stakeholders = PlaybookStakeholderOutSerializer(many=True, read_only=True)
+    templates: Any = serializers.PrimaryKeyRelatedField(many=True, read_only=True)
+    created_by = PersonSerializer(read_only=True)
+    created_at = DateTimeField(read_only=True)
+
+    class Meta:
+        model = PlaybookVersion
+        fields = [
+            "number",
+            "scenario",
+            "severity_hint",
+            "first_steps",
+            "checklist",
+            "roles",
+            "stakeholders",
+            "templates",
+            "note",
+            "created_by",
+            "created_at",
+        ]
+        read_only_fields = fields
+
+
+class PlaybookSerializer(serializers.ModelSerializer):
+    archived = serializers.SerializerMethodField()
+    current_version = serializers.SerializerMethodField()
+    created_at = DateTimeField(read_only=True)
+
+    class Meta:
+        model = Playbook
+        fields = ["id", "name", "category", "archived", "created_at", "current_version"]
+        read_only_fields = fields
+
+    def get_archived(self, playbook: Playbook) -> bool:
+        return playbook.archived_at is not None
+
+    @extend_schema_field(PlaybookVersionSerializer)
+    def get_current_version(self, playbook: Playbook) -> Any:
+        versions = sorted(playbook.versions.all(), key=lambda v: v.number)
+        return PlaybookVersionSerializer(versions[-1]).data if versions else None
+
+
+class PlaybookWriteSerializer(InputSerializer):
+    """A playbook's next version: only the fields sent change; the rest is copied."""
+
+    name = serializers.CharField(max_length=150)
+    category = serializers.ChoiceField(choices=Category.choices)
+    scenario = serializers.CharField(max_length=20_000)
+    severity_hint = serializers.ChoiceField(choices=Severity.choices, required=False)
+    first_steps = serializers.CharField(max_length=20_000, allow_blank=True, required=False)
+    checklist = PlaybookChecklistItemSerializer(many=True, required=False)
+    roles = serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Role.objects.all(),
+        many=True,
+        required=False,
+        help_text="Role codes.",
+    )
+    stakeholders = PlaybookStakeholderSerializer(many=True, required=False)
+    templates = serializers.PrimaryKeyRelatedField(
+        queryset=Template.objects.all(),
+        many=True,
+        required=False,
+        help_text="Approved templates offered in the composer of incidents using it.",
+    )
+    note = serializers.CharField(
+        max_length=300, allow_blank=True, required=False, help_text="What changed."
+    )
+    archived = serializers.BooleanField(
+        required=False, help_text="Archived: no longer offered when declaring."
+    )
+
+
+class PlaybookApplySerializer(InputSerializer):
+    playbook = serializers.PrimaryKeyRelatedField(
+        queryset=Playbook.objects.all(), help_text="Its current version is applied."
+    )
+
+
+class PlaybookAppliedSerializer(serializers.Serializer):
+    playbook = serializers.IntegerField(source="version.playbook_id")
+    version = serializers.IntegerField(source="version.number")
+    applied_at = DateTimeField()
+    added = ChecklistItemSerializer(many=True)

@@ -12,6 +12,7 @@ from .views import (
     message,
     panel,
     pauses,
+    playbooks,
     templates,
 )
 
@@ -42,6 +43,16 @@ urlpatterns = [
     path("templates/<int:pk>/edit/", templates.template_edit, name="template-edit"),
     path("templates/<int:pk>/approve/", templates.template_approve, name="template-approve"),
     path("accounts/", accounts.account_list, name="accounts"),
+    path("playbooks/", playbooks.playbook_list, name="playbooks"),
+    path("playbooks/new/", playbooks.playbook_edit, name="playbook-new"),
+    path("playbooks/<int:pk>/", playbooks.playbook_detail, name="playbook"),
+    path("playbooks/<int:pk>/edit/", playbooks.playbook_edit, name="playbook-edit"),
+    path("playbooks/<int:pk>/archive/", playbooks.playbook_archive, name="playbook-archive"),
+    path(
+        "incidents/<str:reference>/playbook/",
+        playbooks.incident_playbook_apply,
+        name="incident-playbook-apply",
+    ),
     path("pauses/", pauses.pauses, name="pauses"),
     path("pauses/<int:pk>/resume/", pauses.pause_resume, name="pause-resume"),
     path("incidents/<str:reference>/", panel.incident_panel, name="incident-panel"),

@@ -11,7 +11,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from communications import flows as communication_flows
-from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT
+from communications.serializers import PlaybookAppliedSerializer, PlaybookApplySerializer
+from config.permissions import ADD_CHECKLIST_ITEM, DECLARE_INCIDENT, EDIT_INCIDENT
 from incidents import api as incident_api
 from incidents.serializers import IncidentSerializer, IncidentUpdateSerializer, TransitionSerializer
 from postmortems import flows as postmortem_flows
@@ -24,6 +25,7 @@ class IncidentViewSet(incident_api.IncidentViewSet):
         **incident_api.IncidentViewSet.action_permissions,
         ("create", "POST"): DECLARE_INCIDENT,
         ("partial_update", "PATCH"): EDIT_INCIDENT,
+        ("apply_playbook", "POST"): ADD_CHECKLIST_ITEM,
     }
 
     @extend_schema(
@@ -34,7 +36,10 @@ class IncidentViewSet(incident_api.IncidentViewSet):
     def create(self, request: Request) -> Response:
         data = IncidentCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        incident = team_flows.incident_declare(actor=request.user, **data.validated_data)
+        fields = data.validated_data
+        if not fields["declare_key"] and request.headers.get("Idempotency-Key"):
+            fields["declare_key"] = request.headers["Idempotency-Key"]
+        incident = team_flows.incident_declare(actor=request.user, **fields)
         return Response(self._fresh(incident), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -63,3 +68,26 @@ class IncidentViewSet(incident_api.IncidentViewSet):
             actor=request.user, incident=self.get_object(), **data.validated_data
         )
         return Response(self._fresh(incident))
+
+    @extend_schema(
+        summary="Apply a playbook to a running incident (its current version)",
+        description='Adds its checklist (due so many minutes from now), a "staff the role" '
+        "item for each role nobody holds, naming whom the roster suggests, and an item for "
+        "each stakeholder group to tell. Each item is added once: applying again adds only "
+        "what is missing (added is then empty). Its templates are offered in the composer. "
+        "400 for an archived playbook; 409 for a closed or declined incident.",
+        request=PlaybookApplySerializer,
+        responses={200: PlaybookAppliedSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="apply-playbook")
+    def apply_playbook(self, request: Request, pk: str) -> Response:
+        data = PlaybookApplySerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        run, added = team_flows.incident_playbook_apply(
+            actor=request.user, incident=self.get_object(), **data.validated_data
+        )
+        return Response(
+            PlaybookAppliedSerializer(
+                {"version": run.version, "applied_at": run.applied_at, "added": added}
+            ).data
+        )

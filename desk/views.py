@@ -14,17 +14,18 @@ from config.http import HttpRequest, forbidden
 from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT
 from incidents import selectors as incident_selectors
 from incidents.forms import IncidentDetailsForm, TransitionForm
-from incidents.models import Severity
 from postmortems import flows as postmortem_flows
 from teams import flows as team_flows
-from teams.forms import IncidentDeclareForm
+from teams.forms import IncidentDeclareForm, declare_initial
 
 
 @require_http_methods(["GET", "POST"])
 def declare(request: HttpRequest) -> HttpResponse:
     if not request.user.has_perm(DECLARE_INCIDENT):
         return forbidden(request, _("Your role does not allow you to declare incidents."))
-    form = IncidentDeclareForm(request.POST or None, initial={"severity": Severity.SEV3})
+    form = IncidentDeclareForm(
+        request.POST or None, initial=declare_initial(request.GET.get("playbook"))
+    )
     if request.method == "POST" and form.is_valid():
         try:
             incident = team_flows.incident_declare(actor=request.user, **form.cleaned_data)

@@ -146,6 +146,30 @@ def _set_tags(incident: Incident, names: list[str]) -> None:
     incident.tags.set(Tag.objects.filter(name__in=names))
 
 
+DECLARE_KEY_MAX_LENGTH = 64
+
+
+def declare_key_clean(key: str | None) -> str:
+    """A declare key is up to 64 letters, digits, dashes and underscores (a UUID fits)."""
+    key = (key or "").strip()
+    allowed = all(c.isascii() and (c.isalnum() or c in "-_") for c in key)
+    if len(key) > DECLARE_KEY_MAX_LENGTH or not allowed:
+        raise ApplicationError(
+            _("The declare key is up to 64 letters, digits, dashes and underscores."),
+            field="declare_key",
+        )
+    return key
+
+
+def incident_declared_with(*, actor: User, key: str) -> Incident | None:
+    """The incident this person already declared with this key. Someone else's key is
+    refused rather than handing them another person's declaration."""
+    incident = Incident.objects.filter(declare_key=key).first()
+    if incident is not None and incident.declared_by_id != actor.pk:
+        raise Conflict(_("This declare key was used by someone else."), field="declare_key")
+    return incident
+
+
 @transaction.atomic
 def incident_create(
     *,
@@ -157,10 +181,16 @@ def incident_create(
     source: str = Source.OTHER,
     tags: Iterable[str] = (),
     detected_at: datetime | None = None,
+    declare_key: str = "",
 ) -> Incident:
     """The record of a new incident: its reference and the first timeline event. Declaring
-    (teams.flows.incident_declare) also names its crisis lead and applies the plan."""
+    (teams.flows.incident_declare) also names its crisis lead and applies the plan.
+
+    ``declare_key`` (sent by the declare form and API clients) is unique: the declare flow
+    looks it up first (``incident_declared_with``), and a second send racing the first fails
+    on the constraint instead of declaring twice."""
     require(actor, DECLARE_INCIDENT)
+    declare_key = declare_key_clean(declare_key)
     title = _clean_title(title)
     _clean_choice(severity, Severity, "severity")
     _clean_choice(category, Category, "category")
@@ -178,6 +208,7 @@ def incident_create(
         source=source,
         declared_by=actor,
         detected_at=detected_at,
+        declare_key=declare_key or None,
     )
     if tag_names:
         _set_tags(incident, tag_names)

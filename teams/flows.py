@@ -10,14 +10,15 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
 from config.partial import UNCHANGED
 from incidents import services as incident_services
 from incidents.models import Category, ChecklistItem, Incident, Source
 
-from .models import Reason
+from .models import Playbook, Reason
+from .playbooks.services import playbook_apply, playbook_version_to_use
 from .schedule import engine as schedule
 from .services import incident_staff_on_declare, notify
 from .stakeholders.services import communication_plan_apply
@@ -37,26 +38,69 @@ def incident_declare(
     tags: Iterable[str] = (),
     detected_at: datetime | None = None,
     crisis_lead: User | None = None,
+    playbook: Playbook | None = None,
+    declare_key: str = "",
 ) -> Incident:
     """Declare an incident: the record, its crisis lead (the declarer unless ``crisis_lead``
-    names someone else), the communication plan of its severity on its checklist, and its
+    names someone else), the communication plan of its severity on its checklist, its
     response schedule (the policy copied onto it; acknowledge, first statement and the
-    checklist's due items planned)."""
-    incident = incident_services.incident_create(
-        actor=actor,
-        title=title,
-        severity=severity,
-        summary=summary,
-        category=category,
-        source=source,
-        tags=tags,
-        detected_at=detected_at,
-    )
+    checklist's due items planned) and, when declared from a playbook, the playbook's current
+    version applied.
+
+    With a ``declare_key``, sending the same declaration again (a double click, a retried API
+    call) returns the incident the first send declared, with nothing added twice."""
+    declare_key = incident_services.declare_key_clean(declare_key)
+    version = playbook_version_to_use(playbook) if playbook is not None else None
+    if declare_key and (
+        existing := incident_services.incident_declared_with(actor=actor, key=declare_key)
+    ):
+        return _declared_again(actor=actor, incident=existing, version=version)
+    try:
+        with transaction.atomic():
+            incident = incident_services.incident_create(
+                actor=actor,
+                title=title,
+                severity=severity,
+                summary=summary,
+                category=category,
+                source=source,
+                tags=tags,
+                detected_at=detected_at,
+                declare_key=declare_key,
+            )
+    except IntegrityError:
+        # The same key declared at this very moment by a second send: the first one won.
+        existing = (
+            incident_services.incident_declared_with(actor=actor, key=declare_key)
+            if declare_key
+            else None
+        )
+        if existing is None:
+            raise
+        return _declared_again(actor=actor, incident=existing, version=version)
     incident_staff_on_declare(actor=actor, incident=incident, crisis_lead=crisis_lead or actor)
     communication_plan_apply(actor=actor, incident=incident)
     schedule.incident_schedule_start(incident=incident)
+    if version is not None:
+        playbook_apply(actor=actor, incident=incident, version=version)
     schedule.checklist_deadlines_sync(incident=incident)
     return incident
+
+
+def _declared_again(*, actor: User, incident: Incident, version: Any) -> Incident:
+    """A second send of a declaration: the first incident, with the playbook applied if the
+    first send's was not (each item once)."""
+    if version is not None and incident.is_editable:
+        playbook_apply(actor=actor, incident=incident, version=version)
+    return incident
+
+
+@transaction.atomic
+def incident_playbook_apply(*, actor: User, incident: Incident, playbook: Playbook) -> Any:
+    """Apply a playbook's current version to a running incident: only what is missing is
+    added. Returns the run and the items added."""
+    version = playbook_version_to_use(playbook)
+    return playbook_apply(actor=actor, incident=incident, version=version)
 
 
 @transaction.atomic

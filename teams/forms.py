@@ -1,5 +1,6 @@
 """Forms of the team pages. They parse input; the services decide."""
 
+import uuid
 import zoneinfo
 from collections.abc import Iterable, Iterator
 from functools import cache
@@ -12,10 +13,12 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import DATETIME_LOCAL, DateTimeField
+from config.inputs import id_from
 from config.people import active_people
 from incidents.forms import IncidentDetailsForm
 
-from .models import Department, Reason, Role, RosterMember, validate_timezone
+from .models import Department, Playbook, Reason, Role, RosterMember, validate_timezone
+from .playbooks.selectors import playbook_current, playbooks_to_declare_from
 
 
 @cache
@@ -195,6 +198,26 @@ class IncidentDeclareForm(IncidentDetailsForm):
         empty_label=_("Me"),
         help_text=_("Who is in charge; you, unless you name someone else."),
     )
+    playbook = forms.ModelChoiceField(
+        label=_("Playbook"),
+        queryset=Playbook.objects.none(),
+        required=False,
+        empty_label=_("None"),
+        help_text=_(
+            "Its checklist, the roles to staff and the stakeholders to tell are added, and its "
+            "holding statements are ready in the composer."
+        ),
+    )
+    # Set when the page is shown: sending the form twice declares once.
+    declare_key = forms.RegexField(
+        regex=r"^[A-Za-z0-9_-]{1,64}$", required=False, widget=forms.HiddenInput
+    )
+
+    field_order = ["playbook"]
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["playbook"].queryset = playbooks_to_declare_from()  # type: ignore[attr-defined]
 
 
 class ChecklistItemForm(forms.Form):
@@ -221,3 +244,16 @@ class RoleAssignForm(forms.Form):
         required=False,
         help_text=_("The crisis lead is always handed over."),
     )
+
+
+def declare_initial(playbook_id: Any) -> dict[str, Any]:
+    """The declare form's first values: a fresh declare key, and when a playbook is asked for
+    (?playbook=…), that playbook with its category and usual severity."""
+    initial: dict[str, Any] = {"severity": 3, "declare_key": uuid.uuid4().hex}
+    playbook = playbooks_to_declare_from().filter(pk=id_from(playbook_id) or 0).first()
+    version = playbook_current(playbook) if playbook else None
+    if playbook is not None and version is not None:
+        initial.update(
+            playbook=playbook, category=playbook.category, severity=version.severity_hint
+        )
+    return initial

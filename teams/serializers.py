@@ -11,7 +11,7 @@ from incidents.models import Category, Severity, Source
 from incidents.serializers import PersonSerializer as PersonBriefSerializer
 from incidents.serializers import TagListField
 
-from .models import Notification, OnCallShift, Role, RoleAssignment
+from .models import Notification, OnCallShift, Playbook, Role, RoleAssignment
 
 
 class PersonDetailSerializer(serializers.ModelSerializer):
@@ -151,4 +151,21 @@ class IncidentCreateSerializer(InputSerializer):
         allow_null=True,
         default=None,
         help_text="Who leads the incident; the caller when left out.",
+    )
+    playbook = serializers.PrimaryKeyRelatedField(
+        queryset=Playbook.objects.filter(archived_at__isnull=True),
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Declare from this playbook: its current version's checklist, roles to "
+        "staff and stakeholders are added, and its templates offered in the composer.",
+    )
+    declare_key = serializers.RegexField(
+        r"^[A-Za-z0-9_-]{1,64}$",
+        required=False,
+        default="",
+        help_text="Any unique value (a UUID) of up to 64 letters, digits, dashes and "
+        "underscores: sending the same declaration again with it returns the incident the "
+        "first send declared instead of declaring a second one. The Idempotency-Key header "
+        "does the same.",
     )

@@ -7,6 +7,7 @@ from django import template
 
 from communications.views.briefings import briefing_panel_context
 from communications.views.panel import incident_panel_context
+from communications.views.playbooks import playbook_panel_context
 from incidents.models import Incident
 
 register = template.Library()
@@ -20,3 +21,8 @@ def communications_panel(context: template.Context, incident: Incident) -> dict[
 @register.inclusion_tag("communications/_briefing_panel.html", takes_context=True)
 def briefing_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
     return briefing_panel_context(context["request"], incident)
+
+
+@register.inclusion_tag("communications/_playbook_panel.html", takes_context=True)
+def playbook_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
+    return playbook_panel_context(context["request"], incident)

@@ -52,6 +52,9 @@ def _composer(
             "limit": MAX_WEIGHTED_LENGTH,
             "kinds": Message.Kind.choices,
             "approvals_needed": approvals_required_for(incident),
+            "playbook_templates": selectors.playbook_templates(incident=incident)
+            if message is None
+            else (),
         },
     )
 

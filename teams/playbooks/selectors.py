@@ -1,0 +1,71 @@
+"""Reading playbooks: the list, a playbook's current version, what an incident used, and whom
+the roster suggests for a role."""
+
+from typing import Any
+
+from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+
+from incidents.models import Incident
+from teams.models import Playbook, PlaybookRun, PlaybookVersion, Role, RosterMember
+
+MAX_SUGGESTIONS = 3
+
+
+def playbooks(*, user: Any, include_archived: bool = True) -> QuerySet[Playbook]:
+    """Every playbook with its current version's number and how many incidents used it
+    (anyone signed in reads the playbooks)."""
+    queryset = Playbook.objects.annotate(
+        current_number=Max("versions__number"),
+        current_version_id=Subquery(
+            PlaybookVersion.objects.filter(playbook=OuterRef("pk"))
+            .order_by("-number")
+            .values("pk")[:1]
+        ),
+    )
+    if not include_archived:
+        queryset = queryset.filter(archived_at__isnull=True)
+    return queryset.order_by("name")
+
+
+def playbooks_to_declare_from() -> QuerySet[Playbook]:
+    return Playbook.objects.filter(archived_at__isnull=True, versions__isnull=False).distinct()
+
+
+def playbook_current(playbook: Playbook) -> PlaybookVersion | None:
+    return playbook.versions.order_by("-number").first()
+
+
+def playbook_version_full(version_pk: int) -> PlaybookVersion:
+    return (
+        PlaybookVersion.objects.select_related("playbook", "created_by")
+        .prefetch_related("roles", "stakeholders__group")
+        .get(pk=version_pk)
+    )
+
+
+def playbook_runs(incident: Incident) -> QuerySet[PlaybookRun]:
+    """The playbook versions an incident used, the first first."""
+    return (
+        PlaybookRun.objects.filter(incident=incident)
+        .select_related("version__playbook", "applied_by")
+        .prefetch_related(Prefetch("version__roles", queryset=Role.objects.all()))
+    )
+
+
+def role_suggestions(role: Role) -> list[Any]:
+    """Who the standing roster suggests for a role: primaries first, then backups, people who
+    can still sign in."""
+    members = RosterMember.objects.filter(role=role, person__is_active=True).select_related(
+        "person"
+    )
+    ordered = sorted(members, key=lambda member: (member.kind != RosterMember.Kind.PRIMARY,))
+    return [member.person for member in ordered[:MAX_SUGGESTIONS]]
+
+
+def playbook_runs_of(playbook: Playbook) -> QuerySet[PlaybookRun]:
+    """The incidents that used a playbook, the latest first."""
+    return (
+        PlaybookRun.objects.filter(version__playbook=playbook)
+        .select_related("incident", "version", "applied_by")
+        .order_by("-applied_at", "-pk")
+    )
