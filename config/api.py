@@ -16,6 +16,7 @@ from teams.api import (
     PersonViewSet,
     RoleViewSet,
 )
+from teams.risks import api as risks_api
 from teams.schedule import api as schedule_api
 from teams.stakeholders import api as stakeholders_api
 
@@ -33,6 +34,7 @@ router.register("roles", RoleViewSet, basename="role")
 router.register("notifications", NotificationViewSet, basename="notification")
 stakeholders_api.register(router)
 schedule_api.register(router)
+risks_api.register(router)
 mentions_api.register(router)
 communications_api.register(router)
 postmortems_api.register(router)

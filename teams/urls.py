@@ -7,6 +7,7 @@ root, because two includes under one namespace would hide each other's names fro
 
 from django.urls import include, path
 
+from .risks import views as risks
 from .views import drills, incidents, notifications, people, roster, schedule
 
 app_name = "teams"
@@ -24,6 +25,18 @@ team_patterns = [
     path("drills/new/", drills.drill_edit, name="drill-new"),
     path("drills/<int:pk>/", drills.drill, name="drill"),
     path("drills/<int:pk>/edit/", drills.drill_edit, name="drill-edit"),
+    path("risks/", risks.risk_list, name="risks"),
+    path("risks/heat-map/", risks.heat_map, name="risk-heat-map"),
+    path("risks/new/", risks.risk_edit, name="risk-new"),
+    path("risks/<int:pk>/", risks.risk_detail, name="risk"),
+    path("risks/<int:pk>/edit/", risks.risk_edit, name="risk-edit"),
+    path("risks/<int:pk>/review/", risks.risk_review, name="risk-review"),
+    path("risks/<int:pk>/mitigations/", risks.mitigation_add, name="risk-mitigation-add"),
+    path(
+        "risks/<int:pk>/mitigations/<int:mitigation_id>/",
+        risks.mitigation_status,
+        name="risk-mitigation-status",
+    ),
     path("deadlines/mine/", schedule.my_deadlines, name="my-deadlines"),
     path("deadlines/overdue/", schedule.overdue, name="deadlines-overdue"),
     path("deadlines/<int:pk>/", schedule.deadline, name="deadline"),
@@ -68,6 +81,7 @@ incident_patterns = [
         name="incident-checklist-done",
     ),
     path(_INCIDENT + "deadlines/", schedule.incident_deadlines, name="incident-deadlines"),
+    path(_INCIDENT + "risks/", risks.incident_risk_realised, name="incident-risk-realised"),
 ]
 
 urlpatterns = [

@@ -374,6 +374,8 @@ SPECTACULAR_SETTINGS = {
         "MentionTriageEnum": "communications.models.InboundPost.Triage",
         "MentionDecisionEnum": "communications.mentions.services.DECISIONS",
         "SnoozeMinutesEnum": "teams.schedule.serializers.SNOOZE_CHOICES",
+        "RiskStatusEnum": "teams.models.Risk.Status",
+        "MitigationStatusEnum": "teams.models.Mitigation.Status",
         "DeadlineKindEnum": "teams.models.Deadline.Kind",
         "IncidentCategoryEnum": "incidents.models.Category",
         "PostmortemStatusEnum": "postmortems.models.Postmortem.Status",

@@ -96,6 +96,11 @@ class Risk(models.Model):
     def score(self) -> int:
         return self.likelihood * self.impact
 
+    @property
+    def review_overdue(self) -> bool:
+        """Its review date has passed (a retired risk is never looked at again)."""
+        return self.status != self.Status.RETIRED and self.review_at < timezone.now()
+
 
 class Mitigation(models.Model):
     """One thing done (or to be done) to make the risk less likely or less bad."""

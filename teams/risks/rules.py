@@ -36,3 +36,21 @@ def risk_band(score: int) -> Band:
     if not 1 <= score <= 25:
         raise ValueError("a score is 1 to 25")
     return next(band for band in BANDS if score >= band.lowest)
+
+
+# A risk realised by this many incidents or more keeps happening: the register says so.
+KEEPS_HAPPENING = 2
+
+
+def keeps_happening(realised: int) -> bool:
+    return realised >= KEEPS_HAPPENING
+
+
+def band_range(name: str) -> tuple[int, int]:
+    """The lowest and highest score of a band, by its name."""
+    ordered = sorted(BANDS, key=lambda band: band.lowest)
+    for index, band in enumerate(ordered):
+        if band.name == name:
+            upper = ordered[index + 1].lowest - 1 if index + 1 < len(ordered) else 25
+            return band.lowest, upper
+    raise ValueError(f"no band named {name}")

@@ -13,7 +13,7 @@ from config.errors import ApplicationError
 from config.permissions import MANAGE_RISKS, require
 from incidents.models import Category, Incident, TimelineEvent
 from incidents.services import timeline_event_record
-from teams.models import Deadline, Mitigation, Risk, RiskChange
+from teams.models import Deadline, Mitigation, Playbook, Risk, RiskChange
 from teams.schedule import engine
 
 from .rules import SCALE
@@ -31,6 +31,7 @@ TRACKED = (
     "watch_terms",
     "review_at",
     "status",
+    "playbook",
 )
 MAX_WATCH_TERMS = 20
 MAX_WATCH_TERM_LENGTH = 100
@@ -45,7 +46,7 @@ def _shown(value: Any) -> Any:
     return value
 
 
-def _clean(fields: dict[str, Any]) -> dict[str, Any]:
+def _clean(fields: dict[str, Any], risk: Risk | None = None) -> dict[str, Any]:
     if "title" in fields:
         fields["title"] = (fields["title"] or "").strip()
         if not fields["title"]:
@@ -63,6 +64,11 @@ def _clean(fields: dict[str, Any]) -> dict[str, Any]:
         raise ApplicationError(_("Choose an owner who can still sign in."), field="owner")
     if "review_at" in fields and fields["review_at"] is None:
         raise ApplicationError(_("Say when the risk is reviewed next."), field="review_at")
+    if "playbook" in fields and fields["playbook"] is not None:
+        playbook = fields["playbook"]
+        kept = risk is not None and risk.playbook_id == getattr(playbook, "pk", None)
+        if not isinstance(playbook, Playbook) or (playbook.archived_at is not None and not kept):
+            raise ApplicationError(_("Choose a playbook that is not archived."), field="playbook")
     if "watch_terms" in fields:
         terms = [str(term).strip() for term in fields["watch_terms"] or [] if str(term).strip()]
         if len(terms) > MAX_WATCH_TERMS or any(len(t) > MAX_WATCH_TERM_LENGTH for t in terms):
@@ -100,7 +106,7 @@ def risk_save(*, actor: User, risk: Risk | None = None, **fields: Any) -> Risk:
     unknown = set(fields) - set(TRACKED)
     if unknown:
         raise ValueError(f"not fields of a risk: {sorted(unknown)}")
-    fields = _clean({name: value for name, value in fields.items() if value is not UNCHANGED})
+    fields = _clean({name: value for name, value in fields.items() if value is not UNCHANGED}, risk)
     if risk is None:
         missing = [
             name

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 
 from incidents.models import Incident
 from teams.models import Deadline
+from teams.risks.views import incident_risks_context
 from teams.schedule import selectors as schedule
 from teams.stakeholders.views import incident_panel_context
 from teams.views.incidents import checklist_context, roles_context
@@ -32,6 +33,11 @@ def roles_panel(context: template.Context, incident: Incident) -> dict[str, Any]
 @register.inclusion_tag("teams/incidents/_checklist.html", takes_context=True)
 def checklist_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
     return checklist_context(context["request"], incident)
+
+
+@register.inclusion_tag("teams/risks/_incident_panel.html", takes_context=True)
+def risks_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
+    return incident_risks_context(context["request"], incident)
 
 
 @register.inclusion_tag("teams/stakeholders/_incident_panel.html", takes_context=True)
