@@ -327,3 +327,43 @@ def test_the_api_declares_from_a_playbook_once_and_applies_later_once(api_as, ma
     bad_key = api.post("/api/v1/incidents/", {**body, "declare_key": "no spaces"}, format="json")
     assert bad_key.status_code == 400
     assert "declare_key" in bad_key.json().get("fields", bad_key.json())
+
+
+def test_the_playbook_list_costs_the_same_for_one_or_many(
+    api_as, reader, manager, holding, django_assert_max_num_queries
+):
+    api = api_as(reader)
+    for n in range(6):
+        playbook_write(
+            actor=manager,
+            name=f"Playbook {n}",
+            category="other",
+            scenario="S",
+            roles=[Role.objects.get(pk=Role.LEGAL_REVIEWER)],
+            stakeholders=[
+                {"group": StakeholderGroupFactory(), "channel": "email", "within_minutes": 5}
+            ],
+            templates=[holding],
+        )
+    with django_assert_max_num_queries(12):
+        listed = api.get("/api/v1/playbooks/")
+    assert listed.status_code == 200
+    assert listed.json()["count"] == 6
+
+
+def test_someone_elses_declare_key_is_said_above_the_form(client, manager, manager2):
+    flows.incident_declare(actor=manager, title="First", severity=3, declare_key="shared-key")
+    client.force_login(manager2)
+    response = client.post(
+        reverse("desk:declare"),
+        {
+            "title": "Second",
+            "severity": 3,
+            "category": "other",
+            "source": "other",
+            "declare_key": "shared-key",
+        },
+    )
+    assert response.status_code == 200
+    assert "This declare key was used by someone else." in html(response)
+    assert Incident.objects.count() == 1

@@ -19,7 +19,7 @@ def test_a_manager_declares_from_a_playbook_finds_its_words_then_stops_publishin
     SandboxAccountFactory.create(handle="brand")
     holding = statements.template_approve(
         actor=legal,
-        template=TemplateFactory(
+        template=TemplateFactory.create(
             name="Holding statement: product safety",
             body="We have seen the reports about {title} and are testing samples now.",
         ),
