@@ -152,6 +152,20 @@ def _pk(name: str, world: World, user: Any) -> int | None:
         "publishing-pause-waiting": world.pause,
         "publishing-pause-resume": world.pause,
         "pause-resume": world.pause,
+        "playbook": world.playbook,
+        "risk": world.risk,
+        "risk-edit": world.risk,
+        "risk-review": world.risk,
+        "risk-mitigation-add": world.risk,
+        "risk-mitigation-status": world.risk,
+        "risk-detail": world.risk,
+        "risk-mitigations": world.risk,
+        "risk-mitigation": world.risk,
+        "risk-realised": world.risk,
+        "playbook-edit": world.playbook,
+        "playbook-archive": world.playbook,
+        "playbook-detail": world.playbook,
+        "playbook-versions": world.playbook,
         "postmortem-export-detail": _export_job(world, user),
         "postmortem-export-download": _export_job(world, user),
     }
@@ -188,6 +202,7 @@ def real_arguments(name: str, arguments: tuple[str, ...], world: World, user: An
         "content_type_id": "1",
         "url": "x",
         "job_id": _export_job(world, user).pk,
+        "mitigation_id": world.mitigation.pk,
     }
     kwargs = {argument: values.get(argument) for argument in arguments}
     if "pk" in arguments:
@@ -225,6 +240,20 @@ QUERY: dict[str, tuple[str, ...]] = {
     "postmortems:action-items": ("owner", "overdue", "page"),
     "communications:accounts": ("page",),
     "communications:pauses": ("page",),
+    "communications:playbook": ("version",),
+    "teams:risks": (
+        "q",
+        "status",
+        "category",
+        "band",
+        "owner",
+        "overdue",
+        "playbook",
+        "ordering",
+        "page",
+    ),
+    "teams:risk-heat-map": ("q", "status", "category", "band", "owner", "overdue", "playbook"),
+    "desk:declare": ("playbook",),
     "communications:approvals": ("page",),
     "communications:log": ("incident", "account", "kind", "status", "after", "before", "page"),
     "communications:log-csv": ("incident", "account", "kind", "status", "after", "before"),
@@ -260,6 +289,31 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "source": "other",
         "summary": "Down.",
         "tags": "outage, login",
+    }
+    risk_fields = {
+        "title": "A product safety rumour goes viral",
+        "description": "Posts about a batch.",
+        "category": "product_quality",
+        "likelihood": "4",
+        "impact": "5",
+        "owner": w.manager.pk,
+        "status": "open",
+        "playbook": w.playbook.pk,
+        "early_warning_signs": "Batch numbers in posts.",
+        "watch_terms": "sick, batch",
+        "review_at": "2030-01-01T10:00",
+    }
+    playbook_fields = {
+        "name": "Product safety rumour",
+        "category": "product_quality",
+        "severity_hint": "2",
+        "scenario": "A post says a product hurt someone.",
+        "first_steps": "Gather the facts.",
+        "checklist": "20 | Confirm the facts",
+        "roles": Role.LEGAL_REVIEWER,
+        "stakeholders": f"{w.group.name} | email | 60",
+        "templates": w.approved_template.pk,
+        "note": "Sooner.",
     }
     message = {
         "account": w.account.pk,
@@ -340,7 +394,13 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "incidents:claim-status": ("", {"status": "false", "evidence": "The logs."}),
         "desk:declare": (
             "",
-            {**incident_details, "detected_at": "", "crisis_lead": w.responder.pk},
+            {
+                **incident_details,
+                "detected_at": "",
+                "crisis_lead": w.responder.pk,
+                "playbook": w.playbook.pk,
+                "declare_key": "a-key",
+            },
         ),
         "desk:edit": ("", incident_details),
         "teams:incident-role-assign": (
@@ -456,6 +516,26 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "security:recovery-codes-new": ("", {}),
         "communications:pauses": ("", {"account": w.account.pk, "reason": "Hacked."}),
         "communications:pause-resume": ("", {"release": w.held.pk}),
+        "communications:playbook-new": ("", {**playbook_fields, "name": "Data breach"}),
+        "communications:playbook-edit": ("", playbook_fields),
+        "communications:playbook-archive": [("", {"archived": "yes"}), ("", {"archived": "no"})],
+        "communications:incident-playbook-apply": ("", {"playbook": w.playbook.pk}),
+        "teams:risk-new": ("", risk_fields),
+        "teams:risk-edit": ("", risk_fields),
+        "teams:risk-review": (
+            "",
+            {"review-next_review_at": "2030-01-01T10:00", "review-note": "OK"},
+        ),
+        "teams:risk-mitigation-add": (
+            "",
+            {
+                "mitigation-text": "Train",
+                "mitigation-owner": w.responder.pk,
+                "mitigation-status": "planned",
+            },
+        ),
+        "teams:risk-mitigation-status": ("", {"status": "done"}),
+        "teams:incident-risk-realised": ("", {"risk": w.risk.pk}),
         "postmortems:start": ("", {}),
         "postmortems:sections": (
             "",
@@ -494,6 +574,31 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
     }
     group = {"name": "Press", "kind": "media", "description": ""}
     template = {"name": "Apology", "kind": "reply", "language": "en", "body": "Sorry."}
+    risk = {
+        "title": "A product safety rumour goes viral",
+        "description": "Posts about a batch.",
+        "category": "product_quality",
+        "likelihood": 4,
+        "impact": 5,
+        "owner": w.manager.pk,
+        "status": "open",
+        "playbook": w.playbook.pk,
+        "early_warning_signs": "Batch numbers in posts.",
+        "watch_terms": ["sick", "batch"],
+        "review_at": "2030-01-01T10:00:00Z",
+    }
+    playbook = {
+        "name": "Product safety rumour",
+        "category": "product_quality",
+        "scenario": "A post says a product hurt someone.",
+        "severity_hint": 2,
+        "first_steps": "Gather the facts.",
+        "checklist": [{"title": "Confirm the facts", "due_minutes": 20}],
+        "roles": [Role.LEGAL_REVIEWER],
+        "stakeholders": [{"group": w.group.pk, "channel": "email", "within_minutes": 60}],
+        "templates": [w.approved_template.pk],
+        "note": "Sooner.",
+    }
     by_link = [
         {"account": w.account.pk, "kind": kind, "body": "See this.", field: "1870000000000000555"}
         for kind, field in (("reply", "reply_to_post"), ("quote", "quote_post"))
@@ -509,8 +614,21 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
                 "tags": ["login"],
                 "detected_at": None,
                 "crisis_lead": w.responder.pk,
+                "playbook": w.playbook.pk,
+                "declare_key": "a-key",
             }
         },
+        "incident-apply-playbook": {"POST": {"playbook": w.playbook.pk}},
+        "risk-list": {"POST": risk},
+        "risk-detail": {"PATCH": risk},
+        "risk-mitigations": {
+            "POST": {"text": "Train", "owner": w.responder.pk, "status": "planned"}
+        },
+        "risk-mitigation": {"PATCH": {"text": "Train", "owner": w.responder.pk, "status": "done"}},
+        "risk-review": {"POST": {"next_review_at": "2030-01-01T10:00:00Z", "note": "OK"}},
+        "risk-realised": {"POST": {"incident": w.incident.pk}},
+        "playbook-list": {"POST": {**playbook, "name": "Data breach", "archived": False}},
+        "playbook-detail": {"PATCH": {**playbook, "archived": False}},
         "incident-detail": {
             "PATCH": {
                 "title": "Outage",

@@ -8,9 +8,10 @@ from typing import Any
 from django.utils import timezone
 
 from communications.models import InboundPost, Message, PublishingPause, SocialAccount, Template
-from communications.services import approvals
+from communications.services import approvals, statements
 from communications.services import messages as message_services
 from communications.services import pauses as pause_services
+from communications.services.playbooks import playbook_write
 from incidents import services as incident_services
 from incidents.models import ChecklistItem, Claim, Incident, Status
 from postmortems import flows as postmortem_flows
@@ -23,9 +24,12 @@ from teams.models import (
     Deadline,
     Department,
     Drill,
+    Mitigation,
     Notification,
     OnCallShift,
+    Playbook,
     ResponsePolicy,
+    Risk,
     Role,
     RoleAssignment,
     RosterMember,
@@ -34,6 +38,7 @@ from teams.models import (
     StakeholderGroup,
     StakeholderUpdate,
 )
+from teams.risks import services as risk_services
 from teams.stakeholders import services as stakeholder_services
 from tests.communications.factories import (
     InboundPostFactory,
@@ -79,6 +84,10 @@ class World:
     export_jobs: dict[int, ExportJob]  # a written report of the draft, by who asked for it
     pause: PublishingPause  # in force on a second account, holding an approved message
     held: Message  # that message
+    playbook: Playbook  # with an approved template, applied to the incident
+    approved_template: Template  # the one the playbook offers
+    risk: Risk  # realised by the incident, with a mitigation
+    mitigation: Mitigation
 
 
 def _resolved_postmortem(manager: Any, title: str) -> Postmortem:
@@ -258,6 +267,35 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
     pause = pause_services.publishing_pause(
         actor=manager, account=paused_account, reason="The account may be hacked."
     )
+    # A playbook offering an approved template, applied to the incident.
+    approved_template = statements.template_approve(
+        actor=manager, template=TemplateFactory.create(name="Approved", created_by=responder)
+    )
+    playbook = playbook_write(
+        actor=manager,
+        name="Product safety rumour",
+        category="product_quality",
+        scenario="A post says a product hurt someone.",
+        checklist=[{"title": "Confirm the facts", "due_minutes": 30}],
+        roles=[Role.objects.get(pk=Role.LEGAL_REVIEWER)],
+        stakeholders=[{"group": group, "channel": "email", "within_minutes": 60}],
+        templates=[approved_template],
+    ).playbook
+    flows.incident_playbook_apply(actor=manager, incident=incident, playbook=playbook)
+    risk = risk_services.risk_save(
+        actor=manager,
+        title="A product safety rumour goes viral",
+        category="product_quality",
+        likelihood=4,
+        impact=5,
+        owner=manager,
+        review_at=now + timedelta(days=30),
+        playbook=playbook,
+    )
+    mitigation = risk_services.mitigation_save(
+        actor=manager, risk=risk, text="Keep retained samples", owner=responder
+    )
+    risk_services.risk_realised(actor=manager, risk=risk, incident=incident)
     return World(
         manager=manager,
         responder=responder,
@@ -295,4 +333,8 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
         export_jobs=export_jobs,
         pause=pause,
         held=Message.objects.get(pk=held.pk),
+        playbook=playbook,
+        approved_template=approved_template,
+        risk=risk,
+        mitigation=mitigation,
     )

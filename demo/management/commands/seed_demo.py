@@ -18,13 +18,24 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from communications.models import InboundPost, SocialAccount, Template, WatchTerm
 from communications.services import accounts, approvals
 from communications.services import messages as message_services
+from communications.services.playbooks import playbook_write
 from config.permissions import ADMIN, MANAGER, RESPONDER, needs_two_factor
 from incidents import services
 from incidents.models import Category, ClaimStatus, Incident, Source, Status
 from postmortems import flows as postmortem_flows
 from teams import flows
 from teams import services as team
-from teams.models import Department, Drill, OnCallShift, Role, RosterMember, StakeholderGroup
+from teams.models import (
+    Department,
+    Drill,
+    OnCallShift,
+    Playbook,
+    Risk,
+    Role,
+    RosterMember,
+    StakeholderGroup,
+)
+from teams.risks import services as risks
 from teams.security.services import recovery_codes_create
 from teams.stakeholders import services as stakeholders
 
@@ -95,6 +106,192 @@ ROSTER = [
 ]
 
 
+# name, kind, text: the approved words the playbooks offer in the composer.
+PLAYBOOK_TEMPLATES = [
+    (
+        "Holding statement: product safety",
+        Template.Kind.HOLDING_STATEMENT,
+        "We have seen the reports about {title}. Our quality team is testing retained samples "
+        "now; until we know more, please do not consume the product concerned. Next update "
+        "by {next_update}.",
+    ),
+    (
+        "Reply: we are checking the batch",
+        Template.Kind.REPLY,
+        "@{handle} Thank you for telling us. We are testing this batch right now and will "
+        "update on our profile by {next_update}. If anyone feels unwell, please call "
+        "0800 000 00 00.",
+    ),
+    (
+        "Holding statement: data security",
+        Template.Kind.HOLDING_STATEMENT,
+        "We are investigating a possible security incident affecting some customer accounts. "
+        "We have secured our systems and will tell affected customers directly. Update by "
+        "{next_update}.",
+    ),
+    (
+        "Reply: an employee's post",
+        Template.Kind.REPLY,
+        "@{handle} Thank you for raising this. The post does not reflect our values; we are "
+        "looking into it with the team concerned.",
+    ),
+]
+
+# name, category, severity hint, scenario, first steps, checklist (minutes, title), roles,
+# stakeholders (group, channel, minutes), templates
+PLAYBOOKS: list[dict[str, Any]] = [
+    {
+        "name": "Product safety rumour",
+        "category": Category.PRODUCT_QUALITY,
+        "severity_hint": 2,
+        "scenario": "A post, video or news story claims one of our products made someone ill "
+        "or is contaminated, before we know whether it is true.",
+        "first_steps": "1. **Do not confirm or deny** until quality has the facts.\n"
+        "2. Post the holding statement within 30 minutes: silence reads as guilt.\n"
+        "3. Get the batch number from the post and ask the lab for retained samples.\n"
+        "4. Give customer care the approved lines before the calls peak.",
+        "checklist": [
+            (15, "Confirm the facts with quality and the lab (batch number, retained samples)"),
+            (30, "Publish the holding statement"),
+            (45, "Brief customer care with the approved lines"),
+            (60, "Decide on a precautionary recall with legal and operations"),
+            (120, "Post an update with what is known"),
+        ],
+        "roles": [
+            Role.COMMUNICATIONS_LEAD,
+            Role.LEGAL_REVIEWER,
+            Role.CUSTOMER_CARE_LEAD,
+            Role.SUBJECT_MATTER_EXPERT,
+        ],
+        "stakeholders": [
+            ("Regulators", "phone", 60),
+            ("Employees", "intranet", 60),
+            ("Customers", "website", 120),
+        ],
+        "templates": ["Holding statement: product safety", "Reply: we are checking the batch"],
+    },
+    {
+        "name": "Data breach",
+        "category": Category.SECURITY_BREACH,
+        "severity_hint": 1,
+        "scenario": "Customer data (accounts, addresses, payment details) may have been "
+        "exposed or stolen, or someone claims so in public.",
+        "first_steps": "1. Contain first: IT rotates credentials and closes the access.\n"
+        "2. Call the data protection officer: the regulator may have to be told **within 72 "
+        "hours**.\n"
+        "3. Say only what is confirmed; never guess the number of people affected.",
+        "checklist": [
+            (15, "Contain: rotate credentials and close the access"),
+            (30, "Call the data protection officer"),
+            (60, "Decide whether the 72-hour regulator notice applies"),
+            (120, "Prepare the notice to affected customers with legal"),
+            (None, "Set up a help page and a dedicated phone line"),
+        ],
+        "roles": [Role.LEGAL_REVIEWER, Role.SUBJECT_MATTER_EXPERT, Role.EXECUTIVE_SPONSOR],
+        "stakeholders": [
+            ("Regulators", "email", 240),
+            ("Investors", "email", 240),
+            ("Customers", "email", 480),
+        ],
+        "templates": ["Holding statement: data security"],
+    },
+    {
+        "name": "Offensive post by an employee",
+        "category": Category.EMPLOYEE_MISCONDUCT,
+        "severity_hint": 3,
+        "scenario": "Someone who works for us posts something offensive, or a video of an "
+        "employee behaving badly spreads.",
+        "first_steps": "1. Capture the post before it is deleted.\n"
+        "2. Talk to HR and the employee's manager before saying anything about the person.\n"
+        "3. Answer people directly first; a statement only if it keeps spreading.",
+        "checklist": [
+            (15, "Capture the post (screenshots and links)"),
+            (30, "Talk to HR and the employee's manager"),
+            (60, "Decide: a statement, or direct replies only"),
+        ],
+        "roles": [Role.COMMUNICATIONS_LEAD, Role.LEGAL_REVIEWER],
+        "stakeholders": [("Employees", "intranet", 120)],
+        "templates": ["Reply: an employee's post"],
+    },
+]
+
+# title, category, likelihood, impact, owner, status, playbook, watch terms, mitigations
+# (text, owner, status), incidents that realised it (titles), review in days
+RISKS: list[dict[str, Any]] = [
+    {
+        "title": "A product safety rumour goes viral",
+        "category": Category.PRODUCT_QUALITY,
+        "likelihood": 4,
+        "impact": 5,
+        "owner": "manager",
+        "playbook": "Product safety rumour",
+        "early_warning_signs": "Posts naming a batch number; parents' groups sharing photos.",
+        "watch_terms": ["sick", "contaminated", "batch", "recall"],
+        "mitigations": [
+            ("Keep retained samples of every batch for 12 months", "responder2", "done"),
+            ("A lab on call for same-day tests", "manager", "in_progress"),
+        ],
+        "incidents": ["Viral video claims a contaminated product batch"],
+        "review_days": 30,
+    },
+    {
+        "title": "Customer data is exposed",
+        "category": Category.SECURITY_BREACH,
+        "likelihood": 2,
+        "impact": 5,
+        "owner": "admin",
+        "playbook": "Data breach",
+        "watch_terms": ["hacked", "leak", "my password"],
+        "mitigations": [("Two-factor sign-in for customer accounts", "admin", "planned")],
+        "incidents": ["Rumour of a customer data breach after the login outage"],
+        "review_days": 14,
+    },
+    {
+        "title": "An employee's post offends customers",
+        "category": Category.EMPLOYEE_MISCONDUCT,
+        "likelihood": 3,
+        "impact": 3,
+        "owner": "manager",
+        "playbook": "Offensive post by an employee",
+        "mitigations": [("Social media guidelines in the onboarding", "responder", "done")],
+        "incidents": ["Store employee video on social media"],
+        "review_days": 60,
+    },
+    {
+        "title": "False claims about our prices or people spread",
+        "category": Category.RUMOUR,
+        "likelihood": 4,
+        "impact": 3,
+        "owner": "responder",
+        "watch_terms": ["price increase", "screenshot"],
+        "mitigations": [("A fact-check page we can link to", "responder", "in_progress")],
+        "incidents": ["Fake screenshot of a price increase", "CEO quote taken out of context"],
+        "review_days": 7,
+    },
+    {
+        "title": "A campaign is read as insensitive",
+        "category": Category.BAD_CAMPAIGN,
+        "likelihood": 3,
+        "impact": 4,
+        "owner": "manager",
+        "mitigations": [
+            ("Campaigns reviewed by a diverse panel before launch", "manager", "planned")
+        ],
+        "incidents": ["Influencer criticises the new ad campaign"],
+        "review_days": 2,
+    },
+    {
+        "title": "A flood stops the bottling plant",
+        "category": Category.NATURAL_DISASTER,
+        "likelihood": 1,
+        "impact": 4,
+        "owner": "admin",
+        "status": Risk.Status.ACCEPTED,
+        "review_days": 180,
+    },
+]
+
+
 class Command(BaseCommand):
     help = "Load demo people and incidents (idempotent) and print the demo logins."
 
@@ -117,6 +314,8 @@ class Command(BaseCommand):
             self._stakeholders(people)
             created = self._incidents(people)
             self._communications(people)
+            self._playbooks(people)
+            self._risks(people)
             second_step = self._second_step(people)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} incidents added)."))
         self.stdout.write("Demo logins (username / password / group):")
@@ -491,3 +690,75 @@ class Command(BaseCommand):
             reply_to_mention=created[2],
             body="A statement is on our profile; we will post updates there.",
         )
+
+    def _playbooks(self, people: dict[str, Any]) -> None:
+        """Three playbooks with the approved words they offer."""
+        if Playbook.objects.exists():
+            return
+        manager, admin = people["manager"], people["admin"]
+        now = timezone.now()
+        templates = {}
+        for name, kind, body in PLAYBOOK_TEMPLATES:
+            templates[name], _created = Template.objects.get_or_create(
+                name=name,
+                language="en",
+                defaults={
+                    "kind": kind,
+                    "body": body,
+                    "created_by": manager,
+                    "approved_by": admin,
+                    "approved_at": now,
+                },
+            )
+        groups = {group.name: group for group in StakeholderGroup.objects.all()}
+        roles = {role.pk: role for role in Role.objects.all()}
+        for plan in PLAYBOOKS:
+            playbook_write(
+                actor=manager,
+                name=plan["name"],
+                category=plan["category"],
+                severity_hint=plan["severity_hint"],
+                scenario=plan["scenario"],
+                first_steps=plan["first_steps"],
+                checklist=[
+                    {"title": title, "due_minutes": minutes} for minutes, title in plan["checklist"]
+                ],
+                roles=[roles[slug] for slug in plan["roles"]],
+                stakeholders=[
+                    {"group": groups[group], "channel": channel, "within_minutes": minutes}
+                    for group, channel, minutes in plan["stakeholders"]
+                    if group in groups
+                ],
+                templates=[templates[name] for name in plan["templates"]],
+            )
+
+    def _risks(self, people: dict[str, Any]) -> None:
+        """A filled risk register: risks in every band, mitigations, the incidents that
+        realised them (one risk keeps happening) and their playbooks."""
+        if Risk.objects.exists():
+            return
+        manager = people["manager"]
+        now = timezone.now()
+        playbooks = {playbook.name: playbook for playbook in Playbook.objects.all()}
+        for entry in RISKS:
+            risk = risks.risk_save(
+                actor=manager,
+                title=entry["title"],
+                category=entry["category"],
+                likelihood=entry["likelihood"],
+                impact=entry["impact"],
+                owner=people[entry["owner"]],
+                early_warning_signs=entry.get("early_warning_signs", ""),
+                watch_terms=entry.get("watch_terms", []),
+                playbook=playbooks.get(entry.get("playbook", "")),
+                review_at=now + timedelta(days=entry["review_days"]),
+                status=entry.get("status", Risk.Status.OPEN),
+            )
+            for text, owner, status in entry.get("mitigations", []):
+                risks.mitigation_save(
+                    actor=manager, risk=risk, text=text, owner=people[owner], status=status
+                )
+            for title in entry.get("incidents", []):
+                incident = Incident.objects.filter(title=title).first()
+                if incident is not None:
+                    risks.risk_realised(actor=manager, risk=risk, incident=incident)
