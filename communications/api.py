@@ -3,6 +3,7 @@ actions, and the communications log. The same services as the pages decide."""
 
 from typing import Any
 
+from django.db import transaction
 from django.db.models import F, Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -403,6 +404,7 @@ class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         request=PlaybookWriteSerializer,
         responses={201: PlaybookSerializer},
     )
+    @transaction.atomic  # the version and its archiving, all or nothing
     def create(self, request: Request) -> Response:
         data = PlaybookWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
@@ -420,6 +422,7 @@ class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         request=PlaybookWriteSerializer,
         responses={200: PlaybookSerializer},
     )
+    @transaction.atomic
     def partial_update(self, request: Request, pk: str) -> Response:
         playbook = self.get_object()
         data = PlaybookWriteSerializer(data=request.data, partial=True)

@@ -241,6 +241,7 @@ QUERY: dict[str, tuple[str, ...]] = {
     "communications:accounts": ("page",),
     "communications:pauses": ("page",),
     "communications:playbook": ("version",),
+    "communications:playbooks": ("page",),
     "teams:risks": (
         "q",
         "status",

@@ -5,6 +5,7 @@ applying one to a running incident)."""
 from typing import Any
 
 from django.contrib import messages
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -26,14 +27,17 @@ from teams.models import Playbook
 from teams.playbooks import selectors as playbook_selectors
 from teams.playbooks import services as playbook_services
 
+PAGE_SIZE = 25
+
 
 @require_GET
 def playbook_list(request: HttpRequest) -> HttpResponse:
     rows = playbook_selectors.playbooks(user=request.user)
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "communications/playbooks.html",
-        {"playbooks": rows, "can_manage": holds(request.user, MANAGE_PLAYBOOKS)},
+        {"page": page, "can_manage": holds(request.user, MANAGE_PLAYBOOKS)},
     )
 
 
