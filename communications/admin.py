@@ -24,6 +24,7 @@ from .models import (
     SocialAccount,
     Template,
     ThreadPart,
+    VolumeBucket,
     WatchTerm,
 )
 from .services import accounts
@@ -282,3 +283,12 @@ class PublishingPauseAdmin(ReadOnlyAdmin):
 
     list_display = ["__str__", "reason", "paused_by", "paused_at", "resumed_by", "resumed_at"]
     list_select_related = ["account", "paused_by", "resumed_by"]
+
+
+@admin.register(VolumeBucket)
+class VolumeBucketAdmin(ReadOnlyAdmin):
+    """Read-only: the listening's counts, kept from the mentions."""
+
+    list_display = ["account", "start", "posts", "reach"]
+    list_filter = ["account"]
+    list_select_related = ["account"]

@@ -217,6 +217,34 @@ class InboundPostEvent(models.Model):
         return f"{self.mention_id} {self.at:%Y-%m-%d %H:%M}"
 
 
+# --- listening ------------------------------------------------------------------------------
+
+
+class VolumeBucket(models.Model):
+    """How many posts mentioned an account or matched its watch terms in one 5-minute bucket,
+    and their total reach: the listening's series, kept from the mentions
+    (communications.listening.services.volume_rollup) so that any range is read without
+    scanning every mention."""
+
+    account = models.ForeignKey(
+        SocialAccount, verbose_name=_("account"), on_delete=models.CASCADE, related_name="+"
+    )
+    start = models.DateTimeField(_("from"), help_text=_("On a 5-minute boundary, UTC."))
+    posts = models.PositiveIntegerField(_("posts"))
+    reach = models.PositiveBigIntegerField(_("reach"), default=0)
+
+    class Meta:
+        ordering = ["account", "start"]
+        verbose_name = _("volume bucket")
+        verbose_name_plural = _("volume buckets")
+        constraints = [
+            models.UniqueConstraint(fields=["account", "start"], name="volume_bucket_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account_id} {self.start:%Y-%m-%d %H:%M} {self.posts}"
+
+
 # --- templates ------------------------------------------------------------------------------
 
 

@@ -199,6 +199,7 @@ _ADMIN = _MANAGER | {
     "communications.view_threadpart",
     "communications.view_inboundpostevent",
     "communications.view_publishingpause",
+    "communications.view_volumebucket",
     "teams.add_rostermember",
     "teams.delete_rostermember",
     "teams.add_oncallshift",

@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communications.listening.services import volume_count_again
 from communications.models import InboundPost, InboundPostEvent, SocialAccount
 from config.errors import ApplicationError, Conflict
 from config.permissions import TRIAGE_MENTIONS, holds, require
@@ -127,6 +128,7 @@ def mentions_store(*, account: SocialAccount, posts: Iterable[FoundPost], origin
             )
         )
     InboundPost.objects.bulk_create(fresh, ignore_conflicts=True)
+    volume_count_again(account_id=account.pk, moments=[post.posted_at for post in fresh])
     return len(fresh)
 
 
@@ -463,5 +465,6 @@ def mention_add_manual(
             mention.save()
     except IntegrityError:
         raise Conflict(_("This post is already in the mentions queue."), field="url") from None
+    volume_count_again(account_id=account.pk, moments=[posted_at])
     _event(mention, actor, _linked_text(mention), linked=True, manual=True)
     return mention

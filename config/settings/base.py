@@ -243,6 +243,14 @@ PUBLISH_MAX_ATTEMPTS = env.int("PUBLISH_MAX_ATTEMPTS", default=5)
 PUBLISH_LEASE_SECONDS = env.float("PUBLISH_LEASE_SECONDS", default=X_API_TIMEOUT + 2)
 # Times X is asked whether an attempt's posts exist, when it cannot answer, before failing.
 PUBLISH_MAX_CHECKS = env.int("PUBLISH_MAX_CHECKS", default=8)
+# Listening: a spike is LISTENING_WINDOW_MINUTES of posts on an account that reach at least
+# LISTENING_MIN_POSTS, LISTENING_MIN_RATIO times the usual for that time, and the usual plus
+# LISTENING_THRESHOLD robust deviations (communications/listening/rules.py; the README says how).
+LISTENING_WINDOW_MINUTES = env.int("LISTENING_WINDOW_MINUTES", default=30)
+LISTENING_MIN_POSTS = env.int("LISTENING_MIN_POSTS", default=20)
+LISTENING_MIN_RATIO = env.float("LISTENING_MIN_RATIO", default=3.0)
+LISTENING_THRESHOLD = env.float("LISTENING_THRESHOLD", default=4.0)
+LISTENING_BASELINE_DAYS = env.int("LISTENING_BASELINE_DAYS", default=28)
 # Inbound mentions (polled every minute). Minutes to reply to a new mention, counted from when
 # it was posted; authors with at least this many followers get a sooner deadline
 # ("10000=15,1000=30": 15 min from 10k followers, 30 min from 1k, else MENTION_REPLY_MINUTES).
