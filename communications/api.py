@@ -3,7 +3,6 @@ actions, and the communications log. The same services as the pages decide."""
 
 from typing import Any
 
-from django.db import transaction
 from django.db.models import F, Prefetch, QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import mixins, status, viewsets
@@ -21,7 +20,6 @@ from config.permissions import (
 )
 from config.rest import PERMISSIONS
 from teams.models import Playbook, PlaybookVersion
-from teams.playbooks.services import playbook_archive
 from teams.stakeholders import api as stakeholders_api
 from teams.stakeholders.serializers import StaffBriefingCreateSerializer
 
@@ -404,15 +402,10 @@ class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         request=PlaybookWriteSerializer,
         responses={201: PlaybookSerializer},
     )
-    @transaction.atomic  # the version and its archiving, all or nothing
     def create(self, request: Request) -> Response:
         data = PlaybookWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        archived = fields.pop("archived", None)
-        version = playbook_write(actor=request.user, **fields)
-        if archived:
-            playbook_archive(actor=request.user, playbook=version.playbook)
+        version = playbook_write(actor=request.user, **data.validated_data)
         return self._fresh(version.playbook, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -422,17 +415,11 @@ class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         request=PlaybookWriteSerializer,
         responses={200: PlaybookSerializer},
     )
-    @transaction.atomic
     def partial_update(self, request: Request, pk: str) -> Response:
         playbook = self.get_object()
         data = PlaybookWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        fields = dict(data.validated_data)
-        archived = fields.pop("archived", None)
-        if fields:
-            playbook_write(actor=request.user, playbook=playbook, **fields)
-        if archived is not None:
-            playbook_archive(actor=request.user, playbook=playbook, archived=archived)
+        playbook_write(actor=request.user, playbook=playbook, **data.validated_data)
         return self._fresh(playbook)
 
     @extend_schema(

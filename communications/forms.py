@@ -9,7 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from config.forms import DATETIME_LOCAL, DateTimeField
 from incidents.models import Category, Claim, ClaimStatus, Incident, Severity
-from teams.models import Channel, Department, Playbook, Role, StakeholderGroup
+from teams.models import Channel, Department, Role, StakeholderGroup
+from teams.playbooks.selectors import playbooks_to_declare_from
 
 from .models import InboundPost, Message, SocialAccount, Template
 from .validators import POST_REFERENCE_MAX_LENGTH, validate_post_reference
@@ -430,9 +431,4 @@ class PlaybookForm(forms.Form):
 
 
 class PlaybookApplyForm(forms.Form):
-    playbook = forms.ModelChoiceField(
-        label=_("Playbook"),
-        queryset=Playbook.objects.filter(
-            archived_at__isnull=True, versions__isnull=False
-        ).distinct(),
-    )
+    playbook = forms.ModelChoiceField(label=_("Playbook"), queryset=playbooks_to_declare_from())

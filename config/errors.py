@@ -56,6 +56,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
 
 
 def form_error(form: Any, exc: ApplicationError) -> None:
-    """Show a service's refusal on the form: on its field when the form has it."""
-    field = exc.field if exc.field in form.fields else None
-    form.add_error(field, exc.message)
+    """Show a service's refusal on the form: on its field when the form shows it, above the
+    form otherwise (a field it does not have, or a hidden one nobody would see)."""
+    shown = exc.field in form.fields and not form.fields[exc.field].widget.is_hidden
+    form.add_error(exc.field if shown else None, exc.message)

@@ -30,8 +30,6 @@ def declare(request: HttpRequest) -> HttpResponse:
         try:
             incident = team_flows.incident_declare(actor=request.user, **form.cleaned_data)
         except ApplicationError as exc:
-            if exc.field == "declare_key":  # a hidden field: say it above the form
-                exc.field = None
             form_error(form, exc)
         else:
             messages.success(

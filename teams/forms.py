@@ -16,6 +16,7 @@ from config.forms import DATETIME_LOCAL, DateTimeField
 from config.inputs import id_from
 from config.people import active_people
 from incidents.forms import IncidentDetailsForm
+from incidents.services import DECLARE_KEY_PATTERN
 
 from .models import Department, Playbook, Reason, Role, RosterMember, validate_timezone
 from .playbooks.selectors import playbook_current, playbooks_to_declare_from
@@ -210,7 +211,7 @@ class IncidentDeclareForm(IncidentDetailsForm):
     )
     # Set when the page is shown: sending the form twice declares once.
     declare_key = forms.RegexField(
-        regex=r"^[A-Za-z0-9_-]{1,64}$", required=False, widget=forms.HiddenInput
+        regex=DECLARE_KEY_PATTERN, required=False, widget=forms.HiddenInput
     )
 
     field_order = ["playbook"]

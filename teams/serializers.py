@@ -10,6 +10,7 @@ from config.rest import DateTimeField, InputSerializer
 from incidents.models import Category, Severity, Source
 from incidents.serializers import PersonSerializer as PersonBriefSerializer
 from incidents.serializers import TagListField
+from incidents.services import DECLARE_KEY_PATTERN
 
 from .models import Notification, OnCallShift, Playbook, Role, RoleAssignment
 
@@ -161,7 +162,7 @@ class IncidentCreateSerializer(InputSerializer):
         "staff and stakeholders are added, and its templates offered in the composer.",
     )
     declare_key = serializers.RegexField(
-        r"^[A-Za-z0-9_-]{1,64}$",
+        DECLARE_KEY_PATTERN,
         required=False,
         default="",
         help_text="Any unique value (a UUID) of up to 64 letters, digits, dashes and "

@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from config.errors import ApplicationError
 from teams.models import Playbook, PlaybookVersion
 from teams.playbooks import selectors as playbook_selectors
-from teams.playbooks.services import UNCHANGED, playbook_save
+from teams.playbooks.services import UNCHANGED, playbook_archive, playbook_save
 
 from ..models import Template
 
@@ -43,11 +43,12 @@ def playbook_write(
     actor: User,
     playbook: Playbook | None = None,
     templates: Iterable[Template] = UNCHANGED,
+    archived: bool | None = None,
     **fields: Any,
 ) -> PlaybookVersion:
     """Write a playbook or its next version (``fields`` as teams.playbooks.services
     .playbook_save takes them) with the templates it offers (approved ones only; left out,
-    the current version's are kept)."""
+    the current version's are kept), and archive or restore it when ``archived`` is given."""
     current = playbook_selectors.playbook_current(playbook) if playbook is not None else None
     offered = set(current.templates.values_list("pk", flat=True)) if current else set()
     wanted = offered if templates is UNCHANGED else _template_ids(templates)
@@ -56,4 +57,6 @@ def playbook_write(
     )
     if current is None or version.pk != current.pk:
         version.templates.set(wanted)
+    if archived is not None:
+        playbook_archive(actor=actor, playbook=version.playbook, archived=archived)
     return version

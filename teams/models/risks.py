@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category
+from teams.risks.rules import Band, keeps_happening, risk_band
 
 SCALE = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -95,6 +96,17 @@ class Risk(models.Model):
     @property
     def score(self) -> int:
         return self.likelihood * self.impact
+
+    @property
+    def band(self) -> Band:
+        return risk_band(self.score)
+
+    @property
+    def keeps_happening(self) -> bool:
+        """Realised by enough incidents to say so (teams.risks.rules): counted by the
+        register's queryset (``realised``) when it has, else here."""
+        realised = getattr(self, "realised", None)
+        return keeps_happening(self.incidents.count() if realised is None else realised)
 
     @property
     def review_overdue(self) -> bool:

@@ -3,7 +3,7 @@ the roster suggests for a role."""
 
 from typing import Any
 
-from django.db.models import Max, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Max, QuerySet
 
 from incidents.models import Incident
 from teams.models import Playbook, PlaybookRun, PlaybookVersion, Role, RosterMember
@@ -11,20 +11,9 @@ from teams.models import Playbook, PlaybookRun, PlaybookVersion, Role, RosterMem
 MAX_SUGGESTIONS = 3
 
 
-def playbooks(*, user: Any, include_archived: bool = True) -> QuerySet[Playbook]:
-    """Every playbook with its current version's number and how many incidents used it
-    (anyone signed in reads the playbooks)."""
-    queryset = Playbook.objects.annotate(
-        current_number=Max("versions__number"),
-        current_version_id=Subquery(
-            PlaybookVersion.objects.filter(playbook=OuterRef("pk"))
-            .order_by("-number")
-            .values("pk")[:1]
-        ),
-    )
-    if not include_archived:
-        queryset = queryset.filter(archived_at__isnull=True)
-    return queryset.order_by("name")
+def playbooks(*, user: Any) -> QuerySet[Playbook]:
+    """Every playbook with its current version's number (anyone signed in reads them)."""
+    return Playbook.objects.annotate(current_number=Max("versions__number")).order_by("name")
 
 
 def playbooks_to_declare_from() -> QuerySet[Playbook]:
@@ -45,10 +34,8 @@ def playbook_version_full(version_pk: int) -> PlaybookVersion:
 
 def playbook_runs(incident: Incident) -> QuerySet[PlaybookRun]:
     """The playbook versions an incident used, the first first."""
-    return (
-        PlaybookRun.objects.filter(incident=incident)
-        .select_related("version__playbook", "applied_by")
-        .prefetch_related(Prefetch("version__roles", queryset=Role.objects.all()))
+    return PlaybookRun.objects.filter(incident=incident).select_related(
+        "version__playbook", "applied_by"
     )
 
 

@@ -32,6 +32,7 @@ from teams.models import (
     stakeholder_checklist_key,
 )
 from teams.schedule import engine as schedule
+from teams.stakeholders.services import stakeholder_item_title
 
 from . import selectors
 
@@ -101,8 +102,9 @@ def _checklist(items: Iterable[Any]) -> list[dict[str, Any]]:
     return cleaned
 
 
-def _stakeholders(entries: Iterable[Any]) -> list[tuple[StakeholderGroup, str, int]]:
-    cleaned: list[tuple[StakeholderGroup, str, int]] = []
+def _stakeholders(entries: Iterable[Any]) -> list[tuple[int, str, int]]:
+    """(group id, channel, within minutes) of each entry, as ``_version_content`` has them."""
+    cleaned: list[tuple[int, str, int]] = []
     seen: set[tuple[int, str]] = set()
     for entry in entries or []:
         group, channel = entry.get("group"), entry.get("channel")
@@ -117,7 +119,7 @@ def _stakeholders(entries: Iterable[Any]) -> list[tuple[StakeholderGroup, str, i
             )
         seen.add((group.pk, channel))
         minutes = _minutes(entry.get("within_minutes"), field="stakeholders", required=True)
-        cleaned.append((group, channel, minutes or 0))
+        cleaned.append((group.pk, channel, minutes or 0))
     if len(cleaned) > MAX_STAKEHOLDERS:
         raise ApplicationError(
             _("At most %(count)d stakeholder entries.") % {"count": MAX_STAKEHOLDERS},
@@ -203,16 +205,13 @@ def playbook_save(
         given["first_steps"] = first_steps
     if checklist is not UNCHANGED:
         given["checklist"] = _checklist(checklist)
-    role_objects = None
     if roles is not UNCHANGED:
-        role_objects = list(dict.fromkeys(roles or []))
-        if any(not isinstance(role, Role) for role in role_objects):
+        chosen = list(roles or [])
+        if any(not isinstance(role, Role) for role in chosen):
             raise ApplicationError(_("Choose roles from the catalogue."), field="roles")
-        given["roles"] = sorted(role.pk for role in role_objects)
-    stakeholder_rows = None
+        given["roles"] = sorted({role.pk for role in chosen})
     if stakeholders is not UNCHANGED:
-        stakeholder_rows = _stakeholders(stakeholders)
-        given["stakeholders"] = [(g.pk, c, m) for g, c, m in stakeholder_rows]
+        given["stakeholders"] = _stakeholders(stakeholders)
     note = (note or "").strip()[:300]
 
     if playbook is None:
@@ -241,15 +240,10 @@ def playbook_save(
         note=note or (_("First version") if current is None else ""),
         created_by=actor,
     )
-    version.roles.set(role_objects if role_objects is not None else merged.get("roles", []))
-    if stakeholder_rows is None:
-        stakeholder_rows = [
-            (entry.group, entry.channel, entry.within_minutes)
-            for entry in (current.stakeholders.all() if current else [])
-        ]
+    version.roles.set(merged.get("roles", []))
     PlaybookStakeholder.objects.bulk_create(
-        PlaybookStakeholder(version=version, group=g, channel=c, within_minutes=m)
-        for g, c, m in stakeholder_rows
+        PlaybookStakeholder(version=version, group_id=group, channel=channel, within_minutes=m)
+        for group, channel, m in merged.get("stakeholders", [])
     )
     return version
 
@@ -310,7 +304,9 @@ def playbook_apply(
         incident=incident, version=version, defaults={"applied_by": actor}
     )
     have = set(incident.checklist.exclude(key="").values_list("key", flat=True))
-    wanted: list[tuple[str, str, Any]] = []
+    # (key, title, due): a title is a callable when making it costs queries (the roster's
+    # suggestions), so an item already on the checklist costs none.
+    wanted: list[tuple[str, Any, Any]] = []
     for item in version.checklist:
         key = playbook_item_key(version.playbook_id, item["title"])
         wanted.append((key, item["title"], _due(run, item.get("due_minutes"))))
@@ -321,13 +317,12 @@ def playbook_apply(
     )
     for role in version.roles.all():
         if role.pk not in held:
-            wanted.append((playbook_role_key(role.pk), _role_item_title(role), None))
+            wanted.append(
+                (playbook_role_key(role.pk), lambda role=role: _role_item_title(role), None)
+            )
     for entry in version.stakeholders.select_related("group"):
-        title = _("Tell %(group)s via %(channel)s") % {
-            "group": entry.group,
-            "channel": entry.get_channel_display(),
-        }
         key = stakeholder_checklist_key(entry.group_id, entry.channel)
+        title = stakeholder_item_title(entry.group, entry.get_channel_display())
         wanted.append((key, title, _due(run, entry.within_minutes)))
     added = []
     for key, title, due_at in wanted:
@@ -335,7 +330,11 @@ def playbook_apply(
             continue
         have.add(key)
         item = incident_services.checklist_item_create(
-            actor=actor, incident=incident, title=title, due_at=due_at, key=key
+            actor=actor,
+            incident=incident,
+            title=title() if callable(title) else title,
+            due_at=due_at,
+            key=key,
         )
         schedule.checklist_item_sync(item=item)
         added.append(item)

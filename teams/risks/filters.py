@@ -109,7 +109,6 @@ def _any_of(choices: Any, label: Any, **kwargs: Any) -> _AnyOfFilter:
 class RiskPageFilter(RiskFilter):
     """The same filters on the register's page: drop-downs, an "All" in each."""
 
-    q = django_filters.CharFilter(method="search", max_length=200, label=_("Search"))
     status = _any_of(Risk.Status.choices, _("Status"), distinct=False)
     category = _any_of(Category.choices, _("Category"), distinct=False)
     band = _any_of([(band.name, band.label) for band in BANDS], _("Band"), method="in_band")

@@ -1,15 +1,15 @@
 """The risk register in the API: what a risk reads as, and what a client sends."""
 
-from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from config.people import active_people
 from config.rest import DateTimeField, InputSerializer
 from incidents.models import Category, Incident
 from incidents.serializers import PersonSerializer
 from teams.models import Mitigation, Playbook, Risk, RiskChange
 
-from .rules import BANDS, keeps_happening, risk_band
+from .rules import BANDS
 from .services import MAX_WATCH_TERM_LENGTH, MAX_WATCH_TERMS
 
 
@@ -42,12 +42,12 @@ class RiskChangeSerializer(serializers.ModelSerializer):
 
 class RiskSerializer(serializers.ModelSerializer):
     score = serializers.IntegerField(source="score_value", read_only=True)
-    band = serializers.SerializerMethodField()
+    band = serializers.SerializerMethodField()  # the band's name
     owner = PersonSerializer(read_only=True)
     review_at = DateTimeField(read_only=True)
     review_overdue = serializers.BooleanField(read_only=True)
     realised = serializers.IntegerField(read_only=True, help_text="How many incidents.")
-    keeps_happening = serializers.SerializerMethodField()
+    keeps_happening = serializers.BooleanField(read_only=True)
     incidents = RiskIncidentSerializer(many=True, read_only=True)
     mitigations = MitigationSerializer(many=True, read_only=True)
     created_at = DateTimeField(read_only=True)
@@ -82,10 +82,7 @@ class RiskSerializer(serializers.ModelSerializer):
 
     @extend_schema_field({"type": "string", "enum": [band.name for band in BANDS]})
     def get_band(self, risk: Risk) -> str:
-        return risk_band(risk.score).name
-
-    def get_keeps_happening(self, risk: Risk) -> bool:
-        return keeps_happening(getattr(risk, "realised", 0))
+        return risk.band.name
 
 
 class RiskDetailSerializer(RiskSerializer):
@@ -105,9 +102,7 @@ class RiskWriteSerializer(InputSerializer):
     category = serializers.ChoiceField(choices=Category.choices)
     likelihood = serializers.IntegerField(min_value=1, max_value=5)
     impact = serializers.IntegerField(min_value=1, max_value=5)
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True)
-    )
+    owner = serializers.PrimaryKeyRelatedField(queryset=active_people())
     status = serializers.ChoiceField(choices=Risk.Status.choices, required=False)
     playbook = serializers.PrimaryKeyRelatedField(
         queryset=Playbook.objects.all(), allow_null=True, required=False
@@ -123,17 +118,13 @@ class RiskWriteSerializer(InputSerializer):
 
 class MitigationWriteSerializer(InputSerializer):
     text = serializers.CharField(max_length=300)
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True)
-    )
+    owner = serializers.PrimaryKeyRelatedField(queryset=active_people())
     status = serializers.ChoiceField(choices=Mitigation.Status.choices, required=False)
 
 
 class MitigationChangeSerializer(InputSerializer):
     text = serializers.CharField(max_length=300, required=False)
-    owner = serializers.PrimaryKeyRelatedField(
-        queryset=get_user_model().objects.filter(is_active=True), required=False
-    )
+    owner = serializers.PrimaryKeyRelatedField(queryset=active_people(), required=False)
     status = serializers.ChoiceField(choices=Mitigation.Status.choices, required=False)
 
 

@@ -22,7 +22,7 @@ from teams.models import Mitigation, Risk
 from . import selectors, services
 from .filters import RiskPageFilter
 from .forms import MitigationForm, MitigationStatusForm, RealisedForm, ReviewForm, RiskForm
-from .rules import BANDS, keeps_happening, risk_band
+from .rules import BANDS, risk_band
 
 PAGE_SIZE = 25
 HISTORY_SIZE = 100
@@ -48,9 +48,6 @@ def _refuse_writes(request: HttpRequest) -> HttpResponse | None:
 def risk_list(request: HttpRequest) -> HttpResponse:
     filterset, rows = _filtered(request)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
-    for risk in page.object_list:
-        risk.band = risk_band(risk.score)
-        risk.keeps_happening = keeps_happening(risk.realised)
     return render(
         request,
         "teams/risks/list.html",
@@ -100,8 +97,6 @@ def risk_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "teams/risks/detail.html",
         {
             "risk": risk,
-            "band": risk_band(risk.score),
-            "keeps_happening": keeps_happening(getattr(risk, "realised", 0)),
             "mitigations": risk.mitigations.select_related("owner"),
             "changes": risk.changes.select_related("actor")[:HISTORY_SIZE],
             "incidents": risk.incidents.order_by("-detected_at"),

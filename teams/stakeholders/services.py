@@ -219,11 +219,14 @@ def plan_entry_remove(*, actor: User, entry: CommunicationPlanEntry) -> None:
     CommunicationPlanEntry.objects.filter(pk=entry.pk).delete()
 
 
+def stakeholder_item_title(group: Any, channel_label: Any) -> str:
+    """The checklist item that asks to tell a group through a channel (the plan's, a
+    playbook's)."""
+    return _("Tell %(group)s via %(channel)s") % {"group": group, "channel": channel_label}
+
+
 def _plan_item_title(entry: CommunicationPlanEntry) -> str:
-    title = _("Tell %(group)s via %(channel)s") % {
-        "group": entry.group,
-        "channel": entry.get_channel_display(),
-    }
+    title = stakeholder_item_title(entry.group, entry.get_channel_display())
     if entry.notes:
         title = f"{title}: {entry.notes}"
     return title[:300]
