@@ -16,6 +16,7 @@ from config.errors import ApplicationError
 from incidents.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
+    Alert,
     Approval,
     InboundPost,
     InboundPostEvent,
@@ -292,3 +293,12 @@ class VolumeBucketAdmin(ReadOnlyAdmin):
     list_display = ["account", "start", "posts", "reach"]
     list_filter = ["account"]
     list_select_related = ["account"]
+
+
+@admin.register(Alert)
+class AlertAdmin(ReadOnlyAdmin):
+    """Read-only: alerts are raised by the listening and decided on their page."""
+
+    list_display = ["account", "raised_at", "posts", "ratio", "status", "incident"]
+    list_filter = ["status", "account"]
+    list_select_related = ["account", "incident"]

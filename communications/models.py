@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 
 from teams.models import Channel
 
+from .listening.rules import explanation
+
 # --- social accounts ------------------------------------------------------------------------
 
 
@@ -243,6 +245,129 @@ class VolumeBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.start:%Y-%m-%d %H:%M} {self.posts}"
+
+
+class Alert(models.Model):
+    """A spike in what people say about an account (communications.listening.rules): raised
+    once per spike (while the spike lasts no second alert is raised), explained by its numbers,
+    its widest-reaching authors, its top words and top posts, and then either declared as an
+    incident or dismissed with a reason."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DECLARED = "declared", _("Declared")
+        DISMISSED = "dismissed", _("Dismissed")
+
+    account = models.ForeignKey(
+        SocialAccount, verbose_name=_("account"), on_delete=models.PROTECT, related_name="alerts"
+    )
+    raised_at = models.DateTimeField(_("raised at"), default=timezone.now)
+    window_start = models.DateTimeField(_("window from"))
+    window_end = models.DateTimeField(_("window to"))
+    posts = models.PositiveIntegerField(_("posts in the window"))
+    usual = models.FloatField(_("usual posts in such a window"))
+    spread = models.FloatField(_("usual spread"))
+    ratio = models.FloatField(_("times the usual"))
+    baseline_source = models.CharField(_("usual level from"), max_length=30)
+    baseline_label = models.CharField(
+        _("usual for"), max_length=100, help_text=_("For example “Tuesday 14:00”.")
+    )
+    peak_posts = models.PositiveIntegerField(_("most posts in a window"))
+    last_spiking_at = models.DateTimeField(_("last seen spiking"))
+    spike_ended_at = models.DateTimeField(
+        _("spike ended at"),
+        null=True,
+        blank=True,
+        help_text=_("Empty while the volume is still far above its usual level."),
+    )
+    big_authors = models.JSONField(
+        _("authors with a wide reach"),
+        default=list,
+        blank=True,
+        help_text=_("[{handle, followers}] of the window's authors above the reach threshold."),
+    )
+    top_words = models.JSONField(_("top words"), default=list, blank=True)
+    top_posts = models.ManyToManyField(
+        InboundPost, verbose_name=_("top posts"), blank=True, related_name="alerts"
+    )
+    suggested_playbook = models.ForeignKey(
+        "teams.Playbook",
+        verbose_name=_("suggested playbook"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    suggested_because = models.CharField(_("suggested because"), max_length=300, blank=True)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        verbose_name=_("incident"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    dismiss_reason = models.CharField(_("why dismissed"), max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-raised_at", "-pk"]
+        verbose_name = _("listening alert")
+        verbose_name_plural = _("listening alerts")
+        indexes = [models.Index(fields=["status", "-raised_at"], name="alert_status_time")]
+        constraints = [
+            # One spike, one alert: the evaluation of every poll finds this row and adds none.
+            models.UniqueConstraint(
+                fields=["account"],
+                condition=Q(spike_ended_at__isnull=True),
+                name="one_ongoing_spike_per_account",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="dismissed") | ~Q(dismiss_reason=""),
+                name="dismissed_alert_has_a_reason",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="declared") | Q(incident__isnull=False),
+                name="declared_alert_has_an_incident",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.account} {self.raised_at:%Y-%m-%d %H:%M} ({self.posts})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("communications:alert", kwargs={"pk": self.pk})
+
+    @property
+    def window_minutes(self) -> int:
+        return int((self.window_end - self.window_start).total_seconds() // 60)
+
+    @property
+    def explanation(self) -> str:
+        """One paragraph the page, the API, the notification and the incident all show: "212
+        posts in the last 30 min on @brand, 14× the usual for Tuesday 14:00; 3 authors with
+        more than 100k followers; top words: recall, batch, sick"."""
+        return explanation(
+            posts=self.posts,
+            minutes=self.window_minutes,
+            handle=self.account.handle,
+            ratio=self.ratio,
+            compared_with=self.baseline_label,
+            big_authors=len(self.big_authors),
+            big_reach=settings.LISTENING_WIDE_REACH,
+            top_words=self.top_words,
+        )
 
 
 # --- templates ------------------------------------------------------------------------------

@@ -5,6 +5,7 @@ from typing import Any
 from celery import shared_task
 
 from . import publishing
+from .listening import alerts
 from .mentions import ingest
 from .services.accounts import credentials_rotation_remind
 
@@ -44,8 +45,20 @@ def poll_mentions() -> int:
 
 @shared_task(name="communications.tasks.poll_account", acks_late=True)
 def poll_account(account_id: int) -> dict[str, Any]:
-    """Read the account's new mentions and watch-term matches from X and store them once."""
-    return ingest.poll_account(account_id)
+    """Read the account's new mentions and watch-term matches from X and store them once;
+    when some were new, measure the account's window at once (a spike is not left waiting
+    for the next evaluation)."""
+    result = ingest.poll_account(account_id)
+    if result["stored"]:
+        alerts.alerts_evaluate(account_ids=[account_id])
+    return result
+
+
+@shared_task(name="communications.tasks.evaluate_listening", acks_late=True)
+def evaluate_listening() -> int:
+    """Beat, every minute: measure every account's last window against its usual level and
+    raise an alert for each new spike (a poll that stored posts asks for its account too)."""
+    return alerts.alerts_evaluate()
 
 
 # --- account hygiene (low queue) ------------------------------------------------------------

@@ -3,6 +3,7 @@ accounts, the war room's panel, and the mentions queue (communications.mentions.
 
 from django.urls import include, path
 
+from .listening import views as listening_views
 from .views import (
     accounts,
     approvals,
@@ -67,4 +68,8 @@ urlpatterns = [
         name="incident-briefing",
     ),
     path("mentions/", include("communications.mentions.urls")),
+    path("alerts/", listening_views.alert_list, name="alerts"),
+    path("alerts/<int:pk>/", listening_views.alert_detail, name="alert"),
+    path("alerts/<int:pk>/declare/", listening_views.alert_declare, name="alert-declare"),
+    path("alerts/<int:pk>/dismiss/", listening_views.alert_dismiss, name="alert-dismiss"),
 ]

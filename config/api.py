@@ -4,6 +4,8 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from communications import api as communications_api
+from communications.listening import api as listening_api
+from communications.listening.api import VolumeView
 from communications.mentions import api as mentions_api
 from desk.api import IncidentViewSet
 from incidents.api import ClaimViewSet
@@ -36,10 +38,12 @@ stakeholders_api.register(router)
 schedule_api.register(router)
 risks_api.register(router)
 mentions_api.register(router)
+listening_api.register(router)
 communications_api.register(router)
 postmortems_api.register(router)
 
 urlpatterns = [
     path("oncall/", OnCallView.as_view(), name="oncall"),
+    path("volume/", VolumeView.as_view(), name="volume"),
     *router.urls,
 ]

@@ -39,6 +39,8 @@ app.conf.update(
         "communications.tasks.sweep_publishing": {"queue": "default"},
         "communications.tasks.poll_mentions": {"queue": "low"},
         "communications.tasks.poll_account": {"queue": "low"},
+        # A spike is news for the on-call communications lead: not behind the polls.
+        "communications.tasks.evaluate_listening": {"queue": "default"},
         "communications.tasks.remind_credentials_rotation": {"queue": "low"},
         "postmortems.tasks.write_export": {"queue": "low"},
         "postmortems.tasks.sweep_exports": {"queue": "low"},
@@ -55,6 +57,11 @@ app.conf.update(
     | {
         "poll-mentions": {
             "task": "communications.tasks.poll_mentions",
+            "schedule": 60.0,
+            "options": {"expires": 55},
+        },
+        "evaluate-listening": {
+            "task": "communications.tasks.evaluate_listening",
             "schedule": 60.0,
             "options": {"expires": 55},
         },

@@ -198,6 +198,7 @@ _ADMIN = _MANAGER | {
     "teams.change_notificationpreference",
     "communications.view_threadpart",
     "communications.view_inboundpostevent",
+    "communications.view_alert",
     "communications.view_publishingpause",
     "communications.view_volumebucket",
     "teams.add_rostermember",

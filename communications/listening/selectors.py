@@ -4,12 +4,17 @@ measured against its usual level (communications.listening.rules)."""
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.db.models import Min, Q
+from django.db.models import Count, Min, Q, QuerySet, Sum
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
 
-from ..models import VolumeBucket
-from .rules import BUCKET, Baseline, Spike, baseline, bucket_start, spike
+from ..models import Alert, InboundPost, SocialAccount, VolumeBucket
+from .rules import BUCKET, Baseline, Spike, baseline, bucket_start, needs_recent, spike
 
 DAY = timedelta(days=1)
 BUCKET_SIZES = (5, 15, 30, 60, 360, 1440)  # minutes
@@ -40,15 +45,20 @@ def volume(
     return [{"start": start, "posts": p, "reach": r} for start, (p, r) in series.items()]
 
 
-def window_measure(*, account_id: int, end: datetime) -> tuple[int, Baseline, Spike | None]:
-    """The posts of the window ending at ``end`` (LISTENING_WINDOW_MINUTES long), its usual
-    level from the same window on earlier days (or the last 24 hours for a young series), and
-    the spike it is, if it is one. One query for the windows it needs."""
-    window = timedelta(minutes=settings.LISTENING_WINDOW_MINUTES)
+def window_bounds(end: datetime) -> tuple[datetime, datetime]:
+    """The listening window (LISTENING_WINDOW_MINUTES) that ends with the bucket ``end`` falls
+    in: the bucket still filling counts."""
     end = bucket_start(end) + (BUCKET if end != bucket_start(end) else timedelta(0))
-    born = VolumeBucket.objects.filter(account_id=account_id, posts__gt=0).aggregate(
-        first=Min("start")
-    )["first"]
+    return end - timedelta(minutes=settings.LISTENING_WINDOW_MINUTES), end
+
+
+def window_measure(*, account_id: int, end: datetime) -> tuple[int, Baseline, Spike | None]:
+    """The posts of the window ending at ``end`` (window_bounds), its usual level from the
+    same window on earlier days (or the last 24 hours for a young series), and the spike it
+    is, if it is one. One query for the windows it needs."""
+    start, end = window_bounds(end)
+    window = end - start
+    born = _born(account_id)
     days = range(1, settings.LISTENING_BASELINE_DAYS + 1)
     day_windows = [(end - d * DAY - window, end - d * DAY) for d in days]
     recent_start = end - DAY
@@ -72,11 +82,15 @@ def window_measure(*, account_id: int, end: datetime) -> tuple[int, Baseline, Sp
             for day, (start, stop) in zip(days, day_windows, strict=True)
             if start >= bucket_start(born)
         ]
-        recent: Sequence[int] = [
-            posts_between(stop - window, stop)
-            for stop in (end - n * window for n in range(1, int(DAY / window) + 1))
-            if stop - window >= bucket_start(born)
-        ]
+        recent: Sequence[int] = (
+            [
+                posts_between(stop - window, stop)
+                for stop in (end - n * window for n in range(1, int(DAY / window) + 1))
+                if stop - window >= bucket_start(born)
+            ]
+            if needs_recent(same_time)
+            else ()
+        )
         usual = baseline(same_time=same_time, recent=recent)
     found = spike(
         observed,
@@ -86,3 +100,148 @@ def window_measure(*, account_id: int, end: datetime) -> tuple[int, Baseline, Sp
         threshold=settings.LISTENING_THRESHOLD,
     )
     return observed, usual, found
+
+
+def _born(account_id: int) -> datetime | None:
+    """The bucket of the account's first post: no usual level is read from before it."""
+    first = VolumeBucket.objects.filter(account_id=account_id, posts__gt=0).aggregate(
+        first=Min("start")
+    )["first"]
+    return first
+
+
+def volume_with_usual(
+    *, account_id: int, since: datetime, until: datetime, minutes: int = 5
+) -> list[dict[str, Any]]:
+    """volume() with each bucket's usual level beside it (the chart's second line): the same
+    rule as the alerts (rules.baseline), applied to the same bucket on earlier days. One
+    query, for the range and the LISTENING_BASELINE_DAYS before it."""
+    days = settings.LISTENING_BASELINE_DAYS
+    history = volume(account_id=account_id, since=since - days * DAY, until=until, minutes=minutes)
+    posts_at = {row["start"]: row["posts"] for row in history}
+    born = _born(account_id)
+    size = timedelta(minutes=minutes)
+    first = bucket_start(since)
+    rows = []
+    for row in history:
+        start = row["start"]
+        if start + size <= first:
+            continue
+        same_time: list[tuple[bool, int]] = []
+        recent: list[int] = []
+        if born is not None:
+            same_time = [
+                (day % 7 == 0, posts_at.get(start - day * DAY, 0))
+                for day in range(1, days + 1)
+                if start - day * DAY > born - size
+            ]
+            if needs_recent(same_time):
+                recent = [
+                    posts_at.get(start - n * size, 0)
+                    for n in range(1, DAY // size + 1)
+                    if start - n * size > born - size
+                ]
+        usual = baseline(same_time=same_time, recent=recent)
+        rows.append({**row, "usual": round(usual.usual, 2)})
+    return rows
+
+
+# --- alerts ---------------------------------------------------------------------------------
+
+
+def alert_list(*, user: Any) -> QuerySet[Alert]:
+    """Every alert, newest first, with what its rows show. Anyone who may see the mentions
+    may see the alerts they were raised from."""
+    return Alert.objects.select_related(
+        "account", "incident", "decided_by", "suggested_playbook"
+    ).order_by("-raised_at", "-pk")
+
+
+def alert_get(*, user: Any, pk: int) -> Alert:
+    return get_object_or_404(alert_list(user=user), pk=pk)
+
+
+def alert_top_posts(alert: Alert) -> QuerySet[InboundPost]:
+    """The alert's top posts, widest reach first."""
+    return alert.top_posts.select_related("account", "incident").order_by(
+        "-author_followers", "posted_at", "pk"
+    )
+
+
+def open_alert_count(*, user: Any) -> int:
+    return Alert.objects.filter(status=Alert.Status.OPEN).count()
+
+
+# --- charts ---------------------------------------------------------------------------------
+
+CHART_POINTS = 400  # the most bars a chart draws: buckets grow with the range
+
+
+def chart(*, account: Any, since: datetime, until: datetime) -> dict[str, Any]:
+    """What a volume chart needs (communications/listening/_volume_chart.html): the query of
+    /api/v1/volume/ in the smallest buckets that keep it within CHART_POINTS bars, and the
+    words that say what it shows (its aria-label and caption)."""
+    minutes = next(
+        (
+            size
+            for size in BUCKET_SIZES
+            if (until - since) / timedelta(minutes=size) <= CHART_POINTS
+        ),
+        BUCKET_SIZES[-1],
+    )
+    query = urlencode(
+        {
+            "account": account.pk,
+            "since": since.isoformat(),
+            "until": until.isoformat(),
+            "bucket": minutes,
+        }
+    )
+    label = _(
+        "Posts on %(account)s per %(minutes)d minutes from %(since)s to %(until)s, beside the "
+        "usual level for each time (the dashed line)."
+    ) % {
+        "account": account,
+        "minutes": minutes,
+        "since": date_format(timezone.localtime(since), "SHORT_DATETIME_FORMAT"),
+        "until": date_format(timezone.localtime(until), "SHORT_DATETIME_FORMAT"),
+    }
+    return {"query": query, "label": label, "account": account}
+
+
+def alert_chart(alert: Alert) -> dict[str, Any]:
+    """The alert's chart: the six hours before its window up to now (at most a day after)."""
+    until = min(timezone.now(), alert.window_end + DAY)
+    return chart(
+        account=alert.account,
+        since=alert.window_start - timedelta(hours=6),
+        until=max(until, alert.window_end),
+    )
+
+
+def busiest_account(*, since: datetime) -> Any:
+    """The active account with the most posts since ``since`` (the dashboard's chart), else
+    the first active one; None when there is none."""
+    busiest = (
+        VolumeBucket.objects.filter(start__gte=bucket_start(since), account__is_active=True)
+        .values("account")
+        .annotate(total=Sum("posts"))
+        .order_by("-total", "account")
+        .first()
+    )
+    accounts = SocialAccount.objects.filter(is_active=True)
+    if busiest is not None:
+        return accounts.get(pk=busiest["account"])
+    return accounts.order_by("pk").first()
+
+
+def incident_account(incident: Any) -> Any:
+    """The account most of the incident's mentions came to (its war room's chart), or None."""
+    counted = (
+        InboundPost.objects.filter(incident=incident)
+        .values("account")
+        .annotate(total=Count("pk"))
+        .order_by("-total", "account")
+        .first()
+    )
+    return SocialAccount.objects.get(pk=counted["account"]) if counted else None

@@ -184,6 +184,7 @@ STATICFILES_DIRS = [
     ("vendor/bootstrap", BASE_DIR / "node_modules/bootstrap/dist"),
     ("vendor/bootstrap-icons", BASE_DIR / "node_modules/bootstrap-icons/font"),
     ("vendor/htmx", BASE_DIR / "node_modules/htmx.org/dist"),
+    ("vendor/chartjs", BASE_DIR / "node_modules/chart.js/dist"),
 ]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -251,6 +252,9 @@ LISTENING_MIN_POSTS = env.int("LISTENING_MIN_POSTS", default=20)
 LISTENING_MIN_RATIO = env.float("LISTENING_MIN_RATIO", default=3.0)
 LISTENING_THRESHOLD = env.float("LISTENING_THRESHOLD", default=4.0)
 LISTENING_BASELINE_DAYS = env.int("LISTENING_BASELINE_DAYS", default=28)
+# An alert names the window's authors with more followers than this, and its top posts.
+LISTENING_WIDE_REACH = env.int("LISTENING_WIDE_REACH", default=100_000)
+LISTENING_TOP_POSTS = env.int("LISTENING_TOP_POSTS", default=5)
 # Inbound mentions (polled every minute). Minutes to reply to a new mention, counted from when
 # it was posted; authors with at least this many followers get a sooner deadline
 # ("10000=15,1000=30": 15 min from 10k followers, 30 min from 1k, else MENTION_REPLY_MINUTES).

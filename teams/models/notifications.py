@@ -22,6 +22,7 @@ class Reason(models.TextChoices):
     MENTION_ASSIGNED = "mention_assigned", _("A mention was given to you to handle")
     DEADLINE_REMINDER = "deadline_reminder", _("A deadline of yours is coming up")
     DEADLINE_ESCALATED = "deadline_escalated", _("A deadline was missed and escalated to you")
+    LISTENING_ALERT = "listening_alert", _("Mentions spiked far above their usual level")
     CREDENTIALS_STALE = (
         "credentials_stale",
         _("A social account's credentials are due for rotation"),

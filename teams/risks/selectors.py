@@ -36,3 +36,15 @@ def risk_heat_map(queryset: QuerySet[Risk]) -> list[list[dict[str, Any]]]:
         ]
         for likelihood in reversed(SCALE)
     ]
+
+
+def risks_listened_for() -> QuerySet[Risk]:
+    """The risks whose watch terms the listening looks for to suggest their playbook: not
+    retired, with watch terms, and a playbook still offered."""
+    return (
+        Risk.objects.exclude(status=Risk.Status.RETIRED)
+        .exclude(watch_terms=[])
+        .filter(playbook__isnull=False, playbook__archived_at__isnull=True)
+        .select_related("playbook")
+        .order_by("pk")
+    )

@@ -1,0 +1,71 @@
+"""The alert filters, shared by the alerts page and the list endpoint; and the volume query's
+parameters, checked once for the endpoint the charts read."""
+
+from datetime import timedelta
+from typing import Any
+
+import django_filters
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communications.models import Alert, SocialAccount
+
+from .selectors import BUCKET_SIZES
+
+MAX_POINTS = 10_000  # a 30-day range in 5-minute buckets is 8,640
+
+
+class AlertFilter(django_filters.FilterSet):
+    status = django_filters.ChoiceFilter(
+        choices=Alert.Status.choices, empty_label=_("Any status"), label=_("Status")
+    )
+    account = django_filters.ModelChoiceFilter(
+        queryset=SocialAccount.objects.order_by("handle"),
+        empty_label=_("Any account"),
+        label=_("Account"),
+    )
+
+    class Meta:
+        model = Alert
+        fields = ["status", "account"]
+
+
+class VolumeQuery(forms.Form):
+    """?account=&since=&until=&bucket=: the range defaults to the last 24 hours, the bucket
+    to 5 minutes; at most MAX_POINTS buckets are read at once."""
+
+    account = forms.ModelChoiceField(queryset=SocialAccount.objects.all())
+    since = forms.DateTimeField(required=False)
+    until = forms.DateTimeField(required=False)
+    bucket = forms.TypedChoiceField(
+        choices=[(str(size), str(size)) for size in BUCKET_SIZES],
+        coerce=int,
+        required=False,
+        empty_value=None,
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if self.errors:
+            return data
+        until = data.get("until") or timezone.now()
+        since = data.get("since") or until - timedelta(days=1)
+        if since >= until:
+            raise forms.ValidationError(
+                {"since": _("Give a start before the end (until).")}, code="invalid"
+            )
+        minutes = data.get("bucket") or 5
+        if (until - since) / timedelta(minutes=minutes) > MAX_POINTS:
+            raise forms.ValidationError(
+                {
+                    "bucket": _(
+                        "That range in %(minutes)d-minute buckets is more than %(max)d points: "
+                        "choose larger buckets or a shorter range."
+                    )
+                    % {"minutes": minutes, "max": MAX_POINTS}
+                },
+                code="invalid",
+            )
+        data.update(since=since, until=until, bucket=minutes)
+        return data

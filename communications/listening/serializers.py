@@ -1,0 +1,128 @@
+"""Listening in the API: an alert as it reads, what declaring and dismissing take, and the
+volume series the charts draw."""
+
+from rest_framework import serializers
+
+from communications.models import Alert, InboundPost
+from config.rest import DateTimeField, InputSerializer
+from incidents.models import Severity
+from incidents.serializers import PersonSerializer
+from teams.playbooks.selectors import playbooks_to_declare_from
+
+
+class AlertPostSerializer(serializers.ModelSerializer):
+    url = serializers.CharField(source="post_url", read_only=True)
+    posted_at = DateTimeField(read_only=True)
+
+    class Meta:
+        model = InboundPost
+        fields = ["id", "author_handle", "author_followers", "text", "url", "posted_at"]
+        read_only_fields = fields
+
+
+class AlertAuthorSerializer(serializers.Serializer):
+    handle = serializers.CharField()
+    followers = serializers.IntegerField()
+
+
+class AlertIncidentSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+
+
+class AlertPlaybookSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class AlertSerializer(serializers.ModelSerializer):
+    account = serializers.CharField(source="account.handle", read_only=True)
+    account_id = serializers.IntegerField(read_only=True)
+    explanation = serializers.CharField(read_only=True)
+    raised_at = DateTimeField(read_only=True)
+    window_start = DateTimeField(read_only=True)
+    window_end = DateTimeField(read_only=True)
+    last_spiking_at = DateTimeField(read_only=True)
+    spike_ended_at = DateTimeField(read_only=True)
+    big_authors = AlertAuthorSerializer(many=True, read_only=True)
+    top_words = serializers.ListField(child=serializers.CharField(), read_only=True)
+    top_posts = AlertPostSerializer(many=True, read_only=True)
+    suggested_playbook = AlertPlaybookSerializer(read_only=True, allow_null=True)
+    incident = AlertIncidentSerializer(read_only=True, allow_null=True)
+    decided_by = PersonSerializer(read_only=True, allow_null=True)
+    decided_at = DateTimeField(read_only=True)
+
+    class Meta:
+        model = Alert
+        fields = [
+            "id",
+            "account",
+            "account_id",
+            "status",
+            "explanation",
+            "raised_at",
+            "window_start",
+            "window_end",
+            "posts",
+            "usual",
+            "spread",
+            "ratio",
+            "baseline_source",
+            "baseline_label",
+            "peak_posts",
+            "last_spiking_at",
+            "spike_ended_at",
+            "big_authors",
+            "top_words",
+            "top_posts",
+            "suggested_playbook",
+            "suggested_because",
+            "incident",
+            "decided_by",
+            "decided_at",
+            "dismiss_reason",
+        ]
+        read_only_fields = fields
+
+
+class AlertDeclareSerializer(InputSerializer):
+    title = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Empty: “Spike on @account: its top words”.",
+    )
+    severity = serializers.ChoiceField(
+        choices=Severity.choices,
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Empty: the playbook's usual severity, else SEV3.",
+    )
+    playbook = serializers.PrimaryKeyRelatedField(
+        queryset=playbooks_to_declare_from(),
+        required=False,
+        allow_null=True,
+        help_text="Left out: the alert's suggested playbook; null: none.",
+    )
+
+
+class AlertDismissSerializer(InputSerializer):
+    reason = serializers.CharField(max_length=300)
+
+
+class VolumePointSerializer(serializers.Serializer):
+    start = DateTimeField()
+    posts = serializers.IntegerField()
+    reach = serializers.IntegerField()
+    usual = serializers.FloatField(help_text="The usual posts of such a bucket at that time.")
+
+
+class VolumeSerializer(serializers.Serializer):
+    account = serializers.IntegerField()
+    since = DateTimeField()
+    until = DateTimeField()
+    bucket = serializers.IntegerField(help_text="Minutes per bucket.")
+    series = VolumePointSerializer(many=True)

@@ -1,0 +1,119 @@
+"""The alerts page, one alert (its explanation, chart and top posts) and its two decisions:
+declare an incident from it, or dismiss it. Thin: parse, call one service, render."""
+
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_POST
+
+from communications.models import Alert
+from config.errors import ApplicationError
+from config.http import HttpRequest, forbidden, run_form
+from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS, holds
+
+from . import alerts, selectors
+from .filters import AlertFilter
+from .forms import AlertDeclareForm, AlertDismissForm
+
+PAGE_SIZE = 25
+
+
+@require_GET
+def alert_list(request: HttpRequest) -> HttpResponse:
+    filterset = AlertFilter(request.GET, queryset=selectors.alert_list(user=request.user))
+    rows = filterset.qs if filterset.is_valid() else Alert.objects.none()
+    page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "communications/listening/alerts.html",
+        {"filter": filterset, "page": page},
+        status=400 if filterset.errors else 200,
+    )
+
+
+def _detail(
+    request: HttpRequest,
+    alert: Alert,
+    *,
+    declare_form: Any = None,
+    dismiss_form: Any = None,
+    status: int = 200,
+) -> HttpResponse:
+    can_decide = alert.status == Alert.Status.OPEN
+    return render(
+        request,
+        "communications/listening/alert.html",
+        {
+            "alert": alert,
+            "top_posts": list(selectors.alert_top_posts(alert)),
+            "declare_form": (declare_form or AlertDeclareForm(alert=alert))
+            if can_decide and holds(request.user, DECLARE_INCIDENT)
+            else None,
+            "dismiss_form": (dismiss_form or AlertDismissForm())
+            if can_decide and holds(request.user, TRIAGE_MENTIONS)
+            else None,
+            "chart": selectors.alert_chart(alert),
+        },
+        status=status,
+    )
+
+
+@require_GET
+def alert_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return _detail(request, selectors.alert_get(user=request.user, pk=pk))
+
+
+@require_POST
+def alert_declare(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = selectors.alert_get(user=request.user, pk=pk)
+    if not holds(request.user, DECLARE_INCIDENT):
+        return forbidden(request, _("Your role does not allow you to declare incidents."))
+    form = AlertDeclareForm(request.POST, alert=alert)
+    declared: list[Any] = []
+    failed = run_form(
+        form,
+        lambda: declared.append(
+            alerts.alert_declare(
+                actor=request.user,
+                alert=alert,
+                title=form.cleaned_data["title"],
+                severity=form.cleaned_data["severity"],
+                playbook=form.cleaned_data["playbook"],
+            )
+        ),
+    )
+    if failed is not None:
+        return _detail(request, alert, declare_form=form, status=_status(failed))
+    incident = declared[0]
+    messages.success(
+        request,
+        _("%(reference)s declared from the alert, with its top posts linked.")
+        % {"reference": incident.reference},
+    )
+    return redirect(incident.get_absolute_url())
+
+
+@require_POST
+def alert_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = selectors.alert_get(user=request.user, pk=pk)
+    if not holds(request.user, TRIAGE_MENTIONS):
+        return forbidden(request, _("Your role does not allow you to dismiss alerts."))
+    form = AlertDismissForm(request.POST)
+    failed = run_form(
+        form,
+        lambda: alerts.alert_dismiss(
+            actor=request.user, alert=alert, reason=form.cleaned_data["reason"]
+        ),
+    )
+    if failed is not None:
+        return _detail(request, alert, dismiss_form=form, status=_status(failed))
+    messages.success(request, _("Alert dismissed."))
+    return redirect(alert.get_absolute_url())
+
+
+def _status(failed: ApplicationError) -> int:
+    return failed.status_code
