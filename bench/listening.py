@@ -11,6 +11,12 @@ a. Volume for a 30-day range: communications.listening.selectors.volume for one 
 b. Spike evaluation for 200 series per poll: window_measure for every account (its 30-minute
    window against 28 days of the same window and the last 24 hours), 20 rounds: p50/p95 of a
    whole round and of one series.
+c. The charts' series: selectors.volume_with_usual (what /api/v1/volume/ answers: the range
+   with each bucket's usual level, read with the 28 days before it) for 30 days in 5-minute
+   buckets and in hours, over random accounts: p50/p95 and SQL.
+d. The alerts' evaluation each minute: alerts.alerts_evaluate over every account (measure,
+   then look for an ongoing alert under a row lock), rounds: p50/p95, and the alerts raised
+   on the steady rhythm (0 expected).
 
 Its own database, BENCH_LISTENING_DATABASE_URL (default crisis_desk_bench_listening, created
 when missing). Run with `make bench` or on its own:
@@ -166,7 +172,7 @@ def main() -> None:
     from django.utils import timezone
 
     from bench.processes import percentile
-    from communications.listening import selectors
+    from communications.listening import alerts, selectors
 
     print(f"Listening: {options.accounts} accounts, {options.mentions:,} mentions over 30 days")
     ids = _seed(options.accounts, options.mentions)
@@ -213,6 +219,40 @@ def main() -> None:
         f"(SQL p50 {percentile(sql_rounds, 0.5):.2f} s); one series: p50 "
         f"{percentile(series, 0.5):.1f} ms, p95 {percentile(series, 0.95):.1f} ms; "
         f"spikes found on the steady rhythm: {spikes}"
+    )
+    reads = max(10, options.reads // 4)
+    print(f"\nc. the charts' series: volume with its usual level for 30 days, {reads} reads")
+    print(f"  {'buckets':<10}{'p50 ms':>9}{'p95 ms':>9}{'SQL p50':>9}{'SQL p95':>9}{'queries':>9}")
+    for minutes in (5, 60):
+        totals, sqls, queries = [], [], 0
+        for n in range(reads + 3):
+            account_id = rng.choice(ids)
+            total, sql, count = _timed(
+                lambda a=account_id, m=minutes: selectors.volume_with_usual(
+                    account_id=a, since=now - timedelta(days=30), until=now, minutes=m
+                )
+            )
+            if n >= 3:
+                totals.append(total * 1000)
+                sqls.append(sql * 1000)
+                queries = count
+        print(
+            f"  {minutes:>3} min   {percentile(totals, 0.5):9.1f}{percentile(totals, 0.95):9.1f}"
+            f"{percentile(sqls, 0.5):9.1f}{percentile(sqls, 0.95):9.1f}{queries:>9}"
+        )
+    evaluations = max(3, options.rounds // 4)
+    print(f"\nd. the alerts' evaluation of {len(ids)} accounts, {evaluations} rounds")
+    rounds, sql_rounds, raised = [], [], 0
+    for _round in range(evaluations + 1):
+        total, sql, _count = _timed(lambda: alerts.alerts_evaluate(account_ids=ids))
+        if _round:
+            rounds.append(total)
+            sql_rounds.append(sql)
+    raised = alerts.alerts_evaluate(account_ids=ids)
+    print(
+        f"  a round: p50 {percentile(rounds, 0.5):.2f} s, p95 {percentile(rounds, 0.95):.2f} s "
+        f"(SQL p50 {percentile(sql_rounds, 0.5):.2f} s); alerts raised on the steady rhythm: "
+        f"{raised}"
     )
 
 

@@ -57,7 +57,7 @@ TWO_FACTOR_PERMISSIONS = (APPROVE_MESSAGE, MANAGE_ACCOUNTS)
 
 # What each permission allows, in the words the README's matrix uses.
 ACTIONS: dict[str, Any] = {
-    DECLARE_INCIDENT: _("declare an incident"),
+    DECLARE_INCIDENT: _("declare an incident, also from a listening alert (with triage)"),
     EDIT_INCIDENT: _(
         "edit an incident, acknowledge it, move it along its lifecycle "
         "(triaged, responding, monitoring, resolved)"
@@ -73,7 +73,9 @@ ACTIONS: dict[str, Any] = {
         "approve, reject or send back outgoing messages (never one's own); withdraw or retry "
         "anyone's"
     ),
-    TRIAGE_MENTIONS: _("triage inbound mentions: assign, decide, link to an incident"),
+    TRIAGE_MENTIONS: _(
+        "triage inbound mentions: assign, decide, link to an incident; dismiss a listening alert"
+    ),
     MANAGE_TEMPLATES: _("write templates and holding statements (approving one needs approve)"),
     MANAGE_ACCOUNTS: _("manage social accounts and their credentials"),
     PAUSE_PUBLISHING: _(

@@ -166,6 +166,10 @@ def _pk(name: str, world: World, user: Any) -> int | None:
         "playbook-archive": world.playbook,
         "playbook-detail": world.playbook,
         "playbook-versions": world.playbook,
+        "alert": world.alert,
+        "alert-declare": world.alert,
+        "alert-dismiss": world.alert,
+        "alert-detail": world.alert,
         "postmortem-export-detail": _export_job(world, user),
         "postmortem-export-download": _export_job(world, user),
     }
@@ -242,6 +246,7 @@ QUERY: dict[str, tuple[str, ...]] = {
     "communications:pauses": ("page",),
     "communications:playbook": ("version",),
     "communications:playbooks": ("page",),
+    "communications:alerts": ("status", "account", "page"),
     "teams:risks": (
         "q",
         "status",
@@ -521,6 +526,11 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "communications:playbook-edit": ("", playbook_fields),
         "communications:playbook-archive": [("", {"archived": "yes"}), ("", {"archived": "no"})],
         "communications:incident-playbook-apply": ("", {"playbook": w.playbook.pk}),
+        "communications:alert-dismiss": ("", {"reason": "Our own campaign."}),
+        "communications:alert-declare": (
+            "",
+            {"title": "Recall storm", "severity": "2", "playbook": w.playbook.pk},
+        ),
         "teams:risk-new": ("", risk_fields),
         "teams:risk-edit": ("", risk_fields),
         "teams:risk-review": (
@@ -620,6 +630,10 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
             }
         },
         "incident-apply-playbook": {"POST": {"playbook": w.playbook.pk}},
+        "alert-declare": {
+            "POST": {"title": "Recall storm", "severity": 2, "playbook": w.playbook.pk}
+        },
+        "alert-dismiss": {"POST": {"reason": "Our own campaign."}},
         "risk-list": {"POST": risk},
         "risk-detail": {"PATCH": risk},
         "risk-mitigations": {

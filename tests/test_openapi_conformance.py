@@ -65,6 +65,8 @@ RULES_IN_WORDS = {
     # (a URI may have any scheme).
     ("POST", "/api/v1/action-items/"),
     ("PATCH", "/api/v1/action-items/{id}/"),
+    # A volume range starts before it ends and holds at most 10,000 buckets.
+    ("GET", "/api/v1/volume/"),
 }
 
 
@@ -124,6 +126,9 @@ def path_ids(world: World, caller: Any) -> list[tuple[str, Any]]:
         ("/api/v1/postmortems/{id}/publish/", world.postmortem_in_review.pk),
         ("/api/v1/postmortems/{id}/correct/", world.postmortem_published.pk),
         ("/api/v1/action-items/{id}/", world.action_item.pk),
+        ("/api/v1/alerts/{id}/", world.alert.pk),
+        ("/api/v1/alerts/{id}/declare/", world.alert.pk),
+        ("/api/v1/alerts/{id}/dismiss/", world.alert.pk),
         ("/api/v1/postmortem-exports/{id}/", world.export_jobs[caller.pk].pk),
         ("/api/v1/postmortem-exports/{id}/download/", world.export_jobs[caller.pk].pk),
     ]

@@ -7,7 +7,15 @@ from typing import Any
 
 from django.utils import timezone
 
-from communications.models import InboundPost, Message, PublishingPause, SocialAccount, Template
+from communications.listening import alerts
+from communications.models import (
+    Alert,
+    InboundPost,
+    Message,
+    PublishingPause,
+    SocialAccount,
+    Template,
+)
 from communications.services import approvals, statements
 from communications.services import messages as message_services
 from communications.services import pauses as pause_services
@@ -45,6 +53,7 @@ from tests.communications.factories import (
     SandboxAccountFactory,
     TemplateFactory,
 )
+from tests.communications.listening_data import STORM_END, quiet_history, storm
 from tests.teams.factories import NotificationFactory
 
 
@@ -88,6 +97,7 @@ class World:
     approved_template: Template  # the one the playbook offers
     risk: Risk  # realised by the incident, with a mitigation
     mitigation: Mitigation
+    alert: Alert  # an open listening alert on a storm of its own account
 
 
 def _resolved_postmortem(manager: Any, title: str) -> Postmortem:
@@ -296,6 +306,11 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
         actor=manager, risk=risk, text="Keep retained samples", owner=responder
     )
     risk_services.risk_realised(actor=manager, risk=risk, incident=incident)
+    listened = SandboxAccountFactory.create(handle="listened")
+    quiet_history(listened, days=7)
+    storm(listened)
+    alert = alerts.alert_evaluate(account_id=listened.pk, end=STORM_END)
+    assert alert is not None
     return World(
         manager=manager,
         responder=responder,
@@ -337,4 +352,5 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
         approved_template=approved_template,
         risk=risk,
         mitigation=mitigation,
+        alert=alert,
     )

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communications.models import Alert
 from incidents.models import Severity
-from teams.playbooks.selectors import playbooks_to_declare_from
+from teams.playbooks.selectors import playbook_current, playbooks_to_declare_from
 
 from .alerts import DEFAULT_SEVERITY, alert_title
 
@@ -30,6 +30,9 @@ class AlertDeclareForm(forms.Form):
         suggested = alert.suggested_playbook
         if suggested is not None and suggested.archived_at is None:
             self.fields["playbook"].initial = suggested.pk
+            version = playbook_current(suggested)
+            if version is not None and version.severity_hint:
+                self.fields["severity"].initial = version.severity_hint
             if alert.suggested_because:
                 self.fields["playbook"].help_text = _("Suggested: %(because)s") % {
                     "because": alert.suggested_because

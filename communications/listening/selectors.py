@@ -245,3 +245,8 @@ def incident_account(incident: Any) -> Any:
         .first()
     )
     return SocialAccount.objects.get(pk=counted["account"]) if counted else None
+
+
+def incident_alert(incident: Any) -> Alert | None:
+    """The alert the incident was declared from, if it was."""
+    return Alert.objects.select_related("account").filter(incident=incident).first()

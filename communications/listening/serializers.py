@@ -44,14 +44,14 @@ class AlertSerializer(serializers.ModelSerializer):
     window_start = DateTimeField(read_only=True)
     window_end = DateTimeField(read_only=True)
     last_spiking_at = DateTimeField(read_only=True)
-    spike_ended_at = DateTimeField(read_only=True)
+    spike_ended_at = DateTimeField(read_only=True, allow_null=True)
     big_authors = AlertAuthorSerializer(many=True, read_only=True)
     top_words = serializers.ListField(child=serializers.CharField(), read_only=True)
     top_posts = AlertPostSerializer(many=True, read_only=True)
     suggested_playbook = AlertPlaybookSerializer(read_only=True, allow_null=True)
     incident = AlertIncidentSerializer(read_only=True, allow_null=True)
     decided_by = PersonSerializer(read_only=True, allow_null=True)
-    decided_at = DateTimeField(read_only=True)
+    decided_at = DateTimeField(read_only=True, allow_null=True)
 
     class Meta:
         model = Alert

@@ -1,12 +1,14 @@
 """The alerts page, one alert (its explanation, chart and top posts) and its two decisions:
 declare an incident from it, or dismiss it. Thin: parse, call one service, render."""
 
+from datetime import timedelta
 from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
@@ -14,10 +16,12 @@ from communications.models import Alert
 from config.errors import ApplicationError
 from config.http import HttpRequest, forbidden, run_form
 from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS, holds
+from incidents.models import Incident
 
 from . import alerts, selectors
 from .filters import AlertFilter
 from .forms import AlertDeclareForm, AlertDismissForm
+from .selectors import DAY
 
 PAGE_SIZE = 25
 
@@ -117,3 +121,33 @@ def alert_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _status(failed: ApplicationError) -> int:
     return failed.status_code
+
+
+# --- panels of other pages ------------------------------------------------------------------
+
+DASHBOARD_ALERTS = 5
+
+
+def listening_dashboard_context(request: HttpRequest) -> dict[str, Any]:
+    now = timezone.now()
+    open_alerts = selectors.alert_list(user=request.user).filter(status=Alert.Status.OPEN)
+    account = selectors.busiest_account(since=now - DAY)
+    return {
+        "open_alerts": list(open_alerts[:DASHBOARD_ALERTS]),
+        "open_alert_count": open_alerts.count(),
+        "chart": selectors.chart(account=account, since=now - DAY, until=now) if account else None,
+    }
+
+
+def incident_volume_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+    """Since detection (and the two hours before it), on the account the alert it was declared
+    from watched, else the one most of its mentions came to."""
+    alert = selectors.incident_alert(incident)
+    account = alert.account if alert is not None else selectors.incident_account(incident)
+    until = incident.resolved_at or timezone.now()
+    since = min(incident.detected_at, until) - timedelta(hours=2)
+    return {
+        "incident": incident,
+        "alert": alert,
+        "chart": selectors.chart(account=account, since=since, until=until) if account else None,
+    }

@@ -5,6 +5,7 @@ from typing import Any
 
 from django import template
 
+from communications.listening.views import incident_volume_context, listening_dashboard_context
 from communications.views.briefings import briefing_panel_context
 from communications.views.panel import incident_panel_context
 from communications.views.playbooks import playbook_panel_context
@@ -26,3 +27,16 @@ def briefing_panel(context: template.Context, incident: Incident) -> dict[str, A
 @register.inclusion_tag("communications/_playbook_panel.html", takes_context=True)
 def playbook_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
     return playbook_panel_context(context["request"], incident)
+
+
+@register.inclusion_tag("communications/listening/_dashboard_panel.html", takes_context=True)
+def listening_panel(context: template.Context) -> dict[str, Any]:
+    """The dashboard's listening: open alerts and the last day's volume of the busiest
+    account."""
+    return listening_dashboard_context(context["request"])
+
+
+@register.inclusion_tag("communications/listening/_incident_panel.html", takes_context=True)
+def incident_volume_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
+    """The war room's volume since the incident was detected, and the alert it came from."""
+    return incident_volume_context(context["request"], incident)

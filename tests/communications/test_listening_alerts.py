@@ -3,7 +3,7 @@ told, and each one declared as an incident (once, however often it is clicked) o
 with a reason."""
 
 import threading
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 import pytest
 import time_machine
@@ -11,59 +11,22 @@ from django.db import close_old_connections
 
 from communications.listening import alerts, rules
 from communications.mentions import services as mention_services
-from communications.mentions.x_reader import FoundPost
-from communications.models import Alert, InboundPost, VolumeBucket
+from communications.models import Alert, InboundPost
 from communications.services.playbooks import playbook_write
 from config.errors import ApplicationError, Conflict
 from incidents.models import Incident, Source, TimelineEvent
-from teams.models import Notification, PlaybookRun, Reason, Role
 from teams import flows
+from teams.models import Notification, PlaybookRun, Reason, Role
 from teams.risks import services as risk_services
 from tests.communications.factories import SandboxAccountFactory
+from tests.communications.listening_data import STORM_END, TUESDAY_14, quiet_history, storm
 from tests.teams.factories import ShiftFactory, UserFactory, manager, responder
-
-TUESDAY_14 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
-STORM_END = TUESDAY_14 + timedelta(minutes=30)
-STORM_WORDS = (
-    "Recall batch 24-117 now, my kid got sick",
-    "Is batch 24-117 a recall? sick after one bottle",
-    "they should recall this batch, everyone is sick",
-)
-
-
-def _quiet_history(account, *, days=21, per_bucket=1, until=TUESDAY_14):
-    moment = until - timedelta(days=days)
-    rows = []
-    while moment < until:
-        rows.append(VolumeBucket(account=account, start=moment, posts=per_bucket))
-        moment += rules.BUCKET
-    VolumeBucket.objects.bulk_create(rows)
-
-
-def _storm(account, *, count=60, start=TUESDAY_14, first_id=0, big=(2_000_000, 450_000, 120_000)):
-    """``count`` posts spread over the 30 minutes from ``start``, stored as the poller does;
-    the first ones from authors with a wide reach."""
-    posts = []
-    for n in range(count):
-        followers = big[n] if n < len(big) else 10 + n
-        posts.append(
-            FoundPost(
-                external_id=str(1_880_000_000_000_000_000 + first_id + n),
-                text=STORM_WORDS[n % len(STORM_WORDS)] + f" @{account.handle}",
-                author_id=str(first_id + n),
-                author_handle=f"person{first_id + n}",
-                author_name="",
-                author_followers=followers,
-                posted_at=start + timedelta(seconds=29 * n),
-            )
-        )
-    return mention_services.mentions_store(account=account, posts=posts, origin="mention")
 
 
 @pytest.fixture
 def account(db):
     account = SandboxAccountFactory.create(handle="brand", display_name="Brand")
-    _quiet_history(account)
+    quiet_history(account)
     return account
 
 
@@ -83,7 +46,7 @@ def comms_lead(db):
 def test_a_spike_raises_one_alert_that_explains_itself_and_tells_the_communications_lead(
     account, comms_lead
 ):
-    _storm(account)
+    storm(account)
     with time_machine.travel(STORM_END - timedelta(seconds=1), tick=False):
         assert alerts.alerts_evaluate() == 1
     alert = Alert.objects.get()
@@ -108,7 +71,7 @@ def test_a_spike_raises_one_alert_that_explains_itself_and_tells_the_communicati
 
 @pytest.mark.django_db(transaction=True)
 def test_an_alert_is_raised_once_per_spike_not_once_per_poll(account):
-    _storm(account)
+    storm(account)
     for minute in (29, 33, 36):
         with time_machine.travel(TUESDAY_14 + timedelta(minutes=minute), tick=False):
             alerts.alerts_evaluate()
@@ -121,7 +84,7 @@ def test_an_alert_is_raised_once_per_spike_not_once_per_poll(account):
     alert.refresh_from_db()
     assert alert.spike_ended_at is not None
     later = TUESDAY_14 + timedelta(hours=2)
-    _storm(account, start=later, first_id=1000)
+    storm(account, start=later, first_id=1000)
     with time_machine.travel(later + timedelta(minutes=29), tick=False):
         assert alerts.alerts_evaluate() == 1
     assert Alert.objects.count() == 2
@@ -129,7 +92,7 @@ def test_an_alert_is_raised_once_per_spike_not_once_per_poll(account):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_evaluations_at_the_same_moment_raise_one_alert(account):
-    _storm(account)
+    storm(account)
     barrier = threading.Barrier(2)
     raised = []
 
@@ -151,7 +114,7 @@ def test_two_evaluations_at_the_same_moment_raise_one_alert(account):
 
 @pytest.mark.django_db
 def test_no_alert_at_the_usual_level_nor_for_a_small_rise(account):
-    _storm(account, count=12, big=())  # 12 posts against a usual 6: under the minimum of 20
+    storm(account, count=12, big=())  # 12 posts against a usual 6: under the minimum of 20
     assert alerts.alerts_evaluate(end=STORM_END) == 0
     quiet = SandboxAccountFactory.create()
     assert alerts.alerts_evaluate(end=STORM_END, account_ids=[quiet.pk]) == 0
@@ -160,7 +123,7 @@ def test_no_alert_at_the_usual_level_nor_for_a_small_rise(account):
 
 @pytest.fixture
 def raised(account):
-    _storm(account)
+    storm(account)
     alert = alerts.alert_evaluate(account_id=account.pk, end=STORM_END)
     assert alert is not None
     return alert
@@ -193,7 +156,7 @@ def test_the_risk_registers_watch_terms_suggest_a_playbook(account):
         watch_terms=["Recall"],
         playbook=playbook,
     )
-    _storm(account)
+    storm(account)
     alert = alerts.alert_evaluate(account_id=account.pk, end=STORM_END)
     assert alert.suggested_playbook == playbook
     assert "A recall rumour" in alert.suggested_because
@@ -205,7 +168,7 @@ def test_a_playbook_whose_name_has_a_top_word_is_suggested_when_no_risk_listens(
     playbook_write(
         actor=boss, name="Batch recall", category="product_quality", scenario="A recall."
     )
-    _storm(account)
+    storm(account)
     alert = alerts.alert_evaluate(account_id=account.pk, end=STORM_END)
     assert alert.suggested_playbook.name == "Batch recall"
 
@@ -241,7 +204,7 @@ def test_declaring_twice_by_two_people_declares_once(raised):
 
 @pytest.mark.django_db(transaction=True)
 def test_two_clicks_at_the_same_moment_declare_one_incident(account):
-    _storm(account)
+    storm(account)
     alert = alerts.alert_evaluate(account_id=account.pk, end=STORM_END)
     people = [responder(), responder()]
     barrier = threading.Barrier(2)

@@ -339,3 +339,25 @@ def test_an_expired_oauth2_token_is_refreshed_for_reading_too(fake_x, admin_user
     stored = accounts.account_credentials(SocialAccount.objects.get(pk=account.pk))
     assert stored["access_token"] != "old-access"
     assert stored["refresh_token"] != "r-1"
+
+
+def test_a_poll_that_stores_a_storm_raises_its_alert_at_once(fake_x, account, customer):
+    from communications.listening.rules import bucket_start
+    from communications.models import Alert
+    from tests.communications.listening_data import quiet_history
+
+    quiet_history(account, days=8, until=bucket_start(timezone.now()) - timedelta(minutes=30))
+    for n in range(30):
+        fake_x.add_mention(
+            ACCOUNT_ID, f"@brand is batch 24-117 safe? my kid is sick ({n})", customer
+        )
+
+    result = poll(account)
+
+    assert result["stored"] == 30
+    alert = Alert.objects.get(account=account)
+    assert alert.posts == 30
+    assert "sick" in alert.top_words
+    # The next poll finds nothing new and raises nothing more.
+    poll(account)
+    assert Alert.objects.count() == 1

@@ -4,6 +4,7 @@ Idempotent: running it again resets the demo passwords and adds only what is mis
 """
 
 import base64
+import random
 from datetime import timedelta
 from typing import Any
 
@@ -15,7 +16,9 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from communications.models import InboundPost, SocialAccount, Template, WatchTerm
+from communications.listening import alerts
+from communications.listening.services import volume_rollup
+from communications.models import Alert, InboundPost, SocialAccount, Template, WatchTerm
 from communications.services import accounts, approvals
 from communications.services import messages as message_services
 from communications.services.playbooks import playbook_write
@@ -292,6 +295,22 @@ RISKS: list[dict[str, Any]] = [
 ]
 
 
+USUAL_POSTS = (
+    "@juicebrand where can I buy the mango one?",
+    "@juicebrand love the new bottle",
+    "@juicebrand my order is late again",
+    "@juicebrand any discount this week?",
+    "@juicebrand is the orange juice sugar free?",
+)
+STORM_POSTS = (
+    "@juicebrand my kid got sick after batch 24-117, is there a recall?",
+    "Batch 24-117 from @juicebrand made three of us sick. Recall it now!",
+    "@juicebrand why no recall yet? People are sick from batch 24-117",
+    "Anyone else sick after @juicebrand batch 24-117? Contaminated?",
+)
+STORM_AUTHORS = (("foodsafety_news", 1_250_000), ("drmehmet", 340_000), ("consumerwatch", 180_000))
+
+
 class Command(BaseCommand):
     help = "Load demo people and incidents (idempotent) and print the demo logins."
 
@@ -316,6 +335,7 @@ class Command(BaseCommand):
             self._communications(people)
             self._playbooks(people)
             self._risks(people)
+            self._listening()
             second_step = self._second_step(people)
         self.stdout.write(self.style.SUCCESS(f"Demo data ready ({created} incidents added)."))
         self.stdout.write("Demo logins (username / password / group):")
@@ -731,6 +751,52 @@ class Command(BaseCommand):
                 ],
                 templates=[templates[name] for name in plan["templates"]],
             )
+
+    def _listening(self) -> None:
+        """Two weeks of what people usually say to the demo account (busy afternoons, quiet
+        nights; decided long ago, so the queue stays as it is), then a storm about batch
+        24-117 in the last half hour: the listening raises its alert, explained, with the
+        product safety playbook suggested by the risk register's watch terms."""
+        account = SocialAccount.objects.filter(handle="juicebrand").first()
+        if account is None or Alert.objects.exists():
+            return
+        now = timezone.now()
+        rng = random.Random(24117)
+        start = now - timedelta(days=14)
+        history: list[InboundPost] = []
+        moment = start
+        while moment < now - timedelta(hours=1):
+            busy = 9 <= moment.hour < 22
+            for _n in range(rng.choice((1, 2, 3, 4) if busy else (0, 0, 1))):
+                history.append(
+                    InboundPost(
+                        external_id=str(1_861_000_000_000_000_000 + len(history)),
+                        account=account,
+                        author_handle=f"customer{rng.randint(1, 9999)}",
+                        author_followers=rng.randint(5, 3000),
+                        text=rng.choice(USUAL_POSTS),
+                        posted_at=moment + timedelta(seconds=rng.randint(0, 299)),
+                        triage=InboundPost.Triage.NO_REPLY,
+                        triage_reason="Routine, answered by customer care.",
+                    )
+                )
+            moment += timedelta(minutes=5)
+        storm = []
+        for n in range(90):
+            handle, followers = STORM_AUTHORS[n] if n < len(STORM_AUTHORS) else (None, 0)
+            storm.append(
+                InboundPost(
+                    external_id=str(1_862_500_000_000_000_000 + n),
+                    account=account,
+                    author_handle=handle or f"worried{rng.randint(1, 99999)}",
+                    author_followers=followers or rng.randint(20, 8000),
+                    text=STORM_POSTS[n % len(STORM_POSTS)],
+                    posted_at=now - timedelta(seconds=20 * n + 5),
+                )
+            )
+        InboundPost.objects.bulk_create(history + storm, batch_size=2000)
+        volume_rollup(since=start, until=now + timedelta(minutes=5), account_ids=[account.pk])
+        alerts.alerts_evaluate(end=now, account_ids=[account.pk])
 
     def _risks(self, people: dict[str, Any]) -> None:
         """A filled risk register: risks in every band, mitigations, the incidents that
