@@ -24,6 +24,7 @@ from .models import (
     PublishingPause,
     SocialAccount,
     Template,
+    TermVolumeBucket,
     ThreadPart,
     VolumeBucket,
     WatchTerm,
@@ -293,6 +294,15 @@ class VolumeBucketAdmin(ReadOnlyAdmin):
     list_display = ["account", "start", "posts", "reach"]
     list_filter = ["account"]
     list_select_related = ["account"]
+
+
+@admin.register(TermVolumeBucket)
+class TermVolumeBucketAdmin(ReadOnlyAdmin):
+    """Read-only: each watch term's counts, kept from the mentions its search found."""
+
+    list_display = ["term", "start", "posts", "reach"]
+    list_filter = ["term"]
+    list_select_related = ["term"]
 
 
 @admin.register(Alert)

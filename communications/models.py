@@ -123,6 +123,15 @@ class InboundPost(models.Model):
     author_handle = models.CharField(_("author"), max_length=50, blank=True)
     author_name = models.CharField(_("author name"), max_length=100, blank=True)
     author_followers = models.PositiveIntegerField(_("reach (followers)"), default=0)
+    watch_term = models.ForeignKey(
+        WatchTerm,
+        verbose_name=_("found by the watch term"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The first watch term whose search found it."),
+    )
     text = models.TextField(_("text"))
     url = models.URLField(_("link"), max_length=300, blank=True)
     posted_at = models.DateTimeField(_("posted at"))
@@ -245,6 +254,29 @@ class VolumeBucket(models.Model):
 
     def __str__(self) -> str:
         return f"{self.account_id} {self.start:%Y-%m-%d %H:%M} {self.posts}"
+
+
+class TermVolumeBucket(models.Model):
+    """How many posts one watch term's search found in one 5-minute bucket, and their reach:
+    the series of each watch term, kept beside the account's (VolumeBucket) the same way."""
+
+    term = models.ForeignKey(
+        WatchTerm, verbose_name=_("watch term"), on_delete=models.CASCADE, related_name="+"
+    )
+    start = models.DateTimeField(_("from"), help_text=_("On a 5-minute boundary, UTC."))
+    posts = models.PositiveIntegerField(_("posts"))
+    reach = models.PositiveBigIntegerField(_("reach"), default=0)
+
+    class Meta:
+        ordering = ["term", "start"]
+        verbose_name = _("watch term volume bucket")
+        verbose_name_plural = _("watch term volume buckets")
+        constraints = [
+            models.UniqueConstraint(fields=["term", "start"], name="term_volume_bucket_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term_id} {self.start:%Y-%m-%d %H:%M} {self.posts}"
 
 
 class Alert(models.Model):

@@ -201,6 +201,7 @@ _ADMIN = _MANAGER | {
     "communications.view_threadpart",
     "communications.view_inboundpostevent",
     "communications.view_alert",
+    "communications.view_termvolumebucket",
     "communications.view_publishingpause",
     "communications.view_volumebucket",
     "teams.add_rostermember",

@@ -94,12 +94,18 @@ class VolumeView(APIView):
     permission_classes = PERMISSIONS
 
     @extend_schema(
-        summary="An account's volume and its usual level, per bucket",
+        summary="An account's (or a watch term's) volume and its usual level, per bucket",
         description="Posts and reach per bucket from the listening's rollup, empty buckets "
         "included, each with the usual posts of that bucket at that time of day and day of "
         "the week (the alerts' rule). At most 10,000 buckets per request.",
         parameters=[
             OpenApiParameter("account", int, required=True, description="The account's id."),
+            OpenApiParameter(
+                "term",
+                int,
+                description="One of the account's watch terms (its id): the posts its search "
+                "found. Left out: everything about the account.",
+            ),
             OpenApiParameter(
                 "since", OpenApiTypes.DATETIME, description="Default: 24 hours before until."
             ),
@@ -120,11 +126,13 @@ class VolumeView(APIView):
             since=data["since"],
             until=data["until"],
             minutes=data["bucket"],
+            term_id=data["term"].pk if data.get("term") else None,
         )
         return Response(
             VolumeSerializer(
                 {
                     "account": data["account"].pk,
+                    "term": data["term"].pk if data.get("term") else None,
                     "since": data["since"],
                     "until": data["until"],
                     "bucket": data["bucket"],

@@ -9,7 +9,7 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communications.models import Alert, SocialAccount
+from communications.models import Alert, SocialAccount, WatchTerm
 
 from .selectors import BUCKET_SIZES
 
@@ -32,10 +32,12 @@ class AlertFilter(django_filters.FilterSet):
 
 
 class VolumeQuery(forms.Form):
-    """?account=&since=&until=&bucket=: the range defaults to the last 24 hours, the bucket
-    to 5 minutes; at most MAX_POINTS buckets are read at once."""
+    """?account=&term=&since=&until=&bucket=: the account's series, or one of its watch
+    terms'; the range defaults to the last 24 hours, the bucket to 5 minutes; at most
+    MAX_POINTS buckets are read at once."""
 
     account = forms.ModelChoiceField(queryset=SocialAccount.objects.all())
+    term = forms.ModelChoiceField(queryset=WatchTerm.objects.all(), required=False)
     since = forms.DateTimeField(required=False)
     until = forms.DateTimeField(required=False)
     bucket = forms.TypedChoiceField(
@@ -49,6 +51,11 @@ class VolumeQuery(forms.Form):
         data = super().clean() or {}
         if self.errors:
             return data
+        term = data.get("term")
+        if term is not None and term.account_id != data["account"].pk:
+            raise forms.ValidationError(
+                {"term": _("That watch term is not one of the account's.")}, code="invalid"
+            )
         until = data.get("until") or timezone.now()
         since = data.get("since") or until - timedelta(days=1)
         if since >= until:

@@ -13,26 +13,41 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
-from ..models import Alert, InboundPost, SocialAccount, VolumeBucket
+from ..models import Alert, InboundPost, SocialAccount, TermVolumeBucket, VolumeBucket
 from .rules import BUCKET, Baseline, Spike, baseline, bucket_start, needs_recent, spike
 
 DAY = timedelta(days=1)
 BUCKET_SIZES = (5, 15, 30, 60, 360, 1440)  # minutes
 
 
+def _series(account_id: int, term_id: int | None) -> QuerySet[Any]:
+    """The buckets of an account, or of one of its watch terms."""
+    if term_id is None:
+        return VolumeBucket.objects.filter(account_id=account_id)
+    return TermVolumeBucket.objects.filter(term_id=term_id, term__account_id=account_id)
+
+
 def volume(
-    *, account_id: int, since: datetime, until: datetime, minutes: int = 5
+    *,
+    account_id: int,
+    since: datetime,
+    until: datetime,
+    minutes: int = 5,
+    term_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """The posts and reach of an account from ``since`` to ``until`` in buckets of ``minutes``
-    (one of BUCKET_SIZES), empty buckets included, read from the rollup only."""
+    """The posts and reach of an account (or of one of its watch terms) from ``since`` to
+    ``until`` in buckets of ``minutes`` (one of BUCKET_SIZES), empty buckets included, read
+    from the rollup only."""
     if minutes not in BUCKET_SIZES:
         raise ValueError(f"buckets are {BUCKET_SIZES} minutes")
     size = timedelta(minutes=minutes)
     origin = datetime(2000, 1, 3, tzinfo=since.tzinfo)  # a Monday: day buckets start at 00:00
     first = origin + ((bucket_start(since) - origin) // size) * size
-    rows = VolumeBucket.objects.filter(
-        account_id=account_id, start__gte=first, start__lt=until
-    ).values_list("start", "posts", "reach")
+    rows = (
+        _series(account_id, term_id)
+        .filter(start__gte=first, start__lt=until)
+        .values_list("start", "posts", "reach")
+    )
     series: dict[datetime, list[int]] = {}
     moment = first
     while moment < until:
@@ -102,24 +117,35 @@ def window_measure(*, account_id: int, end: datetime) -> tuple[int, Baseline, Sp
     return observed, usual, found
 
 
-def _born(account_id: int) -> datetime | None:
-    """The bucket of the account's first post: no usual level is read from before it."""
-    first = VolumeBucket.objects.filter(account_id=account_id, posts__gt=0).aggregate(
-        first=Min("start")
-    )["first"]
+def _born(account_id: int, term_id: int | None = None) -> datetime | None:
+    """The bucket of the series' first post: no usual level is read from before it."""
+    first: datetime | None = (
+        _series(account_id, term_id).filter(posts__gt=0).aggregate(first=Min("start"))["first"]
+    )
     return first
 
 
 def volume_with_usual(
-    *, account_id: int, since: datetime, until: datetime, minutes: int = 5
+    *,
+    account_id: int,
+    since: datetime,
+    until: datetime,
+    minutes: int = 5,
+    term_id: int | None = None,
 ) -> list[dict[str, Any]]:
     """volume() with each bucket's usual level beside it (the chart's second line): the same
     rule as the alerts (rules.baseline), applied to the same bucket on earlier days. One
     query, for the range and the LISTENING_BASELINE_DAYS before it."""
     days = settings.LISTENING_BASELINE_DAYS
-    history = volume(account_id=account_id, since=since - days * DAY, until=until, minutes=minutes)
+    history = volume(
+        account_id=account_id,
+        since=since - days * DAY,
+        until=until,
+        minutes=minutes,
+        term_id=term_id,
+    )
     posts_at = {row["start"]: row["posts"] for row in history}
-    born = _born(account_id)
+    born = _born(account_id, term_id)
     size = timedelta(minutes=minutes)
     first = bucket_start(since)
     rows = []

@@ -122,6 +122,7 @@ class VolumePointSerializer(serializers.Serializer):
 
 class VolumeSerializer(serializers.Serializer):
     account = serializers.IntegerField()
+    term = serializers.IntegerField(allow_null=True)
     since = DateTimeField()
     until = DateTimeField()
     bucket = serializers.IntegerField(help_text="Minutes per bucket.")

@@ -1,5 +1,6 @@
 """Keeping the volume series: each account's posts counted per 5-minute bucket from the stored
-mentions (those polled and those added by hand).
+mentions (those polled and those added by hand), and each watch term's (the posts its search
+found).
 
 A bucket is always counted again from the stored posts and its count set, never added to, so
 counting twice, or after a worker died halfway, counts each post once. Mentions are kept (never
@@ -13,7 +14,7 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from ..models import InboundPost, VolumeBucket
+from ..models import InboundPost, TermVolumeBucket, VolumeBucket
 from .rules import BUCKET, bucket_start
 
 CHUNK = 50  # buckets per query when counting only some
@@ -21,14 +22,20 @@ CHUNK = 50  # buckets per query when counting only some
 
 @transaction.atomic
 def _count(posts: QuerySet[InboundPost]) -> int:
-    """Count these posts per account and bucket, and set those buckets; returns how many."""
+    """Count these posts per account and bucket (and per watch term and bucket, for those a
+    watch term found), and set those buckets; returns how many account buckets."""
     counts: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0])
-    for account_id, posted_at, reach in posts.values_list(
-        "account_id", "posted_at", "author_followers"
+    by_term: dict[tuple[int, datetime], list[int]] = defaultdict(lambda: [0, 0])
+    for account_id, term_id, posted_at, reach in posts.values_list(
+        "account_id", "watch_term_id", "posted_at", "author_followers"
     ).iterator(chunk_size=5000):
-        bucket = counts[(account_id, bucket_start(posted_at))]
-        bucket[0] += 1
-        bucket[1] += reach
+        start = bucket_start(posted_at)
+        buckets = [counts[(account_id, start)]]
+        if term_id is not None:
+            buckets.append(by_term[(term_id, start)])
+        for bucket in buckets:
+            bucket[0] += 1
+            bucket[1] += reach
     VolumeBucket.objects.bulk_create(
         [
             VolumeBucket(account_id=account_id, start=start, posts=n, reach=reach)
@@ -36,6 +43,16 @@ def _count(posts: QuerySet[InboundPost]) -> int:
         ],
         update_conflicts=True,
         unique_fields=["account", "start"],
+        update_fields=["posts", "reach"],
+        batch_size=1000,
+    )
+    TermVolumeBucket.objects.bulk_create(
+        [
+            TermVolumeBucket(term_id=term_id, start=start, posts=n, reach=reach)
+            for (term_id, start), (n, reach) in by_term.items()
+        ],
+        update_conflicts=True,
+        unique_fields=["term", "start"],
         update_fields=["posts", "reach"],
         batch_size=1000,
     )

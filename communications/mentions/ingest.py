@@ -152,6 +152,7 @@ def _poll_search(
                 _searcher(reader, term.query, since),
                 InboundPost.Origin.SEARCH,
                 result,
+                watch_term=term,
             )
         except RateLimited as exc:
             _pause(account, SEARCH, exc.reset_at, result)
@@ -182,6 +183,7 @@ def _read(
     fetch: Callable[[str], Page],
     origin: str,
     result: PollResult,
+    watch_term: WatchTerm | None = None,
 ) -> str | None:
     """Read the pages newer than since_id, storing each as it comes. Return the id since_id
     may move to ("" when nothing is new), or None while a backlog remains for the next poll."""
@@ -195,7 +197,9 @@ def _read(
     for _page in range(max(1, pages)):
         page = fetch(token)
         result.fetched += len(page.posts)
-        result.stored += services.mentions_store(account=account, posts=page.posts, origin=origin)
+        result.stored += services.mentions_store(
+            account=account, posts=page.posts, origin=origin, watch_term=watch_term
+        )
         for post in page.posts:
             newest = _newer(newest, post.external_id)
         token = page.next_token

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communications.listening.services import volume_count_again
-from communications.models import InboundPost, InboundPostEvent, SocialAccount
+from communications.models import InboundPost, InboundPostEvent, SocialAccount, WatchTerm
 from config.errors import ApplicationError, Conflict
 from config.permissions import TRIAGE_MENTIONS, holds, require
 from incidents.models import Incident, TimelineEvent
@@ -88,12 +88,19 @@ def _reply_deadline_sync(mention: InboundPost) -> None:
     )
 
 
-def mentions_store(*, account: SocialAccount, posts: Iterable[FoundPost], origin: str) -> int:
+def mentions_store(
+    *,
+    account: SocialAccount,
+    posts: Iterable[FoundPost],
+    origin: str,
+    watch_term: WatchTerm | None = None,
+) -> int:
     """Store the posts not stored before as new mentions; return how many were new.
 
     Called by the ingest for what X returned. A post is stored once however often it is
     fetched (external_id is unique; a concurrent poll's rows are skipped, not duplicated).
-    The account's own posts need no decision and are left out.
+    The account's own posts need no decision and are left out. ``watch_term``: the term whose
+    search found them (its series counts them).
     """
     now = timezone.now()
     found: dict[str, FoundPost] = {}
@@ -116,6 +123,7 @@ def mentions_store(*, account: SocialAccount, posts: Iterable[FoundPost], origin
                 external_id=post.external_id,
                 account=account,
                 origin=origin,
+                watch_term=watch_term,
                 author_id=post.author_id,
                 author_handle=post.author_handle,
                 author_name=post.author_name,

@@ -313,6 +313,41 @@ def test_the_volume_endpoint_gives_posts_and_the_usual_level(api_as, reader, ale
     assert [point["usual"] for point in hourly] == [12.0, 12.0, 12.0]
 
 
+def test_the_volume_endpoint_reads_a_watch_terms_series(api_as, reader, account):
+    from communications.mentions import services as mention_services
+    from communications.mentions.x_reader import FoundPost
+    from communications.models import WatchTerm
+
+    term = WatchTerm.objects.create(account=account, query="batch 24-117")
+    found = [
+        FoundPost(
+            external_id=str(1_890_000_000_000_000_000 + n),
+            text="batch 24-117?",
+            author_id=str(n),
+            author_handle=f"a{n}",
+            author_name="",
+            author_followers=10,
+            posted_at=TUESDAY_14 + timedelta(minutes=n),
+        )
+        for n in range(7)
+    ]
+    mention_services.mentions_store(account=account, posts=found, origin="search", watch_term=term)
+    query = {
+        "account": account.pk,
+        "term": term.pk,
+        "since": TUESDAY_14.isoformat(),
+        "until": STORM_END.isoformat(),
+    }
+    response = api_as(reader).get("/api/v1/volume/", query)
+    assert response.status_code == 200
+    assert response.json()["term"] == term.pk
+    assert [point["posts"] for point in response.json()["series"]] == [5, 2, 0, 0, 0, 0]
+    stranger = SandboxAccountFactory.create()
+    refused = api_as(reader).get("/api/v1/volume/", {**query, "account": stranger.pk})
+    assert refused.status_code == 400
+    assert "term" in refused.json()
+
+
 @pytest.mark.parametrize(
     "query",
     [
@@ -320,6 +355,8 @@ def test_the_volume_endpoint_gives_posts_and_the_usual_level(api_as, reader, ale
         {"account": "abc"},
         {"account": "999999"},
         {"bucket": "7"},
+        {"term": "abc"},
+        {"term": "999999"},
         {"since": "yesterday"},
         {"since": "2026-12-02T00:00:00Z", "until": "2026-12-01T00:00:00Z"},
         {"since": "2026-01-01T00:00:00Z", "until": "2026-12-01T00:00:00Z", "bucket": "5"},

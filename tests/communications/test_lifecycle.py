@@ -45,6 +45,12 @@ def test_what_a_person_may_do_follows_the_table(responder, manager):
         assert refusal(responder, message) is not None  # withdrawn: no move is left
 
 
+# Code that changes the status of something other than a message, and what.
+OTHER_STATUSES = {
+    Path("listening/alerts.py"): "a listening alert's (open, declared, dismissed)",
+}
+
+
 def test_no_code_sets_a_message_status_but_the_lifecycle():
     """Every status change of a message goes through lifecycle.move (it used to be set
     directly in 13 places, the table never consulted)."""
@@ -52,7 +58,9 @@ def test_no_code_sets_a_message_status_but_the_lifecycle():
     offenders = [
         f"{path.relative_to(CODE)}:{number}"
         for path in CODE.rglob("*.py")
-        if "migrations" not in path.parts and path.name != "lifecycle.py"
+        if "migrations" not in path.parts
+        and path.name != "lifecycle.py"
+        and path.relative_to(CODE) not in OTHER_STATUSES
         for number, line in enumerate(path.read_text().splitlines(), start=1)
         if setting.search(line)
     ]

@@ -9,11 +9,12 @@ import pytest
 from communications.listening import rules, selectors, services
 from communications.mentions import services as mention_services
 from communications.mentions.x_reader import FoundPost
-from communications.models import VolumeBucket
+from communications.models import TermVolumeBucket, VolumeBucket, WatchTerm
 from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
 
 RULE = {"min_posts": 20, "min_ratio": 3.0, "threshold": 4.0}
 TUESDAY_14 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)
+DAY = timedelta(days=1)
 
 
 def days(counts, weekday_every=7):
@@ -221,3 +222,46 @@ def test_stored_mentions_are_counted_as_they_arrive_once_each(manager):
         posted_at=TUESDAY_14 + timedelta(minutes=4),
     )
     assert VolumeBucket.objects.get(account=account, start=TUESDAY_14).posts == 3
+
+
+@pytest.mark.django_db
+def test_each_watch_term_has_its_own_series_beside_the_accounts():
+    account = SandboxAccountFactory.create()
+    recall = WatchTerm.objects.create(account=account, query="brand recall")
+    fail = WatchTerm.objects.create(account=account, query="#brandfail")
+    at = TUESDAY_14 + timedelta(minutes=1)
+    by_recall = [_found(n, at, 100) for n in range(1, 4)]
+    by_fail = [_found(n, at, 10) for n in range(3, 6)]  # post 3 was found by both
+    mention_services.mentions_store(
+        account=account, posts=by_recall, origin="search", watch_term=recall
+    )
+    mention_services.mentions_store(
+        account=account, posts=by_fail, origin="search", watch_term=fail
+    )
+    mention_services.mentions_store(
+        account=account, posts=by_fail, origin="search", watch_term=fail
+    )
+    assert VolumeBucket.objects.get(account=account, start=TUESDAY_14).posts == 5
+    terms = dict(TermVolumeBucket.objects.filter(start=TUESDAY_14).values_list("term_id", "posts"))
+    assert terms == {recall.pk: 3, fail.pk: 2}  # a post counts for the term that found it first
+    # Counted again from scratch, the same.
+    services.volume_rollup(since=TUESDAY_14 - timedelta(hours=1), until=TUESDAY_14 + DAY)
+    assert TermVolumeBucket.objects.get(term=fail, start=TUESDAY_14).posts == 2
+    series = selectors.volume(
+        account_id=account.pk,
+        since=TUESDAY_14,
+        until=TUESDAY_14 + timedelta(minutes=10),
+        term_id=recall.pk,
+    )
+    assert [row["posts"] for row in series] == [3, 0]
+    # Another account's term reads as empty, never as that account's posts.
+    other = SandboxAccountFactory.create()
+    assert not any(
+        row["posts"]
+        for row in selectors.volume(
+            account_id=other.pk,
+            since=TUESDAY_14,
+            until=TUESDAY_14 + timedelta(minutes=10),
+            term_id=recall.pk,
+        )
+    )
