@@ -18,6 +18,8 @@ STORM_WORDS = (
 
 
 def quiet_history(account, *, days=21, per_bucket=1, until=TUESDAY_14):
+    """``per_bucket`` posts in every 5-minute bucket of the ``days`` before ``until``."""
+    until = rules.bucket_start(until)
     moment = until - timedelta(days=days)
     rows = []
     while moment < until:
@@ -26,9 +28,17 @@ def quiet_history(account, *, days=21, per_bucket=1, until=TUESDAY_14):
     VolumeBucket.objects.bulk_create(rows)
 
 
-def storm(account, *, count=60, start=TUESDAY_14, first_id=0, big=(2_000_000, 450_000, 120_000)):
-    """``count`` posts spread over the 30 minutes from ``start``, stored as the poller does;
-    the first ones from authors with a wide reach."""
+def storm(
+    account,
+    *,
+    count=60,
+    start=TUESDAY_14,
+    first_id=0,
+    big=(2_000_000, 450_000, 120_000),
+    every=timedelta(seconds=29),
+):
+    """``count`` posts, one ``every`` (29 s: the 30 minutes from ``start``), stored as the
+    poller does; the first ones from authors with a wide reach."""
     posts = []
     for n in range(count):
         followers = big[n] if n < len(big) else 10 + n
@@ -40,7 +50,7 @@ def storm(account, *, count=60, start=TUESDAY_14, first_id=0, big=(2_000_000, 45
                 author_handle=f"person{first_id + n}",
                 author_name="",
                 author_followers=followers,
-                posted_at=start + timedelta(seconds=29 * n),
+                posted_at=start + every * n,
             )
         )
     return mention_services.mentions_store(account=account, posts=posts, origin="mention")

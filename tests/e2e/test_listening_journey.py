@@ -10,6 +10,7 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from communications.listening import alerts
+from communications.listening.selectors import window_bounds
 from communications.services.playbooks import playbook_write
 from incidents.models import Incident
 from teams.risks import services as risk_services
@@ -51,10 +52,11 @@ def test_a_storm_raises_an_alert_and_one_click_declares_the_incident(
         playbook=playbook,
     )
     account = SandboxAccountFactory.create(handle="brand", display_name="Brand")
+    # The storm fills the window being measured now, up to this moment.
     now = timezone.now()
-    start = now - timedelta(minutes=29)
-    quiet_history(account, days=8, until=start.replace(second=0, microsecond=0))
-    storm(account, start=start)
+    start, _end = window_bounds(now)
+    quiet_history(account, days=8, until=start)
+    storm(account, start=start, every=(now - start) / 61)
     assert alerts.alerts_evaluate() == 1
 
     log_in("ali")
