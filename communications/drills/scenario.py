@@ -1,0 +1,300 @@
+"""A drill's scenario: a file (YAML, or JSON, which YAML reads too) of timed events replayed
+as if they came from X. Read once, validated with a message per problem that names where it
+is ("events[3].author: …"), so whoever writes one can fix it without reading code.
+
+    title: Batch 24-117 storm            # required
+    language: en                          # en or tr
+    severity: 2                           # the drill incident's (1 critical … 4 watch)
+    summary: Parents say a batch made children sick.
+    events:
+      - at: "0:00"                        # minutes:seconds (or h:mm:ss) after the start
+        kind: mention                     # mention, reply, quote, rumour, journalist, spike
+        id: first                         # optional: what later events refer to
+        author: foodwatch_tr              # an X handle (the @ may be written)
+        name: Food Watch
+        followers: 48200
+        text: "@juicebrand is batch 24-117 safe??"
+      - at: "1:30"
+        kind: reply                       # reply and quote name the event they answer
+        reply_to: first
+        author: worried_mum
+        text: "Same here, my son is sick"
+      - at: "4:00"
+        kind: rumour                      # a post that carries a claim to verify
+        author: gossip
+        text: "They found glass in the bottles!"
+        claim: There is glass in batch 24-117.
+      - at: "6:00"
+        kind: journalist                  # asks for comment
+        author: newsdesk_live
+        followers: 125000
+        text: "@juicebrand do you have a statement?"
+      - at: "8:00"
+        kind: spike                       # many posts at once
+        count: 80
+        over: "10:00"                     # spread over this long
+        texts: ["recall batch 24-117 now", "is @juicebrand safe?"]
+"""
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+import yaml
+from django.utils.translation import gettext as _
+from rest_framework import serializers
+
+from config.errors import ApplicationError
+from config.rest import InputSerializer
+
+MAX_BYTES = 1_000_000
+MAX_EVENTS = 2_000
+MAX_SPIKE = 5_000
+LONGEST = timedelta(hours=24)
+KINDS = ("mention", "reply", "quote", "rumour", "journalist", "spike")
+LANGUAGES = ("en", "tr")
+HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
+CLOCK = re.compile(r"^(?:(?P<h>\d{1,2}):)?(?P<m>\d{1,4}):(?P<s>[0-5]\d)$")
+
+
+@dataclass(frozen=True)
+class Event:
+    at: timedelta
+    kind: str
+    id: str = ""
+    author: str = ""
+    name: str = ""
+    followers: int = 0
+    text: str = ""
+    reply_to: str = ""  # the id of the event a reply or quote answers
+    claim: str = ""  # what a rumour claims
+    count: int = 1  # a spike's posts
+    over: timedelta = timedelta(0)  # a spike's spread
+    texts: tuple[str, ...] = ()  # a spike's texts, used in turn
+
+
+@dataclass(frozen=True)
+class Scenario:
+    title: str
+    language: str
+    severity: int
+    summary: str
+    events: tuple[Event, ...] = field(default_factory=tuple)
+
+    @property
+    def length(self) -> timedelta:
+        return max((event.at + event.over for event in self.events), default=timedelta(0))
+
+    @property
+    def posts(self) -> int:
+        return sum(event.count if event.kind == "spike" else 1 for event in self.events)
+
+
+def _clock(value: Any) -> timedelta:
+    if isinstance(value, bool) or not isinstance(value, int | str):
+        raise serializers.ValidationError(_("Give a time like 2:30 (minutes:seconds)."))
+    if isinstance(value, int):
+        if value < 0:
+            raise serializers.ValidationError(_("Give a time like 2:30 (minutes:seconds)."))
+        return timedelta(seconds=value)
+    match = CLOCK.match(value.strip())
+    if not match:
+        raise serializers.ValidationError(_("Give a time like 2:30 (minutes:seconds)."))
+    return timedelta(hours=int(match["h"] or 0), minutes=int(match["m"]), seconds=int(match["s"]))
+
+
+class ClockField(serializers.Field):
+    """minutes:seconds, h:mm:ss, or a whole number of seconds."""
+
+    def to_internal_value(self, data: Any) -> timedelta:
+        moment = _clock(data)
+        if moment > LONGEST:
+            raise serializers.ValidationError(_("A drill lasts at most 24 hours."))
+        return moment
+
+    def to_representation(self, value: timedelta) -> str:
+        seconds = int(value.total_seconds())
+        return f"{seconds // 60}:{seconds % 60:02d}"
+
+
+class HandleField(serializers.CharField):
+    def to_internal_value(self, data: Any) -> str:
+        handle = super().to_internal_value(data).lstrip("@")
+        if not HANDLE.match(handle):
+            raise serializers.ValidationError(
+                _("An X handle has 1 to 15 letters, digits or underscores.")
+            )
+        return handle
+
+
+class EventSerializer(InputSerializer):
+    at = ClockField()
+    kind = serializers.ChoiceField(choices=KINDS)
+    id = serializers.SlugField(max_length=50, required=False, default="")
+    author = HandleField(max_length=16, required=False, default="")
+    name = serializers.CharField(max_length=100, required=False, default="")
+    followers = serializers.IntegerField(
+        min_value=0, max_value=2**31 - 1, required=False, default=0
+    )
+    text = serializers.CharField(max_length=1000, required=False, default="")
+    reply_to = serializers.SlugField(max_length=50, required=False, default="")
+    claim = serializers.CharField(max_length=500, required=False, default="")
+    count = serializers.IntegerField(min_value=1, max_value=MAX_SPIKE, required=False, default=1)
+    over = ClockField(required=False, default=timedelta(0))
+    texts = serializers.ListField(
+        child=serializers.CharField(max_length=1000),
+        max_length=50,
+        required=False,
+        default=list,
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        kind = data["kind"]
+        if kind == "spike":
+            if not data["texts"]:
+                raise serializers.ValidationError({"texts": [_("A spike needs its texts.")]})
+            return data
+        problems: dict[str, list[str]] = {}
+        if not data["author"]:
+            problems["author"] = [_("Say who posts it (an X handle).")]
+        if not data["text"]:
+            problems["text"] = [_("Give the post's text.")]
+        if kind in ("reply", "quote") and not data["reply_to"]:
+            problems["reply_to"] = [_("Name the id of the event it answers.")]
+        if kind == "rumour" and not data["claim"]:
+            problems["claim"] = [_("Say what the rumour claims.")]
+        if problems:
+            raise serializers.ValidationError(problems)
+        return data
+
+
+class ScenarioSerializer(InputSerializer):
+    title = serializers.CharField(max_length=200)
+    language = serializers.ChoiceField(choices=LANGUAGES, required=False, default="en")
+    severity = serializers.IntegerField(min_value=1, max_value=4, required=False, default=2)
+    summary = serializers.CharField(max_length=2000, required=False, default="")
+    events = serializers.ListField(
+        child=EventSerializer(), allow_empty=False, max_length=MAX_EVENTS
+    )
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        seen: dict[str, timedelta] = {}
+        problems: list[dict[str, list[str]]] = []
+        for event in data["events"]:
+            problem: dict[str, list[str]] = {}
+            if event["id"] and event["id"] in seen:
+                problem["id"] = [_("Another event has this id.")]
+            target = event["reply_to"]
+            if target and (target not in seen or seen[target] > event["at"]):
+                problem["reply_to"] = [_("Name the id of an event that comes before it.")]
+            if event["at"] + event["over"] > LONGEST:
+                problem["over"] = [_("A drill lasts at most 24 hours.")]
+            if event["id"]:
+                seen.setdefault(event["id"], event["at"])
+            problems.append(problem)
+        if any(problems):
+            raise serializers.ValidationError({"events": problems})
+        return data
+
+
+class _NoAliases(yaml.SafeLoader):
+    """YAML without anchors and aliases: a few lines could otherwise expand into millions."""
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            raise yaml.MarkedYAMLError(
+                problem="aliases (*name) are not allowed in a scenario",
+                problem_mark=event.start_mark,
+            )
+        return super().compose_node(parent, index)
+
+
+def _where(errors: Any, path: str = "") -> list[str]:
+    """DRF's nested errors as lines that say where: "events[2].author: …"."""
+    if isinstance(errors, Mapping):
+        lines = []
+        for name, value in errors.items():
+            if isinstance(name, int):  # a list's item, by its index
+                lines += _where(value, f"{path}[{name}]")
+                continue
+            place = name if name != "non_field_errors" else ""
+            lines += _where(value, f"{path}.{place}" if path and place else path or place)
+        return lines
+    if isinstance(errors, list) and errors and all(isinstance(e, str) for e in errors):
+        return [f"{path}: {message}" if path else str(message) for message in errors]
+    if isinstance(errors, list):
+        lines = []
+        for index, value in enumerate(errors):
+            if value:
+                lines += _where(value, f"{path}[{index}]")
+        return lines
+    return [f"{path}: {errors}" if path else str(errors)]
+
+
+def scenario_read(text: str | bytes) -> Scenario:
+    """The scenario a file holds, or ApplicationError (field "scenario") listing every problem
+    with where it is."""
+    if isinstance(text, bytes):
+        if len(text) > MAX_BYTES:
+            raise ApplicationError(_too_big(), field="scenario")
+        try:
+            text = text.decode("utf-8")
+        except UnicodeDecodeError:
+            raise ApplicationError(
+                _("Save the scenario as UTF-8 text."), field="scenario"
+            ) from None
+    if len(text.encode("utf-8")) > MAX_BYTES:
+        raise ApplicationError(_too_big(), field="scenario")
+    try:
+        data = yaml.load(text, Loader=_NoAliases)  # noqa: S506 (a SafeLoader without aliases)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
+        problem = getattr(exc, "problem", None) or str(exc)
+        raise ApplicationError(
+            _("The scenario is not valid YAML or JSON%(where)s: %(problem)s")
+            % {"where": where, "problem": problem},
+            field="scenario",
+        ) from None
+    if not isinstance(data, Mapping):
+        raise ApplicationError(
+            _("A scenario is a mapping with a title and its events."), field="scenario"
+        )
+    checked = ScenarioSerializer(data=data)
+    if not checked.is_valid():
+        raise ApplicationError("\n".join(_where(checked.errors)), field="scenario")
+    valid = checked.validated_data
+    events = sorted(
+        (
+            Event(
+                at=event["at"],
+                kind=event["kind"],
+                id=event["id"],
+                author=event["author"],
+                name=" ".join(event["name"].split()),
+                followers=event["followers"],
+                text=event["text"],
+                reply_to=event["reply_to"],
+                claim=event["claim"],
+                count=event["count"] if event["kind"] == "spike" else 1,
+                over=event["over"],
+                texts=tuple(event["texts"]),
+            )
+            for event in valid["events"]
+        ),
+        key=lambda event: event.at,
+    )
+    return Scenario(
+        title=" ".join(valid["title"].split()),
+        language=valid["language"],
+        severity=valid["severity"],
+        summary=valid["summary"],
+        events=tuple(events),
+    )
+
+
+def _too_big() -> str:
+    return _("Keep a scenario under %(size)d bytes.") % {"size": MAX_BYTES}
