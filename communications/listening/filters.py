@@ -1,7 +1,7 @@
 """The alert filters, shared by the alerts page and the list endpoint; and the volume query's
 parameters, checked once for the endpoint the charts read."""
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import django_filters
@@ -14,6 +14,10 @@ from communications.models import Alert, SocialAccount, WatchTerm
 from .selectors import BUCKET_SIZES
 
 MAX_POINTS = 10_000  # a 30-day range in 5-minute buckets is 8,640
+# The series has no posts before 2000; a range is read with the weeks before it, which must
+# still be a date (the first moments of the calendar are not).
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)
+LATEST = datetime(2100, 1, 1, tzinfo=UTC)
 
 
 class AlertFilter(django_filters.FilterSet):
@@ -56,6 +60,12 @@ class VolumeQuery(forms.Form):
             raise forms.ValidationError(
                 {"term": _("That watch term is not one of the account's.")}, code="invalid"
             )
+        for name in ("since", "until"):
+            moment = data.get(name)
+            if moment is not None and not EARLIEST <= moment <= LATEST:
+                raise forms.ValidationError(
+                    {name: _("Give a time between 2000 and 2100.")}, code="invalid"
+                )
         until = data.get("until") or timezone.now()
         since = data.get("since") or until - timedelta(days=1)
         if since >= until:

@@ -360,6 +360,11 @@ def test_the_volume_endpoint_reads_a_watch_terms_series(api_as, reader, account)
         {"since": "yesterday"},
         {"since": "2026-12-02T00:00:00Z", "until": "2026-12-01T00:00:00Z"},
         {"since": "2026-01-01T00:00:00Z", "until": "2026-12-01T00:00:00Z", "bucket": "5"},
+        # The ends of the calendar: the range is read with the weeks before it.
+        {"until": "0001-01-01T00:00"},
+        {"since": "0001-01-01T00:00", "until": "0001-01-02T00:00", "bucket": "1440"},
+        {"until": "9999-12-31T23:59:59"},
+        {"since": "9999-12-30T23:59:59", "until": "9999-12-31T23:59:59", "bucket": "1440"},
     ],
 )
 def test_the_volume_endpoint_refuses_what_it_cannot_answer(api_as, reader, account, query):
