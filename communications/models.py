@@ -231,7 +231,18 @@ class InboundPostEvent(models.Model):
 # --- listening ------------------------------------------------------------------------------
 
 
-class VolumeBucket(models.Model):
+class Bucket(models.Model):
+    """One 5-minute bucket of a listening series: how many posts and their total reach."""
+
+    start = models.DateTimeField(_("from"), help_text=_("On a 5-minute boundary, UTC."))
+    posts = models.PositiveIntegerField(_("posts"))
+    reach = models.PositiveBigIntegerField(_("reach"), default=0)
+
+    class Meta:
+        abstract = True
+
+
+class VolumeBucket(Bucket):
     """How many posts mentioned an account or matched its watch terms in one 5-minute bucket,
     and their total reach: the listening's series, kept from the mentions
     (communications.listening.services.volume_rollup) so that any range is read without
@@ -240,9 +251,6 @@ class VolumeBucket(models.Model):
     account = models.ForeignKey(
         SocialAccount, verbose_name=_("account"), on_delete=models.CASCADE, related_name="+"
     )
-    start = models.DateTimeField(_("from"), help_text=_("On a 5-minute boundary, UTC."))
-    posts = models.PositiveIntegerField(_("posts"))
-    reach = models.PositiveBigIntegerField(_("reach"), default=0)
 
     class Meta:
         ordering = ["account", "start"]
@@ -256,16 +264,13 @@ class VolumeBucket(models.Model):
         return f"{self.account_id} {self.start:%Y-%m-%d %H:%M} {self.posts}"
 
 
-class TermVolumeBucket(models.Model):
+class TermVolumeBucket(Bucket):
     """How many posts one watch term's search found in one 5-minute bucket, and their reach:
     the series of each watch term, kept beside the account's (VolumeBucket) the same way."""
 
     term = models.ForeignKey(
         WatchTerm, verbose_name=_("watch term"), on_delete=models.CASCADE, related_name="+"
     )
-    start = models.DateTimeField(_("from"), help_text=_("On a 5-minute boundary, UTC."))
-    posts = models.PositiveIntegerField(_("posts"))
-    reach = models.PositiveBigIntegerField(_("reach"), default=0)
 
     class Meta:
         ordering = ["term", "start"]

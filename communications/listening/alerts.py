@@ -11,9 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communications.mentions.services import REASON_MAX_LENGTH, mention_link
+from communications.mentions.services import mention_link, reason_clean
 from communications.models import Alert, InboundPost, SocialAccount
-from config.errors import ApplicationError, Conflict
+from config.errors import Conflict
 from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS, require
 from incidents.models import Category, Incident, Severity, Source, TimelineEvent
 from incidents.services import timeline_event_record
@@ -144,11 +144,11 @@ def playbook_suggest(*, texts: Sequence[str], words: Sequence[str]) -> tuple[Pla
     lowered = [text.lower() for text in texts]
     best: tuple[int, int, Any, str] | None = None
     for risk in risks_listened_for():
-        terms = [term for term in risk.watch_terms if term and str(term).strip()]
-        matched = [term for term in terms if any(str(term).lower() in text for text in lowered)]
+        terms = [str(term).strip() for term in risk.watch_terms if str(term).strip()]
+        matched = [term for term in terms if any(term.lower() in text for text in lowered)]
         if not matched:
             continue
-        hits = sum(1 for text in lowered if any(str(term).lower() in text for term in matched))
+        hits = sum(1 for text in lowered if any(term.lower() in text for term in matched))
         candidate = (hits, risk.score, risk, matched[0])
         if best is None or candidate[:2] > best[:2]:
             best = candidate
@@ -239,14 +239,7 @@ def alert_dismiss(*, actor: User, alert: Alert, reason: str) -> Alert:
     """Dismiss an alert, saying why (a false alarm, a campaign of our own…). Dismissing it
     again changes nothing; an alert already declared cannot be dismissed."""
     require(actor, TRIAGE_MENTIONS)
-    reason = " ".join((reason or "").split())
-    if not reason:
-        raise ApplicationError(_("Say why the alert needs no incident."), field="reason")
-    if len(reason) > REASON_MAX_LENGTH:
-        raise ApplicationError(
-            _("Keep the reason within %(count)d characters.") % {"count": REASON_MAX_LENGTH},
-            field="reason",
-        )
+    reason = reason_clean(reason, required=_("Say why the alert needs no incident."))
     alert = Alert.objects.select_for_update().get(pk=alert.pk)
     if alert.incident is not None:
         raise Conflict(

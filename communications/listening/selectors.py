@@ -1,7 +1,7 @@
 """Reading the volume series: a range in buckets of any multiple of 5 minutes, and one window
 measured against its usual level (communications.listening.rules)."""
 
-from collections.abc import Sequence
+from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -67,46 +67,55 @@ def window_bounds(end: datetime) -> tuple[datetime, datetime]:
     return end - timedelta(minutes=settings.LISTENING_WINDOW_MINUTES), end
 
 
+def _usual(
+    posts_between: Callable[[datetime, datetime], int],
+    *,
+    start: datetime,
+    end: datetime,
+    born: datetime | None,
+) -> Baseline:
+    """The usual level of the window from ``start`` to ``end`` (rules.baseline): the same
+    window on each of the LISTENING_BASELINE_DAYS before, and, when those are too few, the
+    windows of the last 24 hours; no window from before the series was ``born``."""
+    if born is None:
+        return baseline(same_time=[], recent=[])
+    earliest = bucket_start(born)
+    same_time = [
+        (day % 7 == 0, posts_between(start - day * DAY, end - day * DAY))
+        for day in range(1, settings.LISTENING_BASELINE_DAYS + 1)
+        if start - day * DAY >= earliest
+    ]
+    window = end - start
+    recent = (
+        [
+            posts_between(start - n * window, end - n * window)
+            for n in range(1, DAY // window + 1)
+            if start - n * window >= earliest
+        ]
+        if needs_recent(same_time)
+        else []
+    )
+    return baseline(same_time=same_time, recent=recent)
+
+
 def window_measure(*, account_id: int, end: datetime) -> tuple[int, Baseline, Spike | None]:
     """The posts of the window ending at ``end`` (window_bounds), its usual level from the
     same window on earlier days (or the last 24 hours for a young series), and the spike it
     is, if it is one. One query for the windows it needs."""
     start, end = window_bounds(end)
-    window = end - start
-    born = _born(account_id)
-    days = range(1, settings.LISTENING_BASELINE_DAYS + 1)
-    day_windows = [(end - d * DAY - window, end - d * DAY) for d in days]
-    recent_start = end - DAY
-    wanted = Q(start__gte=recent_start, start__lt=end)
-    for start, stop in day_windows:
-        wanted |= Q(start__gte=start, start__lt=stop)
+    wanted = Q(start__gte=end - DAY, start__lt=end)
+    for day in range(1, settings.LISTENING_BASELINE_DAYS + 1):
+        wanted |= Q(start__gte=start - day * DAY, start__lt=end - day * DAY)
     by_start = dict(
         VolumeBucket.objects.filter(Q(account_id=account_id) & wanted).values_list("start", "posts")
     )
 
-    def posts_between(start: datetime, stop: datetime) -> int:
+    def posts_between(first: datetime, stop: datetime) -> int:
         # Every window starts on a bucket: its buckets are looked up, not searched for.
-        return sum(by_start.get(start + n * BUCKET, 0) for n in range((stop - start) // BUCKET))
+        return sum(by_start.get(first + n * BUCKET, 0) for n in range((stop - first) // BUCKET))
 
-    observed = posts_between(end - window, end)
-    if born is None:
-        usual = baseline(same_time=[], recent=[])
-    else:
-        same_time = [
-            (day % 7 == 0, posts_between(start, stop))
-            for day, (start, stop) in zip(days, day_windows, strict=True)
-            if start >= bucket_start(born)
-        ]
-        recent: Sequence[int] = (
-            [
-                posts_between(stop - window, stop)
-                for stop in (end - n * window for n in range(1, int(DAY / window) + 1))
-                if stop - window >= bucket_start(born)
-            ]
-            if needs_recent(same_time)
-            else ()
-        )
-        usual = baseline(same_time=same_time, recent=recent)
+    observed = posts_between(start, end)
+    usual = _usual(posts_between, start=start, end=end, born=_born(account_id))
     found = spike(
         observed,
         usual,
@@ -145,31 +154,24 @@ def volume_with_usual(
         term_id=term_id,
     )
     posts_at = {row["start"]: row["posts"] for row in history}
+
+    def posts_between(first: datetime, _stop: datetime) -> int:
+        return posts_at.get(first, 0)  # one bucket: the windows are the buckets
+
     born = _born(account_id, term_id)
     size = timedelta(minutes=minutes)
     first = bucket_start(since)
-    rows = []
-    for row in history:
-        start = row["start"]
-        if start + size <= first:
-            continue
-        same_time: list[tuple[bool, int]] = []
-        recent: list[int] = []
-        if born is not None:
-            same_time = [
-                (day % 7 == 0, posts_at.get(start - day * DAY, 0))
-                for day in range(1, days + 1)
-                if start - day * DAY > born - size
-            ]
-            if needs_recent(same_time):
-                recent = [
-                    posts_at.get(start - n * size, 0)
-                    for n in range(1, DAY // size + 1)
-                    if start - n * size > born - size
-                ]
-        usual = baseline(same_time=same_time, recent=recent)
-        rows.append({**row, "usual": round(usual.usual, 2)})
-    return rows
+    return [
+        {
+            **row,
+            "usual": round(
+                _usual(posts_between, start=row["start"], end=row["start"] + size, born=born).usual,
+                2,
+            ),
+        }
+        for row in history
+        if row["start"] + size > first
+    ]
 
 
 # --- alerts ---------------------------------------------------------------------------------
@@ -192,10 +194,6 @@ def alert_top_posts(alert: Alert) -> QuerySet[InboundPost]:
     return alert.top_posts.select_related("account", "incident").order_by(
         "-author_followers", "posted_at", "pk"
     )
-
-
-def open_alert_count(*, user: Any) -> int:
-    return Alert.objects.filter(status=Alert.Status.OPEN).count()
 
 
 # --- charts ---------------------------------------------------------------------------------
@@ -232,7 +230,7 @@ def chart(*, account: Any, since: datetime, until: datetime) -> dict[str, Any]:
         "since": date_format(timezone.localtime(since), "SHORT_DATETIME_FORMAT"),
         "until": date_format(timezone.localtime(until), "SHORT_DATETIME_FORMAT"),
     }
-    return {"query": query, "label": label, "account": account}
+    return {"query": query, "label": label}
 
 
 def alert_chart(alert: Alert) -> dict[str, Any]:

@@ -36,27 +36,27 @@ def _count(posts: QuerySet[InboundPost]) -> int:
         for bucket in buckets:
             bucket[0] += 1
             bucket[1] += reach
-    VolumeBucket.objects.bulk_create(
-        [
-            VolumeBucket(account_id=account_id, start=start, posts=n, reach=reach)
-            for (account_id, start), (n, reach) in counts.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["account", "start"],
-        update_fields=["posts", "reach"],
-        batch_size=1000,
-    )
-    TermVolumeBucket.objects.bulk_create(
-        [
-            TermVolumeBucket(term_id=term_id, start=start, posts=n, reach=reach)
-            for (term_id, start), (n, reach) in by_term.items()
-        ],
-        update_conflicts=True,
-        unique_fields=["term", "start"],
-        update_fields=["posts", "reach"],
-        batch_size=1000,
-    )
+    _set(VolumeBucket, "account", counts)
+    _set(TermVolumeBucket, "term", by_term)
     return len(counts)
+
+
+def _set[B: (VolumeBucket, TermVolumeBucket)](
+    model: type[B],
+    series: str,
+    counts: dict[tuple[int, datetime], list[int]],
+) -> None:
+    """Set these buckets of ``model`` (keyed by its ``series`` and start) to their counts."""
+    model.objects.bulk_create(
+        [
+            model(**{f"{series}_id": key, "start": start, "posts": n, "reach": reach})
+            for (key, start), (n, reach) in counts.items()
+        ],
+        update_conflicts=True,
+        unique_fields=[series, "start"],
+        update_fields=["posts", "reach"],
+        batch_size=1000,
+    )
 
 
 def volume_rollup(

@@ -13,7 +13,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from communications.models import Alert
-from config.errors import ApplicationError
 from config.http import HttpRequest, forbidden, run_form
 from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS, holds
 from incidents.models import Incident
@@ -91,7 +90,7 @@ def alert_declare(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     )
     if failed is not None:
-        return _detail(request, alert, declare_form=form, status=_status(failed))
+        return _detail(request, alert, declare_form=form, status=failed.status_code)
     incident = declared[0]
     messages.success(
         request,
@@ -114,13 +113,9 @@ def alert_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
         ),
     )
     if failed is not None:
-        return _detail(request, alert, dismiss_form=form, status=_status(failed))
+        return _detail(request, alert, dismiss_form=form, status=failed.status_code)
     messages.success(request, _("Alert dismissed."))
     return redirect(alert.get_absolute_url())
-
-
-def _status(failed: ApplicationError) -> int:
-    return failed.status_code
 
 
 # --- panels of other pages ------------------------------------------------------------------

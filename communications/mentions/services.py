@@ -186,7 +186,9 @@ def _who(mention: InboundPost) -> str:
     return f"@{mention.author_handle}" if mention.author_handle else _("a post")
 
 
-def _reason(value: str | None, *, required: str = "") -> str:
+def reason_clean(value: str | None, *, required: str = "") -> str:
+    """A reason as people type it: one line, spaces tidied, within REASON_MAX_LENGTH; the
+    ``required`` message when it is needed and empty."""
     value = " ".join((value or "").split())
     if required and not value:
         raise ApplicationError(required, field="reason")
@@ -234,15 +236,15 @@ def mention_triage(
             _("Choose needs reply, no reply needed, escalated or replied."), field="status"
         )
     if status == T.NO_REPLY:
-        reason = _reason(reason, required=_("Say why this mention needs no reply."))
+        reason = reason_clean(reason, required=_("Say why this mention needs no reply."))
     elif status == T.REPLIED:
         link = _reply_link(reply_url)
-        extra = _reason(reason)
-        reason = _reason(
+        extra = reason_clean(reason)
+        reason = reason_clean(
             _("Replied elsewhere: %(url)s") % {"url": link} + (f" — {extra}" if extra else "")
         )
     else:
-        reason = _reason(reason)
+        reason = reason_clean(reason)
     if status == mention.triage and reason == mention.triage_reason:
         return mention
     before = mention.triage
