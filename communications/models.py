@@ -49,6 +49,15 @@ class SocialAccount(models.Model):
         help_text=_("Empty: everyone who may draft messages."),
     )
     is_active = models.BooleanField(_("active"), default=True)
+    is_drill = models.BooleanField(
+        _("drill account"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "Made for one drill: its posts are the scenario's, and it never reaches X, "
+            "whatever credentials it is given."
+        ),
+    )
     last_mention_id = models.CharField(_("newest mention seen"), max_length=40, blank=True)
     last_search_id = models.CharField(_("newest search result seen"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
@@ -67,7 +76,9 @@ class SocialAccount(models.Model):
 
     @property
     def is_sandbox(self) -> bool:
-        return self.auth_kind == self.AuthKind.NONE or not self.credentials_encrypted
+        return (
+            self.is_drill or self.auth_kind == self.AuthKind.NONE or not self.credentials_encrypted
+        )
 
     def profile_url(self) -> str:
         return f"https://x.com/{self.handle}"
@@ -111,6 +122,7 @@ class InboundPost(models.Model):
         MENTION = "mention", _("Mention")
         SEARCH = "search", _("Watch term")
         MANUAL = "manual", _("Added by hand")
+        DRILL = "drill", _("Drill scenario")
 
     external_id = models.CharField(_("post id"), max_length=40, unique=True)
     account = models.ForeignKey(
@@ -857,3 +869,94 @@ class PublishingPause(models.Model):
     @property
     def is_active(self) -> bool:
         return self.resumed_at is None
+
+
+class DrillRun(models.Model):
+    """A drill played from a scenario: its posts replayed into a drill account of its own,
+    against a drill incident, measured against the response policy when it is finished. The
+    findings go to the drill record (teams.Drill)."""
+
+    class Status(models.TextChoices):
+        PLAYING = "playing", _("Playing")
+        PLAYED = "played", _("All events played")
+        FINISHED = "finished", _("Finished")
+
+    drill = models.OneToOneField(
+        "teams.Drill", verbose_name=_("drill"), on_delete=models.PROTECT, related_name="run"
+    )
+    scenario_name = models.CharField(_("scenario"), max_length=100)
+    scenario_text = models.TextField(
+        _("scenario file"), help_text=_("The file as it was started: the run replays this.")
+    )
+    speed = models.PositiveSmallIntegerField(_("speed"), default=1)
+    based_on = models.ForeignKey(
+        SocialAccount,
+        verbose_name=_("rehearsed for"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("The brand account the drill stands in for; nothing reaches it."),
+    )
+    account = models.OneToOneField(
+        SocialAccount,
+        verbose_name=_("drill account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="drill_run",
+    )
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        verbose_name=_("drill incident"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="drill_runs",
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=Status.choices, default=Status.PLAYING
+    )
+    posts_played = models.PositiveIntegerField(_("posts played"), default=0)
+    started_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("started by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"), default=timezone.now)
+    played_at = models.DateTimeField(_("last event played at"), null=True, blank=True)
+    finished_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("finished by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    finished_at = models.DateTimeField(_("finished at"), null=True, blank=True)
+    report = models.JSONField(
+        _("report"), default=dict, blank=True, help_text=_("The measures, kept when finished.")
+    )
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        verbose_name = _("drill run")
+        verbose_name_plural = _("drill runs")
+        indexes = [models.Index(fields=["status"], name="drill_run_status")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(speed__gte=1) & Q(speed__lte=100), name="drill_run_speed_in_range"
+            ),
+            models.CheckConstraint(
+                condition=Q(status="finished", finished_at__isnull=False)
+                | (~Q(status="finished") & Q(finished_at__isnull=True)),
+                name="drill_run_finished_at_when_finished",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.drill)
+
+    def get_absolute_url(self) -> str:
+        return reverse("communications:drill_run", kwargs={"pk": self.pk})

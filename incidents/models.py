@@ -138,6 +138,14 @@ class Incident(models.Model):
     first_response_at = models.DateTimeField(_("first public response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    is_drill = models.BooleanField(
+        _("drill"),
+        default=False,
+        editable=False,
+        help_text=_(
+            "A rehearsal: numbered DRILL-…, published only in sandbox, left out of the figures."
+        ),
+    )
     declare_key = models.CharField(
         _("declare key"),
         max_length=64,

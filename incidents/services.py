@@ -85,9 +85,22 @@ def timeline_event_record(
 # --- incidents ------------------------------------------------------------------------------
 
 
-def _next_reference(year: int) -> str:
-    """Hand out the next number of the year; the counter's row lock makes it race-free."""
+DRILL_PREFIX = "DRILL-"
+
+
+def _next_reference(year: int, *, drill: bool = False) -> str:
+    """Hand out the next number of the year; the counter's row lock makes it race-free.
+    Drills have numbers of their own (DRILL-2026-0001), counted under the same lock, so a
+    rehearsal never takes a number from the real incidents."""
     ReferenceCounter.objects.get_or_create(year=year)
+    if drill:
+        ReferenceCounter.objects.select_for_update().get(year=year)
+        prefix = f"{DRILL_PREFIX}{year}-"
+        taken = Incident.objects.filter(reference__startswith=prefix).values_list(
+            "reference", flat=True
+        )
+        number = max((int(ref.removeprefix(prefix)) for ref in taken), default=0) + 1
+        return f"{prefix}{number:04d}"
     ReferenceCounter.objects.filter(year=year).update(last_number=F("last_number") + 1)
     number = ReferenceCounter.objects.values_list("last_number", flat=True).get(year=year)
     return f"INC-{year}-{number:04d}"
@@ -183,6 +196,7 @@ def incident_create(
     tags: Iterable[str] = (),
     detected_at: datetime | None = None,
     declare_key: str = "",
+    is_drill: bool = False,
 ) -> Incident:
     """The record of a new incident: its reference and the first timeline event. Declaring
     (teams.flows.incident_declare) also names its crisis lead and applies the plan.
@@ -201,7 +215,7 @@ def incident_create(
     detected_at = _not_in_future(detected_at, "detected_at") if detected_at else now
 
     incident = Incident.objects.create(
-        reference=_next_reference(now.year),
+        reference=_next_reference(now.year, drill=is_drill),
         title=title,
         summary=(summary or "").strip(),
         severity=severity,
@@ -210,6 +224,7 @@ def incident_create(
         declared_by=actor,
         detected_at=detected_at,
         declare_key=declare_key or None,
+        is_drill=is_drill,
     )
     if tag_names:
         _set_tags(incident, tag_names)
@@ -217,9 +232,14 @@ def incident_create(
         incident=incident,
         actor=actor,
         kind=TimelineEvent.Kind.DECLARED,
-        text=_("Declared %(severity)s: %(title)s")
+        text=(
+            _("Declared a drill, %(severity)s: %(title)s")
+            if is_drill
+            else _("Declared %(severity)s: %(title)s")
+        )
         % {"severity": Severity(severity).short, "title": title},
-        data={"severity": severity, "status": incident.status, "category": category},
+        data={"severity": severity, "status": incident.status, "category": category}
+        | ({"drill": True} if is_drill else {}),
     )
     return incident
 

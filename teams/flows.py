@@ -40,6 +40,7 @@ def incident_declare(
     crisis_lead: User | None = None,
     playbook: Playbook | None = None,
     declare_key: str = "",
+    is_drill: bool = False,
 ) -> Incident:
     """Declare an incident: the record, its crisis lead (the declarer unless ``crisis_lead``
     names someone else), the communication plan of its severity on its checklist, its
@@ -67,6 +68,7 @@ def incident_declare(
                 tags=tags,
                 detected_at=detected_at,
                 declare_key=declare_key,
+                is_drill=is_drill,
             )
     except IntegrityError:
         # The same key declared at this very moment by a second send: the first one won.
