@@ -201,6 +201,9 @@ class InboundPost(models.Model):
         return reverse("communications:mentions:detail", kwargs={"pk": self.pk})
 
     def post_url(self) -> str:
+        """Its page on X; a drill's post has none."""
+        if self.origin == self.Origin.DRILL:
+            return ""
         return self.url or f"https://x.com/{self.author_handle or 'i'}/status/{self.external_id}"
 
 

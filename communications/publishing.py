@@ -409,7 +409,7 @@ def publish(message_id: int) -> str:
         return _brief_staff(message.pk, token)
     assert message.account is not None
     try:
-        publisher = publisher_for(message.account)
+        publisher = publisher_for(message.account, drill=message.incident.is_drill)
         _post_missing(message, token, publisher)
     except Superseded:
         return "superseded"
@@ -542,7 +542,7 @@ def reconcile(message_id: int, token: str | None = None) -> str:
     assert message.account is not None
     since = (message.publishing_started_at or timezone.now()) - SEARCH_MARGIN
     try:
-        publisher = publisher_for(message.account)
+        publisher = publisher_for(message.account, drill=message.incident.is_drill)
         posts = publisher.own_posts(since=since)
     except Unusable as exc:
         return _settle_failed(message_id, token, _unusable(exc))

@@ -3,6 +3,7 @@ accounts, the war room's panel, and the mentions queue (communications.mentions.
 
 from django.urls import include, path
 
+from .drills import views as drill_views
 from .listening import views as listening_views
 from .views import (
     accounts,
@@ -72,4 +73,6 @@ urlpatterns = [
     path("alerts/<int:pk>/", listening_views.alert_detail, name="alert"),
     path("alerts/<int:pk>/declare/", listening_views.alert_declare, name="alert-declare"),
     path("alerts/<int:pk>/dismiss/", listening_views.alert_dismiss, name="alert-dismiss"),
+    path("drills/start/", drill_views.drill_start, name="drill_start"),
+    path("drills/<int:pk>/", drill_views.drill_run, name="drill_run"),
 ]

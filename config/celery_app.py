@@ -60,6 +60,12 @@ app.conf.update(
             "schedule": 60.0,
             "options": {"expires": 55},
         },
+        # A playing drill's posts arrive within seconds of their moment in the scenario.
+        "play-drills": {
+            "task": "communications.tasks.drills_play",
+            "schedule": 5.0,
+            "options": {"expires": 4},
+        },
         "evaluate-listening": {
             "task": "communications.tasks.evaluate_listening",
             "schedule": 60.0,

@@ -18,6 +18,9 @@ class OpenOrEndedSelect(forms.NullBooleanSelect):
         ]
 
 
+DRILLS_ONLY, REAL_ONLY = "yes", "no"
+DRILL_CHOICES = [(DRILLS_ONLY, _("Drills only")), (REAL_ONLY, _("Real incidents only"))]
+
 DATE = forms.DateInput(attrs={"type": "date"})
 CHECKBOXES = forms.CheckboxSelectMultiple
 
@@ -31,6 +34,13 @@ class IncidentFilter(django_filters.FilterSet):
     )
     open = django_filters.BooleanFilter(
         method="only_open", label=_("Open or ended"), widget=OpenOrEndedSelect
+    )
+    drill = django_filters.ChoiceFilter(
+        choices=DRILL_CHOICES,
+        method="drills",
+        label=_("Drills"),
+        empty_label=_("Drills and real incidents"),
+        help_text=_("A drill is a rehearsal, numbered DRILL-…"),
     )
     severity = django_filters.MultipleChoiceFilter(
         choices=Severity.choices, label=_("Severity"), widget=CHECKBOXES, distinct=False
@@ -77,7 +87,7 @@ class IncidentFilter(django_filters.FilterSet):
 
     class Meta:
         model = Incident
-        fields = ["q", "status", "open", "severity", "category", "source", "tag"]
+        fields = ["q", "status", "open", "drill", "severity", "category", "source", "tag"]
 
     def search(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
         value = value.strip()
@@ -96,6 +106,10 @@ class IncidentFilter(django_filters.FilterSet):
         if value:
             return queryset.filter(status__in=OPEN_STATUSES)
         return queryset.exclude(status__in=OPEN_STATUSES)
+
+    # django-filter calls this only with a valid, non-empty value.
+    def drills(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
+        return queryset.filter(is_drill=value == DRILLS_ONLY)
 
     def filter_queryset(self, queryset: QuerySet[Incident]) -> QuerySet[Incident]:
         queryset = super().filter_queryset(queryset)

@@ -2,7 +2,7 @@
 
 from config.permissions import EDIT_INCIDENT, MANAGE_INCIDENT
 
-from .models import Status
+from .models import Incident, Status
 
 TRANSITIONS: dict[str, dict[str, str]] = {
     Status.DETECTED: {
@@ -33,6 +33,12 @@ TRANSITIONS: dict[str, dict[str, str]] = {
 
 # Closing these needs a published postmortem or a manager's recorded waiver.
 POSTMORTEM_REQUIRED_SEVERITIES = (1, 2)
+
+
+def needs_postmortem_to_close(incident: Incident) -> bool:
+    """A SEV1/SEV2 incident is closed once its postmortem is published (or with a manager's
+    waiver); a drill needs none: its report and findings are kept with the drill."""
+    return incident.severity in POSTMORTEM_REQUIRED_SEVERITIES and not incident.is_drill
 
 
 def is_reopen(source: str, target: str) -> bool:

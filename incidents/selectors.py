@@ -37,23 +37,39 @@ def incident_checklist(*, incident: Incident) -> QuerySet[ChecklistItem]:
     return incident.checklist.select_related("assignee", "done_by", "created_by")
 
 
-def open_incidents(*, user: Any) -> QuerySet[Incident]:
+def _open(*, user: Any, drills: bool) -> QuerySet[Incident]:
+    # The dashboard's lists show no tags: one query each.
     return (
         incident_list(user=user)
-        .filter(status__in=OPEN_STATUSES)
+        .prefetch_related(None)
+        .filter(status__in=OPEN_STATUSES, is_drill=drills)
         .order_by("severity", "-detected_at", "-id")
     )
 
 
+def open_incidents(*, user: Any) -> QuerySet[Incident]:
+    """The real incidents still open, most severe first: a drill is a rehearsal, not a crisis."""
+    return _open(user=user, drills=False)
+
+
+def open_drills(*, user: Any) -> QuerySet[Incident]:
+    """The drills still being played, most severe first."""
+    return _open(user=user, drills=True)
+
+
 def open_incident_counts_by_severity(*, user: Any) -> dict[int, int]:
+    """How many real incidents are open at each severity (drills left out)."""
     rows = (
-        Incident.objects.filter(status__in=OPEN_STATUSES).values("severity").annotate(n=Count("id"))
+        Incident.objects.filter(status__in=OPEN_STATUSES, is_drill=False)
+        .values("severity")
+        .annotate(n=Count("id"))
     )
     return {row["severity"]: row["n"] for row in rows}
 
 
 def latest_activity(*, user: Any, limit: int = 15) -> QuerySet[TimelineEvent]:
-    """What was recorded most recently, across incidents (a back-dated note counts now)."""
+    """What was recorded most recently, across incidents (a back-dated note counts now);
+    drills' events included, their incident telling them apart."""
     return TimelineEvent.objects.select_related("actor", "incident").order_by(
         "-recorded_at", "-id"
     )[:limit]

@@ -51,6 +51,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "category",
             "source",
             "tags",
+            "is_drill",
             "declared_by",
             "detected_at",
             "acknowledged_at",

@@ -31,7 +31,7 @@ from config.permissions import (
     require,
 )
 
-from .lifecycle import POSTMORTEM_REQUIRED_SEVERITIES, is_reopen, permission_for
+from .lifecycle import is_reopen, needs_postmortem_to_close, permission_for
 from .models import (
     VERDICTS,
     Category,
@@ -355,11 +355,7 @@ def incident_transition(
         raise ApplicationError(
             _("Say why this is a false alarm before declining it."), field="reason"
         )
-    if (
-        to == Status.CLOSED
-        and incident.severity in POSTMORTEM_REQUIRED_SEVERITIES
-        and not postmortem_published
-    ):
+    if to == Status.CLOSED and needs_postmortem_to_close(incident) and not postmortem_published:
         if not waiver:
             raise ApplicationError(
                 _(

@@ -22,7 +22,7 @@ from config.permissions import ADD_CLAIM, ADD_NOTE, EDIT_INCIDENT, VERIFY_CLAIM
 from . import selectors, services
 from .filters import IncidentFilter
 from .forms import ClaimForm, ClaimStatusForm, NoteForm
-from .lifecycle import POSTMORTEM_REQUIRED_SEVERITIES
+from .lifecycle import needs_postmortem_to_close
 from .models import SEVERITY_DESCRIPTIONS, Incident, Severity
 from .permissions import allowed_transitions
 
@@ -49,6 +49,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "severities": severities,
             "open_total": sum(counts.values()),
             "open_incidents": selectors.open_incidents(user=request.user)[:20],
+            "open_drills": selectors.open_drills(user=request.user)[:20],
             "activity": selectors.latest_activity(user=request.user),
         },
     )
@@ -97,7 +98,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     context = {
         "incident": incident,
         "transitions": transitions,
-        "needs_waiver": incident.severity in POSTMORTEM_REQUIRED_SEVERITIES,
+        "needs_waiver": needs_postmortem_to_close(incident),
         "can_edit": request.user.has_perm(EDIT_INCIDENT) and incident.is_editable,
         "severity_description": SEVERITY_DESCRIPTIONS[Severity(incident.severity)],
         **_timeline_context(request, incident),

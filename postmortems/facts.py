@@ -166,15 +166,18 @@ def image_recovery(incident: Incident, *, today: date | None = None) -> dict[str
     detected = timezone.localdate(incident.detected_at)
     start = detected - timedelta(days=BASELINE_DAYS)
     resolved = timezone.localdate(incident.resolved_at) if incident.resolved_at else None
+    posts = InboundPost.objects.filter(
+        account_id__in=accounts,
+        posted_at__gte=datetime.combine(
+            start, datetime.min.time(), tzinfo=timezone.get_current_timezone()
+        ),
+    )
+    if not incident.is_drill:
+        # A rehearsed storm is no part of what the public said about the brand.
+        posts = posts.exclude(account__is_drill=True)
     counts = {
         row["day"]: row["count"]
-        for row in InboundPost.objects.filter(
-            account_id__in=accounts,
-            posted_at__gte=datetime.combine(
-                start, datetime.min.time(), tzinfo=timezone.get_current_timezone()
-            ),
-        )
-        .annotate(day=TruncDate("posted_at"))
+        for row in posts.annotate(day=TruncDate("posted_at"))
         .values("day")
         .annotate(count=Count("id"))
     }

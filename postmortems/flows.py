@@ -22,7 +22,8 @@ User = Any  # an instance of the user model
 def incident_transition(
     *, actor: User, incident: Incident, to: str, reason: str = "", waiver: str = ""
 ) -> Incident:
-    """Move the incident (teams.flows.incident_transition); resolved, its postmortem starts."""
+    """Move the incident (teams.flows.incident_transition); resolved, its postmortem starts
+    (a drill's does not: its report and findings are kept with the drill)."""
     published = Postmortem.objects.filter(
         incident_id=incident.pk, status=Postmortem.Status.PUBLISHED
     ).exists()
@@ -34,6 +35,6 @@ def incident_transition(
         waiver=waiver,
         postmortem_published=published,
     )
-    if incident.status == Status.RESOLVED:
-        postmortem_start(actor=None, incident=incident)
+    if incident.status == Status.RESOLVED and not incident.is_drill:
+        postmortem_start(actor=None, incident=incident)  # a drill's record is its report
     return incident

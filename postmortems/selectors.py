@@ -15,9 +15,12 @@ OPEN_ITEM_STATUSES = (ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS)
 
 
 def postmortem_list(*, user: Any, status: str = "") -> QuerySet[Postmortem]:
-    """Every postmortem, newest first, with its incident, owner and open action items counted."""
+    """Every postmortem of a real incident, newest first, with its incident, owner and open
+    action items counted. A drill's postmortem is reached from its war room: the list and its
+    count are the crises the brand lived through."""
     postmortems = (
-        Postmortem.objects.select_related("incident", "owner")
+        Postmortem.objects.filter(incident__is_drill=False)
+        .select_related("incident", "owner")
         .annotate(
             open_items=Count("action_items", filter=Q(action_items__status__in=OPEN_ITEM_STATUSES))
         )
@@ -85,11 +88,12 @@ def postmortem_action_items(*, postmortem: Postmortem) -> QuerySet[ActionItem]:
 def action_items_open(
     *, user: Any, owner: Any | None = None, overdue: bool = False
 ) -> QuerySet[ActionItem]:
-    """The open action items of every postmortem, soonest due first; ``owner`` narrows to one
-    person's, ``overdue`` to those past their due date."""
-    items = ActionItem.objects.filter(status__in=OPEN_ITEM_STATUSES).select_related(
-        "owner", "postmortem__incident"
-    )
+    """The open action items of every real incident's postmortem, soonest due first;
+    ``owner`` narrows to one person's, ``overdue`` to those past their due date. A drill's
+    stay on its own postmortem."""
+    items = ActionItem.objects.filter(
+        status__in=OPEN_ITEM_STATUSES, postmortem__incident__is_drill=False
+    ).select_related("owner", "postmortem__incident")
     if owner is not None:
         items = items.filter(owner=owner)
     if overdue:
@@ -98,17 +102,22 @@ def action_items_open(
 
 
 def action_item_counts(*, user: Any) -> dict[str, int]:
-    """How many action items are open, and how many of them overdue (one query)."""
-    return ActionItem.objects.filter(status__in=OPEN_ITEM_STATUSES).aggregate(
-        open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=timezone.localdate()))
-    )
+    """How many action items of real incidents are open, and how many of them overdue (one
+    query); a drill's are left out."""
+    return ActionItem.objects.filter(
+        status__in=OPEN_ITEM_STATUSES, postmortem__incident__is_drill=False
+    ).aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=timezone.localdate())))
 
 
 def action_item_owners(*, user: Any) -> QuerySet[Any]:
-    """Everyone who owns an open action item, in name order: the page's owner filter."""
+    """Everyone who owns an open action item of a real incident, in name order: the page's
+    owner filter."""
     return (
         get_user_model()
-        .objects.filter(action_items__status__in=OPEN_ITEM_STATUSES)
+        .objects.filter(
+            action_items__status__in=OPEN_ITEM_STATUSES,
+            action_items__postmortem__incident__is_drill=False,
+        )
         .distinct()
         .order_by("first_name", "username")
     )

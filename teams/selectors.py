@@ -190,7 +190,8 @@ def role_holders(*, role: Role | str, incident: Any = None) -> list[Any]:
 
 
 def drills(*, user: Any) -> QuerySet[Drill]:
-    return Drill.objects.select_related("created_by").prefetch_related("participants")
+    """Drills, with the run a drill was played from (if any) joined."""
+    return Drill.objects.select_related("created_by", "run").prefetch_related("participants")
 
 
 def drill_get(*, user: Any, pk: int) -> Drill:

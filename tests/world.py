@@ -7,9 +7,11 @@ from typing import Any
 
 from django.utils import timezone
 
+from communications.drills import services as drills
 from communications.listening import alerts
 from communications.models import (
     Alert,
+    DrillRun,
     InboundPost,
     Message,
     PublishingPause,
@@ -98,6 +100,7 @@ class World:
     risk: Risk  # realised by the incident, with a mitigation
     mitigation: Mitigation
     alert: Alert  # an open listening alert on a storm of its own account
+    drill_run: DrillRun  # a drill playing the English scenario, its first posts stored
 
 
 def _resolved_postmortem(manager: Any, title: str) -> Postmortem:
@@ -311,6 +314,8 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
     storm(listened)
     alert = alerts.alert_evaluate(account_id=listened.pk, end=STORM_END)
     assert alert is not None
+    drill_run = drills.drill_start(actor=manager, scenario="product_safety_en", speed=20)
+    drills.drill_advance(drill_run.pk, now=drill_run.started_at + timedelta(seconds=10))
     return World(
         manager=manager,
         responder=responder,
@@ -353,4 +358,5 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
         risk=risk,
         mitigation=mitigation,
         alert=alert,
+        drill_run=drill_run,
     )

@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communications.mentions.services import mention_link, reason_clean
-from communications.models import Alert, InboundPost, SocialAccount
+from communications.models import Alert, DrillRun, InboundPost, SocialAccount
 from config.errors import Conflict
 from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS, require
 from incidents.models import Category, Incident, Severity, Source, TimelineEvent
@@ -130,7 +130,12 @@ def _alert_raise(*, account_id: int, start: datetime, end: datetime, spike: Spik
         role=Role.COMMUNICATIONS_LEAD,
         reason=Reason.LISTENING_ALERT,
         subject=f"alert:{alert.pk}",
-        title=_("Listening alert: %(explanation)s") % {"explanation": alert.explanation},
+        title=(
+            _("DRILL listening alert: %(explanation)s")
+            if account.is_drill
+            else _("Listening alert: %(explanation)s")
+        )
+        % {"explanation": alert.explanation},
         body=alert.explanation,
         url=alert.get_absolute_url(),
     )
@@ -205,7 +210,12 @@ def alert_declare(
         source=Source.LISTENING_ALERT,
         detected_at=alert.raised_at,
         playbook=playbook,
+        is_drill=alert.account.is_drill,
     )
+    if alert.account.is_drill:
+        DrillRun.objects.filter(account=alert.account, incident__isnull=True).update(
+            incident=incident
+        )
     timeline_event_record(
         incident=incident,
         actor=actor,

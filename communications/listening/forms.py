@@ -5,6 +5,7 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from communications.drills.services import drill_of_account, run_scenario
 from communications.models import Alert
 from incidents.models import Severity
 from teams.playbooks.selectors import playbook_current, playbooks_to_declare_from
@@ -37,6 +38,9 @@ class AlertDeclareForm(forms.Form):
                 self.fields["playbook"].help_text = _("Suggested: %(because)s") % {
                     "because": alert.suggested_because
                 }
+        run = drill_of_account(alert.account)
+        if run is not None:  # a drill is declared at its scenario's severity
+            self.fields["severity"].initial = run_scenario(run).severity
 
 
 class AlertDismissForm(forms.Form):

@@ -185,6 +185,12 @@ def alert_list(*, user: Any) -> QuerySet[Alert]:
     ).order_by("-raised_at", "-pk")
 
 
+def open_alerts(*, user: Any) -> QuerySet[Alert]:
+    """The open alerts of the brand's real accounts (the dashboard's): an alert on a drill
+    account is part of the rehearsal, listed on the alerts page only."""
+    return alert_list(user=user).filter(status=Alert.Status.OPEN, account__is_drill=False)
+
+
 def alert_get(*, user: Any, pk: int) -> Alert:
     return get_object_or_404(alert_list(user=user), pk=pk)
 
@@ -245,15 +251,18 @@ def alert_chart(alert: Alert) -> dict[str, Any]:
 
 def busiest_account(*, since: datetime) -> Any:
     """The active account with the most posts since ``since`` (the dashboard's chart), else
-    the first active one; None when there is none."""
+    the first active one; None when there is none. A drill account is never it: a rehearsed
+    storm is no news about the brand."""
     busiest = (
-        VolumeBucket.objects.filter(start__gte=bucket_start(since), account__is_active=True)
+        VolumeBucket.objects.filter(
+            start__gte=bucket_start(since), account__is_active=True, account__is_drill=False
+        )
         .values("account")
         .annotate(total=Sum("posts"))
         .order_by("-total", "account")
         .first()
     )
-    accounts = SocialAccount.objects.filter(is_active=True)
+    accounts = SocialAccount.objects.filter(is_active=True, is_drill=False)
     if busiest is not None:
         return accounts.get(pk=busiest["account"])
     return accounts.order_by("pk").first()

@@ -125,7 +125,7 @@ DASHBOARD_ALERTS = 5
 
 def listening_dashboard_context(request: HttpRequest) -> dict[str, Any]:
     now = timezone.now()
-    open_alerts = selectors.alert_list(user=request.user).filter(status=Alert.Status.OPEN)
+    open_alerts = selectors.open_alerts(user=request.user)
     account = selectors.busiest_account(since=now - DAY)
     return {
         "open_alerts": list(open_alerts[:DASHBOARD_ALERTS]),

@@ -267,6 +267,12 @@ def message_create(
     if account is not None:
         if not account.is_active:
             raise ApplicationError(_("This account is switched off."), field="account")
+        if account.is_drill and not incident.is_drill:
+            raise ApplicationError(
+                _("%(account)s is a drill account: it speaks only for its drill.")
+                % {"account": account},
+                field="account",
+            )
         _may_write_for(actor, account)
     part_texts = [p for p in (t.strip() for t in parts) if p]
     message = Message(incident=incident, account=account, author=actor, template=template)

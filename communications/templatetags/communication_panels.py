@@ -5,6 +5,7 @@ from typing import Any
 
 from django import template
 
+from communications.drills.views import drill_start_panel_context
 from communications.listening.views import incident_volume_context, listening_dashboard_context
 from communications.views.briefings import briefing_panel_context
 from communications.views.panel import incident_panel_context
@@ -40,3 +41,9 @@ def listening_panel(context: template.Context) -> dict[str, Any]:
 def incident_volume_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
     """The war room's volume since the incident was detected, and the alert it came from."""
     return incident_volume_context(context["request"], incident)
+
+
+@register.inclusion_tag("communications/drills/_start_panel.html", takes_context=True)
+def drill_start_panel(context: template.Context) -> dict[str, Any]:
+    """The drills page's panel: drills playing now, and starting one from a scenario."""
+    return drill_start_panel_context(context["request"])

@@ -1,6 +1,6 @@
 """The postmortem's places on other pages: its panel in the war room (incidents/detail.html),
-the open action items on the dashboard, whether closing the incident still needs a waiver;
-and the filters its page shows the facts with."""
+the open action items on the dashboard, whether closing the incident still needs a waiver, a
+drill's report on the drill run's page; and the filters its pages show the facts with."""
 
 from datetime import datetime
 from typing import Any
@@ -8,8 +8,9 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
+from communications.models import DrillRun
 from incidents.models import Incident
-from postmortems import selectors
+from postmortems import drills, selectors
 from postmortems.models import Postmortem
 from postmortems.views import war_room_panel_context
 
@@ -92,3 +93,18 @@ def recovery_phases(recovery: dict[str, Any] | None) -> list[dict[str, Any]]:
             }
         )
     return rows
+
+
+@register.inclusion_tag("postmortems/drills/_panel.html")
+def drill_report_panel(run: DrillRun) -> dict[str, Any]:
+    """A drill's targets with their badges and a link to its full report (on the drill run's
+    page): the kept report once finished, measured now while it runs."""
+    return {"run": run, "report": drills.drill_report_shown(run)}
+
+
+@register.filter
+def drill_duration(seconds: float | None) -> str:
+    """A drill's measured time to the second: 190 → "3 min 10 s"; none → "—"."""
+    if seconds == "":
+        return "—"
+    return drills.duration_words(seconds)

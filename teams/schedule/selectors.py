@@ -57,7 +57,11 @@ def overdue(*, user: Any, incident: Incident | None = None) -> QuerySet[Deadline
 
 
 def overdue_count(*, user: Any) -> int:
-    return open_deadlines().filter(due_at__lt=timezone.now()).count()
+    """How many deadlines are overdue (the dashboard's figure): a drill's are left out, as a
+    rehearsal is no real promise kept or broken."""
+    return (
+        open_deadlines().filter(due_at__lt=timezone.now()).exclude(incident__is_drill=True).count()
+    )
 
 
 def incidents_with_overdue(*, user: Any) -> QuerySet[Incident]:
@@ -218,10 +222,10 @@ def silence_clock(incident: Incident, deadlines: Iterable[Deadline]) -> SilenceC
 
 def silence_clocks(*, user: Any) -> list[SilenceClock]:
     """The clock of every severe incident the public is waiting on, longest silent first:
-    two queries."""
+    two queries. A drill has no public waiting: it has no clock here."""
     incidents = list(
         Incident.objects.filter(
-            severity__in=SILENCE_SEVERITIES, status__in=SILENCE_STATUSES
+            severity__in=SILENCE_SEVERITIES, status__in=SILENCE_STATUSES, is_drill=False
         ).order_by("severity", "detected_at")
     )
     deadlines = list(

@@ -48,6 +48,7 @@ def test_what_a_person_may_do_follows_the_table(responder, manager):
 # Code that changes the status of something other than a message, and what.
 OTHER_STATUSES = {
     Path("listening/alerts.py"): "a listening alert's (open, declared, dismissed)",
+    Path("drills/services.py"): "a drill run's (playing, played, finished)",
 }
 
 

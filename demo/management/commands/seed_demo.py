@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from communications.drills.services import scenarios_shipped
 from communications.listening import alerts
 from communications.listening.services import volume_rollup
 from communications.models import Alert, InboundPost, SocialAccount, Template, WatchTerm
@@ -348,6 +349,12 @@ class Command(BaseCommand):
         )
         for username, (key, codes) in second_step.items():
             self.stdout.write(f"  {username:<11} key {key}   recovery codes {' '.join(codes)}")
+        self.stdout.write(
+            "Drill scenarios, started from Team → Drills or with "
+            "`python manage.py drill_run NAME --speed 20`:"
+        )
+        for name, scenario in scenarios_shipped().items():
+            self.stdout.write(f"  {name:<24} {scenario.title} ({scenario.language})")
 
     def _second_step(self, people: dict[str, Any]) -> dict[str, tuple[str, list[str]]]:
         """An authenticator and fresh recovery codes for each demo person who needs two-factor

@@ -1,0 +1,64 @@
+"""Starting a drill: a shipped scenario or a file of one's own, a speed, and the brand account
+it rehearses for."""
+
+from typing import Any, cast
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from communications.models import SocialAccount
+
+from .scenario import MAX_BYTES
+from .services import SPEEDS, scenarios_shipped
+
+UPLOAD = "upload"
+
+
+class DrillStartForm(forms.Form):
+    scenario = forms.ChoiceField(label=_("Scenario"))
+    file = forms.FileField(
+        label=_("Scenario file"),
+        required=False,
+        help_text=_("YAML or JSON, as described in the README; used with “A file of my own”."),
+    )
+    speed = forms.TypedChoiceField(
+        label=_("Speed"),
+        coerce=int,
+        choices=[(speed, _("%(n)d× real speed") % {"n": speed}) for speed in SPEEDS],
+        initial=10,
+    )
+    based_on = forms.ModelChoiceField(
+        label=_("Rehearse for"),
+        queryset=SocialAccount.objects.none(),
+        required=False,
+        empty_label=_("A made-up brand account"),
+        help_text=_("The drill plays into an account of its own standing in for this one."),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        cast(forms.ChoiceField, self.fields["scenario"]).choices = [
+            (name, f"{scenario.title} ({scenario.language})")
+            for name, scenario in scenarios_shipped().items()
+        ] + [(UPLOAD, _("A file of my own"))]
+        accounts = SocialAccount.objects.filter(is_active=True, is_drill=False).order_by("handle")
+        cast(forms.ModelChoiceField, self.fields["based_on"]).queryset = accounts
+        self.fields["based_on"].initial = accounts.values_list("pk", flat=True).first()
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        upload = data.get("file")
+        if data.get("scenario") == UPLOAD:
+            if upload is None:
+                self.add_error("file", _("Choose the scenario file to play."))
+            elif upload.size > MAX_BYTES:
+                self.add_error(
+                    "file", _("Keep a scenario under %(size)d bytes.") % {"size": MAX_BYTES}
+                )
+            else:
+                data["name"] = upload.name
+                data["text"] = upload.read()
+        else:
+            data["name"] = data.get("scenario", "")
+            data["text"] = None
+        return data

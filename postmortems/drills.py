@@ -1,0 +1,568 @@
+"""A drill's report, and finishing a drill.
+
+The report measures what the team did during a drill against the response policy of the drill
+incident: acknowledged in time, the first public statement in time, every high-reach mention
+answered in time, no rumour repeated before it was verified, the update cadence kept. Each
+target reads met, missed or not yet (still within its time, or nothing to measure yet: before
+the incident is declared, every target reads not yet).
+
+It is plain data (numbers, ISO times, lists), like the postmortem's facts: the page, the drill
+run's panel and the stored copy of a finished drill read the same dictionary. Finishing keeps
+that copy, writes the findings into the drill record, and stops the drill account.
+"""
+
+from datetime import datetime
+from typing import Any
+
+from django.db import transaction
+from django.shortcuts import get_object_or_404
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communications.drills.scenario import scenario_read
+from communications.models import Alert, Approval, DrillRun, InboundPost, Message
+from config.permissions import MANAGE_DRILLS, require
+from incidents.models import Claim, Incident, Status, TimelineEvent
+from incidents.services import timeline_event_record
+from teams.models import Drill
+from teams.schedule.policies import incident_policy
+from teams.services import drill_save
+
+from .facts import _iso, _seconds, update_cadence
+from .flows import incident_transition
+
+User = Any  # an instance of the user model
+
+MET = "met"
+MISSED = "missed"
+NOT_YET = "not_yet"
+REPLIED = "replied"
+UNANSWERED = "unanswered"
+
+
+def duration_words(seconds: float | None) -> str:
+    """A measured time as a person says it: "3 min 10 s", "1 h 5 min", "40 s"; none: "—"."""
+    if seconds is None:
+        return "—"
+    total = round(float(seconds))
+    hours, rest = divmod(total, 3600)
+    minutes, secs = divmod(rest, 60)
+    if hours and minutes:
+        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
+    if hours:
+        return _("%(h)d h") % {"h": hours}
+    if minutes and secs:
+        return _("%(m)d min %(s)d s") % {"m": minutes, "s": secs}
+    if minutes:
+        return _("%(m)d min") % {"m": minutes}
+    return _("%(s)d s") % {"s": secs}
+
+
+def _minutes_seconds(minutes: Any) -> float | None:
+    return None if minutes in (None, "") else float(minutes) * 60
+
+
+def _judged(measured: float | None, target: float | None, *, waited: float) -> str:
+    """Done (measured) within the target: met; done late, or not done and the target has
+    passed: missed; not done and still within the target: not yet."""
+    if target is None:
+        return NOT_YET
+    if measured is not None:
+        return MET if measured <= target else MISSED
+    return MISSED if waited > target else NOT_YET
+
+
+def _row(
+    key: str,
+    label: str,
+    status: str,
+    *,
+    measured: float | None = None,
+    target: float | None = None,
+    note: str = "",
+) -> dict[str, Any]:
+    return {
+        "key": key,
+        "label": label,
+        "status": status,
+        "measured_seconds": measured,
+        "target_seconds": target,
+        "note": note,
+    }
+
+
+# --- each target ----------------------------------------------------------------------------
+
+
+def _acknowledge(incident: Incident, policy: dict[str, Any], now: datetime) -> dict[str, Any]:
+    target = _minutes_seconds(policy.get("acknowledge_minutes"))
+    measured = _seconds(incident.detected_at, incident.acknowledged_at)
+    status = _judged(measured, target, waited=(now - incident.detected_at).total_seconds())
+    return _row(
+        "acknowledge",
+        _("Acknowledged"),
+        status,
+        measured=measured,
+        target=target,
+        note="" if measured is not None else _("nobody acknowledged the incident"),
+    )
+
+
+def _first_statement(
+    incident: Incident, policy: dict[str, Any], now: datetime
+) -> dict[str, Any] | None:
+    """The first public statement approved and published (the postmortem's "first statement":
+    the incident's first public response). None when the policy asks for none."""
+    target = _minutes_seconds(policy.get("statement_minutes"))
+    if target is None:
+        return None
+    measured = _seconds(incident.detected_at, incident.first_response_at)
+    status = _judged(measured, target, waited=(now - incident.detected_at).total_seconds())
+    return _row(
+        "first_statement",
+        _("First public statement"),
+        status,
+        measured=measured,
+        target=target,
+        note="" if measured is not None else _("no statement published"),
+    )
+
+
+def _reach_minutes(policy: dict[str, Any]) -> list[tuple[int, int]]:
+    """The policy's reply times by reach, widest reach first."""
+    return sorted(
+        ((int(followers), int(minutes)) for followers, minutes in policy.items()),
+        reverse=True,
+    )
+
+
+def _mentions(run: DrillRun, policy: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+    """Each post of the drill whose author reaches at least the policy's smallest threshold,
+    with the reply time of the largest threshold it reaches."""
+    by_reach = _reach_minutes(policy.get("mention_reply_by_reach") or {})
+    if run.account_id is None or not by_reach:
+        return []
+    posts = (
+        InboundPost.objects.filter(
+            account_id=run.account_id,
+            origin=InboundPost.Origin.DRILL,
+            author_followers__gte=by_reach[-1][0],
+        )
+        .order_by("posted_at", "id")
+        .values("id", "author_handle", "author_followers", "posted_at", "triage", "triaged_at")
+    )
+    found = []
+    for post in posts:
+        target = next(
+            minutes * 60.0
+            for threshold, minutes in by_reach
+            if post["author_followers"] >= threshold
+        )
+        replied = post["triage"] == InboundPost.Triage.REPLIED and post["triaged_at"] is not None
+        measured = _seconds(post["posted_at"], post["triaged_at"]) if replied else None
+        found.append(
+            {
+                "id": post["id"],
+                "author": post["author_handle"],
+                "followers": post["author_followers"],
+                "posted_at": _iso(post["posted_at"]),
+                "replied_at": _iso(post["triaged_at"]) if replied else None,
+                "outcome": REPLIED if replied else UNANSWERED,
+                "status": _judged(
+                    measured, target, waited=(now - post["posted_at"]).total_seconds()
+                ),
+                "measured_seconds": measured,
+                "target_seconds": target,
+            }
+        )
+    return found
+
+
+def _mentions_row(mentions: list[dict[str, Any]]) -> dict[str, Any]:
+    counts = dict.fromkeys((MET, MISSED, NOT_YET), 0)
+    for mention in mentions:
+        counts[mention["status"]] += 1
+    if counts[MISSED]:
+        status = MISSED
+    elif counts[MET] and not counts[NOT_YET]:
+        status = MET
+    else:
+        status = NOT_YET
+    return _row(
+        "mentions",
+        _("High-reach mentions answered in time"),
+        status,
+        note=_("%(met)d of %(total)d answered in time")
+        % {"met": counts[MET], "total": len(mentions)},
+    )
+
+
+def _rumours(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
+    """Every message of the incident that cites a claim and went for approval: was each claim
+    it cites verified before it was submitted? And how many rumours the scenario planted, how
+    many claims the team recorded."""
+    planted = sum(1 for event in scenario_read(run.scenario_text).events if event.kind == "rumour")
+    if incident is None:
+        return {"planted": planted, "recorded": 0, "messages": []}
+    citing = (
+        Message.objects.filter(incident=incident, submitted_at__isnull=False)
+        .filter(cited_claims__isnull=False)
+        .distinct()
+        .prefetch_related("cited_claims")
+        .order_by("submitted_at", "id")
+    )
+    messages = []
+    for message in citing:
+        claims = [
+            {
+                "id": claim.pk,
+                "statement": claim.statement,
+                "verified_at": _iso(claim.verified_at),
+                "verified_before": claim.verified_at is not None
+                and message.submitted_at is not None
+                and claim.verified_at <= message.submitted_at,
+            }
+            for claim in sorted(message.cited_claims.all(), key=lambda claim: claim.pk)
+        ]
+        messages.append(
+            {
+                "id": message.pk,
+                "body": message.body,
+                "submitted_at": _iso(message.submitted_at),
+                "status": MET if all(c["verified_before"] for c in claims) else MISSED,
+                "claims": claims,
+            }
+        )
+    return {
+        "planted": planted,
+        "recorded": Claim.objects.filter(incident=incident).count(),
+        "messages": messages,
+    }
+
+
+def _rumours_row(rumours: dict[str, Any]) -> dict[str, Any]:
+    messages = rumours["messages"]
+    unverified = sum(1 for message in messages if message["status"] == MISSED)
+    status = MISSED if unverified else (MET if messages else NOT_YET)
+    counts = {"planted": rumours["planted"], "recorded": rumours["recorded"]}
+    if messages:
+        said = _("%(bad)d of %(total)d messages citing a claim went for approval unverified") % {
+            "bad": unverified,
+            "total": len(messages),
+        }
+    else:
+        said = _("no message sent for approval cites a claim yet")
+    return _row(
+        "rumours",
+        _("Rumours verified before a message cites them"),
+        status,
+        note=_(
+            "%(said)s; rumours planted by the scenario: %(planted)d, claims the team "
+            "recorded: %(recorded)d"
+        )
+        % {"said": said, **counts},
+    )
+
+
+def _cadence_row(cadence: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any] | None:
+    target = _minutes_seconds(policy.get("update_minutes"))
+    if target is None:
+        return None
+    status = MISSED if cadence["missed"] else (MET if cadence["due"] else NOT_YET)
+    return _row(
+        "update_cadence",
+        _("Update cadence kept"),
+        status,
+        target=target,
+        note=_("%(kept)d of %(due)d updates on time") % cadence
+        if cadence["due"]
+        else _("no update due yet"),
+    )
+
+
+def _moments(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
+    """When the spike alert was raised and the incident declared, from the drill's start."""
+    alert_at = (
+        Alert.objects.filter(account_id=run.account_id)
+        .order_by("raised_at")
+        .values_list("raised_at", flat=True)
+        .first()
+        if run.account_id is not None
+        else None
+    )
+    declared_at = incident.created_at if incident is not None else None
+    return {
+        "started_at": _iso(run.started_at),
+        "spike_alert_at": _iso(alert_at),
+        "spike_alert_after_seconds": _seconds(run.started_at, alert_at),
+        "declared_at": _iso(declared_at),
+        "declared_after_seconds": _seconds(run.started_at, declared_at),
+    }
+
+
+def _not_yet_rows() -> list[dict[str, Any]]:
+    note = _("no incident declared yet")
+    return [
+        _row("acknowledge", _("Acknowledged"), NOT_YET, note=note),
+        _row("first_statement", _("First public statement"), NOT_YET, note=note),
+        _row("mentions", _("High-reach mentions answered in time"), NOT_YET, note=note),
+        _row("rumours", _("Rumours verified before a message cites them"), NOT_YET, note=note),
+        _row("update_cadence", _("Update cadence kept"), NOT_YET, note=note),
+    ]
+
+
+# --- the report -----------------------------------------------------------------------------
+
+
+def drill_report(run: DrillRun, *, now: datetime | None = None) -> dict[str, Any]:
+    """The drill measured against the response policy of its incident, as it stands at
+    ``now``.
+
+    ``targets``: one row per target (key, label, status met / missed / not_yet, measured and
+    target seconds, a note); ``mentions``: each high-reach mention with its reply; ``rumours``:
+    each message citing a claim, whether its claims were verified first, rumours planted and
+    claims recorded; ``update_cadence``: the postmortem's fact; ``moments``: the spike alert
+    and the declaring, from the start; ``summary``: how many targets are met, missed, not yet.
+    """
+    now = now or timezone.now()
+    incident = run.incident
+    moments = _moments(run, incident)
+    rumours = _rumours(run, incident)
+    if incident is None:
+        targets = _not_yet_rows()
+        mentions: list[dict[str, Any]] = []
+        cadence = None
+        policy: dict[str, Any] | None = None
+    else:
+        policy = incident_policy(incident)
+        mentions = _mentions(run, policy, now)
+        cadence = update_cadence(incident)
+        candidates = [
+            _acknowledge(incident, policy, now),
+            _first_statement(incident, policy, now),
+            _mentions_row(mentions),
+            _rumours_row(rumours),
+            _cadence_row(cadence, policy),
+        ]
+        targets = [row for row in candidates if row is not None]
+    return {
+        "computed_at": now.isoformat(),
+        "run": {
+            "id": run.pk,
+            "status": run.status,
+            "started_at": _iso(run.started_at),
+            "finished_at": _iso(run.finished_at),
+        },
+        "incident": None
+        if incident is None
+        else {
+            "reference": incident.reference,
+            "title": incident.title,
+            "severity": incident.severity,
+            "detected_at": _iso(incident.detected_at),
+            "acknowledged_at": _iso(incident.acknowledged_at),
+            "first_response_at": _iso(incident.first_response_at),
+        },
+        "policy": None
+        if policy is None
+        else {
+            "acknowledge_minutes": policy.get("acknowledge_minutes"),
+            "statement_minutes": policy.get("statement_minutes"),
+            "update_minutes": policy.get("update_minutes"),
+            "mention_reply_by_reach": dict(policy.get("mention_reply_by_reach") or {}),
+        },
+        "moments": moments,
+        "targets": targets,
+        "mentions": mentions,
+        "rumours": rumours,
+        "update_cadence": cadence,
+        "summary": {
+            status: sum(1 for row in targets if row["status"] == status)
+            for status in (MET, MISSED, NOT_YET)
+        },
+    }
+
+
+def drill_run_get(*, pk: int) -> DrillRun:
+    """A drill run with what its report shows (404 when there is none)."""
+    return get_object_or_404(
+        DrillRun.objects.select_related("drill", "incident", "account", "finished_by"), pk=pk
+    )
+
+
+def drill_report_shown(run: DrillRun) -> dict[str, Any]:
+    """What a finished drill kept when it was finished; a running drill measured now."""
+    if run.status == DrillRun.Status.FINISHED and run.report:
+        return dict(run.report)
+    return drill_report(run)
+
+
+# --- the findings ---------------------------------------------------------------------------
+
+
+def _said(status: str) -> str:
+    return {MET: _("Met"), MISSED: _("Missed")}.get(status, _("Not yet"))
+
+
+def _line(status: str, what: str, target: float | None = None) -> str:
+    if target is None:
+        return _("%(status)s: %(what)s") % {"status": _said(status), "what": what}
+    return _("%(status)s: %(what)s (target %(target)s)") % {
+        "status": _said(status),
+        "what": what,
+        "target": duration_words(target),
+    }
+
+
+def _target_line(row: dict[str, Any]) -> str:
+    measured = row["measured_seconds"]
+    if row["key"] == "acknowledge" and measured is not None:
+        what = _("acknowledged in %(time)s") % {"time": duration_words(measured)}
+    elif row["key"] == "first_statement" and measured is not None:
+        what = _("first public statement in %(time)s") % {"time": duration_words(measured)}
+    elif row["note"]:
+        what = _("%(label)s — %(note)s") % {"label": row["label"], "note": row["note"]}
+    else:
+        what = row["label"]
+    return _line(row["status"], what, row["target_seconds"])
+
+
+def _mention_line(mention: dict[str, Any]) -> str:
+    who = _("@%(author)s (%(followers)s followers)") % {
+        "author": mention["author"],
+        "followers": f"{mention['followers']:,}",
+    }
+    if mention["outcome"] == REPLIED:
+        what = _("%(who)s answered after %(time)s") % {
+            "who": who,
+            "time": duration_words(mention["measured_seconds"]),
+        }
+    else:
+        what = _("%(who)s not answered") % {"who": who}
+    return _line(mention["status"], what, mention["target_seconds"])
+
+
+def findings_text(report: dict[str, Any]) -> str:
+    """The report as findings a person reads: one line per target, one per high-reach mention
+    that was not answered in time, and when the alert came and the incident was declared."""
+    computed = timezone.localtime(datetime.fromisoformat(report["computed_at"]))
+    lines = [_("Drill report (%(at)s):") % {"at": computed.strftime("%Y-%m-%d %H:%M %Z")}]
+    lines += [_target_line(row) for row in report["targets"]]
+    lines += [_mention_line(m) for m in report["mentions"] if m["status"] == MISSED]
+    moments = report["moments"]
+    if moments["spike_alert_after_seconds"] is not None:
+        lines.append(
+            _("Spike alert raised %(time)s after the start.")
+            % {"time": duration_words(moments["spike_alert_after_seconds"])}
+        )
+    if moments["declared_after_seconds"] is not None:
+        lines.append(
+            _("Incident declared %(time)s after the start.")
+            % {"time": duration_words(moments["declared_after_seconds"])}
+        )
+    return "\n".join(lines)
+
+
+# --- finishing ------------------------------------------------------------------------------
+
+
+def _who_acted(incident: Incident) -> set[int]:
+    """Everyone who acted on the drill incident: its declarer, whoever is on its timeline
+    (acknowledging, moving it, recording claims…), message authors and approvers."""
+    people = {incident.declared_by_id}
+    people.update(
+        TimelineEvent.objects.filter(incident=incident, actor__isnull=False).values_list(
+            "actor_id", flat=True
+        )
+    )
+    people.update(Message.objects.filter(incident=incident).values_list("author_id", flat=True))
+    people.update(
+        Approval.objects.filter(message__incident=incident).values_list("approver_id", flat=True)
+    )
+    return {pk for pk in people if pk is not None}
+
+
+# The moves that take an open drill incident to closed, from where it stands.
+TO_CLOSED: dict[str, tuple[str, ...]] = {
+    Status.DETECTED: (Status.RESPONDING, Status.RESOLVED, Status.CLOSED),
+    Status.TRIAGED: (Status.RESPONDING, Status.RESOLVED, Status.CLOSED),
+    Status.RESPONDING: (Status.RESOLVED, Status.CLOSED),
+    Status.MONITORING: (Status.RESOLVED, Status.CLOSED),
+    Status.RESOLVED: (Status.CLOSED,),
+}
+
+
+def _close(actor: User, incident: Incident) -> None:
+    """The drill is over, so is its incident: closed (its deadlines cancelled, nobody paged
+    for a rehearsal that has ended), each move on its timeline. It needs no postmortem: its
+    report and findings are the drill record."""
+    incident.refresh_from_db()
+    for to in TO_CLOSED.get(incident.status, ()):
+        incident = incident_transition(
+            actor=actor, incident=incident, to=to, reason=_("The drill was finished.")
+        )
+
+
+@transaction.atomic
+def drill_finish(*, actor: User, run: DrillRun) -> DrillRun:
+    """Finish a drill: keep its report, write the findings into the drill record (below what a
+    person already wrote there), add whoever acted on the drill incident to its participants,
+    stop the drill account, close the drill incident and note it on its timeline. Finishing a
+    finished drill changes nothing."""
+    require(actor, MANAGE_DRILLS)
+    run = (
+        DrillRun.objects.select_for_update(of=("self",))
+        .select_related("incident", "account")
+        .get(pk=run.pk)
+    )
+    if run.status == DrillRun.Status.FINISHED:
+        return run
+    now = timezone.now()
+    report = drill_report(run, now=now)
+    report["run"].update(status=DrillRun.Status.FINISHED, finished_at=_iso(now))
+    run.report = report
+    run.status = DrillRun.Status.FINISHED
+    run.finished_at = now
+    run.finished_by = actor
+    run.save(update_fields=["report", "status", "finished_at", "finished_by"])
+
+    drill = Drill.objects.select_for_update().get(pk=run.drill_id)
+    participants = set(drill.participants.values_list("pk", flat=True))
+    if run.incident is not None:
+        participants |= _who_acted(run.incident)
+    typed = drill.findings.strip()
+    drill_save(
+        actor=actor,
+        drill=drill,
+        title=drill.title,
+        scenario=drill.scenario,
+        held_at=drill.held_at,
+        participants=sorted(participants),  # the people's ids
+        findings=f"{typed}\n\n{findings_text(report)}" if typed else findings_text(report),
+        follow_ups=drill.follow_ups,
+    )
+    run.drill = drill
+
+    if run.account is not None and run.account.is_drill:
+        # The account was made for this drill alone: stopping it is part of finishing the
+        # drill (so the listening no longer measures it), not managing the brand's accounts.
+        run.account.is_active = False
+        run.account.save(update_fields=["is_active"])
+
+    if run.incident is not None:
+        _close(actor, run.incident)
+        summary = report["summary"]
+        timeline_event_record(
+            incident=run.incident,
+            actor=actor,
+            kind=TimelineEvent.Kind.NOTE,
+            text=_("Drill finished: %(met)d targets met, %(missed)d missed, %(not_yet)d not yet.")
+            % summary,
+            data={
+                "drill_run": run.pk,
+                "url": reverse("postmortems:drill_report", kwargs={"pk": run.pk}),
+                "summary": summary,
+            },
+        )
+    return run
