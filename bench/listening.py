@@ -254,6 +254,38 @@ def main() -> None:
         f"(SQL p50 {percentile(sql_rounds, 0.5):.2f} s); alerts raised on the steady rhythm: "
         f"{raised}"
     )
+    print(
+        f"\ne. a risk's series, matched as it is read: the risk page's chart (7 days with the "
+        f"usual level, 30-minute buckets), {reads} reads"
+    )
+    print(f"  {'terms':<22}{'p50 ms':>9}{'p95 ms':>9}{'SQL p50':>9}{'SQL p95':>9}{'posts':>9}")
+    for label, terms in (
+        ("every post (safe)", ["safe"]),
+        ("no post (glass, recall)", ["glass", "recall"]),
+    ):
+        totals, sqls, matched = [], [], 0
+        for n in range(reads + 3):
+            account_id = rng.choice(ids)
+            total, sql, _count = _timed(
+                lambda a=account_id, t=terms: selectors.volume_with_usual(
+                    account_id=a, since=now - timedelta(days=7), until=now, minutes=30,
+                    risk_terms=t,
+                )
+            )  # fmt: skip
+            if n >= 3:
+                totals.append(total * 1000)
+                sqls.append(sql * 1000)
+        matched = sum(
+            row["posts"]
+            for row in selectors.volume(
+                account_id=ids[0], since=now - timedelta(days=7), until=now, minutes=60,
+                risk_terms=terms,
+            )
+        )  # fmt: skip
+        print(
+            f"  {label:<22}{percentile(totals, 0.5):9.1f}{percentile(totals, 0.95):9.1f}"
+            f"{percentile(sqls, 0.5):9.1f}{percentile(sqls, 0.95):9.1f}{matched:>9}"
+        )
 
 
 if __name__ == "__main__":

@@ -41,6 +41,9 @@ app.conf.update(
         "communications.tasks.poll_account": {"queue": "low"},
         # A spike is news for the on-call communications lead: not behind the polls.
         "communications.tasks.evaluate_listening": {"queue": "default"},
+        # A drill's posts arrive at their moment: the team is being timed.
+        "communications.tasks.drill_play": {"queue": "default"},
+        "communications.tasks.drills_play": {"queue": "default"},
         "communications.tasks.remind_credentials_rotation": {"queue": "low"},
         "postmortems.tasks.write_export": {"queue": "low"},
         "postmortems.tasks.sweep_exports": {"queue": "low"},

@@ -402,7 +402,9 @@ def drill_report_shown(run: DrillRun) -> dict[str, Any]:
 
 
 def _said(status: str) -> str:
-    return {MET: _("Met"), MISSED: _("Missed")}.get(status, _("Not yet"))
+    # The findings are written when the drill is finished: what was not yet done by then was
+    # not reached (the drill ended before it was done, or before its time ran out).
+    return {MET: _("Met"), MISSED: _("Missed")}.get(status, _("Not reached"))
 
 
 def _line(status: str, what: str, target: float | None = None) -> str:
@@ -557,7 +559,9 @@ def drill_finish(*, actor: User, run: DrillRun) -> DrillRun:
             incident=run.incident,
             actor=actor,
             kind=TimelineEvent.Kind.NOTE,
-            text=_("Drill finished: %(met)d targets met, %(missed)d missed, %(not_yet)d not yet.")
+            text=_(
+                "Drill finished: %(met)d targets met, %(missed)d missed, %(not_yet)d not reached."
+            )
             % summary,
             data={
                 "drill_run": run.pk,

@@ -149,7 +149,7 @@ def playbook_suggest(*, texts: Sequence[str], words: Sequence[str]) -> tuple[Pla
     lowered = [text.lower() for text in texts]
     best: tuple[int, int, Any, str] | None = None
     for risk in risks_listened_for():
-        terms = [str(term).strip() for term in risk.watch_terms if str(term).strip()]
+        terms = risk.terms
         matched = [term for term in terms if any(term.lower() in text for text in lowered)]
         if not matched:
             continue

@@ -94,7 +94,8 @@ class VolumeView(APIView):
     permission_classes = PERMISSIONS
 
     @extend_schema(
-        summary="An account's (or a watch term's) volume and its usual level, per bucket",
+        summary="An account's (or a watch term's, or a risk's) volume and its usual level, "
+        "per bucket",
         description="Posts and reach per bucket from the listening's rollup, empty buckets "
         "included, each with the usual posts of that bucket at that time of day and day of "
         "the week (the alerts' rule). At most 10,000 buckets per request.",
@@ -105,6 +106,12 @@ class VolumeView(APIView):
                 int,
                 description="One of the account's watch terms (its id): the posts its search "
                 "found. Left out: everything about the account.",
+            ),
+            OpenApiParameter(
+                "risk",
+                int,
+                description="A risk of the register with watch terms (its id): the account's "
+                "posts that use one of them (contain it, whatever the case). Not with term.",
             ),
             OpenApiParameter(
                 "since", OpenApiTypes.DATETIME, description="Default: 24 hours before until."
@@ -127,12 +134,14 @@ class VolumeView(APIView):
             until=data["until"],
             minutes=data["bucket"],
             term_id=data["term"].pk if data.get("term") else None,
+            risk_terms=data["risk"].terms if data.get("risk") else None,
         )
         return Response(
             VolumeSerializer(
                 {
                     "account": data["account"].pk,
                     "term": data["term"].pk if data.get("term") else None,
+                    "risk": data["risk"].pk if data.get("risk") else None,
                     "since": data["since"],
                     "until": data["until"],
                     "bucket": data["bucket"],

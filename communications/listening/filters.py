@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communications.models import Alert, SocialAccount, WatchTerm
+from teams.models import Risk
 
 from .selectors import BUCKET_SIZES
 
@@ -36,12 +37,14 @@ class AlertFilter(django_filters.FilterSet):
 
 
 class VolumeQuery(forms.Form):
-    """?account=&term=&since=&until=&bucket=: the account's series, or one of its watch
-    terms'; the range defaults to the last 24 hours, the bucket to 5 minutes; at most
-    MAX_POINTS buckets are read at once."""
+    """?account=&term=&risk=&since=&until=&bucket=: the account's series, or one of its watch
+    terms', or its posts using a risk's watch terms (the risk register's early warning); the
+    range defaults to the last 24 hours, the bucket to 5 minutes; at most MAX_POINTS buckets
+    are read at once."""
 
     account = forms.ModelChoiceField(queryset=SocialAccount.objects.all())
     term = forms.ModelChoiceField(queryset=WatchTerm.objects.all(), required=False)
+    risk = forms.ModelChoiceField(queryset=Risk.objects.all(), required=False)
     since = forms.DateTimeField(required=False)
     until = forms.DateTimeField(required=False)
     bucket = forms.TypedChoiceField(
@@ -59,6 +62,16 @@ class VolumeQuery(forms.Form):
         if term is not None and term.account_id != data["account"].pk:
             raise forms.ValidationError(
                 {"term": _("That watch term is not one of the account's.")}, code="invalid"
+            )
+        risk = data.get("risk")
+        if risk is not None and term is not None:
+            raise forms.ValidationError(
+                {"risk": _("Ask for a watch term's series or a risk's, not both.")},
+                code="invalid",
+            )
+        if risk is not None and not risk.terms:
+            raise forms.ValidationError(
+                {"risk": _("That risk has no watch terms to listen for.")}, code="invalid"
             )
         for name in ("since", "until"):
             moment = data.get(name)

@@ -1,7 +1,7 @@
 """Reading the volume series: a range in buckets of any multiple of 5 minutes, and one window
 measured against its usual level (communications.listening.rules)."""
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -27,6 +27,42 @@ def _series(account_id: int, term_id: int | None) -> QuerySet[Any]:
     return TermVolumeBucket.objects.filter(term_id=term_id, term__account_id=account_id)
 
 
+def _using(account_id: int, terms: Sequence[str]) -> QuerySet[InboundPost]:
+    """The account's posts that use one of these terms (a risk's watch terms): its stored
+    posts matched as they are read, so a risk's changed terms apply to its whole history."""
+    if not terms:
+        return InboundPost.objects.none()
+    matches = Q()
+    for term in terms:
+        matches |= Q(text__icontains=term)
+    return InboundPost.objects.filter(Q(account_id=account_id) & matches)
+
+
+def _rows(
+    account_id: int,
+    term_id: int | None,
+    risk_terms: Sequence[str] | None,
+    first: datetime,
+    until: datetime,
+) -> Iterable[tuple[datetime, int, int]]:
+    """(bucket start, posts, reach) of the series from ``first`` to ``until``: the rollup's
+    buckets, or a risk's posts counted into theirs."""
+    if risk_terms is None:
+        yield from (
+            _series(account_id, term_id)
+            .filter(start__gte=first, start__lt=until)
+            .values_list("start", "posts", "reach")
+        )
+        return
+    for posted_at, reach in (
+        _using(account_id, risk_terms)
+        .filter(posted_at__gte=first, posted_at__lt=until)
+        .values_list("posted_at", "author_followers")
+        .iterator(chunk_size=5000)
+    ):
+        yield bucket_start(posted_at), 1, reach
+
+
 def volume(
     *,
     account_id: int,
@@ -34,20 +70,18 @@ def volume(
     until: datetime,
     minutes: int = 5,
     term_id: int | None = None,
+    risk_terms: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
-    """The posts and reach of an account (or of one of its watch terms) from ``since`` to
-    ``until`` in buckets of ``minutes`` (one of BUCKET_SIZES), empty buckets included, read
-    from the rollup only."""
+    """The posts and reach of an account (or of one of its watch terms, or of its posts using
+    a risk's ``risk_terms``) from ``since`` to ``until`` in buckets of ``minutes`` (one of
+    BUCKET_SIZES), empty buckets included, read from the rollup (a risk's: from the posts of
+    the range)."""
     if minutes not in BUCKET_SIZES:
         raise ValueError(f"buckets are {BUCKET_SIZES} minutes")
     size = timedelta(minutes=minutes)
     origin = datetime(2000, 1, 3, tzinfo=since.tzinfo)  # a Monday: day buckets start at 00:00
     first = origin + ((bucket_start(since) - origin) // size) * size
-    rows = (
-        _series(account_id, term_id)
-        .filter(start__gte=first, start__lt=until)
-        .values_list("start", "posts", "reach")
-    )
+    rows = _rows(account_id, term_id, risk_terms, first, until)
     series: dict[datetime, list[int]] = {}
     moment = first
     while moment < until:
@@ -126,11 +160,15 @@ def window_measure(*, account_id: int, end: datetime) -> tuple[int, Baseline, Sp
     return observed, usual, found
 
 
-def _born(account_id: int, term_id: int | None = None) -> datetime | None:
+def _born(
+    account_id: int, term_id: int | None = None, risk_terms: Sequence[str] | None = None
+) -> datetime | None:
     """The bucket of the series' first post: no usual level is read from before it."""
-    first: datetime | None = (
-        _series(account_id, term_id).filter(posts__gt=0).aggregate(first=Min("start"))["first"]
-    )
+    first: datetime | None
+    if risk_terms is not None:
+        first = _using(account_id, risk_terms).aggregate(first=Min("posted_at"))["first"]
+        return bucket_start(first) if first is not None else None
+    first = _series(account_id, term_id).filter(posts__gt=0).aggregate(first=Min("start"))["first"]
     return first
 
 
@@ -141,6 +179,7 @@ def volume_with_usual(
     until: datetime,
     minutes: int = 5,
     term_id: int | None = None,
+    risk_terms: Sequence[str] | None = None,
 ) -> list[dict[str, Any]]:
     """volume() with each bucket's usual level beside it (the chart's second line): the same
     rule as the alerts (rules.baseline), applied to the same bucket on earlier days. One
@@ -152,13 +191,14 @@ def volume_with_usual(
         until=until,
         minutes=minutes,
         term_id=term_id,
+        risk_terms=risk_terms,
     )
     posts_at = {row["start"]: row["posts"] for row in history}
 
     def posts_between(first: datetime, _stop: datetime) -> int:
         return posts_at.get(first, 0)  # one bucket: the windows are the buckets
 
-    born = _born(account_id, term_id)
+    born = _born(account_id, term_id, risk_terms)
     size = timedelta(minutes=minutes)
     first = bucket_start(since)
     return [
@@ -207,10 +247,11 @@ def alert_top_posts(alert: Alert) -> QuerySet[InboundPost]:
 CHART_POINTS = 400  # the most bars a chart draws: buckets grow with the range
 
 
-def chart(*, account: Any, since: datetime, until: datetime) -> dict[str, Any]:
+def chart(*, account: Any, since: datetime, until: datetime, risk: Any = None) -> dict[str, Any]:
     """What a volume chart needs (communications/listening/_volume_chart.html): the query of
     /api/v1/volume/ in the smallest buckets that keep it within CHART_POINTS bars, and the
-    words that say what it shows (its aria-label and caption)."""
+    words that say what it shows (its aria-label and caption). With a ``risk``: the
+    account's posts that use its watch terms."""
     minutes = next(
         (
             size
@@ -222,20 +263,32 @@ def chart(*, account: Any, since: datetime, until: datetime) -> dict[str, Any]:
     query = urlencode(
         {
             "account": account.pk,
+            **({"risk": risk.pk} if risk is not None else {}),
             "since": since.isoformat(),
             "until": until.isoformat(),
             "bucket": minutes,
         }
     )
-    label = _(
-        "Posts on %(account)s per %(minutes)d minutes from %(since)s to %(until)s, beside the "
-        "usual level for each time (the dashed line)."
-    ) % {
+    words = {
         "account": account,
         "minutes": minutes,
         "since": date_format(timezone.localtime(since), "SHORT_DATETIME_FORMAT"),
         "until": date_format(timezone.localtime(until), "SHORT_DATETIME_FORMAT"),
     }
+    if risk is not None:
+        label = _(
+            "Posts on %(account)s using the risk's watch terms (%(terms)s) per %(minutes)d "
+            "minutes from %(since)s to %(until)s, beside the usual level for each time (the "
+            "dashed line)."
+        ) % {**words, "terms": ", ".join(risk.terms)}
+    else:
+        label = (
+            _(
+                "Posts on %(account)s per %(minutes)d minutes from %(since)s to %(until)s, beside "
+                "the usual level for each time (the dashed line)."
+            )
+            % words
+        )
     return {"query": query, "label": label}
 
 

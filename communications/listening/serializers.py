@@ -123,6 +123,7 @@ class VolumePointSerializer(serializers.Serializer):
 class VolumeSerializer(serializers.Serializer):
     account = serializers.IntegerField()
     term = serializers.IntegerField(allow_null=True)
+    risk = serializers.IntegerField(allow_null=True)
     since = DateTimeField()
     until = DateTimeField()
     bucket = serializers.IntegerField(help_text="Minutes per bucket.")

@@ -16,6 +16,7 @@ from communications.models import Alert
 from config.http import HttpRequest, forbidden, run_form
 from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS, holds
 from incidents.models import Incident
+from teams.models import Risk
 
 from . import alerts, selectors
 from .filters import AlertFilter
@@ -145,4 +146,21 @@ def incident_volume_context(request: HttpRequest, incident: Incident) -> dict[st
         "incident": incident,
         "alert": alert,
         "chart": selectors.chart(account=account, since=since, until=until) if account else None,
+    }
+
+
+RISK_DAYS = 7
+
+
+def risk_volume_context(request: HttpRequest, risk: Risk) -> dict[str, Any]:
+    """A risk's early warning: the last week's posts using its watch terms, on the account
+    with the most posts (the dashboard's)."""
+    now = timezone.now()
+    since = now - RISK_DAYS * DAY
+    account = selectors.busiest_account(since=since) if risk.terms else None
+    return {
+        "risk": risk,
+        "chart": selectors.chart(account=account, since=since, until=now, risk=risk)
+        if account is not None
+        else None,
     }

@@ -6,11 +6,16 @@ from typing import Any
 from django import template
 
 from communications.drills.views import drill_start_panel_context
-from communications.listening.views import incident_volume_context, listening_dashboard_context
+from communications.listening.views import (
+    incident_volume_context,
+    listening_dashboard_context,
+    risk_volume_context,
+)
 from communications.views.briefings import briefing_panel_context
 from communications.views.panel import incident_panel_context
 from communications.views.playbooks import playbook_panel_context
 from incidents.models import Incident
+from teams.models import Risk
 
 register = template.Library()
 
@@ -47,3 +52,9 @@ def incident_volume_panel(context: template.Context, incident: Incident) -> dict
 def drill_start_panel(context: template.Context) -> dict[str, Any]:
     """The drills page's panel: drills playing now, and starting one from a scenario."""
     return drill_start_panel_context(context["request"])
+
+
+@register.inclusion_tag("communications/listening/_risk_panel.html", takes_context=True)
+def risk_volume_panel(context: template.Context, risk: Risk) -> dict[str, Any]:
+    """The risk page's early warning: the last week's posts using its watch terms."""
+    return risk_volume_context(context["request"], risk)

@@ -94,6 +94,12 @@ class Risk(models.Model):
         return self.title
 
     @property
+    def terms(self) -> list[str]:
+        """Its watch terms as the listening reads them: trimmed, the blank ones left out. A
+        post uses a term when its text contains it, whatever the case."""
+        return [term for term in (str(t).strip() for t in self.watch_terms or []) if term]
+
+    @property
     def score(self) -> int:
         return self.likelihood * self.impact
 
@@ -106,7 +112,9 @@ class Risk(models.Model):
         """Realised by enough incidents to say so (teams.risks.rules): counted by the
         register's queryset (``realised``) when it has, else here."""
         realised = getattr(self, "realised", None)
-        return keeps_happening(self.incidents.count() if realised is None else realised)
+        if realised is None:
+            realised = self.incidents.filter(is_drill=False).count()
+        return keeps_happening(realised)
 
     @property
     def review_overdue(self) -> bool:

@@ -2,7 +2,7 @@
 
 from typing import Any
 
-from django.db.models import Count, F, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 
 from teams.models import Risk
 
@@ -11,10 +11,13 @@ from .rules import SCALE
 
 def risks(*, user: Any) -> QuerySet[Risk]:
     """Every risk with its score and how many incidents realised it (anyone signed in reads
-    the register)."""
+    the register); a drill that named it was a rehearsal, not the risk happening."""
     return (
         Risk.objects.select_related("owner")
-        .annotate(score_value=F("likelihood") * F("impact"), realised=Count("incidents"))
+        .annotate(
+            score_value=F("likelihood") * F("impact"),
+            realised=Count("incidents", filter=Q(incidents__is_drill=False)),
+        )
         .order_by("-score_value", "review_at", "pk")
     )
 

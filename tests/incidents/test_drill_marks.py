@@ -155,10 +155,11 @@ def test_the_lists_filter_form_offers_the_drill_choice(client, reader):
     assert "Drills and real incidents" in select
 
 
-def test_the_list_shows_a_drill_value_it_does_not_understand(client, reader):
+@pytest.mark.parametrize("value", ["maybe", "²", "x" * 5000])
+def test_the_list_shows_a_drill_value_it_does_not_understand(client, reader, value):
     real()
     client.force_login(reader)
-    response = client.get(reverse("incidents:list"), {"drill": "maybe"})
+    response = client.get(reverse("incidents:list"), {"drill": value})
     assert response.status_code == 200  # as for every filter value it does not understand
     assert "could not be understood" in html(response)
 

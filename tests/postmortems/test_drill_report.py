@@ -419,7 +419,7 @@ def test_finishing_a_drill_without_an_incident(manager):
     drills.drill_finish(actor=manager, run=run)
     run.refresh_from_db()
     assert run.status == DrillRun.Status.FINISHED
-    assert "Not yet: Acknowledged — no incident declared yet" in run.drill.findings
+    assert "Not reached: Acknowledged — no incident declared yet" in run.drill.findings
     assert SocialAccount.objects.get(pk=run.account_id).is_active is False
 
 

@@ -183,5 +183,11 @@ def test_an_incident_realises_a_risk_once_and_a_recurring_risk_shows(manager):
         services.risk_realised(actor=manager, risk=risk, incident=incident)
     assert set(first.realised_risks.all()) == {risk}
     assert selectors.risks(user=manager).get(pk=risk.pk).realised == 2
+    # A drill that names the risk rehearsed it: the risk did not happen once more.
+    drill = flows.incident_declare(actor=manager, title="Rehearsal", severity=2, is_drill=True)
+    services.risk_realised(actor=manager, risk=risk, incident=drill)
+    assert selectors.risks(user=manager).get(pk=risk.pk).realised == 2
+    risk.refresh_from_db()
+    assert risk.keeps_happening == selectors.risks(user=manager).get(pk=risk.pk).keeps_happening
     said = TimelineEvent.objects.filter(incident=first, text__startswith="This incident realises")
     assert said.count() == 1

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from communications.drills import services
 from communications.models import DrillRun, SocialAccount
 from config.errors import ApplicationError
+from config.permissions import MANAGE_DRILLS, holds
 
 # How long the command sleeps at most between two looks at the drill.
 TICK_SECONDS = 5.0
@@ -36,7 +37,7 @@ class Command(BaseCommand):
             "--as",
             dest="username",
             default="",
-            help="Who starts it (default: the first active superuser).",
+            help="Who starts it (default: the first person who may start drills).",
         )
         parser.add_argument(
             "--detach", action="store_true", help="Start it and let the worker play it."
@@ -89,16 +90,15 @@ class Command(BaseCommand):
         )
 
     def _actor(self, username: str) -> Any:
-        users = get_user_model().objects.filter(is_active=True)
-        actor = (
-            users.filter(username=username).first()
-            if username
-            else users.filter(is_superuser=True).order_by("pk").first()
-        )
+        users = get_user_model().objects.filter(is_active=True).order_by("-is_superuser", "pk")
+        if username:
+            actor = users.filter(username=username).first()
+            if actor is None:
+                raise CommandError(f"No active user “{username}”.")
+            return actor
+        actor = next((user for user in users.iterator() if holds(user, MANAGE_DRILLS)), None)
         if actor is None:
-            raise CommandError(
-                f"No active user “{username}”." if username else "Name who runs it with --as."
-            )
+            raise CommandError("Nobody may start drills yet: name who runs it with --as.")
         return actor
 
     def _account(self, handle: str) -> SocialAccount | None:
