@@ -17,6 +17,8 @@ c. The charts' series: selectors.volume_with_usual (what /api/v1/volume/ answers
 d. The alerts' evaluation each minute: alerts.alerts_evaluate over every account (measure,
    then look for an ongoing alert under a row lock), rounds: p50/p95, and the alerts raised
    on the steady rhythm (0 expected).
+e. A risk's series, matched as it is read (the risk page's chart: 7 days with the usual level
+   in 30-minute buckets): a term every post uses, and terms none uses: p50/p95 and SQL.
 
 Its own database, BENCH_LISTENING_DATABASE_URL (default crisis_desk_bench_listening, created
 when missing). Run with `make bench` or on its own:
