@@ -478,6 +478,8 @@ def _brief_staff(message_id: int, token: str) -> str:
     with transaction.atomic():
         if (message := _locked_if_ours(message_id, token)) is None:
             return "superseded"
+        if message.incident.is_drill:
+            return _brief_nobody(message)
         approvals = valid_approvals(message)
         sender = approvals[-1].approver if approvals else message.author
         try:
@@ -502,6 +504,19 @@ def _brief_staff(message_id: int, token: str) -> str:
             _("Staff briefing sent to %(count)d people") % {"count": briefing.recipient_count},
             briefing=briefing.pk,
         )
+    return "published"
+
+
+def _brief_nobody(message: Message) -> str:
+    """A drill's staff briefing, approved: the practice ends here. Telling every employee
+    about a crisis that is a rehearsal would alarm them, so it is sent to nobody (sandbox)."""
+    move(message, S.PUBLISHED)
+    message.published_at = timezone.now()
+    message.sandbox = True
+    message.last_error = ""
+    message.lease_expires_at = None
+    message.save()
+    _event(message, _("Drill: the staff briefing was approved and sent to nobody (sandbox)."))
     return "published"
 
 

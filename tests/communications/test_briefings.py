@@ -52,6 +52,25 @@ def test_a_briefing_from_the_panel_waits_for_approval_then_reaches_everyone(
     assert f"{briefing.recipient_count} people" in client.get(panel_url(incident)).content.decode()
 
 
+def test_a_drills_briefing_is_approved_and_sent_to_nobody(
+    client, responder, manager, django_capture_on_commit_callbacks
+):
+    from teams.models import Notification, Reason
+
+    incident = declare(manager, is_drill=True)
+    client.force_login(responder)
+    client.post(submit_url(incident), {"text": "Drill: we are aware."}, **HTMX)
+    message = Message.objects.get(kind=Message.Kind.STAFF_BRIEFING)
+    with django_capture_on_commit_callbacks(execute=True):
+        approvals.message_approve(actor=manager, message=message)
+    message.refresh_from_db()
+    assert message.status == Message.Status.PUBLISHED
+    assert message.sandbox is True
+    assert not StaffBriefing.objects.exists()
+    assert not Notification.objects.filter(reason=Reason.STAFF_BRIEFING).exists()
+    assert incident.events.filter(text__contains="sent to nobody").exists()
+
+
 def test_chosen_departments_and_bad_input_from_the_panel(client, responder, manager):
     legal, _ = Department.objects.get_or_create(name="Legal")
     responder_factory(username="counsel", department=legal)
