@@ -398,6 +398,12 @@ def _short_of_approvals(message: Message) -> bool:
     return True
 
 
+def _publisher(message: Message) -> Publisher:
+    """Where the message goes: its account's publisher, in sandbox for a drill's message."""
+    assert message.account is not None
+    return publisher_for(message.account, drill=message.incident.is_drill)
+
+
 def publish(message_id: int) -> str:
     """One attempt to publish; returns what happened (for logs and tests)."""
     claimed = _claim(message_id)
@@ -409,7 +415,7 @@ def publish(message_id: int) -> str:
         return _brief_staff(message.pk, token)
     assert message.account is not None
     try:
-        publisher = publisher_for(message.account, drill=message.incident.is_drill)
+        publisher = _publisher(message)
         _post_missing(message, token, publisher)
     except Superseded:
         return "superseded"
@@ -557,7 +563,7 @@ def reconcile(message_id: int, token: str | None = None) -> str:
     assert message.account is not None
     since = (message.publishing_started_at or timezone.now()) - SEARCH_MARGIN
     try:
-        publisher = publisher_for(message.account, drill=message.incident.is_drill)
+        publisher = _publisher(message)
         posts = publisher.own_posts(since=since)
     except Unusable as exc:
         return _settle_failed(message_id, token, _unusable(exc))

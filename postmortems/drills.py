@@ -15,20 +15,21 @@ from datetime import datetime
 from typing import Any
 
 from django.db import transaction
-from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
-from communications.drills.scenario import scenario_read
+from communications.drills.services import run_scenario
 from communications.models import Alert, Approval, DrillRun, InboundPost, Message
 from config.permissions import MANAGE_DRILLS, require
 from incidents.models import Claim, Incident, Status, TimelineEvent
 from incidents.services import timeline_event_record
 from teams.models import Drill
-from teams.schedule.policies import incident_policy
+from teams.schedule.policies import incident_policy, mention_reply_minutes
 from teams.services import drill_save
 
+from .durations import duration_words as _duration_words
 from .facts import _iso, _seconds, update_cadence
 from .flows import incident_transition
 
@@ -42,21 +43,8 @@ UNANSWERED = "unanswered"
 
 
 def duration_words(seconds: float | None) -> str:
-    """A measured time as a person says it: "3 min 10 s", "1 h 5 min", "40 s"; none: "—"."""
-    if seconds is None:
-        return "—"
-    total = round(float(seconds))
-    hours, rest = divmod(total, 3600)
-    minutes, secs = divmod(rest, 60)
-    if hours and minutes:
-        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
-    if hours:
-        return _("%(h)d h") % {"h": hours}
-    if minutes and secs:
-        return _("%(m)d min %(s)d s") % {"m": minutes, "s": secs}
-    if minutes:
-        return _("%(m)d min") % {"m": minutes}
-    return _("%(s)d s") % {"s": secs}
+    """A measured time as a person says it, to the second: "3 min 10 s", "1 h 5 min"."""
+    return _duration_words(seconds, to_the_second=True)
 
 
 def _minutes_seconds(minutes: Any) -> float | None:
@@ -73,9 +61,18 @@ def _judged(measured: float | None, target: float | None, *, waited: float) -> s
     return MISSED if waited > target else NOT_YET
 
 
+# Each target of a drill, in the report's order, as the report names it.
+TARGETS = {
+    "acknowledge": gettext_lazy("Acknowledged"),
+    "first_statement": gettext_lazy("First public statement"),
+    "mentions": gettext_lazy("High-reach mentions answered in time"),
+    "rumours": gettext_lazy("Rumours verified before a message cites them"),
+    "update_cadence": gettext_lazy("Update cadence kept"),
+}
+
+
 def _row(
     key: str,
-    label: str,
     status: str,
     *,
     measured: float | None = None,
@@ -84,7 +81,7 @@ def _row(
 ) -> dict[str, Any]:
     return {
         "key": key,
-        "label": label,
+        "label": str(TARGETS[key]),
         "status": status,
         "measured_seconds": measured,
         "target_seconds": target,
@@ -101,7 +98,6 @@ def _acknowledge(incident: Incident, policy: dict[str, Any], now: datetime) -> d
     status = _judged(measured, target, waited=(now - incident.detected_at).total_seconds())
     return _row(
         "acknowledge",
-        _("Acknowledged"),
         status,
         measured=measured,
         target=target,
@@ -121,7 +117,6 @@ def _first_statement(
     status = _judged(measured, target, waited=(now - incident.detected_at).total_seconds())
     return _row(
         "first_statement",
-        _("First public statement"),
         status,
         measured=measured,
         target=target,
@@ -129,36 +124,24 @@ def _first_statement(
     )
 
 
-def _reach_minutes(policy: dict[str, Any]) -> list[tuple[int, int]]:
-    """The policy's reply times by reach, widest reach first."""
-    return sorted(
-        ((int(followers), int(minutes)) for followers, minutes in policy.items()),
-        reverse=True,
-    )
-
-
 def _mentions(run: DrillRun, policy: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
     """Each post of the drill whose author reaches at least the policy's smallest threshold,
-    with the reply time of the largest threshold it reaches."""
-    by_reach = _reach_minutes(policy.get("mention_reply_by_reach") or {})
-    if run.account_id is None or not by_reach:
+    with its reply time (the schedule's rule, teams.schedule.policies)."""
+    thresholds = [int(followers) for followers in policy.get("mention_reply_by_reach") or {}]
+    if run.account_id is None or not thresholds:
         return []
     posts = (
         InboundPost.objects.filter(
             account_id=run.account_id,
             origin=InboundPost.Origin.DRILL,
-            author_followers__gte=by_reach[-1][0],
+            author_followers__gte=min(thresholds),
         )
         .order_by("posted_at", "id")
         .values("id", "author_handle", "author_followers", "posted_at", "triage", "triaged_at")
     )
     found = []
     for post in posts:
-        target = next(
-            minutes * 60.0
-            for threshold, minutes in by_reach
-            if post["author_followers"] >= threshold
-        )
+        target = mention_reply_minutes(policy, post["author_followers"]) * 60.0
         replied = post["triage"] == InboundPost.Triage.REPLIED and post["triaged_at"] is not None
         measured = _seconds(post["posted_at"], post["triaged_at"]) if replied else None
         found.append(
@@ -191,7 +174,6 @@ def _mentions_row(mentions: list[dict[str, Any]]) -> dict[str, Any]:
         status = NOT_YET
     return _row(
         "mentions",
-        _("High-reach mentions answered in time"),
         status,
         note=_("%(met)d of %(total)d answered in time")
         % {"met": counts[MET], "total": len(mentions)},
@@ -202,7 +184,7 @@ def _rumours(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
     """Every message of the incident that cites a claim and went for approval: was each claim
     it cites verified before it was submitted? And how many rumours the scenario planted, how
     many claims the team recorded."""
-    planted = sum(1 for event in scenario_read(run.scenario_text).events if event.kind == "rumour")
+    planted = sum(1 for event in run_scenario(run).events if event.kind == "rumour")
     if incident is None:
         return {"planted": planted, "recorded": 0, "messages": []}
     citing = (
@@ -255,7 +237,6 @@ def _rumours_row(rumours: dict[str, Any]) -> dict[str, Any]:
         said = _("no message sent for approval cites a claim yet")
     return _row(
         "rumours",
-        _("Rumours verified before a message cites them"),
         status,
         note=_(
             "%(said)s; rumours planted by the scenario: %(planted)d, claims the team "
@@ -272,7 +253,6 @@ def _cadence_row(cadence: dict[str, Any], policy: dict[str, Any]) -> dict[str, A
     status = MISSED if cadence["missed"] else (MET if cadence["due"] else NOT_YET)
     return _row(
         "update_cadence",
-        _("Update cadence kept"),
         status,
         target=target,
         note=_("%(kept)d of %(due)d updates on time") % cadence
@@ -302,14 +282,7 @@ def _moments(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
 
 
 def _not_yet_rows() -> list[dict[str, Any]]:
-    note = _("no incident declared yet")
-    return [
-        _row("acknowledge", _("Acknowledged"), NOT_YET, note=note),
-        _row("first_statement", _("First public statement"), NOT_YET, note=note),
-        _row("mentions", _("High-reach mentions answered in time"), NOT_YET, note=note),
-        _row("rumours", _("Rumours verified before a message cites them"), NOT_YET, note=note),
-        _row("update_cadence", _("Update cadence kept"), NOT_YET, note=note),
-    ]
+    return [_row(key, NOT_YET, note=_("no incident declared yet")) for key in TARGETS]
 
 
 # --- the report -----------------------------------------------------------------------------
@@ -382,13 +355,6 @@ def drill_report(run: DrillRun, *, now: datetime | None = None) -> dict[str, Any
             for status in (MET, MISSED, NOT_YET)
         },
     }
-
-
-def drill_run_get(*, pk: int) -> DrillRun:
-    """A drill run with what its report shows (404 when there is none)."""
-    return get_object_or_404(
-        DrillRun.objects.select_related("drill", "incident", "account", "finished_by"), pk=pk
-    )
 
 
 def drill_report_shown(run: DrillRun) -> dict[str, Any]:

@@ -15,6 +15,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from communications.drills.selectors import drill_run_get
 from communications.models import DrillRun
 from config.errors import ApplicationError, NotPermitted
 from config.http import HttpRequest, forbidden, panel_response, run_form
@@ -371,7 +372,7 @@ def action_items(request: HttpRequest) -> HttpResponse:
 def drill_report(request: HttpRequest, pk: int) -> HttpResponse:
     """A drill measured against its response policy: as kept when it was finished, or as it
     stands now while it runs."""
-    run = drills.drill_run_get(pk=pk)
+    run = drill_run_get(pk=pk)
     return render(
         request,
         "postmortems/drills/report.html",
@@ -386,7 +387,7 @@ def drill_report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 def drill_finish(request: HttpRequest, pk: int) -> HttpResponse:
-    run = drills.drill_run_get(pk=pk)
+    run = drill_run_get(pk=pk)
     already = run.status == DrillRun.Status.FINISHED
     try:
         drills.drill_finish(actor=request.user, run=run)

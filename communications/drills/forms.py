@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communications.models import SocialAccount
 
-from .scenario import MAX_BYTES
+from .scenario import MAX_BYTES, too_big
 from .services import SPEEDS, scenarios_shipped
 
 UPLOAD = "upload"
@@ -52,9 +52,7 @@ class DrillStartForm(forms.Form):
             if upload is None:
                 self.add_error("file", _("Choose the scenario file to play."))
             elif upload.size > MAX_BYTES:
-                self.add_error(
-                    "file", _("Keep a scenario under %(size)d bytes.") % {"size": MAX_BYTES}
-                )
+                self.add_error("file", too_big())
             else:
                 data["name"] = upload.name
                 data["text"] = upload.read()

@@ -92,6 +92,12 @@ class Scenario:
         return sum(event.count if event.kind == "spike" else 1 for event in self.events)
 
 
+def clock(moment: timedelta) -> str:
+    """A time after the start as a scenario writes it: minutes:seconds ("90:05")."""
+    seconds = int(moment.total_seconds())
+    return f"{seconds // 60}:{seconds % 60:02d}"
+
+
 def _clock(value: Any) -> timedelta:
     if isinstance(value, bool) or not isinstance(value, int | str):
         raise serializers.ValidationError(_("Give a time like 2:30 (minutes:seconds)."))
@@ -115,8 +121,7 @@ class ClockField(serializers.Field):
         return moment
 
     def to_representation(self, value: timedelta) -> str:
-        seconds = int(value.total_seconds())
-        return f"{seconds // 60}:{seconds % 60:02d}"
+        return clock(value)
 
 
 class HandleField(serializers.CharField):
@@ -239,7 +244,7 @@ def scenario_read(text: str | bytes) -> Scenario:
     with where it is."""
     if isinstance(text, bytes):
         if len(text) > MAX_BYTES:
-            raise ApplicationError(_too_big(), field="scenario")
+            raise ApplicationError(too_big(), field="scenario")
         try:
             text = text.decode("utf-8")
         except UnicodeDecodeError:
@@ -247,7 +252,7 @@ def scenario_read(text: str | bytes) -> Scenario:
                 _("Save the scenario as UTF-8 text."), field="scenario"
             ) from None
     if len(text.encode("utf-8")) > MAX_BYTES:
-        raise ApplicationError(_too_big(), field="scenario")
+        raise ApplicationError(too_big(), field="scenario")
     try:
         data = yaml.load(text, Loader=_NoAliases)  # noqa: S506 (a SafeLoader without aliases)
     except yaml.YAMLError as exc:
@@ -296,5 +301,5 @@ def scenario_read(text: str | bytes) -> Scenario:
     )
 
 
-def _too_big() -> str:
+def too_big() -> str:
     return _("Keep a scenario under %(size)d bytes.") % {"size": MAX_BYTES}

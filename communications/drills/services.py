@@ -183,11 +183,9 @@ def drill_start(
     speed = _speed(speed)
     if text is None:
         text = scenario_text(scenario)
+    read = scenario_read(text)  # refuses what is not UTF-8 with its own message
     if isinstance(text, bytes):
-        read = scenario_read(text)  # refuses what is not UTF-8 with its own message
         text = text.decode("utf-8")
-    else:
-        read = scenario_read(text)
     name = " ".join((scenario or "").split())[:100] or _("uploaded scenario")
     if based_on is not None and (based_on.is_drill or not based_on.is_active):
         raise ApplicationError(

@@ -6,16 +6,17 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from communications.models import Alert, DrillRun
+from communications.models import DrillRun
 from config.http import HttpRequest, forbidden, run_form
 from config.permissions import MANAGE_DRILLS, holds
 
-from . import services
+from . import selectors, services
 from .forms import DrillStartForm
+from .scenario import clock
 
 RUNS_SHOWN = 5
 
@@ -24,11 +25,7 @@ def drill_start_panel_context(request: HttpRequest, form: Any = None) -> dict[st
     """The drills page's panel: the drills playing now and, for those who may, the form."""
     return {
         "form": (form or DrillStartForm()) if holds(request.user, MANAGE_DRILLS) else None,
-        "runs": list(
-            DrillRun.objects.exclude(status=DrillRun.Status.FINISHED).select_related(
-                "drill", "account", "incident"
-            )[:RUNS_SHOWN]
-        ),
+        "runs": list(selectors.drill_runs_unfinished()[:RUNS_SHOWN]),
     }
 
 
@@ -73,24 +70,15 @@ def _run_context(run: DrillRun) -> dict[str, Any]:
         "total": len(plays),
         "percent": round(100 * run.posts_played / len(plays)) if plays else 100,
         "events": [
-            {"event": event, "real_at": _clock(event.at / run.speed)} for event in scenario.events
+            {"event": event, "real_at": clock(event.at / run.speed)} for event in scenario.events
         ],
-        "alerts": list(Alert.objects.filter(account=run.account).order_by("-raised_at")),
-        "played_until": plays[run.posts_played - 1].offset if run.posts_played else None,
+        "alerts": list(selectors.drill_run_alerts(run)),
     }
-
-
-def _clock(moment: Any) -> str:
-    seconds = int(moment.total_seconds())
-    return f"{seconds // 60}:{seconds % 60:02d}"
 
 
 @require_GET
 def drill_run(request: HttpRequest, pk: int) -> HttpResponse:
-    run = get_object_or_404(
-        DrillRun.objects.select_related("drill", "account", "based_on", "incident", "started_by"),
-        pk=pk,
-    )
+    run = selectors.drill_run_get(pk=pk)
     template = (
         "communications/drills/_run_status.html"
         if request.htmx

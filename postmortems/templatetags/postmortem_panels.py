@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from communications.models import DrillRun
 from incidents.models import Incident
 from postmortems import drills, selectors
+from postmortems.durations import duration_words
 from postmortems.models import Postmortem
 from postmortems.views import war_room_panel_context
 
@@ -41,19 +42,7 @@ def waiver_needed(incident: Incident, needs_waiver: bool) -> bool:
 @register.filter
 def duration(seconds: float | None) -> str:
     """Seconds in words: 5400 → "1 h 30 min"; 40 → "40 s"; none → "—"."""
-    if seconds is None or seconds == "":
-        return "—"
-    total = round(float(seconds))
-    days, rest = divmod(total, 86400)
-    hours, rest = divmod(rest, 3600)
-    minutes, secs = divmod(rest, 60)
-    if days:
-        return _("%(d)d d %(h)d h") % {"d": days, "h": hours}
-    if hours:
-        return _("%(h)d h %(m)d min") % {"h": hours, "m": minutes}
-    if minutes:
-        return _("%(m)d min") % {"m": minutes}
-    return _("%(s)d s") % {"s": secs}
+    return duration_words(seconds)
 
 
 @register.filter
@@ -105,6 +94,4 @@ def drill_report_panel(run: DrillRun) -> dict[str, Any]:
 @register.filter
 def drill_duration(seconds: float | None) -> str:
     """A drill's measured time to the second: 190 → "3 min 10 s"; none → "—"."""
-    if seconds == "":
-        return "—"
-    return drills.duration_words(seconds)
+    return duration_words(seconds, to_the_second=True)

@@ -106,19 +106,24 @@ def approvals_required(incident: Incident) -> int:
     return max(1, int(incident_policy(incident)["approvals_required"]))
 
 
-def mention_reply_due(
-    *, posted_at: datetime, followers: int, incident: Incident | None = None
-) -> datetime:
-    """When a reply to a mention is due: the policy's time, sooner for a wider reach."""
-    policy = incident_policy(incident)
+def mention_reply_minutes(policy: dict[str, Any], followers: int) -> int:
+    """Within how many minutes a mention from an author with ``followers`` is answered: the
+    policy's time, sooner for a wider reach."""
     minutes = int(policy["mention_reply_minutes"])
     by_reach = sorted(
         ((int(f), int(m)) for f, m in policy["mention_reply_by_reach"].items()), reverse=True
     )
     for threshold, sooner in by_reach:
         if followers >= threshold:
-            minutes = min(minutes, sooner)
-            break
+            return min(minutes, sooner)
+    return minutes
+
+
+def mention_reply_due(
+    *, posted_at: datetime, followers: int, incident: Incident | None = None
+) -> datetime:
+    """When a reply to a mention is due (mention_reply_minutes of the incident's policy)."""
+    minutes = mention_reply_minutes(incident_policy(incident), followers)
     return posted_at + timedelta(minutes=minutes)
 
 

@@ -1,0 +1,29 @@
+"""Reads for drills: a run with what its pages show, the runs not yet finished, a run's
+alerts."""
+
+from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
+
+from communications.models import Alert, DrillRun
+
+
+def drill_run_get(*, pk: int) -> DrillRun:
+    """A drill run with what its pages show (404 when there is none)."""
+    return get_object_or_404(
+        DrillRun.objects.select_related(
+            "drill", "account", "based_on", "incident", "started_by", "finished_by"
+        ),
+        pk=pk,
+    )
+
+
+def drill_runs_unfinished() -> QuerySet[DrillRun]:
+    """The drills still playing or being answered, newest first."""
+    return DrillRun.objects.exclude(status=DrillRun.Status.FINISHED).select_related(
+        "drill", "account", "incident"
+    )
+
+
+def drill_run_alerts(run: DrillRun) -> QuerySet[Alert]:
+    """The alerts the listening raised on the run's drill account, newest first."""
+    return Alert.objects.filter(account_id=run.account_id).order_by("-raised_at")
