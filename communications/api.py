@@ -26,10 +26,11 @@ from teams.stakeholders.serializers import StaffBriefingCreateSerializer
 from . import selectors
 from .filters import LogFilter, MessageFilter, PauseFilter
 from .models import Message, PublishingPause, SocialAccount, Template
-from .policy import with_rotation_due
+from .policy import approval_count, with_rotation_due
 from .serializers import (
     AccountSerializer,
     DecisionSerializer,
+    GateSerializer,
     MessageCreateSerializer,
     MessageSerializer,
     MessageWriteSerializer,
@@ -48,7 +49,7 @@ from .serializers import (
 )
 from .services import approvals, messages, pauses, statements
 from .services.playbooks import playbook_write
-from .text import weighted_length
+from .text import unfilled_placeholders, weighted_length
 
 
 @extend_schema_view(
@@ -116,6 +117,43 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
             actor=request.user, message=self.get_object(), **data.validated_data
         )
         return self._fresh(message)
+
+    @extend_schema(
+        summary="Whether it may go out now: the last gate's answer, and its approvals",
+        description="The same rule publishing asks inside the transaction that sends each "
+        "post (the incident may still speak, drills kept apart, the account switched on, "
+        "nothing left to fill in, no pause, the content as submitted, enough approvals that "
+        "count now). For a draft, only what its text and place decide. For a message already "
+        "out or withdrawn, may_go_out is false and stop null.",
+        responses={200: GateSerializer},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def gate(self, request: Request, pk: str) -> Response:
+        message = self.get_object()
+        refusal = selectors.message_gate(message=message)
+        count = approval_count(message)
+        done = message.status in (Message.Status.PUBLISHED, Message.Status.WITHDRAWN)
+        return Response(
+            GateSerializer(
+                {
+                    "may_go_out": refusal is None and not done,
+                    "stop": refusal.stop if refusal else None,
+                    "reason": refusal.text if refusal else "",
+                    "approvals": {
+                        "needed": count.needed,
+                        "counted": count.counted,
+                        "missing": count.missing,
+                        "stuck": count.stuck,
+                        "can_approve": count.can_approve,
+                        "lapsed": [
+                            {"approver": approval.approver, "why": why}
+                            for approval, why in count.lapsed
+                        ],
+                        "outlook": count.outlook,
+                    },
+                }
+            ).data
+        )
 
     @extend_schema(summary="Submit for approval", request=None, responses=ACTION)
     @action(detail=True, methods=["post"])
@@ -267,7 +305,14 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
             **data.validated_data,
         )
         length = weighted_length(text)
-        return Response({"text": text, "length": length.weighted, "valid": length.valid})
+        return Response(
+            {
+                "text": text,
+                "length": length.weighted,
+                "valid": length.valid,
+                "unfilled": unfilled_placeholders(text),
+            }
+        )
 
 
 class StaffBriefingViewSet(stakeholders_api.StaffBriefingViewSet):

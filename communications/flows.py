@@ -13,6 +13,7 @@ from incidents.models import Incident
 from teams import flows as team_flows
 
 from .services.approvals import approvals_raise_to_severity
+from .services.messages import incident_messages_withdraw
 
 User = Any  # an instance of the user model
 
@@ -28,10 +29,12 @@ def incident_update(
     category: str | None = None,
     source: str | None = None,
     tags: Iterable[str] | None = None,
+    reason: str = "",
 ) -> Incident:
     """Change the incident's details (teams.flows.incident_update: the record, the plan of a
-    more severe incident). Grown more severe, its messages not yet out need the approvals of
-    the new severity: an approved one without enough waits for approval again."""
+    more severe incident, who may make it less severe and why). Grown more severe, its
+    messages not yet out need the approvals of the new severity: an approved one without
+    enough waits for approval again. Made less severe, no message's bar comes down."""
     incident = team_flows.incident_update(
         actor=actor,
         incident=incident,
@@ -41,6 +44,33 @@ def incident_update(
         category=category,
         source=source,
         tags=tags,
+        reason=reason,
     )
     approvals_raise_to_severity(actor=actor, incident=incident)
+    return incident
+
+
+@transaction.atomic
+def incident_transition(
+    *,
+    actor: User,
+    incident: Incident,
+    to: str,
+    reason: str = "",
+    waiver: str = "",
+    postmortem_published: bool = False,
+) -> Incident:
+    """Move the incident (teams.flows.incident_transition). Declined or closed, it may no
+    longer speak: its messages not yet out are withdrawn, each on its timeline, their authors
+    told (and the last gate stops any that slipped past, communications.policy)."""
+    incident = team_flows.incident_transition(
+        actor=actor,
+        incident=incident,
+        to=to,
+        reason=reason,
+        waiver=waiver,
+        postmortem_published=postmortem_published,
+    )
+    if not incident.is_editable:
+        incident_messages_withdraw(actor=actor, incident=incident)
     return incident

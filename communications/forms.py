@@ -240,8 +240,10 @@ class TemplateForm(forms.Form):
         label=_("Text"),
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_(
-            "Placeholders: {reference}, {title}, {next_update}, {handle} (who is answered), "
-            "{author} (who writes). Changing the text clears the template's approval."
+            "Filled in: {reference}, {next_update}, {handle} (who is answered), {author} (who "
+            "writes). Any other word in braces, {title} included, is left for the writer to "
+            "fill in before the message can be submitted. Changing the text clears the "
+            "template's approval."
         ),
     )
 

@@ -1,14 +1,17 @@
-"""The message lifecycle: every allowed move in one table, and the one function that moves.
+"""The message lifecycle: every allowed move in one table, the one function that moves, and
+voiding the approvals when a message goes back.
 
 Every change of a message's status goes through ``move``; a move the table does not allow is
 refused there, whoever asks (a person through a service, or publishing).
 """
 
+from datetime import datetime
+
 from django.utils.translation import gettext as _
 
 from config.errors import Conflict
 
-from .models import Message
+from .models import Approval, Message
 
 S = Message.Status
 
@@ -16,8 +19,9 @@ TRANSITIONS: dict[str, set[str]] = {
     S.DRAFT: {S.PENDING_APPROVAL, S.WITHDRAWN},
     S.PENDING_APPROVAL: {S.APPROVED, S.REJECTED, S.CHANGES_REQUESTED, S.DRAFT, S.WITHDRAWN},
     # An approved stakeholder update is sent by a person, who marks it published; a message
-    # whose incident grew more severe waits for the approvals it now needs.
-    S.APPROVED: {S.PUBLISHING, S.PUBLISHED, S.PENDING_APPROVAL, S.DRAFT, S.WITHDRAWN},
+    # whose incident grew more severe waits for the approvals it now needs; one the last gate
+    # stops fails with the reason, goes back to draft or is withdrawn (communications.publishing).
+    S.APPROVED: {S.PUBLISHING, S.PUBLISHED, S.PENDING_APPROVAL, S.DRAFT, S.WITHDRAWN, S.FAILED},
     S.PUBLISHING: {S.PUBLISHED, S.FAILED, S.APPROVED},
     S.PUBLISHED: set(),
     S.FAILED: {S.APPROVED, S.WITHDRAWN},
@@ -51,3 +55,9 @@ def move(message: Message, target: str) -> None:
             }
         )
     message.status = target
+
+
+def approvals_void(message: Message, now: datetime) -> int:
+    """Void every approval still standing (the text changed, someone refused it, or it goes
+    back to draft)."""
+    return Approval.objects.filter(message=message, voided_at__isnull=True).update(voided_at=now)

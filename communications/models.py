@@ -200,6 +200,11 @@ class InboundPost(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("communications:mentions:detail", kwargs={"pk": self.pk})
 
+    @property
+    def is_drill(self) -> bool:
+        """A drill's post: played from its scenario, or posted to a drill account."""
+        return self.origin == self.Origin.DRILL or self.account.is_drill
+
     def post_url(self) -> str:
         """Its page on X; a drill's post has none."""
         if self.origin == self.Origin.DRILL:
@@ -441,7 +446,10 @@ class Template(models.Model):
     )
     body = models.TextField(
         _("text"),
-        help_text=_("Placeholders: {reference}, {title}, {next_update}, {handle}, {author}."),
+        help_text=_(
+            "Filled in: {reference}, {next_update}, {handle}, {author}; any other {word} is "
+            "left for the writer to fill in."
+        ),
     )
     approved_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -639,6 +647,14 @@ class Message(models.Model):
         help_text=_(
             "Approved while publishing was paused on its account, or found the pause when its "
             "turn came: it waits until a manager releases it."
+        ),
+    )
+    not_released = models.BooleanField(
+        _("not released after a pause"),
+        default=False,
+        help_text=_(
+            "Its attempt was unsettled when a pause ended and the manager did not release it: "
+            "X is asked what went out, and nothing more is posted."
         ),
     )
     queued_at = models.DateTimeField(

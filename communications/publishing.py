@@ -2,13 +2,15 @@
 
 An attempt (the publish task):
 
-1. Claim, in one transaction: lock the row; an approved message whose time has come moves to
-   ``publishing`` with a fresh attempt token and a lease (PUBLISH_LEASE_SECONDS). A task
-   delivered twice finds the row no longer approved and posts nothing.
+1. Claim, in one transaction: lock the row; an approved message whose time has come and that
+   the last gate lets through (communications.policy.publish_refusal) moves to ``publishing``
+   with a fresh attempt token and a lease (PUBLISH_LEASE_SECONDS). A task delivered twice
+   finds the row no longer approved and posts nothing.
 2. Post, outside any transaction, each post of the message not yet on X: a thread's first
-   post, then its parts in order, each replying to the previous. Before each post the lease is
-   renewed, and the attempt stops if its token is no longer the row's; after each post its id
-   is recorded at once, whoever holds the attempt by then (the first id recorded stays).
+   post, then its parts in order, each replying to the previous. Just before each post, under
+   the incident's and the message's locks, the attempt stops if its token is no longer the
+   row's, the gate is asked again and the lease renewed; after each post its id is recorded at
+   once, whoever holds the attempt by then (the first id recorded stays).
 3. Settle under the lock, only while the token is the row's: published when every post is on
    X; rate limited: back to approved, next try at X's reset time; refused: failed with X's own
    words; no answer (timeout, 5xx): the outcome is unknown, so the attempt is reconciled.
@@ -19,9 +21,14 @@ What is found is recorded; a message whose posts are all found is published; oth
 goes back to approved and the next attempt resumes at the first post missing: at once when
 the worker was lost (the search was complete), after a backoff when X did not answer.
 
+When the gate says no, the message lands in a state that says why (see ``_stop``), and its
+author and the crisis lead are told.
+
 A worker killed mid-attempt leaves the row in ``publishing`` with a lease that runs out; the
 sweeper (beat, every 10 s) reconciles such attempts, one reconciliation per message at a
-time, and queues again the approved messages whose task was lost. The rows are the truth,
+time, and queues again the approved messages whose task was lost. While a pause holds the
+account nothing asks X, not even a reconciliation: the attempt waits for the resume, where a
+manager releases it or not. The rows are the truth,
 never the queue. When X refuses a post as duplicate content the attempt looks for its own
 post at once: found, it is recorded; not found, the refusal is X's final word.
 """
@@ -40,7 +47,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
 from config.queue import enqueue
-from incidents.models import TimelineEvent
+from incidents.models import Incident, TimelineEvent
 from incidents.services import incident_first_response_record, timeline_event_record
 from teams.models import Reason
 from teams.schedule import engine as schedule
@@ -48,11 +55,11 @@ from teams.selectors import crisis_lead_of
 from teams.services import notify
 from teams.stakeholders.services import staff_briefing_send
 
-from .lifecycle import move
+from .lifecycle import approvals_void, move
 from .mentions.services import mention_mark_replied
 from .models import Message, ThreadPart
 from .pauses import pause_covering, paused_account_ids
-from .policy import approvals_needed, valid_approvals
+from .policy import Refusal, Stop, has_gone_out, publish_refusal, valid_approvals
 from .publishers import OwnPost, Posted, Publisher, Wanted, publisher_for, same_post
 from .x_client import DuplicateContent, RateLimited, Refused, Unavailable, Unusable
 
@@ -80,8 +87,12 @@ class Superseded(Exception):
     """The attempt's token is no longer the row's: someone else holds the message now."""
 
 
-class Paused(Exception):
-    """A manager paused publishing on the message's account: nothing more is posted."""
+class Stopped(Exception):
+    """The gate said no just before a post: nothing more is posted (the outcome is kept)."""
+
+    def __init__(self, outcome: str) -> None:
+        super().__init__(outcome)
+        self.outcome = outcome
 
 
 def _lease() -> timedelta:
@@ -104,6 +115,12 @@ def _schedule(message_id: int, at: datetime | None) -> None:
     options: dict[str, Any] = {"eta": at} if at else {}
     Message.objects.filter(pk=message_id).update(queued_at=timezone.now())
     transaction.on_commit(lambda: enqueue(PUBLISH_TASK, message_id, **options))
+
+
+def reconcile_later(message: Message) -> None:
+    """After commit, look on X for what the message's unsettled attempt posted (a pause's
+    resume asks this for the attempts it held)."""
+    _schedule_reconcile(message.pk, None)
 
 
 def _schedule_reconcile(message_id: int, token: str | None, countdown: int = 0) -> None:
@@ -135,6 +152,14 @@ def _locked_if_ours(message_id: int, token: str) -> Message | None:
     if message is None or message.status != S.PUBLISHING or str(message.attempt_token) != token:
         return None
     return message
+
+
+def _incident_held(incident_id: int) -> None:
+    """Wait for any change of the incident being committed (declining it, say), and keep it
+    from changing until this transaction ends: the gate reads the incident as it is."""
+    Incident.objects.select_for_update(no_key=True).filter(pk=incident_id).values_list("pk")[
+        :1
+    ].get()
 
 
 # --- the posts of a message -----------------------------------------------------------------
@@ -178,16 +203,24 @@ def _record(message: Message, item: Item, posted: Posted) -> None:
     item.external_id = posted.external_id
 
 
-def _renew(message: Message, token: str) -> None:
-    """Just before each post: the attempt is still this one's, and no pause has landed since
-    it was claimed (a thread stops before its next part)."""
-    held = Message.objects.filter(pk=message.pk, status=S.PUBLISHING, attempt_token=token).update(
-        lease_expires_at=timezone.now() + _lease()
-    )
-    if not held:
-        raise Superseded
-    if pause_covering(message.account_id) is not None:
-        raise Paused
+def _last_moment(message: Message, token: str) -> None:
+    """Just before each post, under the incident's and the message's locks: the attempt is
+    still this one's and the gate still says yes (an incident declined, a pause, an approver
+    switched off since the claim stop it here: a thread before its next part); then the lease
+    is renewed."""
+    with transaction.atomic():
+        _incident_held(message.incident_id)
+        locked = _locked_if_ours(message.pk, token)
+        if locked is None or locked.not_released:
+            # Taken over, or left unreleased after a pause: the reconciliation settles it.
+            raise Superseded
+        refusal = publish_refusal(locked)
+        if refusal is None:
+            locked.lease_expires_at = timezone.now() + _lease()
+            locked.save(update_fields=["lease_expires_at", "updated_at"])
+            return
+        outcome = _stop(locked, refusal)
+    raise Stopped(outcome)
 
 
 def _post_missing(message: Message, token: str, publisher: Publisher) -> None:
@@ -196,7 +229,7 @@ def _post_missing(message: Message, token: str, publisher: Publisher) -> None:
     for item in _items(message):
         if not item.external_id:
             reply_to = item.wanted.reply_to if item.part is None else previous
-            _renew(message, token)
+            _last_moment(message, token)
             try:
                 posted = publisher.post(
                     text=item.wanted.text, reply_to=reply_to, quote=item.wanted.quote
@@ -230,6 +263,8 @@ def _mark_published(message: Message, *, sandbox: bool) -> None:
     message.last_error = ""
     message.lease_expires_at = None
     message.unknown_outcome = False
+    message.not_released = False
+    message.held_since = None
     message.save()
     _event(
         message,
@@ -320,29 +355,28 @@ def _backoff(count: int) -> timedelta:
 # --- the attempt ----------------------------------------------------------------------------
 
 
-def _claim(message_id: int) -> tuple[Message, str] | None:
-    """Move an approved message to `publishing` with a new token and lease; None when it is
-    not ours to post (not approved, held by a pause, not yet due, or held by another
-    attempt)."""
+def _claim(message_id: int) -> tuple[Message, str] | str:
+    """Move an approved message to `publishing` with a new token and lease, or say why not:
+    not ours to post (not approved, held by another attempt), not yet due, or what the gate's
+    refusal made of it."""
     with transaction.atomic():
         message = _lock(message_id)
         if message is None:
-            return None
+            return "not ours"
         now = timezone.now()
         if message.status == S.PUBLISHING:
             if message.lease_expires_at is None or message.lease_expires_at <= now:
                 _schedule_reconcile(message.pk, None)
-            return None
+            return "not ours"
         if message.status != S.APPROVED or message.kind == Message.Kind.STAKEHOLDER_UPDATE:
-            return None
-        if _held_by_a_pause(message):
-            return None  # publish() tells this apart by held_since
+            return "not ours"
+        refusal = publish_refusal(message)
+        if refusal is not None:
+            return _stop(message, refusal)
         due = max((t for t in (message.scheduled_at, message.next_attempt_at) if t), default=None)
         if due and due > now + timedelta(seconds=1):
             _schedule(message.pk, due)
-            return None
-        if _short_of_approvals(message):
-            return None
+            return "not yet due"
         token = uuid.uuid4()
         move(message, S.PUBLISHING)
         message.attempt_token = token
@@ -356,46 +390,104 @@ def _claim(message_id: int) -> tuple[Message, str] | None:
     return message, str(token)
 
 
-def _held_by_a_pause(message: Message) -> bool:
+# --- when the gate says no ------------------------------------------------------------------
+
+
+def _stop(message: Message, refusal: Refusal) -> str:
+    """The gate said no (the message is locked, approved or publishing): it lands in a state
+    that says why, on the timeline, and its author and the crisis lead are told. Nothing is
+    lost: a pause holds it until a manager releases it; short of approvals it waits for them
+    again; a switched-off account fails it until someone tries again; a text that cannot go
+    (a placeholder, a drill's line, changed content) goes back to draft; an incident that may
+    no longer speak withdraws it. What is already on X of a thread fails the rest instead."""
+    if refusal.stop == Stop.PAUSED:
+        assert refusal.pause is not None
+        if message.status == S.PUBLISHING:
+            move(message, S.APPROVED)
+            message.lease_expires_at = None
+            message.save()
+        _held_by_a_pause(message, refusal)
+        return "paused"
+    if message.status == S.PUBLISHING:
+        move(message, S.APPROVED)
+    message.lease_expires_at = None
+    message.queued_at = None
+    out = has_gone_out(message)
+    if refusal.stop == Stop.APPROVALS:
+        outcome, text = _wait_for_approvals(message, refusal)
+    elif refusal.stop == Stop.INCIDENT_OVER and not out:
+        move(message, S.WITHDRAWN)
+        outcome = "withdrawn"
+        text = _("Withdrawn before it went out: %(why)s") % {"why": refusal.text}
+    elif refusal.stop in (Stop.UNFILLED, Stop.DRILL, Stop.CHANGED) and not out:
+        move(message, S.DRAFT)
+        message.approved_at = None
+        approvals_void(message, timezone.now())
+        outcome = "back to draft"
+        text = _("Not published, back to draft: %(why)s Change it and submit it again.") % {
+            "why": refusal.text
+        }
+    else:
+        move(message, S.FAILED)
+        message.last_error = refusal.text + _already_out(message)
+        outcome = "failed"
+        text = _("Not published: %(why)s") % {"why": message.last_error}
+    message.save()
+    _event(message, text, stop=str(refusal.stop))
+    notify(
+        recipients=[message.author, crisis_lead_of(incident=message.incident)],
+        reason=Reason.PUBLISH_FAILED,
+        subject=f"message:{message.pk}:stopped:{refusal.stop}:{timezone.now().isoformat()}",
+        title=_("%(reference)s: a message did not go out — %(text)s")
+        % {"reference": message.incident.reference, "text": message.body[:60]},
+        body=text,
+        url=message.get_absolute_url(),
+        incident=message.incident,
+    )
+    return outcome
+
+
+def _held_by_a_pause(message: Message, refusal: Refusal) -> None:
     """Publishing is paused on the message's account: it waits, said once on its timeline,
     until a manager resumes and releases it (the resume decides; no task is queued)."""
-    pause = pause_covering(message.account_id)
-    if pause is None:
-        return False
-    if message.held_since is None:
-        message.held_since = timezone.now()
-        message.queued_at = None
-        message.save(update_fields=["held_since", "queued_at", "updated_at"])
-        _event(
-            message,
-            _("Not published: publishing is paused on %(where)s by %(who)s; it waits for release")
-            % {"where": pause.where, "who": pause.paused_by},
-            pause=pause.pk,
-        )
-    return True
-
-
-def _short_of_approvals(message: Message) -> bool:
-    """The last check before anything goes out: the incident may have grown more severe
-    since the message was approved. Short of approvals, it waits for approval again."""
-    needed = approvals_needed(message)
-    count = len(valid_approvals(message))
-    if count >= needed:
-        return False
-    move(message, S.PENDING_APPROVAL)
-    message.approvals_required = needed
-    message.approved_at = None
-    message.save()
+    if message.held_since is not None:
+        return
+    message.held_since = timezone.now()
+    message.queued_at = None
+    message.save(update_fields=["held_since", "queued_at", "updated_at"])
+    assert refusal.pause is not None
     _event(
         message,
-        _(
-            "Not published: it needs %(needed)d approvals now and has %(count)d; waiting for "
-            "approval again"
-        )
-        % {"needed": needed, "count": count},
-        needed=needed,
+        _("Not published: publishing is paused on %(where)s by %(who)s; it waits for release")
+        % {"where": refusal.pause.where, "who": refusal.pause.paused_by},
+        pause=refusal.pause.pk,
     )
-    return True
+
+
+def _wait_for_approvals(message: Message, refusal: Refusal) -> tuple[str, str]:
+    """Short of approvals that count now: it waits for approval again, the bar raised to what
+    it needs, and whoever can still approve it is asked."""
+    count = refusal.approvals
+    assert count is not None
+    move(message, S.PENDING_APPROVAL)
+    message.approvals_required = count.needed
+    message.approved_at = None
+    text = _("Not published, waiting for approval again: %(why)s") % {"why": refusal.text}
+    if count.stuck:
+        text += " " + _("Only %(count)d people can still approve it.") % {
+            "count": len(count.can_approve)
+        }
+    notify(
+        recipients=count.can_approve,
+        reason=Reason.APPROVAL_REQUESTED,
+        subject=f"message:{message.pk}:{message.text_hash}:again:{count.counted}",
+        title=_("%(reference)s: a message needs another approval")
+        % {"reference": message.incident.reference},
+        body=message.body,
+        url=message.get_absolute_url(),
+        incident=message.incident,
+    )
+    return "waiting for approval", text
 
 
 def _publisher(message: Message) -> Publisher:
@@ -407,9 +499,8 @@ def _publisher(message: Message) -> Publisher:
 def publish(message_id: int) -> str:
     """One attempt to publish; returns what happened (for logs and tests)."""
     claimed = _claim(message_id)
-    if claimed is None:
-        held = Message.objects.filter(pk=message_id, held_since__isnull=False).exists()
-        return "paused" if held else "not ours"
+    if isinstance(claimed, str):
+        return claimed
     message, token = claimed
     if message.kind == Message.Kind.STAFF_BRIEFING:
         return _brief_staff(message.pk, token)
@@ -419,8 +510,8 @@ def publish(message_id: int) -> str:
         _post_missing(message, token, publisher)
     except Superseded:
         return "superseded"
-    except Paused:
-        return _hold(message_id, token)
+    except Stopped as stopped:
+        return stopped.outcome
     except Unusable as exc:
         return _settle_failed(message_id, token, _unusable(exc))
     except RateLimited as exc:
@@ -455,19 +546,6 @@ def publish(message_id: int) -> str:
     return "published"
 
 
-def _hold(message_id: int, token: str) -> str:
-    """A pause landed during the attempt, before a post: back to approved, held (what is
-    already on X is recorded; a release resumes at the first post missing)."""
-    with transaction.atomic():
-        if (locked := _locked_if_ours(message_id, token)) is None:
-            return "superseded"
-        move(locked, S.APPROVED)
-        locked.lease_expires_at = None
-        locked.save()
-        _held_by_a_pause(locked)
-    return "paused"
-
-
 def _settle_failed(message_id: int, token: str, error: str) -> str:
     with transaction.atomic():
         if (locked := _locked_if_ours(message_id, token)) is None:
@@ -484,6 +562,9 @@ def _brief_staff(message_id: int, token: str) -> str:
     with transaction.atomic():
         if (message := _locked_if_ours(message_id, token)) is None:
             return "superseded"
+        refusal = publish_refusal(message)
+        if refusal is not None:
+            return _stop(message, refusal)
         if message.incident.is_drill:
             return _brief_nobody(message)
         approvals = valid_approvals(message)
@@ -529,17 +610,34 @@ def _brief_nobody(message: Message) -> str:
 # --- reconciling ----------------------------------------------------------------------------
 
 
-def _take_over(message_id: int, token: str | None) -> tuple[Message, str] | None:
+def _take_over(message_id: int, token: str | None) -> tuple[Message, str] | str:
     """Hold the attempt for reconciling: the scheduled check of its own owner, or any check
-    once the lease ran out (its worker is gone). None while a worker may still be posting."""
+    once the lease ran out (its worker is gone). Otherwise say why not: settled, a worker may
+    still be posting, or a pause holds the account (X is not asked with its tokens; the
+    attempt waits for the resume, which releases it or not)."""
     with transaction.atomic():
         message = _lock(message_id)
         if message is None or message.status != S.PUBLISHING:
-            return None
+            return "settled"
         now = timezone.now()
         own = token is not None and str(message.attempt_token) == token
         if not own and message.lease_expires_at and message.lease_expires_at > now:
-            return None
+            return "settled"
+        if (pause := pause_covering(message.account_id)) is not None:
+            if message.held_since is None:
+                message.held_since = now
+                message.queued_at = None
+                message.save(update_fields=["held_since", "queued_at", "updated_at"])
+                _event(
+                    message,
+                    _(
+                        "Publishing is paused on %(where)s by %(who)s: whether this message "
+                        "went out is checked once a manager releases it"
+                    )
+                    % {"where": pause.where, "who": pause.paused_by},
+                    pause=pause.pk,
+                )
+            return "paused"
         new = uuid.uuid4()
         message.attempt_token = new
         message.lease_expires_at = now + _lease()
@@ -551,8 +649,8 @@ def _take_over(message_id: int, token: str | None) -> tuple[Message, str] | None
 def reconcile(message_id: int, token: str | None = None) -> str:
     """After an unknown outcome or a lost worker: find the attempt's posts on X, or resume."""
     held = _take_over(message_id, token)
-    if held is None:
-        return "settled"
+    if isinstance(held, str):
+        return held
     message, token = held
     if message.is_internal:
         # The briefing commits with the status: still publishing, it was never sent.
@@ -580,10 +678,38 @@ def reconcile(message_id: int, token: str | None = None) -> str:
         if not missing:
             _mark_published(locked, sandbox=publisher.sandbox)
             return "found"
+        if locked.not_released:
+            return _settle_not_released(locked)
         error = locked.last_error or _("X did not confirm the post")
         delay = _backoff(locked.attempts) if locked.unknown_outcome else timedelta(0)
         _retry_or_fail(locked, error, delay=delay)
     return "not found"
+
+
+def _settle_not_released(message: Message) -> str:
+    """A manager did not release this attempt after the pause: what X showed is recorded and
+    nothing more is posted. Nothing of it out, it goes back to draft (its approvals voided);
+    part of a thread out, the rest fails, saying which."""
+    message.not_released = False
+    move(message, S.APPROVED)
+    message.lease_expires_at = None
+    if has_gone_out(message):
+        move(message, S.FAILED)
+        message.last_error = _("Not released after the pause.") + _already_out(message)
+        text = _("Not published: %(why)s") % {"why": message.last_error}
+        outcome = "failed"
+    else:
+        move(message, S.DRAFT)
+        message.approved_at = None
+        approvals_void(message, timezone.now())
+        text = _(
+            "Not released after the pause and not on X: back to draft, its approvals voided; "
+            "submit it again to send it"
+        )
+        outcome = "back to draft"
+    message.save()
+    _event(message, text)
+    return outcome
 
 
 def _not_yet_recorded(message: Message, posts: list[OwnPost]) -> list[OwnPost]:
@@ -668,6 +794,7 @@ def sweep(*, now: datetime | None = None) -> dict[str, int]:
         stuck = list(
             Message.objects.select_for_update(skip_locked=True)
             .filter(status=S.PUBLISHING)
+            .exclude(held)  # X is not asked during a pause: the resume decides
             .filter(Q(lease_expires_at__isnull=True) | Q(lease_expires_at__lte=now))
             .exclude(recently)
             .values_list("pk", flat=True)

@@ -11,7 +11,13 @@ from incidents.models import OPEN_STATUSES, Claim, ClaimStatus, Incident, Timeli
 
 from .lifecycle import LOGGED
 from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
-from .policy import counting_approval, valid_approvals, with_rotation_due
+from .policy import (
+    Refusal,
+    approval_count,
+    counting_approval,
+    publish_refusal,
+    with_rotation_due,
+)
 
 S = Message.Status
 UNVERIFIED = (ClaimStatus.UNVERIFIED, ClaimStatus.INVESTIGATING)
@@ -40,12 +46,26 @@ def message_review(*, message: Message) -> dict[str, Any]:
         .exclude(pk=message.pk)
         .order_by("-created_at")[:20]
     )
+    count = approval_count(message)
     return {
         "cited_claims": claims,
         "unverified_claims": unverified,
         "earlier_messages": earlier,
-        "valid_approvals": valid_approvals(message),
+        "valid_approvals": count.counting,
+        "approval_count": count,
+        "gate": message_gate(message=message),
     }
+
+
+def message_gate(*, message: Message) -> Refusal | None:
+    """What the last gate says of the message now, for a message that may still go out (None
+    for one that is out, withdrawn, or a draft not yet asking): the page and the API show it
+    before the gate is asked for real."""
+    if message.status in (S.PUBLISHED, S.WITHDRAWN):
+        return None
+    if message.status == S.DRAFT or message.status in (S.REJECTED, S.CHANGES_REQUESTED):
+        return publish_refusal(message, content_only=True)
+    return publish_refusal(message)
 
 
 def mentions(*, user: Any) -> QuerySet[InboundPost]:

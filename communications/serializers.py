@@ -29,6 +29,7 @@ from .models import (
     Template,
     ThreadPart,
 )
+from .policy import Stop
 from .validators import POST_REFERENCE_MAX_LENGTH, validate_post_reference
 
 
@@ -157,6 +158,40 @@ class MessageSerializer(serializers.ModelSerializer):
             "updated_at",
         ]
         read_only_fields = fields
+
+
+class LapsedApprovalSerializer(serializers.Serializer):
+    approver = PersonSerializer()
+    why = serializers.CharField(help_text="Why this approval of the text no longer counts.")
+
+
+class ApprovalCountSerializer(serializers.Serializer):
+    needed = serializers.IntegerField(
+        help_text="The highest bar the message has been under since it was drafted."
+    )
+    counted = serializers.IntegerField(help_text="Approvals that count now.")
+    missing = serializers.IntegerField()
+    stuck = serializers.BooleanField(
+        help_text="Fewer people can still approve it than it needs: an admin must act."
+    )
+    can_approve = PersonSerializer(many=True, help_text="Who can still give one.")
+    lapsed = LapsedApprovalSerializer(many=True)
+    outlook = serializers.CharField(help_text="All of this in one sentence.")
+
+
+class GateSerializer(serializers.Serializer):
+    may_go_out = serializers.BooleanField(
+        help_text="What the last gate would answer now. It is asked again, for real, inside "
+        "the transaction that sends each post."
+    )
+    stop = serializers.ChoiceField(
+        choices=[(stop.value, stop.value) for stop in Stop],
+        allow_null=True,
+        help_text="Why not: incident_over, drill, account_off, unfilled, paused, changed, "
+        "approvals.",
+    )
+    reason = serializers.CharField(allow_blank=True)
+    approvals = ApprovalCountSerializer()
 
 
 class MessageWriteSerializer(InputSerializer):
@@ -292,6 +327,11 @@ class RenderedSerializer(serializers.Serializer):
     text = serializers.CharField(read_only=True)
     length = serializers.IntegerField(read_only=True, help_text="X's weighted length.")
     valid = serializers.BooleanField(read_only=True)
+    unfilled = serializers.ListField(
+        child=serializers.CharField(),
+        read_only=True,
+        help_text="Placeholders still in braces: the writer fills them before submitting.",
+    )
 
 
 class PausedAccountSerializer(serializers.ModelSerializer):

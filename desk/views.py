@@ -13,7 +13,7 @@ from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
 from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT
 from incidents import selectors as incident_selectors
-from incidents.forms import IncidentDetailsForm, TransitionForm
+from incidents.forms import IncidentEditForm, TransitionForm
 from postmortems import flows as postmortem_flows
 from teams import flows as team_flows
 from teams.forms import IncidentDeclareForm, declare_initial
@@ -52,7 +52,7 @@ def edit(request: HttpRequest, reference: str) -> HttpResponse:
         "source": incident.source,
         "tags": [tag.name for tag in incident.tags.all()],
     }
-    form = IncidentDetailsForm(request.POST or None, initial=initial)
+    form = IncidentEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
             communication_flows.incident_update(

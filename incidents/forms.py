@@ -81,6 +81,20 @@ class IncidentDetailsForm(forms.Form):
         self.fields["severity"].choices = severity_choices()  # type: ignore[attr-defined]
 
 
+class IncidentEditForm(IncidentDetailsForm):
+    """Changing a running incident: a severity made lower says why."""
+
+    reason = forms.CharField(
+        label=_("Why the severity changes"),
+        required=False,
+        max_length=1000,
+        help_text=_(
+            "Required to make it less severe: only its crisis lead or a manager may, because "
+            "it lowers the bar for approvals and slows the schedule."
+        ),
+    )
+
+
 class TransitionForm(forms.Form):
     to = forms.ChoiceField(choices=Status.choices, widget=forms.HiddenInput)
     reason = forms.CharField(label=_("Reason"), required=False, max_length=1000)

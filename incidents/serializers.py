@@ -92,6 +92,14 @@ class IncidentUpdateSerializer(InputSerializer):
         choices=Source.choices, required=False
     )
     tags = TagListField(required=False)
+    reason = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        default="",
+        max_length=1000,
+        help_text="Why: required to make the incident less severe (its crisis lead or a "
+        "manager only).",
+    )
 
 
 class TransitionSerializer(InputSerializer):

@@ -255,9 +255,11 @@ def incident_change(
     category: str | None = None,
     source: str | None = None,
     tags: Iterable[str] | None = None,
+    reason: str = "",
 ) -> Incident:
-    """Change the incident's details; only the fields given are touched. Updating it
-    (teams.flows.incident_update) also re-applies the plan when it grows more severe."""
+    """Change the incident's details; only the fields given are touched; ``reason`` goes on
+    the timeline with a new severity. Updating it (teams.flows.incident_update) also decides
+    who may make it less severe and re-applies the plan when it grows more severe."""
     require(actor, EDIT_INCIDENT)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     incident_require_editable(incident)
@@ -302,8 +304,9 @@ def incident_change(
             % {
                 "old": Severity(severity_change["from"]).short,
                 "new": Severity(severity_change["to"]).short,
-            },
-            data=severity_change,
+            }
+            + (f" — {reason.strip()}" if reason.strip() else ""),
+            data={**severity_change, "reason": reason.strip()},
         )
     if changes:
         timeline_event_record(

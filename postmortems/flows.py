@@ -1,16 +1,16 @@
 """What happens when people move an incident along, as far as learning from it is concerned.
 
-Each flow completes the team's flow (teams.flows): resolving starts the postmortem as a draft;
-closing a SEV1/SEV2 needs that postmortem published, or a manager's recorded waiver. The pages
-and the API call these.
+Each flow completes the flow below (communications.flows): resolving starts the postmortem as
+a draft; closing a SEV1/SEV2 needs that postmortem published, or a manager's recorded waiver.
+The pages and the API call these.
 """
 
 from typing import Any
 
 from django.db import transaction
 
+from communications import flows as communication_flows
 from incidents.models import Incident, Status
-from teams import flows as team_flows
 
 from .models import Postmortem
 from .services import postmortem_start
@@ -22,12 +22,13 @@ User = Any  # an instance of the user model
 def incident_transition(
     *, actor: User, incident: Incident, to: str, reason: str = "", waiver: str = ""
 ) -> Incident:
-    """Move the incident (teams.flows.incident_transition); resolved, its postmortem starts
-    (a drill's does not: its report and findings are kept with the drill)."""
+    """Move the incident (communications.flows.incident_transition: the record, its schedule,
+    its messages); resolved, its postmortem starts (a drill's does not: its report and findings
+    are kept with the drill)."""
     published = Postmortem.objects.filter(
         incident_id=incident.pk, status=Postmortem.Status.PUBLISHED
     ).exists()
-    incident = team_flows.incident_transition(
+    incident = communication_flows.incident_transition(
         actor=actor,
         incident=incident,
         to=to,

@@ -13,6 +13,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 from django.utils.translation import gettext as _
 
+from config.errors import ApplicationError, NotPermitted
 from config.partial import UNCHANGED
 from incidents import services as incident_services
 from incidents.models import Category, ChecklistItem, Incident, Source
@@ -20,6 +21,7 @@ from incidents.models import Category, ChecklistItem, Incident, Source
 from .models import Playbook, Reason
 from .playbooks.services import playbook_apply, playbook_version_to_use
 from .schedule import engine as schedule
+from .selectors import may_lower_severity
 from .services import incident_staff_on_declare, notify
 from .stakeholders.services import communication_plan_apply
 
@@ -140,6 +142,15 @@ def incident_transition(
     return incident
 
 
+def _less_severe(severity: Any, *, than: int) -> bool:
+    """SEV1 is the most severe: a higher number is less severe. A value that is no severity
+    at all is left to the record's own check (incidents.services.incident_change)."""
+    try:
+        return int(severity) > than
+    except (TypeError, ValueError):
+        return False
+
+
 @transaction.atomic
 def incident_update(
     *,
@@ -151,13 +162,30 @@ def incident_update(
     category: str | None = None,
     source: str | None = None,
     tags: Iterable[str] | None = None,
+    reason: str = "",
 ) -> Incident:
     """Change the incident's details (only those given). Grown more severe, it gets the plan
-    of its new severity too: the stakeholders named there are told as well. A new severity
+    of its new severity too: the stakeholders named there are told as well. Made less severe
+    (a lower bar for approvals, a slower schedule), it is the decision of a manager or its
+    crisis lead (selectors.may_lower_severity), with a reason on the timeline. A new severity
     re-plans its open deadlines on that severity's policy."""
     severity_before = (
         Incident.objects.select_for_update().values_list("severity", flat=True).get(pk=incident.pk)
     )
+    if severity is not None and _less_severe(severity, than=severity_before):
+        if not may_lower_severity(user=actor, incident=incident):
+            raise NotPermitted(
+                _(
+                    "Only the crisis lead or a manager may make %(reference)s less severe: it "
+                    "lowers the bar for approvals and slows the schedule."
+                )
+                % {"reference": incident.reference},
+                field="severity",
+            )
+        if not (reason or "").strip():
+            raise ApplicationError(
+                _("Say why the incident is less severe than it was."), field="reason"
+            )
     incident = incident_services.incident_change(
         actor=actor,
         incident=incident,
@@ -167,6 +195,7 @@ def incident_update(
         category=category,
         source=source,
         tags=tags,
+        reason=reason,
     )
     if incident.severity < severity_before:
         communication_plan_apply(actor=actor, incident=incident)

@@ -5,11 +5,12 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from config.permissions import ASSIGN_ROLES, holds
+from config.permissions import ASSIGN_ROLES, MANAGE_INCIDENT, MANAGE_PEOPLE, holds
 
 from .models import (
     Drill,
@@ -31,6 +32,29 @@ def people(*, user: Any) -> QuerySet[Any]:
         .prefetch_related("groups")
         .order_by("first_name", "last_name", "username")
     )
+
+
+def holders(permission: str) -> QuerySet[Any]:
+    """Everyone who holds the permission now: active, holding it directly, through a group or
+    as a superuser (the rule Django's ModelBackend applies to one person, here in one query)."""
+    app_label, codename = permission.split(".")
+    granted = Permission.objects.filter(content_type__app_label=app_label, codename=codename)
+    return (
+        get_user_model()
+        .objects.filter(is_active=True)
+        .filter(
+            Q(is_superuser=True)
+            | Q(groups__permissions__in=granted)
+            | Q(user_permissions__in=granted)
+        )
+        .distinct()
+    )
+
+
+def admins() -> QuerySet[Any]:
+    """The people who manage people and their rights (the admin site): told when something
+    only they can mend is stuck, such as a message nobody left may approve."""
+    return holders(MANAGE_PEOPLE)
 
 
 def people_directory(*, user: Any, query: str = "") -> QuerySet[Any]:
@@ -232,6 +256,13 @@ def may_staff(*, user: Any, incident: Any) -> bool:
     """Who may assign, relieve and hand over roles on an incident: whoever may staff any
     incident, and the incident's own crisis lead."""
     return holds(user, ASSIGN_ROLES) or is_crisis_lead(incident=incident, user=user)
+
+
+def may_lower_severity(*, user: Any, incident: Any) -> bool:
+    """Who may make an incident less severe (a lower bar for approvals, a slower schedule):
+    a manager (who may manage incidents) or the incident's own crisis lead. Anyone who may
+    edit it may make it more severe."""
+    return holds(user, MANAGE_INCIDENT) or is_crisis_lead(incident=incident, user=user)
 
 
 def notifications(*, user: Any) -> QuerySet[Notification]:

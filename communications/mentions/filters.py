@@ -81,6 +81,12 @@ class MentionFilter(django_filters.FilterSet):
         label=_("Assigned to me"),
         widget=EitherSelect(_("Anyone's"), _("Mine"), _("Not mine")),
     )
+    drill = YesNoFilter(
+        method="drills",
+        label=_("Drill posts"),
+        help_text=_("A drill's posts are played from its scenario; they are never real."),
+        widget=EitherSelect(_("Real and drill posts"), _("Drill posts only"), _("Real posts only")),
+    )
     overdue = YesNoFilter(
         method="only_overdue",
         label=_("Overdue"),
@@ -90,7 +96,7 @@ class MentionFilter(django_filters.FilterSet):
 
     class Meta:
         model = InboundPost
-        fields = ["q", "open", "triage", "account", "incident", "linked", "origin"]
+        fields = ["q", "open", "triage", "account", "incident", "linked", "origin", "drill"]
 
     def search(self, queryset: QuerySet[InboundPost], name: str, value: str) -> Any:
         value = value.strip().lstrip("@")
@@ -115,6 +121,10 @@ class MentionFilter(django_filters.FilterSet):
         if value:
             return queryset.filter(assignee=user)
         return queryset.exclude(assignee=user)
+
+    def drills(self, queryset: QuerySet[InboundPost], name: str, value: bool) -> Any:
+        drill = Q(origin=InboundPost.Origin.DRILL) | Q(account__is_drill=True)
+        return queryset.filter(drill) if value else queryset.exclude(drill)
 
     def only_overdue(self, queryset: QuerySet[InboundPost], name: str, value: bool) -> Any:
         late = Q(triage__in=OPEN, reply_due_at__lt=timezone.now())

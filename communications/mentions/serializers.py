@@ -53,6 +53,9 @@ class MentionSerializer(serializers.ModelSerializer):
     )
     assignee = PersonSerializer(read_only=True, allow_null=True)
     triaged_by = PersonSerializer(read_only=True, allow_null=True)
+    is_drill = serializers.BooleanField(
+        read_only=True, help_text="A drill's post (played from its scenario), never a real one."
+    )
     overdue = serializers.BooleanField(
         source="is_overdue",
         read_only=True,
@@ -67,6 +70,7 @@ class MentionSerializer(serializers.ModelSerializer):
             "url",
             "account",
             "origin",
+            "is_drill",
             "author",
             "text",
             "posted_at",

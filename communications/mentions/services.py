@@ -17,6 +17,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communications.drill_line import drill_line_crossed
 from communications.listening.services import volume_count_again
 from communications.models import InboundPost, InboundPostEvent, SocialAccount, WatchTerm
 from config.errors import ApplicationError, Conflict
@@ -355,6 +356,9 @@ def mention_link(*, actor: User, mention: InboundPost, incident: Incident | None
     mention = _locked(mention)
     if incident is not None:
         _require_open(incident)
+        crossed = drill_line_crossed(incident=incident, mention=mention)
+        if crossed:
+            raise ApplicationError(crossed, field="incident")
     if (incident.pk if incident else None) == mention.incident_id:
         return mention
     previous = mention.incident
@@ -455,6 +459,11 @@ def mention_add_manual(
         raise ApplicationError(_("This account is switched off."), field="account")
     if incident is not None:
         _require_open(incident)
+        if incident.is_drill != account.is_drill:
+            raise ApplicationError(
+                _("Put a drill's posts on its drill account, and real posts on a real account."),
+                field="incident",
+            )
     posted_at = posted_at or now
     mention = InboundPost(
         external_id=external_id,

@@ -56,8 +56,10 @@ def _actions_context(request: HttpRequest) -> dict[str, Any]:
 def queue(request: HttpRequest) -> HttpResponse:
     data: QueryDict = request.GET.copy()
     if not any(name in data for name in MentionFilter.base_filters):
-        # Without filters the queue shows what still waits for a decision or an answer.
+        # Without filters the queue shows the real posts that still wait for a decision or an
+        # answer: a drill's posts are for the drill's own players.
         data["open"] = "true"
+        data["drill"] = "false"
     filterset = MentionFilter(
         data, queryset=selectors.mention_list(user=request.user), request=request
     )

@@ -13,12 +13,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communications import publishing
-from communications.lifecycle import move
+from communications.lifecycle import approvals_void, move
 from communications.models import Approval, Message
 from communications.policy import (
     approvals_needed,
     approvals_required_for,
     approvers_to_notify,
+    refusal_to_approve,
     refusal_to_decide,
     valid_approvals,
 )
@@ -27,7 +28,7 @@ from incidents.models import Incident, Severity, TimelineEvent
 from teams.models import Reason
 from teams.services import notify
 
-from .messages import approvals_void, message_event_record, message_lock
+from .messages import message_event_record, message_lock
 
 User = Any  # an instance of the user model
 S = Message.Status
@@ -41,10 +42,13 @@ def _require_decider(actor: User, message: Message) -> None:
 
 @transaction.atomic
 def message_approve(*, actor: User, message: Message, comment: str = "") -> Message:
-    """Approve the exact submitted text. With enough distinct approvers it is approved and
-    goes out at its time."""
+    """Approve the exact submitted text, when it could go out as it is (refusal_to_approve).
+    With enough approvals that count it is approved and goes out at its time, through the last
+    gate (communications.policy.publish_refusal)."""
     message = message_lock(message)
-    _require_decider(actor, message)
+    refusal = refusal_to_approve(actor, message)
+    if refusal is not None:
+        raise refusal
     if any(a.approver_id == actor.pk for a in valid_approvals(message)):
         raise ApplicationError(_("You already approved this text; another approver is needed."))
     Approval.objects.create(
@@ -136,9 +140,16 @@ def message_request_changes(*, actor: User, message: Message, comment: str) -> M
 def approvals_raise_to_severity(*, actor: User, incident: Incident) -> list[Message]:
     """The incident grew more severe: each of its messages waiting for approval, or approved
     but not yet out, needs the approvals of the new severity. An approved one without enough
-    goes back to waiting, and the approvers are asked again. The bar never comes down: a
-    severity lowered later keeps what a message needed (policy.approvals_needed)."""
+    goes back to waiting, and the approvers are asked again; the others not yet out keep the
+    new bar for when they are submitted. The bar never comes down: a severity lowered later
+    keeps what a message needed (policy.approvals_needed)."""
     needed = approvals_required_for(incident)
+    # A draft or a message sent back keeps the bar too, for when it is submitted again.
+    Message.objects.filter(
+        incident=incident,
+        status__in=[S.DRAFT, S.REJECTED, S.CHANGES_REQUESTED, S.FAILED],
+        approvals_required__lt=needed,
+    ).update(approvals_required=needed)
     raised = list(
         Message.objects.select_for_update(of=("self",))
         .select_related("incident", "account", "author")

@@ -18,11 +18,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from communications import publishing
-from communications.lifecycle import move
+from communications.drill_line import drill_line_crossed
+from communications.lifecycle import approvals_void, move
 from communications.mentions.services import mention_link
 from communications.models import (
     INTERNAL_KINDS,
-    Approval,
     InboundPost,
     Message,
     SocialAccount,
@@ -30,16 +30,19 @@ from communications.models import (
     ThreadPart,
 )
 from communications.policy import (
+    ApprovalCount,
+    Stop,
+    approval_count,
     approvals_needed,
     approvals_required_for,
     approvers_to_notify,
     message_hash,
+    publish_refusal,
     refusal_to_edit,
     refusal_to_mark_sent,
     refusal_to_retry,
     refusal_to_submit,
     refusal_to_withdraw,
-    valid_approvals,
 )
 from communications.text import MAX_WEIGHTED_LENGTH, weighted_length
 from config.errors import ApplicationError, NotPermitted
@@ -48,6 +51,7 @@ from config.permissions import DRAFT_MESSAGE, require
 from incidents.models import Claim, Incident, TimelineEvent
 from incidents.services import timeline_event_record
 from teams.models import Channel, Reason
+from teams.selectors import admins
 from teams.services import notify
 from teams.stakeholders.services import staff_briefing_audience_count, stakeholder_update_record
 
@@ -267,13 +271,14 @@ def message_create(
     if account is not None:
         if not account.is_active:
             raise ApplicationError(_("This account is switched off."), field="account")
-        if account.is_drill and not incident.is_drill:
-            raise ApplicationError(
-                _("%(account)s is a drill account: it speaks only for its drill.")
-                % {"account": account},
-                field="account",
-            )
         _may_write_for(actor, account)
+    crossed = drill_line_crossed(
+        incident=incident,
+        account=account,
+        mention=reply_to_mention if kind == Message.Kind.REPLY else None,
+    )
+    if crossed:
+        raise ApplicationError(crossed, field="reply_to_mention" if reply_to_mention else "account")
     part_texts = [p for p in (t.strip() for t in parts) if p]
     message = Message(incident=incident, account=account, author=actor, template=template)
     _apply_content(
@@ -319,11 +324,6 @@ def message_lock(message: Message) -> Message:
         .select_related("incident", "account", "author")
         .get(pk=message.pk)
     )
-
-
-def approvals_void(message: Message, now: datetime) -> int:
-    """Void every approval still standing (the text changed, or someone refused it)."""
-    return Approval.objects.filter(message=message, voided_at__isnull=True).update(voided_at=now)
 
 
 @transaction.atomic
@@ -375,6 +375,11 @@ def message_update(
         stakeholder_group=given(stakeholder_group, None) or message.stakeholder_group,
         stakeholder_channel=given(stakeholder_channel, "") or message.stakeholder_channel,
     )
+    crossed = drill_line_crossed(
+        incident=message.incident, account=message.account, mention=message.reply_to_mention
+    )
+    if crossed:
+        raise ApplicationError(crossed, field="reply_to_mention")
     message.save()
     _save_parts(message, part_texts)
     if briefing_departments is not UNCHANGED:
@@ -416,14 +421,21 @@ def message_submit(*, actor: User, message: Message) -> Message:
     move(message, S.PENDING_APPROVAL)
     message.text_hash = message_hash(message)
     message.submitted_at = timezone.now()
-    message.approvals_required = approvals_required_for(message.incident)
+    # The highest bar it has been under since it was drafted: a severity lowered in between
+    # does not lower it.
+    message.approvals_required = approvals_needed(message)
     message.save()
+    count = approval_count(message)
     message_event_record(
         message,
         actor,
         TimelineEvent.Kind.MESSAGE,
-        _("Submitted for approval (%(count)d needed)") % {"count": message.approvals_required},
+        _("Submitted for approval (%(count)d needed)") % {"count": message.approvals_required}
+        + " — "
+        + count.outlook,
     )
+    if count.stuck:
+        _tell_admins_approvers_short(message, count)
     notify(
         recipients=approvers_to_notify(message),
         reason=Reason.APPROVAL_REQUESTED,
@@ -437,6 +449,23 @@ def message_submit(*, actor: User, message: Message) -> Message:
     return message
 
 
+def _tell_admins_approvers_short(message: Message, count: ApprovalCount) -> None:
+    """Fewer people can approve the message than it needs: it would wait in silence. Say so on
+    its timeline and tell the admins, who can let someone else approve."""
+    text = _("Nobody is left to approve it: %(outlook)s") % {"outlook": count.outlook}
+    message_event_record(message, None, TimelineEvent.Kind.APPROVAL, text, stuck=True)
+    notify(
+        recipients=[*admins(), message.author],
+        reason=Reason.APPROVERS_SHORT,
+        subject=f"message:{message.pk}:{message.text_hash}:stuck",
+        title=_("%(reference)s: a message cannot get the approvals it needs")
+        % {"reference": message.incident.reference},
+        body=text,
+        url=message.get_absolute_url(),
+        incident=message.incident,
+    )
+
+
 @transaction.atomic
 def message_save(
     *,
@@ -448,17 +477,23 @@ def message_save(
 ) -> tuple[Message, bool]:
     """Save a new draft for ``incident`` (message_create's ``content``) or changes to
     ``message`` (message_update's) and, with ``submit``, ask for approval in the same
-    transaction when the message can be submitted: the composer's "save and submit" and the
-    API's ``submit``. Returns the message and whether it was submitted now."""
+    transaction when it can be: the composer's "save and submit" and the API's ``submit``. A
+    text that cannot go out (a placeholder left, say) is refused whole, nothing saved, so the
+    writer sees why. Returns the message and whether it was submitted now."""
     if message is None:
         if incident is None:
             raise ApplicationError(_("Choose the incident to speak about."), field="incident")
         message = message_create(actor=actor, incident=incident, **content)
     else:
         message = message_update(actor=actor, message=message, **content)
-    if not submit or refusal_to_submit(actor, message) is not None:
+    if not submit:
         return message, False
-    return message_submit(actor=actor, message=message), True
+    refusal = refusal_to_submit(actor, message)
+    if refusal is None:
+        return message_submit(actor=actor, message=message), True
+    if refusal.field:  # what the text says, the writer must see: nothing is saved
+        raise refusal
+    return message, False  # already waiting, say: saved as it is
 
 
 @transaction.atomic
@@ -482,8 +517,12 @@ def message_retry(*, actor: User, message: Message) -> Message:
     """Try a failed message again; its approvals still hold because its text did not change."""
     message = message_lock(message)
     _raise(refusal_to_retry(actor, message))
-    if len(valid_approvals(message)) < approvals_needed(message):
-        raise ApplicationError(_("Its approvals no longer hold; submit it again."))
+    refusal = publish_refusal(message)
+    if refusal is not None and refusal.stop != Stop.PAUSED:  # a pause holds it once approved
+        raise ApplicationError(
+            _("It cannot go out: %(why)s") % {"why": refusal.text}
+            + (" " + _("Submit it again.") if refusal.stop == Stop.APPROVALS else "")
+        )
     move(message, S.APPROVED)
     message.attempts = 0
     message.last_error = ""
@@ -523,3 +562,52 @@ def message_mark_sent(*, actor: User, message: Message, told_at: datetime | None
         },
     )
     return message
+
+
+# What an incident that may no longer speak withdraws: everything not yet out, but an approved
+# stakeholder update, which a person sends outside Crisis Desk and may still record as sent.
+WITHDRAWN_WITH_THE_INCIDENT = (
+    S.DRAFT,
+    S.PENDING_APPROVAL,
+    S.APPROVED,
+    S.REJECTED,
+    S.CHANGES_REQUESTED,
+    S.FAILED,
+)
+
+
+def incident_messages_withdraw(*, actor: User, incident: Incident) -> list[Message]:
+    """The incident was declined or closed (communications.flows.incident_transition): each
+    of its messages not yet out is withdrawn, on its timeline, and its author told. A message
+    locked at this moment (being approved, say) is left to the last gate, which withdraws it
+    when its turn comes; one being published is settled by publishing."""
+    withdrawn = list(
+        Message.objects.select_for_update(of=("self",), skip_locked=True)
+        .select_related("incident", "author")
+        .filter(incident=incident, status__in=WITHDRAWN_WITH_THE_INCIDENT)
+        .exclude(kind=Message.Kind.STAKEHOLDER_UPDATE, status=S.APPROVED)
+        .order_by("pk")
+    )
+    status = str(incident.get_status_display()).lower()
+    for message in withdrawn:
+        move(message, S.WITHDRAWN)
+        message.held_since = None
+        message.save(update_fields=["status", "held_since", "updated_at"])
+        message_event_record(
+            message,
+            actor,
+            TimelineEvent.Kind.MESSAGE,
+            _("Message withdrawn: %(reference)s is %(status)s and may no longer speak")
+            % {"reference": incident.reference, "status": status},
+        )
+        notify(
+            recipients=[message.author],
+            reason=Reason.MESSAGE_RETURNED,
+            subject=f"message:{message.pk}:withdrawn-with-incident",
+            title=_("%(reference)s is %(status)s: your message was withdrawn — %(text)s")
+            % {"reference": incident.reference, "status": status, "text": message.body[:60]},
+            body=message.body,
+            url=message.get_absolute_url(),
+            incident=incident,
+        )
+    return withdrawn

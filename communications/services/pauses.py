@@ -19,7 +19,7 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from communications import publishing
-from communications.lifecycle import move
+from communications.lifecycle import approvals_void, move
 from communications.models import InboundPost, Message, PublishingPause, SocialAccount
 from communications.pauses import pause_covering
 from config.errors import ApplicationError, Conflict
@@ -27,7 +27,7 @@ from config.permissions import PAUSE_PUBLISHING, require
 from incidents.models import OPEN_STATUSES, Incident, TimelineEvent
 from incidents.services import timeline_event_record
 
-from .messages import approvals_void, message_event_record
+from .messages import message_event_record
 
 User = Any  # an instance of the user model
 S = Message.Status
@@ -41,10 +41,12 @@ def _in_scope(pause: PublishingPause) -> Q:
 
 
 def waiting_messages(pause: PublishingPause) -> QuerySet[Message]:
-    """Approved messages on the pause's accounts that have not gone out: what a resume may
-    release. Stakeholder updates are sent by a person and are not held."""
+    """Messages on the pause's accounts that have not gone out: the approved ones, and the
+    attempts left unsettled (a worker lost, X silent) that nobody may check on X during the
+    pause. What a resume may release. Stakeholder updates are sent by a person and are not
+    held."""
     return (
-        Message.objects.filter(_in_scope(pause), status=S.APPROVED)
+        Message.objects.filter(_in_scope(pause), status__in=[S.APPROVED, S.PUBLISHING])
         .exclude(kind=Message.Kind.STAKEHOLDER_UPDATE)
         .select_related("incident", "account", "author")
         .order_by("approved_at", "pk")
@@ -91,8 +93,6 @@ def publishing_pause(*, actor: User, account: SocialAccount | None, reason: str)
         raise ApplicationError(
             _("Keep the reason under %(max)d characters.") % {"max": REASON_MAX}, field="reason"
         )
-    if account is not None and not account.is_active:
-        raise ApplicationError(_("This account is not in use."), field="account")
     scope = PublishingPause.ALL if account is None else str(account.pk)
     existing = PublishingPause.objects.filter(scope=scope, resumed_at__isnull=True).first()
     if existing is not None:
@@ -121,6 +121,31 @@ def publishing_pause(*, actor: User, account: SocialAccount | None, reason: str)
         held=held,
     )
     return pause
+
+
+def _settle_attempt(
+    message: Message, actor: User, pause: PublishingPause, *, release: bool
+) -> None:
+    """An attempt the pause left unsettled: X is asked now what it posted. Released, the rest
+    goes out; not released, nothing more is posted (communications.publishing settles it)."""
+    message.not_released = not release
+    # X has had the pause's length to show the post: the check needs no backoff first.
+    message.unknown_outcome = False
+    message.save(update_fields=["held_since", "not_released", "unknown_outcome", "updated_at"])
+    publishing.reconcile_later(message)
+    if release:
+        text = _(
+            "Released after the pause on %(where)s: what went out is checked on X, then the "
+            "rest goes out"
+        )
+    else:
+        text = _(
+            "Not released after the pause on %(where)s: what went out is checked on X and "
+            "nothing more is posted"
+        )
+    message_event_record(
+        message, actor, TimelineEvent.Kind.PUBLISH, text % {"where": pause.where}, pause=pause.pk
+    )
 
 
 def _release_ids(release: Iterable[Any]) -> set[int]:
@@ -164,13 +189,19 @@ def publishing_resume(
             % {"ids": ", ".join(str(pk) for pk in sorted(unknown))},
             field="release",
         )
-    released, returned, still_held = [], [], []
+    released: list[int] = []
+    returned: list[int] = []
+    still_held: list[int] = []
     for message in waiting:
         other = pause_covering(message.account_id)
         if other is not None:
             still_held.append(message.pk)
             continue
         message.held_since = None
+        if message.status == S.PUBLISHING:
+            _settle_attempt(message, actor, pause, release=message.pk in chosen)
+            (released if message.pk in chosen else returned).append(message.pk)
+            continue
         if message.pk in chosen:
             message.save(update_fields=["held_since", "updated_at"])
             publishing.publish_later(message)

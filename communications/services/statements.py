@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from communications.models import Template
 from communications.policy import refusal_to_approve_template
+from communications.text import PLACEHOLDER
 from config.errors import ApplicationError, Conflict
 from config.partial import UNCHANGED
 from config.permissions import MANAGE_TEMPLATES, require
@@ -19,8 +20,6 @@ from incidents.models import Incident
 
 User = Any  # an instance of the user model
 
-# "@{handle}" and "{handle}" both give one "@name".
-PLACEHOLDER = re.compile(r"(@?)\{(\w+)\}")
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
 
 
@@ -99,11 +98,13 @@ def template_render(
     next_update: datetime | None = None,
 ) -> str:
     """The template's text with its placeholders filled. A placeholder without a value (or
-    one this version does not know) stays visible, for the writer to fill in by hand."""
+    one this version does not know) stays visible, for the writer to fill in by hand, and the
+    message cannot be submitted until they have (communications.policy.publish_refusal).
+    ``{title}`` is one of those: the incident's title is the team's working name ("Spike on
+    @brand: batch, sick, recall"), never words for the public, so the writer chooses them."""
     values: dict[str, str] = {}
     if incident is not None:
         values["reference"] = incident.reference
-        values["title"] = incident.title
     if handle.strip():
         values["handle"] = "@" + handle.strip().lstrip("@")
     if author.strip():

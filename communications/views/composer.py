@@ -12,7 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communications import selectors
 from communications.forms import IncidentChoiceForm, MessageForm
 from communications.models import InboundPost, Message, Template
-from communications.policy import approvals_required_for, refusal_to_edit
+from communications.policy import approval_count, approvals_required_for, refusal_to_edit
 from communications.services.messages import message_save
 from communications.services.statements import template_render
 from communications.text import MAX_WEIGHTED_LENGTH, weighted_length
@@ -72,7 +72,11 @@ def _save(request: HttpRequest, form: MessageForm, **target: Any) -> Message | N
         form_error(form, exc)
         return None
     if submitted:
-        messages.success(request, _("Saved and sent for approval."))
+        messages.success(
+            request,
+            _("Saved and sent for approval: %(outlook)s")
+            % {"outlook": approval_count(message).outlook},
+        )
     elif message.status == S.DRAFT:
         messages.success(request, _("Draft saved."))
     else:

@@ -28,11 +28,12 @@ def _actions(user: Any, message: Message, valid: list[Approval]) -> dict[str, An
     pending = message.status == S.PENDING_APPROVAL
     wrote = user.pk in policy.writers(message)
     may_decide = policy.refusal_to_decide(user, message) is None
+    may_approve = may_decide and policy.refusal_to_approve(user, message) is None
     already = any(approval.approver_id == user.pk for approval in valid)
     return {
         "can_edit": policy.refusal_to_edit(user, message) is None,
         "can_submit": policy.refusal_to_submit(user, message) is None,
-        "can_approve": may_decide and not already,
+        "can_approve": may_approve and not already,
         "can_refuse": may_decide,
         "approved_already": may_decide and already,
         "author_waits": pending and wrote,
@@ -60,7 +61,10 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _act(
-    request: HttpRequest, pk: int, call: Callable[[Message, str], Any], success: str
+    request: HttpRequest,
+    pk: int,
+    call: Callable[[Message, str], Any],
+    success: str | Callable[[Message], str],
 ) -> HttpResponse:
     """Run one action on the message; a refusal is said on its page, never a 500."""
     message = get_object_or_404(Message.objects.select_related("incident"), pk=pk)
@@ -69,12 +73,18 @@ def _act(
         messages.error(request, str(form.errors["comment"][0]))
         return redirect(message)
     try:
-        call(message, form.cleaned_data["comment"])
+        done = call(message, form.cleaned_data["comment"])
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, success)
+        messages.success(request, success if isinstance(success, str) else success(done))
     return redirect(message)
+
+
+def submitted_text(message: Message) -> str:
+    """What the writer is told on submitting: how many approvals it still needs, and who can
+    still give them (or that nobody can)."""
+    return _("Sent for approval: %(outlook)s") % {"outlook": policy.approval_count(message).outlook}
 
 
 @require_POST
@@ -85,7 +95,7 @@ def message_submit(request: HttpRequest, pk: int) -> HttpResponse:
         lambda message, _comment: message_services.message_submit(
             actor=request.user, message=message
         ),
-        _("Sent for approval."),
+        submitted_text,
     )
 
 

@@ -18,6 +18,7 @@ class Reason(models.TextChoices):
     MESSAGE_RETURNED = "message_returned", _("Your message was rejected or sent back")
     MESSAGE_PUBLISHED = "message_published", _("Your message was published")
     PUBLISH_FAILED = "publish_failed", _("A message could not be published")
+    APPROVERS_SHORT = "approvers_short", _("Too few people can approve a message")
     MENTION_ESCALATED = "mention_escalated", _("A mention was escalated to you")
     MENTION_ASSIGNED = "mention_assigned", _("A mention was given to you to handle")
     DEADLINE_REMINDER = "deadline_reminder", _("A deadline of yours is coming up")

@@ -140,8 +140,9 @@ def test_templates_through_the_api(api_as, manager, manager2, responder, inciden
     assert api_as(responder).post(url + "approve/").status_code == 403  # no approve right
     assert api_as(manager2).post(url + "approve/").json()["approved"] is True
     rendered = api_as(responder).post(url + "render/", {"incident": incident.pk}, format="json")
-    assert rendered.json()["text"] == f"About Outage ({incident.reference})."
+    assert rendered.json()["text"] == f"About {{title}} ({incident.reference})."
     assert rendered.json()["valid"] is True
+    assert rendered.json()["unfilled"] == ["{title}"]
     changed = api_as(manager2).patch(url, {"body": "New words."}, format="json").json()
     assert changed["approved"] is False
     assert api_as(responder).post("/api/v1/templates/", {}, format="json").status_code == 403

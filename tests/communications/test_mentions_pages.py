@@ -335,3 +335,24 @@ def test_a_bad_link_is_shown_on_the_form(client, responder):
 
     assert response.status_code == 200
     assert response.context["form"].errors["url"]
+
+
+def test_the_queue_shows_real_posts_and_a_drills_posts_only_when_asked_marked_drill(
+    client, api_as, responder
+):
+    real = InboundPostFactory(text="My kettle leaks.")
+    scripted = InboundPostFactory(text="Glass in the bottle!", origin=InboundPost.Origin.DRILL)
+    drill_account = SocialAccountFactory(handle="brand_drill7")
+    drill_account.is_drill = True
+    drill_account.save()
+    on_drill_account = InboundPostFactory(account=drill_account, text="Typed in by hand.")
+    client.force_login(responder)
+    assert ids_on(client.get(QUEUE)) == [real.pk]
+    drills = client.get(QUEUE, {"drill": "true"})
+    assert set(ids_on(drills)) == {scripted.pk, on_drill_account.pk}
+    assert drills.content.decode().count('data-testid="drill-mark"') == 2
+    everything = client.get(QUEUE, {"open": "true"})
+    assert set(ids_on(everything)) == {real.pk, scripted.pk, on_drill_account.pk}
+    body = api_as(responder).get("/api/v1/mentions/", {"drill": "false"}).json()
+    assert [row["id"] for row in body["results"]] == [real.pk]
+    assert body["results"][0]["is_drill"] is False

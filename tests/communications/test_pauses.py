@@ -312,3 +312,80 @@ def test_the_admin_site_shows_pauses_but_cannot_change_or_end_them(client, manag
     the_pause.refresh_from_db()
     assert the_pause.is_active
     assert the_pause.reason == "Our account may be hacked"
+
+
+# --- an attempt the pause caught unsettled ----------------------------------------------------
+
+
+def unsettled(message, fake_x, django_capture_on_commit_callbacks, *, made: bool):
+    """Publish with X's answer lost (the post made or not): the outcome is unknown until X is
+    asked, and the attempt's lease is made to have run out (as after a lost worker)."""
+    fake_x.script("create", timeout=True, create=made)
+    with django_capture_on_commit_callbacks():
+        assert publishing.publish(message.pk) == "unknown"
+    Message.objects.filter(pk=message.pk).update(lease_expires_at=None, queued_at=None)
+    message.refresh_from_db()
+    assert message.status == S.PUBLISHING
+
+
+def test_during_a_pause_nothing_asks_x_not_even_a_reconciliation(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = approved(responder, manager, account)
+    unsettled(message, fake_x, django_capture_on_commit_callbacks, made=False)
+    calls = len(fake_x.requests)
+    pause(manager, account)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert publishing.sweep()["reconciled"] == 0
+        assert publishing.reconcile(message.pk, None) == "paused"
+        assert publishing.reconcile(message.pk, str(message.attempt_token)) == "paused"
+    assert len(fake_x.requests) == calls  # the account's tokens were not used
+    message.refresh_from_db()
+    assert message.status == S.PUBLISHING
+    assert message.held_since is not None
+
+
+def test_an_unsettled_attempt_waits_for_the_resume_and_not_released_posts_nothing_more(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = approved(responder, manager, account)
+    unsettled(message, fake_x, django_capture_on_commit_callbacks, made=False)
+    the_pause = pause(manager, account)
+    assert message in pauses.waiting_messages(the_pause)
+    with django_capture_on_commit_callbacks(execute=True):
+        resumed = pauses.publishing_resume(actor=manager, pause=the_pause, release=[])
+        publishing.sweep()
+    assert resumed.returned == [message.pk]
+    message.refresh_from_db()
+    assert message.status == S.DRAFT  # X was asked: not there; nothing more posted
+    assert not message.not_released
+    assert fake_x.posts == []
+    assert [m for m, _p, _b in fake_x.requests].count("POST") == 1  # the lost attempt only
+
+
+def test_an_unsettled_attempt_not_released_that_went_out_is_recorded_as_published(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = approved(responder, manager, account)
+    unsettled(message, fake_x, django_capture_on_commit_callbacks, made=True)
+    the_pause = pause(manager, account)
+    with django_capture_on_commit_callbacks(execute=True):
+        pauses.publishing_resume(actor=manager, pause=the_pause, release=[])
+    message.refresh_from_db()
+    assert message.status == S.PUBLISHED  # the truth: it is on X
+    assert message.external_id == fake_x.posts[0]["id"]
+    assert len(fake_x.posts) == 1
+
+
+def test_an_unsettled_attempt_released_is_checked_then_posted(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = approved(responder, manager, account)
+    unsettled(message, fake_x, django_capture_on_commit_callbacks, made=False)
+    the_pause = pause(manager, account)
+    with django_capture_on_commit_callbacks(execute=True):
+        resumed = pauses.publishing_resume(actor=manager, pause=the_pause, release=[message.pk])
+    assert resumed.released == [message.pk]
+    message.refresh_from_db()
+    assert message.status == S.PUBLISHED
+    assert len(fake_x.posts) == 1

@@ -171,7 +171,7 @@ def test_429_waits_until_the_reset_time(
     assert len(scheduled) == 1
     # Before the reset nothing is posted, even if the task runs early.
     with django_capture_on_commit_callbacks():
-        assert publishing.publish(message.pk) == "not ours"
+        assert publishing.publish(message.pk) == "not yet due"
     assert fake_x.posts == []
     Message.objects.filter(pk=message.pk).update(next_attempt_at=timezone.now())
     with django_capture_on_commit_callbacks():
@@ -265,7 +265,7 @@ def test_a_scheduled_message_waits_for_its_time(
         responder, manager, account, scheduled_at=timezone.now() + timedelta(hours=1)
     )
     with django_capture_on_commit_callbacks():
-        assert publishing.publish(message.pk) == "not ours"
+        assert publishing.publish(message.pk) == "not yet due"
     assert fake_x.posts == []
 
 
@@ -627,7 +627,7 @@ def test_an_approved_message_short_of_approvals_is_not_published(
 ):
     message = approved(responder, manager, account)  # SEV3: one approval
     flows.incident_update(actor=responder, incident=message.incident, severity=1)
-    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["not ours"]
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["waiting for approval"]
     assert message.status == S.PENDING_APPROVAL
     assert message.approvals_required == 2
     assert fake_x.posts == []

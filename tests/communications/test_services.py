@@ -429,7 +429,9 @@ def test_lowering_the_severity_to_submit_does_not_lower_the_bar(
 ):
     """SEV1 → SEV4, submit, one approval, back to SEV1: the approved message waits again."""
     incident = declare(responder, severity=1)
-    communication_flows.incident_update(actor=responder, incident=incident, severity=4)
+    communication_flows.incident_update(
+        actor=responder, incident=incident, severity=4, reason="Contained"
+    )
     message = draft(responder, account, incident)
     message_services.message_submit(actor=responder, message=message)
     approvals.message_approve(actor=manager, message=message)
@@ -442,7 +444,9 @@ def test_lowering_the_severity_to_submit_does_not_lower_the_bar(
     assert message.approved_at is None
     assert Notification.objects.filter(recipient=manager2, reason=Reason.APPROVAL_REQUESTED)
     # Lowered again, the bar stays where it was raised to.
-    communication_flows.incident_update(actor=responder, incident=incident, severity=4)
+    communication_flows.incident_update(
+        actor=responder, incident=incident, severity=4, reason="Contained"
+    )
     with pytest.raises(ApplicationError, match="another approver"):
         approvals.message_approve(actor=manager, message=message)
     approvals.message_approve(actor=manager2, message=message)

@@ -67,9 +67,9 @@ def test_a_manager_declares_from_a_playbook_finds_its_words_then_stops_publishin
     panel.get_by_role("link", name="Holding statement: product safety").click()
     offers = page.get_by_test_id("playbook-offers")
     expect(offers).to_contain_text("Holding statement: product safety")
+    # The incident's working title is never put into public words: {title} is left to fill.
     expect(page.locator("#id_body")).to_have_value(
-        "We have seen the reports about Video says our juice made children ill and are testing "
-        "samples now."
+        "We have seen the reports about {title} and are testing samples now."
     )
     shoot("composer")
 

@@ -372,7 +372,7 @@ def test_raising_the_severity_re_plans_the_open_deadlines_and_says_so(manager):
 
 def test_lowering_to_a_level_without_a_statement_cancels_it(manager):
     incident = declare(manager, severity=2)
-    flows.incident_update(actor=manager, incident=incident, severity=4)
+    flows.incident_update(actor=manager, incident=incident, severity=4, reason="Contained")
     assert not engine.open_deadlines().filter(incident=incident, kind=K.FIRST_STATEMENT).exists()
     assert Deadline.objects.get(incident=incident, kind=K.FIRST_STATEMENT).cancel_reason == (
         "SEV4 plans none."

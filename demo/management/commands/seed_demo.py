@@ -115,9 +115,9 @@ PLAYBOOK_TEMPLATES = [
     (
         "Holding statement: product safety",
         Template.Kind.HOLDING_STATEMENT,
-        "We have seen the reports about {title}. Our quality team is testing retained samples "
-        "now; until we know more, please do not consume the product concerned. Next update "
-        "by {next_update}.",
+        "We have seen the reports about {what_happened}. Our quality team is testing retained "
+        "samples now; until we know more, please do not consume the product concerned. Next "
+        "update by {next_update}.",
     ),
     (
         "Reply: we are checking the batch",
@@ -678,8 +678,8 @@ class Command(BaseCommand):
             name="Holding statement: looking into it",
             kind=Template.Kind.HOLDING_STATEMENT,
             body=(
-                "We are aware of reports about {title}. We are looking into it as a priority "
-                "and will share an update by {next_update}. ({reference})"
+                "We are aware of reports about {what_happened}. We are looking into it as a "
+                "priority and will share an update by {next_update}. ({reference})"
             ),
             created_by=manager,
             approved_by=admin,
