@@ -5,7 +5,8 @@ SHELL := /bin/bash
 PORT ?= 8000
 VENV := .venv
 PY := $(VENV)/bin/python
-MANAGE := $(PY) manage.py
+# manage.py and Celery default to the production settings; a developer's commands use local.
+MANAGE := DJANGO_SETTINGS_MODULE=config.settings.local $(PY) manage.py
 
 # Python 3.12: the first that answers among python3.12 on PATH and pyenv's installs.
 PYENV_ROOT ?= $(HOME)/.pyenv

@@ -5,7 +5,9 @@ import os
 from celery import Celery
 from kombu import Exchange, Queue
 
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.local")
+# Production unless told otherwise, as manage.py: a worker or beat started on a server never
+# runs on the laptop's settings (debug, mail printed to the log); Procfile.dev chooses local.
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
 
 app = Celery("crisis_desk")
 app.config_from_object("django.conf:settings", namespace="CELERY")

@@ -1,7 +1,8 @@
 """Liveness and readiness for load balancers and orchestrators (no login: they cannot log in).
 
 /readyz itself is served by the desk (desk/health.py), which adds the apps' own state to the
-checks made here; this module imports no app.
+checks made here; this module imports no app. A probe learns up or down and nothing more: what
+was checked, the queues' heartbeats and the apps' state are for signed-in admins.
 """
 
 import time
@@ -16,7 +17,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.celery_app import QUEUES, app
+from config.permissions import is_admin
 from config.tasks import HEARTBEAT_KEY
+from config.two_factor import must_verify
 
 
 @login_not_required
@@ -71,11 +74,20 @@ def readiness_checks() -> dict[str, dict[str, Any]]:
     }
 
 
-def readiness_response(checks: dict[str, dict[str, Any]], **details: Any) -> JsonResponse:
-    """The readiness answer: 503 when one of ``checks`` is down; ``details`` (the apps' own
-    state, e.g. the response schedule's) are reported beside them and never make it 503."""
+def readiness_details_shown(user: Any) -> bool:
+    """Whether /readyz tells this person what it checked: a signed-in admin past the second
+    step. Everyone else, every probe included, learns up or down only."""
+    return is_admin(user) and not must_verify(user)
+
+
+def readiness_response(
+    checks: dict[str, dict[str, Any]], details: dict[str, Any] | None = None
+) -> JsonResponse:
+    """The readiness answer: 503 when one of ``checks`` is down. With ``details`` (the apps' own
+    state, e.g. the response schedule's, for an admin) the checks are reported too, and the
+    details beside them; those never make it 503."""
     ready = all(check["ok"] for check in checks.values())
-    return JsonResponse(
-        {"status": "ok" if ready else "unavailable", "checks": checks, **details},
-        status=200 if ready else 503,
-    )
+    body: dict[str, Any] = {"status": "ok" if ready else "unavailable"}
+    if details is not None:
+        body |= {"checks": checks, **details}
+    return JsonResponse(body, status=200 if ready else 503)

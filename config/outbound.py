@@ -22,6 +22,7 @@ from urllib.parse import urlsplit
 import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from requests.adapters import HTTPAdapter
 
 if TYPE_CHECKING:
@@ -29,12 +30,34 @@ if TYPE_CHECKING:
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
-CARRIER_GRADE_NAT = ipaddress.IPv4Network("100.64.0.0/10")
 NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 # Instance metadata services (AWS, GCP, Azure, OpenStack; AWS over IPv6; Alibaba; Oracle).
 CLOUD_METADATA = frozenset(
     ipaddress.ip_address(address)
     for address in ("169.254.169.254", "fd00:ec2::254", "100.100.100.200", "192.0.0.192")
+)
+# Blocks of the IANA special-purpose registries that are not public, named here because
+# ``ipaddress`` calls some of them global: site-local in every Python, others in the 3.12
+# releases before its tables were corrected (3.12.4). Where a block holds a few global anycast
+# services (PCP and TURN in 192.0.0.0/24; AMT, AS112 and ORCHIDv2 in 2001::/23) the whole block
+# is refused: no chat webhook lives there.
+SPECIAL_PURPOSE: tuple[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, str], ...] = tuple(
+    (ipaddress.ip_network(network), kind)
+    for network, kind in (
+        ("100.64.0.0/10", gettext_noop("a carrier-grade NAT address")),  # shared address space
+        ("192.0.0.0/24", gettext_noop("an IETF protocol address")),
+        ("192.88.99.0/24", gettext_noop("a 6to4 relay address")),
+        ("198.18.0.0/15", gettext_noop("a benchmarking address")),
+        ("192.0.2.0/24", gettext_noop("a documentation address")),
+        ("198.51.100.0/24", gettext_noop("a documentation address")),
+        ("203.0.113.0/24", gettext_noop("a documentation address")),
+        ("fec0::/10", gettext_noop("a site-local address")),
+        ("64:ff9b:1::/48", gettext_noop("a local-use NAT64 address")),
+        ("2001:2::/48", gettext_noop("a benchmarking address")),
+        ("2001::/23", gettext_noop("an IETF protocol address")),  # Teredo 2001::/32 too
+        ("2001:db8::/32", gettext_noop("a documentation address")),
+        ("3fff::/20", gettext_noop("a documentation address")),
+    )
 )
 
 
@@ -72,7 +95,11 @@ def _embedded_ipv4(address: IPAddress) -> ipaddress.IPv4Address | None:
 
 
 def address_refusal(address: IPAddress) -> str | None:
-    """Why a request may not go to this address (as "a … address"), or None when it is public."""
+    """Why a request may not go to this address (as "a … address"), or None when it is public.
+
+    Public means what ``ipaddress`` calls global, less the special-purpose blocks above; an
+    IPv6 address that stands for an IPv4 one (mapped, NAT64, 6to4) is judged by that one.
+    """
     embedded = _embedded_ipv4(address)
     if embedded is not None:
         return address_refusal(embedded)
@@ -86,8 +113,9 @@ def address_refusal(address: IPAddress) -> str | None:
         return _("a link-local address")
     if address.is_multicast:
         return _("a multicast address")
-    if address in CARRIER_GRADE_NAT:
-        return _("a carrier-grade NAT address")
+    for network, kind in SPECIAL_PURPOSE:
+        if address in network:
+            return _(kind)
     if address.is_reserved:
         return _("a reserved address")
     if address.is_private:

@@ -250,6 +250,12 @@ def require(user: Any, permission: str, *, unless: bool = False) -> None:
         )
 
 
+def is_admin(user: Any) -> bool:
+    """An admin: in the Admin group, whose mark is managing people, or a superuser (who holds
+    every permission)."""
+    return holds(user, MANAGE_PEOPLE)
+
+
 def needs_two_factor(user: Any) -> bool:
     """Whether the person must sign in with a second factor: their role lets them approve
     outgoing messages or manage the social accounts (superusers hold every permission)."""

@@ -1,9 +1,11 @@
 """/readyz: the infrastructure's checks (config.health) and the response schedule's engine.
 
-It lives above every app because it reads one (teams); config/ may not. The engine's state is
-reported, not a reason for 503: a readiness probe that fails takes the web servers out of the
-load balancer, and the crisis team needs the pages most exactly when escalations run late.
-Monitoring alerts on ``schedule.healthy``.
+It lives above every app because it reads one (teams); config/ may not. Probes and everyone
+but signed-in admins get up or down only: open deadlines, backlog and sweep times tell an
+outsider when the team is busy. The engine's state is reported to admins, not a reason for
+503: a readiness probe that fails takes the web servers out of the load balancer, and the
+crisis team needs the pages most exactly when escalations run late. Monitoring of the engine
+signs in as an admin and alerts on ``schedule.healthy``.
 """
 
 from typing import Any
@@ -13,7 +15,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from config.health import readiness_checks, readiness_response
+from config.health import readiness_checks, readiness_details_shown, readiness_response
 from teams.schedule.engine import engine_health
 
 
@@ -30,7 +32,10 @@ def _schedule(database_ok: bool) -> dict[str, Any]:
 @never_cache
 @require_GET
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Database, broker and a worker consuming every queue (503 when one is down), and the
-    schedule engine: when it last swept, what waits past its time, whether it is healthy."""
+    """Database, broker and a worker consuming every queue (503 when one is down); for an
+    admin each check, and the schedule engine: when it last swept, what waits past its time,
+    whether it is healthy."""
     checks = readiness_checks()
-    return readiness_response(checks, schedule=_schedule(checks["database"]["ok"]))
+    if not readiness_details_shown(request.user):
+        return readiness_response(checks)
+    return readiness_response(checks, {"schedule": _schedule(checks["database"]["ok"])})

@@ -17,7 +17,7 @@ PUBLIC = {
     "password_reset_confirm",
     "password_reset_complete",
     "healthz",  # load balancer probe
-    "readyz",  # orchestrator probe: booleans and ages only, no data
+    "readyz",  # orchestrator probe: up or down only (the details are for signed-in admins)
     "set_language",
     "logout",  # POST only; logging out when logged out is harmless
     "admin:login",  # the admin site's own way in

@@ -34,20 +34,43 @@ from config.outbound import (
         ("10.1.2.3", "private network"),
         ("172.16.0.1", "private network"),
         ("192.168.1.1", "private network"),
-        ("fc00::1", "private network"),
+        ("0.1.2.3", "private network"),  # "this network"
+        ("fc00::1", "private network"),  # unique-local
         ("fd12:3456::1", "private network"),
+        ("fec0::1", "site-local"),  # deprecated, yet routed inside some networks
+        ("feff:ffff::1", "site-local"),
         ("169.254.10.1", "link-local"),
         ("fe80::1", "link-local"),
-        ("100.64.0.1", "carrier-grade NAT"),
+        ("fe80::1%eth0", "link-local"),
+        ("100.64.0.1", "carrier-grade NAT"),  # shared address space
         ("100.127.255.254", "carrier-grade NAT"),
         ("224.0.0.1", "multicast"),
         ("239.255.255.250", "multicast"),
+        ("233.252.0.1", "multicast"),  # documentation multicast
         ("ff02::1", "multicast"),
+        ("ff0e::1", "multicast"),  # global scope is still multicast
         ("240.0.0.1", "reserved"),
-        ("255.255.255.255", "reserved"),
-        ("192.0.2.1", "private network"),  # documentation
+        ("255.255.255.255", "reserved"),  # broadcast
+        ("100::1", "reserved"),  # discard-only
+        ("5f00::1", "reserved"),  # segment routing (SRv6) identifiers
         ("0.0.0.0", "unspecified"),  # noqa: S104
         ("::", "unspecified"),
+        ("192.0.2.1", "documentation"),
+        ("198.51.100.7", "documentation"),
+        ("203.0.113.9", "documentation"),
+        ("2001:db8::1", "documentation"),
+        ("3fff::1", "documentation"),
+        ("3fff:fff:ffff::1", "documentation"),
+        ("198.18.0.1", "benchmarking"),
+        ("198.19.255.254", "benchmarking"),
+        ("2001:2::1", "benchmarking"),
+        ("192.0.0.8", "IETF protocol"),  # the IPv4 dummy address
+        ("192.0.0.9", "IETF protocol"),  # PCP anycast
+        ("192.0.0.170", "IETF protocol"),  # NAT64 prefix discovery
+        ("2001:1::1", "IETF protocol"),
+        ("2001:20::1", "IETF protocol"),  # ORCHIDv2
+        ("2001:0:4136:e378:8000:63bf:3fff:fdd2", "IETF protocol"),  # Teredo
+        ("192.88.99.1", "6to4 relay"),
         ("169.254.169.254", "cloud metadata"),
         ("fd00:ec2::254", "cloud metadata"),
         ("100.100.100.200", "cloud metadata"),
@@ -55,10 +78,19 @@ from config.outbound import (
         # IPv6 addresses that stand for an IPv4 one are judged by it.
         ("::ffff:127.0.0.1", "loopback"),
         ("::ffff:10.0.0.1", "private network"),
+        ("::ffff:100.64.0.1", "carrier-grade NAT"),
         ("::ffff:169.254.169.254", "cloud metadata"),
         ("64:ff9b::a9fe:a9fe", "cloud metadata"),  # NAT64 of 169.254.169.254
+        ("64:ff9b::a00:1", "private network"),  # NAT64 of 10.0.0.1
+        ("64:ff9b::c000:201", "documentation"),  # NAT64 of 192.0.2.1
+        ("64:ff9b:1::a00:1", "local-use NAT64"),
         ("2002:7f00:1::", "loopback"),  # 6to4 of 127.0.0.1
-        ("::127.0.0.1", "reserved"),  # the deprecated IPv4-compatible form
+        ("2002:c0a8:101::1", "private network"),  # 6to4 of 192.168.1.1
+        ("2002:6440:1::", "carrier-grade NAT"),  # 6to4 of 100.64.0.1
+        # The deprecated forms that embed one are refused whatever they embed.
+        ("::127.0.0.1", "reserved"),  # IPv4-compatible
+        ("::8.8.8.8", "reserved"),
+        ("::ffff:0:808:808", "reserved"),  # IPv4-translated
     ],
 )
 def test_internal_addresses_are_refused(address, kind):
@@ -68,7 +100,16 @@ def test_internal_addresses_are_refused(address, kind):
 
 
 @pytest.mark.parametrize(
-    "address", ["93.184.215.14", "8.8.8.8", "2606:4700:4700::1111", "::ffff:8.8.8.8"]
+    "address",
+    [
+        "93.184.215.14",
+        "8.8.8.8",
+        "2606:4700:4700::1111",
+        "2a00:1450:4001:82b::200e",
+        "::ffff:8.8.8.8",
+        "64:ff9b::808:808",  # NAT64 of 8.8.8.8
+        "2002:808:808::1",  # 6to4 of 8.8.8.8
+    ],
 )
 def test_public_addresses_are_allowed(address):
     assert address_refusal(ipaddress.ip_address(address)) is None
@@ -81,6 +122,8 @@ def test_public_addresses_are_allowed(address):
         ("https://127.0.0.1/hook", "loopback"),
         ("https://[::1]:8443/hook", "loopback"),
         ("https://[::ffff:7f00:1]/hook", "loopback"),
+        ("https://[fec0::1]/hook", "site-local"),
+        ("https://[64:ff9b::a00:5]/hook", "private network"),
         ("https://10.0.0.5/hook", "private network"),
         ("https://169.254.169.254/latest/meta-data/", "cloud metadata"),
         ("https://100.64.1.1/hook", "carrier-grade NAT"),
@@ -93,6 +136,19 @@ def test_public_addresses_are_allowed(address):
 def test_saving_refuses_what_is_not_public_https(url, message):
     with pytest.raises(DestinationRefused, match=message):
         public_url_check(url)
+
+
+def test_a_name_is_refused_when_any_address_it_resolves_to_is_not_public(monkeypatch):
+    def resolver(host: str, port: int, *args: object, **kwargs: object) -> list[object]:
+        assert host == "hooks.example.com"
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("2606:4700:4700::1111", port, 0, 0)),
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", ("fec0::1", port, 0, 0)),
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", resolver)
+    with pytest.raises(DestinationRefused, match="resolves to fec0::1, a site-local address"):
+        public_url_check("https://hooks.example.com/services/T0/B0/x")
 
 
 def test_saving_accepts_a_public_address_and_a_name_that_does_not_resolve_now():

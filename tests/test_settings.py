@@ -1,6 +1,9 @@
-"""Production settings fail fast without their variables and pass Django's deploy check."""
+"""Production settings fail fast without their variables and pass Django's deploy check; every
+production process runs on them."""
 
 import os
+import re
+import shlex
 import subprocess
 import sys
 from pathlib import Path
@@ -83,3 +86,92 @@ def test_production_sessions_end_after_a_working_day():
         env={**PRODUCTION_ENV, "SESSION_COOKIE_AGE": "3600"},
     )
     assert shorter.stdout.split() == ["3600"]
+
+
+# --- which settings each process runs on -----------------------------------------------------
+
+PRINT_SETTINGS = "from django.conf import settings; print(settings.SETTINGS_MODULE)"
+
+
+def settings_module(probe: list[str], assigned: dict[str, str]) -> str:
+    """The settings module Python ends up on when run with ``probe`` in a deployment's
+    environment that names none, plus what the command itself assigns."""
+    deployment = {k: v for k, v in os.environ.items() if k not in PRODUCTION_ENV}
+    deployment.pop("DJANGO_SETTINGS_MODULE", None)
+    deployment.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    result = subprocess.run(
+        [sys.executable, *probe],
+        cwd=ROOT,
+        env={**deployment, **PRODUCTION_ENV, **assigned},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def _option(words: list[str], *names: str) -> str:
+    for number, word in enumerate(words):
+        if word in names:
+            return words[number + 1]
+        for name in names:
+            if word.startswith(f"{name}="):
+                return word.partition("=")[2]
+    raise AssertionError(f"no {names[0]} in {shlex.join(words)}")
+
+
+def command_settings_module(command: str) -> str:
+    """The settings module a Procfile command runs on: its Python entry point (manage.py, the
+    Celery app, the WSGI module) is imported as the command would, with the command's own
+    environment assignments."""
+    words = shlex.split(command)
+    assigned: dict[str, str] = {}
+    while words and re.fullmatch(r"[A-Za-z_]\w*=.*", words[0]):
+        name, _, value = words.pop(0).partition("=")
+        assigned[name] = value
+    program = Path(words[0]).name
+    if program.startswith("python") and words[1:2] == ["manage.py"]:
+        settings_options = [word for word in words if word.startswith("--settings")]
+        probe = ["manage.py", "shell", "--no-imports", *settings_options, "-c", PRINT_SETTINGS]
+    elif program == "celery":
+        probe = ["-c", f"import {_option(words, '-A', '--app')}; {PRINT_SETTINGS}"]
+    elif program == "gunicorn":
+        application = next(word for word in words if re.fullmatch(r"[\w.]+:\w+", word))
+        probe = ["-c", f"import {application.partition(':')[0]}; {PRINT_SETTINGS}"]
+    else:
+        raise AssertionError(f"which settings does {program} run on? Teach this test.")
+    return settings_module(probe, assigned)
+
+
+def procfile(name: str) -> list[object]:
+    """Each process's command, named by the process."""
+    lines = (ROOT / name).read_text().splitlines()
+    entries = [line.partition(":") for line in lines if line.strip() and not line.startswith("#")]
+    return [pytest.param(command.strip(), id=process.strip()) for process, _, command in entries]
+
+
+@pytest.mark.parametrize("command", procfile("Procfile"))
+def test_every_production_process_runs_on_the_production_settings(command):
+    assert command_settings_module(command) == "config.settings.production"
+
+
+@pytest.mark.parametrize("command", procfile("Procfile.dev"))
+def test_make_run_runs_on_the_local_settings(command):
+    assert command_settings_module(command) == "config.settings.local"
+
+
+@pytest.mark.parametrize(
+    "probe",
+    [
+        ["manage.py", "shell", "--no-imports", "-c", PRINT_SETTINGS],
+        ["-c", f"import config.celery_app; {PRINT_SETTINGS}"],
+        ["-c", f"import config.wsgi; {PRINT_SETTINGS}"],
+        ["-c", f"import config.asgi; {PRINT_SETTINGS}"],
+    ],
+    ids=["manage.py", "celery", "wsgi", "asgi"],
+)
+def test_every_entry_point_defaults_to_the_production_settings(probe):
+    """A command typed on a server (a key rotation, a one-off task) runs on production too."""
+    assert settings_module(probe, {}) == "config.settings.production"

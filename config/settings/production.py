@@ -10,7 +10,10 @@ _REQUIRED = ("SECRET_KEY", "ALLOWED_HOSTS", "DATABASE_URL", "REDIS_URL", "CREDEN
 _missing = [name for name in _REQUIRED if not env(name, default="")]
 if _missing:
     raise ImproperlyConfigured(
-        "Production settings need these environment variables: " + ", ".join(_missing)
+        "Production settings need these environment variables: "
+        + ", ".join(_missing)
+        + " (manage.py and Celery use the production settings unless DJANGO_SETTINGS_MODULE says"
+        " otherwise; on a developer's machine set DJANGO_SETTINGS_MODULE=config.settings.local)"
     )
 
 DEBUG = False

@@ -782,7 +782,8 @@ def workers():
     cache.delete_many([HEARTBEAT_KEY.format(queue=q) for q in QUEUES])
 
 
-def test_readyz_reports_the_schedule_and_keeps_its_checks(client, workers):
+def test_readyz_reports_the_schedule_and_keeps_its_checks(client, admin_user, workers):
+    client.force_login(admin_user)
     response = client.get("/readyz")
     body = response.json()
     assert set(body) == {"status", "checks", "schedule"}
@@ -798,7 +799,8 @@ def test_readyz_reports_the_schedule_and_keeps_its_checks(client, workers):
     assert body["schedule"]["backlog"] == 0
 
 
-def test_readyz_shows_a_stale_sweeper(client, workers, settings):
+def test_readyz_shows_a_stale_sweeper(client, admin_user, workers, settings):
+    client.force_login(admin_user)
     engine.deadlines_sweep()
     EngineHealth.objects.update(
         last_sweep_at=timezone.now()
@@ -812,7 +814,8 @@ def test_readyz_shows_a_stale_sweeper(client, workers, settings):
     )
 
 
-def test_readyz_is_still_503_without_a_worker(client):
+def test_readyz_is_still_503_without_a_worker(client, admin_user):
+    client.force_login(admin_user)
     cache.delete_many([HEARTBEAT_KEY.format(queue=q) for q in QUEUES])
     response = client.get("/readyz")
     assert response.status_code == 503
