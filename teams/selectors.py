@@ -12,11 +12,11 @@ from django.utils import timezone
 from config.permissions import ASSIGN_ROLES, holds
 
 from .models import (
+    CHOOSABLE_REASONS,
     Drill,
     Notification,
     NotificationPreference,
     OnCallShift,
-    Reason,
     Role,
     RoleAssignment,
     RosterMember,
@@ -76,7 +76,7 @@ def notification_preferences(*, person: Any) -> dict[str, tuple[bool, bool]]:
         preference.reason: (preference.email, preference.webhook)
         for preference in NotificationPreference.objects.filter(person=person)
     }
-    return {reason: chosen.get(reason, (True, True)) for reason in Reason.values}
+    return {reason.value: chosen.get(reason, (True, True)) for reason in CHOOSABLE_REASONS}
 
 
 @dataclass
