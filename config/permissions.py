@@ -110,7 +110,10 @@ ACTIONS: dict[str, Any] = {
     ),
     PUBLISH_POSTMORTEM: _("publish a postmortem, or begin its correction once published"),
     WORK_ACTION_ITEMS: _("add action items and update them (owner, due date, status)"),
-    MANAGE_PEOPLE: _("manage people, groups and reference data in the admin site"),
+    MANAGE_PEOPLE: _(
+        "add people, edit their profiles, put them in or out of Responder, switch them off; "
+        "reference data (admin site; more is a superuser's, see Access and sign-in)"
+    ),
     UNLOCK_LOGINS: _("unlock someone locked out after too many failed logins (admin site)"),
 }
 
@@ -219,7 +222,7 @@ _ADMIN = _MANAGER | {
     "teams.add_user",
     "teams.view_user",
     "auth.view_group",
-    "auth.change_group",
+    "teams.view_personchange",
     "incidents.view_incident",
     "incidents.view_timelineevent",
     "incidents.view_claim",
@@ -234,6 +237,13 @@ GROUP_PERMISSIONS: dict[str, frozenset[str]] = {
     MANAGER: frozenset(_MANAGER),
     ADMIN: frozenset(_ADMIN),
 }
+
+
+def beyond_responder(permissions: Iterable[str]) -> set[str]:
+    """Of these permissions, those a responder does not hold. An admin who is not a superuser
+    hands out no more than a responder's rights (teams.security.services.account_change_check):
+    otherwise one admin could make a second approver of their own."""
+    return set(permissions) - GROUP_PERMISSIONS[RESPONDER]
 
 
 def holds(user: Any, permission: str) -> bool:

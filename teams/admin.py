@@ -2,12 +2,15 @@
 (role assignments, stakeholder updates, briefings) and the notification log are read-only
 here: they change through the app, which writes the timeline.
 
-No admin can act as someone else: only a superuser changes a superuser, grants superuser
-status or single permissions, changes what a group may do, or sets another person's password
-(others add people, who then choose their password by email); API token keys are never shown.
+No admin can act as someone else or hand out more than a responder's rights: who may change
+what in a person's account is one rule (teams.security.services.account_change_check), which
+the person form asks for a clear message and the save asks again; each change is recorded
+(account changes, read-only) and the person told. Only a superuser changes what a group may
+do, sets another person's password or resets a second factor; API token keys are never shown.
 """
 
 import secrets
+from dataclasses import replace
 from typing import Any
 
 # DRF's token admin lists every key, and django-otp's show an authenticator's key (its QR
@@ -21,7 +24,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.auth import admin as auth_admin
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
-from django.contrib.auth.models import Group
+from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -31,7 +34,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import TokenProxy
 
-from config.errors import ApplicationError
+from config.errors import ApplicationError, form_error
 from config.outbound import DestinationRefused, public_url_check
 from incidents.admin import ReadOnlyAdmin, ReadOnlyInline
 
@@ -50,6 +53,7 @@ from .models import (
     Notification,
     NotificationPreference,
     OnCallShift,
+    PersonChange,
     Playbook,
     PlaybookRun,
     PlaybookStakeholder,
@@ -67,9 +71,7 @@ from .models import (
     User,
 )
 from .security import services as security_services
-
-# Only a superuser sets these, on anyone.
-SUPERUSER_ONLY_FIELDS = ["is_superuser", "user_permissions"]
+from .security.selectors import Account, account_of
 
 
 def _guards(request: HttpRequest, person: Any) -> bool:
@@ -103,8 +105,48 @@ class PersonInviteForm(forms.ModelForm):
 
 
 class PersonChangeForm(UserChangeForm):
-    """The admin's person form: a chat webhook is checked as the profile page checks it (only
+    """The admin's person form: what it would change in the account is put to the rule first,
+    for a message on the field; a chat webhook is checked as the profile page checks it (only
     public https addresses)."""
+
+    actor: Any = None  # who is changing the person: PersonAdmin.get_form sets it
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Taken before validation writes the posted values onto the instance; the save compares
+        # what the database then holds with it.
+        self.account_before: Account = account_of(self.instance)
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if self.actor is not None:
+            try:
+                security_services.account_change_check(
+                    actor=self.actor,
+                    person=self.instance,
+                    before=self.account_before,
+                    after=self._account_after(cleaned),
+                )
+            except ApplicationError as exc:
+                form_error(self, exc)
+        return cleaned
+
+    def _account_after(self, cleaned: dict[str, Any]) -> Account:
+        """The account as this form would leave it (a field it does not show stays)."""
+        values: dict[str, Any] = {}
+        for name in ("username", "email", "is_active", "is_staff", "is_superuser"):
+            if name in self.fields and name in cleaned:
+                values[name] = cleaned[name]
+        if "groups" in self.fields and "groups" in cleaned:
+            values["groups"] = frozenset(group.name for group in cleaned["groups"])
+        if "user_permissions" in self.fields and "user_permissions" in cleaned:
+            values["user_permissions"] = frozenset(
+                f"{app_label}.{codename}"
+                for app_label, codename in Permission.objects.filter(
+                    pk__in=[permission.pk for permission in cleaned["user_permissions"]]
+                ).values_list("content_type__app_label", "codename")
+            )
+        return replace(self.account_before, **values)
 
     def clean_webhook_url(self) -> str:
         url = (self.cleaned_data.get("webhook_url") or "").strip()
@@ -153,7 +195,13 @@ class PersonAdmin(UserAdmin):
 
     def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
-        return fields if request.user.is_superuser else [*fields, *SUPERUSER_ONLY_FIELDS]
+        if obj is None:
+            return fields  # adding: the invite form holds nothing more
+        if not request.user.is_superuser:
+            fields += security_services.SUPERUSER_ONLY
+        if obj.pk == request.user.pk:
+            fields += security_services.NOT_ONES_OWN
+        return list(dict.fromkeys(fields))
 
     def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
         if request.user.is_superuser:
@@ -172,7 +220,23 @@ class PersonAdmin(UserAdmin):
     ) -> Any:
         if obj is None and not request.user.is_superuser:
             kwargs["form"] = PersonInviteForm
-        return super().get_form(request, obj, change=change, **kwargs)
+        form = super().get_form(request, obj, change=change, **kwargs)
+        if issubclass(form, PersonChangeForm):
+            form = type(form.__name__, (form,), {"actor": request.user})
+        return form
+
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        # The last gate, inside the admin's transaction: what the person now holds is put to
+        # the rule again, so a refusal undoes the whole save; then it is recorded and told.
+        try:
+            security_services.account_change_record(
+                actor=request.user,
+                person=form.instance,
+                before=getattr(form, "account_before", None),
+            )
+        except ApplicationError as exc:
+            raise PermissionDenied(exc.message) from exc
 
     def user_change_password(
         self, request: HttpRequest, id: str, form_url: str = ""
@@ -180,7 +244,10 @@ class PersonAdmin(UserAdmin):
         person = self.get_object(request, unquote(id))
         if person is not None and person.pk != request.user.pk and not request.user.is_superuser:
             raise PermissionDenied
-        return super().user_change_password(request, id, form_url)
+        response = super().user_change_password(request, id, form_url)
+        if person is not None and request.method == "POST" and response.status_code == 302:
+            security_services.password_set_record(actor=request.user, person=person)
+        return response
 
     @admin.action(
         description=_("Reset two-factor sign-in (they set it up again when they next log in)"),
@@ -238,12 +305,27 @@ admin.site.unregister(Group)
 
 @admin.register(Group)
 class GroupAdmin(auth_admin.GroupAdmin):
-    """The groups hold the permission matrix (config/permissions.py, re-synced by migrations):
-    only a superuser changes what a group may do."""
+    """The groups hold the permission matrix (config/permissions.py, re-synced by migrations)
+    and the code finds them by name: only a superuser adds, renames or changes one. (Renaming
+    Manager to Responder would otherwise let an admin hand out approval as "Responder".)"""
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
-        fields = list(super().get_readonly_fields(request, obj))
-        return fields if request.user.is_superuser else [*fields, "permissions"]
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return bool(request.user.is_superuser)
+
+
+@admin.register(PersonChange)
+class PersonChangeAdmin(ReadOnlyAdmin):
+    """Every change to who a person is or what they may do, kept for good."""
+
+    list_display = ["at", "person", "what", "actor"]
+    list_select_related = ["person", "actor"]
+    search_fields = ["person__username", "person__email", "actor__username"]
 
 
 # A person's second factor is seen in the people list and reset by a superuser's action there;

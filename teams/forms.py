@@ -18,7 +18,15 @@ from config.people import active_people
 from incidents.forms import IncidentDetailsForm
 from incidents.services import DECLARE_KEY_PATTERN
 
-from .models import Department, Playbook, Reason, Role, RosterMember, validate_timezone
+from .models import (
+    CHOOSABLE_REASONS,
+    Department,
+    Playbook,
+    Reason,
+    Role,
+    RosterMember,
+    validate_timezone,
+)
 from .playbooks.selectors import playbook_current, playbooks_to_declare_from
 
 
@@ -79,7 +87,7 @@ class NotificationPreferencesForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        for reason in Reason:
+        for reason in CHOOSABLE_REASONS:
             self.fields[f"{reason.value}-email"] = forms.BooleanField(
                 label=_("Email"), required=False
             )
@@ -96,14 +104,14 @@ class NotificationPreferencesForm(forms.Form):
         return initial
 
     def rows(self) -> Iterator[tuple[Reason, forms.BoundField, forms.BoundField]]:
-        for reason in Reason:
+        for reason in CHOOSABLE_REASONS:
             yield reason, self[f"{reason.value}-email"], self[f"{reason.value}-chat"]
 
     def choices(self) -> dict[str, tuple[bool, bool]]:
         data = self.cleaned_data
         return {
             reason.value: (bool(data[f"{reason.value}-email"]), bool(data[f"{reason.value}-chat"]))
-            for reason in Reason
+            for reason in CHOOSABLE_REASONS
         }
 
 

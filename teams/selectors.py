@@ -13,11 +13,11 @@ from django.utils import timezone
 from config.permissions import ASSIGN_ROLES, MANAGE_INCIDENT, MANAGE_PEOPLE, holds
 
 from .models import (
+    CHOOSABLE_REASONS,
     Drill,
     Notification,
     NotificationPreference,
     OnCallShift,
-    Reason,
     Role,
     RoleAssignment,
     RosterMember,
@@ -100,7 +100,7 @@ def notification_preferences(*, person: Any) -> dict[str, tuple[bool, bool]]:
         preference.reason: (preference.email, preference.webhook)
         for preference in NotificationPreference.objects.filter(person=person)
     }
-    return {reason: chosen.get(reason, (True, True)) for reason in Reason.values}
+    return {reason.value: chosen.get(reason, (True, True)) for reason in CHOOSABLE_REASONS}
 
 
 @dataclass

@@ -31,6 +31,7 @@ from incidents.models import Incident, TimelineEvent
 from incidents.services import timeline_event_record
 
 from .models import (
+    CHOOSABLE_REASONS,
     Delivery,
     Drill,
     Notification,
@@ -92,7 +93,7 @@ def notification_preferences_set(
     """Set, per reason, whether the person wants email and chat (in-app is always on)."""
     require(actor, MANAGE_PEOPLE, unless=actor.pk == person.pk)
     for reason, (email, webhook) in choices.items():
-        if reason not in Reason.values:
+        if reason not in CHOOSABLE_REASONS:
             raise ApplicationError(
                 _("“%(reason)s” is not a notification reason.") % {"reason": reason}
             )

@@ -1,8 +1,15 @@
 """The teams app's models, one module per job; everything is importable from teams.models."""
 
 from .crisis_team import Drill, OnCallShift, Role, RoleAssignment, RosterMember
-from .notifications import Delivery, DeliveryAttempt, Notification, NotificationPreference, Reason
-from .people import Department, User, validate_timezone
+from .notifications import (
+    CHOOSABLE_REASONS,
+    Delivery,
+    DeliveryAttempt,
+    Notification,
+    NotificationPreference,
+    Reason,
+)
+from .people import Department, PersonChange, User, validate_timezone
 from .playbooks import Playbook, PlaybookRun, PlaybookStakeholder, PlaybookVersion
 from .risks import Mitigation, Risk, RiskChange
 from .schedule import (
@@ -24,6 +31,7 @@ from .stakeholders import (
 )
 
 __all__ = [
+    "CHOOSABLE_REASONS",
     "Channel",
     "CommunicationPlanEntry",
     "Deadline",
@@ -39,6 +47,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "OnCallShift",
+    "PersonChange",
     "Playbook",
     "PlaybookRun",
     "PlaybookStakeholder",

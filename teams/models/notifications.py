@@ -28,6 +28,13 @@ class Reason(models.TextChoices):
         "credentials_stale",
         _("A social account's credentials are due for rotation"),
     )
+    ACCOUNT_CHANGED = "account_changed", _("Your account was changed by someone else")
+
+
+# A change to someone's account is how they learn that someone else may be getting into it:
+# it always goes to their email address (and to the one it replaced), whatever they chose,
+# so it is not among the reasons a person picks channels for.
+CHOOSABLE_REASONS = tuple(reason for reason in Reason if reason != Reason.ACCOUNT_CHANGED)
 
 
 class Notification(models.Model):

@@ -1,6 +1,7 @@
 """The admin cannot act as anyone: API token keys are never shown (nor handed to the Admin
 group), a token waits for two-factor set-up, and only a superuser changes a superuser, grants
-superuser status or permissions, or sets another person's password."""
+superuser status or permissions, changes a group, or sets another person's password. (Who may
+change what else in an account: test_account_changes.py.)"""
 
 from io import StringIO
 
@@ -15,7 +16,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from config.errors import NotPermitted
-from config.permissions import ADMIN, GROUP_PERMISSIONS, MANAGER
+from config.permissions import ADMIN, GROUP_PERMISSIONS, MANAGER, RESPONDER
 from teams.models import User
 from teams.security import services
 from tests.teams.factories import UserFactory, authenticator, responder
@@ -124,7 +125,7 @@ def test_an_unknown_username_is_told(db):
 # --- people ----------------------------------------------------------------------------------
 
 
-def test_an_admin_edits_people_but_cannot_make_anyone_superuser_or_grant_permissions(
+def test_an_admin_edits_a_profile_but_cannot_make_anyone_superuser_or_grant_permissions(
     client, admin_user
 ):
     person = responder(username="ali")
@@ -133,17 +134,12 @@ def test_an_admin_edits_people_but_cannot_make_anyone_superuser_or_grant_permiss
     data = form_data(page)
     assert "is_superuser" not in data
     permission = Permission.objects.get(codename="delete_user")
-    data.update(
-        is_superuser="on",
-        user_permissions=[str(permission.pk)],
-        groups=[str(Group.objects.get(name=MANAGER).pk)],
-        title="Night editor",
-    )
+    data.update(is_superuser="on", user_permissions=[str(permission.pk)], title="Night editor")
     response = client.post(change_url(person), data)
     assert response.status_code == 302, response.context["adminform"].form.errors
     person.refresh_from_db()
     assert person.title == "Night editor"
-    assert list(person.groups.values_list("name", flat=True)) == [MANAGER]
+    assert list(person.groups.values_list("name", flat=True)) == [RESPONDER]
     assert not person.is_superuser
     assert not person.user_permissions.exists()
 
@@ -207,15 +203,67 @@ def test_a_superuser_may_do_all_of_it(client, superuser):
     assert 'name="password1"' in client.get(f"{PEOPLE}add/").content.decode()
 
 
-def test_only_a_superuser_changes_what_a_group_may_do(client, admin_user):
+def test_only_a_superuser_changes_what_a_group_may_do(client, admin_user, superuser):
     group = Group.objects.get(name=MANAGER)
     before = set(group.permissions.values_list("pk", flat=True))
     extra = Permission.objects.get(codename="delete_user")
-    client.force_login(admin_user)
     url = f"/admin/auth/group/{group.pk}/change/"
+    client.force_login(admin_user)
+    assert client.get(url).status_code == 200  # may look
+    response = client.post(url, {"name": MANAGER, "permissions": [*before, extra.pk]})
+    assert response.status_code == 403
+    assert set(group.permissions.values_list("pk", flat=True)) == before
+
+    client.force_login(superuser)
     response = client.post(url, {"name": MANAGER, "permissions": [*before, extra.pk]})
     assert response.status_code == 302
-    assert set(group.permissions.values_list("pk", flat=True)) == before
+    assert set(group.permissions.values_list("pk", flat=True)) == {*before, extra.pk}
+
+
+def test_an_admin_cannot_rename_a_group(client, admin_user):
+    """Renamed, Manager could be handed out as "Responder"."""
+    manager_group = Group.objects.get(name=MANAGER)
+    client.force_login(admin_user)
+    response = client.post(
+        f"/admin/auth/group/{manager_group.pk}/change/",
+        {
+            "name": "Approvers",
+            "permissions": list(manager_group.permissions.values_list("pk", flat=True)),
+        },
+    )
+    assert response.status_code == 403
+    manager_group.refresh_from_db()
+    assert manager_group.name == MANAGER
+    assert client.post("/admin/auth/group/add/", {"name": "Helpers"}).status_code == 403
+
+
+def test_no_group_may_change_groups_but_a_superuser(client, admin_user):
+    """Whatever the matrix or a single permission says: the groups are the matrix."""
+    assert (
+        not {"auth.add_group", "auth.change_group", "auth.delete_group"} & GROUP_PERMISSIONS[ADMIN]
+    )
+    admin_user.user_permissions.add(Permission.objects.get(codename="change_group"))
+    admin_user = User.objects.get(pk=admin_user.pk)  # no cached permissions
+    assert admin_user.has_perm("auth.change_group")
+    group = Group.objects.get(name=MANAGER)
+    client.force_login(admin_user)
+    response = client.post(f"/admin/auth/group/{group.pk}/change/", {"name": "Approvers"})
+    assert response.status_code == 403
+    group.refresh_from_db()
+    assert group.name == MANAGER
+
+
+def test_the_api_changes_nobody(api_as, admin_user):
+    """People change in the admin site only; the API reads them."""
+    person = responder(username="ali")
+    client = api_as(admin_user)
+    url = f"/api/v1/people/{person.pk}/"
+    for method in (client.patch, client.put):
+        response = method(url, {"email": "attacker@evil.example", "groups": [MANAGER]})
+        assert response.status_code == 405
+    person.refresh_from_db()
+    assert person.email == "ali@example.com"
+    assert list(person.groups.values_list("name", flat=True)) == [RESPONDER]
 
 
 def test_the_people_list_shows_who_set_up_two_factor(client, admin_user, manager):

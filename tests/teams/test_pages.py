@@ -7,6 +7,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from teams.models import (
+    CHOOSABLE_REASONS,
     Department,
     Drill,
     Notification,
@@ -233,7 +234,7 @@ def test_profile_notification_preferences(client, reader):
     client.force_login(reader)
     page = html(client.get(reverse("teams:profile")))
     assert "In-app notifications are always on" in page
-    assert page.count("checked disabled") == len(Reason)
+    assert page.count("checked disabled") == len(CHOOSABLE_REASONS)
 
     response = client.post(
         reverse("teams:profile"),
