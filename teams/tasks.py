@@ -20,6 +20,7 @@ from requests.exceptions import ChunkedEncodingError
 
 from config.outbound import DestinationRefused, HostUnresolved, public_post
 
+from .chat import webhook_payload
 from .models import Delivery, DeliveryAttempt, StaffBriefing
 from .schedule import engine
 from .stakeholders.services import staff_briefing_deliver
@@ -76,21 +77,12 @@ def _send_email(delivery: Delivery) -> int | None:
     return None
 
 
-def webhook_payload(delivery: Delivery) -> dict[str, Any]:
-    """Slack- and Microsoft Teams-compatible: both render a top-level "text"."""
-    notification = delivery.notification
-    lines = [f"*{notification.title}*"]
-    if notification.body:
-        lines.append(notification.body)
-    if notification.url:
-        lines.append(_absolute(notification.url))
-    return {"text": "\n".join(lines)}
-
-
 def _send_webhook(delivery: Delivery) -> int | None:
     try:
         response = public_post(
-            delivery.target, json=webhook_payload(delivery), timeout=settings.WEBHOOK_TIMEOUT
+            delivery.target,
+            json=webhook_payload(delivery.notification),
+            timeout=settings.WEBHOOK_TIMEOUT,
         )
     except DestinationRefused as exc:
         raise PermanentDeliveryError(str(exc)) from exc
