@@ -30,7 +30,12 @@ app.conf.update(
     task_routes={
         "config.tasks.worker_heartbeat": {"queue": "default"},
         "teams.tasks.deliver": {"queue": "default"},
-        "teams.tasks.brief_staff": {"queue": "default"},
+        # An approved staff briefing going out is publishing: its chunks (a second or two each)
+        # must not wait behind the thousands of emails the chunks before them queued.
+        "teams.tasks.brief_staff": {"queue": "critical"},
+        # The sweepers of what the default queue may have lost must not wait behind it.
+        "teams.tasks.sweep_deliveries": {"queue": "critical"},
+        "teams.tasks.sweep_briefings": {"queue": "critical"},
         # Escalations are as urgent as publishing; the sweeper must not wait behind a backlog.
         "teams.tasks.deadline_step": {"queue": "critical"},
         "teams.tasks.sweep_deadlines": {"queue": "critical"},
@@ -81,6 +86,17 @@ app.conf.update(
             "task": "communications.tasks.sweep_publishing",
             "schedule": 5.0,
             "options": {"expires": 4},
+        },
+        # Lost emails, chat messages and briefing chunks (a broker blip, a dead worker).
+        "sweep-deliveries": {
+            "task": "teams.tasks.sweep_deliveries",
+            "schedule": 15.0,
+            "options": {"expires": 14},
+        },
+        "sweep-briefings": {
+            "task": "teams.tasks.sweep_briefings",
+            "schedule": 15.0,
+            "options": {"expires": 14},
         },
         # Lost escalation steps (a dead worker, a broker restart) are re-driven within a sweep.
         "sweep-deadlines": {

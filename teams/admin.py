@@ -439,7 +439,7 @@ class StakeholderUpdateAdmin(ReadOnlyAdmin):
 
 @admin.register(StaffBriefing)
 class StaffBriefingAdmin(ReadOnlyAdmin):
-    list_display = ["incident", "sent_at", "recipient_count"]
+    list_display = ["incident", "sent_at", "recipient_count", "notified_count", "notified_at"]
 
 
 class AttemptInline(admin.TabularInline):
@@ -462,7 +462,7 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 @admin.register(Delivery)
 class DeliveryAdmin(ReadOnlyAdmin):
-    list_display = ["notification", "channel", "status", "attempts", "sent_at"]
+    list_display = ["notification", "channel", "status", "attempts", "next_attempt_at", "sent_at"]
     list_filter = ["channel", "status"]
     list_select_related = ["notification"]
     inlines = [AttemptInline]

@@ -7,7 +7,6 @@ recipient, reason and subject; email and chat go out from Celery after commit).
 
 from collections.abc import Iterable
 from datetime import datetime, timedelta
-from functools import partial
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -26,10 +25,10 @@ from config.permissions import (
     MANAGE_ROSTER,
     require,
 )
-from config.queue import enqueue
 from incidents.models import Incident, TimelineEvent
 from incidents.services import timeline_event_record
 
+from .deliveries import deliveries_queue
 from .models import (
     CHOOSABLE_REASONS,
     Delivery,
@@ -363,8 +362,9 @@ def notify(
 ) -> list[Notification]:
     """Notify people once per (recipient, reason, subject): a repeat inserts nothing.
 
-    In-app the row is the notification; email and chat follow the person's preferences and
-    are sent by Celery after the surrounding transaction commits. The title is one line (an
+    In-app the row is the notification; email and chat follow the person's preferences: a
+    delivery row each, sent by Celery after the surrounding transaction commits (and found by
+    the sweeper should its task be lost, teams.deliveries). The title is one line (an
     email subject cannot hold a line break): line breaks in it become spaces.
     """
     title = " ".join(line.strip() for line in title.splitlines() if line.strip())[:300]
@@ -395,8 +395,7 @@ def notify(
         except IntegrityError:
             continue  # already notified for this reason and subject
         created.append(notification)
-        for delivery in _deliveries_for(notification, person, preferences.get(person.pk)):
-            transaction.on_commit(partial(enqueue, "teams.tasks.deliver", delivery.pk))
+        deliveries_queue(_deliveries_for(notification, person, preferences.get(person.pk)))
     return created
 
 
@@ -429,10 +428,16 @@ def _deliveries_for(
     """Email and chat as the person chose for this reason (both, when they never chose)."""
     wants_email = preference.email if preference else True
     wants_webhook = preference.webhook if preference else True
+    now = timezone.now()
     deliveries = []
     if wants_email and person.email:
         deliveries.append(
-            Delivery(notification=notification, channel=Delivery.Channel.EMAIL, target=person.email)
+            Delivery(
+                notification=notification,
+                channel=Delivery.Channel.EMAIL,
+                target=person.email,
+                queued_at=now,
+            )
         )
     if wants_webhook and person.webhook_url:
         deliveries.append(
@@ -440,6 +445,7 @@ def _deliveries_for(
                 notification=notification,
                 channel=Delivery.Channel.WEBHOOK,
                 target=person.webhook_url,
+                queued_at=now,
             )
         )
     return Delivery.objects.bulk_create(deliveries)

@@ -3,6 +3,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from rest_framework.test import APIClient
 
+from tests.fakes.chat import Receiver
 from tests.teams import factories as people
 
 
@@ -96,3 +97,19 @@ def fake_x(settings):
     settings.X_API_BASE_URL = running.url
     yield running.fake
     running.stop()
+
+
+@pytest.fixture
+def receiver_with():
+    """receiver_with(statuses) -> a chat webhook receiver on a local port answering with those
+    statuses in turn (then 200); see tests.fakes.chat.Receiver."""
+    receivers = []
+
+    def make(statuses: list[int | str], delay: float = 0.0, **kwargs: str) -> Receiver:
+        receiver = Receiver(statuses, delay, **kwargs)
+        receivers.append(receiver)
+        return receiver
+
+    yield make
+    for receiver in receivers:
+        receiver.close()

@@ -224,6 +224,14 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 # Chat webhooks: seconds to wait for the receiver, and how many times a failed send is retried.
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
 DELIVERY_MAX_RETRIES = env.int("DELIVERY_MAX_RETRIES", default=5)
+# Seconds an attempt holds an email or chat delivery: longer than a task may run (its hard time
+# limit is 90 s), so a hold that runs out means its worker is gone and another attempt may send.
+DELIVERY_LEASE_SECONDS = env.int("DELIVERY_LEASE_SECONDS", default=120)
+# A pending delivery (or a staff briefing's next chunk) whose task has not come this many seconds
+# after it was queued, or after its next attempt was due, is queued again by the sweeper.
+DELIVERY_REQUEUE_SECONDS = env.int("DELIVERY_REQUEUE_SECONDS", default=120)
+# People a staff briefing notifies per task (one chunk, then the next is queued).
+STAFF_BRIEFING_CHUNK = env.int("STAFF_BRIEFING_CHUNK", default=250)
 # Communications.
 # Approvals an outgoing message needs, by incident severity ("1=2,2=1,3=1,4=1").
 APPROVALS_REQUIRED = {

@@ -80,7 +80,9 @@ class Notification(models.Model):
                 fields=["recipient", "-created_at"],
                 condition=Q(read_at__isnull=True),
                 name="notification_unread",
-            )
+            ),
+            # Everyone notified about one subject (a staff briefing's progress).
+            models.Index(fields=["reason", "subject"], name="notification_about"),
         ]
 
     def __str__(self) -> str:
@@ -117,7 +119,8 @@ class NotificationPreference(models.Model):
 
 
 class Delivery(models.Model):
-    """Getting one notification out through one channel; every attempt is recorded."""
+    """Getting one notification out through one channel. The row is the truth, never the queue
+    (teams.deliveries): pending until sent or failed for good, every attempt recorded."""
 
     class Channel(models.TextChoices):
         EMAIL = "email", _("Email")
@@ -143,6 +146,25 @@ class Delivery(models.Model):
     last_error = models.TextField(_("last error"), blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    queued_at = models.DateTimeField(
+        _("queued at"),
+        null=True,
+        blank=True,
+        help_text=_("When a task was last queued for it; empty once an attempt took it."),
+    )
+    next_attempt_at = models.DateTimeField(
+        _("next attempt at"),
+        null=True,
+        blank=True,
+        help_text=_("After a failure that may pass: the next attempt is not made before."),
+    )
+    claimed_until = models.DateTimeField(
+        _("held until"),
+        null=True,
+        blank=True,
+        help_text=_("An attempt is sending it; past this time its worker is presumed gone."),
+    )
+    claim = models.UUIDField(_("attempt token"), null=True, blank=True, editable=False)
 
     class Meta:
         ordering = ["created_at"]
@@ -151,6 +173,14 @@ class Delivery(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["notification", "channel"], name="delivery_once_per_channel"
+            )
+        ]
+        indexes = [
+            # The sweep reads the pending ones, oldest first.
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="pending"),
+                name="delivery_pending",
             )
         ]
 

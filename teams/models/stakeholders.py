@@ -151,6 +151,9 @@ class StakeholderUpdate(models.Model):
 class StaffBriefing(models.Model):
     """An internal briefing sent from an incident to all staff or chosen departments."""
 
+    # Its notifications' subject: this and its id (one notification per person and briefing).
+    SUBJECT_PREFIX = "staff-briefing:"
+
     incident = models.ForeignKey(
         "incidents.Incident",
         verbose_name=_("incident"),
@@ -171,7 +174,25 @@ class StaffBriefing(models.Model):
         related_name="+",
     )
     sent_at = models.DateTimeField(_("sent at"), default=timezone.now)
-    recipient_count = models.PositiveIntegerField(_("recipients"), default=0)
+    recipient_count = models.PositiveIntegerField(
+        _("recipients"), default=0, help_text=_("The people it is to be delivered to.")
+    )
+    # Everyone is notified in chunks, in the order of their ids (teams.stakeholders.services).
+    notified_count = models.PositiveIntegerField(_("notified so far"), default=0)
+    reached_through = models.PositiveBigIntegerField(
+        _("reached through"),
+        default=0,
+        help_text=_("The id of the last person notified; the next chunk starts after it."),
+    )
+    notified_at = models.DateTimeField(
+        _("everyone notified at"), null=True, blank=True, help_text=_("Empty while it goes out.")
+    )
+    queued_at = models.DateTimeField(
+        _("queued at"),
+        null=True,
+        blank=True,
+        help_text=_("When the task for its next chunk was queued."),
+    )
 
     class Meta:
         ordering = ["-sent_at"]
@@ -180,3 +201,7 @@ class StaffBriefing(models.Model):
 
     def __str__(self) -> str:
         return self.text[:80]
+
+    @property
+    def notification_subject(self) -> str:
+        return f"{self.SUBJECT_PREFIX}{self.pk}"

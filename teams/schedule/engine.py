@@ -543,8 +543,7 @@ def _fire(
         reason=Reason.DEADLINE_REMINDER if reminder else Reason.DEADLINE_ESCALATED,
         subject=f"deadline:{deadline.pk}:{position}",
         title=title,
-        body=_("Open it to acknowledge or snooze: %(url)s")
-        % {"url": settings.SITE_URL.rstrip("/") + deadline.get_absolute_url()},
+        body=_("Open it to acknowledge or snooze."),
         url=deadline.get_absolute_url(),
         incident=incident,
     )

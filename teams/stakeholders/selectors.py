@@ -3,7 +3,17 @@
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    CharField,
+    Count,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+)
+from django.db.models.functions import Cast, Coalesce, Concat
 from django.shortcuts import get_object_or_404
 
 from config.inputs import id_from
@@ -12,7 +22,9 @@ from incidents.models import ChecklistItem, Incident
 from teams.models import (
     Channel,
     CommunicationPlanEntry,
+    Delivery,
     Department,
+    Reason,
     StaffBriefing,
     StakeholderContact,
     StakeholderGroup,
@@ -111,11 +123,38 @@ def incident_stakeholder_updates(*, incident: Incident) -> QuerySet[StakeholderU
     )
 
 
+def _briefing_deliveries(*statuses: str) -> Coalesce:
+    """How many of a briefing's emails and chat messages are in one of these states (in the
+    queryset of briefings: one subquery, no query per briefing)."""
+    subject = Concat(Value(StaffBriefing.SUBJECT_PREFIX), Cast(OuterRef("pk"), CharField()))
+    counted = (
+        Delivery.objects.filter(
+            notification__reason=Reason.STAFF_BRIEFING,
+            notification__subject=subject,
+            status__in=statuses,
+        )
+        .order_by()
+        .values("notification__reason")
+        .annotate(count=Count("pk"))
+        .values("count")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
+
+
 def incident_staff_briefings(*, incident: Incident) -> QuerySet[StaffBriefing]:
+    """The incident's briefings, latest first, each with how far it has got: ``delivered``,
+    ``pending`` and ``failed`` count its emails and chat messages (``notified_count`` its
+    people notified in Crisis Desk so far)."""
+    S = Delivery.Status
     return (
         StaffBriefing.objects.filter(incident=incident)
         .select_related("author")
         .prefetch_related(Prefetch("departments", queryset=Department.objects.order_by("name")))
+        .annotate(
+            delivered=_briefing_deliveries(S.SENT),
+            pending=_briefing_deliveries(S.PENDING),
+            failed=_briefing_deliveries(S.FAILED),
+        )
         .order_by("-sent_at", "-id")
     )
 

@@ -104,10 +104,37 @@ class StaffBriefingSerializer(serializers.ModelSerializer):
         many=True, read_only=True, help_text="Empty: the briefing went to everyone."
     )
 
+    delivered = serializers.IntegerField(
+        read_only=True, help_text="Its emails and chat messages sent."
+    )
+    pending = serializers.IntegerField(
+        read_only=True, help_text="Its emails and chat messages still to be sent (or retried)."
+    )
+    failed = serializers.IntegerField(
+        read_only=True, help_text="Its emails and chat messages that could not be sent."
+    )
+
     class Meta:
         model = StaffBriefing
-        fields = ["id", "text", "departments", "author", "sent_at", "recipient_count"]
+        fields = [
+            "id",
+            "text",
+            "departments",
+            "author",
+            "sent_at",
+            "recipient_count",
+            "notified_count",
+            "notified_at",
+            "delivered",
+            "pending",
+            "failed",
+        ]
         read_only_fields = fields
+        extra_kwargs = {
+            "recipient_count": {"help_text": "The people it is to be delivered to."},
+            "notified_count": {"help_text": "The people notified in Crisis Desk so far."},
+            "notified_at": {"help_text": "When every one of them was notified; null until then."},
+        }
 
 
 def _departments() -> Any:

@@ -10,10 +10,12 @@ from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -351,6 +353,18 @@ def staff_briefing_audience_count(
     return count
 
 
+BRIEF_TASK = "teams.tasks.brief_staff"
+
+
+def _queue_chunk(briefing: StaffBriefing) -> None:
+    """After commit, queue the task for the briefing's next chunk (the people after the one it
+    reached). The row says when (queued_at): should the task be lost, the sweeper queues it
+    again."""
+    transaction.on_commit(
+        partial(enqueue, BRIEF_TASK, briefing.pk, briefing.reached_through), robust=True
+    )
+
+
 @transaction.atomic
 def staff_briefing_send(
     *,
@@ -362,7 +376,8 @@ def staff_briefing_send(
     """Brief everyone who can log in, or the people of the chosen departments: what an
     approved staff-briefing message does when it goes out (communications.publishing, in
     the name of the approver who completed its approval). Each person is notified once
-    (in-app, and by email or chat as they chose).
+    (in-app, and by email or chat as they chose), by Celery in chunks after commit: the
+    briefing is to be delivered to its recipients, and says how far it has got.
     """
     require(actor, BRIEF_STAFF, unless=selectors.may_brief_staff(user=actor, incident=incident))
     incident_services.incident_require_editable(incident)
@@ -375,16 +390,17 @@ def staff_briefing_send(
     chosen = sorted(set(departments), key=lambda department: department.name)
     count = staff_briefing_audience_count(chosen)
 
+    now = timezone.now()
     briefing = StaffBriefing.objects.create(
         incident=incident,
         text=text,
         author=actor,
-        sent_at=timezone.now(),
+        sent_at=now,
         recipient_count=count,
+        queued_at=now,
     )
     briefing.departments.set(chosen)
-    # Reaching everyone may mean thousands of rows: Celery does it after commit.
-    transaction.on_commit(partial(enqueue, "teams.tasks.brief_staff", briefing.pk))
+    _queue_chunk(briefing)
 
     audience = ", ".join(department.name for department in chosen) if chosen else _("all staff")
     incident_services.timeline_event_record(
@@ -392,8 +408,8 @@ def staff_briefing_send(
         actor=actor,
         kind=TimelineEvent.Kind.BRIEFING,
         text=ngettext(
-            "Staff briefing to %(audience)s (%(count)d person): %(text)s",
-            "Staff briefing to %(audience)s (%(count)d people): %(text)s",
+            "Staff briefing to %(audience)s, to be delivered to %(count)d person: %(text)s",
+            "Staff briefing to %(audience)s, to be delivered to %(count)d people: %(text)s",
             briefing.recipient_count,
         )
         % {"audience": audience, "count": briefing.recipient_count, "text": text},
@@ -406,18 +422,66 @@ def staff_briefing_send(
     return briefing
 
 
-def staff_briefing_deliver(*, briefing: StaffBriefing) -> int:
-    """Notify each person the briefing is for (run by Celery; a repeat notifies nobody twice).
-    Returns how many were notified by this run."""
-    recipients = _briefing_audience(list(briefing.departments.all()))
-    incident = briefing.incident
-    notified = notify(
-        recipients=recipients.iterator(chunk_size=500),
-        reason=Reason.STAFF_BRIEFING,
-        subject=f"staff-briefing:{briefing.pk}",
-        incident=incident,
-        url=incident.get_absolute_url(),
-        title=_("%(reference)s: staff briefing") % {"reference": incident.reference},
-        body=briefing.text,
-    )
+def staff_briefing_fan_out(*, briefing_id: int, after: int) -> int:
+    """Notify the next STAFF_BRIEFING_CHUNK people of the briefing, those whose id follows
+    ``after``, and queue the chunk after them (run by Celery). A task whose ``after`` is not
+    where the briefing stands (delivered twice, or replaced by the sweeper's) notifies nobody;
+    a person is notified once anyway. Returns how many were notified by this run."""
+    with transaction.atomic():
+        briefing = (
+            StaffBriefing.objects.select_for_update(of=("self",))
+            .select_related("incident")
+            .filter(pk=briefing_id)
+            .first()
+        )
+        if briefing is None or briefing.notified_at is not None:
+            return 0
+        if briefing.reached_through != after:
+            return 0
+        size = settings.STAFF_BRIEFING_CHUNK
+        people = list(
+            _briefing_audience(list(briefing.departments.all())).filter(pk__gt=after)[: size + 1]
+        )
+        chunk = people[:size]
+        incident = briefing.incident
+        notified = notify(
+            recipients=chunk,
+            reason=Reason.STAFF_BRIEFING,
+            subject=briefing.notification_subject,
+            incident=incident,
+            url=incident.get_absolute_url(),
+            title=_("%(reference)s: staff briefing") % {"reference": incident.reference},
+            body=briefing.text,
+        )
+        now = timezone.now()
+        briefing.notified_count += len(notified)
+        if chunk:
+            briefing.reached_through = chunk[-1].pk
+        if len(people) > size:
+            briefing.queued_at = now
+            _queue_chunk(briefing)
+        else:
+            briefing.notified_at = now
+            briefing.queued_at = None
+        briefing.save(
+            update_fields=["notified_count", "reached_through", "notified_at", "queued_at"]
+        )
     return len(notified)
+
+
+def staff_briefings_sweep(*, now: datetime | None = None) -> int:
+    """Queue again the next chunk of each briefing still going out whose task was lost (beat,
+    every 15 s): not come DELIVERY_REQUEUE_SECONDS after it was queued. Returns how many."""
+    now = now or timezone.now()
+    stale = now - timedelta(seconds=settings.DELIVERY_REQUEUE_SECONDS)
+    with transaction.atomic():
+        lost = list(
+            StaffBriefing.objects.select_for_update(skip_locked=True)
+            .filter(notified_at__isnull=True)
+            .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=stale))
+            .values_list("pk", "reached_through")
+        )
+        StaffBriefing.objects.filter(pk__in=[pk for pk, _after in lost]).update(queued_at=now)
+    for pk, after in lost:
+        enqueue(BRIEF_TASK, pk, after)
+    return len(lost)

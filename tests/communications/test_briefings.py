@@ -1,14 +1,18 @@
 """Staff briefings from the war room: written like any message, sent once approved."""
 
+import re
+
 import pytest
 from django.contrib.auth import get_user_model
 from django.urls import reverse
+from django.utils.html import strip_tags
 
 from communications.models import Message
 from communications.services import approvals
 from incidents.models import Incident
 from teams import flows
-from teams.models import Department, StaffBriefing
+from teams.models import Delivery, Department, StaffBriefing
+from teams.stakeholders.services import staff_briefing_fan_out
 from tests.teams.factories import responder as responder_factory
 
 pytestmark = pytest.mark.django_db
@@ -23,6 +27,14 @@ def panel_url(incident) -> str:
     return reverse(
         "communications:incident-briefing-panel", kwargs={"reference": incident.reference}
     )
+
+
+def html_of(response, testid: str) -> str:
+    """The text of the div with this data-testid, its spaces tidied."""
+    [inner] = re.findall(
+        rf'<div[^>]*data-testid="{testid}"[^>]*>(.*?)</div>', response.content.decode(), re.S
+    )
+    return " ".join(strip_tags(inner).split())
 
 
 def declare(actor, **kwargs):
@@ -50,6 +62,40 @@ def test_a_briefing_from_the_panel_waits_for_approval_then_reaches_everyone(
     briefing = StaffBriefing.objects.get()
     assert briefing.recipient_count == get_user_model().objects.filter(is_active=True).count()
     assert f"{briefing.recipient_count} people" in client.get(panel_url(incident)).content.decode()
+
+
+def test_the_panel_says_how_far_a_briefing_has_got(
+    client, responder, manager, django_capture_on_commit_callbacks, settings
+):
+    settings.STAFF_BRIEFING_CHUNK = 2
+    incident = declare(manager)
+    client.force_login(responder)
+    client.post(submit_url(incident), {"text": "We are aware; PR speaks for us."}, **HTMX)
+    message = Message.objects.get(kind=Message.Kind.STAFF_BRIEFING)
+    with django_capture_on_commit_callbacks() as approved:
+        approvals.message_approve(actor=manager, message=message)
+    with django_capture_on_commit_callbacks():  # sent: the briefing's chunks not run yet
+        for publish in approved:
+            publish()
+    briefing = StaffBriefing.objects.get()
+    people = briefing.recipient_count
+    progress = html_of(client.get(panel_url(incident)), "briefing-progress")
+    assert f"to be delivered to {people} people" in client.get(panel_url(incident)).text
+    assert progress == (
+        f"0 of {people} notified in Crisis Desk so far · "
+        "by email and chat: 0 delivered, 0 pending, 0 failed"
+    )
+    with django_capture_on_commit_callbacks(execute=True):  # the chunks, then the emails
+        staff_briefing_fan_out(briefing_id=briefing.pk, after=0)
+    sent = Delivery.objects.filter(notification__subject=f"staff-briefing:{briefing.pk}")
+    assert sent.count() == people
+    failed, pending = sent.order_by("pk")[:2]
+    Delivery.objects.filter(pk=failed.pk).update(status=Delivery.Status.FAILED)
+    Delivery.objects.filter(pk=pending.pk).update(status=Delivery.Status.PENDING)
+    assert html_of(client.get(panel_url(incident)), "briefing-progress") == (
+        f"{people} notified in Crisis Desk · "
+        f"by email and chat: {people - 2} delivered, 1 pending, 1 failed"
+    )
 
 
 def test_a_drills_briefing_is_approved_and_sent_to_nobody(

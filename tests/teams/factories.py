@@ -162,6 +162,8 @@ class StaffBriefingFactory(factory.django.DjangoModelFactory[StaffBriefing]):
     text = factory.Faker("paragraph")
     author = factory.SubFactory(UserFactory)
     recipient_count = 3
+    notified_count = 3
+    notified_at = factory.LazyFunction(timezone.now)
 
     @factory.post_generation
     def departments(

@@ -502,7 +502,7 @@ def test_a_briefing_reaches_every_active_person_once(
     assert note.incident == incident
     [event] = events(incident, TimelineEvent.Kind.BRIEFING)
     assert event.text == (
-        f"Staff briefing to all staff ({briefing.recipient_count} people): "
+        f"Staff briefing to all staff, to be delivered to {briefing.recipient_count} people: "
         "Do not comment publicly; refer to PR."
     )
     assert event.data["briefing"] == briefing.pk
@@ -526,7 +526,9 @@ def test_a_briefing_to_departments_reaches_only_their_people(
     )
     assert reached == {p.pk for p in staff["legal"] + staff["care"]}
     [event] = events(incident, TimelineEvent.Kind.BRIEFING)
-    assert event.text.startswith("Staff briefing to Briefed care, Briefed legal (5 people)")
+    assert event.text.startswith(
+        "Staff briefing to Briefed care, Briefed legal, to be delivered to 5 people"
+    )
     assert event.data["departments"] == [care.pk, legal.pk]
 
 
@@ -546,6 +548,59 @@ def test_each_briefing_notifies_each_person_once(
         counts = Notification.objects.filter(subject=f"staff-briefing:{briefing.pk}")
         assert counts.count() == briefing.recipient_count
         assert counts.values("recipient").distinct().count() == briefing.recipient_count
+
+
+def chunk_tasks(callbacks) -> list[int]:
+    """The ``after`` of each staff-briefing chunk queued among these on-commit callbacks."""
+    return [
+        callback.args[2]
+        for callback in callbacks
+        if getattr(callback, "args", ())[:1] == ("teams.tasks.brief_staff",)
+    ]
+
+
+def test_a_briefing_to_many_people_goes_out_in_chunks(
+    manager, staff, django_capture_on_commit_callbacks, settings
+):
+    settings.STAFF_BRIEFING_CHUNK = 2
+    incident = declare(manager, severity=2)
+    people = list(get_user_model().objects.filter(is_active=True).order_by("pk"))
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        briefing = services.staff_briefing_send(actor=manager, incident=incident, text="Hold")
+        assert briefing.notified_count == 0  # nobody inside the request: Celery does it
+    # One task per chunk of two people, each starting after the last person of the one before.
+    assert chunk_tasks(callbacks) == [0] + [person.pk for person in people[1:-1:2]]
+    briefing.refresh_from_db()
+    assert briefing.recipient_count == briefing.notified_count == len(people)
+    assert briefing.notified_at is not None
+    assert briefing.queued_at is None
+    reached = Notification.objects.filter(subject=f"staff-briefing:{briefing.pk}")
+    assert sorted(reached.values_list("recipient", flat=True)) == [p.pk for p in people]
+
+
+def test_a_lost_chunk_is_queued_again_and_nobody_is_told_twice(
+    manager, staff, django_capture_on_commit_callbacks, settings
+):
+    from teams.tasks import brief_staff
+
+    settings.STAFF_BRIEFING_CHUNK = 2
+    incident = declare(manager, severity=2)
+    with django_capture_on_commit_callbacks(execute=False):  # committed, then the process died
+        briefing = services.staff_briefing_send(actor=manager, incident=incident, text="Hold")
+    soon = timezone.now() + timedelta(seconds=settings.DELIVERY_REQUEUE_SECONDS - 5)
+    assert services.staff_briefings_sweep(now=soon) == 0  # its task may still come
+    late = timezone.now() + timedelta(seconds=settings.DELIVERY_REQUEUE_SECONDS + 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.staff_briefings_sweep(now=late) == 1
+    briefing.refresh_from_db()
+    assert briefing.notified_at is not None
+    assert briefing.notified_count == briefing.recipient_count
+    # The lost first task arrives after all, and a later sweep runs: nobody is told again.
+    assert brief_staff(briefing.pk, 0) == 0
+    assert services.staff_briefings_sweep(now=late + timedelta(hours=1)) == 0
+    reached = Notification.objects.filter(subject=f"staff-briefing:{briefing.pk}")
+    assert reached.count() == reached.values("recipient").distinct().count()
+    assert reached.count() == briefing.recipient_count
 
 
 def test_the_crisis_lead_may_brief_but_another_responder_may_not(manager, responder2, staff):

@@ -8,9 +8,10 @@ from django.utils import timezone
 
 from communications.models import Message
 from incidents.models import ChecklistItem, Status
-from teams import flows
+from teams import deliveries, flows
 from teams.models import (
     Channel,
+    Delivery,
     Department,
     Notification,
     StaffBriefing,
@@ -18,6 +19,7 @@ from teams.models import (
     StakeholderUpdate,
     stakeholder_checklist_key,
 )
+from teams.stakeholders.services import staff_briefing_fan_out, staff_briefing_send
 from tests.incidents.factories import IncidentFactory
 from tests.teams.factories import (
     PlanEntryFactory,
@@ -31,6 +33,7 @@ from tests.teams.factories import responder as responder_factory
 pytestmark = pytest.mark.django_db
 
 GROUPS = "/api/v1/stakeholders/"
+PROGRESS = ("recipient_count", "notified_count", "notified_at", "delivered", "pending", "failed")
 
 
 def updates_url(incident) -> str:
@@ -256,6 +259,55 @@ def test_a_briefing_written_through_the_api_waits_for_approval(
     assert Notification.objects.filter(subject=f"staff-briefing:{briefing.pk}").count() == active
     listed = api_as(responder).get(briefings_url(incident)).json()["results"]
     assert [b["id"] for b in listed] == [briefing.pk]
+
+
+def test_a_briefing_says_how_far_it_has_got(
+    api_as,
+    responder,
+    manager,
+    incident,
+    receiver_with,
+    settings,
+    django_capture_on_commit_callbacks,
+):
+    """Honest counts: to be delivered to 3 people; notified so far in Crisis Desk; its emails
+    and chat messages delivered, pending, failed, as their rows say."""
+    settings.STAFF_BRIEFING_CHUNK = 2
+    settings.WEBHOOK_ALLOWED_HOSTS_FOR_TESTS = ["127.0.0.1"]
+    care = Department.objects.create(name="API care")
+    refusing = receiver_with([404])
+    responder_factory(username="care1", department=care, email="care1@example.com")
+    responder_factory(username="care2", department=care, email="", webhook_url=refusing.url)
+    last = responder_factory(username="care3", department=care, email="care3@example.com")
+    with django_capture_on_commit_callbacks(execute=False):
+        briefing = staff_briefing_send(
+            actor=manager, incident=incident, text="Refer to PR", departments=[care]
+        )
+        staff_briefing_fan_out(briefing_id=briefing.pk, after=0)  # the first chunk only
+    for delivery in Delivery.objects.filter(notification__subject=f"staff-briefing:{briefing.pk}"):
+        deliveries.deliver(delivery.pk)
+    [listed] = api_as(responder).get(briefings_url(incident)).json()["results"]
+    assert {key: listed[key] for key in PROGRESS} == {
+        "recipient_count": 3,
+        "notified_count": 2,
+        "notified_at": None,
+        "delivered": 1,
+        "pending": 0,
+        "failed": 1,
+    }
+    briefing.refresh_from_db()
+    with django_capture_on_commit_callbacks(execute=False):
+        staff_briefing_fan_out(briefing_id=briefing.pk, after=briefing.reached_through)
+    one = api_as(responder).get(f"{briefings_url(incident)}{briefing.pk}/").json()
+    assert {key: one[key] for key in PROGRESS if key != "notified_at"} == {
+        "recipient_count": 3,
+        "notified_count": 3,
+        "delivered": 1,
+        "pending": 1,  # the last person's email, its task on its way
+        "failed": 1,
+    }
+    assert one["notified_at"] is not None
+    assert Notification.objects.filter(recipient=last, subject__startswith="staff-").exists()
 
 
 def test_a_briefing_to_one_department(api_as, responder, manager, incident):

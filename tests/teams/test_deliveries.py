@@ -1,21 +1,23 @@
-"""Email and chat-webhook delivery against a real local HTTP receiver.
+"""Email and chat-webhook delivery (teams.deliveries) against the test mail outbox and a real
+local HTTP receiver.
 
 Chat webhooks go only to public https addresses; the receivers here listen on the loopback over
 plain http, which the tests allow through WEBHOOK_ALLOWED_HOSTS_FOR_TESTS (off in production).
 """
 
-import json
 import socket
-import struct
 import threading
-import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from datetime import datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
+from celery.canvas import Signature
 from django.core.mail.backends.base import BaseEmailBackend
+from django.db import connection, transaction
+from django.utils import timezone
+from kombu.exceptions import OperationalError
 
-from teams import services
+from teams import deliveries, services
 from teams.models import Delivery, DeliveryAttempt, Notification, Reason
 from teams.tasks import deliver
 from tests.teams.factories import UserFactory
@@ -30,92 +32,16 @@ def _loopback_receivers_allowed(settings):
     settings.WEBHOOK_ALLOWED_HOSTS_FOR_TESTS = ["127.0.0.1"]
 
 
-@pytest.fixture(autouse=True)
-def _eager_retries():
-    """Eager tasks propagate errors in tests; here a retry must run again instead, as a worker
-    would (Celery's eager apply re-runs a retried task only when it does not propagate). The
-    outcome is asserted on the delivery rows."""
-    from config.celery_app import app
-
-    propagates = app.conf.task_eager_propagates
-    app.conf.task_eager_propagates = False
-    yield
-    app.conf.task_eager_propagates = propagates
-
-
-class Receiver:
-    """A chat webhook endpoint that answers with a scripted list of statuses; "reset" resets
-    the connection, "garbage" answers with something that is not HTTP, a 3xx redirects."""
-
-    def __init__(
-        self,
-        statuses: list[int | str],
-        delay: float = 0.0,
-        location: str = "http://169.254.169.254/latest/meta-data/",
-    ) -> None:
-        self.statuses = list(statuses)
-        self.delay = delay
-        self.location = location
-        self.bodies: list[dict] = []
-        self.hosts: list[str | None] = []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                length = int(self.headers.get("Content-Length", 0))
-                receiver.bodies.append(json.loads(self.rfile.read(length)))
-                receiver.hosts.append(self.headers.get("Host"))
-                time.sleep(receiver.delay)
-                status = receiver.statuses.pop(0) if receiver.statuses else 200
-                if status == "reset":
-                    self.connection.setsockopt(
-                        socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0)
-                    )
-                    self.connection.close()
-                    self.close_connection = True
-                    return
-                if status == "garbage":
-                    self.wfile.write(b"\x00\x01 this is not HTTP\r\n\r\n")
-                    self.close_connection = True
-                    return
-                assert isinstance(status, int)
-                self.send_response(status)
-                self.send_header("Content-Type", "text/plain")
-                if 300 <= status < 400:
-                    self.send_header("Location", receiver.location)
-                self.end_headers()
-                self.wfile.write(b"ok" if status < 400 else b"invalid_payload")
-
-            def log_message(self, *args: object) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, request: object, client_address: object) -> None:
-                pass  # writing to a connection the handler reset on purpose
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.port = self.server.server_port
-        self.url = f"http://127.0.0.1:{self.port}/services/T0/B0/x"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
-
-    def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
-
-
-@pytest.fixture
-def receiver_with():
-    receivers = []
-
-    def make(statuses: list[int | str], delay: float = 0.0, **kwargs: str) -> Receiver:
-        receiver = Receiver(statuses, delay, **kwargs)
-        receivers.append(receiver)
-        return receiver
-
-    yield make
-    for receiver in receivers:
-        receiver.close()
+def until_settled(delivery: Delivery) -> Delivery:
+    """Make each next attempt at once, as its task would after the backoff (the tests do not
+    wait it out), until the delivery is sent or failed."""
+    for _attempt in range(20):
+        delivery.refresh_from_db()
+        if delivery.status != Delivery.Status.PENDING:
+            return delivery
+        Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=timezone.now())
+        deliver.delay(delivery.pk)
+    raise AssertionError(f"delivery {delivery.pk} is still pending")
 
 
 def send_to(
@@ -133,6 +59,8 @@ def send_to(
             body="Maria gave you this role.",
             url="/incidents/INC-2026-0001/",
         )
+    for delivery in notification.deliveries.all():
+        until_settled(delivery)
     return notification
 
 
@@ -214,6 +142,184 @@ def test_a_delivered_notification_is_not_sent_again(mailoutbox, django_capture_o
     assert len(mailoutbox) == 1
     delivery.refresh_from_db()
     assert delivery.attempts == 1
+
+
+# --- the row is the truth: lost tasks, duplicates, dead workers -----------------------------
+
+
+def later(seconds: float) -> datetime:
+    return timezone.now() + timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def broker_down(monkeypatch):
+    """Every task queued while it is on is refused by the broker, as Redis would refuse it
+    during a blip."""
+
+    def refused(self, *args, **kwargs):
+        raise OperationalError("Error 111 connecting to 127.0.0.1:6379. Connection refused.")
+
+    monkeypatch.setattr(Signature, "apply_async", refused)
+    return monkeypatch
+
+
+def test_an_enqueue_lost_after_commit_is_sent_by_the_sweep_exactly_once(
+    broker_down, receiver_with, mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    receiver = receiver_with([200])
+    person = UserFactory(email="ali@example.com", webhook_url=receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        # The commit succeeds; the broker refuses the tasks queued after it (logged, and the
+        # action that notified does not fail for it).
+        [notification] = services.notify(
+            recipients=[person], reason=Reason.ROLE_ASSIGNED, subject="role:1", title="Lead"
+        )
+    broker_down.undo()
+    email, chat = notification.deliveries.order_by("channel")
+    assert {email.status, chat.status} == {Delivery.Status.PENDING}
+    assert mailoutbox == []
+    assert receiver.bodies == []
+    # Not yet presumed lost: its task may still come.
+    assert deliveries.deliveries_sweep(now=later(settings.DELIVERY_REQUEUE_SECONDS - 5)) == 0
+    assert deliveries.deliveries_sweep(now=later(settings.DELIVERY_REQUEUE_SECONDS + 1)) == 2
+    email.refresh_from_db()
+    chat.refresh_from_db()
+    assert (email.status, email.attempts) == (Delivery.Status.SENT, 1)
+    assert (chat.status, chat.attempts) == (Delivery.Status.SENT, 1)
+    assert len(mailoutbox) == 1
+    assert len(receiver.bodies) == 1
+    # The task the broker lost, had it come after all, and later sweeps: nothing more is sent.
+    assert deliver.delay(email.pk).get() == "nothing to do"
+    assert deliveries.deliveries_sweep(now=later(10 * settings.DELIVERY_REQUEUE_SECONDS)) == 0
+    assert len(mailoutbox) == 1
+    assert len(receiver.bodies) == 1
+
+
+def test_a_process_killed_right_after_the_commit_loses_no_delivery(
+    mailoutbox, django_capture_on_commit_callbacks, settings
+):
+    person = UserFactory(email="ali@example.com")
+    with django_capture_on_commit_callbacks(execute=False):  # committed; nothing queued
+        services.notify(recipients=[person], reason=Reason.ROLE_ASSIGNED, subject="r:1", title="x")
+    assert mailoutbox == []
+    assert deliveries.deliveries_sweep(now=later(settings.DELIVERY_REQUEUE_SECONDS + 1)) == 1
+    assert len(mailoutbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_given_the_same_delivery_send_it_once(receiver_with):
+    receiver = receiver_with([200, 200], delay=0.3)
+    person = UserFactory(email="", webhook_url=receiver.url)
+    notification = Notification.objects.create(
+        recipient=person, reason=Reason.ROLE_ASSIGNED, subject="role:1", title="Lead"
+    )
+    delivery = Delivery.objects.create(
+        notification=notification, channel=Delivery.Channel.WEBHOOK, target=receiver.url
+    )
+    outcomes = []
+
+    def worker() -> None:
+        try:
+            outcomes.append(deliveries.deliver(delivery.pk))
+        finally:
+            connection.close()
+
+    workers = [threading.Thread(target=worker) for _ in range(2)]
+    for thread in workers:
+        thread.start()
+    for thread in workers:
+        thread.join()
+    assert len(receiver.bodies) == 1
+    assert sorted(outcomes) in (["held", "sent"], ["nothing to do", "sent"])
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts, delivery.log.count()) == (
+        Delivery.Status.SENT,
+        1,
+        1,
+    )
+
+
+def test_a_worker_killed_mid_delivery_is_retried_once_its_hold_runs_out(mailoutbox, settings):
+    person = UserFactory(email="ali@example.com")
+    with transaction.atomic():
+        [notification] = services.notify(
+            recipients=[person], reason=Reason.ROLE_ASSIGNED, subject="r:1", title="x"
+        )
+    delivery = notification.deliveries.get()
+    # A worker claimed it, then was killed before it sent anything or recorded an outcome.
+    claimed = deliveries._claim(delivery.pk)
+    assert isinstance(claimed, deliveries.Claimed)
+    assert deliver.delay(delivery.pk).get() == "held"  # a redelivered task while it is held
+    assert deliveries.deliveries_sweep() == 0  # held: perhaps still sending
+    Delivery.objects.filter(pk=delivery.pk).update(claimed_until=timezone.now())
+    assert deliveries.deliveries_sweep() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 2)
+    interrupted, sent = delivery.log.all()
+    assert not interrupted.ok
+    assert "interrupted" in interrupted.error
+    assert sent.ok
+    assert len(mailoutbox) == 1
+
+
+def test_an_attempt_that_lost_its_hold_does_not_undo_the_one_that_took_over(mailoutbox):
+    person = UserFactory(email="ali@example.com")
+    with transaction.atomic():
+        [notification] = services.notify(
+            recipients=[person], reason=Reason.ROLE_ASSIGNED, subject="r:1", title="x"
+        )
+    delivery = notification.deliveries.get()
+    slow = deliveries._claim(delivery.pk)
+    assert isinstance(slow, deliveries.Claimed)
+    Delivery.objects.filter(pk=delivery.pk).update(claimed_until=timezone.now())
+    assert deliveries.deliver(delivery.pk) == "sent"  # took over and sent
+    # The slow attempt's receiver finally answers with a failure: recorded, nothing undone.
+    assert deliveries._settle(slow, error="HTTP 503", status_code=503, started=0) == "sent"
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.SENT
+    assert delivery.log.count() == 3  # interrupted, sent, the slow one's 503
+
+
+def test_a_retry_whose_task_was_lost_is_queued_again_once_due(
+    receiver_with, django_capture_on_commit_callbacks, settings
+):
+    receiver = receiver_with([503, 200])
+    person = UserFactory(email="", webhook_url=receiver.url)
+    with django_capture_on_commit_callbacks(execute=True):
+        [notification] = services.notify(
+            recipients=[person], reason=Reason.ROLE_ASSIGNED, subject="r:1", title="x"
+        )
+    delivery = notification.deliveries.get()
+    assert delivery.status == Delivery.Status.PENDING
+    assert delivery.last_error.startswith("HTTP 503")
+    assert timezone.now() < delivery.next_attempt_at <= later(10)  # backoff after attempt 1
+    # Its retry task was queued for that time (run at once here: too early, it sends nothing).
+    assert len(receiver.bodies) == 1
+    # Not due yet: the sweep leaves it to its task.
+    assert deliveries.deliveries_sweep() == 0
+    # Its task was lost: once due and not taken, the sweep queues it again.
+    stale = timezone.now() - timedelta(seconds=settings.DELIVERY_REQUEUE_SECONDS + 1)
+    Delivery.objects.filter(pk=delivery.pk).update(next_attempt_at=stale, queued_at=stale)
+    assert deliveries.deliveries_sweep() == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == (Delivery.Status.SENT, 2)
+    assert len(receiver.bodies) == 2
+
+
+def test_nothing_goes_to_a_person_switched_off_since(mailoutbox):
+    person = UserFactory(email="ali@example.com")
+    with transaction.atomic():
+        [notification] = services.notify(
+            recipients=[person], reason=Reason.ROLE_ASSIGNED, subject="r:1", title="x"
+        )
+    person.is_active = False
+    person.save()
+    delivery = notification.deliveries.get()
+    assert deliveries.deliver(delivery.pk) == "failed"
+    delivery.refresh_from_db()
+    assert delivery.status == Delivery.Status.FAILED
+    assert "can no longer sign in" in delivery.last_error
+    assert mailoutbox == []
 
 
 # --- one line titles, and every error recorded ----------------------------------------------
