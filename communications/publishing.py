@@ -44,6 +44,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from config.errors import ApplicationError
 from config.queue import enqueue
@@ -588,7 +589,12 @@ def _brief_staff(message_id: int, token: str) -> str:
         message.save()
         _event(
             message,
-            _("Staff briefing sent to %(count)d people") % {"count": briefing.recipient_count},
+            ngettext(
+                "Staff briefing approved: to be delivered to %(count)d person",
+                "Staff briefing approved: to be delivered to %(count)d people",
+                briefing.recipient_count,
+            )
+            % {"count": briefing.recipient_count},
             briefing=briefing.pk,
         )
     return "published"

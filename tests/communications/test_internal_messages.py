@@ -51,7 +51,10 @@ def test_a_staff_briefing_goes_to_the_chosen_departments_once_approved(
     briefing = StaffBriefing.objects.get()
     assert briefing.recipient_count == 1
     assert Notification.objects.filter(recipient=agent, reason=Reason.STAFF_BRIEFING).exists()
-    assert "Staff briefing sent to 1 people" in incident.events.filter(kind="publish").get().text
+    assert (
+        "Staff briefing approved: to be delivered to 1 person"
+        in incident.events.filter(kind="publish").get().text
+    )
 
 
 def test_a_briefing_is_not_posted_and_takes_no_account(incident, responder):

@@ -29,7 +29,7 @@ def briefings_before_chunks(apps, schema_editor):
 class Migration(migrations.Migration):
     dependencies = [
         ("incidents", "0010_incident_is_drill"),
-        ("teams", "0014_listening_alerts"),
+        ("teams", "0015_person_changes"),
     ]
 
     operations = [
