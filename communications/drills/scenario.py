@@ -43,6 +43,7 @@ from datetime import timedelta
 from typing import Any
 
 import yaml
+from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -201,7 +202,37 @@ class ScenarioSerializer(InputSerializer):
             problems.append(problem)
         if any(problems):
             raise serializers.ValidationError({"events": problems})
+        too_many = _too_many_posts(data["events"])
+        if too_many:
+            raise serializers.ValidationError({"events": [too_many]})
         return data
+
+
+def _too_many_posts(events: list[dict[str, Any]]) -> str:
+    """What is wrong with the scenario's number of posts, saying where they come from (its
+    biggest spikes first); "" when a drill may play them all. Each post is a mention stored
+    and put before the team: a drill is the size of a storm, not of the whole network."""
+    spikes = sorted(
+        ((event["count"], index) for index, event in enumerate(events) if event["kind"] == "spike"),
+        key=lambda spike: (-spike[0], spike[1]),
+    )
+    in_spikes = sum(count for count, _index in spikes)
+    singles = len(events) - len(spikes)
+    most = settings.DRILL_MAX_POSTS
+    if in_spikes + singles <= most:
+        return ""
+    parts = []
+    if spikes:
+        biggest = ", ".join(f"events[{index}].count {count:,}" for count, index in spikes[:3])
+        parts.append(
+            _("%(posts)s from spikes (the biggest: %(biggest)s)")
+            % {"posts": f"{in_spikes:,}", "biggest": biggest}
+        )
+    if singles:
+        parts.append(_("%(posts)s from events of one post each") % {"posts": f"{singles:,}"})
+    return _(
+        "A scenario holds at most %(most)s posts in all; this one holds %(total)s: %(parts)s."
+    ) % {"most": f"{most:,}", "total": f"{in_spikes + singles:,}", "parts": _(" and ").join(parts)}
 
 
 class _NoAliases(yaml.SafeLoader):
