@@ -54,6 +54,8 @@ MAX_BYTES = 1_000_000
 MAX_EVENTS = 2_000
 MAX_SPIKE = 5_000
 LONGEST = timedelta(hours=24)
+MAX_NESTING = 20  # lists and mappings inside each other
+MAX_NUMBER = 20  # characters of a number
 KINDS = ("mention", "reply", "quote", "rumour", "journalist", "spike")
 LANGUAGES = ("en", "tr")
 HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
@@ -105,6 +107,9 @@ def _clock(value: Any) -> timedelta:
     if isinstance(value, int):
         if value < 0:
             raise serializers.ValidationError(_("Give a time like 2:30 (minutes:seconds)."))
+        # Compared before converting: a timedelta overflows on a number of 15 digits.
+        if value > LONGEST // timedelta(seconds=1):
+            raise serializers.ValidationError(_("A drill lasts at most 24 hours."))
         return timedelta(seconds=value)
     match = CLOCK.match(value.strip())
     if not match:
@@ -235,17 +240,68 @@ def _too_many_posts(events: list[dict[str, Any]]) -> str:
     ) % {"most": f"{most:,}", "total": f"{in_spikes + singles:,}", "parts": _(" and ").join(parts)}
 
 
-class _NoAliases(yaml.SafeLoader):
-    """YAML without anchors and aliases: a few lines could otherwise expand into millions."""
+class _Refused(yaml.YAMLError):
+    """What a scenario's YAML may not hold, with where it is (a mark of PyYAML's)."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.line = mark.line + 1
+        self.column = mark.column + 1
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """YAML as a scenario may write it, refused where it is otherwise:
+
+    - no anchors and aliases: a few lines could otherwise expand into millions;
+    - lists and mappings at most MAX_NESTING inside each other: each level takes a level of
+      Python's stack to read, and thousands exhaust it;
+    - numbers of at most MAX_NUMBER characters: no field takes a longer one, and Python
+      refuses to convert one of more than 4,300 digits;
+    - what YAML reads as a date or a number must be one (2026-02-30 is not)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.nesting = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                problem="aliases (*name) are not allowed in a scenario",
-                problem_mark=event.start_mark,
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(_("aliases (*name) are not allowed in a scenario"), event.start_mark)
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        if self.nesting == MAX_NESTING:
+            raise _Refused(
+                _("lists and mappings nest at most %(most)d deep in a scenario")
+                % {"most": MAX_NESTING},
+                event.start_mark,
             )
-        return super().compose_node(parent, index)
+        self.nesting += 1
+        node = super().compose_node(parent, index)
+        self.nesting -= 1
+        return node
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        if len(node.value) > MAX_NUMBER:
+            raise _Refused(
+                _("a number has at most %(most)d digits in a scenario") % {"most": MAX_NUMBER},
+                node.start_mark,
+            )
+        return super().construct_yaml_int(node)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError):
+            text = str(node.value)
+            raise _Refused(
+                _("“%(value)s” looks like a date or a number but is not one")
+                % {"value": text if len(text) <= 40 else f"{text[:40]}…"},
+                node.start_mark,
+            ) from None
+
+
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:int", _ScenarioLoader.construct_yaml_int)
 
 
 def _where(errors: Any, path: str = "") -> list[str]:
@@ -285,7 +341,13 @@ def scenario_read(text: str | bytes) -> Scenario:
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise ApplicationError(too_big(), field="scenario")
     try:
-        data = yaml.load(text, Loader=_NoAliases)  # noqa: S506 (a SafeLoader without aliases)
+        data = yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 (a SafeLoader, narrowed)
+    except _Refused as exc:
+        raise ApplicationError(
+            _("Line %(line)d, column %(column)d: %(problem)s.")
+            % {"line": exc.line, "column": exc.column, "problem": exc.problem},
+            field="scenario",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""

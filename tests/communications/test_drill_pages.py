@@ -119,6 +119,31 @@ events:
 
 
 @pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "title: t\nevents:\n  - {at: %s, kind: mention, author: a, text: b}" % ("9" * 5000),
+            "Line 3, column 10: a number has at most 20 digits in a scenario.",
+        ),
+        (
+            "title: t\nevents: " + "[" * 20_000 + "]" * 20_000,
+            "Line 2, column 28: lists and mappings nest at most 20 deep in a scenario.",
+        ),
+    ],
+    ids=["a 5,000-digit time", "20,000 levels of nesting"],
+)
+def test_a_file_the_reader_cannot_take_is_refused_saying_where(client, manager, text, said):
+    client.force_login(manager)
+    response = client.post(
+        reverse("communications:drill_start"),
+        {"scenario": "upload", "speed": 10, "file": SimpleUploadedFile("x.yaml", text.encode())},
+    )
+    assert response.status_code == 400
+    assert said in html(response)
+    assert not DrillRun.objects.exists()
+
+
+@pytest.mark.parametrize(
     "data",
     [
         {"scenario": "product_safety_en", "speed": 3},

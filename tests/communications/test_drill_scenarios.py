@@ -164,6 +164,40 @@ def test_aliases_and_huge_files_are_refused():
     assert "UTF-8" in problems(b"title: \xff\xfe")[0]
 
 
+def test_a_time_of_thousands_of_digits_is_refused_before_it_is_converted():
+    """The issue's file: a 5,000-digit ``at`` (past what Python converts), and one of 20 digits
+    (past what a timedelta holds)."""
+    event = "title: t\nevents:\n  - {at: %s, kind: mention, author: a, text: b}"
+    assert problems(event % ("9" * 5000)) == [
+        "Line 3, column 10: a number has at most 20 digits in a scenario."
+    ]
+    for seconds in ("9" * 20, "86401"):
+        assert problems(event % seconds) == ["events[0].at: A drill lasts at most 24 hours."]
+    assert scenario_read(event % "86400").length == timedelta(hours=24)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("title: t\nevents: " + "[" * 20_000 + "]" * 20_000, "Line 2, column 28"),
+        ('{"title": "t", "events": ' + "[" * 20_000 + "]" * 20_000 + "}", "Line 1, column 45"),
+        ("title: t\nevents:\n  " + "- " * 20_000 + "x", "Line 3, column 41"),
+    ],
+    ids=["YAML", "JSON", "YAML blocks"],
+)
+def test_nesting_thousands_deep_is_refused_saying_where(text, where):
+    assert problems(text) == [f"{where}: lists and mappings nest at most 20 deep in a scenario."]
+
+
+def test_what_yaml_reads_as_a_date_or_a_number_must_be_one():
+    assert problems("title: 2026-02-30\nevents: []") == [
+        "Line 1, column 8: “2026-02-30” looks like a date or a number but is not one."
+    ]
+    assert problems("title: !!float abc\nevents: []") == [
+        "Line 1, column 8: “abc” looks like a date or a number but is not one."
+    ]
+
+
 def spikes(*counts: int, singles: int = 0) -> str:
     """A scenario of spikes of these sizes, then ``singles`` mentions."""
     lines = ["title: Storm", "events:"]
