@@ -207,13 +207,14 @@ class ScenarioSerializer(InputSerializer):
             problems.append(problem)
         if any(problems):
             raise serializers.ValidationError({"events": problems})
-        too_many = _too_many_posts(data["events"])
+        most = self.context.get("most_posts")
+        too_many = _too_many_posts(data["events"], most) if most is not None else ""
         if too_many:
             raise serializers.ValidationError({"events": [too_many]})
         return data
 
 
-def _too_many_posts(events: list[dict[str, Any]]) -> str:
+def _too_many_posts(events: list[dict[str, Any]], most: int) -> str:
     """What is wrong with the scenario's number of posts, saying where they come from (its
     biggest spikes first); "" when a drill may play them all. Each post is a mention stored
     and put before the team: a drill is the size of a storm, not of the whole network."""
@@ -223,7 +224,6 @@ def _too_many_posts(events: list[dict[str, Any]]) -> str:
     )
     in_spikes = sum(count for count, _index in spikes)
     singles = len(events) - len(spikes)
-    most = settings.DRILL_MAX_POSTS
     if in_spikes + singles <= most:
         return ""
     parts = []
@@ -326,9 +326,11 @@ def _where(errors: Any, path: str = "") -> list[str]:
     return [f"{path}: {errors}" if path else str(errors)]
 
 
-def scenario_read(text: str | bytes) -> Scenario:
+def scenario_read(text: str | bytes, *, capped: bool = True) -> Scenario:
     """The scenario a file holds, or ApplicationError (field "scenario") listing every problem
-    with where it is."""
+    with where it is. ``capped``: it holds at most DRILL_MAX_POSTS posts (a run's own scenario
+    is read again without: it was measured when the run started, like a frozen policy, and a
+    cap lowered since does not stop a drill that is playing)."""
     if isinstance(text, bytes):
         if len(text) > MAX_BYTES:
             raise ApplicationError(too_big(), field="scenario")
@@ -361,7 +363,9 @@ def scenario_read(text: str | bytes) -> Scenario:
         raise ApplicationError(
             _("A scenario is a mapping with a title and its events."), field="scenario"
         )
-    checked = ScenarioSerializer(data=data)
+    checked = ScenarioSerializer(
+        data=data, context={"most_posts": settings.DRILL_MAX_POSTS if capped else None}
+    )
     if not checked.is_valid():
         raise ApplicationError("\n".join(_where(checked.errors)), field="scenario")
     valid = checked.validated_data

@@ -198,11 +198,11 @@ def plays(scenario: Scenario, start: int = 0) -> Iterator[Play]:
 
 @functools.lru_cache(maxsize=32)
 def _scenario_of(text: str) -> Scenario:
-    return scenario_read(text)
+    return scenario_read(text, capped=False)
 
 
 def run_scenario(run: DrillRun) -> Scenario:
-    """The scenario a run plays (read once per process)."""
+    """The scenario a run plays (read once per process), as it was when the run started."""
     return _scenario_of(run.scenario_text)
 
 

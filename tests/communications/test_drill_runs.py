@@ -408,6 +408,19 @@ def test_a_scenario_at_the_cap_plays_each_post_once_at_its_moment(manager, setti
 
 
 @pytest.mark.django_db
+def test_a_drill_that_is_playing_keeps_the_cap_it_started_under(manager, settings, client):
+    run = start(manager, speed=10)
+    settings.DRILL_MAX_POSTS = 10
+    drills._scenario_of.cache_clear()  # as in a worker that has not read it yet
+    with pytest.raises(ApplicationError, match="at most 10 posts"):
+        start(manager)
+    assert drills.drill_advance(run.pk, now=at(run, 3600)) is None
+    assert InboundPost.objects.filter(account=run.account).count() == 43
+    client.force_login(manager)
+    assert "43 of 43 posts played" in client.get(run.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
 def test_both_shipped_scenarios_play_to_their_end(manager):
     assert set(drills.scenarios_shipped()) == {"product_safety_en", "misleading_campaign_tr"}
     for name, scenario in drills.scenarios_shipped().items():
