@@ -7,7 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
-from rest_framework import serializers
+from rest_framework import parsers, serializers
+from rest_framework.exceptions import ParseError
 from rest_framework.permissions import BasePermission, IsAuthenticated
 from rest_framework.request import Request
 from rest_framework.settings import api_settings
@@ -30,6 +31,47 @@ class ActionPermission(BasePermission):
 
 
 PERMISSIONS = [IsAuthenticated, ActionPermission]
+
+
+# How deep lists and objects may nest in a request body: the deepest body the API takes nests
+# four (a policy's steps and their targets).
+MAX_NESTING = 20
+
+
+def _nesting_over(data: Any, most: int) -> bool:
+    """Lists and objects nest more than ``most`` deep in a parsed body (looked at level by
+    level, without recursion)."""
+    level = [data]
+    for _depth in range(most):
+        level = [
+            child
+            for value in level
+            if isinstance(value, dict | list)
+            for child in (value.values() if isinstance(value, dict) else value)
+        ]
+    return any(isinstance(value, dict | list) for value in level)
+
+
+def _too_deep() -> ParseError:
+    return ParseError(
+        _("JSON parse error - lists and objects nest at most %(most)d deep in a body.")
+        % {"most": MAX_NESTING}
+    )
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, refusing with a 400 a body nested deeper than MAX_NESTING: no field
+    takes one, and each level costs a level of Python's stack wherever the body is read (the
+    parser itself gives up after about a thousand levels with a RecursionError, once a 500)."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: Any = None) -> Any:
+        try:
+            data = super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise _too_deep() from None
+        if _nesting_over(data, MAX_NESTING):
+            raise _too_deep()
+        return data
 
 
 def _json_type_of(value: Any) -> type:

@@ -64,6 +64,14 @@ HOSTILE_JSON: dict[str, Any] = {
     "object": {"id": 1},
     "list": ["x"],
 }
+# Whole JSON bodies every API operation that takes one is sent: nested deeper than Python's
+# stack (the parser's limit, and the code reading the body after it), and a number past the
+# 4,300 digits Python converts.
+HOSTILE_BODIES: dict[str, str] = {
+    "100,000 nested lists": "[" * 100_000 + "]" * 100_000,
+    "a field nested 900 deep": '{"title": ' + "[" * 900 + "]" * 900 + "}",
+    "a number of 5,000 digits": '{"title": ' + "9" * 5000 + "}",
+}
 # A path parameter matched by [0-9]+ takes only the huge number, and this.
 NO_ID = "0"
 # A path parameter that is a UUID takes only this: well formed, and nobody's.
@@ -927,6 +935,11 @@ def walk_page(walk: Walk, name: str, url: str, world: World, *, api: Any) -> Non
     if name in NOT_POSTED or name.startswith("admin:"):
         return
     if api is not None:
+        for method in ("POST", "PUT", "PATCH"):
+            if operation_for(api, path, method) is None:
+                continue
+            for label, raw in HOSTILE_BODIES.items():
+                walk.send(method, url, label, data=raw, content_type="application/json")
         for method, bodies in api_bodies(name.split(":")[-1], world).items():
             operation = operation_for(api, path, method)
             for number, body in enumerate(bodies):
@@ -1283,3 +1296,41 @@ def test_an_unknown_api_address_is_a_json_404(api_as, world):
     response = api_as(world.manager).get("/api/v1/incidents/abc/timeline/")
     assert response.status_code == 404
     assert response.json() == {"detail": "Not found."}
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        "[" * 100_000 + "]" * 100_000,
+        '{"body": ' + "[" * 900 + "]" * 900 + "}",
+        '{"body": "x", "tags": ' + "[" * 20 + "]" * 20 + "}",
+    ],
+    ids=["100,000 deep", "900 deep in a field", "21 deep"],
+)
+def test_a_body_nested_deeper_than_any_field_takes_is_a_400_saying_so(api_as, world, body):
+    response = api_as(world.manager).post(
+        "/api/v1/messages/", body, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response.json() == {
+        "detail": "JSON parse error - lists and objects nest at most 20 deep in a body."
+    }
+
+
+def test_a_body_nested_as_deep_as_allowed_reaches_the_fields(api_as, world):
+    """20 deep is read; the field it is in says what it takes."""
+    response = api_as(world.manager).patch(
+        f"/api/v1/messages/{world.draft.pk}/",
+        '{"body": ' + "[" * 19 + "]" * 19 + "}",
+        content_type="application/json",
+    )
+    assert response.status_code == 400
+    assert "body" in response.json()
+
+
+def test_a_number_of_thousands_of_digits_is_a_400(api_as, world):
+    response = api_as(world.manager).post(
+        "/api/v1/messages/", '{"body": ' + "9" * 5000 + "}", content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert "digits" in response.json()["detail"]

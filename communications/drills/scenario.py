@@ -43,6 +43,7 @@ from datetime import timedelta
 from typing import Any
 
 import yaml
+from django.conf import settings
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -53,6 +54,8 @@ MAX_BYTES = 1_000_000
 MAX_EVENTS = 2_000
 MAX_SPIKE = 5_000
 LONGEST = timedelta(hours=24)
+MAX_NESTING = 20  # lists and mappings inside each other
+MAX_NUMBER = 20  # characters of a number
 KINDS = ("mention", "reply", "quote", "rumour", "journalist", "spike")
 LANGUAGES = ("en", "tr")
 HANDLE = re.compile(r"^[A-Za-z0-9_]{1,15}$")
@@ -104,6 +107,9 @@ def _clock(value: Any) -> timedelta:
     if isinstance(value, int):
         if value < 0:
             raise serializers.ValidationError(_("Give a time like 2:30 (minutes:seconds)."))
+        # Compared before converting: a timedelta overflows on a number of 15 digits.
+        if value > LONGEST // timedelta(seconds=1):
+            raise serializers.ValidationError(_("A drill lasts at most 24 hours."))
         return timedelta(seconds=value)
     match = CLOCK.match(value.strip())
     if not match:
@@ -201,20 +207,101 @@ class ScenarioSerializer(InputSerializer):
             problems.append(problem)
         if any(problems):
             raise serializers.ValidationError({"events": problems})
+        most = self.context.get("most_posts")
+        too_many = _too_many_posts(data["events"], most) if most is not None else ""
+        if too_many:
+            raise serializers.ValidationError({"events": [too_many]})
         return data
 
 
-class _NoAliases(yaml.SafeLoader):
-    """YAML without anchors and aliases: a few lines could otherwise expand into millions."""
+def _too_many_posts(events: list[dict[str, Any]], most: int) -> str:
+    """What is wrong with the scenario's number of posts, saying where they come from (its
+    biggest spikes first); "" when a drill may play them all. Each post is a mention stored
+    and put before the team: a drill is the size of a storm, not of the whole network."""
+    spikes = sorted(
+        ((event["count"], index) for index, event in enumerate(events) if event["kind"] == "spike"),
+        key=lambda spike: (-spike[0], spike[1]),
+    )
+    in_spikes = sum(count for count, _index in spikes)
+    singles = len(events) - len(spikes)
+    if in_spikes + singles <= most:
+        return ""
+    parts = []
+    if spikes:
+        biggest = ", ".join(f"events[{index}].count {count:,}" for count, index in spikes[:3])
+        parts.append(
+            _("%(posts)s from spikes (the biggest: %(biggest)s)")
+            % {"posts": f"{in_spikes:,}", "biggest": biggest}
+        )
+    if singles:
+        parts.append(_("%(posts)s from events of one post each") % {"posts": f"{singles:,}"})
+    return _(
+        "A scenario holds at most %(most)s posts in all; this one holds %(total)s: %(parts)s."
+    ) % {"most": f"{most:,}", "total": f"{in_spikes + singles:,}", "parts": _(" and ").join(parts)}
+
+
+class _Refused(yaml.YAMLError):
+    """What a scenario's YAML may not hold, with where it is (a mark of PyYAML's)."""
+
+    def __init__(self, problem: str, mark: Any) -> None:
+        super().__init__(problem)
+        self.problem = problem
+        self.line = mark.line + 1
+        self.column = mark.column + 1
+
+
+class _ScenarioLoader(yaml.SafeLoader):
+    """YAML as a scenario may write it, refused where it is otherwise:
+
+    - no anchors and aliases: a few lines could otherwise expand into millions;
+    - lists and mappings at most MAX_NESTING inside each other: each level takes a level of
+      Python's stack to read, and thousands exhaust it;
+    - numbers of at most MAX_NUMBER characters: no field takes a longer one, and Python
+      refuses to convert one of more than 4,300 digits;
+    - what YAML reads as a date or a number must be one (2026-02-30 is not)."""
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self.nesting = 0
 
     def compose_node(self, parent: Any, index: Any) -> Any:
-        if self.check_event(yaml.AliasEvent):
-            event = self.peek_event()
-            raise yaml.MarkedYAMLError(
-                problem="aliases (*name) are not allowed in a scenario",
-                problem_mark=event.start_mark,
+        event = self.peek_event()
+        if isinstance(event, yaml.AliasEvent):
+            raise _Refused(_("aliases (*name) are not allowed in a scenario"), event.start_mark)
+        if not isinstance(event, yaml.CollectionStartEvent):
+            return super().compose_node(parent, index)
+        if self.nesting == MAX_NESTING:
+            raise _Refused(
+                _("lists and mappings nest at most %(most)d deep in a scenario")
+                % {"most": MAX_NESTING},
+                event.start_mark,
             )
-        return super().compose_node(parent, index)
+        self.nesting += 1
+        node = super().compose_node(parent, index)
+        self.nesting -= 1
+        return node
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        if len(node.value) > MAX_NUMBER:
+            raise _Refused(
+                _("a number has at most %(most)d digits in a scenario") % {"most": MAX_NUMBER},
+                node.start_mark,
+            )
+        return super().construct_yaml_int(node)
+
+    def construct_object(self, node: yaml.Node, deep: bool = False) -> Any:
+        try:
+            return super().construct_object(node, deep)
+        except (ValueError, OverflowError):
+            text = str(node.value)
+            raise _Refused(
+                _("“%(value)s” looks like a date or a number but is not one")
+                % {"value": text if len(text) <= 40 else f"{text[:40]}…"},
+                node.start_mark,
+            ) from None
+
+
+_ScenarioLoader.add_constructor("tag:yaml.org,2002:int", _ScenarioLoader.construct_yaml_int)
 
 
 def _where(errors: Any, path: str = "") -> list[str]:
@@ -239,9 +326,11 @@ def _where(errors: Any, path: str = "") -> list[str]:
     return [f"{path}: {errors}" if path else str(errors)]
 
 
-def scenario_read(text: str | bytes) -> Scenario:
+def scenario_read(text: str | bytes, *, capped: bool = True) -> Scenario:
     """The scenario a file holds, or ApplicationError (field "scenario") listing every problem
-    with where it is."""
+    with where it is. ``capped``: it holds at most DRILL_MAX_POSTS posts (a run's own scenario
+    is read again without: it was measured when the run started, like a frozen policy, and a
+    cap lowered since does not stop a drill that is playing)."""
     if isinstance(text, bytes):
         if len(text) > MAX_BYTES:
             raise ApplicationError(too_big(), field="scenario")
@@ -254,7 +343,13 @@ def scenario_read(text: str | bytes) -> Scenario:
     if len(text.encode("utf-8")) > MAX_BYTES:
         raise ApplicationError(too_big(), field="scenario")
     try:
-        data = yaml.load(text, Loader=_NoAliases)  # noqa: S506 (a SafeLoader without aliases)
+        data = yaml.load(text, Loader=_ScenarioLoader)  # noqa: S506 (a SafeLoader, narrowed)
+    except _Refused as exc:
+        raise ApplicationError(
+            _("Line %(line)d, column %(column)d: %(problem)s.")
+            % {"line": exc.line, "column": exc.column, "problem": exc.problem},
+            field="scenario",
+        ) from None
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         where = f" (line {mark.line + 1}, column {mark.column + 1})" if mark else ""
@@ -268,7 +363,9 @@ def scenario_read(text: str | bytes) -> Scenario:
         raise ApplicationError(
             _("A scenario is a mapping with a title and its events."), field="scenario"
         )
-    checked = ScenarioSerializer(data=data)
+    checked = ScenarioSerializer(
+        data=data, context={"most_posts": settings.DRILL_MAX_POSTS if capped else None}
+    )
     if not checked.is_valid():
         raise ApplicationError("\n".join(_where(checked.errors)), field="scenario")
     valid = checked.validated_data

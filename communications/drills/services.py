@@ -14,7 +14,9 @@ credentials it is given), and every message of a drill incident is published in 
 """
 
 import functools
+import heapq
 import zlib
+from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -33,7 +35,7 @@ from config.permissions import MANAGE_DRILLS, require
 from config.queue import enqueue
 from teams.services import drill_save
 
-from .scenario import Scenario, scenario_read
+from .scenario import Event, Scenario, scenario_read
 
 User = Any  # an instance of the user model
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -87,6 +89,67 @@ def scenario_text(name: str) -> str:
 
 
 # --- the scenario laid out in time ----------------------------------------------------------
+#
+# A run's posts are numbered in the order they arrive: by moment, then by the event's place in
+# the scenario, then by their place in a spike. How many posts an event has before a moment is
+# arithmetic, so post n is found from the events alone, and the posts after it are made one at
+# a time as they are asked for: playing a moment never lays out the whole scenario.
+
+MICROSECOND = timedelta(microseconds=1)
+
+
+@dataclass(frozen=True)
+class _Timing:
+    """An event's posts as whole microseconds after the start: post k of ``count`` comes at
+    ``at + over * k // count`` (a spike spread evenly; any other event is one post at ``at``)."""
+
+    at: int
+    over: int
+    count: int
+
+    def offset(self, k: int) -> int:
+        return self.at + self.over * k // self.count
+
+    def before(self, moment: int) -> int:
+        """How many of its posts come before ``moment``."""
+        ahead = moment - self.at
+        if ahead <= 0:
+            return 0
+        if self.over == 0:
+            return self.count
+        return min(self.count, -(-ahead * self.count // self.over))
+
+
+def _timings(scenario: Scenario) -> list[_Timing]:
+    return [
+        _Timing(
+            at=event.at // MICROSECOND,
+            over=event.over // MICROSECOND if event.kind == "spike" else 0,
+            count=event.count,
+        )
+        for event in scenario.events
+    ]
+
+
+def _place(timings: list[_Timing], n: int) -> tuple[int, int, int]:
+    """Where post n (below the scenario's total) is: its moment, its event and its place in
+    that event. The moment is the first one with more than n posts up to it (a search over the
+    scenario's length); among the posts of that moment the events come in their order."""
+    low, high = 0, max(timing.offset(timing.count - 1) for timing in timings)
+    while low < high:
+        middle = (low + high) // 2
+        if sum(timing.before(middle + 1) for timing in timings) > n:
+            high = middle
+        else:
+            low = middle + 1
+    rank = n - sum(timing.before(low) for timing in timings)
+    for index, timing in enumerate(timings):
+        earlier = timing.before(low)
+        there = timing.before(low + 1) - earlier
+        if rank < there:
+            return low, index, earlier + rank
+        rank -= there
+    raise ValueError(f"post {n} is past the scenario's end")
 
 
 def _crowd_member(event_index: int, n: int) -> tuple[str, int]:
@@ -96,46 +159,51 @@ def _crowd_member(event_index: int, n: int) -> tuple[str, int]:
     return handle, 10 + seed % 600
 
 
-def plays(scenario: Scenario) -> list[Play]:
-    """Every post of the scenario in the order it arrives (spikes spread evenly)."""
-    laid_out: list[tuple[timedelta, int, int, Play]] = []
-    for index, event in enumerate(scenario.events):
-        if event.kind != "spike":
-            laid_out.append(
-                (
-                    event.at,
-                    index,
-                    0,
-                    Play(event.at, event.author, event.name, event.followers, event.text),
-                )
-            )
-            continue
-        for n in range(event.count):
-            at = event.at + event.over * n / event.count
-            author, followers = _crowd_member(index, n)
-            text = event.texts[n % len(event.texts)]
-            laid_out.append((at, index, n, Play(at, author, "", followers, text)))
-    laid_out.sort(key=lambda item: item[:3])
-    return [play for *_order, play in laid_out]
+def _play(event: Event, index: int, k: int, offset: int) -> Play:
+    at = offset * MICROSECOND
+    if event.kind != "spike":
+        return Play(at, event.author, event.name, event.followers, event.text)
+    author, followers = _crowd_member(index, k)
+    return Play(at, author, "", followers, event.texts[k % len(event.texts)])
+
+
+def plays(scenario: Scenario, start: int = 0) -> Iterator[Play]:
+    """The scenario's posts from post ``start`` on, in the order they arrive (spikes spread
+    evenly), each made when it is asked for."""
+    if start >= scenario.posts:
+        return
+    timings = _timings(scenario)
+    moment, first, first_k = _place(timings, start)
+    # Each event's next post from post ``start`` on: at the moment of post ``start``, the
+    # events before its own have played their posts already and the ones after it have not.
+    upcoming = []
+    for index, timing in enumerate(timings):
+        if index < first:
+            k = timing.before(moment + 1)
+        elif index > first:
+            k = timing.before(moment)
+        else:
+            k = first_k
+        if k < timing.count:
+            upcoming.append((timing.offset(k), index, k))
+    heapq.heapify(upcoming)
+    while upcoming:
+        offset, index, k = upcoming[0]
+        if k + 1 < timings[index].count:
+            heapq.heapreplace(upcoming, (timings[index].offset(k + 1), index, k + 1))
+        else:
+            heapq.heappop(upcoming)
+        yield _play(scenario.events[index], index, k, offset)
 
 
 @functools.lru_cache(maxsize=32)
 def _scenario_of(text: str) -> Scenario:
-    return scenario_read(text)
-
-
-@functools.lru_cache(maxsize=32)
-def _plays_of(text: str) -> tuple[Play, ...]:
-    return tuple(plays(_scenario_of(text)))
+    return scenario_read(text, capped=False)
 
 
 def run_scenario(run: DrillRun) -> Scenario:
-    """The scenario a run plays (read once per process)."""
+    """The scenario a run plays (read once per process), as it was when the run started."""
     return _scenario_of(run.scenario_text)
-
-
-def run_plays(run: DrillRun) -> tuple[Play, ...]:
-    return _plays_of(run.scenario_text)
 
 
 def post_id(run: DrillRun, n: int) -> str:
@@ -230,13 +298,14 @@ def drill_advance(run_id: int, *, now: datetime | None = None) -> float | None:
         )
         if run is None or run.account is None:
             return None
-        every = run_plays(run)
         elapsed = (now - run.started_at) * run.speed
-        due = []
-        for n in range(run.posts_played, len(every)):
-            if every[n].offset > elapsed:
+        due: list[tuple[int, Play]] = []
+        following: Play | None = None
+        for n, play in enumerate(plays(run_scenario(run), run.posts_played), run.posts_played):
+            if play.offset > elapsed:
+                following = play
                 break
-            due.append((n, every[n]))
+            due.append((n, play))
         if due:
             mentions_store(
                 account=run.account,
@@ -255,15 +324,15 @@ def drill_advance(run_id: int, *, now: datetime | None = None) -> float | None:
                 origin=InboundPost.Origin.DRILL,
             )
             run.posts_played += len(due)
-        if run.posts_played >= len(every):
+        if following is None:
             run.status = DrillRun.Status.PLAYED
             run.played_at = now
         run.save(update_fields=["posts_played", "status", "played_at"])
         account_id = run.account.pk
         wait = (
             None
-            if run.status != DrillRun.Status.PLAYING
-            else max(0.0, (every[run.posts_played].offset - elapsed).total_seconds() / run.speed)
+            if following is None
+            else max(0.0, (following.offset - elapsed).total_seconds() / run.speed)
         )
     if due:
         alerts_evaluate(end=now, account_ids=[account_id])

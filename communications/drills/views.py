@@ -63,12 +63,11 @@ def drill_start(request: HttpRequest) -> HttpResponse:
 
 
 def _run_context(run: DrillRun) -> dict[str, Any]:
-    plays = services.run_plays(run)
     scenario = services.run_scenario(run)
     return {
         "run": run,
-        "total": len(plays),
-        "percent": round(100 * run.posts_played / len(plays)) if plays else 100,
+        "total": scenario.posts,
+        "percent": round(100 * run.posts_played / scenario.posts) if scenario.posts else 100,
         "events": [
             {"event": event, "real_at": clock(event.at / run.speed)} for event in scenario.events
         ],

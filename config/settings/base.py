@@ -263,6 +263,9 @@ LISTENING_BASELINE_DAYS = env.int("LISTENING_BASELINE_DAYS", default=28)
 # An alert names the window's authors with more followers than this, and its top posts.
 LISTENING_WIDE_REACH = env.int("LISTENING_WIDE_REACH", default=100_000)
 LISTENING_TOP_POSTS = env.int("LISTENING_TOP_POSTS", default=5)
+# The most posts a drill's scenario may hold in all (its spikes' counts and one per other
+# event): each is a mention stored and shown to the team.
+DRILL_MAX_POSTS = env.int("DRILL_MAX_POSTS", default=20_000)
 # Inbound mentions (polled every minute). Minutes to reply to a new mention, counted from when
 # it was posted; authors with at least this many followers get a sooner deadline
 # ("10000=15,1000=30": 15 min from 10k followers, 30 min from 1k, else MENTION_REPLY_MINUTES).
@@ -344,6 +347,12 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 25,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    # DRF's own, but a JSON body nested too deep for Python's stack is a 400, not a 500.
+    "DEFAULT_PARSER_CLASSES": [
+        "config.rest.JSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "config.errors.api_exception_handler",
     # Requests per person (token or session) and per address without credentials; over the

@@ -91,7 +91,56 @@ def test_a_file_of_ones_own_is_played_and_a_broken_one_is_refused_saying_where(c
     )
     run = DrillRun.objects.get()
     assert run.scenario_name == "two_posts.yaml"
-    assert len(drills.run_plays(run)) == 2
+    assert drills.run_scenario(run).posts == 2
+
+
+def test_a_file_of_more_posts_than_a_drill_holds_is_refused_saying_where_they_come_from(
+    client, manager
+):
+    storm = b"""
+title: Too many posts
+events:
+  - {at: "0:00", kind: mention, author: first_one, text: "@brand hello?"}
+""" + b"".join(
+        b'  - {at: "0:%02d", kind: spike, count: 5000, texts: [again]}\n' % i for i in range(5)
+    )
+    client.force_login(manager)
+    response = client.post(
+        reverse("communications:drill_start"),
+        {"scenario": "upload", "speed": 10, "file": SimpleUploadedFile("storm.yaml", storm)},
+    )
+    assert response.status_code == 400
+    assert (
+        "events: A scenario holds at most 20,000 posts in all; this one holds 25,001: 25,000 "
+        "from spikes (the biggest: events[1].count 5,000, events[2].count 5,000, "
+        "events[3].count 5,000) and 1 from events of one post each."
+    ) in html(response)
+    assert not DrillRun.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("text", "said"),
+    [
+        (
+            "title: t\nevents:\n  - {at: %s, kind: mention, author: a, text: b}" % ("9" * 5000),
+            "Line 3, column 10: a number has at most 20 digits in a scenario.",
+        ),
+        (
+            "title: t\nevents: " + "[" * 20_000 + "]" * 20_000,
+            "Line 2, column 28: lists and mappings nest at most 20 deep in a scenario.",
+        ),
+    ],
+    ids=["a 5,000-digit time", "20,000 levels of nesting"],
+)
+def test_a_file_the_reader_cannot_take_is_refused_saying_where(client, manager, text, said):
+    client.force_login(manager)
+    response = client.post(
+        reverse("communications:drill_start"),
+        {"scenario": "upload", "speed": 10, "file": SimpleUploadedFile("x.yaml", text.encode())},
+    )
+    assert response.status_code == 400
+    assert said in html(response)
+    assert not DrillRun.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -2,6 +2,7 @@
 at their moment; its spike raising a drill alert; its incident a DRILL; nothing reaching X."""
 
 import threading
+import tracemalloc
 from datetime import timedelta
 from io import StringIO
 
@@ -13,7 +14,7 @@ from django.utils import timezone
 
 from communications import publishing
 from communications.drills import services as drills
-from communications.drills.scenario import scenario_read
+from communications.drills.scenario import Event, Scenario, scenario_read
 from communications.listening import alerts
 from communications.models import Alert, DrillRun, InboundPost, Message, SocialAccount
 from communications.services import approvals
@@ -71,14 +72,108 @@ def at(run, seconds):
 
 @pytest.mark.django_db
 def test_a_scenario_is_laid_out_in_time_with_its_spike_spread_and_the_same_every_time():
-    plays = drills.plays(scenario_read(SCENARIO))
+    plays = list(drills.plays(scenario_read(SCENARIO)))
     assert len(plays) == 43
     assert [p.offset for p in plays] == sorted(p.offset for p in plays)
     spike = plays[2:42]
     assert spike[0].offset == timedelta(minutes=2)
     assert spike[-1].offset == timedelta(minutes=2) + timedelta(minutes=4) * 39 / 40
     assert len({p.author for p in spike}) > 30
-    assert plays == drills.plays(scenario_read(SCENARIO))
+    assert plays == list(drills.plays(scenario_read(SCENARIO)))
+
+
+def storm(n: int) -> str:
+    """4n posts: spikes of n that overlap, one with all its posts at once, one whose posts share
+    microseconds, and posts of different events at the same moment."""
+    return f"""
+title: The biggest storm a drill plays
+events:
+  - {{at: "0:00", kind: mention, id: first, author: parent_one, text: "@juicebrand sick kids"}}
+  - {{at: "0:30", kind: spike, count: {n}, over: "10:00", texts: ["recall now", "is it safe?"]}}
+  - {{at: "1:00", kind: spike, count: {n}, over: "20:00", texts: ["boycott", "shame", "why"]}}
+  - {{at: "5:00", kind: spike, count: {n}, texts: ["all at once"]}}
+  - {{at: "5:00", kind: reply, reply_to: first, author: worried_mum, text: "Same here"}}
+  - {{at: "6:00", kind: spike, count: {n - 3}, over: "0:01", texts: ["fast"]}}
+  - {{at: "30:00", kind: journalist, author: newsdesk_live, text: "Comment?"}}
+"""
+
+
+AT_THE_CAP = storm(5_000)
+
+
+def laid_out(scenario: Scenario) -> list[drills.Play]:
+    """Every post of the scenario made and sorted: by moment, then the event's place in the
+    scenario, then the post's place in its spike (what the replay promises, said slowly)."""
+    every = []
+    for index, event in enumerate(scenario.events):
+        for k in range(event.count):
+            offset = event.at + timedelta(
+                microseconds=event.over // timedelta(microseconds=1) * k // event.count
+            )
+            if event.kind == "spike":
+                author, followers = drills._crowd_member(index, k)
+                play = drills.Play(offset, author, "", followers, event.texts[k % len(event.texts)])
+            else:
+                play = drills.Play(offset, event.author, event.name, event.followers, event.text)
+            every.append((offset, index, k, play))
+    return [play for *_order, play in sorted(every, key=lambda item: item[:3])]
+
+
+def crowd_made(monkeypatch) -> list[tuple[int, int]]:
+    """The spike posts made from now on, by (event, place in the spike)."""
+    made: list[tuple[int, int]] = []
+    crowd_member = drills._crowd_member
+
+    def counted(event_index: int, n: int) -> tuple[str, int]:
+        made.append((event_index, n))
+        return crowd_member(event_index, n)
+
+    monkeypatch.setattr(drills, "_crowd_member", counted)
+    return made
+
+
+def test_post_n_is_the_nth_of_the_scenario_laid_out_whichever_post_playing_starts_from():
+    scenario = scenario_read(AT_THE_CAP)
+    every = laid_out(scenario)
+    assert len(every) == scenario.posts == 20_000
+    assert list(drills.plays(scenario)) == every
+    for n in (1, 2, 3, 2_000, 5_001, 5_002, 9_999, 12_345, 15_003, 19_998, 19_999):
+        assert list(drills.plays(scenario, n)) == every[n:], n
+    assert list(drills.plays(scenario, 20_000)) == []
+    # The posts of one moment keep the events' order: a post of each spread spike, the spike
+    # all at once, then the reply.
+    at_five = [play.text for play in every if play.offset == timedelta(minutes=5)]
+    assert at_five == ["recall now", "shame", *["all at once"] * 5000, "Same here"]
+
+
+def test_asking_for_post_n_makes_that_post_and_not_the_ones_before_it(monkeypatch):
+    scenario = Scenario(
+        title="Four spikes",
+        language="en",
+        severity=2,
+        summary="",
+        events=tuple(
+            Event(
+                at=timedelta(minutes=i),
+                kind="spike",
+                count=5_000,
+                over=timedelta(hours=1),
+                texts=("recall now",),
+            )
+            for i in range(4)
+        ),
+    )
+    made = crowd_made(monkeypatch)
+    tracemalloc.start()
+    try:
+        last = next(drills.plays(scenario, 19_999))
+        _now, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert made == [(3, 4_999)]
+    assert last.offset == timedelta(minutes=3) + timedelta(hours=1) * 4_999 / 5_000
+    # The 20,000 posts made would take megabytes; finding the last one takes a few numbers.
+    assert peak < 64 * 1024
 
 
 @pytest.mark.django_db
@@ -263,6 +358,69 @@ def test_starting_is_refused_without_the_right_or_with_a_bad_speed_or_scenario(m
 
 
 @pytest.mark.django_db
+def test_a_scenario_at_the_cap_starts_and_each_play_makes_only_the_posts_due(manager, monkeypatch):
+    run = start(manager, speed=100, text=AT_THE_CAP)
+    assert drills.run_scenario(run).posts == 20_000
+    made = crowd_made(monkeypatch)
+    # 0:30.12 of the scenario: the mention and the first spike's first two posts (one every
+    # 0.12 s); only those are made, and the one after them, to know how long to wait.
+    wait = drills.drill_advance(run.pk, now=at(run, 0.3012))
+    assert made == [(1, 0), (1, 1), (1, 2)]
+    assert wait == pytest.approx(0.12 / 100)
+    made.clear()
+    # At 0:30.48 the play goes on from post 3 (the spike's third) to its sixth.
+    drills.drill_advance(run.pk, now=at(run, 0.3048))
+    assert made == [(1, 2), (1, 3), (1, 4), (1, 5)]
+    run.refresh_from_db()
+    assert run.posts_played == 6
+    stored = InboundPost.objects.filter(account=run.account).order_by("posted_at", "external_id")
+    assert list(stored.values_list("external_id", flat=True)) == [
+        f"drill{run.pk}-{n}" for n in range(6)
+    ]
+
+
+@pytest.mark.django_db
+def test_a_scenario_at_the_cap_plays_each_post_once_at_its_moment(manager, settings):
+    """Played to its end in steps, at a cap of 400 posts (20,000 rows are stored at about 2 ms
+    each: the layout of the real cap is checked above without storing it)."""
+    settings.DRILL_MAX_POSTS = 400
+    with pytest.raises(ApplicationError, match="at most 400 posts in all; this one holds 404"):
+        start(manager, text=storm(101))
+    run = start(manager, speed=100, text=storm(100))
+    every = laid_out(drills.run_scenario(run))
+    assert len(every) == 400
+    for moment in (0.3, 3, 3, 3.6, 3.6005, 12, 1000):
+        drills.drill_advance(run.pk, now=at(run, moment))
+        run.refresh_from_db()
+        assert InboundPost.objects.filter(account=run.account).count() == run.posts_played
+    assert run.status == DrillRun.Status.PLAYED
+    assert run.posts_played == 400
+    stored = {post.external_id: post for post in InboundPost.objects.filter(account=run.account)}
+    assert sorted(stored) == sorted(f"drill{run.pk}-{n}" for n in range(400))
+    for n, play in enumerate(every):
+        post = stored[f"drill{run.pk}-{n}"]
+        assert (post.author_handle, post.author_followers, post.text) == (
+            play.author,
+            play.followers,
+            play.text,
+        )
+        assert post.posted_at == run.started_at + play.offset / 100
+
+
+@pytest.mark.django_db
+def test_a_drill_that_is_playing_keeps_the_cap_it_started_under(manager, settings, client):
+    run = start(manager, speed=10)
+    settings.DRILL_MAX_POSTS = 10
+    drills._scenario_of.cache_clear()  # as in a worker that has not read it yet
+    with pytest.raises(ApplicationError, match="at most 10 posts"):
+        start(manager)
+    assert drills.drill_advance(run.pk, now=at(run, 3600)) is None
+    assert InboundPost.objects.filter(account=run.account).count() == 43
+    client.force_login(manager)
+    assert "43 of 43 posts played" in client.get(run.get_absolute_url()).content.decode()
+
+
+@pytest.mark.django_db
 def test_both_shipped_scenarios_play_to_their_end(manager):
     assert set(drills.scenarios_shipped()) == {"product_safety_en", "misleading_campaign_tr"}
     for name, scenario in drills.scenarios_shipped().items():
@@ -306,4 +464,13 @@ def test_the_command_lists_and_refuses_clearly(manager, tmp_path):
     broken.write_text("title: x\nevents:\n  - at: soon\n    kind: mention\n")
     with pytest.raises(CommandError, match=r"events\[0\]\.at"):
         call_command("drill_run", str(broken), "--as", "manager", "--detach")
+    too_big = tmp_path / "too_big.yaml"
+    too_big.write_text(AT_THE_CAP.replace("count: 4997", "count: 4998"))
+    with pytest.raises(CommandError) as refused:
+        call_command("drill_run", str(too_big), "--as", "manager", "--detach")
+    assert str(refused.value) == (
+        "events: A scenario holds at most 20,000 posts in all; this one holds 20,001: "
+        "19,998 from spikes (the biggest: events[1].count 5,000, events[2].count 5,000, "
+        "events[3].count 5,000) and 3 from events of one post each."
+    )
     assert not DrillRun.objects.exists()

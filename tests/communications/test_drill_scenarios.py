@@ -164,6 +164,80 @@ def test_aliases_and_huge_files_are_refused():
     assert "UTF-8" in problems(b"title: \xff\xfe")[0]
 
 
+def test_a_time_of_thousands_of_digits_is_refused_before_it_is_converted():
+    """The issue's file: a 5,000-digit ``at`` (past what Python converts), and one of 20 digits
+    (past what a timedelta holds)."""
+    event = "title: t\nevents:\n  - {at: %s, kind: mention, author: a, text: b}"
+    assert problems(event % ("9" * 5000)) == [
+        "Line 3, column 10: a number has at most 20 digits in a scenario."
+    ]
+    for seconds in ("9" * 20, "86401"):
+        assert problems(event % seconds) == ["events[0].at: A drill lasts at most 24 hours."]
+    assert scenario_read(event % "86400").length == timedelta(hours=24)
+
+
+@pytest.mark.parametrize(
+    ("text", "where"),
+    [
+        ("title: t\nevents: " + "[" * 20_000 + "]" * 20_000, "Line 2, column 28"),
+        ('{"title": "t", "events": ' + "[" * 20_000 + "]" * 20_000 + "}", "Line 1, column 45"),
+        ("title: t\nevents:\n  " + "- " * 20_000 + "x", "Line 3, column 41"),
+    ],
+    ids=["YAML", "JSON", "YAML blocks"],
+)
+def test_nesting_thousands_deep_is_refused_saying_where(text, where):
+    assert problems(text) == [f"{where}: lists and mappings nest at most 20 deep in a scenario."]
+
+
+def test_what_yaml_reads_as_a_date_or_a_number_must_be_one():
+    assert problems("title: 2026-02-30\nevents: []") == [
+        "Line 1, column 8: “2026-02-30” looks like a date or a number but is not one."
+    ]
+    assert problems("title: !!float abc\nevents: []") == [
+        "Line 1, column 8: “abc” looks like a date or a number but is not one."
+    ]
+
+
+def spikes(*counts: int, singles: int = 0) -> str:
+    """A scenario of spikes of these sizes, then ``singles`` mentions."""
+    lines = ["title: Storm", "events:"]
+    lines += [
+        f"  - {{at: {i}, kind: spike, count: {count}, over: '5:00', texts: [a, b]}}"
+        for i, count in enumerate(counts)
+    ]
+    lines += [
+        f'  - {{at: "9:{i % 60:02d}", kind: mention, author: a{i}, text: hi}}'
+        for i in range(singles)
+    ]
+    return "\n".join(lines)
+
+
+def test_a_scenario_holds_at_most_20000_posts_and_the_refusal_says_where_they_come_from():
+    """The issue's file: 2,000 spikes of 5,000 posts, 10 million posts in about 120 KB."""
+    storm = spikes(*[5_000] * 2_000)
+    assert len(storm.encode()) < 150_000
+    assert problems(storm) == [
+        "events: A scenario holds at most 20,000 posts in all; this one holds 10,000,000: "
+        "10,000,000 from spikes (the biggest: events[0].count 5,000, events[1].count 5,000, "
+        "events[2].count 5,000)."
+    ]
+    assert problems(spikes(100, 5_000, 200, 5_000, 5_000, 4_699, singles=2)) == [
+        "events: A scenario holds at most 20,000 posts in all; this one holds 20,001: "
+        "19,999 from spikes (the biggest: events[1].count 5,000, events[3].count 5,000, "
+        "events[4].count 5,000) and 2 from events of one post each."
+    ]
+    assert scenario_read(spikes(5_000, 5_000, 5_000, 4_998, singles=2)).posts == 20_000
+
+
+def test_the_most_posts_a_scenario_holds_is_a_setting(settings):
+    settings.DRILL_MAX_POSTS = 10
+    assert problems(spikes(singles=11)) == [
+        "events: A scenario holds at most 10 posts in all; this one holds 11: "
+        "11 from events of one post each."
+    ]
+    assert scenario_read(spikes(9, singles=1)).posts == 10
+
+
 @pytest.mark.parametrize("name", ["product_safety_en.yaml", "misleading_campaign_tr.yaml"])
 def test_the_shipped_scenarios_are_valid(name):
     from pathlib import Path

@@ -61,7 +61,7 @@ class Command(BaseCommand):
         except ApplicationError as exc:
             raise CommandError(exc.message) from None
         assert run.account is not None
-        total = len(services.run_plays(run))
+        total = services.run_scenario(run).posts
         self.stdout.write(
             f"Drill {run.pk} started: “{run.drill.title}”, {total} posts at {run.speed}× "
             f"into @{run.account.handle} (a drill account: nothing reaches X)."
