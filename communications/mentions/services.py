@@ -26,7 +26,7 @@ from incidents.models import Incident, TimelineEvent
 from incidents.services import timeline_event_record
 from teams.models import Deadline, Reason, Role
 from teams.schedule import engine as schedule
-from teams.schedule.policies import mention_reply_due
+from teams.schedule.policies import incident_policy, mention_reply_due
 from teams.services import notify, notify_role
 
 from .x_reader import FoundPost
@@ -52,11 +52,17 @@ HANDLE = re.compile(r"^@?[A-Za-z0-9_]{1,15}$")
 
 
 def reply_due_at(
-    *, posted_at: datetime, followers: int, incident: Incident | None = None
+    *,
+    posted_at: datetime,
+    followers: int,
+    incident: Incident | None = None,
+    policy: dict[str, Any] | None = None,
 ) -> datetime:
     """When a reply is due: the response policy's time (the incident's, or the least severe
     level's outside any incident), sooner for a wider reach."""
-    return mention_reply_due(posted_at=posted_at, followers=followers, incident=incident)
+    return mention_reply_due(
+        posted_at=posted_at, followers=followers, incident=incident, policy=policy
+    )
 
 
 def _reply_deadline_sync(mention: InboundPost) -> None:
@@ -115,6 +121,7 @@ def mentions_store(
         InboundPost.objects.filter(external_id__in=found).values_list("external_id", flat=True)
     )
     fresh = []
+    outside = incident_policy(None)  # read once: a storm stores thousands of posts at a time
     for post in found.values():
         if post.external_id in seen:
             continue
@@ -133,7 +140,9 @@ def mentions_store(
                 url=post.url,
                 posted_at=posted_at,
                 fetched_at=now,
-                reply_due_at=reply_due_at(posted_at=posted_at, followers=post.author_followers),
+                reply_due_at=reply_due_at(
+                    posted_at=posted_at, followers=post.author_followers, policy=outside
+                ),
             )
         )
     InboundPost.objects.bulk_create(fresh, ignore_conflicts=True)

@@ -120,10 +120,15 @@ def mention_reply_minutes(policy: dict[str, Any], followers: int) -> int:
 
 
 def mention_reply_due(
-    *, posted_at: datetime, followers: int, incident: Incident | None = None
+    *,
+    posted_at: datetime,
+    followers: int,
+    incident: Incident | None = None,
+    policy: dict[str, Any] | None = None,
 ) -> datetime:
-    """When a reply to a mention is due (mention_reply_minutes of the incident's policy)."""
-    minutes = mention_reply_minutes(incident_policy(incident), followers)
+    """When a reply to a mention is due (mention_reply_minutes of the incident's policy, or of
+    ``policy`` when the caller read it once for many mentions)."""
+    minutes = mention_reply_minutes(policy or incident_policy(incident), followers)
     return posted_at + timedelta(minutes=minutes)
 
 

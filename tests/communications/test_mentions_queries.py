@@ -64,3 +64,31 @@ def test_the_mention_page_does_not_grow_with_its_history(client, responder):
     few = queries(client, path)
     grow(6)
     assert queries(client, path) == few
+
+
+def test_storing_a_storm_costs_the_same_queries_for_5_posts_as_for_500():
+    from datetime import UTC, datetime, timedelta
+
+    from communications.mentions.x_reader import FoundPost
+
+    account = SocialAccountFactory()
+    start = datetime(2026, 12, 5, 12, tzinfo=UTC)
+
+    def store(first: int, count: int) -> int:
+        posts = [
+            FoundPost(
+                external_id=str(1880000000000000000 + n),
+                author_id=str(n),
+                author_handle=f"person{n}",
+                author_name="",
+                author_followers=n * 10,
+                text="glass in the bottle",
+                posted_at=start + timedelta(milliseconds=n),  # all in one 5-minute bucket
+            )
+            for n in range(first, first + count)
+        ]
+        with CaptureQueriesContext(connection) as captured:
+            assert services.mentions_store(account=account, posts=posts, origin="mention") == count
+        return len(captured)
+
+    assert store(0, 5) == store(100, 500)
