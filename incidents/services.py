@@ -306,7 +306,7 @@ def incident_change(
                 "new": Severity(severity_change["to"]).short,
             }
             + (f" — {reason.strip()}" if reason.strip() else ""),
-            data={**severity_change, "reason": reason.strip()},
+            data={**severity_change, **({"reason": reason.strip()} if reason.strip() else {})},
         )
     if changes:
         timeline_event_record(

@@ -43,7 +43,7 @@ from config.outbound import DestinationRefused, HostUnresolved, public_post
 from config.queue import enqueue
 
 from .chat import webhook_payload
-from .models import Delivery, DeliveryAttempt
+from .models import Delivery, DeliveryAttempt, Reason
 
 logger = logging.getLogger(__name__)
 S = Delivery.Status
@@ -219,8 +219,10 @@ def _claim(delivery_id: int) -> Claimed | str:
             if _spent(delivery):
                 _fail(delivery, interrupted)
                 return "failed"
-        if not delivery.notification.recipient.is_active:
-            # Switched off since it was notified (left the company, say): no crisis news for them.
+        notification = delivery.notification
+        if not notification.recipient.is_active and notification.reason != Reason.ACCOUNT_CHANGED:
+            # Switched off since it was notified (left the company, say): no crisis news for
+            # them. A change of their own account (being switched off, say) still reaches them.
             _fail(delivery, _("Not sent: the person can no longer sign in."))
             return "failed"
         token = uuid.uuid4()

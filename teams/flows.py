@@ -179,8 +179,7 @@ def incident_update(
                     "Only the crisis lead or a manager may make %(reference)s less severe: it "
                     "lowers the bar for approvals and slows the schedule."
                 )
-                % {"reference": incident.reference},
-                field="severity",
+                % {"reference": incident.reference}
             )
         if not (reason or "").strip():
             raise ApplicationError(

@@ -286,6 +286,7 @@ QUERY: dict[str, tuple[str, ...]] = {
         "incident",
         "linked",
         "origin",
+        "drill",
         "mine",
         "overdue",
         "page",
@@ -420,7 +421,7 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
                 "declare_key": "a-key",
             },
         ),
-        "desk:edit": ("", incident_details),
+        "desk:edit": ("", {**incident_details, "reason": "Contained"}),
         "teams:incident-role-assign": (
             "",
             {"role": Role.LEGAL_REVIEWER, "person": w.responder.pk, "hand_over": "on"},
@@ -669,6 +670,7 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
                 "category": "other",
                 "source": "other",
                 "tags": [],
+                "reason": "Contained",
             }
         },
         "incident-transition": {"POST": {"to": "triaged", "reason": "", "waiver": ""}},

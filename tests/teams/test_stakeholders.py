@@ -168,14 +168,14 @@ def test_a_more_severe_incident_gets_the_new_severitys_items_once(manager, plan)
     # SEV1 wants the regulators told within the hour: the open item is brought forward.
     assert regulators.due_at < timezone.now() + timedelta(minutes=61)
 
-    flows.incident_update(actor=manager, incident=incident, severity=2)
+    flows.incident_update(actor=manager, incident=incident, severity=2, reason="Contained")
     flows.incident_update(actor=manager, incident=incident, severity=1)
     assert len(plan_items(incident)) == 2
 
 
 def test_a_less_severe_incident_gets_no_new_items(manager, plan):
     incident = declare(manager, severity=1)
-    flows.incident_update(actor=manager, incident=incident, severity=3)
+    flows.incident_update(actor=manager, incident=incident, severity=3, reason="Contained")
     assert len(plan_items(incident)) == 2  # SEV3's entry is already covered by SEV1's
 
 
