@@ -452,7 +452,7 @@ def message_submit(*, actor: User, message: Message) -> Message:
 def _tell_admins_approvers_short(message: Message, count: ApprovalCount) -> None:
     """Fewer people can approve the message than it needs: it would wait in silence. Say so on
     its timeline and tell the admins, who can let someone else approve."""
-    text = _("Nobody is left to approve it: %(outlook)s") % {"outlook": count.outlook}
+    text = _("Too few people can approve it: %(outlook)s") % {"outlook": count.outlook}
     message_event_record(message, None, TimelineEvent.Kind.APPROVAL, text, stuck=True)
     notify(
         recipients=[*admins(), message.author],
