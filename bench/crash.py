@@ -9,7 +9,7 @@ POSTs X received, posts X made, distinct texts, texts posted twice, and the reco
 (from the fresh worker's start to the last message published).
 
 Run with `make bench` or on its own:
-    .venv/bin/python bench/crash.py [--messages 300] [--concurrency 4] [--runs 1]
+    .venv/bin/python bench/crash.py [--messages 300] [--concurrency 4] [--runs 1] [--tiny]
 """
 
 import argparse
@@ -23,12 +23,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.options import parse  # noqa: E402
 from bench.processes import (  # noqa: E402
     HelperFailed,
     fake_x_stats,
     start_fake_x,
     start_worker,
     stop,
+    stop_helpers_on_sigterm,
     wait_for_worker,
     worker_env,
 )
@@ -45,11 +47,12 @@ def main() -> None:
     parser.add_argument("--messages", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=4, help="worker processes")
     parser.add_argument("--runs", type=int, default=1)
-    args = parser.parse_args()
+    args = parse(parser, tiny={"messages": 6, "concurrency": 2})
 
     database_url = os.environ.get("BENCH_CRASH_DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("BENCH_CRASH_REDIS_URL") or DEFAULT_REDIS_URL
     env = worker_env(database_url, redis_url, "ERROR")
+    stop_helpers_on_sigterm("crash benchmark")
     warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
     from bench.run import database_create_if_missing
 
@@ -65,23 +68,25 @@ def crash_run(base_env: dict[str, str], *, run: int, count: int, concurrency: in
     fake, x_url = start_fake_x(base_env, answer_delay=ANSWER_DELAY)
     env = {**base_env, "X_API_BASE_URL": x_url}
     os.environ.update(env)
-
-    import django
-
-    django.setup()
-    import redis
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-    # A clean slate: nothing left over from an earlier run may be published to this fake.
-    call_command("flush", interactive=False, verbosity=0)
-    redis.Redis.from_url(env["REDIS_URL"]).flushdb()
-
-    schedule = Path(tempfile.mkdtemp(prefix="crash-beat-")) / "beat-schedule"
-    workers = [
-        start_worker(env, concurrency=concurrency, name=f"crash-{run}-a", beat_schedule=schedule)
-    ]
+    workers: list = []
     try:
+        import django
+
+        django.setup()
+        import redis
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+        # A clean slate: nothing left over from an earlier run may be published to this fake.
+        call_command("flush", interactive=False, verbosity=0)
+        redis.Redis.from_url(env["REDIS_URL"]).flushdb()
+
+        schedule = Path(tempfile.mkdtemp(prefix="crash-beat-")) / "beat-schedule"
+        workers.append(
+            start_worker(
+                env, concurrency=concurrency, name=f"crash-{run}-a", beat_schedule=schedule
+            )
+        )
         wait_for_worker(f"crash-{run}-a")
         return measure(env, workers, schedule, run=run, count=count, concurrency=concurrency)
     finally:

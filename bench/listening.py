@@ -23,6 +23,7 @@ e. A risk's series, matched as it is read (the risk page's chart: 7 days with th
 Its own database, BENCH_LISTENING_DATABASE_URL (default crisis_desk_bench_listening, created
 when missing). Run with `make bench` or on its own:
     .venv/bin/python bench/listening.py [--accounts 200] [--mentions 2000000] [--reads 200]
+`--tiny` (the tests' run): 3 accounts, 3,000 mentions, a few reads of each kind.
 """
 
 import argparse
@@ -37,6 +38,10 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.options import parse  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crisis_desk_bench_listening"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
 HANDLE = "bench_listen_{:03d}"
@@ -47,7 +52,6 @@ def _setup() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    sys.path.insert(0, str(ROOT))
     warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
     from bench.run import database_create_if_missing
 
@@ -72,7 +76,7 @@ def _seed(accounts: int, mentions: int) -> list[int]:
     from django.db import connection
     from django.utils import timezone
 
-    from bench.seed import _copy
+    from bench.seed import copy_rows
     from communications.listening.services import volume_rollup
     from communications.models import InboundPost, SocialAccount, VolumeBucket
 
@@ -104,7 +108,7 @@ def _seed(accounts: int, mentions: int) -> list[int]:
                     "is it safe?", "", posted_at, posted_at, "new", "",
                 )  # fmt: skip
 
-    written = _copy(
+    written = copy_rows(
         InboundPost,
         [
             "external_id",
@@ -169,7 +173,13 @@ def main() -> None:
     parser.add_argument("--mentions", type=int, default=2_000_000)
     parser.add_argument("--reads", type=int, default=200)
     parser.add_argument("--rounds", type=int, default=20)
-    options = parser.parse_args()
+    parser.add_argument(
+        "--chart-reads", type=int, help="reads of c. and e. (default: a quarter of --reads, 10+)"
+    )
+    options = parse(
+        parser,
+        tiny={"accounts": 3, "mentions": 3000, "reads": 4, "rounds": 2, "chart_reads": 2},
+    )
     _setup()
     from django.utils import timezone
 
@@ -222,7 +232,7 @@ def main() -> None:
         f"{percentile(series, 0.5):.1f} ms, p95 {percentile(series, 0.95):.1f} ms; "
         f"spikes found on the steady rhythm: {spikes}"
     )
-    reads = max(10, options.reads // 4)
+    reads = options.chart_reads or max(10, options.reads // 4)
     print(f"\nc. the charts' series: volume with its usual level for 30 days, {reads} reads")
     print(f"  {'buckets':<10}{'p50 ms':>9}{'p95 ms':>9}{'SQL p50':>9}{'SQL p95':>9}{'queries':>9}")
     for minutes in (5, 60):

@@ -14,6 +14,7 @@ process, so the resident-memory peak (getrusage ru_maxrss) is that format's alon
 Its own database, BENCH_EXPORT_DATABASE_URL (default crisis_desk_bench_export, created when
 missing). Run with `make bench` or on its own:
     .venv/bin/python bench/postmortem_export.py [--runs 2] [--events 5000] [--messages 2000]
+`--tiny` (the tests' run) seeds 50 events, 20 messages and 100 mentions, one export per format.
 """
 
 import argparse
@@ -30,13 +31,16 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bench.options import parse  # noqa: E402
+
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crisis_desk_bench_export"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
 TITLE = "Export benchmark: a product recall rumour"
 # pdf-job: the PDF as the worker writes it for a long record, reporting its progress on the job.
 FORMATS = ("md", "json", "pdf", "pdf-job")
-MENTIONS = 3000
-BASELINE_A_DAY = 40
+BASELINE_DAYS = 14
 KEY_EVENTS = 50
 ACTION_ITEMS = 10
 
@@ -46,9 +50,7 @@ def _setup() -> None:
     os.environ["DATABASE_URL"] = url
     os.environ.setdefault("REDIS_URL", DEFAULT_REDIS_URL)
     os.environ["DJANGO_SETTINGS_MODULE"] = "config.settings.test"
-    sys.path.insert(0, str(ROOT))
     warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
-    # bench/ is importable only once the project's root is on the path (just above).
     from bench.run import database_create_if_missing
 
     database_create_if_missing(url)
@@ -57,7 +59,7 @@ def _setup() -> None:
     django.setup()
 
 
-def _seed(events: int, messages: int) -> Any:
+def _seed(events: int, messages: int, mentions: int, baseline: int) -> Any:
     """The benchmark's postmortem, created the first time."""
     # Django is set up by now (_setup), so the project's modules import here.
     from django.contrib.auth.models import Group
@@ -141,18 +143,18 @@ def _seed(events: int, messages: int) -> Any:
             )
         )
     Message.objects.bulk_create(rows, batch_size=1000)
-    mentions = [
+    posts = [
         InboundPost(
             external_id=f"bench-export-{n}",
             account=account,
             author_handle=f"customer{n % 500}",
             text=f"Is the recall real? ({n})",
-            posted_at=detected + timedelta(seconds=(48 * 3600 // MENTIONS) * n),
+            posted_at=detected + timedelta(seconds=(48 * 3600 // mentions) * n),
             incident=incident,
         )
-        for n in range(MENTIONS)
+        for n in range(mentions)
     ]
-    mentions += [
+    posts += [
         InboundPost(
             external_id=f"bench-export-baseline-{day}-{n}",
             account=account,
@@ -160,10 +162,10 @@ def _seed(events: int, messages: int) -> Any:
             text="Love the new kettle.",
             posted_at=detected - timedelta(days=day, minutes=17 * n),
         )
-        for day in range(1, 15)
-        for n in range(BASELINE_A_DAY)
+        for day in range(1, BASELINE_DAYS + 1)
+        for n in range(baseline)
     ]
-    InboundPost.objects.bulk_create(mentions, batch_size=1000)
+    InboundPost.objects.bulk_create(posts, batch_size=1000)
     flows.incident_transition(actor=lead, incident=incident, to=Status.RESOLVED)
 
     postmortem = Postmortem.objects.get(incident=incident)
@@ -273,34 +275,46 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=2, help="timed exports per format")
     parser.add_argument("--events", type=int, default=5000)
     parser.add_argument("--messages", type=int, default=2000)
+    parser.add_argument("--mentions", type=int, default=3000, help="linked to the incident")
+    parser.add_argument(
+        "--baseline", type=int, default=40, help="mentions a day in the 14 days before"
+    )
     parser.add_argument("--one", choices=FORMATS, help=argparse.SUPPRESS)
-    args = parser.parse_args()
+    args = parse(
+        parser, tiny={"runs": 1, "events": 50, "messages": 20, "mentions": 100, "baseline": 2}
+    )
 
     if args.one:
         print(json.dumps(measure_one(args.one, args.runs)))
         return
 
     _setup()
-    postmortem = _seed(args.events, args.messages)
+    postmortem = _seed(args.events, args.messages, args.mentions, args.baseline)
     # Imported once Django is set up (_setup).
+    from communications.models import InboundPost, Message
     from incidents.models import TimelineEvent
 
-    events = TimelineEvent.objects.filter(incident_id=postmortem.incident_id).count()
+    incident_id = postmortem.incident_id
+    events = TimelineEvent.objects.filter(incident_id=incident_id).count()
+    messages = Message.objects.filter(incident_id=incident_id).count()
+    mentions = InboundPost.objects.filter(incident_id=incident_id).count()
     results = []
     for chosen in FORMATS:
         child = subprocess.run(
             [sys.executable, __file__, "--one", chosen, "--runs", str(args.runs)],
             capture_output=True,
             text=True,
-            check=True,
+            check=False,
             env=os.environ,
         )
+        if child.returncode:
+            raise SystemExit(f"export benchmark: the {chosen} export failed:\n{child.stderr}")
         results.append(json.loads(child.stdout.strip().splitlines()[-1]))
 
     print()
     print(
         f"Postmortem export, {postmortem.incident.reference}: {events:,} timeline events, "
-        f"{args.messages:,} messages, {MENTIONS:,} mentions. Best of {args.runs}; each format "
+        f"{messages:,} messages, {mentions:,} mentions. Best of {args.runs}; each format "
         "in its own process."
     )
     print()

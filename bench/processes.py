@@ -38,6 +38,16 @@ def worker_env(database_url: str, redis_url: str, log_level: str = "WARNING") ->
     }
 
 
+def stop_helpers_on_sigterm(benchmark: str) -> None:
+    """A benchmark stopped from outside (kill, a test's time limit) still stops the processes
+    it started: SIGTERM becomes a SystemExit, so its ``finally`` blocks run."""
+
+    def stopped(signum: int, frame: object) -> None:
+        raise SystemExit(f"{benchmark}: stopped by signal {signum}")
+
+    signal.signal(signal.SIGTERM, stopped)
+
+
 def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]

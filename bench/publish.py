@@ -6,7 +6,7 @@ published. Prints p50/p95/worst of published_at - approved_at and the throughput
 
 Run with `make bench` (after the page benchmark) or on its own:
     BENCH_PUBLISH_DATABASE_URL=postgres://postgres@127.0.0.1:5432/crisis_desk_bench_publish \\
-        .venv/bin/python bench/publish.py [--messages 500] [--concurrency 4]
+        .venv/bin/python bench/publish.py [--messages 500] [--concurrency 4] [--tiny]
 """
 
 import argparse
@@ -20,11 +20,13 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.options import parse  # noqa: E402
 from bench.processes import (  # noqa: E402
     percentile,
     start_fake_x,
     start_worker,
     stop,
+    stop_helpers_on_sigterm,
     wait_for_worker,
     worker_env,
 )
@@ -38,44 +40,53 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--messages", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=4, help="worker processes")
-    args = parser.parse_args()
+    args = parse(parser, tiny={"messages": 5, "concurrency": 2})
 
     database_url = os.environ.get("BENCH_PUBLISH_DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("BENCH_REDIS_URL") or DEFAULT_REDIS_URL
     env = worker_env(database_url, redis_url, "WARNING")
-    fake, x_url = start_fake_x(env)
-    env["X_API_BASE_URL"] = x_url
-    os.environ.update(env)
+    stop_helpers_on_sigterm("publishing benchmark")
     warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
 
     from bench.run import database_create_if_missing
 
     database_create_if_missing(database_url)
-
-    import django
-
-    django.setup()
-
-    from django.core.management import call_command
-
-    call_command("migrate", interactive=False, verbosity=0)
-
-    import redis
-
-    redis.Redis.from_url(redis_url).flushdb()
-
-    name = f"bench-{os.getpid()}"
-    worker = start_worker(env, concurrency=args.concurrency, name=name)
+    fake, x_url = start_fake_x(env)
     try:
-        wait_for_worker(name)
-        report(args.messages, args.concurrency)
+        env["X_API_BASE_URL"] = x_url
+        os.environ.update(env)
+
+        import django
+
+        django.setup()
+
+        from django.core.management import call_command
+
+        call_command("migrate", interactive=False, verbosity=0)
+
+        import redis
+
+        redis.Redis.from_url(redis_url).flushdb()
+
+        name = f"bench-{os.getpid()}"
+        worker = start_worker(env, concurrency=args.concurrency, name=name)
+        try:
+            wait_for_worker(name)
+            published = report(args.messages, args.concurrency)
+        finally:
+            stop(worker)
     finally:
-        stop(worker)
         fake.terminate()
         fake.wait(timeout=10)
+    if published < args.messages:
+        raise SystemExit(
+            f"publishing benchmark: {args.messages - published} of {args.messages} approved "
+            "messages were not published"
+        )
 
 
-def report(count: int, concurrency: int) -> None:
+def report(count: int, concurrency: int) -> int:
+    """Approve ``count`` messages, wait for them and print the figures; the number published."""
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
@@ -159,6 +170,7 @@ def report(count: int, concurrency: int) -> None:
             f"{statistics.fmean(latency):.0f}"
         )
         print(f"throughput: {len(published) / total:.1f} messages/s")
+    return len(published)
 
 
 if __name__ == "__main__":

@@ -1,7 +1,8 @@
 """Seed the benchmark database (once) and time the incident pages and endpoints.
 
 Run with `make bench`; BENCH_DATABASE_URL names the database (created when missing).
-`--explain` also prints EXPLAIN ANALYZE of each scenario's slowest query. See bench/README.md.
+`--explain` also prints EXPLAIN ANALYZE of each scenario's slowest query; `--tiny` seeds 2,000
+incidents and makes 3 requests per scenario (the tests' run). See bench/README.md.
 """
 
 import argparse
@@ -39,6 +40,11 @@ def main() -> None:
     parser.add_argument(
         "--only", default="", help="run only the scenarios whose name contains this text"
     )
+    parser.add_argument(
+        "--tiny",
+        action="store_true",
+        help="seed 2,000 incidents and 20,000 events, 3 requests per scenario (the tests' run)",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("BENCH_DATABASE_URL") or DEFAULT_DATABASE_URL
@@ -54,18 +60,20 @@ def main() -> None:
 
     from django.core.management import call_command
     from django.db import connection
-    from django.test import Client
 
     from bench import measure, seed
 
     call_command("migrate", interactive=False, verbosity=0)
-    seed.seed_if_needed()
+    seed.seed_if_needed(seed.TINY if args.tiny else seed.FULL)
 
-    client = Client()
-    client.force_login(seed.benchmark_manager())
-    chosen = [s for s in measure.scenarios(random.Random(7)) if args.only in s.name]
-    started = time.perf_counter()
-    results = [measure.run(client, scenario) for scenario in chosen]
+    pace = measure.TINY if args.tiny else measure.FULL
+    client = measure.signed_in_client(seed.benchmark_manager())
+    try:
+        chosen = [s for s in measure.scenarios(random.Random(7), pace) if args.only in s.name]
+        started = time.perf_counter()
+        results = [measure.run(client, scenario, pace) for scenario in chosen]
+    except measure.RequestFailed as exc:
+        raise SystemExit(f"page benchmark: {exc}") from None
     elapsed = time.perf_counter() - started
 
     with connection.cursor() as cursor:
@@ -76,7 +84,7 @@ def main() -> None:
     print(f"Crisis Desk benchmark, PostgreSQL {server_version}, Django {django.get_version()}")
     print(f"Rows: {counts}")
     print(
-        f"Each scenario: {measure.REQUESTS} requests after {measure.WARMUP} warm-up, in-process "
+        f"Each scenario: {pace.requests} requests after {pace.warmup} warm-up, in-process "
         f"django.test.Client as {seed.MANAGER_USERNAME} (Manager). Times in ms; "
         f"server/SQL = total server time / total SQL time. Ran in {elapsed:.0f} s."
     )

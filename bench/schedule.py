@@ -24,13 +24,14 @@ in-app notifications only, so the numbers are the engine's. Fails unless every s
 
 Run with `make bench` or on its own:
     .venv/bin/python bench/schedule.py [--deadlines 1000] [--concurrency 4] [--open 10000]
+`--tiny` (the tests' run): 10 deadlines due over 6 s, the worker killed 3 s in, a grace of 5 s,
+200 open deadlines for the sweep; the same steps, in about a minute.
 """
 
 import argparse
 import logging
 import os
 import random
-import signal
 import statistics
 import subprocess
 import sys
@@ -47,6 +48,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from bench.options import parse  # noqa: E402
 from bench.processes import (  # noqa: E402
     HelperFailed,
     percentile,
@@ -54,6 +56,7 @@ from bench.processes import (  # noqa: E402
     start_worker,
     stop,
     stop_all,
+    stop_helpers_on_sigterm,
     wait_for_worker,
     worker_env,
 )
@@ -61,10 +64,7 @@ from bench.processes import (  # noqa: E402
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crisis_desk_bench_schedule"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/8"
 QUEUES = "critical,default"
-LEAD = 15.0  # seconds from planning to the first due time: planning 1,000 takes a few
-SPREAD = 60.0  # the due times spread over this many seconds
 BATCH = 100  # deadlines planned per transaction
-KILL_AT = 30.0  # seconds into the minute
 RESTART_AFTER = 3.0
 OWNERS = 20
 GOAL_P99 = 5.0
@@ -108,21 +108,51 @@ class SweepCase:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--deadlines", type=int, default=1000, help="falling due in the minute")
+    parser.add_argument("--deadlines", type=int, default=1000, help="falling due together")
+    parser.add_argument(
+        "--spread", type=float, default=60.0, help="seconds the due times spread over"
+    )
+    parser.add_argument(
+        "--lead",
+        type=float,
+        default=15.0,
+        help="seconds from planning to the first due time (planning 1,000 takes a few)",
+    )
+    parser.add_argument(
+        "--kill-at", type=float, default=30.0, help="seconds into the spread the worker dies"
+    )
+    parser.add_argument(
+        "--grace", type=int, help="SCHEDULE_SWEEP_GRACE_SECONDS for the run (else the settings')"
+    )
     parser.add_argument("--concurrency", type=int, default=4, help="worker processes")
     parser.add_argument("--open", type=int, default=10_000, help="open deadlines for the sweep")
     parser.add_argument("--overdue", type=int, default=100, help="of those, overdue")
     parser.add_argument("--history", type=int, default=100_000, help="fired steps of history")
     parser.add_argument("--runs", type=int, default=5, help="sweeps timed per case")
-    args = parser.parse_args()
+    args = parse(
+        parser,
+        tiny={
+            "deadlines": 10,
+            "spread": 6.0,
+            "lead": 3.0,
+            "kill_at": 3.0,
+            "grace": 5,
+            "concurrency": 2,
+            "open": 200,
+            "overdue": 5,
+            "history": 1000,
+            "runs": 2,
+        },
+    )
 
     database_url = os.environ.get("BENCH_SCHEDULE_DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("BENCH_SCHEDULE_REDIS_URL") or DEFAULT_REDIS_URL
     env = worker_env(database_url, redis_url, "WARNING")
+    if args.grace is not None:
+        env["SCHEDULE_SWEEP_GRACE_SECONDS"] = str(args.grace)
     os.environ.update(env)
     warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
-    # A benchmark stopped from outside (Ctrl-C, kill) still stops the processes it started.
-    signal.signal(signal.SIGTERM, _stopped)
+    stop_helpers_on_sigterm("schedule benchmark")
 
     from bench.run import database_create_if_missing
 
@@ -148,25 +178,17 @@ def main() -> None:
         worker = _worker_start(env, helpers, name="schedule-a", concurrency=args.concurrency)
         # Every step fires by the sweeper's bound at the latest; a loss is one that did not by
         # a minute after it.
-        settle_after = SPREAD + grace + interval + 60
+        settle_after = args.spread + grace + interval + 60
         on_time, worker = burst(
-            env,
-            helpers,
-            worker,
-            people,
-            name="on time",
-            count=args.deadlines,
-            concurrency=args.concurrency,
-            settle_after=settle_after,
+            env, helpers, worker, people, name="on time", args=args, settle_after=settle_after
         )
         killed, worker = burst(
             env,
             helpers,
             worker,
             people,
-            name=f"worker killed at +{KILL_AT:.0f} s",
-            count=args.deadlines,
-            concurrency=args.concurrency,
+            name=f"worker killed at +{args.kill_at:.0f} s",
+            args=args,
             settle_after=settle_after,
             kill=True,
         )
@@ -185,10 +207,6 @@ def main() -> None:
     failed = [b.name for b in (on_time, killed) if b.lost or b.notified_twice or b.logged_twice]
     if failed:
         raise SystemExit(f"schedule benchmark: steps lost or fired twice in: {', '.join(failed)}")
-
-
-def _stopped(signum: int, frame: Any) -> None:
-    raise SystemExit(f"schedule benchmark: stopped by signal {signum}")
 
 
 def _grace() -> float:
@@ -255,14 +273,13 @@ def burst(
     people: People,
     *,
     name: str,
-    count: int,
-    concurrency: int,
+    args: argparse.Namespace,
     settle_after: float,
     kill: bool = False,
 ) -> tuple[Burst, subprocess.Popen]:
-    """Plan ``count`` deadlines due within one minute and wait (at most ``settle_after``
-    seconds from the first due time) for their steps; with ``kill``, kill the worker half-way
-    through the minute and start a fresh one."""
+    """Plan ``args.deadlines`` deadlines due within ``args.spread`` seconds and wait (at most
+    ``settle_after`` seconds from the first due time) for their steps; with ``kill``, kill the
+    worker ``args.kill_at`` seconds in and start a fresh one."""
     from django.db import transaction
     from django.utils import timezone
 
@@ -273,14 +290,15 @@ def burst(
     incident = flows.incident_declare(
         actor=people.lead, title=f"Schedule benchmark: {name}", severity=4
     )
-    start = timezone.now() + timedelta(seconds=LEAD)
+    count = args.deadlines
+    start = timezone.now() + timedelta(seconds=args.lead)
     ids: list[int] = []
     late_planning = 0
     began = time.monotonic()
     for first in range(0, count, BATCH):
         with transaction.atomic():
             for n in range(first, min(count, first + BATCH)):
-                due_at = start + timedelta(seconds=SPREAD * n / count)
+                due_at = start + timedelta(seconds=args.spread * n / count)
                 deadline = engine.deadline_plan(
                     kind=Deadline.Kind.MENTION_REPLY,
                     subject=f"mention:{incident.pk}-{n}",
@@ -294,10 +312,10 @@ def burst(
     planning = time.monotonic() - began
 
     if kill:
-        _sleep_until(start + timedelta(seconds=KILL_AT))
+        _sleep_until(start + timedelta(seconds=args.kill_at))
         stop(worker, kill=True)  # the whole process group, as kill -9 would
         time.sleep(RESTART_AFTER)
-        worker = _worker_start(env, helpers, name="schedule-b", concurrency=concurrency)
+        worker = _worker_start(env, helpers, name="schedule-b", concurrency=args.concurrency)
 
     settle_by = start + timedelta(seconds=settle_after)
     while timezone.now() < settle_by and _fired(ids) < count:
@@ -519,8 +537,8 @@ def bursts_report(bursts: list[Burst], *, args: Any, grace: float, interval: flo
         f"{interval:.0f} s, grace {grace:.0f} s) on Redis"
     )
     print(
-        f"a/b. {args.deadlines:,} deadlines due evenly over one minute, one step each (the "
-        f"owner, at the due time), planned through engine.deadline_plan, {BATCH} per "
+        f"a/b. {args.deadlines:,} deadlines due evenly over {args.spread:.0f} s, one step each "
+        f"(the owner, at the due time), planned through engine.deadline_plan, {BATCH} per "
         "transaction; lateness = fired_at - due_at of the step, in seconds"
     )
     header = (

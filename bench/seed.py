@@ -17,7 +17,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.management.color import no_style
 from django.db import connection, transaction
-from django.db.models import Field, Model
+from django.db.models import NOT_PROVIDED, AutoField, Field, Model
 from psycopg import sql
 
 from config.permissions import MANAGER, RESPONDER
@@ -35,13 +35,38 @@ from incidents.models import (
     TimelineEvent,
 )
 
-INCIDENTS = 100_000
-EVENTS = 1_000_000
-# The long tail: a few incidents carry thousands of events, some hundreds, most a handful.
-HEAVY_INCIDENTS = 25
-HEAVY_EVENTS = (2_000, 6_000)
-BUSY_INCIDENTS = 500
-BUSY_EVENTS = (100, 500)
+
+@dataclass(frozen=True)
+class Scale:
+    """How much history the seed writes. The long tail: a few incidents carry thousands of
+    events, some hundreds, most a handful."""
+
+    incidents: int
+    events: int
+    heavy_incidents: int
+    heavy_events: tuple[int, int]
+    busy_incidents: int
+    busy_events: tuple[int, int]
+
+
+FULL = Scale(
+    incidents=100_000,
+    events=1_000_000,
+    heavy_incidents=25,
+    heavy_events=(2_000, 6_000),
+    busy_incidents=500,
+    busy_events=(100, 500),
+)
+# The tests' run (--tiny): still 60+ pages of incidents and two war rooms of 1,000+ events, so
+# every scenario reads what it is named after.
+TINY = Scale(
+    incidents=2_000,
+    events=20_000,
+    heavy_incidents=2,
+    heavy_events=(1_000, 1_200),
+    busy_incidents=10,
+    busy_events=(100, 300),
+)
 SMALL_EVENTS = (2, 13)
 HISTORY = timedelta(days=730)
 RANDOM_SEED = 2026
@@ -256,22 +281,22 @@ def row_counts() -> dict[str, int]:
     }
 
 
-def seed_if_needed() -> None:
+def seed_if_needed(scale: Scale = FULL) -> None:
     """Seed once; a database that already holds the benchmark's data is left alone."""
     incidents, events = Incident.objects.count(), TimelineEvent.objects.count()
-    if (incidents, events) == (INCIDENTS, EVENTS):
+    if (incidents, events) == (scale.incidents, scale.events):
         print(f"Already seeded ({incidents:,} incidents, {events:,} timeline events).")
         return
     if incidents or events:
         raise DataMismatch(
             f"The database holds {incidents:,} incidents and {events:,} timeline events, "
-            f"not the benchmark's {INCIDENTS:,} and {EVENTS:,}. Drop it and run again "
-            "(see bench/README.md)."
+            f"not the benchmark's {scale.incidents:,} and {scale.events:,}. Drop it and run "
+            "again (see bench/README.md)."
         )
-    seed()
+    seed(scale)
 
 
-def seed() -> None:
+def seed(scale: Scale = FULL) -> None:
     rng = random.Random(RANDOM_SEED)
     now = datetime.now(UTC).replace(microsecond=0)
     started = time.perf_counter()
@@ -279,12 +304,12 @@ def seed() -> None:
         with _timed("plan"):
             people = _people()
             tags = _tags()
-            plans = _plan_incidents(rng, now, people)
-            counts = _event_counts(rng, plans)
+            plans = _plan_incidents(rng, now, people, scale.incidents)
+            counts = _event_counts(rng, plans, scale)
             heavy = {
                 plan.id
                 for plan, count in zip(plans, counts, strict=True)
-                if count >= HEAVY_EVENTS[0]
+                if count >= scale.heavy_events[0]
             }
         _load("incidents", Incident, INCIDENT_FIELDS, _incident_rows(rng, plans))
         _reset_sequences([Incident])
@@ -322,7 +347,7 @@ def _load(
     name: str, model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[object]]
 ) -> None:
     started = time.perf_counter()
-    written = _copy(model, fields, rows)
+    written = copy_rows(model, fields, rows)
     _report(name, started, written)
 
 
@@ -331,18 +356,60 @@ def _report(name: str, started: float, rows: int | None = None) -> None:
     print(f"  {name:<20}{count:>15} {time.perf_counter() - started:5.1f} s", flush=True)
 
 
-def _copy(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
-    """COPY rows into the model's table; ``fields`` are model field names, in row order."""
-    columns = [sql.Identifier(_column(model, name)) for name in fields]
+class ColumnMissing(RuntimeError):
+    """A column the seed gives no value and nothing else fills: NOT NULL, no default."""
+
+
+def copy_rows(model: type[Model], fields: Sequence[str], rows: Iterable[Sequence[object]]) -> int:
+    """COPY rows into the model's table; ``fields`` are model field names, in row order.
+
+    Every other column of the model is filled as saving a new object would fill it (see
+    unlisted_defaults), so a column added to a model later neither breaks the seed unnoticed
+    nor leaves it behind: it gets its default, said on the console, or stops the seed, named.
+    """
+    defaults = unlisted_defaults(model, fields)
+    for name, value in defaults.items():
+        print(f"  {model._meta.db_table}.{_column(model, name)}: its default, {value!r}")
+    columns = [sql.Identifier(_column(model, name)) for name in [*fields, *defaults]]
     statement = sql.SQL("COPY {table} ({columns}) FROM STDIN").format(
         table=sql.Identifier(model._meta.db_table), columns=sql.SQL(", ").join(columns)
     )
+    filled = tuple(defaults.values())
     written = 0
     with connection.cursor() as cursor, cursor.cursor.copy(statement) as copy:
         for row in rows:
-            copy.write_row(row)
+            copy.write_row((*row, *filled) if filled else row)
             written += 1
     return written
+
+
+def unlisted_defaults(model: type[Model], fields: Sequence[str]) -> dict[str, object]:
+    """The values for the model's columns that ``fields`` leaves out and the database would
+    not fill (a NOT NULL column without a database default): the model field's default, as the
+    ORM would save it. A column with no default at all is a ColumnMissing, naming it."""
+    listed = set(fields)
+    defaults: dict[str, object] = {}
+    missing = []
+    for field in model._meta.concrete_fields:
+        if (
+            field.name in listed
+            or field.null
+            or field.generated
+            or field.db_default is not NOT_PROVIDED
+            or isinstance(field, AutoField)
+        ):
+            continue
+        value = field.get_default()
+        if value is None:
+            missing.append(field.column or field.name)
+        else:
+            defaults[field.name] = field.get_db_prep_save(value, connection)
+    if missing:
+        raise ColumnMissing(
+            f"{model._meta.db_table}: the benchmark's seed gives no value for "
+            f"{', '.join(missing)} (NOT NULL, no default); add it to the rows in bench/seed.py"
+        )
+    return defaults
 
 
 def _column(model: type[Model], name: str) -> str:
@@ -424,11 +491,13 @@ INCIDENT_FIELDS = [
 ]
 
 
-def _plan_incidents(rng: random.Random, now: datetime, people: list[int]) -> list[PlannedIncident]:
+def _plan_incidents(
+    rng: random.Random, now: datetime, people: list[int], count: int
+) -> list[PlannedIncident]:
     """Detection times over the history, numbered per year in the order they were detected."""
     history = HISTORY.total_seconds()
-    detections = sorted(now - timedelta(seconds=rng.uniform(60, history)) for _ in range(INCIDENTS))
-    severities = rng.choices(list(SEVERITY_WEIGHTS), list(SEVERITY_WEIGHTS.values()), k=INCIDENTS)
+    detections = sorted(now - timedelta(seconds=rng.uniform(60, history)) for _ in range(count))
+    severities = rng.choices(list(SEVERITY_WEIGHTS), list(SEVERITY_WEIGHTS.values()), k=count)
     last_number: dict[int, int] = {}
     plans = []
     for number, (detected, severity) in enumerate(zip(detections, severities, strict=True), 1):
@@ -557,8 +626,8 @@ def _tag_rows(rng: random.Random, plans: list[PlannedIncident], tags: list[int])
 EVENT_FIELDS = ["incident", "at", "recorded_at", "actor", "kind", "text", "data"]
 
 
-def _event_counts(rng: random.Random, plans: list[PlannedIncident]) -> list[int]:
-    """Events per incident, summing to exactly EVENTS."""
+def _event_counts(rng: random.Random, plans: list[PlannedIncident], scale: Scale) -> list[int]:
+    """Events per incident, summing to exactly the scale's."""
     counts = [rng.randint(*SMALL_EVENTS) for _ in plans]
     # Big crises are the severe, finished ones (their timeline spans days).
     candidates = [
@@ -566,16 +635,16 @@ def _event_counts(rng: random.Random, plans: list[PlannedIncident]) -> list[int]
         for i, plan in enumerate(plans)
         if plan.severity <= 2 and plan.ends_at - plan.detected_at > timedelta(days=1)
     ]
-    heavy = rng.sample(candidates, HEAVY_INCIDENTS)
+    heavy = rng.sample(candidates, scale.heavy_incidents)
     for i in heavy:
-        counts[i] = rng.randint(*HEAVY_EVENTS)
+        counts[i] = rng.randint(*scale.heavy_events)
     taken = set(heavy)
-    busy = rng.sample([i for i in range(len(plans)) if i not in taken], BUSY_INCIDENTS)
+    busy = rng.sample([i for i in range(len(plans)) if i not in taken], scale.busy_incidents)
     for i in busy:
-        counts[i] = rng.randint(*BUSY_EVENTS)
+        counts[i] = rng.randint(*scale.busy_events)
     taken.update(busy)
     small = [i for i in range(len(plans)) if i not in taken]
-    missing = EVENTS - sum(counts)
+    missing = scale.events - sum(counts)
     step = 1 if missing > 0 else -1
     while missing:
         i = rng.choice(small)
