@@ -165,7 +165,9 @@ class ClaimCreateSerializer(InputSerializer):
 
 
 class ClaimStatusSerializer(InputSerializer):
-    status = serializers.ChoiceField(choices=ClaimStatus.choices)
+    """A PATCH: what is left out stays as it is (evidence alone can be added to a verdict)."""
+
+    status = serializers.ChoiceField(choices=ClaimStatus.choices, required=False)
     evidence = serializers.CharField(required=False, allow_blank=True, default="")
 
 

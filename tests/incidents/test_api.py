@@ -177,6 +177,27 @@ def test_claims_endpoint(api_as, responder, manager):
     assert api_as(manager).get(detail(incident, "claims/")).json()["count"] == 1
 
 
+def test_a_claims_patch_changes_only_what_it_names(api_as, manager):
+    """PATCH is partial, as its document says: evidence alone is added to the verdict, the
+    status left as it is; an empty body changes nothing."""
+    incident = IncidentFactory(status=Status.RESPONDING, acknowledged_at=timezone.now())
+    claim = ClaimFactory(
+        incident=incident,
+        status=ClaimStatus.FALSE,
+        evidence="CEO posted",
+        verified_by=manager,
+        verified_at=timezone.now(),
+    )
+    url = detail(incident, f"claims/{claim.pk}/")
+    response = api_as(manager).patch(url, {}, format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == ClaimStatus.FALSE
+    response = api_as(manager).patch(url, {"evidence": "And spoke on TV"}, format="json")
+    assert response.status_code == 200
+    assert response.json()["status"] == ClaimStatus.FALSE
+    assert response.json()["evidence"] == "And spoke on TV"
+
+
 def test_a_claim_of_another_incident_is_not_found(api_as, manager):
     claim = ClaimFactory()
     other = IncidentFactory()
