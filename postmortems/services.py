@@ -57,6 +57,19 @@ def _locked(postmortem: Postmortem) -> Postmortem:
     return Postmortem.objects.select_for_update().select_related("incident").get(pk=postmortem.pk)
 
 
+def postmortem_published_locked(*, incident: Incident) -> bool:
+    """Whether the incident's postmortem is published, its row locked until the transaction
+    ends (a correction being committed is waited for, and none begins before it ends). The
+    caller holds the incident's lock already (incidents.services.incident_lock)."""
+    status = (
+        Postmortem.objects.select_for_update(no_key=True)
+        .filter(incident_id=incident.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    return status == P.PUBLISHED
+
+
 def _event(postmortem: Postmortem, actor: User | None, text: str, **data: Any) -> None:
     timeline_event_record(
         incident=postmortem.incident,
