@@ -97,3 +97,64 @@ def test_a_close_waits_for_a_correction_being_committed_and_then_refuses(
     assert error.field == "waiver"
     assert Incident.objects.get(pk=postmortem.incident_id).status == Status.RESOLVED
     assert Postmortem.objects.get(pk=postmortem.pk).status == Postmortem.Status.DRAFT
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_correction_waits_for_a_close_holding_the_incident_and_neither_deadlocks(
+    manager, manager2, monkeypatch
+):
+    """Two connections: the close holds the incident's row before it reads the postmortem; a
+    correction begun then waits for the incident (it locks the incident first too) instead of
+    taking the postmortem and deadlocking with the close."""
+    postmortem = published(manager, manager2, severity=2)
+    holding, go = threading.Event(), threading.Event()
+    outcome: dict[str, object] = {}
+    read = services.postmortem_published_locked
+
+    def read_when_told(*, incident):
+        holding.set()
+        go.wait(10)
+        return read(incident=incident)
+
+    monkeypatch.setattr(flows, "postmortem_published_locked", read_when_told)
+
+    def run(name, work):
+        try:
+            outcome[name] = work()
+        except Exception as error:  # whatever either raised, the test reports it
+            outcome[name] = error
+        finally:
+            connection.close()
+
+    closing = threading.Thread(
+        target=run,
+        args=(
+            "close",
+            lambda: flows.incident_transition(
+                actor=manager, incident=postmortem.incident, to=Status.CLOSED
+            ),
+        ),
+    )
+    correcting = threading.Thread(
+        target=run,
+        args=(
+            "correct",
+            lambda: services.postmortem_correct(
+                actor=manager2, postmortem=postmortem, reason="Wrong start time"
+            ),
+        ),
+    )
+    closing.start()
+    assert holding.wait(10)
+    correcting.start()
+    try:
+        assert waiting_on_a_lock(), "the correction did not wait for the close"
+    finally:
+        go.set()
+        closing.join(10)
+        correcting.join(10)
+
+    assert isinstance(outcome["close"], Incident), outcome
+    assert outcome["close"].status == Status.CLOSED
+    assert isinstance(outcome["correct"], Postmortem), outcome
+    assert outcome["correct"].status == Postmortem.Status.DRAFT
