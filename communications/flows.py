@@ -1,7 +1,9 @@
 """What happens when people work an incident, as far as what the brand says is concerned.
 
 Each flow is one function that completes the team's flow (teams.flows) with what it owes the
-messages: the pages and the API call these.
+messages: the pages and the API call these. Moving an incident is one flow of the postmortems
+layer (postmortems.flows.incident_transition), which withdraws the messages of an incident that
+may no longer speak (services.messages.incident_messages_withdraw).
 """
 
 from collections.abc import Iterable
@@ -13,7 +15,6 @@ from incidents.models import Incident
 from teams import flows as team_flows
 
 from .services.approvals import approvals_raise_to_severity
-from .services.messages import incident_messages_withdraw
 
 User = Any  # an instance of the user model
 
@@ -47,30 +48,4 @@ def incident_update(
         reason=reason,
     )
     approvals_raise_to_severity(actor=actor, incident=incident)
-    return incident
-
-
-@transaction.atomic
-def incident_transition(
-    *,
-    actor: User,
-    incident: Incident,
-    to: str,
-    reason: str = "",
-    waiver: str = "",
-    postmortem_published: bool = False,
-) -> Incident:
-    """Move the incident (teams.flows.incident_transition). Declined or closed, it may no
-    longer speak: its messages not yet out are withdrawn, each on its timeline, their authors
-    told (and the last gate stops any that slipped past, communications.policy)."""
-    incident = team_flows.incident_transition(
-        actor=actor,
-        incident=incident,
-        to=to,
-        reason=reason,
-        waiver=waiver,
-        postmortem_published=postmortem_published,
-    )
-    if not incident.is_editable:
-        incident_messages_withdraw(actor=actor, incident=incident)
     return incident

@@ -319,23 +319,32 @@ def incident_change(
     return incident
 
 
+def incident_lock(*, incident_id: int) -> Incident:
+    """The incident, its row locked until the transaction ends (FOR NO KEY UPDATE: rows that
+    point at it may still be added). Whatever decides on the incident and something of a higher
+    layer (its postmortem, say) takes this lock first, then the other, so two such decisions
+    wait on each other in the same order and never deadlock."""
+    return Incident.objects.select_for_update(no_key=True).get(pk=incident_id)
+
+
 @transaction.atomic
-def incident_transition(
+def incident_move(
     *,
     actor: User,
     incident: Incident,
     to: str,
+    postmortem_published: bool,
     reason: str = "",
     waiver: str = "",
-    postmortem_published: bool = False,
 ) -> Incident:
-    """Move the incident along its lifecycle, stamping and clearing the timestamps.
+    """Move the incident along its lifecycle, stamping and clearing the timestamps: the record
+    only. ``incident`` is the one locked by the caller (incident_lock) in this transaction, and
+    ``postmortem_published`` was read under that lock; the one flow that moves an incident
+    (postmortems.flows.incident_transition) does both.
 
     The same status is a no-op. Declining needs a reason; closing a SEV1/SEV2 needs its
-    postmortem published (the postmortems layer says so) or a waiver text from someone who may
-    manage incidents.
+    postmortem published or a waiver text from someone who may manage incidents.
     """
-    incident = Incident.objects.select_for_update().get(pk=incident.pk)
     source = incident.status
     if to == source:
         return incident

@@ -19,7 +19,7 @@ from config.errors import ApplicationError, Conflict
 from config.people import person_require_active
 from config.permissions import PUBLISH_POSTMORTEM, WORK_ACTION_ITEMS, WRITE_POSTMORTEM, require
 from incidents.models import Category, Incident, Status, TimelineEvent
-from incidents.services import timeline_event_record
+from incidents.services import incident_lock, timeline_event_record
 from teams.models import Deadline, Reason
 from teams.schedule import engine as schedule
 from teams.selectors import crisis_lead_of
@@ -54,7 +54,29 @@ def _working_days_after(start: datetime, days: int) -> datetime:
 
 
 def _locked(postmortem: Postmortem) -> Postmortem:
-    return Postmortem.objects.select_for_update().select_related("incident").get(pk=postmortem.pk)
+    """The postmortem locked after its incident (incidents.services.incident_lock): the order
+    closing the incident takes them (postmortems.flows.incident_transition), so a write of the
+    postmortem (a correction, say) and a close wait on each other instead of deadlocking, and
+    the close reads the postmortem as it is."""
+    incident_lock(incident_id=postmortem.incident_id)
+    return (
+        Postmortem.objects.select_for_update(of=("self",))
+        .select_related("incident")
+        .get(pk=postmortem.pk)
+    )
+
+
+def postmortem_published_locked(*, incident: Incident) -> bool:
+    """Whether the incident's postmortem is published, its row locked until the transaction
+    ends (a correction being committed is waited for, and none begins before it ends). The
+    caller holds the incident's lock already (incidents.services.incident_lock)."""
+    status = (
+        Postmortem.objects.select_for_update(no_key=True)
+        .filter(incident_id=incident.pk)
+        .values_list("status", flat=True)
+        .first()
+    )
+    return status == P.PUBLISHED
 
 
 def _event(postmortem: Postmortem, actor: User | None, text: str, **data: Any) -> None:
@@ -418,8 +440,9 @@ def action_item_add(
 def action_item_update(*, actor: User, item: ActionItem, **changes: Any) -> ActionItem:
     """Change what is given (title, owner, due date, priority, kind, status, link)."""
     require(actor, WORK_ACTION_ITEMS)
+    incident_lock(incident_id=item.postmortem.incident_id)  # first, as closing it does
     item = (
-        ActionItem.objects.select_for_update()
+        ActionItem.objects.select_for_update(of=("self", "postmortem"))
         .select_related("postmortem__incident")
         .get(pk=item.pk)
     )

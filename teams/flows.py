@@ -4,6 +4,9 @@ Each flow is one function: it calls the incident core for the record (incidents.
 then does what the team owes the change: name the crisis lead, put the communication plan on
 the checklist, tell whoever was given work. Pages and the API call these, never the core
 service a flow completes, so a newcomer reads everything that happens on "declare" here.
+Moving an incident along its lifecycle depends on its postmortem, so that one flow lives in the
+highest layer it touches (postmortems.flows.incident_transition), built from the pieces here
+and below (incidents.services.incident_move, schedule.incident_moved).
 """
 
 from collections.abc import Iterable
@@ -112,33 +115,6 @@ def incident_acknowledge(*, actor: User, incident: Incident) -> Incident:
     """Acknowledge the incident: the record, and its acknowledge deadline met."""
     incident = incident_services.incident_acknowledge(actor=actor, incident=incident)
     schedule.incident_acknowledged(incident=incident)
-    return incident
-
-
-@transaction.atomic
-def incident_transition(
-    *,
-    actor: User,
-    incident: Incident,
-    to: str,
-    reason: str = "",
-    waiver: str = "",
-    postmortem_published: bool = False,
-) -> Incident:
-    """Move the incident along its lifecycle: the record, then its schedule (closing or
-    declining cancels every open deadline; resolving ends the update cadence; responding or
-    monitoring after a first statement starts it)."""
-    source = Incident.objects.values_list("status", flat=True).get(pk=incident.pk)
-    incident = incident_services.incident_transition(
-        actor=actor,
-        incident=incident,
-        to=to,
-        reason=reason,
-        waiver=waiver,
-        postmortem_published=postmortem_published,
-    )
-    if incident.status != source:
-        schedule.incident_moved(incident=incident, source=source, to=incident.status)
     return incident
 
 

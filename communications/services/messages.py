@@ -577,7 +577,7 @@ WITHDRAWN_WITH_THE_INCIDENT = (
 
 
 def incident_messages_withdraw(*, actor: User, incident: Incident) -> list[Message]:
-    """The incident was declined or closed (communications.flows.incident_transition): each
+    """The incident was declined or closed (postmortems.flows.incident_transition): each
     of its messages not yet out is withdrawn, on its timeline, and its author told. A message
     locked at this moment (being approved, say) is left to the last gate, which withdraws it
     when its turn comes; one being published is settled by publishing."""

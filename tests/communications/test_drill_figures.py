@@ -149,7 +149,7 @@ def declare(actor, *, title: str, is_drill: bool = False) -> Incident:
         detected_at=timezone.now() - timedelta(minutes=30),
         is_drill=is_drill,
     )
-    return team_flows.incident_transition(actor=actor, incident=incident, to="responding")
+    return postmortem_flows.incident_transition(actor=actor, incident=incident, to="responding")
 
 
 def overdue_at(incident: Incident, moment: datetime) -> int:

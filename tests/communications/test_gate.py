@@ -19,6 +19,7 @@ from communications.services import messages as message_services
 from config.errors import ApplicationError
 from config.permissions import MANAGER, RESPONDER
 from incidents.models import Incident, Status, TimelineEvent
+from postmortems.flows import incident_transition
 from teams import flows
 from teams.models import Notification, Reason
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
@@ -103,7 +104,7 @@ def test_the_incident_declined_between_the_claim_and_the_post_posts_nothing(
 
     def claim_then_decline(message_id):
         claimed = claim(message_id)
-        flows.incident_transition(
+        incident_transition(
             actor=manager, incident=message.incident, to=Status.DECLINED, reason="False alarm"
         )
         return claimed
@@ -117,8 +118,6 @@ def test_the_incident_declined_between_the_claim_and_the_post_posts_nothing(
 def test_declining_an_incident_withdraws_what_it_has_not_said_and_tells_the_authors(
     fake_x, responder, responder2, manager, account, django_capture_on_commit_callbacks
 ):
-    from communications import flows as communication_flows
-
     incident = declare(responder)
     waiting = approved(responder, [manager], account, incident=incident)
     scheduled = approved(
@@ -138,9 +137,7 @@ def test_declining_an_incident_withdraws_what_it_has_not_said_and_tells_the_auth
     draft = message_services.message_create(
         actor=responder, incident=incident, account=account, body="A draft."
     )
-    communication_flows.incident_transition(
-        actor=manager, incident=incident, to=Status.DECLINED, reason="False alarm"
-    )
+    incident_transition(actor=manager, incident=incident, to=Status.DECLINED, reason="False alarm")
     for message in (waiting, scheduled, pending, draft):
         message.refresh_from_db()
         assert message.status == S.WITHDRAWN, message.body
@@ -575,8 +572,6 @@ def test_a_decline_being_committed_is_waited_for_before_the_post(
 ):
     """Two connections: the decline holds the incident's row while the worker reaches its last
     moment. The gate waits for the decline to commit, then reads it, and nothing is posted."""
-    from communications import flows as communication_flows
-
     monkeypatch.setattr(publishing, "enqueue", lambda *args, **kwargs: None)  # driven by hand
     incident = declare(responder)
     message = approved(responder, [manager], account, incident=incident)
@@ -585,7 +580,7 @@ def test_a_decline_being_committed_is_waited_for_before_the_post(
     def decline():
         try:
             with transaction.atomic():
-                communication_flows.incident_transition(
+                incident_transition(
                     actor=manager, incident=incident, to=Status.DECLINED, reason="False alarm"
                 )
                 holding.set()

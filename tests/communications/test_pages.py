@@ -13,6 +13,7 @@ from communications.services import accounts, approvals, statements
 from communications.services import messages as message_services
 from incidents import services as incident_services
 from incidents.models import ClaimStatus, Status
+from postmortems.flows import incident_transition
 from tests.communications.drafting import approved, declare, draft, submitted
 from tests.communications.factories import (
     InboundPostFactory,
@@ -147,9 +148,7 @@ def test_an_unknown_incident_is_a_404_not_a_500(client, responder):
 
 def test_a_closed_incident_takes_no_new_message(client, responder, manager):
     incident = declare(manager)
-    incident_services.incident_transition(
-        actor=manager, incident=incident, to=Status.DECLINED, reason="False alarm"
-    )
+    incident_transition(actor=manager, incident=incident, to=Status.DECLINED, reason="False alarm")
     client.force_login(responder)
     response = client.get(new_url(incident))
     assert response.status_code == 302

@@ -12,6 +12,7 @@ from communications.pauses import pause_covering, paused_account_ids
 from communications.services import pauses
 from config.errors import ApplicationError, Conflict, NotPermitted
 from incidents.models import Status, TimelineEvent
+from postmortems.flows import incident_transition
 from teams import flows
 from tests.communications.drafting import approved, submitted
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
@@ -182,7 +183,7 @@ def test_pausing_and_resuming_are_said_on_every_open_incident_of_the_account(
     submitted(responder, other_account, incident=elsewhere)
     closed = declare(manager, "Over")
     submitted(responder, account, incident=closed)
-    flows.incident_transition(actor=manager, incident=closed, to=Status.DECLINED, reason="No")
+    incident_transition(actor=manager, incident=closed, to=Status.DECLINED, reason="No")
 
     def told(text):
         return set(

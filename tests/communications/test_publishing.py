@@ -15,6 +15,7 @@ from communications.services import accounts, approvals
 from communications.services import messages as message_services
 from communications.tasks import publish_message
 from config.errors import ApplicationError
+from postmortems.flows import incident_transition
 from teams import flows
 from teams.models import Deadline, Notification, Reason
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
@@ -637,7 +638,7 @@ def test_a_published_statement_meets_the_first_statement_and_starts_the_cadence(
     fake_x, responder, manager, manager2, account, django_capture_on_commit_callbacks
 ):
     incident = flows.incident_declare(actor=manager, title="Recall rumour", severity=1)
-    flows.incident_transition(actor=manager, incident=incident, to="responding")
+    incident_transition(actor=manager, incident=incident, to="responding")
     message = message_services.message_create(
         actor=responder, incident=incident, account=account, body="We are looking into it."
     )

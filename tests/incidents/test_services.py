@@ -17,6 +17,7 @@ from incidents.models import (
     Status,
     TimelineEvent,
 )
+from postmortems.flows import incident_transition
 from teams import flows
 from tests.incidents.factories import ChecklistItemFactory, ClaimFactory, IncidentFactory
 from tests.teams.factories import UserFactory
@@ -169,7 +170,7 @@ def test_the_table_has_the_designed_moves():
 @pytest.mark.parametrize(("source", "target"), ALLOWED)
 def test_every_allowed_move_succeeds_and_is_on_the_timeline(manager, source, target):
     incident = incident_in(source)
-    moved = services.incident_transition(
+    moved = incident_transition(
         actor=manager, incident=incident, to=target, reason="checked", waiver="waived"
     )
     moved.refresh_from_db()
@@ -183,7 +184,7 @@ def test_every_allowed_move_succeeds_and_is_on_the_timeline(manager, source, tar
 def test_every_forbidden_move_is_refused_with_a_clear_error(admin_user, source, target):
     incident = incident_in(source)
     with pytest.raises(services.TransitionNotAllowed) as error:
-        services.incident_transition(actor=admin_user, incident=incident, to=target)
+        incident_transition(actor=admin_user, incident=incident, to=target)
     assert error.value.field == "to"
     assert str(Status(source).label) in error.value.message
     incident.refresh_from_db()
@@ -194,12 +195,12 @@ def test_every_forbidden_move_is_refused_with_a_clear_error(admin_user, source, 
 def test_an_unknown_status_is_refused(manager):
     incident = incident_in(Status.DETECTED)
     with pytest.raises(services.TransitionNotAllowed):
-        services.incident_transition(actor=manager, incident=incident, to="exploded")
+        incident_transition(actor=manager, incident=incident, to="exploded")
 
 
 def test_moving_to_the_same_status_changes_nothing(manager):
     incident = incident_in(Status.RESPONDING)
-    services.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
+    incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
     assert events(incident) == []
 
 
@@ -215,9 +216,7 @@ def test_moving_to_the_same_status_changes_nothing(manager):
 def test_declining_closing_and_reopening_are_for_managers(responder, source, target):
     incident = incident_in(source)
     with pytest.raises(NotPermitted):
-        services.incident_transition(
-            actor=responder, incident=incident, to=target, reason="r", waiver="w"
-        )
+        incident_transition(actor=responder, incident=incident, to=target, reason="r", waiver="w")
     incident.refresh_from_db()
     assert incident.status == source
 
@@ -225,13 +224,13 @@ def test_declining_closing_and_reopening_are_for_managers(responder, source, tar
 def test_a_reader_cannot_move_an_incident(reader):
     incident = incident_in(Status.DETECTED)
     with pytest.raises(NotPermitted):
-        services.incident_transition(actor=reader, incident=incident, to=Status.TRIAGED)
+        incident_transition(actor=reader, incident=incident, to=Status.TRIAGED)
 
 
 def test_declining_needs_a_reason(manager):
     incident = incident_in(Status.DETECTED)
     with pytest.raises(ApplicationError) as error:
-        services.incident_transition(actor=manager, incident=incident, to=Status.DECLINED)
+        incident_transition(actor=manager, incident=incident, to=Status.DECLINED)
     assert error.value.field == "reason"
 
 
@@ -239,12 +238,12 @@ def test_declining_needs_a_reason(manager):
 def test_closing_a_sev1_or_sev2_needs_a_recorded_waiver(manager, severity):
     incident = incident_in(Status.RESOLVED, severity=severity)
     with pytest.raises(ApplicationError) as error:
-        services.incident_transition(actor=manager, incident=incident, to=Status.CLOSED)
+        incident_transition(actor=manager, incident=incident, to=Status.CLOSED)
     assert error.value.field == "waiver"
     incident.refresh_from_db()
     assert incident.status == Status.RESOLVED
 
-    services.incident_transition(
+    incident_transition(
         actor=manager, incident=incident, to=Status.CLOSED, waiver="Reviewed in the weekly."
     )
     incident.refresh_from_db()
@@ -257,7 +256,7 @@ def test_closing_a_sev1_or_sev2_needs_a_recorded_waiver(manager, severity):
 @pytest.mark.parametrize("severity", [Severity.SEV3, Severity.SEV4])
 def test_closing_a_minor_incident_needs_no_waiver(manager, severity):
     incident = incident_in(Status.RESOLVED, severity=severity)
-    services.incident_transition(actor=manager, incident=incident, to=Status.CLOSED)
+    incident_transition(actor=manager, incident=incident, to=Status.CLOSED)
     incident.refresh_from_db()
     assert incident.status == Status.CLOSED
 
@@ -265,19 +264,19 @@ def test_closing_a_minor_incident_needs_no_waiver(manager, severity):
 def test_leaving_detected_acknowledges(responder):
     incident = incident_in(Status.DETECTED)
     assert incident.acknowledged_at is None
-    services.incident_transition(actor=responder, incident=incident, to=Status.TRIAGED)
+    incident_transition(actor=responder, incident=incident, to=Status.TRIAGED)
     incident.refresh_from_db()
     assert incident.acknowledged_at is not None
 
 
 def test_resolving_stamps_and_reopening_clears_resolved_at(manager):
     incident = incident_in(Status.RESPONDING)
-    services.incident_transition(actor=manager, incident=incident, to=Status.RESOLVED)
+    incident_transition(actor=manager, incident=incident, to=Status.RESOLVED)
     incident.refresh_from_db()
     assert incident.resolved_at is not None
     assert incident.closed_at is None
 
-    services.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
+    incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
     incident.refresh_from_db()
     assert incident.status == Status.RESPONDING
     assert incident.resolved_at is None
@@ -287,13 +286,13 @@ def test_resolving_stamps_and_reopening_clears_resolved_at(manager):
 
 def test_closing_and_declining_stamp_closed_at(manager):
     resolved = incident_in(Status.RESOLVED)
-    services.incident_transition(actor=manager, incident=resolved, to=Status.CLOSED)
+    incident_transition(actor=manager, incident=resolved, to=Status.CLOSED)
     resolved.refresh_from_db()
     assert resolved.closed_at is not None
     assert resolved.closed_at >= resolved.resolved_at
 
     detected = incident_in(Status.DETECTED)
-    services.incident_transition(
+    incident_transition(
         actor=manager, incident=detected, to=Status.DECLINED, reason="Parody account"
     )
     detected.refresh_from_db()

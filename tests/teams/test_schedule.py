@@ -12,6 +12,7 @@ from django.utils import timezone
 from communications.mentions import services as mention_services
 from config.errors import ApplicationError, Conflict, NotPermitted
 from incidents.models import Status, TimelineEvent
+from postmortems.flows import incident_transition
 from teams import flows
 from teams.models import (
     Deadline,
@@ -102,7 +103,7 @@ def test_acknowledging_meets_its_deadline_and_its_queued_step_then_does_nothing(
 
 def test_moving_out_of_detected_meets_the_acknowledge_deadline(manager):
     incident = declare(manager)
-    flows.incident_transition(actor=manager, incident=incident, to=Status.TRIAGED)
+    incident_transition(actor=manager, incident=incident, to=Status.TRIAGED)
     assert not engine.open_deadlines().filter(incident=incident, kind=K.ACKNOWLEDGE).exists()
 
 
@@ -384,7 +385,7 @@ def test_lowering_to_a_level_without_a_statement_cancels_it(manager):
 
 def test_declining_or_closing_cancels_every_open_deadline(manager):
     incident = declare(manager)
-    flows.incident_transition(actor=manager, incident=incident, to=Status.DECLINED, reason="Fake")
+    incident_transition(actor=manager, incident=incident, to=Status.DECLINED, reason="Fake")
     assert not engine.open_deadlines().filter(incident=incident).exists()
     # Leaving "detected" acknowledges the incident; what remained is cancelled with the reason.
     assert Deadline.objects.get(incident=incident, kind=K.ACKNOWLEDGE).met_at is not None
@@ -394,7 +395,7 @@ def test_declining_or_closing_cancels_every_open_deadline(manager):
 
 def test_public_updates_keep_the_cadence_while_responding(manager):
     incident = declare(manager, severity=1)
-    flows.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
+    incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
     assert not engine.open_deadlines().filter(incident=incident, kind=K.NEXT_UPDATE).exists()
     published = timezone.now()
     engine.public_update_published(incident=incident, at=published)
@@ -406,13 +407,13 @@ def test_public_updates_keep_the_cadence_while_responding(manager):
     first.refresh_from_db()
     assert first.met_at is not None
     assert open_one(incident, K.NEXT_UPDATE).due_at == later + timedelta(minutes=30)
-    flows.incident_transition(actor=manager, incident=incident, to=Status.RESOLVED)
+    incident_transition(actor=manager, incident=incident, to=Status.RESOLVED)
     assert not engine.open_deadlines().filter(incident=incident, kind=K.NEXT_UPDATE).exists()
 
 
 def test_a_missed_update_escalates_like_any_deadline(manager):
     incident = declare(manager, severity=1)
-    flows.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
+    incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
     engine.public_update_published(incident=incident, at=timezone.now())
     update = open_one(incident, K.NEXT_UPDATE)
     with time_machine.travel(update.due_at + timedelta(minutes=2), tick=False):
@@ -540,7 +541,7 @@ def _first_statement(manager):
 
 def _next_update(manager):
     incident = declare(manager)
-    flows.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
+    incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
     engine.public_update_published(incident=incident, at=timezone.now())
     return open_one(incident, K.NEXT_UPDATE)
 

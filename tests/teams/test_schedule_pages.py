@@ -14,6 +14,7 @@ from django.utils import timezone
 from config.celery_app import QUEUES
 from config.tasks import HEARTBEAT_KEY, worker_heartbeat
 from incidents.models import Incident, TimelineEvent
+from postmortems.flows import incident_transition
 from teams import flows
 from teams.models import Deadline, DeadlineStep, EngineHealth, IncidentPlan, ResponsePolicy
 from teams.schedule import engine
@@ -142,7 +143,7 @@ def test_met_and_cancelled_deadlines_say_so(client, reader, responder, incident)
     page = html(client.get(url(acknowledge)))
     assert '<span class="badge text-bg-success">met</span>' in page
     assert "the deadline is closed" in page
-    flows.incident_transition(
+    incident_transition(
         actor=UserFactory(is_superuser=True), incident=incident, to="declined", reason="A prank"
     )
     page = html(client.get(url(statement)))
@@ -367,7 +368,7 @@ def test_the_silence_clock_counts_from_the_last_publication_to_the_next_update(
     client, reader, responder, incident
 ):
     client.force_login(reader)
-    flows.incident_transition(actor=responder, incident=incident, to="responding")
+    incident_transition(actor=responder, incident=incident, to="responding")
     spoke = timezone.now() - timedelta(minutes=12)
     published(incident, at=spoke)
     update = deadline_of(incident, K.NEXT_UPDATE)
@@ -385,7 +386,7 @@ def test_the_silence_clock_before_any_statement_counts_from_detection(
     client, reader, responder, incident
 ):
     client.force_login(reader)
-    flows.incident_transition(actor=responder, incident=incident, to="responding")
+    incident_transition(actor=responder, incident=incident, to="responding")
     page = html(client.get(panel_url(incident)))
     clock = page.split('data-testid="silence-clock"')[1]
     assert "no public statement yet" in clock
@@ -399,7 +400,7 @@ def test_no_silence_clock_below_sev2_or_before_responding(
     client.force_login(reader)
     found = declare(responder, severity=severity)
     if status != "detected":
-        flows.incident_transition(actor=responder, incident=found, to=status)
+        incident_transition(actor=responder, incident=found, to=status)
     assert 'data-testid="silence-clock"' not in html(client.get(panel_url(found)))
 
 
@@ -413,7 +414,7 @@ def test_the_incident_list_shows_each_open_incidents_next_due_deadline(
     quiet = declare(responder, severity=4, title="Something to watch")
     flows.incident_acknowledge(actor=responder, incident=quiet)
     closed = declare(responder, severity=3, title="A false alarm")
-    flows.incident_transition(
+    incident_transition(
         actor=UserFactory(is_superuser=True), incident=closed, to="declined", reason="Prank"
     )
     page = html(client.get(reverse("incidents:list")))
@@ -464,9 +465,9 @@ def test_the_dashboard_counts_overdue_deadlines_and_shows_the_silence_clocks(
     page = html(client.get(reverse("dashboard")))
     assert re.search(r'data-testid="overdue-count">0<', page)
     assert "No SEV1 or SEV2 incident is responding or monitoring." in page
-    flows.incident_transition(actor=responder, incident=incident, to="responding")
+    incident_transition(actor=responder, incident=incident, to="responding")
     minor = declare(responder, severity=3, title="A minor complaint")
-    flows.incident_transition(actor=responder, incident=minor, to="responding")
+    incident_transition(actor=responder, incident=minor, to="responding")
     with time_machine.travel(timezone.now() + timedelta(minutes=20)):
         page = html(client.get(reverse("dashboard")))
     # SEV1: acknowledge and the first statement are missed; SEV3: its acknowledgement too
@@ -494,11 +495,11 @@ def test_the_dashboard_overview_costs_three_queries(
         return len(captured)
 
     first = declare(responder)
-    flows.incident_transition(actor=responder, incident=first, to="responding")
+    incident_transition(actor=responder, incident=first, to="responding")
     few = count()
     for n in range(5):
         more = declare(responder, severity=2, title=f"Story {n}")
-        flows.incident_transition(actor=responder, incident=more, to="responding")
+        incident_transition(actor=responder, incident=more, to="responding")
     assert count() == few
 
 
