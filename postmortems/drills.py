@@ -30,8 +30,9 @@ from teams.schedule.policies import incident_policy, mention_reply_minutes
 from teams.services import drill_save
 
 from .durations import duration_words as _duration_words
-from .facts import _iso, _seconds, update_cadence
+from .facts import update_cadence
 from .flows import incident_transition
+from .measures import UpdateCadence, iso, seconds_between
 
 User = Any  # an instance of the user model
 
@@ -94,7 +95,7 @@ def _row(
 
 def _acknowledge(incident: Incident, policy: dict[str, Any], now: datetime) -> dict[str, Any]:
     target = _minutes_seconds(policy.get("acknowledge_minutes"))
-    measured = _seconds(incident.detected_at, incident.acknowledged_at)
+    measured = seconds_between(incident.detected_at, incident.acknowledged_at)
     status = _judged(measured, target, waited=(now - incident.detected_at).total_seconds())
     return _row(
         "acknowledge",
@@ -113,7 +114,7 @@ def _first_statement(
     target = _minutes_seconds(policy.get("statement_minutes"))
     if target is None:
         return None
-    measured = _seconds(incident.detected_at, incident.first_response_at)
+    measured = seconds_between(incident.detected_at, incident.first_response_at)
     status = _judged(measured, target, waited=(now - incident.detected_at).total_seconds())
     return _row(
         "first_statement",
@@ -143,14 +144,14 @@ def _mentions(run: DrillRun, policy: dict[str, Any], now: datetime) -> list[dict
     for post in posts:
         target = mention_reply_minutes(policy, post["author_followers"]) * 60.0
         replied = post["triage"] == InboundPost.Triage.REPLIED and post["triaged_at"] is not None
-        measured = _seconds(post["posted_at"], post["triaged_at"]) if replied else None
+        measured = seconds_between(post["posted_at"], post["triaged_at"]) if replied else None
         found.append(
             {
                 "id": post["id"],
                 "author": post["author_handle"],
                 "followers": post["author_followers"],
-                "posted_at": _iso(post["posted_at"]),
-                "replied_at": _iso(post["triaged_at"]) if replied else None,
+                "posted_at": iso(post["posted_at"]),
+                "replied_at": iso(post["triaged_at"]) if replied else None,
                 "outcome": REPLIED if replied else UNANSWERED,
                 "status": _judged(
                     measured, target, waited=(now - post["posted_at"]).total_seconds()
@@ -200,7 +201,7 @@ def _rumours(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
             {
                 "id": claim.pk,
                 "statement": claim.statement,
-                "verified_at": _iso(claim.verified_at),
+                "verified_at": iso(claim.verified_at),
                 "verified_before": claim.verified_at is not None
                 and message.submitted_at is not None
                 and claim.verified_at <= message.submitted_at,
@@ -211,7 +212,7 @@ def _rumours(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
             {
                 "id": message.pk,
                 "body": message.body,
-                "submitted_at": _iso(message.submitted_at),
+                "submitted_at": iso(message.submitted_at),
                 "status": MET if all(c["verified_before"] for c in claims) else MISSED,
                 "claims": claims,
             }
@@ -246,7 +247,7 @@ def _rumours_row(rumours: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def _cadence_row(cadence: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any] | None:
+def _cadence_row(cadence: UpdateCadence, policy: dict[str, Any]) -> dict[str, Any] | None:
     target = _minutes_seconds(policy.get("update_minutes"))
     if target is None:
         return None
@@ -273,11 +274,11 @@ def _moments(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
     )
     declared_at = incident.created_at if incident is not None else None
     return {
-        "started_at": _iso(run.started_at),
-        "spike_alert_at": _iso(alert_at),
-        "spike_alert_after_seconds": _seconds(run.started_at, alert_at),
-        "declared_at": _iso(declared_at),
-        "declared_after_seconds": _seconds(run.started_at, declared_at),
+        "started_at": iso(run.started_at),
+        "spike_alert_at": iso(alert_at),
+        "spike_alert_after_seconds": seconds_between(run.started_at, alert_at),
+        "declared_at": iso(declared_at),
+        "declared_after_seconds": seconds_between(run.started_at, declared_at),
     }
 
 
@@ -324,8 +325,8 @@ def drill_report(run: DrillRun, *, now: datetime | None = None) -> dict[str, Any
         "run": {
             "id": run.pk,
             "status": run.status,
-            "started_at": _iso(run.started_at),
-            "finished_at": _iso(run.finished_at),
+            "started_at": iso(run.started_at),
+            "finished_at": iso(run.finished_at),
         },
         "incident": None
         if incident is None
@@ -333,9 +334,9 @@ def drill_report(run: DrillRun, *, now: datetime | None = None) -> dict[str, Any
             "reference": incident.reference,
             "title": incident.title,
             "severity": incident.severity,
-            "detected_at": _iso(incident.detected_at),
-            "acknowledged_at": _iso(incident.acknowledged_at),
-            "first_response_at": _iso(incident.first_response_at),
+            "detected_at": iso(incident.detected_at),
+            "acknowledged_at": iso(incident.acknowledged_at),
+            "first_response_at": iso(incident.first_response_at),
         },
         "policy": None
         if policy is None
@@ -488,7 +489,7 @@ def drill_finish(*, actor: User, run: DrillRun) -> DrillRun:
         return run
     now = timezone.now()
     report = drill_report(run, now=now)
-    report["run"].update(status=DrillRun.Status.FINISHED, finished_at=_iso(now))
+    report["run"].update(status=DrillRun.Status.FINISHED, finished_at=iso(now))
     run.report = report
     run.status = DrillRun.Status.FINISHED
     run.finished_at = now
