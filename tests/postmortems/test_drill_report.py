@@ -17,6 +17,7 @@ from config.errors import NotPermitted
 from incidents import services as incident_services
 from incidents.models import ClaimStatus, Incident, TimelineEvent
 from postmortems import drills
+from postmortems.measures import DrillReport, DrillTarget
 from teams import flows as team_flows
 from teams.models import Drill, IncidentPlan
 from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
@@ -106,12 +107,12 @@ def acknowledged(actor: Any, incident: Incident, minutes: float) -> None:
         team_flows.incident_acknowledge(actor=actor, incident=incident)
 
 
-def target(report: dict[str, Any], key: str) -> dict[str, Any]:
+def target(report: DrillReport, key: str) -> DrillTarget:
     [row] = [row for row in report["targets"] if row["key"] == key]
     return row
 
 
-def report_at(run: DrillRun, minutes: float) -> dict[str, Any]:
+def report_at(run: DrillRun, minutes: float) -> DrillReport:
     run.refresh_from_db()
     return drills.drill_report(run, now=at(minutes))
 
