@@ -512,6 +512,35 @@ def test_finishing_only_by_post(client, manager):
     assert client.get(report_url(run, "drill_finish")).status_code == 405
 
 
+def test_the_page_shows_every_figure_of_the_report_it_reads(client, manager, strict_templates):
+    """A template prints nothing for a key it cannot find: read with a marker for a missing
+    key, the page shows the report's own figures."""
+    run = run_with_incident(manager)
+    acknowledged(manager, run.incident, 3)
+    answered = drill_post(run, 48_200, posted=1, replied=21)
+    client.force_login(manager)
+    with time_machine.travel(at(90), tick=False):
+        report = drills.drill_report(DrillRun.objects.get(pk=run.pk))
+        page = html(client.get(report_url(run)))
+    assert strict_templates not in page
+    summary = report["summary"]
+    assert (summary["met"], summary["missed"]) == (1, 2)
+    said = "{met} met, {missed} missed, {not_yet} not yet".format(**summary)
+    assert said in page
+    for row in report["targets"]:
+        assert f'data-testid="target-{row["key"]}"' in page
+    assert 'data-testid="declared">0 s after the start<' in page
+    assert f'data-testid="mention-{answered.pk}"' in page
+    assert "<td>@" + report["mentions"][0]["author"] + "</td>" in page
+    assert "<td>48,200</td>" in page
+    assert "<td>20 min</td>" in page  # answered after
+    rumours = report["rumours"]
+    assert (
+        f"Rumours planted by the scenario: {rumours['planted']}. "
+        f"Claims the team recorded: {rumours['recorded']}."
+    ) in page
+
+
 def test_the_panel_shows_the_targets_and_links_to_the_report(manager):
     run = run_with_incident(manager)
     acknowledged(manager, run.incident, 3)
