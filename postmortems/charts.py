@@ -13,12 +13,13 @@ the same bytes.
 import math
 from collections.abc import Iterable
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.utils import dateformat, timezone
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
+
+from .measures import HourVolume, ImageRecovery, Phase
 
 WIDTH = 720
 HEIGHT = 260
@@ -134,15 +135,14 @@ def _empty(chart_id: str, title: str, message: str) -> SafeString:
     return mark_safe("".join(parts))  # noqa: S308 (every text is escaped above)
 
 
-def _hourly(volume: Iterable[dict[str, Any]]) -> tuple[list[datetime], list[int], int]:
+def _hourly(volume: Iterable[HourVolume]) -> tuple[list[datetime], list[int], int]:
     """Every hour from the first mention to the last (quiet hours as 0), grouped a few hours to
     a bar when there are more than MAX_BARS; returns the bars' start times, their counts and
     the hours a bar spans."""
     counts: dict[datetime, int] = {}
     for row in volume:
-        if row.get("at"):
-            hour = _parse_time(row["at"]).replace(minute=0, second=0, microsecond=0)
-            counts[hour] = counts.get(hour, 0) + int(row.get("count") or 0)
+        hour = _parse_time(row["at"]).replace(minute=0, second=0, microsecond=0)
+        counts[hour] = counts.get(hour, 0) + row["count"]
     if not counts:
         return [], [], 1
     first, last = min(counts), max(counts)
@@ -158,7 +158,7 @@ def _hourly(volume: Iterable[dict[str, Any]]) -> tuple[list[datetime], list[int]
     return starts, values, span
 
 
-def volume_chart(volume: list[dict[str, Any]] | None, *, chart_id: str = "pm-volume") -> SafeString:
+def volume_chart(volume: list[HourVolume] | None, *, chart_id: str = "pm-volume") -> SafeString:
     """Bars of the incident's mentions per hour (the facts' ``mention_volume``)."""
     starts, values, span = _hourly(volume or [])
     title = (
@@ -211,14 +211,14 @@ def _phase_defs(chart_id: str) -> str:
     )
 
 
-def _phase_fill(chart_id: str, phase: str) -> str:
+def _phase_fill(chart_id: str, phase: Phase) -> str:
     if phase == "during":
         return f'fill="url(#{chart_id}-hatch)" stroke="{DURING_LINE}" stroke-width="0.8"'
     return f'fill="{AFTER_FILL if phase == "after" else BEFORE_FILL}"'
 
 
 def _legend(chart_id: str) -> list[str]:
-    entries = [
+    entries: list[tuple[Phase, str]] = [
         ("before", _("Before (baseline days)")),
         ("during", _("During the incident")),
         ("after", _("After")),
@@ -243,18 +243,17 @@ def _legend(chart_id: str) -> list[str]:
     return parts
 
 
-def recovery_chart(recovery: dict[str, Any] | None, *, chart_id: str = "pm-recovery") -> SafeString:
+def recovery_chart(recovery: ImageRecovery | None, *, chart_id: str = "pm-recovery") -> SafeString:
     """Bars of mentions per day (the facts' ``image_recovery``): the baseline days before
     detection, the incident, the days after; the baseline as a dashed line and the first day
     back within it marked."""
-    recovery = recovery or {}
-    days = [row for row in recovery.get("days") or [] if row.get("day")]
+    days = recovery["days"] if recovery else []
     title = _("Image recovery: mentions per day")
-    if not days:
+    if not recovery or not days:
         return _empty(chart_id, title, _("No mention volume recorded around this incident."))
-    baseline = float(recovery.get("baseline") or 0.0)
-    back = recovery.get("back_within_baseline")
-    values = [int(row.get("count") or 0) for row in days]
+    baseline = float(recovery["baseline"])
+    back = recovery["back_within_baseline"]
+    values = [row["count"] for row in days]
     labels = [dateformat.format(date.fromisoformat(row["day"]), "j M") for row in days]
     back_index = next((i for i, row in enumerate(days) if row["day"] == back), None)
     back_text = (
@@ -289,7 +288,7 @@ def recovery_chart(recovery: dict[str, Any] | None, *, chart_id: str = "pm-recov
         parts.append(
             f'<rect x="{_n(LEFT + slot * index + gap / 2)}" y="{_n(y_of(value))}" '
             f'width="{_n(slot - gap)}" height="{_n(height)}" '
-            f"{_phase_fill(chart_id, row.get('phase', 'before'))}>"
+            f"{_phase_fill(chart_id, row['phase'])}>"
             f"<title>{escape(f'{labels[index]}: {_count(value)}')}</title></rect>"
         )
     parts.append(

@@ -12,7 +12,7 @@ that copy, writes the findings into the drill record, and stops the drill accoun
 """
 
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
 from django.urls import reverse
@@ -30,8 +30,20 @@ from teams.schedule.policies import incident_policy, mention_reply_minutes
 from teams.services import drill_save
 
 from .durations import duration_words as _duration_words
-from .facts import _iso, _seconds, update_cadence
+from .facts import update_cadence
 from .flows import incident_transition
+from .measures import (
+    CitedClaim,
+    CitingMessage,
+    DrillMention,
+    DrillMoments,
+    DrillReport,
+    DrillRumours,
+    DrillTarget,
+    UpdateCadence,
+    iso,
+    seconds_between,
+)
 
 User = Any  # an instance of the user model
 
@@ -78,7 +90,7 @@ def _row(
     measured: float | None = None,
     target: float | None = None,
     note: str = "",
-) -> dict[str, Any]:
+) -> DrillTarget:
     return {
         "key": key,
         "label": str(TARGETS[key]),
@@ -92,9 +104,9 @@ def _row(
 # --- each target ----------------------------------------------------------------------------
 
 
-def _acknowledge(incident: Incident, policy: dict[str, Any], now: datetime) -> dict[str, Any]:
+def _acknowledge(incident: Incident, policy: dict[str, Any], now: datetime) -> DrillTarget:
     target = _minutes_seconds(policy.get("acknowledge_minutes"))
-    measured = _seconds(incident.detected_at, incident.acknowledged_at)
+    measured = seconds_between(incident.detected_at, incident.acknowledged_at)
     status = _judged(measured, target, waited=(now - incident.detected_at).total_seconds())
     return _row(
         "acknowledge",
@@ -107,13 +119,13 @@ def _acknowledge(incident: Incident, policy: dict[str, Any], now: datetime) -> d
 
 def _first_statement(
     incident: Incident, policy: dict[str, Any], now: datetime
-) -> dict[str, Any] | None:
+) -> DrillTarget | None:
     """The first public statement approved and published (the postmortem's "first statement":
     the incident's first public response). None when the policy asks for none."""
     target = _minutes_seconds(policy.get("statement_minutes"))
     if target is None:
         return None
-    measured = _seconds(incident.detected_at, incident.first_response_at)
+    measured = seconds_between(incident.detected_at, incident.first_response_at)
     status = _judged(measured, target, waited=(now - incident.detected_at).total_seconds())
     return _row(
         "first_statement",
@@ -124,7 +136,7 @@ def _first_statement(
     )
 
 
-def _mentions(run: DrillRun, policy: dict[str, Any], now: datetime) -> list[dict[str, Any]]:
+def _mentions(run: DrillRun, policy: dict[str, Any], now: datetime) -> list[DrillMention]:
     """Each post of the drill whose author reaches at least the policy's smallest threshold,
     with its reply time (the schedule's rule, teams.schedule.policies)."""
     thresholds = [int(followers) for followers in policy.get("mention_reply_by_reach") or {}]
@@ -139,18 +151,18 @@ def _mentions(run: DrillRun, policy: dict[str, Any], now: datetime) -> list[dict
         .order_by("posted_at", "id")
         .values("id", "author_handle", "author_followers", "posted_at", "triage", "triaged_at")
     )
-    found = []
+    found: list[DrillMention] = []
     for post in posts:
         target = mention_reply_minutes(policy, post["author_followers"]) * 60.0
         replied = post["triage"] == InboundPost.Triage.REPLIED and post["triaged_at"] is not None
-        measured = _seconds(post["posted_at"], post["triaged_at"]) if replied else None
+        measured = seconds_between(post["posted_at"], post["triaged_at"]) if replied else None
         found.append(
             {
                 "id": post["id"],
                 "author": post["author_handle"],
                 "followers": post["author_followers"],
-                "posted_at": _iso(post["posted_at"]),
-                "replied_at": _iso(post["triaged_at"]) if replied else None,
+                "posted_at": iso(post["posted_at"]),
+                "replied_at": iso(post["triaged_at"]) if replied else None,
                 "outcome": REPLIED if replied else UNANSWERED,
                 "status": _judged(
                     measured, target, waited=(now - post["posted_at"]).total_seconds()
@@ -162,7 +174,7 @@ def _mentions(run: DrillRun, policy: dict[str, Any], now: datetime) -> list[dict
     return found
 
 
-def _mentions_row(mentions: list[dict[str, Any]]) -> dict[str, Any]:
+def _mentions_row(mentions: list[DrillMention]) -> DrillTarget:
     counts = dict.fromkeys((MET, MISSED, NOT_YET), 0)
     for mention in mentions:
         counts[mention["status"]] += 1
@@ -180,7 +192,7 @@ def _mentions_row(mentions: list[dict[str, Any]]) -> dict[str, Any]:
     )
 
 
-def _rumours(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
+def _rumours(run: DrillRun, incident: Incident | None) -> DrillRumours:
     """Every message of the incident that cites a claim and went for approval: was each claim
     it cites verified before it was submitted? And how many rumours the scenario planted, how
     many claims the team recorded."""
@@ -194,13 +206,13 @@ def _rumours(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
         .prefetch_related("cited_claims")
         .order_by("submitted_at", "id")
     )
-    messages = []
+    messages: list[CitingMessage] = []
     for message in citing:
-        claims = [
+        claims: list[CitedClaim] = [
             {
                 "id": claim.pk,
                 "statement": claim.statement,
-                "verified_at": _iso(claim.verified_at),
+                "verified_at": iso(claim.verified_at),
                 "verified_before": claim.verified_at is not None
                 and message.submitted_at is not None
                 and claim.verified_at <= message.submitted_at,
@@ -211,7 +223,7 @@ def _rumours(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
             {
                 "id": message.pk,
                 "body": message.body,
-                "submitted_at": _iso(message.submitted_at),
+                "submitted_at": iso(message.submitted_at),
                 "status": MET if all(c["verified_before"] for c in claims) else MISSED,
                 "claims": claims,
             }
@@ -223,7 +235,7 @@ def _rumours(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
     }
 
 
-def _rumours_row(rumours: dict[str, Any]) -> dict[str, Any]:
+def _rumours_row(rumours: DrillRumours) -> DrillTarget:
     messages = rumours["messages"]
     unverified = sum(1 for message in messages if message["status"] == MISSED)
     status = MISSED if unverified else (MET if messages else NOT_YET)
@@ -246,7 +258,7 @@ def _rumours_row(rumours: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-def _cadence_row(cadence: dict[str, Any], policy: dict[str, Any]) -> dict[str, Any] | None:
+def _cadence_row(cadence: UpdateCadence, policy: dict[str, Any]) -> DrillTarget | None:
     target = _minutes_seconds(policy.get("update_minutes"))
     if target is None:
         return None
@@ -261,7 +273,7 @@ def _cadence_row(cadence: dict[str, Any], policy: dict[str, Any]) -> dict[str, A
     )
 
 
-def _moments(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
+def _moments(run: DrillRun, incident: Incident | None) -> DrillMoments:
     """When the spike alert was raised and the incident declared, from the drill's start."""
     alert_at = (
         Alert.objects.filter(account_id=run.account_id)
@@ -273,22 +285,22 @@ def _moments(run: DrillRun, incident: Incident | None) -> dict[str, Any]:
     )
     declared_at = incident.created_at if incident is not None else None
     return {
-        "started_at": _iso(run.started_at),
-        "spike_alert_at": _iso(alert_at),
-        "spike_alert_after_seconds": _seconds(run.started_at, alert_at),
-        "declared_at": _iso(declared_at),
-        "declared_after_seconds": _seconds(run.started_at, declared_at),
+        "started_at": iso(run.started_at),
+        "spike_alert_at": iso(alert_at),
+        "spike_alert_after_seconds": seconds_between(run.started_at, alert_at),
+        "declared_at": iso(declared_at),
+        "declared_after_seconds": seconds_between(run.started_at, declared_at),
     }
 
 
-def _not_yet_rows() -> list[dict[str, Any]]:
+def _not_yet_rows() -> list[DrillTarget]:
     return [_row(key, NOT_YET, note=_("no incident declared yet")) for key in TARGETS]
 
 
 # --- the report -----------------------------------------------------------------------------
 
 
-def drill_report(run: DrillRun, *, now: datetime | None = None) -> dict[str, Any]:
+def drill_report(run: DrillRun, *, now: datetime | None = None) -> DrillReport:
     """The drill measured against the response policy of its incident, as it stands at
     ``now``.
 
@@ -304,7 +316,7 @@ def drill_report(run: DrillRun, *, now: datetime | None = None) -> dict[str, Any
     rumours = _rumours(run, incident)
     if incident is None:
         targets = _not_yet_rows()
-        mentions: list[dict[str, Any]] = []
+        mentions: list[DrillMention] = []
         cadence = None
         policy: dict[str, Any] | None = None
     else:
@@ -324,8 +336,8 @@ def drill_report(run: DrillRun, *, now: datetime | None = None) -> dict[str, Any
         "run": {
             "id": run.pk,
             "status": run.status,
-            "started_at": _iso(run.started_at),
-            "finished_at": _iso(run.finished_at),
+            "started_at": iso(run.started_at),
+            "finished_at": iso(run.finished_at),
         },
         "incident": None
         if incident is None
@@ -333,9 +345,9 @@ def drill_report(run: DrillRun, *, now: datetime | None = None) -> dict[str, Any
             "reference": incident.reference,
             "title": incident.title,
             "severity": incident.severity,
-            "detected_at": _iso(incident.detected_at),
-            "acknowledged_at": _iso(incident.acknowledged_at),
-            "first_response_at": _iso(incident.first_response_at),
+            "detected_at": iso(incident.detected_at),
+            "acknowledged_at": iso(incident.acknowledged_at),
+            "first_response_at": iso(incident.first_response_at),
         },
         "policy": None
         if policy is None
@@ -351,16 +363,18 @@ def drill_report(run: DrillRun, *, now: datetime | None = None) -> dict[str, Any
         "rumours": rumours,
         "update_cadence": cadence,
         "summary": {
-            status: sum(1 for row in targets if row["status"] == status)
-            for status in (MET, MISSED, NOT_YET)
+            "met": sum(1 for row in targets if row["status"] == MET),
+            "missed": sum(1 for row in targets if row["status"] == MISSED),
+            "not_yet": sum(1 for row in targets if row["status"] == NOT_YET),
         },
     }
 
 
-def drill_report_shown(run: DrillRun) -> dict[str, Any]:
+def drill_report_shown(run: DrillRun) -> DrillReport:
     """What a finished drill kept when it was finished; a running drill measured now."""
     if run.status == DrillRun.Status.FINISHED and run.report:
-        return dict(run.report)
+        # Kept as the report was written when the drill finished.
+        return cast(DrillReport, dict(run.report))
     return drill_report(run)
 
 
@@ -383,7 +397,7 @@ def _line(status: str, what: str, target: float | None = None) -> str:
     }
 
 
-def _target_line(row: dict[str, Any]) -> str:
+def _target_line(row: DrillTarget) -> str:
     measured = row["measured_seconds"]
     if row["key"] == "acknowledge" and measured is not None:
         what = _("acknowledged in %(time)s") % {"time": duration_words(measured)}
@@ -396,7 +410,7 @@ def _target_line(row: dict[str, Any]) -> str:
     return _line(row["status"], what, row["target_seconds"])
 
 
-def _mention_line(mention: dict[str, Any]) -> str:
+def _mention_line(mention: DrillMention) -> str:
     who = _("@%(author)s (%(followers)s followers)") % {
         "author": mention["author"],
         "followers": f"{mention['followers']:,}",
@@ -411,7 +425,7 @@ def _mention_line(mention: dict[str, Any]) -> str:
     return _line(mention["status"], what, mention["target_seconds"])
 
 
-def findings_text(report: dict[str, Any]) -> str:
+def findings_text(report: DrillReport) -> str:
     """The report as findings a person reads: one line per target, one per high-reach mention
     that was not answered in time, and when the alert came and the incident was declared."""
     computed = timezone.localtime(datetime.fromisoformat(report["computed_at"]))
@@ -488,7 +502,8 @@ def drill_finish(*, actor: User, run: DrillRun) -> DrillRun:
         return run
     now = timezone.now()
     report = drill_report(run, now=now)
-    report["run"].update(status=DrillRun.Status.FINISHED, finished_at=_iso(now))
+    report["run"]["status"] = DrillRun.Status.FINISHED
+    report["run"]["finished_at"] = iso(now)
     run.report = report
     run.status = DrillRun.Status.FINISHED
     run.finished_at = now

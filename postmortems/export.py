@@ -10,7 +10,7 @@ action items, and the whole timeline last, since a large incident has thousands 
 
 import re
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, TypedDict, cast
 
 from django.conf import settings
 from django.template.loader import render_to_string
@@ -19,9 +19,10 @@ from django.utils.translation import gettext as _
 from weasyprint import HTML
 
 from config.markdown import render as markdown
-from incidents.models import TimelineEvent
+from incidents.models import Incident, TimelineEvent
 
 from . import charts, selectors
+from .measures import PostmortemExport, PostmortemFacts, iso
 from .models import ActionItem, Postmortem
 from .services import postmortem_facts
 from .templatetags.postmortem_panels import duration, share
@@ -44,10 +45,6 @@ def _person(user: Any) -> str | None:
     return str(user) if user is not None else None
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
 def when(value: str | datetime | None) -> str:
     """A time as the report prints it, in the site's timezone: 2026-03-14 09:05 UTC."""
     if not value:
@@ -56,27 +53,23 @@ def when(value: str | datetime | None) -> str:
     return timezone.localtime(moment).strftime("%Y-%m-%d %H:%M %Z")
 
 
-def _count(value: Any) -> str:
-    return "—" if value is None else str(value)
-
-
-def fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
+def fact_rows(facts: PostmortemFacts) -> list[tuple[str, str]]:
     """The facts as (label, value) lines, the same in the PDF and the Markdown."""
-    cadence = facts.get("update_cadence") or {}
-    mentions = facts.get("mentions") or {}
-    messages = facts.get("messages") or {}
-    escalations = facts.get("escalations") or {}
-    recovery = facts.get("image_recovery") or {}
+    cadence = facts["update_cadence"]
+    mentions = facts["mentions"]
+    messages = facts["messages"]
+    escalations = facts["escalations"]
+    recovery = facts["image_recovery"]
     missed = "; ".join(
         _("due %(due)s: %(late)s late")
         % {"due": when(m["due_at"]), "late": duration(m["late_seconds"])}
-        if m.get("met_at")
+        if m["met_at"]
         else _("due %(due)s: never sent") % {"due": when(m["due_at"])}
-        for m in cadence.get("missed") or []
+        for m in cadence["missed"]
     )
     cadence_text = _("%(kept)s of %(due)s updates on time") % {
-        "kept": _count(cadence.get("kept")),
-        "due": _count(cadence.get("due")),
+        "kept": cadence["kept"],
+        "due": cadence["due"],
     }
     roles = "; ".join(
         _("%(role)s: %(person)s (%(start)s to %(end)s)")
@@ -84,39 +77,39 @@ def fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
             "role": held["role"],
             "person": held["person"],
             "start": when(held["from"]),
-            "end": when(held["to"]) if held.get("to") else _("still held"),
+            "end": when(held["to"]) if held["to"] else _("still held"),
         }
-        for held in facts.get("roles") or []
+        for held in facts["roles"]
     )
-    back = recovery.get("back_within_baseline")
+    back = recovery["back_within_baseline"]
     return [
-        (_("Detected"), when(facts.get("detected_at"))),
-        (_("Acknowledged"), when(facts.get("acknowledged_at"))),
-        (_("First public response"), when(facts.get("first_response_at"))),
-        (_("Resolved"), when(facts.get("resolved_at"))),
-        (_("Closed"), when(facts.get("closed_at"))),
-        (_("Time to acknowledge"), duration(facts.get("time_to_acknowledge_seconds"))),
+        (_("Detected"), when(facts["detected_at"])),
+        (_("Acknowledged"), when(facts["acknowledged_at"])),
+        (_("First public response"), when(facts["first_response_at"])),
+        (_("Resolved"), when(facts["resolved_at"])),
+        (_("Closed"), when(facts["closed_at"])),
+        (_("Time to acknowledge"), duration(facts["time_to_acknowledge_seconds"])),
         (
             _("Time to first public statement"),
-            duration(facts.get("time_to_first_statement_seconds")),
+            duration(facts["time_to_first_statement_seconds"]),
         ),
         (_("Update cadence"), f"{cadence_text}; {missed}" if missed else cadence_text),
         (
             _("Mentions"),
             _("%(count)s seen, %(answered)s answered (%(share)s)")
             % {
-                "count": _count(mentions.get("count")),
-                "answered": _count(mentions.get("answered")),
-                "share": share(mentions.get("answered_share")),
+                "count": mentions["count"],
+                "answered": mentions["answered"],
+                "share": share(mentions["answered_share"]),
             },
         ),
         (
             _("Reply time"),
             _("median %(median)s, 90th percentile %(p90)s; %(within)s within the deadline")
             % {
-                "median": duration(mentions.get("reply_seconds_median")),
-                "p90": duration(mentions.get("reply_seconds_p90")),
-                "within": share(mentions.get("within_deadline_share")),
+                "median": duration(mentions["reply_seconds_median"]),
+                "p90": duration(mentions["reply_seconds_p90"]),
+                "within": share(mentions["within_deadline_share"]),
             },
         ),
         (
@@ -126,24 +119,27 @@ def fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
                 "%(published)s published, %(failed)s failed"
             )
             % {
-                k: _count(messages.get(k))
-                for k in ("drafted", "approved", "rejected", "published", "failed")
+                "drafted": messages["drafted"],
+                "approved": messages["approved"],
+                "rejected": messages["rejected"],
+                "published": messages["published"],
+                "failed": messages["failed"],
             },
         ),
         (
             _("Approval turnaround"),
             _("median %(median)s, longest %(max)s")
             % {
-                "median": duration(messages.get("approval_seconds_median")),
-                "max": duration(messages.get("approval_seconds_max")),
+                "median": duration(messages["approval_seconds_median"]),
+                "max": duration(messages["approval_seconds_max"]),
             },
         ),
         (
             _("Escalations"),
             _("%(fired)s fired, %(reminders)s reminders")
             % {
-                "fired": _count(escalations.get("fired")),
-                "reminders": _count(escalations.get("reminders")),
+                "fired": escalations["fired"],
+                "reminders": escalations["reminders"],
             },
         ),
         (_("Roles held"), roles or "—"),
@@ -151,7 +147,7 @@ def fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
             _("Image recovery"),
             _("baseline %(baseline)s mentions a day; %(back)s")
             % {
-                "baseline": f"{float(recovery.get('baseline') or 0):.1f}",
+                "baseline": f"{recovery['baseline']:.1f}",
                 "back": _("back within it on %(day)s") % {"day": back}
                 if back
                 else _("not back within it yet"),
@@ -160,7 +156,29 @@ def fact_rows(facts: dict[str, Any]) -> list[tuple[str, str]]:
     ]
 
 
-def _event_row(event: TimelineEvent, key: bool) -> dict[str, Any]:
+class _EventRow(TypedDict):
+    at: datetime
+    kind: str
+    kind_label: str
+    actor: str | None
+    text: str
+    key: bool
+
+
+class _Loaded(TypedDict):
+    """Everything an export reads."""
+
+    incident: Incident
+    postmortem: Postmortem
+    facts: PostmortemFacts
+    timeline: list[_EventRow]
+    key_events: list[_EventRow]
+    action_items: list[ActionItem]
+    reviewers: list[str]
+    generated_at: datetime
+
+
+def _event_row(event: TimelineEvent, key: bool) -> _EventRow:
     return {
         "at": event.at,
         "kind": event.kind,
@@ -171,7 +189,7 @@ def _event_row(event: TimelineEvent, key: bool) -> dict[str, Any]:
     }
 
 
-def _timeline(postmortem: Postmortem) -> list[dict[str, Any]]:
+def _timeline(postmortem: Postmortem) -> list[_EventRow]:
     return [
         _event_row(event, bool(event.is_key))  # type: ignore[attr-defined]
         for event in selectors.postmortem_timeline(postmortem=postmortem).iterator(chunk_size=2000)
@@ -182,7 +200,7 @@ def _action_items(postmortem: Postmortem) -> list[ActionItem]:
     return list(selectors.postmortem_action_items(postmortem=postmortem))
 
 
-def _load(postmortem: Postmortem) -> dict[str, Any]:
+def _load(postmortem: Postmortem) -> _Loaded:
     """Everything an export reads, each read once."""
     timeline = _timeline(postmortem)
     return {
@@ -200,7 +218,7 @@ def _load(postmortem: Postmortem) -> dict[str, Any]:
 # --- JSON -----------------------------------------------------------------------------------
 
 
-def export_json(postmortem: Postmortem) -> dict[str, Any]:
+def export_json(postmortem: Postmortem) -> PostmortemExport:
     """The postmortem as data (docs/postmortem-export.schema.json)."""
     data = _load(postmortem)
     incident = postmortem.incident
@@ -215,20 +233,20 @@ def export_json(postmortem: Postmortem) -> dict[str, Any]:
             "severity_label": str(incident.get_severity_display()),
             "status": incident.status,
             "category": incident.category,
-            "detected_at": _iso(incident.detected_at),
-            "acknowledged_at": _iso(incident.acknowledged_at),
-            "first_response_at": _iso(incident.first_response_at),
-            "resolved_at": _iso(incident.resolved_at),
-            "closed_at": _iso(incident.closed_at),
+            "detected_at": iso(incident.detected_at),
+            "acknowledged_at": iso(incident.acknowledged_at),
+            "first_response_at": iso(incident.first_response_at),
+            "resolved_at": iso(incident.resolved_at),
+            "closed_at": iso(incident.closed_at),
         },
         "postmortem": {
             "status": postmortem.status,
             "revision": postmortem.revision,
             "owner": _person(postmortem.owner),
             "reviewers": data["reviewers"],
-            "created_at": _iso(postmortem.created_at),
-            "submitted_at": _iso(postmortem.submitted_at),
-            "published_at": _iso(postmortem.published_at),
+            "created_at": iso(postmortem.created_at),
+            "submitted_at": iso(postmortem.submitted_at),
+            "published_at": iso(postmortem.published_at),
             "published_by": _person(postmortem.published_by),
             "root_cause_category": postmortem.root_cause_category,
             "sections": [
@@ -257,7 +275,7 @@ def export_json(postmortem: Postmortem) -> dict[str, Any]:
                 "kind": item.kind,
                 "status": item.status,
                 "follow_up_url": item.follow_up_url,
-                "closed_at": _iso(item.closed_at),
+                "closed_at": iso(item.closed_at),
             }
             for item in data["action_items"]
         ],
@@ -281,7 +299,7 @@ def _table(header: list[str], rows: list[list[Any]]) -> list[str]:
     ]
 
 
-def _timeline_rows(rows: list[dict[str, Any]]) -> list[list[Any]]:
+def _timeline_rows(rows: list[_EventRow]) -> list[list[Any]]:
     return [
         [
             ("★ " if row["key"] else "") + when(row["at"]),
@@ -397,10 +415,8 @@ def report_context(postmortem: Postmortem) -> dict[str, Any]:
     return {
         **data,
         "fact_rows": fact_rows(facts),
-        "volume_chart": charts.volume_chart(facts.get("mention_volume"), chart_id="pdf-volume"),
-        "recovery_chart": charts.recovery_chart(
-            facts.get("image_recovery"), chart_id="pdf-recovery"
-        ),
+        "volume_chart": charts.volume_chart(facts["mention_volume"], chart_id="pdf-volume"),
+        "recovery_chart": charts.recovery_chart(facts["image_recovery"], chart_id="pdf-recovery"),
         "sections": [
             (field, title, markdown(text)) for field, title, text in postmortem.sections()
         ],

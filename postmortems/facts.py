@@ -4,12 +4,12 @@ answered, the messages and their approvals, escalations fired, the roles held, m
 over time and the image recovery after the crisis.
 
 Everything returns plain data (numbers, ISO times, lists): the page, the exports and the
-frozen copy of a published postmortem all read the same dictionary.
+frozen copy of a published postmortem all read the same dictionary, ``PostmortemFacts``
+(postmortems/measures.py).
 """
 
 import statistics
 from datetime import date, datetime, timedelta
-from typing import Any
 
 from django.db.models import Count, Q
 from django.db.models.functions import TruncDate, TruncHour
@@ -19,18 +19,28 @@ from communications.models import InboundPost, Message
 from incidents.models import Incident
 from teams.models import Deadline, DeadlineStep, RoleAssignment
 
+from .measures import (
+    Escalations,
+    HourVolume,
+    ImageRecovery,
+    MentionFacts,
+    MessageFacts,
+    MissedUpdate,
+    Phase,
+    PostmortemFacts,
+    RecoveryDay,
+    RoleHeld,
+    UpdateCadence,
+    iso,
+    seconds_between,
+)
+
 T = InboundPost.Triage
 M = Message.Status
 BASELINE_DAYS = 14
 # A day is back within the baseline when its volume is at most the 90th percentile of the
 # days before detection.
 BASELINE_SHARE = 0.9
-
-
-def _seconds(start: datetime | None, end: datetime | None) -> float | None:
-    if start is None or end is None:
-        return None
-    return max(0.0, (end - start).total_seconds())
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -44,31 +54,30 @@ def _median(values: list[float]) -> float | None:
     return statistics.median(values) if values else None
 
 
-def _iso(moment: datetime | None) -> str | None:
-    return moment.isoformat() if moment else None
-
-
-def update_cadence(incident: Incident) -> dict[str, Any]:
+def update_cadence(incident: Incident) -> UpdateCadence:
     """Each update that was due: kept (met by its due time) or missed (met late, or never)."""
     updates = Deadline.objects.filter(incident=incident, kind=Deadline.Kind.NEXT_UPDATE).exclude(
         cancel_reason="Re-planned"
     )
-    kept, missed = 0, []
+    kept = 0
+    missed: list[MissedUpdate] = []
     for update in updates.order_by("due_at"):
         if update.met_at is not None and update.met_at <= update.due_at:
             kept += 1
         elif update.met_at is not None or update.due_at < (update.cancelled_at or timezone.now()):
             missed.append(
                 {
-                    "due_at": _iso(update.due_at),
-                    "met_at": _iso(update.met_at),
-                    "late_seconds": _seconds(update.due_at, update.met_at or update.cancelled_at),
+                    "due_at": iso(update.due_at),
+                    "met_at": iso(update.met_at),
+                    "late_seconds": seconds_between(
+                        update.due_at, update.met_at or update.cancelled_at
+                    ),
                 }
             )
     return {"due": kept + len(missed), "kept": kept, "missed": missed}
 
 
-def mention_facts(incident: Incident) -> dict[str, Any]:
+def mention_facts(incident: Incident) -> MentionFacts:
     mentions = list(
         InboundPost.objects.filter(incident=incident).values(
             "triage", "posted_at", "triaged_at", "reply_due_at"
@@ -76,7 +85,7 @@ def mention_facts(incident: Incident) -> dict[str, Any]:
     )
     replied = [m for m in mentions if m["triage"] == T.REPLIED]
     reply_times = [
-        s for m in replied if (s := _seconds(m["posted_at"], m["triaged_at"])) is not None
+        s for m in replied if (s := seconds_between(m["posted_at"], m["triaged_at"])) is not None
     ]
     within = [
         m
@@ -94,7 +103,7 @@ def mention_facts(incident: Incident) -> dict[str, Any]:
     }
 
 
-def message_facts(incident: Incident) -> dict[str, Any]:
+def message_facts(incident: Incident) -> MessageFacts:
     messages = Message.objects.filter(incident=incident)
     counts = messages.aggregate(
         drafted=Count("id"),
@@ -108,28 +117,32 @@ def message_facts(incident: Incident) -> dict[str, Any]:
         for submitted, approved in messages.filter(
             submitted_at__isnull=False, approved_at__isnull=False
         ).values_list("submitted_at", "approved_at")
-        if (s := _seconds(submitted, approved)) is not None
+        if (s := seconds_between(submitted, approved)) is not None
     ]
     return {
-        **counts,
+        "drafted": counts["drafted"],
+        "approved": counts["approved"],
+        "rejected": counts["rejected"],
+        "published": counts["published"],
+        "failed": counts["failed"],
         "approval_seconds_median": _median(turnaround),
         "approval_seconds_max": max(turnaround) if turnaround else None,
     }
 
 
-def escalations(incident: Incident) -> dict[str, Any]:
+def escalations(incident: Incident) -> Escalations:
     fired = DeadlineStep.objects.filter(deadline__incident=incident).select_related("deadline")
     escalated = [step for step in fired if step.fired_at >= step.deadline.due_at]
     return {"fired": len(escalated), "reminders": len(fired) - len(escalated)}
 
 
-def roles(incident: Incident) -> list[dict[str, Any]]:
+def roles(incident: Incident) -> list[RoleHeld]:
     return [
         {
             "role": assignment.role.name,
             "person": str(assignment.person),
-            "from": _iso(assignment.assigned_at),
-            "to": _iso(assignment.relieved_at),
+            "from": iso(assignment.assigned_at),
+            "to": iso(assignment.relieved_at),
         }
         for assignment in RoleAssignment.objects.filter(incident=incident)
         .select_related("role", "person")
@@ -137,7 +150,7 @@ def roles(incident: Incident) -> list[dict[str, Any]]:
     ]
 
 
-def mention_volume(incident: Incident) -> list[dict[str, Any]]:
+def mention_volume(incident: Incident) -> list[HourVolume]:
     """Mentions linked to the incident, per hour."""
     rows = (
         InboundPost.objects.filter(incident=incident)
@@ -146,10 +159,10 @@ def mention_volume(incident: Incident) -> list[dict[str, Any]]:
         .annotate(count=Count("id"))
         .order_by("hour")
     )
-    return [{"at": _iso(row["hour"]), "count": row["count"]} for row in rows]
+    return [{"at": iso(row["hour"]), "count": row["count"]} for row in rows]
 
 
-def image_recovery(incident: Incident, *, today: date | None = None) -> dict[str, Any]:
+def image_recovery(incident: Incident, *, today: date | None = None) -> ImageRecovery:
     """Mention volume per day on the accounts the incident was about: the 14 days before
     detection (the baseline), the incident, and the days since it was resolved; the first day
     after resolution back within the baseline, or None ("not yet")."""
@@ -181,10 +194,10 @@ def image_recovery(incident: Incident, *, today: date | None = None) -> dict[str
         .values("day")
         .annotate(count=Count("id"))
     }
-    days = []
+    days: list[RecoveryDay] = []
     day = start
     while day <= today:
-        phase = (
+        phase: Phase = (
             "before"
             if day < detected
             else ("during" if resolved is None or day <= resolved else "after")
@@ -197,17 +210,19 @@ def image_recovery(incident: Incident, *, today: date | None = None) -> dict[str
     return {"days": days, "baseline": baseline, "back_within_baseline": back}
 
 
-def compute(incident: Incident) -> dict[str, Any]:
+def compute(incident: Incident) -> PostmortemFacts:
     """Every fact of the postmortem, from the record as it is now."""
     return {
         "computed_at": timezone.now().isoformat(),
-        "detected_at": _iso(incident.detected_at),
-        "acknowledged_at": _iso(incident.acknowledged_at),
-        "first_response_at": _iso(incident.first_response_at),
-        "resolved_at": _iso(incident.resolved_at),
-        "closed_at": _iso(incident.closed_at),
-        "time_to_acknowledge_seconds": _seconds(incident.detected_at, incident.acknowledged_at),
-        "time_to_first_statement_seconds": _seconds(
+        "detected_at": iso(incident.detected_at),
+        "acknowledged_at": iso(incident.acknowledged_at),
+        "first_response_at": iso(incident.first_response_at),
+        "resolved_at": iso(incident.resolved_at),
+        "closed_at": iso(incident.closed_at),
+        "time_to_acknowledge_seconds": seconds_between(
+            incident.detected_at, incident.acknowledged_at
+        ),
+        "time_to_first_statement_seconds": seconds_between(
             incident.detected_at, incident.first_response_at
         ),
         "update_cadence": update_cadence(incident),

@@ -14,6 +14,7 @@ from config.rest import InputSerializer
 from incidents.models import Category, Incident
 from incidents.serializers import PersonSerializer
 
+from .measures import PostmortemFacts
 from .models import (
     MAX_WHYS,
     SECTION_MAX_LENGTH,
@@ -137,7 +138,7 @@ class PostmortemDetailSerializer(PostmortemSerializer):
         read_only_fields = fields
 
     @extend_schema_field(serializers.DictField(child=serializers.JSONField()))
-    def get_facts(self, postmortem: Postmortem) -> dict[str, Any]:
+    def get_facts(self, postmortem: Postmortem) -> PostmortemFacts:
         return postmortem_facts(postmortem)
 
 

@@ -26,6 +26,7 @@ from teams.selectors import crisis_lead_of
 from teams.services import notify
 
 from . import facts
+from .measures import PostmortemFacts
 from .models import (
     MAX_WHYS,
     SECTION_MAX_LENGTH,
@@ -292,7 +293,7 @@ def postmortem_correct(*, actor: User, postmortem: Postmortem, reason: str) -> P
     return postmortem
 
 
-def postmortem_facts(postmortem: Postmortem) -> dict[str, Any]:
+def postmortem_facts(postmortem: Postmortem) -> PostmortemFacts:
     """The facts a reader sees: frozen once published, current while it is written."""
     if postmortem.is_published and postmortem.facts:
         return postmortem.facts

@@ -12,6 +12,7 @@ from communications.models import DrillRun
 from incidents.models import Incident
 from postmortems import drills, selectors
 from postmortems.durations import duration_words
+from postmortems.measures import ImageRecovery
 from postmortems.models import Postmortem
 from postmortems.views import war_room_panel_context
 
@@ -65,14 +66,14 @@ def share(value: float | None) -> str:
 
 
 @register.filter
-def recovery_phases(recovery: dict[str, Any] | None) -> list[dict[str, Any]]:
+def recovery_phases(recovery: ImageRecovery | None) -> list[dict[str, Any]]:
     """The image recovery's days by phase (before, during, after): how many days, how many
     mentions, and mentions a day."""
     labels = {"before": _("Before"), "during": _("During"), "after": _("After")}
-    days = (recovery or {}).get("days") or []
+    days = recovery["days"] if recovery else []
     rows = []
     for phase, label in labels.items():
-        counts = [day.get("count", 0) for day in days if day.get("phase") == phase]
+        counts = [day["count"] for day in days if day["phase"] == phase]
         rows.append(
             {
                 "label": label,

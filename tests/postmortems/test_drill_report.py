@@ -17,6 +17,7 @@ from config.errors import NotPermitted
 from incidents import services as incident_services
 from incidents.models import ClaimStatus, Incident, TimelineEvent
 from postmortems import drills
+from postmortems.measures import DrillReport, DrillTarget
 from teams import flows as team_flows
 from teams.models import Drill, IncidentPlan
 from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
@@ -106,12 +107,12 @@ def acknowledged(actor: Any, incident: Incident, minutes: float) -> None:
         team_flows.incident_acknowledge(actor=actor, incident=incident)
 
 
-def target(report: dict[str, Any], key: str) -> dict[str, Any]:
+def target(report: DrillReport, key: str) -> DrillTarget:
     [row] = [row for row in report["targets"] if row["key"] == key]
     return row
 
 
-def report_at(run: DrillRun, minutes: float) -> dict[str, Any]:
+def report_at(run: DrillRun, minutes: float) -> DrillReport:
     run.refresh_from_db()
     return drills.drill_report(run, now=at(minutes))
 
@@ -509,6 +510,35 @@ def test_finishing_only_by_post(client, manager):
     run = run_with_incident(manager)
     client.force_login(manager)
     assert client.get(report_url(run, "drill_finish")).status_code == 405
+
+
+def test_the_page_shows_every_figure_of_the_report_it_reads(client, manager, strict_templates):
+    """A template prints nothing for a key it cannot find: read with a marker for a missing
+    key, the page shows the report's own figures."""
+    run = run_with_incident(manager)
+    acknowledged(manager, run.incident, 3)
+    answered = drill_post(run, 48_200, posted=1, replied=21)
+    client.force_login(manager)
+    with time_machine.travel(at(90), tick=False):
+        report = drills.drill_report(DrillRun.objects.get(pk=run.pk))
+        page = html(client.get(report_url(run)))
+    assert strict_templates not in page
+    summary = report["summary"]
+    assert (summary["met"], summary["missed"]) == (1, 2)
+    said = "{met} met, {missed} missed, {not_yet} not yet".format(**summary)
+    assert said in page
+    for row in report["targets"]:
+        assert f'data-testid="target-{row["key"]}"' in page
+    assert 'data-testid="declared">0 s after the start<' in page
+    assert f'data-testid="mention-{answered.pk}"' in page
+    assert "<td>@" + report["mentions"][0]["author"] + "</td>" in page
+    assert "<td>48,200</td>" in page
+    assert "<td>20 min</td>" in page  # answered after
+    rumours = report["rumours"]
+    assert (
+        f"Rumours planted by the scenario: {rumours['planted']}. "
+        f"Claims the team recorded: {rumours['recorded']}."
+    ) in page
 
 
 def test_the_panel_shows_the_targets_and_links_to_the_report(manager):

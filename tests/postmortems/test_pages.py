@@ -6,9 +6,11 @@ from datetime import timedelta
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import escape
 
 from incidents.models import Incident, Status, TimelineEvent
 from postmortems import flows, services
+from postmortems.durations import duration_words
 from postmortems.models import ActionItem, KeyEvent, Postmortem
 from teams import flows as team_flows
 from tests.teams.factories import UserFactory
@@ -409,3 +411,33 @@ def test_an_inactive_owner_is_refused_on_the_owner_field(client, manager, respon
     )
     assert "is-invalid" in html(response)
     assert not TimelineEvent.objects.filter(text__contains="action item").exists()
+
+
+def test_the_page_shows_every_fact_it_reads(client, reader, postmortem, strict_templates):
+    """A template prints nothing for a key it cannot find, so a renamed fact would leave a
+    blank: read with a marker for a missing key, the page shows the facts' own figures."""
+    facts = services.postmortem_facts(postmortem)
+    cadence, mentions = facts["update_cadence"], facts["mentions"]
+    messages, escalations = facts["messages"], facts["escalations"]
+    recovery = facts["image_recovery"]
+    assert mentions["count"] == 8
+    assert facts["roles"]
+    client.force_login(reader)
+    page = html(client.get(page_url(postmortem.incident)))
+    assert strict_templates not in page
+    acknowledged = duration_words(facts["time_to_acknowledge_seconds"])
+    assert f'data-testid="fact-acknowledge">{acknowledged}</td>' in page
+    assert f"{cadence['kept']} of {cadence['due']} updates on time" in page
+    assert f"{mentions['count']} seen, {mentions['answered']} answered (0 %)" in page
+    assert (
+        "{drafted} drafted, {approved} approved, {rejected} rejected, {published} published, "
+        "{failed} failed".format(**messages)
+    ) in page
+    assert f"{escalations['fired']} fired, {escalations['reminders']} reminders" in page
+    for held in facts["roles"]:
+        assert escape(f"{held['role']}: {held['person']}") in page
+    total = sum(row["count"] for row in facts["mention_volume"])
+    assert f"{total} mentions, the most" in page
+    assert f"Baseline {recovery['baseline']:g} a day" in page
+    before = [day["count"] for day in recovery["days"] if day["phase"] == "before"]
+    assert f'<th scope="row">Before</th><td>{len(before)}</td><td>{sum(before)}</td>' in page
