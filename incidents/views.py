@@ -17,6 +17,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import ApplicationError
 from config.http import HttpRequest, panel_response, run_form
+from config.people import person_require_signed_in
 from config.permissions import ADD_CLAIM, ADD_NOTE, EDIT_INCIDENT, VERIFY_CLAIM
 
 from . import selectors, services
@@ -120,7 +121,7 @@ def note_add(request: HttpRequest, reference: str) -> HttpResponse:
     failed = run_form(
         form,
         lambda: services.incident_note_add(
-            actor=request.user, incident=incident, **form.cleaned_data
+            actor=person_require_signed_in(request.user), incident=incident, **form.cleaned_data
         ),
     )
     context = _timeline_context(request, incident, form if failed else None)
@@ -157,7 +158,9 @@ def claim_add(request: HttpRequest, reference: str) -> HttpResponse:
     form = ClaimForm(request.POST)
     failed = run_form(
         form,
-        lambda: services.claim_add(actor=request.user, incident=incident, **form.cleaned_data),
+        lambda: services.claim_add(
+            actor=person_require_signed_in(request.user), incident=incident, **form.cleaned_data
+        ),
     )
     context = _claims_context(request, incident, form if failed else None)
     return _claims_answer(request, incident, context, failed)
@@ -170,7 +173,9 @@ def claim_status(request: HttpRequest, reference: str, claim_id: int) -> HttpRes
     form = ClaimStatusForm(request.POST)
     failed = run_form(
         form,
-        lambda: services.claim_set_status(actor=request.user, claim=claim, **form.cleaned_data),
+        lambda: services.claim_set_status(
+            actor=person_require_signed_in(request.user), claim=claim, **form.cleaned_data
+        ),
     )
     context = _claims_context(request, incident)
     if failed is not None:

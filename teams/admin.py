@@ -36,6 +36,7 @@ from rest_framework.authtoken.models import TokenProxy
 
 from config.errors import ApplicationError, form_error
 from config.outbound import DestinationRefused, public_url_check
+from config.people import person_require_signed_in
 from incidents.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
@@ -231,7 +232,7 @@ class PersonAdmin(UserAdmin):
         # the rule again, so a refusal undoes the whole save; then it is recorded and told.
         try:
             security_services.account_change_record(
-                actor=request.user,
+                actor=person_require_signed_in(request.user),
                 person=form.instance,
                 before=getattr(form, "account_before", None),
             )
@@ -246,7 +247,9 @@ class PersonAdmin(UserAdmin):
             raise PermissionDenied
         response = super().user_change_password(request, id, form_url)
         if person is not None and request.method == "POST" and response.status_code == 302:
-            security_services.password_set_record(actor=request.user, person=person)
+            security_services.password_set_record(
+                actor=person_require_signed_in(request.user), person=person
+            )
         return response
 
     @admin.action(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from communications.models import DrillRun
 from config.http import HttpRequest, forbidden, run_form
+from config.people import person_require_signed_in
 from config.permissions import MANAGE_DRILLS, holds
 
 from . import selectors, services
@@ -41,7 +42,7 @@ def drill_start(request: HttpRequest) -> HttpResponse:
         form,
         lambda: started.append(
             services.drill_start(
-                actor=request.user,
+                actor=person_require_signed_in(request.user),
                 scenario=form.cleaned_data["name"],
                 text=form.cleaned_data["text"],
                 speed=form.cleaned_data["speed"],

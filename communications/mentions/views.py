@@ -20,6 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communications.models import InboundPost
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
+from config.people import person_require_signed_in
 from config.permissions import DRAFT_MESSAGE, TRIAGE_MENTIONS, holds, require
 
 from . import selectors, services
@@ -152,7 +153,7 @@ def triage(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form,
         lambda mention: services.mention_triage(
-            actor=request.user, mention=mention, **form.cleaned_data
+            actor=person_require_signed_in(request.user), mention=mention, **form.cleaned_data
         ),
         _("Decision recorded."),
     )
@@ -166,7 +167,9 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form,
         lambda mention: services.mention_assign(
-            actor=request.user, mention=mention, assignee=form.cleaned_data["assignee"]
+            actor=person_require_signed_in(request.user),
+            mention=mention,
+            assignee=form.cleaned_data["assignee"],
         ),
         _("Assignee saved."),
     )
@@ -180,7 +183,9 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form,
         lambda mention: services.mention_link(
-            actor=request.user, mention=mention, incident=form.cleaned_data["incident"]
+            actor=person_require_signed_in(request.user),
+            mention=mention,
+            incident=form.cleaned_data["incident"],
         ),
         _("Linked to the incident."),
     )
@@ -194,7 +199,9 @@ def add(request: HttpRequest) -> HttpResponse:
     form = ManualMentionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            mention = services.mention_add_manual(actor=request.user, **form.cleaned_data)
+            mention = services.mention_add_manual(
+                actor=person_require_signed_in(request.user), **form.cleaned_data
+            )
         except ApplicationError as exc:
             form_error(form, exc)
         else:

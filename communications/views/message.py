@@ -18,6 +18,7 @@ from communications.services import messages as message_services
 from communications.text import MAX_WEIGHTED_LENGTH
 from config.errors import ApplicationError
 from config.http import HttpRequest
+from config.people import person_require_signed_in
 from config.two_factor import two_factor_required
 
 S = Message.Status
@@ -93,7 +94,7 @@ def message_submit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, _comment: message_services.message_submit(
-            actor=request.user, message=message
+            actor=person_require_signed_in(request.user), message=message
         ),
         submitted_text,
     )
@@ -106,7 +107,7 @@ def message_approve(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, comment: approvals.message_approve(
-            actor=request.user, message=message, comment=comment
+            actor=person_require_signed_in(request.user), message=message, comment=comment
         ),
         _("Approved."),
     )
@@ -119,7 +120,7 @@ def message_reject(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, comment: approvals.message_reject(
-            actor=request.user, message=message, comment=comment
+            actor=person_require_signed_in(request.user), message=message, comment=comment
         ),
         _("Rejected; the author was told why."),
     )
@@ -132,7 +133,7 @@ def message_request_changes(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, comment: approvals.message_request_changes(
-            actor=request.user, message=message, comment=comment
+            actor=person_require_signed_in(request.user), message=message, comment=comment
         ),
         _("Sent back to the author for changes."),
     )
@@ -144,7 +145,7 @@ def message_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, comment: message_services.message_withdraw(
-            actor=request.user, message=message, reason=comment
+            actor=person_require_signed_in(request.user), message=message, reason=comment
         ),
         _("Withdrawn."),
     )
@@ -156,7 +157,7 @@ def message_retry(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, _comment: message_services.message_retry(
-            actor=request.user, message=message
+            actor=person_require_signed_in(request.user), message=message
         ),
         _("Publishing again."),
     )
@@ -168,7 +169,7 @@ def message_mark_sent(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, _comment: message_services.message_mark_sent(
-            actor=request.user, message=message
+            actor=person_require_signed_in(request.user), message=message
         ),
         _("Recorded as sent; the plan's item is ticked."),
     )
