@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from config.errors import ApplicationError, Conflict, NotPermitted
+from config.people import User
 from config.permissions import (
     APPROVE_MESSAGE,
     DRAFT_MESSAGE,
@@ -37,7 +38,6 @@ from .models import Approval, Message, PublishingPause, SocialAccount, Template
 from .pauses import pause_covering
 from .text import text_hash, unfilled_placeholders
 
-User = Any  # an instance of the user model
 S = Message.Status
 
 

@@ -47,6 +47,7 @@ from communications.policy import (
 from communications.text import MAX_WEIGHTED_LENGTH, weighted_length
 from config.errors import ApplicationError, NotPermitted
 from config.partial import UNCHANGED
+from config.people import User
 from config.permissions import DRAFT_MESSAGE, require
 from incidents.models import Claim, Incident, TimelineEvent
 from incidents.services import timeline_event_record
@@ -55,7 +56,6 @@ from teams.selectors import admins
 from teams.services import notify
 from teams.stakeholders.services import staff_briefing_audience_count, stakeholder_update_record
 
-User = Any  # an instance of the user model
 S = Message.Status
 
 INTERNAL_MAX_LENGTH = 5000
