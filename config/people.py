@@ -5,14 +5,14 @@ offer only active people, and a service refuses to give work to anyone else.
 
 ``User`` is the type of a person for every layer: the user model (``teams.User``) lives above
 config and incidents, which may not import it, so the type checker resolves this name to
-whatever AUTH_USER_MODEL is; at run time it is the base class every user model shares.
-``AnyUser`` is a request's user, who may not have signed in.
+whatever AUTH_USER_MODEL is; ``AnyUser`` is a request's user, who may not have signed in. Both
+are type aliases only: this module imports no model, as config.permissions (which uses them) is
+read before the models are.
 """
 
 from typing import TYPE_CHECKING
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.base_user import AbstractBaseUser
 from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.utils.translation import gettext as _
@@ -20,11 +20,9 @@ from django.utils.translation import gettext as _
 from config.errors import ApplicationError
 
 if TYPE_CHECKING:
-    from django.contrib.auth.models import AnonymousUser
-    from django.contrib.auth.models import _User as User
-else:
-    User = AbstractBaseUser
+    from django.contrib.auth.models import AnonymousUser, _User
 
+type User = _User
 type AnyUser = User | AnonymousUser
 
 
