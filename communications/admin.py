@@ -13,6 +13,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import ApplicationError
+from config.people import person_require_signed_in
 from incidents.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
@@ -179,7 +180,9 @@ class SocialAccountAdmin(admin.ModelAdmin):
     def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         return False  # messages and mentions refer to it; switch it off instead
 
-    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+    ) -> Any:
         form_class = super().get_form(request, obj, change=change, **kwargs)
 
         class WithActor(form_class):  # type: ignore[valid-type,misc]
@@ -189,11 +192,13 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
         return WithActor
 
-    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
         # is_active is a plain switch the service saves along with the rest of the row.
-        accounts.account_save(actor=request.user, account=obj, **form.service_arguments())
+        accounts.account_save(
+            actor=person_require_signed_in(request.user), account=obj, **form.service_arguments()
+        )
 
-    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
         # The service already set the publishers; only the watch terms are left.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)

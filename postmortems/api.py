@@ -267,7 +267,9 @@ class PostmortemViewSet(viewsets.GenericViewSet):
         postmortem = self.get_object()
         if not export_in_background(postmortem, chosen):
             return file_response(postmortem, chosen)
-        job = export_job_start(actor=request.user, postmortem=postmortem, chosen=chosen)
+        job = export_job_start(
+            actor=person_require_signed_in(request.user), postmortem=postmortem, chosen=chosen
+        )
         body = ExportJobSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
@@ -288,7 +290,7 @@ class ExportJobViewSet(viewsets.GenericViewSet):
         return ExportJob.objects.none()
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        job = export_job_get(user=request.user, job_id=_uuid(pk))
+        job = export_job_get(user=person_require_signed_in(request.user), job_id=_uuid(pk))
         return Response(self.get_serializer(job).data)
 
     @extend_schema(
@@ -306,7 +308,9 @@ class ExportJobViewSet(viewsets.GenericViewSet):
         content_negotiation_class=FileFormatNegotiation,
     )
     def download(self, request: Request, pk: str) -> HttpResponse:
-        return job_file_response(export_job_file(user=request.user, job_id=_uuid(pk)))
+        return job_file_response(
+            export_job_file(user=person_require_signed_in(request.user), job_id=_uuid(pk))
+        )
 
 
 def _uuid(value: str) -> UUID:

@@ -75,7 +75,7 @@ from .security import services as security_services
 from .security.selectors import Account, account_of
 
 
-def _guards(request: HttpRequest, person: Any) -> bool:
+def _guards(request: HttpRequest, person: User) -> bool:
     """The person is a superuser and the admin is not: hands off."""
     return person is not None and person.is_superuser and not request.user.is_superuser
 

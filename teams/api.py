@@ -157,7 +157,7 @@ class NotificationViewSet(
     def get_queryset(self) -> QuerySet[Notification]:
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return selectors.notifications(user=self.request.user)
+        return selectors.notifications(user=person_require_signed_in(self.request.user))
 
     @extend_schema(summary="Mark one of my notifications read", request=None)
     @action(detail=True, methods=["post"])

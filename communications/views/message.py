@@ -18,13 +18,13 @@ from communications.services import messages as message_services
 from communications.text import MAX_WEIGHTED_LENGTH
 from config.errors import ApplicationError
 from config.http import HttpRequest
-from config.people import person_require_signed_in
+from config.people import User, person_require_signed_in
 from config.two_factor import two_factor_required
 
 S = Message.Status
 
 
-def _actions(user: Any, message: Message, valid: list[Approval]) -> dict[str, Any]:
+def _actions(user: User, message: Message, valid: list[Approval]) -> dict[str, Any]:
     """What the viewer may do with the message now: the same rules the services apply."""
     pending = message.status == S.PENDING_APPROVAL
     wrote = user.pk in policy.writers(message)
@@ -56,7 +56,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **review,
             "history": selectors.message_history(message=message),
             "limit": MAX_WEIGHTED_LENGTH,
-            **_actions(request.user, message, review["valid_approvals"]),
+            **_actions(person_require_signed_in(request.user), message, review["valid_approvals"]),
         },
     )
 

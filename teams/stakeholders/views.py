@@ -20,7 +20,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden, panel_response, run_form
-from config.people import person_require_signed_in
+from config.people import AnyUser, person_require_signed_in
 from config.permissions import (
     MANAGE_STAKEHOLDERS,
     RECORD_STAKEHOLDER_UPDATE,
@@ -71,7 +71,7 @@ def within_label(minutes: int) -> str:
     return " ".join(parts)
 
 
-def _refusal(user: Any, permission: str, *, unless: bool = False) -> ApplicationError | None:
+def _refusal(user: AnyUser, permission: str, *, unless: bool = False) -> ApplicationError | None:
     """Why the user may not do this, before their input is looked at (None: they may)."""
     try:
         require(user, permission, unless=unless)

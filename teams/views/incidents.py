@@ -54,7 +54,7 @@ def roles_context(request: HttpRequest, incident: Incident, error: str = "") -> 
         "role_rows": rows,
         "role_history": [a for a in assignments if not a.is_active],
         "can_staff": incident.is_editable
-        and selectors.may_staff(user=request.user, incident=incident),
+        and selectors.may_staff(user=person_require_signed_in(request.user), incident=incident),
         "people": list(active_people()),
         "roles_error": error,
     }

@@ -18,7 +18,7 @@ NOTIFICATIONS_PAGE_SIZE = 25
 @require_GET
 def notifications(request: HttpRequest) -> HttpResponse:
     unread_only = request.GET.get("unread") == "1"
-    rows = selectors.notifications(user=request.user)
+    rows = selectors.notifications(user=person_require_signed_in(request.user))
     if unread_only:
         rows = rows.filter(read_at__isnull=True)
     page = Paginator(rows, NOTIFICATIONS_PAGE_SIZE).get_page(request.GET.get("page"))
@@ -28,7 +28,7 @@ def notifications(request: HttpRequest) -> HttpResponse:
 @require_GET
 def notification_open(request: HttpRequest, pk: int) -> HttpResponse:
     """Mark one of my notifications read and go to what it is about."""
-    notification = selectors.notification_get(user=request.user, pk=pk)
+    notification = selectors.notification_get(user=person_require_signed_in(request.user), pk=pk)
     services.notification_mark_read(
         actor=person_require_signed_in(request.user), notification=notification
     )

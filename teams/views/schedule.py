@@ -294,7 +294,7 @@ def _page(request: HttpRequest, rows: Any) -> Any:
 
 @require_GET
 def my_deadlines(request: HttpRequest) -> HttpResponse:
-    page = _page(request, schedule.deadlines_of(person=request.user))
+    page = _page(request, schedule.deadlines_of(person=person_require_signed_in(request.user)))
     return render(request, "teams/schedule/mine.html", {"page": page, "now": timezone.now()})
 
 
