@@ -9,7 +9,9 @@ read.
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps.registry import Apps
 from django.contrib.auth.management import create_permissions
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import NotPermitted
@@ -273,7 +275,7 @@ def needs_two_factor(user: AnyUser) -> bool:
     return any(holds(user, permission) for permission in TWO_FACTOR_PERMISSIONS)
 
 
-def sync_groups(apps: Any, schema_editor: Any = None) -> None:
+def sync_groups(apps: Apps, schema_editor: BaseDatabaseSchemaEditor | None = None) -> None:
     """Make the groups hold exactly the matrix's permissions (idempotent; used by migrations).
 
     Permissions whose model does not exist yet at this point of the migration history are
@@ -283,7 +285,7 @@ def sync_groups(apps: Any, schema_editor: Any = None) -> None:
         # Migration-state app configs have no models module, which create_permissions
         # skips; lend them one for the call. The project's real app configs are untouched.
         original = getattr(app_config, "models_module", None)
-        app_config.models_module = original or True
+        app_config.models_module = original or True  # type: ignore[assignment]
         try:
             create_permissions(app_config, apps=apps, verbosity=0)
         finally:
