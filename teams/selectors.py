@@ -193,13 +193,13 @@ def on_call(*, at: datetime | None = None, role: Role | str | None = None) -> li
     return answers
 
 
-def on_call_now(*, role: Role | str, at: datetime | None = None) -> list[Any]:
+def on_call_now(*, role: Role | str, at: datetime | None = None) -> list[User]:
     """The people on call for one role now (see on_call)."""
     answers = on_call(at=at, role=role)
     return answers[0].people if answers else []
 
 
-def role_holders(*, role: Role | str, incident: Incident | None = None) -> list[Any]:
+def role_holders(*, role: Role | str, incident: Incident | None = None) -> list[User]:
     """Who answers for a role: its holders on the incident when it has any, otherwise whoever
     is on call for it now (shift, then roster, then backups)."""
     slug = role if isinstance(role, str) else role.slug
@@ -237,7 +237,7 @@ def incident_active_roles(*, incident: Incident) -> QuerySet[RoleAssignment]:
     return incident_roles(incident=incident).filter(relieved_at__isnull=True)
 
 
-def crisis_lead_of(*, incident: Incident) -> Any:
+def crisis_lead_of(*, incident: Incident) -> User | None:
     assignment = (
         RoleAssignment.objects.filter(
             incident=incident, role_id=Role.CRISIS_LEAD, relieved_at__isnull=True

@@ -349,7 +349,7 @@ def incident_staff_on_declare(*, actor: User, incident: Incident, crisis_lead: U
 
 def notify(
     *,
-    recipients: Iterable[User],
+    recipients: Iterable[User | None],
     reason: str,
     subject: str,
     title: str,

@@ -172,7 +172,7 @@ def mitigation_save(
     risk: Risk,
     mitigation: Mitigation | None = None,
     text: str = UNCHANGED,
-    owner: Any = UNCHANGED,
+    owner: User | None = UNCHANGED,
     status: str = UNCHANGED,
 ) -> Mitigation:
     require(actor, MANAGE_RISKS)

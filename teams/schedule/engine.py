@@ -30,7 +30,7 @@ from config.errors import ApplicationError, Conflict
 from config.people import User
 from config.permissions import ADMIN, MANAGER, WORK_DEADLINES, require
 from config.queue import enqueue
-from incidents.models import Incident, TimelineEvent
+from incidents.models import ChecklistItem, Incident, TimelineEvent
 from incidents.services import timeline_event_record
 
 from ..models import Deadline, DeadlineStep, EngineHealth, Reason, Role
@@ -392,7 +392,7 @@ def _replan_chain(deadline: Deadline, *, due_at: datetime) -> Deadline:
     )
 
 
-def checklist_item_sync(*, item: Any) -> Deadline | None:
+def checklist_item_sync(*, item: ChecklistItem) -> Deadline | None:
     """A checklist item's deadline follows the item: due time set (re-planned when it
     changes), met when done, cancelled when its due time is cleared."""
     subject = f"checklist-item:{item.pk}"
