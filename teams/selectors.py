@@ -26,7 +26,7 @@ from .models import (
 )
 
 
-def people(*, user: AnyUser) -> QuerySet[Any]:
+def people(*, user: AnyUser) -> QuerySet[User]:
     return (
         get_user_model()
         .objects.filter(is_active=True)
@@ -36,7 +36,7 @@ def people(*, user: AnyUser) -> QuerySet[Any]:
     )
 
 
-def holders(permission: str) -> QuerySet[Any]:
+def holders(permission: str) -> QuerySet[User]:
     """Everyone who holds the permission now: active, holding it directly, through a group or
     as a superuser (the rule Django's ModelBackend applies to one person, here in one query)."""
     app_label, codename = permission.split(".")
@@ -53,13 +53,13 @@ def holders(permission: str) -> QuerySet[Any]:
     )
 
 
-def admins() -> QuerySet[Any]:
+def admins() -> QuerySet[User]:
     """The people who manage people and their rights (the admin site): told when something
     only they can mend is stuck, such as a message nobody left may approve."""
     return holders(MANAGE_PEOPLE)
 
 
-def people_directory(*, user: AnyUser, query: str = "") -> QuerySet[Any]:
+def people_directory(*, user: AnyUser, query: str = "") -> QuerySet[User]:
     """Everyone active with department, groups and roster places; ``query`` narrows by name,
     username, title or department."""
     directory = people(user=user).prefetch_related(
@@ -76,7 +76,7 @@ def people_directory(*, user: AnyUser, query: str = "") -> QuerySet[Any]:
     return directory
 
 
-def person_get(*, user: AnyUser, pk: int) -> Any:
+def person_get(*, user: AnyUser, pk: int) -> User:
     """One person, also one who can no longer log in (history still names them)."""
     return get_object_or_404(
         get_user_model().objects.select_related("department").prefetch_related("groups"), pk=pk
