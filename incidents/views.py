@@ -11,6 +11,7 @@ a redirect back to the page.
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
@@ -70,7 +71,9 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 # --- the war room ---------------------------------------------------------------------------
 
 
-def _timeline_context(request: HttpRequest, incident: Incident, note_form: Any = None) -> dict:
+def _timeline_context(
+    request: HttpRequest, incident: Incident, note_form: BaseForm | None = None
+) -> dict:
     events = selectors.incident_timeline(incident=incident)
     page = Paginator(events, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
     return {
@@ -81,7 +84,9 @@ def _timeline_context(request: HttpRequest, incident: Incident, note_form: Any =
     }
 
 
-def _claims_context(request: HttpRequest, incident: Incident, claim_form: Any = None) -> dict:
+def _claims_context(
+    request: HttpRequest, incident: Incident, claim_form: BaseForm | None = None
+) -> dict:
     return {
         "incident": incident,
         "claims": selectors.incident_claims(incident=incident),

@@ -5,6 +5,7 @@ drill are the postmortems' (postmortems.drills)."""
 from typing import Any
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -22,7 +23,7 @@ from .scenario import clock
 RUNS_SHOWN = 5
 
 
-def drill_start_panel_context(request: HttpRequest, form: Any = None) -> dict[str, Any]:
+def drill_start_panel_context(request: HttpRequest, form: BaseForm | None = None) -> dict[str, Any]:
     """The drills page's panel: the drills playing now and, for those who may, the form."""
     return {
         "form": (form or DrillStartForm()) if holds(request.user, MANAGE_DRILLS) else None,

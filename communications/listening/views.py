@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -44,8 +45,8 @@ def _detail(
     request: HttpRequest,
     alert: Alert,
     *,
-    declare_form: Any = None,
-    dismiss_form: Any = None,
+    declare_form: BaseForm | None = None,
+    dismiss_form: BaseForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     can_decide = alert.status == Alert.Status.OPEN

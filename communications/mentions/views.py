@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -112,7 +113,7 @@ def _back(request: HttpRequest, mention: InboundPost) -> HttpResponseRedirect:
 def _act(
     request: HttpRequest,
     pk: int,
-    form: Any,
+    form: BaseForm,
     call: Callable[[InboundPost], Any],
     success: str,
 ) -> HttpResponse:

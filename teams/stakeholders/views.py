@@ -11,6 +11,7 @@ messages, written in communications' briefing panel and approved like any other.
 from typing import Any
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -80,7 +81,7 @@ def _refusal(user: AnyUser, permission: str, *, unless: bool = False) -> Applica
     return None
 
 
-def _panel_error(form: Any, failed: ApplicationError | None) -> str:
+def _panel_error(form: BaseForm, failed: ApplicationError | None) -> str:
     """A refusal that no field of the form shows (the role, the incident's state)."""
     return failed.message if failed and failed.field not in form.fields else ""
 
@@ -123,7 +124,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _edit_page(
-    request: HttpRequest, form: Any, *, title: str, submit: str, intro: str = ""
+    request: HttpRequest, form: BaseForm, *, title: str, submit: str, intro: str = ""
 ) -> HttpResponse:
     return render(
         request,
