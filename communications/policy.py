@@ -111,7 +111,7 @@ def writers(message: Message) -> set[int]:
     return {pk for pk in (message.author_id, message.edited_by_id) if pk}
 
 
-def people_who_may_approve() -> QuerySet[Any]:
+def people_who_may_approve() -> QuerySet[User]:
     """Everyone who may approve outgoing messages now (active, holding the permission). An
     approval counts only while its approver is one of them."""
     return holders(APPROVE_MESSAGE)

@@ -181,7 +181,7 @@ class PersonAdmin(UserAdmin):
     invite_fieldsets = ((None, {"fields": ("username", "first_name", "last_name", "email")}),)
     actions = ["reset_two_factor", "revoke_api_token"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
         return super().get_queryset(request).annotate(has_two_factor=Exists(enrolled))
 
