@@ -13,6 +13,7 @@ from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from config.people import User
 from incidents.models import Incident, Status
 
 HEAVY_TIMELINE = 1_000
@@ -91,7 +92,7 @@ class Result:
     slowest: SlowQuery = field(default_factory=SlowQuery)
 
 
-def signed_in_client(user: Any) -> Client:
+def signed_in_client(user: User) -> Client:
     """A client signed in as the person completely, as people whose role needs the second step
     are: the password and a code from an authenticator app (one made for them if they have
     none). Signed in with the password only, every page would send them to the second step."""

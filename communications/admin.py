@@ -9,10 +9,12 @@ from typing import Any
 from django import forms
 from django.contrib import admin
 from django.db import IntegrityError, transaction
+from django.forms import BaseFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import ApplicationError
+from config.people import person_require_signed_in
 from incidents.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
@@ -176,10 +178,16 @@ class SocialAccountAdmin(admin.ModelAdmin):
         ),
     )
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: SocialAccount | None = None) -> bool:
         return False  # messages and mentions refer to it; switch it off instead
 
-    def get_form(self, request: Any, obj: Any = None, change: bool = False, **kwargs: Any) -> Any:
+    def get_form(
+        self,
+        request: HttpRequest,
+        obj: SocialAccount | None = None,
+        change: bool = False,
+        **kwargs: Any,
+    ) -> Any:
         form_class = super().get_form(request, obj, change=change, **kwargs)
 
         class WithActor(form_class):  # type: ignore[valid-type,misc]
@@ -189,11 +197,21 @@ class SocialAccountAdmin(admin.ModelAdmin):
 
         return WithActor
 
-    def save_model(self, request: Any, obj: Any, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: SocialAccount, form: SocialAccountForm, change: bool
+    ) -> None:
         # is_active is a plain switch the service saves along with the rest of the row.
-        accounts.account_save(actor=request.user, account=obj, **form.service_arguments())
+        accounts.account_save(
+            actor=person_require_signed_in(request.user), account=obj, **form.service_arguments()
+        )
 
-    def save_related(self, request: Any, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(
+        self,
+        request: HttpRequest,
+        form: SocialAccountForm,
+        formsets: list[BaseFormSet],
+        change: bool,
+    ) -> None:
         # The service already set the publishers; only the watch terms are left.
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)

@@ -10,6 +10,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.people import person_require_signed_in
 from config.permissions import (
     APPROVE_MESSAGE,
     DRAFT_MESSAGE,
@@ -101,7 +102,9 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     def create(self, request: Request) -> Response:
         data = MessageCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        message, _submitted = messages.message_save(actor=request.user, **data.validated_data)
+        message, _submitted = messages.message_save(
+            actor=person_require_signed_in(request.user), **data.validated_data
+        )
         return self._fresh(message, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -114,7 +117,9 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = MessageWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         message = messages.message_update(
-            actor=request.user, message=self.get_object(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            message=self.get_object(),
+            **data.validated_data,
         )
         return self._fresh(message)
 
@@ -158,7 +163,11 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     @extend_schema(summary="Submit for approval", request=None, responses=ACTION)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
-        return self._fresh(messages.message_submit(actor=request.user, message=self.get_object()))
+        return self._fresh(
+            messages.message_submit(
+                actor=person_require_signed_in(request.user), message=self.get_object()
+            )
+        )
 
     @extend_schema(
         summary="Approve (never one's own)", request=DecisionSerializer, responses=ACTION
@@ -168,7 +177,9 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = DecisionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = approvals.message_approve(
-            actor=request.user, message=self.get_object(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            message=self.get_object(),
+            **data.validated_data,
         )
         return self._fresh(message)
 
@@ -178,7 +189,9 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = RefusalSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = approvals.message_reject(
-            actor=request.user, message=self.get_object(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            message=self.get_object(),
+            **data.validated_data,
         )
         return self._fresh(message)
 
@@ -190,7 +203,9 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = RefusalSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = approvals.message_request_changes(
-            actor=request.user, message=self.get_object(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            message=self.get_object(),
+            **data.validated_data,
         )
         return self._fresh(message)
 
@@ -200,7 +215,9 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
         data = WithdrawSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message = messages.message_withdraw(
-            actor=request.user, message=self.get_object(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            message=self.get_object(),
+            **data.validated_data,
         )
         return self._fresh(message)
 
@@ -211,13 +228,19 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
     )
     @action(detail=True, methods=["post"], url_path="mark-sent")
     def mark_sent(self, request: Request, pk: str) -> Response:
-        message = messages.message_mark_sent(actor=request.user, message=self.get_object())
+        message = messages.message_mark_sent(
+            actor=person_require_signed_in(request.user), message=self.get_object()
+        )
         return self._fresh(message)
 
     @extend_schema(summary="Try a failed message again", request=None, responses=ACTION)
     @action(detail=True, methods=["post"])
     def retry(self, request: Request, pk: str) -> Response:
-        return self._fresh(messages.message_retry(actor=request.user, message=self.get_object()))
+        return self._fresh(
+            messages.message_retry(
+                actor=person_require_signed_in(request.user), message=self.get_object()
+            )
+        )
 
 
 @extend_schema_view(
@@ -264,7 +287,9 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request: Request) -> Response:
         data = TemplateWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        template = statements.template_save(actor=request.user, **data.validated_data)
+        template = statements.template_save(
+            actor=person_require_signed_in(request.user), **data.validated_data
+        )
         return Response(self.get_serializer(template).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -276,7 +301,9 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         data = TemplateWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         template = statements.template_save(
-            actor=request.user, template=self.get_object(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            template=self.get_object(),
+            **data.validated_data,
         )
         return Response(self.get_serializer(template).data)
 
@@ -287,7 +314,9 @@ class TemplateViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     )
     @action(detail=True, methods=["post"])
     def approve(self, request: Request, pk: str) -> Response:
-        template = statements.template_approve(actor=request.user, template=self.get_object())
+        template = statements.template_approve(
+            actor=person_require_signed_in(request.user), template=self.get_object()
+        )
         return Response(self.get_serializer(template).data)
 
     @extend_schema(
@@ -334,7 +363,7 @@ class StaffBriefingViewSet(stakeholders_api.StaffBriefingViewSet):
         data = StaffBriefingCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         message, _submitted = messages.message_save(
-            actor=request.user,
+            actor=person_require_signed_in(request.user),
             incident=incident,
             account=None,
             kind=Message.Kind.STAFF_BRIEFING,
@@ -381,7 +410,9 @@ class PublishingPauseViewSet(
     def create(self, request: Request) -> Response:
         data = PauseCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        pause = pauses.publishing_pause(actor=request.user, **data.validated_data)
+        pause = pauses.publishing_pause(
+            actor=person_require_signed_in(request.user), **data.validated_data
+        )
         return self._fresh(pause, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -409,7 +440,9 @@ class PublishingPauseViewSet(
         pause = self.get_object()
         data = PauseResumeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        pause = pauses.publishing_resume(actor=request.user, pause=pause, **data.validated_data)
+        pause = pauses.publishing_resume(
+            actor=person_require_signed_in(request.user), pause=pause, **data.validated_data
+        )
         return self._fresh(pause)
 
 
@@ -450,7 +483,9 @@ class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
     def create(self, request: Request) -> Response:
         data = PlaybookWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        version = playbook_write(actor=request.user, **data.validated_data)
+        version = playbook_write(
+            actor=person_require_signed_in(request.user), **data.validated_data
+        )
         return self._fresh(version.playbook, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -464,7 +499,9 @@ class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
         playbook = self.get_object()
         data = PlaybookWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        playbook_write(actor=request.user, playbook=playbook, **data.validated_data)
+        playbook_write(
+            actor=person_require_signed_in(request.user), playbook=playbook, **data.validated_data
+        )
         return self._fresh(playbook)
 
     @extend_schema(

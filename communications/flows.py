@@ -7,16 +7,14 @@ may no longer speak (services.messages.incident_messages_withdraw).
 """
 
 from collections.abc import Iterable
-from typing import Any
 
 from django.db import transaction
 
+from config.people import User
 from incidents.models import Incident
 from teams import flows as team_flows
 
 from .services.approvals import approvals_raise_to_severity
-
-User = Any  # an instance of the user model
 
 
 @transaction.atomic

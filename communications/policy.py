@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from config.errors import ApplicationError, Conflict, NotPermitted
+from config.people import User
 from config.permissions import (
     APPROVE_MESSAGE,
     DRAFT_MESSAGE,
@@ -37,7 +38,6 @@ from .models import Approval, Message, PublishingPause, SocialAccount, Template
 from .pauses import pause_covering
 from .text import text_hash, unfilled_placeholders
 
-User = Any  # an instance of the user model
 S = Message.Status
 
 
@@ -111,7 +111,7 @@ def writers(message: Message) -> set[int]:
     return {pk for pk in (message.author_id, message.edited_by_id) if pk}
 
 
-def people_who_may_approve() -> QuerySet[Any]:
+def people_who_may_approve() -> QuerySet[User]:
     """Everyone who may approve outgoing messages now (active, holding the permission). An
     approval counts only while its approver is one of them."""
     return holders(APPROVE_MESSAGE)

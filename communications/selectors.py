@@ -6,6 +6,7 @@ from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
 from config.inputs import id_from
+from config.people import AnyUser
 from config.permissions import APPROVE_MESSAGE, holds
 from incidents.models import OPEN_STATUSES, Claim, ClaimStatus, Incident, TimelineEvent
 
@@ -23,7 +24,7 @@ S = Message.Status
 UNVERIFIED = (ClaimStatus.UNVERIFIED, ClaimStatus.INVESTIGATING)
 
 
-def messages(*, user: Any) -> QuerySet[Message]:
+def messages(*, user: AnyUser | None) -> QuerySet[Message]:
     return Message.objects.select_related(
         "incident", "account", "author", "reply_to_mention", "corrects"
     ).prefetch_related(
@@ -68,11 +69,11 @@ def message_gate(*, message: Message) -> Refusal | None:
     return publish_refusal(message)
 
 
-def mentions(*, user: Any) -> QuerySet[InboundPost]:
+def mentions(*, user: AnyUser) -> QuerySet[InboundPost]:
     return InboundPost.objects.select_related("account", "incident", "assignee", "triaged_by")
 
 
-def incident_claims_for_citing(*, incident: Any) -> QuerySet[Claim]:
+def incident_claims_for_citing(*, incident: Incident) -> QuerySet[Claim]:
     return incident.claims.all()
 
 
@@ -88,7 +89,7 @@ def message_history(*, message: Message) -> QuerySet[TimelineEvent]:
     )
 
 
-def writable_accounts(*, user: Any) -> QuerySet[SocialAccount]:
+def writable_accounts(*, user: AnyUser) -> QuerySet[SocialAccount]:
     """Active accounts the user may write for: those naming nobody, or naming the user."""
     return (
         SocialAccount.objects.filter(is_active=True)
@@ -98,14 +99,14 @@ def writable_accounts(*, user: Any) -> QuerySet[SocialAccount]:
     )
 
 
-def incidents_to_write_about(*, user: Any) -> QuerySet[Incident]:
+def incidents_to_write_about(*, user: AnyUser) -> QuerySet[Incident]:
     """Incidents a message can still be drafted for, the most urgent first."""
     return Incident.objects.filter(status__in=OPEN_STATUSES).order_by(
         "severity", "-detected_at", "-id"
     )
 
 
-def mention_get(*, user: Any, pk: Any) -> InboundPost | None:
+def mention_get(*, user: AnyUser, pk: Any) -> InboundPost | None:
     """The mention a reply is started from; None for a missing or malformed id."""
     mention_id = id_from(pk)
     if mention_id is None:
@@ -113,7 +114,7 @@ def mention_get(*, user: Any, pk: Any) -> InboundPost | None:
     return InboundPost.objects.select_related("account", "incident").filter(pk=mention_id).first()
 
 
-def template_get(*, user: Any, pk: Any) -> Template | None:
+def template_get(*, user: AnyUser, pk: Any) -> Template | None:
     """The template a message is started from; None for a missing or malformed id."""
     template_id = id_from(pk)
     if template_id is None:
@@ -133,7 +134,7 @@ def _cites_unverified() -> Exists:
     )
 
 
-def approval_queue(*, user: Any) -> QuerySet[Message]:
+def approval_queue(*, user: AnyUser) -> QuerySet[Message]:
     """Messages waiting for the user's approval: not their own, not already approved by them
     on the text as it stands; the longest waiting first."""
     if not holds(user, APPROVE_MESSAGE):
@@ -156,13 +157,13 @@ def approval_queue(*, user: Any) -> QuerySet[Message]:
     )
 
 
-def approvals_waiting_count(*, user: Any) -> int:
+def approvals_waiting_count(*, user: AnyUser) -> int:
     if not holds(user, APPROVE_MESSAGE):
         return 0
     return approval_queue(user=user).values("pk").count()
 
 
-def decided_by(*, user: Any) -> QuerySet[Approval]:
+def decided_by(*, user: AnyUser) -> QuerySet[Approval]:
     """The user's own decisions, the latest first."""
     return (
         Approval.objects.filter(approver=user.pk)
@@ -171,7 +172,7 @@ def decided_by(*, user: Any) -> QuerySet[Approval]:
     )
 
 
-def messages_in_review(*, user: Any) -> QuerySet[Message]:
+def messages_in_review(*, user: AnyUser) -> QuerySet[Message]:
     """The user's messages that wait for approval or came back to them."""
     return (
         Message.objects.filter(
@@ -193,7 +194,7 @@ def incident_messages(*, incident: Incident) -> QuerySet[Message]:
     )
 
 
-def message_log(*, user: Any) -> QuerySet[Message]:
+def message_log(*, user: AnyUser) -> QuerySet[Message]:
     """The communications log: every message that was approved, went out, failed or was
     withdrawn, with its approvals; ``logged_at`` is when it last mattered."""
     return (
@@ -204,11 +205,11 @@ def message_log(*, user: Any) -> QuerySet[Message]:
     )
 
 
-def templates(*, user: Any) -> QuerySet[Template]:
+def templates(*, user: AnyUser) -> QuerySet[Template]:
     return Template.objects.select_related("created_by", "approved_by")
 
 
-def accounts(*, user: Any) -> QuerySet[SocialAccount]:
+def accounts(*, user: AnyUser) -> QuerySet[SocialAccount]:
     """Every account, active first, each with ``rotation_due``."""
     return with_rotation_due(
         SocialAccount.objects.prefetch_related("publishers", "watch_terms").order_by(

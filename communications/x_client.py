@@ -61,7 +61,9 @@ class XApiAdapter(HTTPAdapter):
         self.base_url = base_url
         self.timeout = timeout
 
-    def send(self, request, **kwargs):  # type: ignore[override]
+    def send(  # type: ignore[override]
+        self, request: requests.PreparedRequest, **kwargs: Any
+    ) -> requests.Response:
         if request.url and request.url.startswith(TWEEPY_HOST) and self.base_url != TWEEPY_HOST:
             request.url = self.base_url + request.url[len(TWEEPY_HOST) :]
         kwargs["timeout"] = self.timeout

@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.forms import BaseForm
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.serializers import as_serializer_error
@@ -55,7 +56,7 @@ def api_exception_handler(exc: Exception, context: dict[str, Any]) -> Response |
     return exception_handler(exc, context)
 
 
-def form_error(form: Any, exc: ApplicationError) -> None:
+def form_error(form: BaseForm, exc: ApplicationError) -> None:
     """Show a service's refusal on the form: on its field when the form shows it, above the
     form otherwise (a field it does not have, or a hidden one nobody would see)."""
     shown = exc.field in form.fields and not form.fields[exc.field].widget.is_hidden

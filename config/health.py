@@ -17,6 +17,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from config.celery_app import QUEUES, app
+from config.people import AnyUser
 from config.permissions import is_admin
 from config.tasks import HEARTBEAT_KEY
 from config.two_factor import must_verify
@@ -74,7 +75,7 @@ def readiness_checks() -> dict[str, dict[str, Any]]:
     }
 
 
-def readiness_details_shown(user: Any) -> bool:
+def readiness_details_shown(user: AnyUser) -> bool:
     """Whether /readyz tells this person what it checked: a signed-in admin past the second
     step. Everyone else, every probe included, learns up or down only."""
     return is_admin(user) and not must_verify(user)

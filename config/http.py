@@ -7,6 +7,7 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import HttpRequest as DjangoHttpRequest
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
@@ -62,7 +63,7 @@ def forbidden(request: DjangoHttpRequest, message: str) -> HttpResponse:
     return render(request, "403.html", {"exception": message}, status=403)
 
 
-def run_form(form: Any, call: Callable[[], Any]) -> ApplicationError | None:
+def run_form(form: BaseForm, call: Callable[[], Any]) -> ApplicationError | None:
     """Call a service for a valid form. What went wrong is returned (None: nothing): the
     form's first error, or the service's refusal, which also lands on the form."""
     if not form.is_valid():

@@ -9,10 +9,13 @@ read.
 from collections.abc import Iterable
 from typing import Any
 
+from django.apps.registry import Apps
 from django.contrib.auth.management import create_permissions
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.utils.translation import gettext_lazy as _
 
 from config.errors import NotPermitted
+from config.people import AnyUser
 
 RESPONDER = "Responder"
 MANAGER = "Manager"
@@ -246,11 +249,11 @@ def beyond_responder(permissions: Iterable[str]) -> set[str]:
     return set(permissions) - GROUP_PERMISSIONS[RESPONDER]
 
 
-def holds(user: Any, permission: str) -> bool:
+def holds(user: AnyUser | None, permission: str) -> bool:
     return bool(user and user.is_authenticated and user.is_active and user.has_perm(permission))
 
 
-def require(user: Any, permission: str, *, unless: bool = False) -> None:
+def require(user: AnyUser, permission: str, *, unless: bool = False) -> None:
     """Raise NotPermitted unless the user holds the permission (or ``unless`` grants it, e.g.
     being the incident's own crisis lead)."""
     if not (unless or holds(user, permission)):
@@ -260,19 +263,19 @@ def require(user: Any, permission: str, *, unless: bool = False) -> None:
         )
 
 
-def is_admin(user: Any) -> bool:
+def is_admin(user: AnyUser) -> bool:
     """An admin: in the Admin group, whose mark is managing people, or a superuser (who holds
     every permission)."""
     return holds(user, MANAGE_PEOPLE)
 
 
-def needs_two_factor(user: Any) -> bool:
+def needs_two_factor(user: AnyUser) -> bool:
     """Whether the person must sign in with a second factor: their role lets them approve
     outgoing messages or manage the social accounts (superusers hold every permission)."""
     return any(holds(user, permission) for permission in TWO_FACTOR_PERMISSIONS)
 
 
-def sync_groups(apps: Any, schema_editor: Any = None) -> None:
+def sync_groups(apps: Apps, schema_editor: BaseDatabaseSchemaEditor | None = None) -> None:
     """Make the groups hold exactly the matrix's permissions (idempotent; used by migrations).
 
     Permissions whose model does not exist yet at this point of the migration history are
@@ -282,7 +285,7 @@ def sync_groups(apps: Any, schema_editor: Any = None) -> None:
         # Migration-state app configs have no models module, which create_permissions
         # skips; lend them one for the call. The project's real app configs are untouched.
         original = getattr(app_config, "models_module", None)
-        app_config.models_module = original or True
+        app_config.models_module = original or True  # type: ignore[assignment]
         try:
             create_permissions(app_config, apps=apps, verbosity=0)
         finally:

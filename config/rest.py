@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 from rest_framework import parsers, serializers
 from rest_framework.exceptions import ParseError
@@ -282,7 +283,7 @@ def document_input_rules(result: dict[str, Any]) -> None:
 
 
 def document_errors(
-    result: dict[str, Any], generator: Any, request: Any, public: bool
+    result: dict[str, Any], generator: Any, request: HttpRequest, public: bool
 ) -> dict[str, Any]:
     """drf-spectacular's postprocessing hook (SPECTACULAR_SETTINGS): add to every operation
     the errors it really answers, each with its body, and the rules of its input."""

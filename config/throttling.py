@@ -8,13 +8,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.http import HttpRequest
 from rest_framework.settings import api_settings
 from rest_framework.throttling import AnonRateThrottle, UserRateThrottle
 
 PERIODS = {"s": 1, "m": 60, "h": 60 * 60, "d": 24 * 60 * 60}
 
 
-def client_address(request: Any) -> str:
+def client_address(request: HttpRequest) -> str:
     """The address the request came from. Behind ``TRUSTED_PROXIES`` proxies (each appending
     to X-Forwarded-For), the one the nearest trusted proxy saw; otherwise the socket's peer,
     so that a forged header changes nothing."""
@@ -67,7 +68,7 @@ class UserThrottle(UserRateThrottle):
     def get_rate(self) -> str | None:
         return _rate(self.scope)
 
-    def get_ident(self, request: Any) -> str:
+    def get_ident(self, request: HttpRequest) -> str:
         return client_address(request)
 
 
@@ -77,5 +78,5 @@ class AnonThrottle(AnonRateThrottle):
     def get_rate(self) -> str | None:
         return _rate(self.scope)
 
-    def get_ident(self, request: Any) -> str:
+    def get_ident(self, request: HttpRequest) -> str:
         return client_address(request)

@@ -22,16 +22,17 @@ from django.utils.translation import gettext as _
 from rest_framework.views import APIView
 
 from config.http import referer_path
+from config.people import AnyUser
 from config.permissions import needs_two_factor
 
 
-def is_verified(user: Any) -> bool:
+def is_verified(user: AnyUser) -> bool:
     """The session passed the second step (django-otp's OTPMiddleware tells)."""
     check = getattr(user, "is_verified", None)
     return bool(check and check())
 
 
-def must_verify(user: Any) -> bool:
+def must_verify(user: AnyUser) -> bool:
     """Logged in with the password only, by someone whose role needs the second step."""
     return needs_two_factor(user) and not is_verified(user)
 

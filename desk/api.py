@@ -12,6 +12,7 @@ from rest_framework.response import Response
 
 from communications import flows as communication_flows
 from communications.serializers import PlaybookAppliedSerializer, PlaybookApplySerializer
+from config.people import person_require_signed_in
 from config.permissions import ADD_CHECKLIST_ITEM, DECLARE_INCIDENT, EDIT_INCIDENT
 from incidents import api as incident_api
 from incidents.serializers import IncidentSerializer, IncidentUpdateSerializer, TransitionSerializer
@@ -39,7 +40,9 @@ class IncidentViewSet(incident_api.IncidentViewSet):
         fields = data.validated_data
         if not fields["declare_key"] and request.headers.get("Idempotency-Key"):
             fields["declare_key"] = request.headers["Idempotency-Key"]
-        incident = team_flows.incident_declare(actor=request.user, **fields)
+        incident = team_flows.incident_declare(
+            actor=person_require_signed_in(request.user), **fields
+        )
         return Response(self._fresh(incident), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -51,7 +54,9 @@ class IncidentViewSet(incident_api.IncidentViewSet):
         data = IncidentUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         incident = communication_flows.incident_update(
-            actor=request.user, incident=self.get_object(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            incident=self.get_object(),
+            **data.validated_data,
         )
         return Response(self._fresh(incident))
 
@@ -65,7 +70,9 @@ class IncidentViewSet(incident_api.IncidentViewSet):
         data = TransitionSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         incident = postmortem_flows.incident_transition(
-            actor=request.user, incident=self.get_object(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            incident=self.get_object(),
+            **data.validated_data,
         )
         return Response(self._fresh(incident))
 
@@ -84,7 +91,9 @@ class IncidentViewSet(incident_api.IncidentViewSet):
         data = PlaybookApplySerializer(data=request.data)
         data.is_valid(raise_exception=True)
         run, added = team_flows.incident_playbook_apply(
-            actor=request.user, incident=self.get_object(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            incident=self.get_object(),
+            **data.validated_data,
         )
         return Response(
             PlaybookAppliedSerializer(

@@ -11,6 +11,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from communications import flows as communication_flows
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
+from config.people import person_require_signed_in
 from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT
 from incidents import selectors as incident_selectors
 from incidents.forms import IncidentEditForm, TransitionForm
@@ -28,7 +29,9 @@ def declare(request: HttpRequest) -> HttpResponse:
     )
     if request.method == "POST" and form.is_valid():
         try:
-            incident = team_flows.incident_declare(actor=request.user, **form.cleaned_data)
+            incident = team_flows.incident_declare(
+                actor=person_require_signed_in(request.user), **form.cleaned_data
+            )
         except ApplicationError as exc:
             form_error(form, exc)
         else:
@@ -56,7 +59,7 @@ def edit(request: HttpRequest, reference: str) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             communication_flows.incident_update(
-                actor=request.user, incident=incident, **form.cleaned_data
+                actor=person_require_signed_in(request.user), incident=incident, **form.cleaned_data
             )
         except ApplicationError as exc:
             form_error(form, exc)
@@ -75,7 +78,7 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
         return redirect(incident)
     try:
         incident = postmortem_flows.incident_transition(
-            actor=request.user, incident=incident, **form.cleaned_data
+            actor=person_require_signed_in(request.user), incident=incident, **form.cleaned_data
         )
     except ApplicationError as exc:
         messages.error(request, exc.message)
@@ -92,7 +95,9 @@ def transition(request: HttpRequest, reference: str) -> HttpResponse:
 def acknowledge(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_selectors.incident_get(user=request.user, reference=reference)
     try:
-        team_flows.incident_acknowledge(actor=request.user, incident=incident)
+        team_flows.incident_acknowledge(
+            actor=person_require_signed_in(request.user), incident=incident
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
     return redirect(incident)

@@ -15,6 +15,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.people import person_require_signed_in
 from config.permissions import (
     ADD_CLAIM,
     ADD_NOTE,
@@ -78,7 +79,9 @@ class IncidentViewSet(viewsets.GenericViewSet):
             data = NoteSerializer(data=request.data)
             data.is_valid(raise_exception=True)
             event = services.incident_note_add(
-                actor=request.user, incident=incident, **data.validated_data
+                actor=person_require_signed_in(request.user),
+                incident=incident,
+                **data.validated_data,
             )
             return Response(TimelineEventSerializer(event).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(selectors.incident_timeline(incident=incident))
@@ -138,7 +141,9 @@ class ClaimViewSet(IncidentChildViewSet):
         data = ClaimCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         claim = services.claim_add(
-            actor=request.user, incident=self.get_incident(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            incident=self.get_incident(),
+            **data.validated_data,
         )
         return Response(ClaimSerializer(claim).data, status=status.HTTP_201_CREATED)
 
@@ -152,7 +157,7 @@ class ClaimViewSet(IncidentChildViewSet):
         data.is_valid(raise_exception=True)
         claim = self.get_object()
         claim = services.claim_set_status(
-            actor=request.user,
+            actor=person_require_signed_in(request.user),
             claim=claim,
             status=data.validated_data.get("status", claim.status),
             evidence=data.validated_data["evidence"],

@@ -3,13 +3,13 @@
 The services enforce the same rules (config.permissions.require); this module only asks.
 """
 
-from typing import Any
+from config.people import AnyUser
 
 from .lifecycle import TRANSITIONS
 from .models import Incident, Status
 
 
-def allowed_transitions(*, user: Any, incident: Incident) -> list[Status]:
+def allowed_transitions(*, user: AnyUser, incident: Incident) -> list[Status]:
     """The moves the lifecycle allows from here that this person may make, in table order."""
     return [
         Status(target)

@@ -4,21 +4,21 @@ Every logged-in person may read every incident; ``user`` is taken so the scope c
 (e.g. restricted incidents) without touching the callers.
 """
 
-from typing import Any
-
 from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
+
+from config.people import AnyUser
 
 from .models import OPEN_STATUSES, ChecklistItem, Claim, Incident, Tag, TimelineEvent
 
 
-def incident_list(*, user: Any) -> QuerySet[Incident]:
+def incident_list(*, user: AnyUser) -> QuerySet[Incident]:
     return Incident.objects.select_related("declared_by").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )
 
 
-def incident_get(*, user: Any, reference: str | None = None, pk: int | None = None) -> Incident:
+def incident_get(*, user: AnyUser, reference: str | None = None, pk: int | None = None) -> Incident:
     queryset = incident_list(user=user)
     if reference is not None:
         return get_object_or_404(queryset, reference=reference)
@@ -37,7 +37,7 @@ def incident_checklist(*, incident: Incident) -> QuerySet[ChecklistItem]:
     return incident.checklist.select_related("assignee", "done_by", "created_by")
 
 
-def _open(*, user: Any, drills: bool) -> QuerySet[Incident]:
+def _open(*, user: AnyUser, drills: bool) -> QuerySet[Incident]:
     # The dashboard's lists show no tags: one query each.
     return (
         incident_list(user=user)
@@ -47,17 +47,17 @@ def _open(*, user: Any, drills: bool) -> QuerySet[Incident]:
     )
 
 
-def open_incidents(*, user: Any) -> QuerySet[Incident]:
+def open_incidents(*, user: AnyUser) -> QuerySet[Incident]:
     """The real incidents still open, most severe first: a drill is a rehearsal, not a crisis."""
     return _open(user=user, drills=False)
 
 
-def open_drills(*, user: Any) -> QuerySet[Incident]:
+def open_drills(*, user: AnyUser) -> QuerySet[Incident]:
     """The drills still being played, most severe first."""
     return _open(user=user, drills=True)
 
 
-def open_incident_counts_by_severity(*, user: Any) -> dict[int, int]:
+def open_incident_counts_by_severity(*, user: AnyUser) -> dict[int, int]:
     """How many real incidents are open at each severity (drills left out)."""
     rows = (
         Incident.objects.filter(status__in=OPEN_STATUSES, is_drill=False)
@@ -67,7 +67,7 @@ def open_incident_counts_by_severity(*, user: Any) -> dict[int, int]:
     return {row["severity"]: row["n"] for row in rows}
 
 
-def latest_activity(*, user: Any, limit: int = 15) -> QuerySet[TimelineEvent]:
+def latest_activity(*, user: AnyUser, limit: int = 15) -> QuerySet[TimelineEvent]:
     """What was recorded most recently, across incidents (a back-dated note counts now);
     drills' events included, their incident telling them apart."""
     return TimelineEvent.objects.select_related("actor", "incident").order_by(

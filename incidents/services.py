@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, Conflict
-from config.people import person_require_active
+from config.people import User, person_require_active
 from config.permissions import (
     ADD_CHECKLIST_ITEM,
     ADD_CLAIM,
@@ -47,7 +47,6 @@ from .models import (
     TimelineEvent,
 )
 
-User = Any  # an authenticated user model instance
 NOTE_MAX_LENGTH = 10_000
 TAG_MAX_COUNT = 20
 CHECKLIST_KEY_MAX_LENGTH = 100

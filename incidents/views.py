@@ -11,12 +11,14 @@ a redirect back to the page.
 from typing import Any
 
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import ApplicationError
 from config.http import HttpRequest, panel_response, run_form
+from config.people import person_require_signed_in
 from config.permissions import ADD_CLAIM, ADD_NOTE, EDIT_INCIDENT, VERIFY_CLAIM
 
 from . import selectors, services
@@ -69,7 +71,9 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 # --- the war room ---------------------------------------------------------------------------
 
 
-def _timeline_context(request: HttpRequest, incident: Incident, note_form: Any = None) -> dict:
+def _timeline_context(
+    request: HttpRequest, incident: Incident, note_form: BaseForm | None = None
+) -> dict:
     events = selectors.incident_timeline(incident=incident)
     page = Paginator(events, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
     return {
@@ -80,7 +84,9 @@ def _timeline_context(request: HttpRequest, incident: Incident, note_form: Any =
     }
 
 
-def _claims_context(request: HttpRequest, incident: Incident, claim_form: Any = None) -> dict:
+def _claims_context(
+    request: HttpRequest, incident: Incident, claim_form: BaseForm | None = None
+) -> dict:
     return {
         "incident": incident,
         "claims": selectors.incident_claims(incident=incident),
@@ -120,7 +126,7 @@ def note_add(request: HttpRequest, reference: str) -> HttpResponse:
     failed = run_form(
         form,
         lambda: services.incident_note_add(
-            actor=request.user, incident=incident, **form.cleaned_data
+            actor=person_require_signed_in(request.user), incident=incident, **form.cleaned_data
         ),
     )
     context = _timeline_context(request, incident, form if failed else None)
@@ -157,7 +163,9 @@ def claim_add(request: HttpRequest, reference: str) -> HttpResponse:
     form = ClaimForm(request.POST)
     failed = run_form(
         form,
-        lambda: services.claim_add(actor=request.user, incident=incident, **form.cleaned_data),
+        lambda: services.claim_add(
+            actor=person_require_signed_in(request.user), incident=incident, **form.cleaned_data
+        ),
     )
     context = _claims_context(request, incident, form if failed else None)
     return _claims_answer(request, incident, context, failed)
@@ -170,7 +178,9 @@ def claim_status(request: HttpRequest, reference: str, claim_id: int) -> HttpRes
     form = ClaimStatusForm(request.POST)
     failed = run_form(
         form,
-        lambda: services.claim_set_status(actor=request.user, claim=claim, **form.cleaned_data),
+        lambda: services.claim_set_status(
+            actor=person_require_signed_in(request.user), claim=claim, **form.cleaned_data
+        ),
     )
     context = _claims_context(request, incident)
     if failed is not None:

@@ -23,6 +23,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from config.people import person_require_signed_in
 from config.permissions import PUBLISH_POSTMORTEM, WORK_ACTION_ITEMS, WRITE_POSTMORTEM
 from config.rest import PERMISSIONS, InputSerializer
 
@@ -133,7 +134,9 @@ class PostmortemViewSet(viewsets.GenericViewSet):
         data.is_valid(raise_exception=True)
         incident = data.validated_data["incident"]
         existed = Postmortem.objects.filter(incident=incident).exists()
-        postmortem = services.postmortem_start(actor=request.user, incident=incident)
+        postmortem = services.postmortem_start(
+            actor=person_require_signed_in(request.user), incident=incident
+        )
         return self._fresh(postmortem, status.HTTP_200_OK if existed else status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -147,7 +150,9 @@ class PostmortemViewSet(viewsets.GenericViewSet):
         data = PostmortemUpdateSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         postmortem = services.postmortem_update(
-            actor=request.user, postmortem=self.get_object(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            postmortem=self.get_object(),
+            **data.validated_data,
         )
         return self._fresh(postmortem)
 
@@ -163,7 +168,9 @@ class PostmortemViewSet(viewsets.GenericViewSet):
         data = SubmitReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         postmortem = services.postmortem_submit_review(
-            actor=request.user, postmortem=postmortem, **data.validated_data
+            actor=person_require_signed_in(request.user),
+            postmortem=postmortem,
+            **data.validated_data,
         )
         return self._fresh(postmortem)
 
@@ -176,7 +183,9 @@ class PostmortemViewSet(viewsets.GenericViewSet):
     )
     @action(detail=True, methods=["post"], filterset_class=None)
     def publish(self, request: Request, pk: str) -> Response:
-        postmortem = services.postmortem_publish(actor=request.user, postmortem=self.get_object())
+        postmortem = services.postmortem_publish(
+            actor=person_require_signed_in(request.user), postmortem=self.get_object()
+        )
         return self._fresh(postmortem)
 
     @extend_schema(
@@ -193,7 +202,9 @@ class PostmortemViewSet(viewsets.GenericViewSet):
         data = CorrectSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         postmortem = services.postmortem_correct(
-            actor=request.user, postmortem=postmortem, **data.validated_data
+            actor=person_require_signed_in(request.user),
+            postmortem=postmortem,
+            **data.validated_data,
         )
         return self._fresh(postmortem)
 
@@ -209,7 +220,9 @@ class PostmortemViewSet(viewsets.GenericViewSet):
         data = CommentSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         comment = services.review_comment_add(
-            actor=request.user, postmortem=postmortem, **data.validated_data
+            actor=person_require_signed_in(request.user),
+            postmortem=postmortem,
+            **data.validated_data,
         )
         comment = ReviewComment.objects.select_related("author").get(pk=comment.pk)
         return Response(ReviewCommentSerializer(comment).data, status=status.HTTP_201_CREATED)
@@ -254,7 +267,9 @@ class PostmortemViewSet(viewsets.GenericViewSet):
         postmortem = self.get_object()
         if not export_in_background(postmortem, chosen):
             return file_response(postmortem, chosen)
-        job = export_job_start(actor=request.user, postmortem=postmortem, chosen=chosen)
+        job = export_job_start(
+            actor=person_require_signed_in(request.user), postmortem=postmortem, chosen=chosen
+        )
         body = ExportJobSerializer(job, context={"request": request}).data
         return Response(body, status=status.HTTP_202_ACCEPTED, headers={"Location": body["url"]})
 
@@ -275,7 +290,7 @@ class ExportJobViewSet(viewsets.GenericViewSet):
         return ExportJob.objects.none()
 
     def retrieve(self, request: Request, pk: str) -> Response:
-        job = export_job_get(user=request.user, job_id=_uuid(pk))
+        job = export_job_get(user=person_require_signed_in(request.user), job_id=_uuid(pk))
         return Response(self.get_serializer(job).data)
 
     @extend_schema(
@@ -293,7 +308,9 @@ class ExportJobViewSet(viewsets.GenericViewSet):
         content_negotiation_class=FileFormatNegotiation,
     )
     def download(self, request: Request, pk: str) -> HttpResponse:
-        return job_file_response(export_job_file(user=request.user, job_id=_uuid(pk)))
+        return job_file_response(
+            export_job_file(user=person_require_signed_in(request.user), job_id=_uuid(pk))
+        )
 
 
 def _uuid(value: str) -> UUID:
@@ -342,7 +359,9 @@ class ActionItemViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         data = ActionItemCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        item = services.action_item_add(actor=request.user, **data.validated_data)
+        item = services.action_item_add(
+            actor=person_require_signed_in(request.user), **data.validated_data
+        )
         return self._fresh(item, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -356,7 +375,9 @@ class ActionItemViewSet(viewsets.GenericViewSet):
         data = ActionItemWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
         item = services.action_item_update(
-            actor=request.user, item=self.get_object(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            item=self.get_object(),
+            **data.validated_data,
         )
         return self._fresh(item)
 

@@ -22,6 +22,7 @@ from django.utils.translation import gettext_lazy
 
 from communications.drills.services import run_scenario
 from communications.models import Alert, Approval, DrillRun, InboundPost, Message
+from config.people import User
 from config.permissions import MANAGE_DRILLS, require
 from incidents.models import Claim, Incident, Status, TimelineEvent
 from incidents.services import timeline_event_record
@@ -44,8 +45,6 @@ from .measures import (
     iso,
     seconds_between,
 )
-
-User = Any  # an instance of the user model
 
 MET = "met"
 MISSED = "missed"

@@ -19,6 +19,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
+from config.people import User
 from config.queue import enqueue
 from incidents.models import TimelineEvent
 
@@ -37,7 +38,7 @@ def export_in_background(postmortem: Postmortem, chosen: str) -> bool:
     return events > settings.POSTMORTEM_EXPORT_INLINE_EVENTS
 
 
-def export_job_start(*, actor: Any, postmortem: Postmortem, chosen: str) -> ExportJob:
+def export_job_start(*, actor: User, postmortem: Postmortem, chosen: str) -> ExportJob:
     """The job writing this report for this person: the one already queued or running, or a
     new one handed to a worker once committed."""
     with transaction.atomic():
@@ -68,7 +69,7 @@ def export_job_start(*, actor: Any, postmortem: Postmortem, chosen: str) -> Expo
     return job
 
 
-def export_job_get(*, user: Any, job_id: UUID | str) -> ExportJob:
+def export_job_get(*, user: User, job_id: UUID | str) -> ExportJob:
     """The job, if this person asked for it (404 for anyone else, and for unknown ids)."""
     return get_object_or_404(
         ExportJob.objects.select_related("postmortem__incident").defer("content"),
@@ -77,7 +78,7 @@ def export_job_get(*, user: Any, job_id: UUID | str) -> ExportJob:
     )
 
 
-def export_job_file(*, user: Any, job_id: UUID | str) -> ExportJob:
+def export_job_file(*, user: User, job_id: UUID | str) -> ExportJob:
     """The job with its file, for the download."""
     job = get_object_or_404(ExportJob, pk=job_id, requested_by=user)
     if job.status != ExportJob.Status.READY:

@@ -19,6 +19,7 @@ from django.views.decorators.http import require_GET
 
 from config.errors import ApplicationError
 from config.http import HttpRequest
+from config.people import person_require_signed_in
 
 from . import selectors
 from .export import FORMATS, export_filename, export_json, export_markdown, export_pdf
@@ -70,7 +71,9 @@ def export(request: HttpRequest, reference: str) -> HttpResponse:
     if not export_in_background(postmortem, chosen):
         return file_response(postmortem, chosen)
     try:
-        job = export_job_start(actor=request.user, postmortem=postmortem, chosen=chosen)
+        job = export_job_start(
+            actor=person_require_signed_in(request.user), postmortem=postmortem, chosen=chosen
+        )
     except ApplicationError as refused:
         messages.error(request, refused.message)
         return redirect("postmortems:detail", reference)
@@ -81,7 +84,7 @@ def export(request: HttpRequest, reference: str) -> HttpResponse:
 def export_job(request: HttpRequest, job_id: str) -> HttpResponse:
     """The report being written: its progress (htmx asks every second while it is in flight),
     then the download, or what went wrong."""
-    job = export_job_get(user=request.user, job_id=job_id)
+    job = export_job_get(user=person_require_signed_in(request.user), job_id=job_id)
     template = "postmortems/_export_job.html" if request.htmx else "postmortems/export_job.html"
     return render(request, template, {"job": job, "incident": job.postmortem.incident})
 
@@ -89,7 +92,7 @@ def export_job(request: HttpRequest, job_id: str) -> HttpResponse:
 @require_GET
 def export_job_download(request: HttpRequest, job_id: str) -> HttpResponse:
     try:
-        job = export_job_file(user=request.user, job_id=job_id)
+        job = export_job_file(user=person_require_signed_in(request.user), job_id=job_id)
     except ApplicationError as refused:
         messages.info(request, refused.message)
         return redirect("postmortems:export-job", job_id)

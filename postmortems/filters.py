@@ -5,6 +5,7 @@ from typing import Any
 
 import django_filters
 from django.db.models import QuerySet
+from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -14,7 +15,7 @@ from .models import ActionItem, Postmortem
 from .selectors import OPEN_ITEM_STATUSES
 
 
-def _person_id(request: Any, value: int | str) -> int:
+def _person_id(request: HttpRequest, value: int | str) -> int:
     """The id a person filter names: a number, or "me" for the caller."""
     if isinstance(value, int):
         return value

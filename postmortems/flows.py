@@ -7,18 +7,15 @@ messages (communications.services.messages.incident_messages_withdraw) and its p
 The pages, the API and the demo seed call it.
 """
 
-from typing import Any
-
 from django.db import transaction
 
 from communications.services.messages import incident_messages_withdraw
+from config.people import User
 from incidents import services as incident_services
 from incidents.models import Incident, Status
 from teams.schedule import engine as schedule
 
 from .services import postmortem_published_locked, postmortem_start
-
-User = Any  # an instance of the user model
 
 
 @transaction.atomic

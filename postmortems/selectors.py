@@ -7,6 +7,7 @@ from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from config.people import AnyUser
 from incidents.models import Incident, TimelineEvent
 
 from .models import ActionItem, KeyEvent, Postmortem, PostmortemRevision, ReviewComment
@@ -14,7 +15,7 @@ from .models import ActionItem, KeyEvent, Postmortem, PostmortemRevision, Review
 OPEN_ITEM_STATUSES = (ActionItem.Status.OPEN, ActionItem.Status.IN_PROGRESS)
 
 
-def postmortem_list(*, user: Any, status: str = "") -> QuerySet[Postmortem]:
+def postmortem_list(*, user: AnyUser, status: str = "") -> QuerySet[Postmortem]:
     """Every postmortem of a real incident, newest first, with its incident, owner and open
     action items counted. A drill's postmortem is reached from its war room: the list and its
     count are the crises the brand lived through."""
@@ -40,7 +41,7 @@ def postmortem_of(*, incident: Incident) -> Postmortem | None:
     )
 
 
-def postmortem_get(*, user: Any, reference: str) -> Postmortem:
+def postmortem_get(*, user: AnyUser, reference: str) -> Postmortem:
     """The postmortem of the incident with this reference (404: none started)."""
     return get_object_or_404(
         Postmortem.objects.select_related(
@@ -86,7 +87,7 @@ def postmortem_action_items(*, postmortem: Postmortem) -> QuerySet[ActionItem]:
 
 
 def action_items_open(
-    *, user: Any, owner: Any | None = None, overdue: bool = False
+    *, user: AnyUser, owner: Any | None = None, overdue: bool = False
 ) -> QuerySet[ActionItem]:
     """The open action items of every real incident's postmortem, soonest due first;
     ``owner`` narrows to one person's, ``overdue`` to those past their due date. A drill's
@@ -101,7 +102,7 @@ def action_items_open(
     return items.order_by("due_date", "id")
 
 
-def action_item_counts(*, user: Any) -> dict[str, int]:
+def action_item_counts(*, user: AnyUser) -> dict[str, int]:
     """How many action items of real incidents are open, and how many of them overdue (one
     query); a drill's are left out."""
     return ActionItem.objects.filter(
@@ -109,7 +110,7 @@ def action_item_counts(*, user: Any) -> dict[str, int]:
     ).aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=timezone.localdate())))
 
 
-def action_item_owners(*, user: Any) -> QuerySet[Any]:
+def action_item_owners(*, user: AnyUser) -> QuerySet[Any]:
     """Everyone who owns an open action item of a real incident, in name order: the page's
     owner filter."""
     return (

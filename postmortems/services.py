@@ -16,7 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, Conflict
-from config.people import person_require_active
+from config.people import User, person_require_active
 from config.permissions import PUBLISH_POSTMORTEM, WORK_ACTION_ITEMS, WRITE_POSTMORTEM, require
 from incidents.models import Category, Incident, Status, TimelineEvent
 from incidents.services import incident_lock, timeline_event_record
@@ -38,7 +38,6 @@ from .models import (
     ReviewComment,
 )
 
-User = Any  # an instance of the user model
 P = Postmortem.Status
 REVIEW_WORKING_DAYS = 3
 # Due at the end of the owner's working day, in their timezone.
@@ -452,7 +451,7 @@ def action_item_update(*, actor: User, item: ActionItem, **changes: Any) -> Acti
     }  # fmt: skip
     if unknown:
         raise ApplicationError(_("Unknown field."), field=sorted(unknown)[0])
-    current = {
+    current: dict[str, Any] = {
         "title": item.title,
         "owner": item.owner,
         "due_date": item.due_date,

@@ -21,6 +21,7 @@ from config.errors import ApplicationError, NotPermitted
 from config.http import HttpRequest, forbidden, panel_response, run_form
 from config.inputs import id_from
 from config.markdown import render as markdown
+from config.people import person_require_signed_in
 from config.permissions import (
     MANAGE_DRILLS,
     PUBLISH_POSTMORTEM,
@@ -72,7 +73,9 @@ def war_room_panel_context(request: HttpRequest, incident: Incident) -> dict[str
 def start(request: HttpRequest, reference: str) -> HttpResponse:
     incident = incident_selectors.incident_get(user=request.user, reference=reference)
     try:
-        postmortem = services.postmortem_start(actor=request.user, incident=incident)
+        postmortem = services.postmortem_start(
+            actor=person_require_signed_in(request.user), incident=incident
+        )
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect(incident)
@@ -181,7 +184,7 @@ def sections(request: HttpRequest, reference: str) -> HttpResponse:
     failed = run_form(
         form,
         lambda: services.postmortem_update(
-            actor=request.user, postmortem=postmortem, **form.cleaned_data
+            actor=person_require_signed_in(request.user), postmortem=postmortem, **form.cleaned_data
         ),
     )
     if isinstance(failed, NotPermitted):
@@ -197,13 +200,19 @@ def _move(request: HttpRequest, postmortem: Postmortem, data: dict[str, Any]) ->
     to = data["to"]
     if to == P.IN_REVIEW:
         services.postmortem_submit_review(
-            actor=request.user, postmortem=postmortem, reviewers=data["reviewers"]
+            actor=person_require_signed_in(request.user),
+            postmortem=postmortem,
+            reviewers=data["reviewers"],
         )
         return _("Submitted for review.")
     if to == P.PUBLISHED:
-        services.postmortem_publish(actor=request.user, postmortem=postmortem)
+        services.postmortem_publish(
+            actor=person_require_signed_in(request.user), postmortem=postmortem
+        )
         return _("Published.")
-    services.postmortem_correct(actor=request.user, postmortem=postmortem, reason=data["reason"])
+    services.postmortem_correct(
+        actor=person_require_signed_in(request.user), postmortem=postmortem, reason=data["reason"]
+    )
     return _("Correction begun: the postmortem is a draft again.")
 
 
@@ -228,7 +237,7 @@ def comment_add(request: HttpRequest, reference: str) -> HttpResponse:
     failed = run_form(
         form,
         lambda: services.review_comment_add(
-            actor=request.user, postmortem=postmortem, **form.cleaned_data
+            actor=person_require_signed_in(request.user), postmortem=postmortem, **form.cleaned_data
         ),
     )
     if isinstance(failed, NotPermitted):
@@ -250,7 +259,10 @@ def key_event(request: HttpRequest, reference: str) -> HttpResponse:
             pk=form.cleaned_data["event"],
         )
         services.key_event_set(
-            actor=request.user, postmortem=postmortem, event=event, key=form.cleaned_data["key"]
+            actor=person_require_signed_in(request.user),
+            postmortem=postmortem,
+            event=event,
+            key=form.cleaned_data["key"],
         )
 
     failed = run_form(form, mark)
@@ -275,7 +287,7 @@ def action_item_add(request: HttpRequest, reference: str) -> HttpResponse:
     failed = run_form(
         form,
         lambda: services.action_item_add(
-            actor=request.user, postmortem=postmortem, **form.cleaned_data
+            actor=person_require_signed_in(request.user), postmortem=postmortem, **form.cleaned_data
         ),
     )
     if isinstance(failed, NotPermitted):
@@ -303,7 +315,9 @@ def action_item_status(request: HttpRequest, reference: str) -> HttpResponse:
             selectors.postmortem_action_items(postmortem=postmortem), pk=form.cleaned_data["item"]
         )
         services.action_item_update(
-            actor=request.user, item=item, status=form.cleaned_data["status"]
+            actor=person_require_signed_in(request.user),
+            item=item,
+            status=form.cleaned_data["status"],
         )
 
     failed = run_form(form, change)
@@ -390,7 +404,7 @@ def drill_finish(request: HttpRequest, pk: int) -> HttpResponse:
     run = drill_run_get(pk=pk)
     already = run.status == DrillRun.Status.FINISHED
     try:
-        drills.drill_finish(actor=request.user, run=run)
+        drills.drill_finish(actor=person_require_signed_in(request.user), run=run)
     except NotPermitted as exc:
         return forbidden(request, exc.message)
     except ApplicationError as exc:

@@ -26,7 +26,8 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import UserChangeForm
 from django.contrib.auth.models import Group, Permission
 from django.core.exceptions import PermissionDenied
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, Model, OuterRef, QuerySet
+from django.forms import BaseFormSet
 from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -36,6 +37,7 @@ from rest_framework.authtoken.models import TokenProxy
 
 from config.errors import ApplicationError, form_error
 from config.outbound import DestinationRefused, public_url_check
+from config.people import person_require_signed_in
 from incidents.admin import ReadOnlyAdmin, ReadOnlyInline
 
 from .models import (
@@ -74,7 +76,7 @@ from .security import services as security_services
 from .security.selectors import Account, account_of
 
 
-def _guards(request: HttpRequest, person: Any) -> bool:
+def _guards(request: HttpRequest, person: User | None) -> bool:
     """The person is a superuser and the admin is not: hands off."""
     return person is not None and person.is_superuser and not request.user.is_superuser
 
@@ -179,7 +181,7 @@ class PersonAdmin(UserAdmin):
     invite_fieldsets = ((None, {"fields": ("username", "first_name", "last_name", "email")}),)
     actions = ["reset_two_factor", "revoke_api_token"]
 
-    def get_queryset(self, request: HttpRequest) -> QuerySet[Any]:
+    def get_queryset(self, request: HttpRequest) -> QuerySet[User]:
         enrolled = TOTPDevice.objects.filter(user=OuterRef("pk"), confirmed=True)
         return super().get_queryset(request).annotate(has_two_factor=Exists(enrolled))
 
@@ -187,13 +189,13 @@ class PersonAdmin(UserAdmin):
     def two_factor(self, person: Any) -> bool:
         return bool(person.has_two_factor)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return not _guards(request, obj) and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: User | None = None) -> bool:
         return not _guards(request, obj) and super().has_delete_permission(request, obj)
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_readonly_fields(self, request: HttpRequest, obj: User | None = None) -> Any:
         fields = list(super().get_readonly_fields(request, obj))
         if obj is None:
             return fields  # adding: the invite form holds nothing more
@@ -203,7 +205,7 @@ class PersonAdmin(UserAdmin):
             fields += security_services.NOT_ONES_OWN
         return list(dict.fromkeys(fields))
 
-    def get_fieldsets(self, request: HttpRequest, obj: Any = None) -> Any:
+    def get_fieldsets(self, request: HttpRequest, obj: User | None = None) -> Any:
         if request.user.is_superuser:
             return super().get_fieldsets(request, obj)
         if obj is None:
@@ -216,7 +218,7 @@ class PersonAdmin(UserAdmin):
         return ((name, {**options, "fields": fields}), *rest)
 
     def get_form(
-        self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any
+        self, request: HttpRequest, obj: User | None = None, change: bool = False, **kwargs: Any
     ) -> Any:
         if obj is None and not request.user.is_superuser:
             kwargs["form"] = PersonInviteForm
@@ -225,13 +227,15 @@ class PersonAdmin(UserAdmin):
             form = type(form.__name__, (form,), {"actor": request.user})
         return form
 
-    def save_related(self, request: HttpRequest, form: Any, formsets: Any, change: bool) -> None:
+    def save_related(
+        self, request: HttpRequest, form: forms.ModelForm, formsets: list[BaseFormSet], change: bool
+    ) -> None:
         super().save_related(request, form, formsets, change)
         # The last gate, inside the admin's transaction: what the person now holds is put to
         # the rule again, so a refusal undoes the whole save; then it is recorded and told.
         try:
             security_services.account_change_record(
-                actor=request.user,
+                actor=person_require_signed_in(request.user),
                 person=form.instance,
                 before=getattr(form, "account_before", None),
             )
@@ -246,7 +250,9 @@ class PersonAdmin(UserAdmin):
             raise PermissionDenied
         response = super().user_change_password(request, id, form_url)
         if person is not None and request.method == "POST" and response.status_code == 302:
-            security_services.password_set_record(actor=request.user, person=person)
+            security_services.password_set_record(
+                actor=person_require_signed_in(request.user), person=person
+            )
         return response
 
     @admin.action(
@@ -312,10 +318,10 @@ class GroupAdmin(auth_admin.GroupAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return bool(request.user.is_superuser)
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
         return bool(request.user.is_superuser)
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Group | None = None) -> bool:
         return bool(request.user.is_superuser)
 
 
@@ -352,13 +358,13 @@ class TokenAdmin(admin.ModelAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
 
-    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_change_permission(self, request: HttpRequest, obj: TokenProxy | None = None) -> bool:
         return False
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: TokenProxy | None = None) -> bool:
         return False
 
-    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_view_permission(self, request: HttpRequest, obj: TokenProxy | None = None) -> bool:
         return obj is None and super().has_view_permission(request, obj)
 
 
@@ -372,10 +378,10 @@ class RoleAdmin(admin.ModelAdmin):
     list_display = ["name", "slug", "position"]
     ordering = ["position"]
 
-    def get_readonly_fields(self, request: HttpRequest, obj: Any = None) -> list[str]:
+    def get_readonly_fields(self, request: HttpRequest, obj: Role | None = None) -> list[str]:
         return ["slug"] if obj else []
 
-    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_delete_permission(self, request: HttpRequest, obj: Role | None = None) -> bool:
         return False  # code and history refer to roles; rename instead
 
 
@@ -395,9 +401,11 @@ class OnCallShiftAdmin(admin.ModelAdmin):
     autocomplete_fields = ["person"]
     readonly_fields = ["created_by"]
 
-    def save_model(self, request: HttpRequest, obj: Any, form: Any, change: bool) -> None:
+    def save_model(
+        self, request: HttpRequest, obj: OnCallShift, form: forms.ModelForm, change: bool
+    ) -> None:
         if not change:
-            obj.created_by = request.user
+            obj.created_by = person_require_signed_in(request.user)
         super().save_model(request, obj, form, change)
 
 
@@ -449,7 +457,7 @@ class AttemptInline(admin.TabularInline):
     fields = ["at", "ok", "status_code", "error", "duration_ms"]
     readonly_fields = ["at", "ok", "status_code", "error", "duration_ms"]
 
-    def has_add_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+    def has_add_permission(self, request: HttpRequest, obj: Model | None = None) -> bool:
         return False
 
 

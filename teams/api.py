@@ -16,6 +16,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from config.people import person_require_signed_in
 from config.permissions import (
     ADD_CHECKLIST_ITEM,
     WORK_CHECKLIST_ITEM,
@@ -98,7 +99,9 @@ class IncidentRolesViewSet(IncidentScopedViewSet):
         data = RoleAssignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         assignment = services.role_assign(
-            actor=request.user, incident=self.get_incident(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            incident=self.get_incident(),
+            **data.validated_data,
         )
         fresh = selectors.incident_roles(incident=assignment.incident).get(pk=assignment.pk)
         return Response(RoleAssignmentSerializer(fresh).data, status=status.HTTP_201_CREATED)
@@ -111,7 +114,7 @@ class IncidentRolesViewSet(IncidentScopedViewSet):
     @action(detail=True, methods=["post"])
     def relieve(self, request: Request, incident_pk: str, pk: str) -> Response:
         assignment = get_object_or_404(self.get_queryset(), pk=pk)
-        services.role_relieve(actor=request.user, assignment=assignment)
+        services.role_relieve(actor=person_require_signed_in(request.user), assignment=assignment)
         return Response(RoleAssignmentSerializer(self.get_queryset().get(pk=pk)).data)
 
 
@@ -154,20 +157,20 @@ class NotificationViewSet(
     def get_queryset(self) -> QuerySet[Notification]:
         if getattr(self, "swagger_fake_view", False):
             return Notification.objects.none()
-        return selectors.notifications(user=self.request.user)
+        return selectors.notifications(user=person_require_signed_in(self.request.user))
 
     @extend_schema(summary="Mark one of my notifications read", request=None)
     @action(detail=True, methods=["post"])
     def read(self, request: Request, pk: str) -> Response:
         notification = services.notification_mark_read(
-            actor=request.user, notification=self.get_object()
+            actor=person_require_signed_in(request.user), notification=self.get_object()
         )
         return Response(self.get_serializer(notification).data)
 
     @extend_schema(summary="Mark all my notifications read", request=None, responses={204: None})
     @action(detail=False, methods=["post"], url_path="read-all")
     def read_all(self, request: Request) -> Response:
-        services.notifications_mark_all_read(actor=request.user)
+        services.notifications_mark_all_read(actor=person_require_signed_in(request.user))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -196,7 +199,9 @@ class ChecklistItemViewSet(IncidentChildViewSet):
         data = ChecklistItemCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = flows.checklist_item_add(
-            actor=request.user, incident=self.get_incident(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            incident=self.get_incident(),
+            **data.validated_data,
         )
         return Response(self._fresh(item), status=status.HTTP_201_CREATED)
 
@@ -209,7 +214,9 @@ class ChecklistItemViewSet(IncidentChildViewSet):
         data = ChecklistItemUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         item = flows.checklist_item_update(
-            actor=request.user, item=self.get_object(), **data.validated_data
+            actor=person_require_signed_in(request.user),
+            item=self.get_object(),
+            **data.validated_data,
         )
         return Response(self._fresh(item))
 

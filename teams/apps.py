@@ -2,6 +2,7 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.apps import apps as global_apps
+from django.apps.registry import Apps
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -9,7 +10,7 @@ from config.permissions import sync_groups
 from teams.catalogue import policies_ensure, roles_ensure
 
 
-def _sync_groups(sender: AppConfig, apps: Any = None, **kwargs: Any) -> None:
+def _sync_groups(sender: AppConfig, apps: Apps | None = None, **kwargs: Any) -> None:
     sync_groups(apps or global_apps)
     roles_ensure(apps or global_apps)
     policies_ensure(apps or global_apps)

@@ -4,7 +4,9 @@ the roles the code needs always exist."""
 
 from typing import Any
 
+from django.apps.registry import Apps
 from django.conf import settings
+from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 
 ROLES = [
     (
@@ -64,7 +66,7 @@ ROLES = [
 ]
 
 
-def roles_ensure(apps: Any, schema_editor: Any = None) -> None:
+def roles_ensure(apps: Apps, schema_editor: BaseDatabaseSchemaEditor | None = None) -> None:
     """Create the catalogue's roles that are missing; never overwrite an admin's edits."""
     Role = apps.get_model("teams", "Role")
     for position, (slug, name, responsibilities) in enumerate(ROLES, start=1):
@@ -123,7 +125,7 @@ POLICY_DEFAULTS: dict[int, dict[str, Any]] = {
 }
 
 
-def policies_ensure(apps: Any, schema_editor: Any = None) -> None:
+def policies_ensure(apps: Apps, schema_editor: BaseDatabaseSchemaEditor | None = None) -> None:
     """Create the policy of each severity that has none (never overwrite an admin's edits)."""
     try:
         ResponsePolicy = apps.get_model("teams", "ResponsePolicy")

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, NotPermitted
 from config.partial import UNCHANGED
+from config.people import User
 from incidents import services as incident_services
 from incidents.models import Category, ChecklistItem, Incident, Source
 
@@ -27,8 +28,6 @@ from .schedule import engine as schedule
 from .selectors import may_lower_severity
 from .services import incident_staff_on_declare, notify
 from .stakeholders.services import communication_plan_apply
-
-User = Any  # an instance of the user model
 
 
 @transaction.atomic

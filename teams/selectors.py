@@ -10,7 +10,9 @@ from django.db.models import Prefetch, Q, QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from config.people import AnyUser, User
 from config.permissions import ASSIGN_ROLES, MANAGE_INCIDENT, MANAGE_PEOPLE, holds
+from incidents.models import Incident
 
 from .models import (
     CHOOSABLE_REASONS,
@@ -24,7 +26,7 @@ from .models import (
 )
 
 
-def people(*, user: Any) -> QuerySet[Any]:
+def people(*, user: AnyUser) -> QuerySet[User]:
     return (
         get_user_model()
         .objects.filter(is_active=True)
@@ -34,7 +36,7 @@ def people(*, user: Any) -> QuerySet[Any]:
     )
 
 
-def holders(permission: str) -> QuerySet[Any]:
+def holders(permission: str) -> QuerySet[User]:
     """Everyone who holds the permission now: active, holding it directly, through a group or
     as a superuser (the rule Django's ModelBackend applies to one person, here in one query)."""
     app_label, codename = permission.split(".")
@@ -51,13 +53,13 @@ def holders(permission: str) -> QuerySet[Any]:
     )
 
 
-def admins() -> QuerySet[Any]:
+def admins() -> QuerySet[User]:
     """The people who manage people and their rights (the admin site): told when something
     only they can mend is stuck, such as a message nobody left may approve."""
     return holders(MANAGE_PEOPLE)
 
 
-def people_directory(*, user: Any, query: str = "") -> QuerySet[Any]:
+def people_directory(*, user: AnyUser, query: str = "") -> QuerySet[User]:
     """Everyone active with department, groups and roster places; ``query`` narrows by name,
     username, title or department."""
     directory = people(user=user).prefetch_related(
@@ -74,18 +76,18 @@ def people_directory(*, user: Any, query: str = "") -> QuerySet[Any]:
     return directory
 
 
-def person_get(*, user: Any, pk: int) -> Any:
+def person_get(*, user: AnyUser, pk: int) -> User:
     """One person, also one who can no longer log in (history still names them)."""
     return get_object_or_404(
         get_user_model().objects.select_related("department").prefetch_related("groups"), pk=pk
     )
 
 
-def person_roster_places(*, person: Any) -> QuerySet[RosterMember]:
+def person_roster_places(*, person: User) -> QuerySet[RosterMember]:
     return RosterMember.objects.filter(person=person).select_related("role")
 
 
-def person_active_roles(*, person: Any) -> QuerySet[RoleAssignment]:
+def person_active_roles(*, person: User) -> QuerySet[RoleAssignment]:
     """The roles the person holds now on incidents, newest first."""
     return (
         RoleAssignment.objects.filter(person=person, relieved_at__isnull=True)
@@ -94,7 +96,7 @@ def person_active_roles(*, person: Any) -> QuerySet[RoleAssignment]:
     )
 
 
-def notification_preferences(*, person: Any) -> dict[str, tuple[bool, bool]]:
+def notification_preferences(*, person: User) -> dict[str, tuple[bool, bool]]:
     """Per reason: (email, chat) as the person chose; a reason never chosen is on for both."""
     chosen = {
         preference.reason: (preference.email, preference.webhook)
@@ -128,7 +130,7 @@ class RosterRow:
         return missing
 
 
-def roster(*, user: Any) -> list[RosterRow]:
+def roster(*, user: AnyUser) -> list[RosterRow]:
     """Every role with its primary holders and backups; empty lists are the gaps."""
     members = RosterMember.objects.select_related("person", "person__department")
     rows = []
@@ -140,7 +142,7 @@ def roster(*, user: Any) -> list[RosterRow]:
     return rows
 
 
-def shifts(*, user: Any, start: datetime, end: datetime) -> QuerySet[OnCallShift]:
+def shifts(*, user: AnyUser, start: datetime, end: datetime) -> QuerySet[OnCallShift]:
     return (
         OnCallShift.objects.filter(ends_at__gt=start, starts_at__lt=end)
         .select_related("role", "person")
@@ -191,13 +193,13 @@ def on_call(*, at: datetime | None = None, role: Role | str | None = None) -> li
     return answers
 
 
-def on_call_now(*, role: Role | str, at: datetime | None = None) -> list[Any]:
+def on_call_now(*, role: Role | str, at: datetime | None = None) -> list[User]:
     """The people on call for one role now (see on_call)."""
     answers = on_call(at=at, role=role)
     return answers[0].people if answers else []
 
 
-def role_holders(*, role: Role | str, incident: Any = None) -> list[Any]:
+def role_holders(*, role: Role | str, incident: Incident | None = None) -> list[User]:
     """Who answers for a role: its holders on the incident when it has any, otherwise whoever
     is on call for it now (shift, then roster, then backups)."""
     slug = role if isinstance(role, str) else role.slug
@@ -213,16 +215,16 @@ def role_holders(*, role: Role | str, incident: Any = None) -> list[Any]:
     return on_call_now(role=slug)
 
 
-def drills(*, user: Any) -> QuerySet[Drill]:
+def drills(*, user: AnyUser) -> QuerySet[Drill]:
     """Drills, with the run a drill was played from (if any) joined."""
     return Drill.objects.select_related("created_by", "run").prefetch_related("participants")
 
 
-def drill_get(*, user: Any, pk: int) -> Drill:
+def drill_get(*, user: AnyUser, pk: int) -> Drill:
     return get_object_or_404(drills(user=user), pk=pk)
 
 
-def incident_roles(*, incident: Any) -> QuerySet[RoleAssignment]:
+def incident_roles(*, incident: Incident) -> QuerySet[RoleAssignment]:
     """All assignments of the incident, active first, with people and roles joined."""
     return (
         RoleAssignment.objects.filter(incident=incident)
@@ -231,11 +233,11 @@ def incident_roles(*, incident: Any) -> QuerySet[RoleAssignment]:
     )
 
 
-def incident_active_roles(*, incident: Any) -> QuerySet[RoleAssignment]:
+def incident_active_roles(*, incident: Incident) -> QuerySet[RoleAssignment]:
     return incident_roles(incident=incident).filter(relieved_at__isnull=True)
 
 
-def crisis_lead_of(*, incident: Any) -> Any:
+def crisis_lead_of(*, incident: Incident) -> User | None:
     assignment = (
         RoleAssignment.objects.filter(
             incident=incident, role_id=Role.CRISIS_LEAD, relieved_at__isnull=True
@@ -246,33 +248,33 @@ def crisis_lead_of(*, incident: Any) -> Any:
     return assignment.person if assignment else None
 
 
-def is_crisis_lead(*, incident: Any, user: Any) -> bool:
+def is_crisis_lead(*, incident: Incident, user: User) -> bool:
     return RoleAssignment.objects.filter(
         incident=incident, role_id=Role.CRISIS_LEAD, person=user, relieved_at__isnull=True
     ).exists()
 
 
-def may_staff(*, user: Any, incident: Any) -> bool:
+def may_staff(*, user: User, incident: Incident) -> bool:
     """Who may assign, relieve and hand over roles on an incident: whoever may staff any
     incident, and the incident's own crisis lead."""
     return holds(user, ASSIGN_ROLES) or is_crisis_lead(incident=incident, user=user)
 
 
-def may_lower_severity(*, user: Any, incident: Any) -> bool:
+def may_lower_severity(*, user: User, incident: Incident) -> bool:
     """Who may make an incident less severe (a lower bar for approvals, a slower schedule):
     a manager (who may manage incidents) or the incident's own crisis lead. Anyone who may
     edit it may make it more severe."""
     return holds(user, MANAGE_INCIDENT) or is_crisis_lead(incident=incident, user=user)
 
 
-def notifications(*, user: Any) -> QuerySet[Notification]:
+def notifications(*, user: User) -> QuerySet[Notification]:
     return Notification.objects.filter(recipient=user).select_related("incident")
 
 
-def notification_get(*, user: Any, pk: int) -> Notification:
+def notification_get(*, user: User, pk: int) -> Notification:
     """One of the user's own notifications; anyone else's is not found."""
     return get_object_or_404(notifications(user=user), pk=pk)
 
 
-def unread_notification_count(*, user: Any) -> int:
+def unread_notification_count(*, user: User) -> int:
     return Notification.objects.filter(recipient=user, read_at__isnull=True).count()

@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, NotPermitted
 from config.outbound import DestinationRefused, public_url_check
-from config.people import person_require_active
+from config.people import User, person_require_active
 from config.permissions import (
     ASSIGN_ROLES,
     MANAGE_DRILLS,
@@ -43,9 +43,6 @@ from .models import (
     validate_timezone,
 )
 from .selectors import may_staff, role_holders
-
-User = Any  # an instance of the user model
-
 
 # --- people ---------------------------------------------------------------------------------
 
@@ -162,7 +159,7 @@ def drill_save(
     title: str,
     scenario: str,
     held_at: datetime,
-    participants: Iterable[User] = (),
+    participants: Iterable[User | int] = (),
     findings: str = "",
     follow_ups: str = "",
 ) -> Drill:
@@ -352,7 +349,7 @@ def incident_staff_on_declare(*, actor: User, incident: Incident, crisis_lead: U
 
 def notify(
     *,
-    recipients: Iterable[User],
+    recipients: Iterable[User | None],
     reason: str,
     subject: str,
     title: str,

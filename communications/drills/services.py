@@ -31,13 +31,13 @@ from communications.mentions.services import mentions_store
 from communications.mentions.x_reader import FoundPost
 from communications.models import DrillRun, InboundPost, SocialAccount
 from config.errors import ApplicationError
+from config.people import User
 from config.permissions import MANAGE_DRILLS, require
 from config.queue import enqueue
 from teams.services import drill_save
 
 from .scenario import Event, Scenario, scenario_read
 
-User = Any  # an instance of the user model
 SCENARIOS = Path(__file__).parent / "scenarios"
 PLAY_TASK = "communications.tasks.drill_play"
 SPEEDS = (1, 2, 5, 10, 20, 50, 100)

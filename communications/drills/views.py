@@ -5,6 +5,7 @@ drill are the postmortems' (postmortems.drills)."""
 from typing import Any
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -12,6 +13,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from communications.models import DrillRun
 from config.http import HttpRequest, forbidden, run_form
+from config.people import person_require_signed_in
 from config.permissions import MANAGE_DRILLS, holds
 
 from . import selectors, services
@@ -21,7 +23,7 @@ from .scenario import clock
 RUNS_SHOWN = 5
 
 
-def drill_start_panel_context(request: HttpRequest, form: Any = None) -> dict[str, Any]:
+def drill_start_panel_context(request: HttpRequest, form: BaseForm | None = None) -> dict[str, Any]:
     """The drills page's panel: the drills playing now and, for those who may, the form."""
     return {
         "form": (form or DrillStartForm()) if holds(request.user, MANAGE_DRILLS) else None,
@@ -41,7 +43,7 @@ def drill_start(request: HttpRequest) -> HttpResponse:
         form,
         lambda: started.append(
             services.drill_start(
-                actor=request.user,
+                actor=person_require_signed_in(request.user),
                 scenario=form.cleaned_data["name"],
                 text=form.cleaned_data["text"],
                 speed=form.cleaned_data["speed"],

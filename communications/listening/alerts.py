@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from communications.mentions.services import mention_link, reason_clean
 from communications.models import Alert, DrillRun, InboundPost, SocialAccount
 from config.errors import Conflict
+from config.people import User
 from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS, require
 from incidents.models import Category, Incident, Severity, Source, TimelineEvent
 from incidents.services import timeline_event_record
@@ -26,7 +27,6 @@ from teams.services import notify_role
 from . import selectors
 from .rules import WORD, Spike, top_words, usual_for
 
-User = Any  # an instance of the user model
 DEFAULT_SEVERITY = Severity.SEV3
 SUGGESTED = object()  # alert_declare's playbook when none is named: the alert's suggestion
 WORDS_FROM = 2000  # the widest-reaching posts of the window the top words are read from

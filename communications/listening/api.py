@@ -14,6 +14,7 @@ from rest_framework.routers import BaseRouter
 from rest_framework.views import APIView
 
 from communications.models import Alert, InboundPost
+from config.people import person_require_signed_in
 from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS
 from config.rest import PERMISSIONS
 
@@ -71,7 +72,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         }
         if "playbook" in data.validated_data:
             options["playbook"] = data.validated_data["playbook"]
-        alerts.alert_declare(actor=request.user, alert=alert, **options)
+        alerts.alert_declare(actor=person_require_signed_in(request.user), alert=alert, **options)
         return Response(self.get_serializer(self.get_queryset().get(pk=alert.pk)).data)
 
     @extend_schema(
@@ -86,7 +87,11 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         alert = self.get_object()
         data = AlertDismissSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        alerts.alert_dismiss(actor=request.user, alert=alert, reason=data.validated_data["reason"])
+        alerts.alert_dismiss(
+            actor=person_require_signed_in(request.user),
+            alert=alert,
+            reason=data.validated_data["reason"],
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=alert.pk)).data)
 
 

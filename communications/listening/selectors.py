@@ -13,6 +13,9 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from config.people import AnyUser
+from incidents.models import Incident
+
 from ..models import Alert, InboundPost, SocialAccount, TermVolumeBucket, VolumeBucket
 from .rules import BUCKET, Baseline, Spike, baseline, bucket_start, needs_recent, spike
 
@@ -217,7 +220,7 @@ def volume_with_usual(
 # --- alerts ---------------------------------------------------------------------------------
 
 
-def alert_list(*, user: Any) -> QuerySet[Alert]:
+def alert_list(*, user: AnyUser) -> QuerySet[Alert]:
     """Every alert, newest first, with what its rows show. Anyone who may see the mentions
     may see the alerts they were raised from."""
     return Alert.objects.select_related(
@@ -225,13 +228,13 @@ def alert_list(*, user: Any) -> QuerySet[Alert]:
     ).order_by("-raised_at", "-pk")
 
 
-def open_alerts(*, user: Any) -> QuerySet[Alert]:
+def open_alerts(*, user: AnyUser) -> QuerySet[Alert]:
     """The open alerts of the brand's real accounts (the dashboard's): an alert on a drill
     account is part of the rehearsal, listed on the alerts page only."""
     return alert_list(user=user).filter(status=Alert.Status.OPEN, account__is_drill=False)
 
 
-def alert_get(*, user: Any, pk: int) -> Alert:
+def alert_get(*, user: AnyUser, pk: int) -> Alert:
     return get_object_or_404(alert_list(user=user), pk=pk)
 
 
@@ -321,7 +324,7 @@ def busiest_account(*, since: datetime) -> Any:
     return accounts.order_by("pk").first()
 
 
-def incident_account(incident: Any) -> Any:
+def incident_account(incident: Incident) -> Any:
     """The account most of the incident's mentions came to (its war room's chart), or None."""
     counted = (
         InboundPost.objects.filter(incident=incident)
@@ -333,6 +336,6 @@ def incident_account(incident: Any) -> Any:
     return SocialAccount.objects.get(pk=counted["account"]) if counted else None
 
 
-def incident_alert(incident: Any) -> Alert | None:
+def incident_alert(incident: Incident) -> Alert | None:
     """The alert the incident was declared from, if it was."""
     return Alert.objects.select_related("account").filter(incident=incident).first()

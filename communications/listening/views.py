@@ -6,6 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -14,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from communications.models import Alert
 from config.http import HttpRequest, forbidden, run_form
+from config.people import person_require_signed_in
 from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS, holds
 from incidents.models import Incident
 from teams.models import Risk
@@ -43,8 +45,8 @@ def _detail(
     request: HttpRequest,
     alert: Alert,
     *,
-    declare_form: Any = None,
-    dismiss_form: Any = None,
+    declare_form: BaseForm | None = None,
+    dismiss_form: BaseForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     can_decide = alert.status == Alert.Status.OPEN
@@ -82,7 +84,7 @@ def alert_declare(request: HttpRequest, pk: int) -> HttpResponse:
         form,
         lambda: declared.append(
             alerts.alert_declare(
-                actor=request.user,
+                actor=person_require_signed_in(request.user),
                 alert=alert,
                 title=form.cleaned_data["title"],
                 severity=form.cleaned_data["severity"],
@@ -110,7 +112,9 @@ def alert_dismiss(request: HttpRequest, pk: int) -> HttpResponse:
     failed = run_form(
         form,
         lambda: alerts.alert_dismiss(
-            actor=request.user, alert=alert, reason=form.cleaned_data["reason"]
+            actor=person_require_signed_in(request.user),
+            alert=alert,
+            reason=form.cleaned_data["reason"],
         ),
     )
     if failed is not None:

@@ -13,6 +13,7 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
 from communications.models import InboundPost
+from config.people import person_require_signed_in
 from config.permissions import TRIAGE_MENTIONS
 from config.rest import PERMISSIONS
 
@@ -65,7 +66,9 @@ class MentionViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         data = MentionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        mention = services.mention_add_manual(actor=request.user, **data.validated_data)
+        mention = services.mention_add_manual(
+            actor=person_require_signed_in(request.user), **data.validated_data
+        )
         return Response(self._fresh(mention), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -83,7 +86,7 @@ class MentionViewSet(viewsets.GenericViewSet):
         data = MentionTriageSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         mention = services.mention_triage(
-            actor=request.user, mention=mention, **data.validated_data
+            actor=person_require_signed_in(request.user), mention=mention, **data.validated_data
         )
         return Response(self._fresh(mention))
 
@@ -99,7 +102,9 @@ class MentionViewSet(viewsets.GenericViewSet):
         data = MentionAssignSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         mention = services.mention_assign(
-            actor=request.user, mention=mention, assignee=data.validated_data["assignee"]
+            actor=person_require_signed_in(request.user),
+            mention=mention,
+            assignee=data.validated_data["assignee"],
         )
         return Response(self._fresh(mention))
 
@@ -116,7 +121,9 @@ class MentionViewSet(viewsets.GenericViewSet):
         data = MentionLinkSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         mention = services.mention_link(
-            actor=request.user, mention=mention, incident=data.validated_data["incident"]
+            actor=person_require_signed_in(request.user),
+            mention=mention,
+            incident=data.validated_data["incident"],
         )
         return Response(self._fresh(mention))
 

@@ -98,7 +98,9 @@ class MentionFilter(django_filters.FilterSet):
         model = InboundPost
         fields = ["q", "open", "triage", "account", "incident", "linked", "origin", "drill"]
 
-    def search(self, queryset: QuerySet[InboundPost], name: str, value: str) -> Any:
+    def search(
+        self, queryset: QuerySet[InboundPost], name: str, value: str
+    ) -> QuerySet[InboundPost]:
         value = value.strip().lstrip("@")
         if not value:
             return queryset
@@ -109,12 +111,16 @@ class MentionFilter(django_filters.FilterSet):
         )
 
     # django-filter calls these only with a value: never None.
-    def only_open(self, queryset: QuerySet[InboundPost], name: str, value: bool) -> Any:
+    def only_open(
+        self, queryset: QuerySet[InboundPost], name: str, value: bool
+    ) -> QuerySet[InboundPost]:
         if value:
             return queryset.filter(triage__in=OPEN)
         return queryset.exclude(triage__in=OPEN)
 
-    def assigned_to_me(self, queryset: QuerySet[InboundPost], name: str, value: bool) -> Any:
+    def assigned_to_me(
+        self, queryset: QuerySet[InboundPost], name: str, value: bool
+    ) -> QuerySet[InboundPost]:
         user = getattr(self.request, "user", None)
         if user is None or not user.is_authenticated:
             return queryset
@@ -122,10 +128,14 @@ class MentionFilter(django_filters.FilterSet):
             return queryset.filter(assignee=user)
         return queryset.exclude(assignee=user)
 
-    def drills(self, queryset: QuerySet[InboundPost], name: str, value: bool) -> Any:
+    def drills(
+        self, queryset: QuerySet[InboundPost], name: str, value: bool
+    ) -> QuerySet[InboundPost]:
         drill = Q(origin=InboundPost.Origin.DRILL) | Q(account__is_drill=True)
         return queryset.filter(drill) if value else queryset.exclude(drill)
 
-    def only_overdue(self, queryset: QuerySet[InboundPost], name: str, value: bool) -> Any:
+    def only_overdue(
+        self, queryset: QuerySet[InboundPost], name: str, value: bool
+    ) -> QuerySet[InboundPost]:
         late = Q(triage__in=OPEN, reply_due_at__lt=timezone.now())
         return queryset.filter(late) if value else queryset.exclude(late)

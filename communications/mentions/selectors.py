@@ -3,7 +3,6 @@ the polling of each account went."""
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.core.cache import cache
 from django.db.models import BooleanField, Case, QuerySet, Value, When
@@ -12,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from django.urls import reverse
 
 from communications.models import InboundPost, InboundPostEvent, Message, SocialAccount
+from config.people import AnyUser
 from incidents.models import OPEN_STATUSES, Incident
 
 from .services import OPEN
@@ -26,7 +26,7 @@ def mention_url(*, mention: InboundPost) -> str:
     return reverse("communications:mentions:detail", kwargs={"pk": mention.pk})
 
 
-def mention_list(*, user: Any) -> QuerySet[InboundPost]:
+def mention_list(*, user: AnyUser) -> QuerySet[InboundPost]:
     """Every mention, widest reach first, then the oldest first (who waits longest)."""
     return (
         InboundPost.objects.select_related("account", "incident", "assignee", "triaged_by")
@@ -41,7 +41,7 @@ def mention_list(*, user: Any) -> QuerySet[InboundPost]:
     )
 
 
-def mention_get(*, user: Any, pk: int) -> InboundPost:
+def mention_get(*, user: AnyUser, pk: int) -> InboundPost:
     return get_object_or_404(mention_list(user=user), pk=pk)
 
 
@@ -56,14 +56,14 @@ def mention_replies(*, mention: InboundPost) -> QuerySet[Message]:
     )
 
 
-def incidents_to_link(*, user: Any) -> QuerySet[Incident]:
+def incidents_to_link(*, user: AnyUser) -> QuerySet[Incident]:
     """Open incidents, most severe and newest first: what a mention can be linked to."""
     return Incident.objects.filter(status__in=OPEN_STATUSES).order_by(
         "severity", "-detected_at", "-id"
     )
 
 
-def accounts(*, user: Any) -> QuerySet[SocialAccount]:
+def accounts(*, user: AnyUser) -> QuerySet[SocialAccount]:
     return SocialAccount.objects.filter(is_active=True).order_by("handle")
 
 
@@ -78,7 +78,7 @@ class PollStatus:
         return self.account.is_sandbox
 
 
-def poll_statuses(*, user: Any) -> list[PollStatus]:
+def poll_statuses(*, user: AnyUser) -> list[PollStatus]:
     """For each active account: when it was last polled and what went wrong, if anything."""
     rows = list(accounts(user=user))
     found = cache.get_many([poll_status_key(a.pk) for a in rows])

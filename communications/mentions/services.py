@@ -21,6 +21,7 @@ from communications.drill_line import drill_line_crossed
 from communications.listening.services import volume_count_again
 from communications.models import InboundPost, InboundPostEvent, SocialAccount, WatchTerm
 from config.errors import ApplicationError, Conflict
+from config.people import User
 from config.permissions import TRIAGE_MENTIONS, holds, require
 from incidents.models import Incident, TimelineEvent
 from incidents.services import timeline_event_record
@@ -31,7 +32,6 @@ from teams.services import notify, notify_role
 
 from .x_reader import FoundPost
 
-User = Any  # an instance of the user model
 T = InboundPost.Triage
 
 # Waiting for a decision or an answer: these count towards the reply deadline.

@@ -10,6 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.paginator import Paginator
+from django.forms import BaseForm
 from django.http import HttpResponse, HttpResponseRedirect, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from communications.models import InboundPost
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
+from config.people import person_require_signed_in
 from config.permissions import DRAFT_MESSAGE, TRIAGE_MENTIONS, holds, require
 
 from . import selectors, services
@@ -111,7 +113,7 @@ def _back(request: HttpRequest, mention: InboundPost) -> HttpResponseRedirect:
 def _act(
     request: HttpRequest,
     pk: int,
-    form: Any,
+    form: BaseForm,
     call: Callable[[InboundPost], Any],
     success: str,
 ) -> HttpResponse:
@@ -152,7 +154,7 @@ def triage(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form,
         lambda mention: services.mention_triage(
-            actor=request.user, mention=mention, **form.cleaned_data
+            actor=person_require_signed_in(request.user), mention=mention, **form.cleaned_data
         ),
         _("Decision recorded."),
     )
@@ -166,7 +168,9 @@ def assign(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form,
         lambda mention: services.mention_assign(
-            actor=request.user, mention=mention, assignee=form.cleaned_data["assignee"]
+            actor=person_require_signed_in(request.user),
+            mention=mention,
+            assignee=form.cleaned_data["assignee"],
         ),
         _("Assignee saved."),
     )
@@ -180,7 +184,9 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
         pk,
         form,
         lambda mention: services.mention_link(
-            actor=request.user, mention=mention, incident=form.cleaned_data["incident"]
+            actor=person_require_signed_in(request.user),
+            mention=mention,
+            incident=form.cleaned_data["incident"],
         ),
         _("Linked to the incident."),
     )
@@ -194,7 +200,9 @@ def add(request: HttpRequest) -> HttpResponse:
     form = ManualMentionForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         try:
-            mention = services.mention_add_manual(actor=request.user, **form.cleaned_data)
+            mention = services.mention_add_manual(
+                actor=person_require_signed_in(request.user), **form.cleaned_data
+            )
         except ApplicationError as exc:
             form_error(form, exc)
         else:

@@ -4,7 +4,6 @@ encrypted at rest (communications.crypto), never shown back, never logged."""
 import re
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -17,11 +16,10 @@ from communications import crypto
 from communications.models import SocialAccount
 from communications.policy import rotation_due_condition
 from config.errors import ApplicationError
+from config.people import User
 from config.permissions import MANAGE_ACCOUNTS, require
 from teams.models import Reason
 from teams.services import notify
-
-User = Any  # an instance of the user model
 
 CREDENTIAL_FIELDS: dict[str, tuple[str, ...]] = {
     SocialAccount.AuthKind.OAUTH1: (

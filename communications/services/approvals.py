@@ -6,8 +6,6 @@ approval is bound to a hash of the exact text and target (communications.policy)
 voids them all. With enough approvals the message is approved and queued for publishing.
 """
 
-from typing import Any
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,13 +22,13 @@ from communications.policy import (
     valid_approvals,
 )
 from config.errors import ApplicationError
+from config.people import User
 from incidents.models import Incident, Severity, TimelineEvent
 from teams.models import Reason
 from teams.services import notify
 
 from .messages import message_event_record, message_lock
 
-User = Any  # an instance of the user model
 S = Message.Status
 
 

@@ -47,15 +47,15 @@ from communications.policy import (
 from communications.text import MAX_WEIGHTED_LENGTH, weighted_length
 from config.errors import ApplicationError, NotPermitted
 from config.partial import UNCHANGED
+from config.people import User
 from config.permissions import DRAFT_MESSAGE, require
 from incidents.models import Claim, Incident, TimelineEvent
 from incidents.services import timeline_event_record
-from teams.models import Channel, Reason
+from teams.models import Channel, Reason, StakeholderGroup
 from teams.selectors import admins
 from teams.services import notify
 from teams.stakeholders.services import staff_briefing_audience_count, stakeholder_update_record
 
-User = Any  # an instance of the user model
 S = Message.Status
 
 INTERNAL_MAX_LENGTH = 5000
@@ -198,7 +198,9 @@ def _apply_content(
     message.scheduled_at = scheduled_at
 
 
-def _apply_audience(message: Message, *, stakeholder_group: Any, stakeholder_channel: str) -> None:
+def _apply_audience(
+    message: Message, *, stakeholder_group: StakeholderGroup | None, stakeholder_channel: str
+) -> None:
     """Whom an internal message reaches: a stakeholder group through a channel (stakeholder
     updates); staff briefings name departments, saved after the message."""
     if message.kind == Message.Kind.STAKEHOLDER_UPDATE:
@@ -254,7 +256,7 @@ def message_create(
     cited_claims: Iterable[Claim] = (),
     scheduled_at: datetime | None = None,
     template: Template | None = None,
-    stakeholder_group: Any = None,
+    stakeholder_group: StakeholderGroup | None = None,
     stakeholder_channel: str = "",
     briefing_departments: Iterable[Any] = (),
 ) -> Message:
@@ -340,7 +342,7 @@ def message_update(
     parts: Iterable[str] = UNCHANGED,
     cited_claims: Iterable[Claim] = UNCHANGED,
     scheduled_at: datetime | None = UNCHANGED,
-    stakeholder_group: Any = UNCHANGED,
+    stakeholder_group: StakeholderGroup | None = UNCHANGED,
     stakeholder_channel: str = UNCHANGED,
     briefing_departments: Iterable[Any] = UNCHANGED,
 ) -> Message:

@@ -23,13 +23,13 @@ from communications.lifecycle import approvals_void, move
 from communications.models import InboundPost, Message, PublishingPause, SocialAccount
 from communications.pauses import pause_covering
 from config.errors import ApplicationError, Conflict
+from config.people import User
 from config.permissions import PAUSE_PUBLISHING, require
 from incidents.models import OPEN_STATUSES, Incident, TimelineEvent
 from incidents.services import timeline_event_record
 
 from .messages import message_event_record
 
-User = Any  # an instance of the user model
 S = Message.Status
 REASON_MAX = 500
 

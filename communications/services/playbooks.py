@@ -9,13 +9,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
+from config.people import User
 from teams.models import Playbook, PlaybookVersion
 from teams.playbooks import selectors as playbook_selectors
 from teams.playbooks.services import UNCHANGED, playbook_archive, playbook_save
 
 from ..models import Template
 
-User = Any  # an instance of the user model
 MAX_TEMPLATES = 20
 
 

@@ -4,7 +4,6 @@ pre-approved statement can go out fast."""
 
 import re
 from datetime import datetime
-from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -15,10 +14,9 @@ from communications.policy import refusal_to_approve_template
 from communications.text import PLACEHOLDER
 from config.errors import ApplicationError, Conflict
 from config.partial import UNCHANGED
+from config.people import User
 from config.permissions import MANAGE_TEMPLATES, require
 from incidents.models import Incident
-
-User = Any  # an instance of the user model
 
 LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
 

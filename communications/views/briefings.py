@@ -15,6 +15,7 @@ from communications.models import Message
 from communications.services.messages import message_save
 from config.errors import ApplicationError
 from config.http import HttpRequest, panel_response, run_form
+from config.people import person_require_signed_in
 from config.permissions import DRAFT_MESSAGE, holds
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
@@ -61,7 +62,7 @@ def briefing_submit(request: HttpRequest, reference: str) -> HttpResponse:
 
     def submit() -> None:
         message, _sent = message_save(
-            actor=request.user,
+            actor=person_require_signed_in(request.user),
             incident=incident,
             account=None,
             kind=Message.Kind.STAFF_BRIEFING,

@@ -18,6 +18,7 @@ from communications.services.statements import template_render
 from communications.text import MAX_WEIGHTED_LENGTH, weighted_length
 from config.errors import ApplicationError, NotPermitted, form_error
 from config.http import HttpRequest, forbidden
+from config.people import person_require_signed_in
 from config.permissions import DRAFT_MESSAGE, holds
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
@@ -63,7 +64,7 @@ def _save(request: HttpRequest, form: MessageForm, **target: Any) -> Message | N
     """Save (and, when asked, submit) in one transaction; a refusal lands on the form."""
     try:
         message, submitted = message_save(
-            actor=request.user,
+            actor=person_require_signed_in(request.user),
             submit=request.POST.get("action") == "submit",
             **target,
             **form.service_arguments(),
@@ -163,7 +164,7 @@ def _initial(message: Message) -> dict[str, Any]:
 @require_http_methods(["GET", "POST"])
 def message_edit(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(selectors.messages(user=request.user), pk=pk)
-    refusal = refusal_to_edit(request.user, message)
+    refusal = refusal_to_edit(person_require_signed_in(request.user), message)
     if isinstance(refusal, NotPermitted):
         return forbidden(request, refusal.message)
     if refusal is not None:

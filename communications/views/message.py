@@ -18,12 +18,13 @@ from communications.services import messages as message_services
 from communications.text import MAX_WEIGHTED_LENGTH
 from config.errors import ApplicationError
 from config.http import HttpRequest
+from config.people import User, person_require_signed_in
 from config.two_factor import two_factor_required
 
 S = Message.Status
 
 
-def _actions(user: Any, message: Message, valid: list[Approval]) -> dict[str, Any]:
+def _actions(user: User, message: Message, valid: list[Approval]) -> dict[str, Any]:
     """What the viewer may do with the message now: the same rules the services apply."""
     pending = message.status == S.PENDING_APPROVAL
     wrote = user.pk in policy.writers(message)
@@ -55,7 +56,7 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **review,
             "history": selectors.message_history(message=message),
             "limit": MAX_WEIGHTED_LENGTH,
-            **_actions(request.user, message, review["valid_approvals"]),
+            **_actions(person_require_signed_in(request.user), message, review["valid_approvals"]),
         },
     )
 
@@ -93,7 +94,7 @@ def message_submit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, _comment: message_services.message_submit(
-            actor=request.user, message=message
+            actor=person_require_signed_in(request.user), message=message
         ),
         submitted_text,
     )
@@ -106,7 +107,7 @@ def message_approve(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, comment: approvals.message_approve(
-            actor=request.user, message=message, comment=comment
+            actor=person_require_signed_in(request.user), message=message, comment=comment
         ),
         _("Approved."),
     )
@@ -119,7 +120,7 @@ def message_reject(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, comment: approvals.message_reject(
-            actor=request.user, message=message, comment=comment
+            actor=person_require_signed_in(request.user), message=message, comment=comment
         ),
         _("Rejected; the author was told why."),
     )
@@ -132,7 +133,7 @@ def message_request_changes(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, comment: approvals.message_request_changes(
-            actor=request.user, message=message, comment=comment
+            actor=person_require_signed_in(request.user), message=message, comment=comment
         ),
         _("Sent back to the author for changes."),
     )
@@ -144,7 +145,7 @@ def message_withdraw(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, comment: message_services.message_withdraw(
-            actor=request.user, message=message, reason=comment
+            actor=person_require_signed_in(request.user), message=message, reason=comment
         ),
         _("Withdrawn."),
     )
@@ -156,7 +157,7 @@ def message_retry(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, _comment: message_services.message_retry(
-            actor=request.user, message=message
+            actor=person_require_signed_in(request.user), message=message
         ),
         _("Publishing again."),
     )
@@ -168,7 +169,7 @@ def message_mark_sent(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, _comment: message_services.message_mark_sent(
-            actor=request.user, message=message
+            actor=person_require_signed_in(request.user), message=message
         ),
         _("Recorded as sent; the plan's item is ticked."),
     )

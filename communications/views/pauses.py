@@ -14,6 +14,7 @@ from communications.models import PublishingPause
 from communications.pauses import active_pauses
 from communications.services import pauses as services
 from config.http import HttpRequest, forbidden, referer_path, run_form
+from config.people import person_require_signed_in
 from config.permissions import PAUSE_PUBLISHING, holds
 
 PAGE_SIZE = 25
@@ -36,7 +37,7 @@ def pauses(request: HttpRequest) -> HttpResponse:
             form,
             lambda: created.append(
                 services.publishing_pause(
-                    actor=request.user,
+                    actor=person_require_signed_in(request.user),
                     account=form.cleaned_data["account"],
                     reason=form.cleaned_data["reason"],
                 )
@@ -77,7 +78,9 @@ def pause_resume(request: HttpRequest, pk: int) -> HttpResponse:
         problem = run_form(
             form,
             lambda: services.publishing_resume(
-                actor=request.user, pause=pause, release=form.cleaned_data["release"]
+                actor=person_require_signed_in(request.user),
+                pause=pause,
+                release=form.cleaned_data["release"],
             ),
         )
         if problem is None:

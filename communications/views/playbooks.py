@@ -19,6 +19,7 @@ from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden, run_form
 from config.inputs import id_from
 from config.markdown import render as markdown
+from config.people import person_require_signed_in
 from config.permissions import ADD_CHECKLIST_ITEM, MANAGE_PLAYBOOKS, holds
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
@@ -77,7 +78,9 @@ def playbook_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = PlaybookForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            version = playbook_write(actor=request.user, playbook=playbook, **form.cleaned_data)
+            version = playbook_write(
+                actor=person_require_signed_in(request.user), playbook=playbook, **form.cleaned_data
+            )
         except ApplicationError as exc:
             form_error(form, exc)
         else:
@@ -104,7 +107,9 @@ def playbook_archive(request: HttpRequest, pk: int) -> HttpResponse:
     if not holds(request.user, MANAGE_PLAYBOOKS):
         return forbidden(request, _("Your role does not allow you to archive playbooks."))
     archived = request.POST.get("archived") != "no"
-    playbook_services.playbook_archive(actor=request.user, playbook=playbook, archived=archived)
+    playbook_services.playbook_archive(
+        actor=person_require_signed_in(request.user), playbook=playbook, archived=archived
+    )
     said = (
         _("%(name)s is archived: it is no longer offered when declaring.")
         if archived
@@ -137,7 +142,9 @@ def incident_playbook_apply(request: HttpRequest, reference: str) -> HttpRespons
         form,
         lambda: applied.append(
             team_flows.incident_playbook_apply(
-                actor=request.user, incident=incident, playbook=form.cleaned_data["playbook"]
+                actor=person_require_signed_in(request.user),
+                incident=incident,
+                playbook=form.cleaned_data["playbook"],
             )
         ),
     )

@@ -15,6 +15,7 @@ from communications.services import statements
 from communications.text import MAX_WEIGHTED_LENGTH
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
+from config.people import person_require_signed_in
 from config.permissions import DRAFT_MESSAGE, MANAGE_TEMPLATES, holds
 from config.two_factor import two_factor_required
 
@@ -63,7 +64,7 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             saved = statements.template_save(
-                actor=request.user, template=template, **form.cleaned_data
+                actor=person_require_signed_in(request.user), template=template, **form.cleaned_data
             )
         except ApplicationError as exc:
             form_error(form, exc)
@@ -98,7 +99,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
         author=str(request.user),
         next_update=next_update,
     )
-    user = request.user
+    user = person_require_signed_in(request.user)
     return render(
         request,
         "communications/template.html",
@@ -121,7 +122,7 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def template_approve(request: HttpRequest, pk: int) -> HttpResponse:
     template = get_object_or_404(selectors.templates(user=request.user), pk=pk)
     try:
-        statements.template_approve(actor=request.user, template=template)
+        statements.template_approve(actor=person_require_signed_in(request.user), template=template)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

@@ -5,13 +5,14 @@ from typing import Any
 
 from django.db.models import Max, QuerySet
 
+from config.people import AnyUser
 from incidents.models import Incident
 from teams.models import Playbook, PlaybookRun, PlaybookVersion, Role, RosterMember
 
 MAX_SUGGESTIONS = 3
 
 
-def playbooks(*, user: Any) -> QuerySet[Playbook]:
+def playbooks(*, user: AnyUser) -> QuerySet[Playbook]:
     """Every playbook with its current version's number (anyone signed in reads them)."""
     return Playbook.objects.annotate(current_number=Max("versions__number")).order_by("name")
 

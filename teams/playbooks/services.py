@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
+from config.people import User
 from config.permissions import ADD_CHECKLIST_ITEM, MANAGE_PLAYBOOKS, require
 from incidents import services as incident_services
 from incidents.models import Category, ChecklistItem, Incident, Severity, TimelineEvent
@@ -36,7 +37,6 @@ from teams.stakeholders.services import stakeholder_item_title
 
 from . import selectors
 
-User = Any  # an instance of the user model
 UNCHANGED: Any = object()
 
 MAX_CHECKLIST_ITEMS = 50

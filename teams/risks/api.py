@@ -11,6 +11,7 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from config.people import person_require_signed_in
 from config.permissions import MANAGE_RISKS
 from config.rest import PERMISSIONS
 from teams.models import Mitigation, Risk
@@ -71,7 +72,9 @@ class RiskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
     def create(self, request: Request) -> Response:
         data = RiskWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        risk = services.risk_save(actor=request.user, **data.validated_data)
+        risk = services.risk_save(
+            actor=person_require_signed_in(request.user), **data.validated_data
+        )
         return self._fresh(risk, status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -83,7 +86,9 @@ class RiskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         risk = self.get_object()
         data = RiskWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        risk = services.risk_save(actor=request.user, risk=risk, **data.validated_data)
+        risk = services.risk_save(
+            actor=person_require_signed_in(request.user), risk=risk, **data.validated_data
+        )
         return self._fresh(risk)
 
     @extend_schema(
@@ -97,7 +102,9 @@ class RiskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         risk = self.get_object()
         data = MitigationWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        mitigation = services.mitigation_save(actor=request.user, risk=risk, **data.validated_data)
+        mitigation = services.mitigation_save(
+            actor=person_require_signed_in(request.user), risk=risk, **data.validated_data
+        )
         return Response(MitigationSerializer(mitigation).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -118,7 +125,10 @@ class RiskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         data = MitigationChangeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         mitigation = services.mitigation_save(
-            actor=request.user, risk=risk, mitigation=mitigation, **data.validated_data
+            actor=person_require_signed_in(request.user),
+            risk=risk,
+            mitigation=mitigation,
+            **data.validated_data,
         )
         return Response(MitigationSerializer(mitigation).data)
 
@@ -135,7 +145,9 @@ class RiskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         risk = self.get_object()
         data = RiskReviewSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        risk = services.risk_reviewed(actor=request.user, risk=risk, **data.validated_data)
+        risk = services.risk_reviewed(
+            actor=person_require_signed_in(request.user), risk=risk, **data.validated_data
+        )
         return self._fresh(risk)
 
     @extend_schema(
@@ -149,7 +161,9 @@ class RiskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         risk = self.get_object()
         data = RiskRealisedSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        services.risk_realised(actor=request.user, risk=risk, **data.validated_data)
+        services.risk_realised(
+            actor=person_require_signed_in(request.user), risk=risk, **data.validated_data
+        )
         return self._fresh(risk)
 
 

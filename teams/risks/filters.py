@@ -58,13 +58,13 @@ class RiskFilter(django_filters.FilterSet):
         fields = ["q", "status", "category", "band", "owner", "overdue", "playbook"]
 
     # django-filter calls these only with a value: never None.
-    def search(self, queryset: QuerySet[Risk], name: str, value: str) -> Any:
+    def search(self, queryset: QuerySet[Risk], name: str, value: str) -> QuerySet[Risk]:
         words = value.split()[:10]
         for word in words:
             queryset = queryset.filter(title__icontains=word)
         return queryset
 
-    def in_band(self, queryset: QuerySet[Risk], name: str, value: list[str]) -> Any:
+    def in_band(self, queryset: QuerySet[Risk], name: str, value: list[str]) -> QuerySet[Risk]:
         if not value:
             return queryset
         wanted = Q()
@@ -73,12 +73,12 @@ class RiskFilter(django_filters.FilterSet):
             wanted |= Q(score_value__gte=lowest, score_value__lte=highest)
         return queryset.filter(wanted)
 
-    def owned_by(self, queryset: QuerySet[Risk], name: str, value: int | str) -> Any:
+    def owned_by(self, queryset: QuerySet[Risk], name: str, value: int | str) -> QuerySet[Risk]:
         if isinstance(value, int):
             return queryset.filter(owner_id=value)
         return queryset.filter(owner_id=getattr(getattr(self.request, "user", None), "pk", 0))
 
-    def review_overdue(self, queryset: QuerySet[Risk], name: str, value: bool) -> Any:
+    def review_overdue(self, queryset: QuerySet[Risk], name: str, value: bool) -> QuerySet[Risk]:
         late = Q(review_at__lt=timezone.now()) & ~Q(status=Risk.Status.RETIRED)
         return queryset.filter(late) if value else queryset.exclude(late)
 

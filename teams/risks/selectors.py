@@ -4,12 +4,13 @@ from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
 
+from config.people import AnyUser
 from teams.models import Risk
 
 from .rules import SCALE
 
 
-def risks(*, user: Any) -> QuerySet[Risk]:
+def risks(*, user: AnyUser) -> QuerySet[Risk]:
     """Every risk with its score and how many incidents realised it (anyone signed in reads
     the register); a drill that named it was a rehearsal, not the risk happening."""
     return (

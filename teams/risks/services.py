@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
+from config.people import User
 from config.permissions import MANAGE_RISKS, require
 from incidents.models import Category, Incident, TimelineEvent
 from incidents.services import timeline_event_record
@@ -18,7 +19,6 @@ from teams.schedule import engine
 
 from .rules import SCALE
 
-User = Any  # an instance of the user model
 UNCHANGED: Any = object()
 TRACKED = (
     "title",
@@ -172,7 +172,7 @@ def mitigation_save(
     risk: Risk,
     mitigation: Mitigation | None = None,
     text: str = UNCHANGED,
-    owner: Any = UNCHANGED,
+    owner: User | None = UNCHANGED,
     status: str = UNCHANGED,
 ) -> Mitigation:
     require(actor, MANAGE_RISKS)

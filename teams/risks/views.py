@@ -14,6 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden, run_form
+from config.people import person_require_signed_in
 from config.permissions import MANAGE_RISKS, holds
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
@@ -121,7 +122,9 @@ def risk_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = RiskForm(request.POST or None, initial=initial, risk=risk)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.risk_save(actor=request.user, risk=risk, **form.cleaned_data)
+            saved = services.risk_save(
+                actor=person_require_signed_in(request.user), risk=risk, **form.cleaned_data
+            )
         except ApplicationError as exc:
             form_error(form, exc)
         else:
@@ -152,7 +155,7 @@ def risk_review(request: HttpRequest, pk: int) -> HttpResponse:
     failed = run_form(
         form,
         lambda: services.risk_reviewed(
-            actor=request.user,
+            actor=person_require_signed_in(request.user),
             risk=risk,
             next_review_at=form.cleaned_data["next_review_at"],
             note=form.cleaned_data["note"],
@@ -168,7 +171,10 @@ def mitigation_add(request: HttpRequest, pk: int) -> HttpResponse:
         return refused
     form = MitigationForm(request.POST, prefix="mitigation")
     failed = run_form(
-        form, lambda: services.mitigation_save(actor=request.user, risk=risk, **form.cleaned_data)
+        form,
+        lambda: services.mitigation_save(
+            actor=person_require_signed_in(request.user), risk=risk, **form.cleaned_data
+        ),
     )
     return _back(risk, failed, request, _("Mitigation added."))
 
@@ -183,7 +189,7 @@ def mitigation_status(request: HttpRequest, pk: int, mitigation_id: int) -> Http
     failed = run_form(
         form,
         lambda: services.mitigation_save(
-            actor=request.user,
+            actor=person_require_signed_in(request.user),
             risk=risk,
             mitigation=mitigation,
             status=form.cleaned_data["status"],
@@ -214,7 +220,9 @@ def incident_risk_realised(request: HttpRequest, reference: str) -> HttpResponse
     failed = run_form(
         form,
         lambda: services.risk_realised(
-            actor=request.user, risk=form.cleaned_data["risk"], incident=incident
+            actor=person_require_signed_in(request.user),
+            risk=form.cleaned_data["risk"],
+            incident=incident,
         ),
     )
     if failed is not None:

@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from config.people import person_require_signed_in
 from config.permissions import MANAGE_POLICIES, WORK_DEADLINES
 from config.rest import PERMISSIONS
 
@@ -72,7 +73,9 @@ class PolicyViewSet(viewsets.GenericViewSet):
                 {"offset_minutes": step.offset_minutes, "targets": step.targets}
                 for step in policy.steps.all()
             ]
-        policy = policies.policy_update(actor=request.user, policy=policy, steps=steps, **fields)
+        policy = policies.policy_update(
+            actor=person_require_signed_in(request.user), policy=policy, steps=steps, **fields
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=policy.pk)).data)
 
 
@@ -123,7 +126,7 @@ class DeadlineViewSet(viewsets.GenericViewSet):
         data = DeadlineAcknowledgeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         deadline = engine.deadline_acknowledge(
-            actor=request.user, deadline=deadline, **data.validated_data
+            actor=person_require_signed_in(request.user), deadline=deadline, **data.validated_data
         )
         return self._fresh(deadline)
 
@@ -140,7 +143,7 @@ class DeadlineViewSet(viewsets.GenericViewSet):
         data = DeadlineSnoozeSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         deadline = engine.deadline_snooze(
-            actor=request.user, deadline=deadline, **data.validated_data
+            actor=person_require_signed_in(request.user), deadline=deadline, **data.validated_data
         )
         return self._fresh(deadline)
 

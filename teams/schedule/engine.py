@@ -27,9 +27,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, Conflict
+from config.people import User
 from config.permissions import ADMIN, MANAGER, WORK_DEADLINES, require
 from config.queue import enqueue
-from incidents.models import Incident, TimelineEvent
+from incidents.models import ChecklistItem, Incident, TimelineEvent
 from incidents.services import timeline_event_record
 
 from ..models import Deadline, DeadlineStep, EngineHealth, Reason, Role
@@ -45,7 +46,6 @@ from ..services import notify
 from .policies import incident_plan_copy, incident_policy
 
 logger = logging.getLogger(__name__)
-User = Any  # an instance of the user model
 K = Deadline.Kind
 
 # A step is due "now" within this much: a task that wakes a little early still fires it.
@@ -392,7 +392,7 @@ def _replan_chain(deadline: Deadline, *, due_at: datetime) -> Deadline:
     )
 
 
-def checklist_item_sync(*, item: Any) -> Deadline | None:
+def checklist_item_sync(*, item: ChecklistItem) -> Deadline | None:
     """A checklist item's deadline follows the item: due time set (re-planned when it
     changes), met when done, cancelled when its due time is cleared."""
     subject = f"checklist-item:{item.pk}"
@@ -422,11 +422,11 @@ def checklist_deadlines_sync(*, incident: Incident) -> None:
 
 
 def _recipients(deadline: Deadline, position: int) -> list[User]:
-    people: list[User] = []
+    people: list[User | None] = []
     incident = deadline.incident
     for target in deadline.step_targets(position):
         if target == TARGET_OWNER:
-            owner = deadline.owner or (incident and crisis_lead_of(incident=incident))
+            owner = deadline.owner or (crisis_lead_of(incident=incident) if incident else None)
             people.append(owner)
         elif target == TARGET_CRISIS_LEAD and incident is not None:
             people.append(crisis_lead_of(incident=incident))

@@ -100,16 +100,20 @@ class DeadlineFilter(django_filters.FilterSet):
         fields = ["incident", "owner", "open", "overdue", "kind"]
 
     # django-filter calls these only with a value: never None.
-    def owned_by(self, queryset: QuerySet[Deadline], name: str, value: int | str) -> Any:
+    def owned_by(
+        self, queryset: QuerySet[Deadline], name: str, value: int | str
+    ) -> QuerySet[Deadline]:
         if isinstance(value, int):
             return queryset.filter(owner_id=value)
         user = getattr(self.request, "user", None)  # "me"
         return queryset.filter(owner_id=getattr(user, "pk", None) or 0)
 
-    def only_open(self, queryset: QuerySet[Deadline], name: str, value: bool) -> Any:
+    def only_open(self, queryset: QuerySet[Deadline], name: str, value: bool) -> QuerySet[Deadline]:
         still_open = Q(met_at__isnull=True, cancelled_at__isnull=True)
         return queryset.filter(still_open) if value else queryset.exclude(still_open)
 
-    def only_overdue(self, queryset: QuerySet[Deadline], name: str, value: bool) -> Any:
+    def only_overdue(
+        self, queryset: QuerySet[Deadline], name: str, value: bool
+    ) -> QuerySet[Deadline]:
         late = Q(met_at__isnull=True, cancelled_at__isnull=True, due_at__lt=timezone.now())
         return queryset.filter(late) if value else queryset.exclude(late)

@@ -15,14 +15,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
+from config.people import User
 from config.permissions import MANAGE_POLICIES, require
 from incidents.models import Incident
 
 from ..catalogue import POLICY_DEFAULTS
 from ..models import EscalationStep, IncidentPlan, ResponsePolicy, Role
 from ..models.schedule import MAX_REPEATS, TARGET_ON_CALL, TARGETS
-
-User = Any  # an instance of the user model
 
 # A policy's longest duration: a week. Longer is a typo, not a promise.
 MAX_MINUTES = 7 * 24 * 60

@@ -8,13 +8,13 @@ without touching the callers.
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from django.db.models import OuterRef, Prefetch, QuerySet, Subquery
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from config.people import AnyUser, User
 from incidents.models import Incident, Severity, Status
 
 from ..models import Deadline, DeadlineStep, ResponsePolicy
@@ -27,7 +27,7 @@ SILENCE_SEVERITIES = (Severity.SEV1, Severity.SEV2)
 SILENCE_STATUSES = (Status.RESPONDING, Status.MONITORING)
 
 
-def deadline_get(*, user: Any, pk: int) -> Deadline:
+def deadline_get(*, user: AnyUser, pk: int) -> Deadline:
     """One deadline with its incident, people and fired steps."""
     return get_object_or_404(
         Deadline.objects.select_related("incident", "owner", "acknowledged_by").prefetch_related(
@@ -42,12 +42,12 @@ def deadlines_for_incident(*, incident: Incident) -> list[Deadline]:
     return list(open_deadlines().filter(incident=incident).select_related("owner"))
 
 
-def deadlines_of(*, person: Any) -> QuerySet[Deadline]:
+def deadlines_of(*, person: User) -> QuerySet[Deadline]:
     """The person's open deadlines by due time: the overdue ones, being the earliest, first."""
     return open_deadlines().filter(owner=person).select_related("incident").order_by("due_at", "id")
 
 
-def overdue(*, user: Any, incident: Incident | None = None) -> QuerySet[Deadline]:
+def overdue(*, user: AnyUser, incident: Incident | None = None) -> QuerySet[Deadline]:
     """Every open deadline past its due time (of one incident, when given), longest overdue
     first."""
     found = open_deadlines().filter(due_at__lt=timezone.now())
@@ -56,7 +56,7 @@ def overdue(*, user: Any, incident: Incident | None = None) -> QuerySet[Deadline
     return found.select_related("incident", "owner").order_by("due_at", "id")
 
 
-def overdue_count(*, user: Any) -> int:
+def overdue_count(*, user: AnyUser) -> int:
     """How many deadlines are overdue (the dashboard's figure): a drill's are left out, as a
     rehearsal is no real promise kept or broken."""
     return (
@@ -64,7 +64,7 @@ def overdue_count(*, user: Any) -> int:
     )
 
 
-def incidents_with_overdue(*, user: Any) -> QuerySet[Incident]:
+def incidents_with_overdue(*, user: AnyUser) -> QuerySet[Incident]:
     """The incidents that have an overdue deadline (the overview's filter)."""
     return Incident.objects.filter(
         pk__in=open_deadlines().filter(due_at__lt=timezone.now()).values("incident_id")
@@ -86,11 +86,11 @@ def next_due_by_incident(*, incident_ids: Iterable[int]) -> dict[int, Deadline]:
     return {deadline.incident_id: deadline for deadline in found if deadline.incident_id}
 
 
-def policies(*, user: Any) -> QuerySet[ResponsePolicy]:
+def policies(*, user: AnyUser) -> QuerySet[ResponsePolicy]:
     return ResponsePolicy.objects.select_related("updated_by").prefetch_related("steps")
 
 
-def policy_get(*, user: Any, severity: int) -> ResponsePolicy:
+def policy_get(*, user: AnyUser, severity: int) -> ResponsePolicy:
     return get_object_or_404(policies(user=user), severity=severity)
 
 
@@ -220,7 +220,7 @@ def silence_clock(incident: Incident, deadlines: Iterable[Deadline]) -> SilenceC
     )
 
 
-def silence_clocks(*, user: Any) -> list[SilenceClock]:
+def silence_clocks(*, user: AnyUser) -> list[SilenceClock]:
     """The clock of every severe incident the public is waiting on, longest silent first:
     two queries. A drill has no public waiting: it has no clock here."""
     incidents = list(

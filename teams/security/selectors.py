@@ -10,23 +10,24 @@ from django.db.models import QuerySet
 from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from config.people import User
 from config.permissions import beyond_responder
 
 
-def authenticators(*, person: Any) -> QuerySet[TOTPDevice]:
+def authenticators(*, person: User) -> QuerySet[TOTPDevice]:
     """The person's confirmed authenticator apps (one, once set up)."""
     return TOTPDevice.objects.filter(user=person, confirmed=True).order_by("created_at", "pk")
 
 
-def has_authenticator(*, person: Any) -> bool:
+def has_authenticator(*, person: User) -> bool:
     return authenticators(person=person).exists()
 
 
-def recovery_device(*, person: Any) -> StaticDevice | None:
+def recovery_device(*, person: User) -> StaticDevice | None:
     return StaticDevice.objects.filter(user=person, confirmed=True).order_by("pk").first()
 
 
-def recovery_codes_left(*, person: Any) -> int:
+def recovery_codes_left(*, person: User) -> int:
     device = recovery_device(person=person)
     return device.token_set.count() if device else 0
 
@@ -58,7 +59,7 @@ class Account:
         }
 
 
-def account_of(person: Any) -> Account:
+def account_of(person: User) -> Account:
     """The person's account as the database holds it now (two queries)."""
     return Account(
         username=person.username,

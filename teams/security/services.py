@@ -24,6 +24,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from rest_framework.authtoken.models import Token
 
 from config.errors import ApplicationError, NotPermitted
+from config.people import User
 from config.permissions import MANAGE_PEOPLE, needs_two_factor, require
 from config.queue import enqueue
 from teams.models import Delivery, Notification, PersonChange, Reason
@@ -40,8 +41,6 @@ from .selectors import (
 RECOVERY_CODE_COUNT = 10
 AUTHENTICATOR_NAME = "Authenticator app"
 RECOVERY_NAME = "Recovery codes"
-
-User = Any  # an instance of the user model
 
 
 def normalize_code(code: str) -> str:

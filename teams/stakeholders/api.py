@@ -11,6 +11,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 
+from config.people import person_require_signed_in
 from config.permissions import MANAGE_STAKEHOLDERS, RECORD_STAKEHOLDER_UPDATE
 from config.rest import PERMISSIONS
 from incidents.api import IncidentChildViewSet
@@ -58,7 +59,9 @@ class StakeholderGroupViewSet(viewsets.GenericViewSet):
     def create(self, request: Request) -> Response:
         data = StakeholderGroupWriteSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        group = services.stakeholder_group_save(actor=request.user, **data.validated_data)
+        group = services.stakeholder_group_save(
+            actor=person_require_signed_in(request.user), **data.validated_data
+        )
         return Response(self._fresh(group), status=status.HTTP_201_CREATED)
 
     @extend_schema(
@@ -76,7 +79,9 @@ class StakeholderGroupViewSet(viewsets.GenericViewSet):
             "description": group.description,
             **data.validated_data,
         }
-        group = services.stakeholder_group_save(actor=request.user, group=group, **fields)
+        group = services.stakeholder_group_save(
+            actor=person_require_signed_in(request.user), group=group, **fields
+        )
         return Response(self._fresh(group))
 
     def _fresh(self, group: StakeholderGroup) -> dict[str, Any]:
@@ -108,7 +113,7 @@ class StakeholderUpdateViewSet(IncidentChildViewSet):
         data = StakeholderUpdateCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         update = services.stakeholder_update_record(
-            actor=request.user, incident=incident, **data.validated_data
+            actor=person_require_signed_in(request.user), incident=incident, **data.validated_data
         )
         fresh = self.get_queryset().get(pk=update.pk)
         return Response(self.get_serializer(fresh).data, status=status.HTTP_201_CREATED)

@@ -1,7 +1,6 @@
 """Reads for stakeholders, the communication plan, and what an incident told whom."""
 
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import (
     CharField,
@@ -17,6 +16,7 @@ from django.db.models.functions import Cast, Coalesce, Concat
 from django.shortcuts import get_object_or_404
 
 from config.inputs import id_from
+from config.people import AnyUser
 from config.permissions import BRIEF_STAFF, holds
 from incidents.models import ChecklistItem, Incident
 from teams.models import (
@@ -39,7 +39,7 @@ PLAN_KEY_PREFIX = "stakeholders:"
 # --- groups, contacts and the plan ----------------------------------------------------------
 
 
-def stakeholder_groups(*, user: Any) -> QuerySet[StakeholderGroup]:
+def stakeholder_groups(*, user: AnyUser) -> QuerySet[StakeholderGroup]:
     """Every group with its contacts and plan entries (ordered without joining the group)."""
     return StakeholderGroup.objects.prefetch_related(
         Prefetch("contacts", queryset=StakeholderContact.objects.order_by("name", "id")),
@@ -50,22 +50,22 @@ def stakeholder_groups(*, user: Any) -> QuerySet[StakeholderGroup]:
     ).order_by("name")
 
 
-def stakeholder_group_get(*, user: Any, pk: int) -> StakeholderGroup:
+def stakeholder_group_get(*, user: AnyUser, pk: int) -> StakeholderGroup:
     return get_object_or_404(stakeholder_groups(user=user), pk=pk)
 
 
-def stakeholder_contact_get(*, user: Any, pk: int) -> StakeholderContact:
+def stakeholder_contact_get(*, user: AnyUser, pk: int) -> StakeholderContact:
     return get_object_or_404(StakeholderContact.objects.select_related("group"), pk=pk)
 
 
-def communication_plan(*, user: Any) -> QuerySet[CommunicationPlanEntry]:
+def communication_plan(*, user: AnyUser) -> QuerySet[CommunicationPlanEntry]:
     """The whole plan: most severe first, the most urgent entry first within a severity."""
     return CommunicationPlanEntry.objects.select_related("group").order_by(
         "severity", "within_minutes", "group__name", "channel"
     )
 
 
-def plan_entry_get(*, user: Any, pk: int) -> CommunicationPlanEntry:
+def plan_entry_get(*, user: AnyUser, pk: int) -> CommunicationPlanEntry:
     return get_object_or_404(communication_plan(user=user), pk=pk)
 
 
@@ -159,10 +159,10 @@ def incident_staff_briefings(*, incident: Incident) -> QuerySet[StaffBriefing]:
     )
 
 
-def may_brief_staff(*, user: Any, incident: Incident) -> bool:
+def may_brief_staff(*, user: AnyUser, incident: Incident) -> bool:
     """Managers and admins brief staff from any incident; its active crisis lead from theirs."""
     if holds(user, BRIEF_STAFF):
         return True
-    return bool(user and user.is_authenticated and user.is_active) and is_crisis_lead(
-        incident=incident, user=user
-    )
+    if not (user and user.is_authenticated and user.is_active):
+        return False
+    return is_crisis_lead(incident=incident, user=user)

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from config.errors import ApplicationError, Conflict
+from config.people import User
 from config.permissions import (
     BRIEF_STAFF,
     MANAGE_STAKEHOLDERS,
@@ -45,8 +46,6 @@ from teams.schedule import engine as schedule
 from teams.services import notify
 
 from . import selectors
-
-User = Any  # an instance of the user model
 
 WITHIN_MINUTES_MAX = 7 * 24 * 60
 SUMMARY_MAX_LENGTH = 5000

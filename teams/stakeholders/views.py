@@ -11,6 +11,7 @@ messages, written in communications' briefing panel and approved like any other.
 from typing import Any
 
 from django.contrib import messages
+from django.forms import BaseForm
 from django.http import HttpResponse, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,6 +21,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden, panel_response, run_form
+from config.people import AnyUser, person_require_signed_in
 from config.permissions import (
     MANAGE_STAKEHOLDERS,
     RECORD_STAKEHOLDER_UPDATE,
@@ -70,7 +72,7 @@ def within_label(minutes: int) -> str:
     return " ".join(parts)
 
 
-def _refusal(user: Any, permission: str, *, unless: bool = False) -> ApplicationError | None:
+def _refusal(user: AnyUser, permission: str, *, unless: bool = False) -> ApplicationError | None:
     """Why the user may not do this, before their input is looked at (None: they may)."""
     try:
         require(user, permission, unless=unless)
@@ -79,7 +81,7 @@ def _refusal(user: Any, permission: str, *, unless: bool = False) -> Application
     return None
 
 
-def _panel_error(form: Any, failed: ApplicationError | None) -> str:
+def _panel_error(form: BaseForm, failed: ApplicationError | None) -> str:
     """A refusal that no field of the form shows (the role, the incident's state)."""
     return failed.message if failed and failed.field not in form.fields else ""
 
@@ -122,7 +124,7 @@ def index(request: HttpRequest) -> HttpResponse:
 
 
 def _edit_page(
-    request: HttpRequest, form: Any, *, title: str, submit: str, intro: str = ""
+    request: HttpRequest, form: BaseForm, *, title: str, submit: str, intro: str = ""
 ) -> HttpResponse:
     return render(
         request,
@@ -147,7 +149,7 @@ def group_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.stakeholder_group_save(
-                actor=request.user, group=group, **form.cleaned_data
+                actor=person_require_signed_in(request.user), group=group, **form.cleaned_data
             )
         except ApplicationError as exc:
             form_error(form, exc)
@@ -185,7 +187,10 @@ def _contact_form(
     if request.method == "POST" and form.is_valid():
         try:
             saved = services.stakeholder_contact_save(
-                actor=request.user, contact=contact, group=group, **form.cleaned_data
+                actor=person_require_signed_in(request.user),
+                contact=contact,
+                group=group,
+                **form.cleaned_data,
             )
         except ApplicationError as exc:
             form_error(form, exc)
@@ -207,7 +212,9 @@ def contact_remove(request: HttpRequest, pk: int) -> HttpResponse:
     contact = selectors.stakeholder_contact_get(user=request.user, pk=pk)
     if not _may_manage(request):
         return _not_manager(request)
-    services.stakeholder_contact_remove(actor=request.user, contact=contact)
+    services.stakeholder_contact_remove(
+        actor=person_require_signed_in(request.user), contact=contact
+    )
     messages.success(
         request,
         _("%(contact)s removed from %(group)s.") % {"contact": contact, "group": contact.group},
@@ -222,7 +229,10 @@ def plan_add(request: HttpRequest) -> HttpResponse:
         return _not_manager(request)
     form = PlanEntryForm(request.POST)
     failed = run_form(
-        form, lambda: services.plan_entry_save(actor=request.user, **form.cleaned_data)
+        form,
+        lambda: services.plan_entry_save(
+            actor=person_require_signed_in(request.user), **form.cleaned_data
+        ),
     )
     if request.htmx:
         return render(
@@ -251,7 +261,9 @@ def plan_edit(request: HttpRequest, pk: int) -> HttpResponse:
     form = PlanEntryForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            services.plan_entry_save(actor=request.user, entry=entry, **form.cleaned_data)
+            services.plan_entry_save(
+                actor=person_require_signed_in(request.user), entry=entry, **form.cleaned_data
+            )
         except ApplicationError as exc:
             form_error(form, exc)
         else:
@@ -271,7 +283,7 @@ def plan_remove(request: HttpRequest, pk: int) -> HttpResponse:
     entry = selectors.plan_entry_get(user=request.user, pk=pk)
     if not _may_manage(request):
         return _not_manager(request)
-    services.plan_entry_remove(actor=request.user, entry=entry)
+    services.plan_entry_remove(actor=person_require_signed_in(request.user), entry=entry)
     if request.htmx:
         return render(request, "teams/stakeholders/_plan.html", _plan_context(request))
     messages.success(request, _("Removed from the plan: %(entry)s") % {"entry": entry})
@@ -321,7 +333,7 @@ def update_record(request: HttpRequest, reference: str) -> HttpResponse:
     failed = _refusal(request.user, RECORD_STAKEHOLDER_UPDATE) or run_form(
         form,
         lambda: services.stakeholder_update_record(
-            actor=request.user, incident=incident, **form.cleaned_data
+            actor=person_require_signed_in(request.user), incident=incident, **form.cleaned_data
         ),
     )
     context = incident_panel_context(

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
+from config.people import person_require_signed_in
 from config.permissions import MANAGE_DRILLS, holds
 from teams import selectors, services
 from teams.forms import DrillForm
@@ -64,7 +65,9 @@ def drill_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
     form = DrillForm(request.POST or None, initial=initial, participants=participants)
     if request.method == "POST" and form.is_valid():
         try:
-            saved = services.drill_save(actor=request.user, drill=current, **form.cleaned_data)
+            saved = services.drill_save(
+                actor=person_require_signed_in(request.user), drill=current, **form.cleaned_data
+            )
         except ApplicationError as exc:
             form_error(form, exc)
         else:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from config.errors import ApplicationError
 from config.http import HttpRequest, panel_response, run_form
-from config.people import active_people
+from config.people import active_people, person_require_signed_in
 from config.permissions import (
     ADD_CHECKLIST_ITEM,
     WORK_CHECKLIST_ITEM,
@@ -54,7 +54,7 @@ def roles_context(request: HttpRequest, incident: Incident, error: str = "") -> 
         "role_rows": rows,
         "role_history": [a for a in assignments if not a.is_active],
         "can_staff": incident.is_editable
-        and selectors.may_staff(user=request.user, incident=incident),
+        and selectors.may_staff(user=person_require_signed_in(request.user), incident=incident),
         "people": list(active_people()),
         "roles_error": error,
     }
@@ -87,7 +87,7 @@ def role_assign(request: HttpRequest, reference: str) -> HttpResponse:
     failed = run_form(
         form,
         lambda: services.role_assign(
-            actor=request.user,
+            actor=person_require_signed_in(request.user),
             incident=incident,
             role=form.cleaned_data["role"],
             person=form.cleaned_data["person"],
@@ -103,7 +103,7 @@ def role_relieve(request: HttpRequest, reference: str, assignment_id: int) -> Ht
     assignment = get_object_or_404(selectors.incident_roles(incident=incident), pk=assignment_id)
     failed = None
     try:
-        services.role_relieve(actor=request.user, assignment=assignment)
+        services.role_relieve(actor=person_require_signed_in(request.user), assignment=assignment)
     except ApplicationError as exc:
         failed = exc
     return _roles_answer(request, incident, failed)
@@ -157,7 +157,7 @@ def checklist_add(request: HttpRequest, reference: str) -> HttpResponse:
     failed = run_form(
         form,
         lambda: flows.checklist_item_add(
-            actor=request.user, incident=incident, **form.cleaned_data
+            actor=person_require_signed_in(request.user), incident=incident, **form.cleaned_data
         ),
     )
     context = checklist_context(request, incident, form if failed else None)
@@ -173,7 +173,9 @@ def checklist_update(request: HttpRequest, reference: str, item_id: int) -> Http
     )
     failed = run_form(
         form,
-        lambda: flows.checklist_item_update(actor=request.user, item=item, **form.changes()),
+        lambda: flows.checklist_item_update(
+            actor=person_require_signed_in(request.user), item=item, **form.changes()
+        ),
     )
     context = checklist_context(
         request, incident, item_errors={item.pk: failed.message} if failed else None
@@ -188,7 +190,9 @@ def checklist_done(request: HttpRequest, reference: str, item_id: int) -> HttpRe
     done = request.POST.get("done") in ("on", "true", "1")
     failed = None
     try:
-        flows.checklist_item_update(actor=request.user, item=item, done=done)
+        flows.checklist_item_update(
+            actor=person_require_signed_in(request.user), item=item, done=done
+        )
     except ApplicationError as exc:
         failed = exc
     context = checklist_context(

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
-from config.people import active_people
+from config.people import active_people, person_require_signed_in
 from config.permissions import MANAGE_ONCALL, MANAGE_ROSTER, holds
 from teams import selectors, services
 from teams.forms import RosterAddForm, ShiftForm
@@ -67,7 +67,9 @@ def roster_add(request: HttpRequest) -> HttpResponse:
     failed = ""
     if form.is_valid():
         try:
-            member = services.roster_add(actor=request.user, **form.cleaned_data)
+            member = services.roster_add(
+                actor=person_require_signed_in(request.user), **form.cleaned_data
+            )
         except ApplicationError as exc:
             form_error(form, exc)
             failed = exc.message
@@ -95,7 +97,7 @@ def roster_remove(request: HttpRequest, pk: int) -> HttpResponse:
     member = get_object_or_404(RosterMember.objects.select_related("person", "role"), pk=pk)
     failed = ""
     try:
-        services.roster_remove(actor=request.user, member=member)
+        services.roster_remove(actor=person_require_signed_in(request.user), member=member)
     except ApplicationError as exc:
         failed = exc.message
     else:
@@ -146,7 +148,9 @@ def oncall(request: HttpRequest) -> HttpResponse:
         form = ShiftForm(request.POST)
         if form.is_valid():
             try:
-                shift = services.shift_add(actor=request.user, **form.cleaned_data)
+                shift = services.shift_add(
+                    actor=person_require_signed_in(request.user), **form.cleaned_data
+                )
             except ApplicationError as exc:
                 form_error(form, exc)
             else:
@@ -195,7 +199,7 @@ def shift_remove(request: HttpRequest, pk: int) -> HttpResponse:
         return forbidden(request, _("Your role does not allow you to plan on-call shifts."))
     shift = get_object_or_404(OnCallShift.objects.select_related("person", "role"), pk=pk)
     try:
-        services.shift_remove(actor=request.user, shift=shift)
+        services.shift_remove(actor=person_require_signed_in(request.user), shift=shift)
     except ApplicationError as exc:
         messages.error(request, exc.message)
     else:

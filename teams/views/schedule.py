@@ -27,6 +27,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden, run_form
+from config.people import person_require_signed_in
 from config.permissions import MANAGE_ONCALL, MANAGE_POLICIES, WORK_DEADLINES, holds
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
@@ -211,7 +212,9 @@ def deadline_acknowledge(request: HttpRequest, pk: int) -> HttpResponse:
     failed = run_form(
         form,
         lambda: engine.deadline_acknowledge(
-            actor=request.user, deadline=found, reason=form.cleaned_data["reason"]
+            actor=person_require_signed_in(request.user),
+            deadline=found,
+            reason=form.cleaned_data["reason"],
         ),
     )
     if failed is None:
@@ -233,7 +236,7 @@ def deadline_snooze(request: HttpRequest, pk: int) -> HttpResponse:
     failed = run_form(
         form,
         lambda: engine.deadline_snooze(
-            actor=request.user,
+            actor=person_require_signed_in(request.user),
             deadline=found,
             minutes=form.cleaned_data["minutes"],
             reason=form.cleaned_data["reason"],
@@ -291,7 +294,7 @@ def _page(request: HttpRequest, rows: Any) -> Any:
 
 @require_GET
 def my_deadlines(request: HttpRequest) -> HttpResponse:
-    page = _page(request, schedule.deadlines_of(person=request.user))
+    page = _page(request, schedule.deadlines_of(person=person_require_signed_in(request.user)))
     return render(request, "teams/schedule/mine.html", {"page": page, "now": timezone.now()})
 
 
@@ -379,7 +382,10 @@ def policy_edit(request: HttpRequest, severity: int) -> HttpResponse:
         chain = [step for row in steps.forms if (step := row.step()) is not None]
         try:
             policies.policy_update(
-                actor=request.user, policy=found, steps=chain, **form.cleaned_data
+                actor=person_require_signed_in(request.user),
+                policy=found,
+                steps=chain,
+                **form.cleaned_data,
             )
         except ApplicationError as exc:
             if exc.field == "steps":

@@ -59,7 +59,7 @@ def checklist_deadline(incident: Incident, n: int, *, due_in: timedelta) -> Dead
         title=f"{incident.reference}: task {n}",
         due_at=timezone.now() + due_in,
         incident=incident,
-        owner=UserFactory(),
+        owner=UserFactory.create(),
     )
 
 

@@ -18,6 +18,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from communications.drills import services
 from communications.models import DrillRun, SocialAccount
 from config.errors import ApplicationError
+from config.people import User
 from config.permissions import MANAGE_DRILLS, holds
 
 # How long the command sleeps at most between two looks at the drill.
@@ -89,7 +90,7 @@ class Command(BaseCommand):
             )
         )
 
-    def _actor(self, username: str) -> Any:
+    def _actor(self, username: str) -> User:
         users = get_user_model().objects.filter(is_active=True).order_by("-is_superuser", "pk")
         if username:
             actor = users.filter(username=username).first()
