@@ -9,13 +9,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category
-from teams.risks.rules import Band, keeps_happening, risk_band
+
+from .risk_rules import Band, keeps_happening, risk_band
 
 SCALE = [MinValueValidator(1), MaxValueValidator(5)]
 
 
 class Risk(models.Model):
-    """A risk rated likelihood x impact on the usual 5 x 5 scale (teams.risks.rules)."""
+    """A risk rated likelihood x impact on the usual 5 x 5 scale (teams.models.risk_rules)."""
 
     class Status(models.TextChoices):
         OPEN = "open", _("Open")
@@ -109,7 +110,7 @@ class Risk(models.Model):
 
     @property
     def keeps_happening(self) -> bool:
-        """Realised by enough incidents to say so (teams.risks.rules): counted by the
+        """Realised by enough incidents to say so (teams.models.risk_rules): counted by the
         register's queryset (``realised``) when it has, else here."""
         realised = getattr(self, "realised", None)
         if realised is None:

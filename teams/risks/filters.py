@@ -12,9 +12,8 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category
 from teams.models import Risk
+from teams.models.risk_rules import BANDS, band_range
 from teams.schedule.filters import IdFilter, PersonFilter, YesNoFilter
-
-from .rules import BANDS, band_range
 
 ORDERINGS = (
     ("score_value", _("score")),

@@ -6,8 +6,7 @@ from django.db.models import Count, F, Q, QuerySet
 
 from config.people import AnyUser
 from teams.models import Risk
-
-from .rules import SCALE
+from teams.models.risk_rules import SCALE
 
 
 def risks(*, user: AnyUser) -> QuerySet[Risk]:

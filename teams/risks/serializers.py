@@ -8,8 +8,8 @@ from config.rest import DateTimeField, InputSerializer
 from incidents.models import Category, Incident
 from incidents.serializers import PersonSerializer
 from teams.models import Mitigation, Playbook, Risk, RiskChange
+from teams.models.risk_rules import BANDS
 
-from .rules import BANDS
 from .services import MAX_WATCH_TERM_LENGTH, MAX_WATCH_TERMS
 
 

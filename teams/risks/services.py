@@ -15,9 +15,8 @@ from config.permissions import MANAGE_RISKS, require
 from incidents.models import Category, Incident, TimelineEvent
 from incidents.services import timeline_event_record
 from teams.models import Deadline, Mitigation, Playbook, Risk, RiskChange
+from teams.models.risk_rules import SCALE
 from teams.schedule import engine
-
-from .rules import SCALE
 
 UNCHANGED: Any = object()
 TRACKED = (

@@ -19,11 +19,11 @@ from config.permissions import MANAGE_RISKS, holds
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
 from teams.models import Mitigation, Risk
+from teams.models.risk_rules import BANDS, risk_band
 
 from . import selectors, services
 from .filters import RiskPageFilter
 from .forms import MitigationForm, MitigationStatusForm, RealisedForm, ReviewForm, RiskForm
-from .rules import BANDS, risk_band
 
 PAGE_SIZE = 25
 HISTORY_SIZE = 100

@@ -11,8 +11,8 @@ from config.errors import ApplicationError, NotPermitted
 from incidents.models import TimelineEvent
 from teams import flows
 from teams.models import Deadline, Risk, RiskChange
+from teams.models.risk_rules import risk_band, risk_score
 from teams.risks import selectors, services
-from teams.risks.rules import risk_band, risk_score
 from teams.schedule import engine
 
 pytestmark = pytest.mark.django_db
