@@ -1,7 +1,8 @@
 """The shape of the house: layers that only point down, no import cycles, no hidden imports.
 
-`make lint` runs the layers contract (import-linter, configured in pyproject.toml); these tests
-show that it catches an upward import, and keep the two rules it does not check.
+`make lint` runs the layers contracts (import-linter, configured in pyproject.toml): between the
+apps, and between the rooms inside teams. These tests show that they catch an upward import, and
+keep the two rules they do not check.
 """
 
 import ast
@@ -60,6 +61,18 @@ def test_the_layers_contract_holds_for_the_project():
         ),
         # The shared infrastructure importing an app.
         ("config/probe.py", "import incidents.selectors\n", "config.probe -> incidents.selectors"),
+        # Inside teams, a room reaching up into one above it (the models into the risk register)…
+        (
+            "teams/models/probe.py",
+            "from teams.risks import services\n",
+            "teams.models.probe -> teams.risks.services",
+        ),
+        # …or into a sibling of its own layer (two rooms laid out like apps).
+        (
+            "teams/risks/probe.py",
+            "def later():\n    from teams.playbooks import services\n",
+            "teams.risks.probe -> teams.playbooks.services",
+        ),
     ],
 )
 def test_an_upward_import_breaks_the_contract(tmp_path, module, source, broken):
