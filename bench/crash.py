@@ -108,9 +108,10 @@ def measure(
     from django.contrib.auth.models import Group
     from django.utils import timezone
 
+    from communications.accounts import services as accounts
+    from communications.messaging.services import approvals
+    from communications.messaging.services import messages as message_services
     from communications.models import Message, SocialAccount
-    from communications.services import accounts, approvals
-    from communications.services import messages as message_services
     from teams import flows
     from teams.models import User
 

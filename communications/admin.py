@@ -13,6 +13,7 @@ from django.forms import BaseFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from communications.accounts import services as accounts
 from config.errors import ApplicationError
 from config.people import person_require_signed_in
 from incidents.admin import ReadOnlyAdmin, ReadOnlyInline
@@ -32,7 +33,6 @@ from .models import (
     VolumeBucket,
     WatchTerm,
 )
-from .services import accounts
 
 SECRET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
 CREDENTIAL_NAMES = (

@@ -10,6 +10,11 @@ from rest_framework.decorators import action
 from rest_framework.request import Request
 from rest_framework.response import Response
 
+from communications.accounts.rotation import with_rotation_due
+from communications.messaging.gate import approval_count
+from communications.messaging.services import approvals, messages, pauses, statements
+from communications.messaging.services.playbooks import playbook_write
+from communications.messaging.text import unfilled_placeholders, weighted_length
 from config.people import person_require_signed_in
 from config.permissions import (
     APPROVE_MESSAGE,
@@ -27,7 +32,6 @@ from teams.stakeholders.serializers import StaffBriefingCreateSerializer
 from . import selectors
 from .filters import LogFilter, MessageFilter, PauseFilter
 from .models import Message, PublishingPause, SocialAccount, Template
-from .policy import approval_count, with_rotation_due
 from .serializers import (
     AccountSerializer,
     DecisionSerializer,
@@ -48,9 +52,6 @@ from .serializers import (
     TemplateWriteSerializer,
     WithdrawSerializer,
 )
-from .services import approvals, messages, pauses, statements
-from .services.playbooks import playbook_write
-from .text import unfilled_placeholders, weighted_length
 
 
 @extend_schema_view(

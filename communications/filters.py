@@ -12,10 +12,10 @@ from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 
+from communications.listening.mentions.filters import EitherSelect, YesNoFilter
+from communications.messaging.lifecycle import LOGGED
 from config.inputs import MAX_ID
 
-from .lifecycle import LOGGED
-from .mentions.filters import EitherSelect, YesNoFilter
 from .models import Message, PublishingPause, SocialAccount
 
 DATE = forms.DateInput(attrs={"type": "date"})

@@ -10,9 +10,11 @@ from django.utils.translation import gettext_lazy as _
 from config.forms import DATETIME_LOCAL, DateTimeField
 from incidents.models import Category, Claim, ClaimStatus, Incident, Severity
 from teams.models import Channel, Department, Role, StakeholderGroup
-from teams.playbooks.selectors import playbooks_to_declare_from
+from teams.playbooks.selectors import playbook_current, playbooks_to_declare_from
 
-from .models import InboundPost, Message, SocialAccount, Template
+from .drills.services import drill_of_account, run_scenario
+from .listening.alerts import DEFAULT_SEVERITY, alert_title
+from .models import Alert, InboundPost, Message, SocialAccount, Template
 from .validators import POST_REFERENCE_MAX_LENGTH, validate_post_reference
 
 UNVERIFIED = (ClaimStatus.UNVERIFIED, ClaimStatus.INVESTIGATING)
@@ -434,3 +436,44 @@ class PlaybookForm(forms.Form):
 
 class PlaybookApplyForm(forms.Form):
     playbook = forms.ModelChoiceField(label=_("Playbook"), queryset=playbooks_to_declare_from())
+
+
+# --- the alert page: declare an incident from it, or dismiss it ------------------------------
+
+
+class AlertDeclareForm(forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    severity = forms.TypedChoiceField(
+        label=_("Severity"), choices=Severity.choices, coerce=int, initial=DEFAULT_SEVERITY
+    )
+    playbook = forms.ModelChoiceField(
+        label=_("Playbook"),
+        queryset=playbooks_to_declare_from(),
+        required=False,
+        empty_label=_("No playbook"),
+    )
+
+    def __init__(self, *args: Any, alert: Alert, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["title"].widget.attrs["placeholder"] = alert_title(alert)
+        suggested = alert.suggested_playbook
+        if suggested is not None and suggested.archived_at is None:
+            self.fields["playbook"].initial = suggested.pk
+            version = playbook_current(suggested)
+            if version is not None and version.severity_hint:
+                self.fields["severity"].initial = version.severity_hint
+            if alert.suggested_because:
+                self.fields["playbook"].help_text = _("Suggested: %(because)s") % {
+                    "because": alert.suggested_because
+                }
+        run = drill_of_account(alert.account)
+        if run is not None:  # a drill is declared at its scenario's severity
+            self.fields["severity"].initial = run_scenario(run).severity
+
+
+class AlertDismissForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why no incident?"),
+        max_length=300,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. our own launch campaign")}),
+    )

@@ -5,20 +5,20 @@ from typing import Any
 from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Coalesce
 
+from communications.accounts.rotation import with_rotation_due
+from communications.messaging.gate import (
+    Refusal,
+    approval_count,
+    counting_approval,
+    publish_refusal,
+)
+from communications.messaging.lifecycle import LOGGED
 from config.inputs import id_from
 from config.people import AnyUser
 from config.permissions import APPROVE_MESSAGE, holds
 from incidents.models import OPEN_STATUSES, Claim, ClaimStatus, Incident, TimelineEvent
 
-from .lifecycle import LOGGED
 from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
-from .policy import (
-    Refusal,
-    approval_count,
-    counting_approval,
-    publish_refusal,
-    with_rotation_due,
-)
 
 S = Message.Status
 UNVERIFIED = (ClaimStatus.UNVERIFIED, ClaimStatus.INVESTIGATING)
@@ -247,4 +247,10 @@ def playbook_templates(*, incident: Incident) -> QuerySet[Template]:
         )
         .distinct()
         .order_by("kind", "name")
+    )
+
+
+def mention_replies(*, mention: InboundPost) -> QuerySet[Message]:
+    return mention.replies.select_related("author", "account", "incident").order_by(
+        "created_at", "id"
     )

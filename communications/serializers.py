@@ -7,6 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from communications.messaging.gate import Stop
 from config.rest import DateTimeField, InputSerializer
 from incidents.models import Category, Claim, Incident, Severity
 from incidents.serializers import ChecklistItemSerializer, PersonSerializer
@@ -29,7 +30,6 @@ from .models import (
     Template,
     ThreadPart,
 )
-from .policy import Stop
 from .validators import POST_REFERENCE_MAX_LENGTH, validate_post_reference
 
 
@@ -38,7 +38,7 @@ class AccountSerializer(serializers.ModelSerializer):
     rotation_due = serializers.BooleanField(
         read_only=True,
         help_text="The credentials are older than the rotation policy allows "
-        "(communications.policy.rotation_due_condition).",
+        "(communications.accounts.rotation.rotation_due_condition).",
     )
 
     class Meta:
@@ -305,7 +305,7 @@ class TemplateWriteSerializer(InputSerializer):
     name = serializers.CharField(max_length=150)
     kind = serializers.ChoiceField(choices=Template.Kind.choices)
     language = serializers.RegexField(
-        # communications.services.statements.LANGUAGE_CODE, before it is lower-cased.
+        # communications.messaging.services.statements.LANGUAGE_CODE, before it is lower-cased.
         r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})?$",
         max_length=10,
         default="en",

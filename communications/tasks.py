@@ -4,11 +4,12 @@ from typing import Any
 
 from celery import shared_task
 
-from . import publishing
+from communications.accounts.services import credentials_rotation_remind
+from communications.listening.mentions import ingest
+from communications.messaging import publishing
+
 from .drills import services as drills
 from .listening import alerts
-from .mentions import ingest
-from .services.accounts import credentials_rotation_remind
 
 
 @shared_task(name="communications.tasks.publish_message", acks_late=True)

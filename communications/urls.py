@@ -1,10 +1,9 @@
 """/communications/…: messages and their actions, the approval queue, the log, templates,
-accounts, the war room's panel, and the mentions queue (communications.mentions.urls)."""
+accounts, the war room's panel, and the mentions queue (communications.mentions_urls)."""
 
 from django.urls import include, path
 
 from .drills import views as drill_views
-from .listening import views as listening_views
 from .views import (
     accounts,
     approvals,
@@ -17,6 +16,7 @@ from .views import (
     playbooks,
     templates,
 )
+from .views import listening as listening_views
 
 app_name = "communications"
 
@@ -68,7 +68,7 @@ urlpatterns = [
         briefings.briefing_submit,
         name="incident-briefing",
     ),
-    path("mentions/", include("communications.mentions.urls")),
+    path("mentions/", include("communications.mentions_urls")),
     path("alerts/", listening_views.alert_list, name="alerts"),
     path("alerts/<int:pk>/", listening_views.alert_detail, name="alert"),
     path("alerts/<int:pk>/declare/", listening_views.alert_declare, name="alert-declare"),

@@ -3,8 +3,9 @@
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from communications.messaging.services.messages import POST_URL
+
 from .models import Message
-from .services.messages import POST_URL
 
 # A post id is stored in a column of this length (reply_to_post_id, quote_post_id).
 POST_ID_MAX_LENGTH = Message._meta.get_field("reply_to_post_id").max_length or 40

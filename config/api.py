@@ -4,9 +4,9 @@ from django.urls import path
 from rest_framework.routers import DefaultRouter
 
 from communications import api as communications_api
-from communications.listening import api as listening_api
-from communications.listening.api import VolumeView
-from communications.mentions import api as mentions_api
+from communications import listening_api
+from communications.listening.mentions import api as mentions_api
+from communications.listening_api import VolumeView
 from desk.api import IncidentViewSet
 from incidents.api import ClaimViewSet
 from postmortems import api as postmortems_api

@@ -3,13 +3,13 @@
 Whether an incident may close depends on its postmortem, so the decision and everything the
 move owes the layers below are one function here, under one lock: the record
 (incidents.services.incident_move), its schedule (teams.schedule.engine.incident_moved), its
-messages (communications.services.messages.incident_messages_withdraw) and its postmortem.
+messages (communications.messaging.services.messages.incident_messages_withdraw) and its postmortem.
 The pages, the API and the demo seed call it.
 """
 
 from django.db import transaction
 
-from communications.services.messages import incident_messages_withdraw
+from communications.messaging.services.messages import incident_messages_withdraw
 from config.people import User
 from incidents import services as incident_services
 from incidents.models import Incident, Status
@@ -34,8 +34,8 @@ def incident_transition(
     resolving ends the update cadence; responding or monitoring after a first statement starts
     it); declined or closed, it may no longer speak, so its messages not yet out are withdrawn,
     each on its timeline, their authors told (the last gate stops any that slipped past,
-    communications.policy); resolved, its postmortem starts as a draft (a drill's does not: its
-    report and findings are kept with the drill).
+    communications.messaging.gate); resolved, its postmortem starts as a draft (a drill's does
+    not: its report and findings are kept with the drill).
     """
     incident = incident_services.incident_lock(incident_id=incident.pk)
     source = incident.status

@@ -56,8 +56,14 @@ def test_the_layers_contract_holds_for_the_project():
         # …or hidden inside a function: both are upward imports.
         (
             "teams/probe.py",
-            "def later():\n    from communications.services import messages\n",
-            "teams.probe -> communications.services.messages",
+            "def later():\n    from communications.messaging.services import messages\n",
+            "teams.probe -> communications.messaging.services.messages",
+        ),
+        # A room of communications reaching up to a room above it, even inside a function.
+        (
+            "communications/accounts/probe.py",
+            "def later():\n    from communications.messaging import gate\n",
+            "communications.accounts.probe -> communications.messaging.gate",
         ),
         # The shared infrastructure importing an app.
         ("config/probe.py", "import incidents.selectors\n", "config.probe -> incidents.selectors"),

@@ -9,6 +9,10 @@ from django.utils import timezone
 
 from communications.drills import services as drills
 from communications.listening import alerts
+from communications.messaging.services import approvals, statements
+from communications.messaging.services import messages as message_services
+from communications.messaging.services import pauses as pause_services
+from communications.messaging.services.playbooks import playbook_write
 from communications.models import (
     Alert,
     DrillRun,
@@ -18,10 +22,6 @@ from communications.models import (
     SocialAccount,
     Template,
 )
-from communications.services import approvals, statements
-from communications.services import messages as message_services
-from communications.services import pauses as pause_services
-from communications.services.playbooks import playbook_write
 from incidents import services as incident_services
 from incidents.models import ChecklistItem, Claim, Incident, Status
 from postmortems import flows as postmortem_flows

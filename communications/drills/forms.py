@@ -6,7 +6,7 @@ from typing import Any, cast
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from communications.models import SocialAccount
+from communications.accounts.models import SocialAccount
 
 from .scenario import MAX_BYTES, too_big
 from .services import SPEEDS, scenarios_shipped

@@ -4,7 +4,8 @@ alerts."""
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 
-from communications.models import Alert, DrillRun
+from communications.drills.models import DrillRun
+from communications.listening.models import Alert
 
 
 def drill_run_get(*, pk: int) -> DrillRun:

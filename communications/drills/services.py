@@ -10,7 +10,7 @@ listening measures the drill account like any other (a spike raises its alert, m
 
 Nothing of a drill reaches X: its account is a drill account (always sandbox, whatever
 credentials it is given), and every message of a drill incident is published in sandbox
-(communications.publishers.publisher_for).
+(communications.messaging.publishers.publisher_for).
 """
 
 import functools
@@ -26,14 +26,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from communications.accounts.models import SocialAccount
+from communications.drills.models import DrillRun
 from communications.listening.alerts import alerts_evaluate
-from communications.mentions.services import mentions_store
-from communications.mentions.x_reader import FoundPost
-from communications.models import DrillRun, InboundPost, SocialAccount
+from communications.listening.mentions.services import mentions_store
+from communications.listening.mentions.x_reader import FoundPost
+from communications.listening.models import InboundPost
 from config.errors import ApplicationError
 from config.people import User
 from config.permissions import MANAGE_DRILLS, require
 from config.queue import enqueue
+from incidents.models import Incident
 from teams.services import drill_save
 
 from .scenario import Event, Scenario, scenario_read
@@ -352,3 +355,10 @@ def drill_of_account(account: SocialAccount) -> DrillRun | None:
     if not account.is_drill:
         return None
     return DrillRun.objects.filter(account=account).first()
+
+
+def drill_incident_attach(*, account: SocialAccount, incident: Incident) -> None:
+    """The drill incident declared from an alert on a drill account is its drill's incident
+    (the first one declared: a run keeps the incident it has)."""
+    if account.is_drill:
+        DrillRun.objects.filter(account=account, incident__isnull=True).update(incident=incident)

@@ -11,7 +11,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from communications.models import DrillRun
+from communications.drills.models import DrillRun
 from config.http import HttpRequest, forbidden, run_form
 from config.people import person_require_signed_in
 from config.permissions import MANAGE_DRILLS, holds

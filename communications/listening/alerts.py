@@ -11,8 +11,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communications.mentions.services import mention_link, reason_clean
-from communications.models import Alert, DrillRun, InboundPost, SocialAccount
+from communications.accounts.models import SocialAccount
+from communications.listening.mentions.services import mention_link, reason_clean
+from communications.listening.models import Alert, InboundPost
 from config.errors import Conflict
 from config.people import User
 from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS, require
@@ -212,10 +213,6 @@ def alert_declare(
         playbook=playbook,
         is_drill=alert.account.is_drill,
     )
-    if alert.account.is_drill:
-        DrillRun.objects.filter(account=alert.account, incident__isnull=True).update(
-            incident=incident
-        )
     timeline_event_record(
         incident=incident,
         actor=actor,

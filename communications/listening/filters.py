@@ -9,7 +9,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from communications.models import Alert, SocialAccount, WatchTerm
+from communications.accounts.models import SocialAccount, WatchTerm
+from communications.listening.models import Alert
 from teams.models import Risk
 
 from .selectors import BUCKET_SIZES

@@ -13,10 +13,11 @@ from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
+from communications.accounts.models import SocialAccount
+from communications.listening.models import Alert, InboundPost, TermVolumeBucket, VolumeBucket
 from config.people import AnyUser
 from incidents.models import Incident
 
-from ..models import Alert, InboundPost, SocialAccount, TermVolumeBucket, VolumeBucket
 from .rules import BUCKET, Baseline, Spike, baseline, bucket_start, needs_recent, spike
 
 DAY = timedelta(days=1)

@@ -3,7 +3,7 @@ volume series the charts draw."""
 
 from rest_framework import serializers
 
-from communications.models import Alert, InboundPost
+from communications.listening.models import Alert, InboundPost
 from config.rest import DateTimeField, InputSerializer
 from incidents.models import Severity
 from incidents.serializers import PersonSerializer

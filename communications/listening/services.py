@@ -14,7 +14,8 @@ from datetime import datetime
 from django.db import transaction
 from django.db.models import Q, QuerySet
 
-from ..models import InboundPost, TermVolumeBucket, VolumeBucket
+from communications.listening.models import InboundPost, TermVolumeBucket, VolumeBucket
+
 from .rules import BUCKET, bucket_start
 
 CHUNK = 50  # buckets per query when counting only some

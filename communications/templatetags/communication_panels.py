@@ -6,12 +6,12 @@ from typing import Any
 from django import template
 
 from communications.drills.views import drill_start_panel_context
-from communications.listening.views import (
+from communications.views.briefings import briefing_panel_context
+from communications.views.listening import (
     incident_volume_context,
     listening_dashboard_context,
     risk_volume_context,
 )
-from communications.views.briefings import briefing_panel_context
 from communications.views.panel import incident_panel_context
 from communications.views.playbooks import playbook_panel_context
 from incidents.models import Incident

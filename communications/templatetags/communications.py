@@ -5,10 +5,10 @@ from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from communications import selectors
+from communications.accounts.pauses import active_pauses
 from communications.forms import PauseForm
+from communications.messaging.text import MAX_WEIGHTED_LENGTH, Length, weighted_length
 from communications.models import Message, SocialAccount
-from communications.pauses import active_pauses
-from communications.text import MAX_WEIGHTED_LENGTH, Length, weighted_length
 from config.permissions import PAUSE_PUBLISHING, holds
 
 register = template.Library()

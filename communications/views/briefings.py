@@ -1,6 +1,7 @@
 """The war room's staff briefing panel. A briefing is an outgoing message like any other:
 written here, approved by someone who may approve (never its writer), then sent to everyone
-or to chosen departments through their notification preferences (communications.publishing).
+or to chosen departments through their notification preferences
+(communications.messaging.publishing).
 There is no other way to brief all staff."""
 
 from typing import Any
@@ -11,8 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from communications import selectors
+from communications.messaging.services.messages import message_save
 from communications.models import Message
-from communications.services.messages import message_save
 from config.errors import ApplicationError
 from config.http import HttpRequest, panel_response, run_form
 from config.people import person_require_signed_in

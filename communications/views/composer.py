@@ -11,11 +11,11 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from communications import selectors
 from communications.forms import IncidentChoiceForm, MessageForm
+from communications.messaging.gate import approval_count, approvals_required_for, refusal_to_edit
+from communications.messaging.services.messages import message_save
+from communications.messaging.services.statements import template_render
+from communications.messaging.text import MAX_WEIGHTED_LENGTH, weighted_length
 from communications.models import InboundPost, Message, Template
-from communications.policy import approval_count, approvals_required_for, refusal_to_edit
-from communications.services.messages import message_save
-from communications.services.statements import template_render
-from communications.text import MAX_WEIGHTED_LENGTH, weighted_length
 from config.errors import ApplicationError, NotPermitted, form_error
 from config.http import HttpRequest, forbidden
 from config.people import person_require_signed_in

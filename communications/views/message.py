@@ -10,12 +10,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from communications import policy, selectors
+from communications import selectors
 from communications.forms import DecisionForm
+from communications.messaging import gate
+from communications.messaging.services import approvals
+from communications.messaging.services import messages as message_services
+from communications.messaging.text import MAX_WEIGHTED_LENGTH
 from communications.models import Approval, Message
-from communications.services import approvals
-from communications.services import messages as message_services
-from communications.text import MAX_WEIGHTED_LENGTH
 from config.errors import ApplicationError
 from config.http import HttpRequest
 from config.people import User, person_require_signed_in
@@ -27,20 +28,20 @@ S = Message.Status
 def _actions(user: User, message: Message, valid: list[Approval]) -> dict[str, Any]:
     """What the viewer may do with the message now: the same rules the services apply."""
     pending = message.status == S.PENDING_APPROVAL
-    wrote = user.pk in policy.writers(message)
-    may_decide = policy.refusal_to_decide(user, message) is None
-    may_approve = may_decide and policy.refusal_to_approve(user, message) is None
+    wrote = user.pk in gate.writers(message)
+    may_decide = gate.refusal_to_decide(user, message) is None
+    may_approve = may_decide and gate.refusal_to_approve(user, message) is None
     already = any(approval.approver_id == user.pk for approval in valid)
     return {
-        "can_edit": policy.refusal_to_edit(user, message) is None,
-        "can_submit": policy.refusal_to_submit(user, message) is None,
+        "can_edit": gate.refusal_to_edit(user, message) is None,
+        "can_submit": gate.refusal_to_submit(user, message) is None,
         "can_approve": may_approve and not already,
         "can_refuse": may_decide,
         "approved_already": may_decide and already,
         "author_waits": pending and wrote,
-        "can_withdraw": policy.refusal_to_withdraw(user, message) is None,
-        "can_retry": policy.refusal_to_retry(user, message) is None,
-        "can_mark_sent": policy.refusal_to_mark_sent(user, message) is None,
+        "can_withdraw": gate.refusal_to_withdraw(user, message) is None,
+        "can_retry": gate.refusal_to_retry(user, message) is None,
+        "can_mark_sent": gate.refusal_to_mark_sent(user, message) is None,
     }
 
 
@@ -85,7 +86,7 @@ def _act(
 def submitted_text(message: Message) -> str:
     """What the writer is told on submitting: how many approvals it still needs, and who can
     still give them (or that nobody can)."""
-    return _("Sent for approval: %(outlook)s") % {"outlook": policy.approval_count(message).outlook}
+    return _("Sent for approval: %(outlook)s") % {"outlook": gate.approval_count(message).outlook}
 
 
 @require_POST

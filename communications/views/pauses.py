@@ -9,10 +9,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from communications.accounts.pauses import active_pauses
 from communications.forms import PauseForm, ResumeForm
+from communications.messaging.services import pauses as services
 from communications.models import PublishingPause
-from communications.pauses import active_pauses
-from communications.services import pauses as services
 from config.http import HttpRequest, forbidden, referer_path, run_form
 from config.people import person_require_signed_in
 from config.permissions import PAUSE_PUBLISHING, holds

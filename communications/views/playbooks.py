@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from communications import selectors
 from communications.forms import PlaybookApplyForm, PlaybookForm
-from communications.services.playbooks import playbook_write
+from communications.messaging.services.playbooks import playbook_write
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden, run_form
 from config.inputs import id_from

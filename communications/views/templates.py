@@ -8,11 +8,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from communications import policy, selectors
+from communications import selectors
 from communications.forms import TemplateForm, TemplatePreviewForm
+from communications.messaging import gate
+from communications.messaging.services import statements
+from communications.messaging.text import MAX_WEIGHTED_LENGTH
 from communications.models import Template
-from communications.services import statements
-from communications.text import MAX_WEIGHTED_LENGTH
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
 from config.people import person_require_signed_in
@@ -110,8 +111,8 @@ def template_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "preview": preview,
             "limit": MAX_WEIGHTED_LENGTH,
             "can_manage": holds(user, MANAGE_TEMPLATES),
-            "can_approve": policy.refusal_to_approve_template(user, template) is None,
-            "wrote_it": user.pk in policy.template_writers(template) and not template.is_approved,
+            "can_approve": gate.refusal_to_approve_template(user, template) is None,
+            "wrote_it": user.pk in gate.template_writers(template) and not template.is_approved,
             "can_use": holds(user, DRAFT_MESSAGE),
         },
     )

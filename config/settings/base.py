@@ -401,7 +401,7 @@ SPECTACULAR_SETTINGS = {
         "StakeholderKindEnum": "teams.models.StakeholderGroup.Kind",
         "MentionOriginEnum": "communications.models.InboundPost.Origin",
         "MentionTriageEnum": "communications.models.InboundPost.Triage",
-        "MentionDecisionEnum": "communications.mentions.services.DECISIONS",
+        "MentionDecisionEnum": "communications.listening.mentions.services.DECISIONS",
         "SnoozeMinutesEnum": "teams.schedule.serializers.SNOOZE_CHOICES",
         "RiskStatusEnum": "teams.models.Risk.Status",
         "MitigationStatusEnum": "teams.models.Mitigation.Status",

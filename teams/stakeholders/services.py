@@ -373,7 +373,7 @@ def staff_briefing_send(
     departments: Iterable[Department] = (),
 ) -> StaffBriefing:
     """Brief everyone who can log in, or the people of the chosen departments: what an
-    approved staff-briefing message does when it goes out (communications.publishing, in
+    approved staff-briefing message does when it goes out (communications.messaging.publishing, in
     the name of the approver who completed its approval). Each person is notified once
     (in-app, and by email or chat as they chose), by Celery in chunks after commit: the
     briefing is to be delivered to its recipients, and says how far it has got.

@@ -2,9 +2,9 @@
 
 from typing import Any
 
+from communications.messaging.services import approvals
+from communications.messaging.services import messages as message_services
 from communications.models import Message
-from communications.services import approvals
-from communications.services import messages as message_services
 from incidents.models import Incident
 from teams import flows
 

@@ -1,6 +1,6 @@
 import factory
 
-from communications import crypto
+from communications.accounts import crypto
 from communications.models import InboundPost, SocialAccount, Template
 from tests.teams.factories import UserFactory
 

@@ -4,8 +4,8 @@ the listening's tests and the test world."""
 from datetime import UTC, datetime, timedelta
 
 from communications.listening import rules
-from communications.mentions import services as mention_services
-from communications.mentions.x_reader import FoundPost
+from communications.listening.mentions import services as mention_services
+from communications.listening.mentions.x_reader import FoundPost
 from communications.models import VolumeBucket
 
 TUESDAY_14 = datetime(2026, 12, 1, 14, 0, tzinfo=UTC)

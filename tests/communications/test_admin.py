@@ -4,8 +4,8 @@ messages, approvals, mentions and templates are read-only there."""
 import pytest
 from django.urls import reverse
 
+from communications.accounts import services as accounts
 from communications.models import SocialAccount
-from communications.services import accounts
 from tests.communications.drafting import submitted
 from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
 

@@ -39,7 +39,7 @@ def alert(account):
 
 @pytest.fixture
 def playbook(manager):
-    from communications.services.playbooks import playbook_write
+    from communications.messaging.services.playbooks import playbook_write
 
     return playbook_write(
         actor=manager,
@@ -314,8 +314,8 @@ def test_the_volume_endpoint_gives_posts_and_the_usual_level(api_as, reader, ale
 
 
 def test_the_volume_endpoint_reads_a_watch_terms_series(api_as, reader, account):
-    from communications.mentions import services as mention_services
-    from communications.mentions.x_reader import FoundPost
+    from communications.listening.mentions import services as mention_services
+    from communications.listening.mentions.x_reader import FoundPost
     from communications.models import WatchTerm
 
     term = WatchTerm.objects.create(account=account, query="batch 24-117")

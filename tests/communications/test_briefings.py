@@ -7,8 +7,8 @@ from django.contrib.auth import get_user_model
 from django.urls import reverse
 from django.utils.html import strip_tags
 
+from communications.messaging.services import approvals
 from communications.models import Message
-from communications.services import approvals
 from incidents.models import Incident
 from teams import flows
 from teams.models import Delivery, Department, StaffBriefing

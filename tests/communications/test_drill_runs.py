@@ -12,13 +12,14 @@ from django.core.management import CommandError, call_command
 from django.db import close_old_connections
 from django.utils import timezone
 
-from communications import publishing
+from communications import flows as communication_flows
 from communications.drills import services as drills
 from communications.drills.scenario import Event, Scenario, scenario_read
 from communications.listening import alerts
+from communications.messaging import publishing
+from communications.messaging.services import approvals
+from communications.messaging.services import messages as message_services
 from communications.models import Alert, DrillRun, InboundPost, Message, SocialAccount
-from communications.services import approvals
-from communications.services import messages as message_services
 from config.errors import ApplicationError, NotPermitted
 from tests.communications.factories import SocialAccountFactory
 
@@ -259,7 +260,7 @@ def test_the_spike_raises_one_drill_alert_and_declaring_it_makes_a_drill_inciden
     [alert] = Alert.objects.filter(account=run.account)
     assert alert.posts >= 20
     assert alert.account.is_drill
-    incident = alerts.alert_declare(actor=manager, alert=alert)
+    incident = communication_flows.alert_declare(actor=manager, alert=alert)
     assert incident.is_drill
     assert incident.reference.startswith(f"DRILL-{timezone.now().year}-")
     run.refresh_from_db()
@@ -293,7 +294,7 @@ def test_a_drill_on_a_credentialed_account_never_reaches_x(
     run = started_ago(start(manager, speed=1, based_on=brand), 7 * 60)
     drills.drill_advance(run.pk, now=at(run, 7 * 60))
     alerts.alerts_evaluate(end=at(run, 7 * 60))
-    incident = alerts.alert_declare(
+    incident = communication_flows.alert_declare(
         actor=manager, alert=Alert.objects.get(account=run.account), severity=1
     )
     message = message_services.message_create(

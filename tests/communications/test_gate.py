@@ -1,5 +1,5 @@
-"""The last gate (communications.policy.publish_refusal): what lets a message go out is asked
-again inside the transaction that claims it and just before each post, whatever changed after
+"""The last gate (communications.messaging.gate.publish_refusal): what lets a message go out is
+asked again inside the transaction that claims it and just before each post, whatever changed after
 it was approved. One test per clause, through publishing against the fake X, plus the races.
 """
 
@@ -11,11 +11,11 @@ from django.contrib.auth.models import Group
 from django.db import connection, transaction
 from django.utils import timezone
 
-from communications import policy, publishing
+from communications.messaging import gate, publishing
+from communications.messaging.gate import Stop
+from communications.messaging.services import approvals
+from communications.messaging.services import messages as message_services
 from communications.models import Approval, InboundPost, Message
-from communications.policy import Stop
-from communications.services import approvals
-from communications.services import messages as message_services
 from config.errors import ApplicationError
 from config.permissions import MANAGER, RESPONDER
 from incidents.models import Incident, Status, TimelineEvent
@@ -202,7 +202,7 @@ def test_a_switched_off_account_publishes_nothing_until_it_is_back_and_tried_aga
 
 
 def test_a_switched_off_account_can_be_paused_on_its_own(manager, account):
-    from communications.services import pauses
+    from communications.messaging.services import pauses
 
     account.is_active = False
     account.save()
@@ -250,7 +250,7 @@ def test_a_sev1_needs_two_approvals_that_both_still_count(
     manager.is_active = False
     manager.save()
     assert publish(message, django_capture_on_commit_callbacks) == "waiting for approval"
-    count = policy.approval_count(message)
+    count = gate.approval_count(message)
     assert (count.needed, count.counted) == (2, 1)
     assert [approval.approver for approval, _why in count.lapsed] == [manager]
     assert posts(fake_x) == []
@@ -377,7 +377,7 @@ def test_an_approver_cannot_approve_a_placeholder_and_the_page_says_why(
     # A text submitted before the rule, or changed beside the services.
     Message.objects.filter(pk=message.pk).update(body="Next update at {next_update}.")
     message.refresh_from_db()
-    Message.objects.filter(pk=message.pk).update(text_hash=policy.message_hash(message))
+    Message.objects.filter(pk=message.pk).update(text_hash=gate.message_hash(message))
     with pytest.raises(ApplicationError, match="next_update"):
         approvals.message_approve(actor=manager, message=message)
     client.force_login(manager)
@@ -394,7 +394,7 @@ def test_an_approved_placeholder_goes_back_to_draft_not_to_x(
     message = approved(responder, [manager], account)
     Message.objects.filter(pk=message.pk).update(body="Next update at {next_update}.")
     message.refresh_from_db()
-    Message.objects.filter(pk=message.pk).update(text_hash=policy.message_hash(message))
+    Message.objects.filter(pk=message.pk).update(text_hash=gate.message_hash(message))
     assert publish(message, django_capture_on_commit_callbacks) == "back to draft"
     assert message.status == S.DRAFT
     assert not Approval.objects.filter(message=message, voided_at__isnull=True).exists()
@@ -470,7 +470,7 @@ def test_a_real_incident_never_answers_a_drills_post(responder, account):
 
 
 def test_mentions_are_not_linked_across_the_drill_line(responder, manager, account, drill_incident):
-    from communications.mentions import services as mention_services
+    from communications.listening.mentions import services as mention_services
 
     real_post = InboundPostFactory(account=account)
     scripted = InboundPostFactory(account=account, origin=InboundPost.Origin.DRILL)
@@ -488,14 +488,14 @@ def test_mentions_are_not_linked_across_the_drill_line(responder, manager, accou
 
 def test_the_gate_is_one_function_with_its_clauses_in_order(responder, manager, account):
     message = approved(responder, [manager], account)
-    assert policy.publish_refusal(message) is None
+    assert gate.publish_refusal(message) is None
     account.is_active = False
     account.save()
     message.refresh_from_db()
-    assert policy.publish_refusal(message).stop == Stop.ACCOUNT_OFF
+    assert gate.publish_refusal(message).stop == Stop.ACCOUNT_OFF
     Incident.objects.filter(pk=message.incident_id).update(status=Status.CLOSED)
     message.refresh_from_db()
-    assert policy.publish_refusal(message).stop == Stop.INCIDENT_OVER
+    assert gate.publish_refusal(message).stop == Stop.INCIDENT_OVER
 
 
 def test_the_api_says_what_the_gate_says(api_as, responder, manager, manager2, account):
@@ -530,7 +530,7 @@ def test_a_statement_nobody_left_can_approve_says_so_at_once(
     keeper.is_active = False
     keeper.save()
     message_services.message_submit(actor=manager, message=message)
-    count = policy.approval_count(message)
+    count = gate.approval_count(message)
     assert count.stuck
     assert count.can_approve == [manager2]
     assert "only" in timeline(message)[-1]

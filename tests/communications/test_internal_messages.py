@@ -2,10 +2,10 @@
 
 import pytest
 
-from communications import publishing
+from communications.messaging import publishing
+from communications.messaging.services import approvals
+from communications.messaging.services import messages as message_services
 from communications.models import Message
-from communications.services import approvals
-from communications.services import messages as message_services
 from config.errors import ApplicationError
 from teams import flows
 from teams.models import Department, Notification, Reason, StaffBriefing, StakeholderUpdate

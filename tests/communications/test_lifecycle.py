@@ -5,10 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from communications import lifecycle, policy
-from communications.lifecycle import TRANSITIONS, IllegalMove, move
+from communications.messaging import gate, lifecycle
+from communications.messaging.lifecycle import TRANSITIONS, IllegalMove, move
+from communications.messaging.services import messages as message_services
 from communications.models import Message
-from communications.services import messages as message_services
 from tests.communications.drafting import approved, draft
 from tests.communications.factories import SandboxAccountFactory
 
@@ -34,13 +34,13 @@ def test_a_move_the_table_does_not_allow_is_refused_in_one_place(responder, mana
 
 def test_what_a_person_may_do_follows_the_table(responder, manager):
     message = approved(responder, manager, SandboxAccountFactory())
-    assert policy.refusal_to_edit(responder, message) is None  # approved: back to draft
+    assert gate.refusal_to_edit(responder, message) is None  # approved: back to draft
     message_services.message_withdraw(actor=responder, message=message)
     message.refresh_from_db()
     for refusal in (
-        policy.refusal_to_edit,
-        policy.refusal_to_submit,
-        policy.refusal_to_withdraw,
+        gate.refusal_to_edit,
+        gate.refusal_to_submit,
+        gate.refusal_to_withdraw,
     ):
         assert refusal(responder, message) is not None  # withdrawn: no move is left
 

@@ -7,8 +7,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from communications.listening import rules, selectors, services
-from communications.mentions import services as mention_services
-from communications.mentions.x_reader import FoundPost
+from communications.listening.mentions import services as mention_services
+from communications.listening.mentions.x_reader import FoundPost
 from communications.models import TermVolumeBucket, VolumeBucket, WatchTerm
 from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
 

@@ -10,9 +10,9 @@ import time_machine
 from django.db import close_old_connections
 
 from communications.listening import alerts, rules
-from communications.mentions import services as mention_services
+from communications.listening.mentions import services as mention_services
+from communications.messaging.services.playbooks import playbook_write
 from communications.models import Alert, InboundPost
-from communications.services.playbooks import playbook_write
 from config.errors import ApplicationError, Conflict
 from incidents.models import Incident, Source, TimelineEvent
 from teams import flows

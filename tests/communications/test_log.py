@@ -7,9 +7,9 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from communications.messaging.services import approvals
+from communications.messaging.services import messages as message_services
 from communications.models import Message
-from communications.services import approvals
-from communications.services import messages as message_services
 from tests.communications.drafting import approved, declare, draft, submitted
 from tests.communications.factories import SandboxAccountFactory, SocialAccountFactory
 

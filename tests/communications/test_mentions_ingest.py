@@ -8,9 +8,9 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from communications.mentions import ingest, x_reader
+from communications.accounts import services as accounts
+from communications.listening.mentions import ingest, x_reader
 from communications.models import InboundPost, SocialAccount, WatchTerm
-from communications.services import accounts
 from communications.tasks import poll_account, poll_mentions
 from config.celery_app import app
 from tests.communications.factories import SandboxAccountFactory, SocialAccountFactory

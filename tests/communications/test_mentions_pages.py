@@ -7,9 +7,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from communications.mentions import services
+from communications.listening.mentions import services
+from communications.messaging.services import messages as message_services
 from communications.models import InboundPost
-from communications.services import messages as message_services
 from incidents.models import TimelineEvent
 from teams import flows
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory

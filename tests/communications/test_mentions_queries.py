@@ -5,7 +5,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from communications.mentions import services
+from communications.listening.mentions import services
 from communications.models import InboundPost
 from incidents.models import Incident
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
@@ -69,7 +69,7 @@ def test_the_mention_page_does_not_grow_with_its_history(client, responder):
 def test_storing_a_storm_costs_the_same_queries_for_5_posts_as_for_500():
     from datetime import UTC, datetime, timedelta
 
-    from communications.mentions.x_reader import FoundPost
+    from communications.listening.mentions.x_reader import FoundPost
 
     account = SocialAccountFactory()
     start = datetime(2026, 12, 5, 12, tzinfo=UTC)

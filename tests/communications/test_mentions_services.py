@@ -8,8 +8,8 @@ import pytest
 from django.db import IntegrityError
 from django.utils import timezone
 
-from communications.mentions import services
-from communications.mentions.x_reader import FoundPost
+from communications.listening.mentions import services
+from communications.listening.mentions.x_reader import FoundPost
 from communications.models import InboundPost
 from config.errors import ApplicationError, NotPermitted
 from incidents.models import Status, TimelineEvent
@@ -331,7 +331,7 @@ def test_a_reader_may_not_add_a_mention(reader):
 
 
 def test_an_unlinked_mention_keeps_its_own_history(responder, mention, incident):
-    from communications.mentions.selectors import mention_history
+    from communications.listening.mentions.selectors import mention_history
 
     assert mention.incident is None
     services.mention_triage(actor=responder, mention=mention, status="no_reply", reason="Spam")

@@ -5,10 +5,10 @@ import importlib
 import pytest
 from django.apps import apps
 
-from communications import policy
+from communications.messaging import gate
+from communications.messaging.services import approvals
+from communications.messaging.services import messages as message_services
 from communications.models import Message
-from communications.services import approvals
-from communications.services import messages as message_services
 from tests.communications.drafting import declare
 from tests.communications.factories import SandboxAccountFactory
 
@@ -34,13 +34,13 @@ def test_approvals_given_before_the_wider_hash_keep_counting(responder, manager,
     Message.objects.filter(pk=message.pk).update(text_hash=old)
     message.approvals.update(text_hash=old)
     message.refresh_from_db()
-    assert policy.refusal_to_decide(manager2, message) is not None  # stuck without it
+    assert gate.refusal_to_decide(manager2, message) is not None  # stuck without it
 
     rebinding.rebind(apps, None)
 
     message.refresh_from_db()
-    assert message.text_hash == policy.message_hash(message)
-    assert len(policy.valid_approvals(message)) == 1
+    assert message.text_hash == gate.message_hash(message)
+    assert len(gate.valid_approvals(message)) == 1
     approvals.message_approve(actor=manager2, message=message)
     message.refresh_from_db()
     assert message.status == Message.Status.APPROVED

@@ -7,10 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from communications import policy
+from communications.accounts import services as accounts
+from communications.messaging import gate
+from communications.messaging.services import approvals, statements
+from communications.messaging.services import messages as message_services
 from communications.models import Approval, Message, SocialAccount
-from communications.services import accounts, approvals, statements
-from communications.services import messages as message_services
 from incidents import services as incident_services
 from incidents.models import ClaimStatus, Status
 from postmortems.flows import incident_transition
@@ -671,4 +672,4 @@ def test_saving_an_unchanged_text_keeps_the_approvals(client, responder, manager
     assert "Nothing changed" in " ".join(flash(response))
     message.refresh_from_db()
     assert message.status == S.PENDING_APPROVAL
-    assert len(policy.valid_approvals(message)) == 1
+    assert len(gate.valid_approvals(message)) == 1

@@ -5,11 +5,11 @@ import pytest
 from django.db import transaction
 from django.urls import reverse
 
-from communications import publishing
-from communications.mentions import ingest
+from communications.accounts.pauses import pause_covering, paused_account_ids
+from communications.listening.mentions import ingest
+from communications.messaging import publishing
+from communications.messaging.services import pauses
 from communications.models import Approval, Message, PublishingPause
-from communications.pauses import pause_covering, paused_account_ids
-from communications.services import pauses
 from config.errors import ApplicationError, Conflict, NotPermitted
 from incidents.models import Status, TimelineEvent
 from postmortems.flows import incident_transition

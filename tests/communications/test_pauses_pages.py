@@ -4,8 +4,8 @@ may, a red banner on every page while paused, the resume page, and the same thro
 import pytest
 from django.urls import reverse
 
+from communications.messaging.services import pauses
 from communications.models import Message, PublishingPause
-from communications.services import pauses
 from tests.communications.drafting import approved
 from tests.communications.factories import SocialAccountFactory
 

@@ -5,8 +5,8 @@ one later, and the composer offering its templates."""
 import pytest
 from django.urls import reverse
 
-from communications.services import statements
-from communications.services.playbooks import playbook_write
+from communications.messaging.services import statements
+from communications.messaging.services.playbooks import playbook_write
 from incidents.models import Incident
 from teams import flows
 from teams.models import Playbook, PlaybookRun, PlaybookVersion, Role

@@ -9,10 +9,11 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
-from communications import publishing
+from communications.accounts import services as accounts
+from communications.messaging import publishing
+from communications.messaging.services import approvals
+from communications.messaging.services import messages as message_services
 from communications.models import InboundPost, Message, SocialAccount
-from communications.services import accounts, approvals
-from communications.services import messages as message_services
 from communications.tasks import publish_message
 from config.errors import ApplicationError
 from postmortems.flows import incident_transition
@@ -530,7 +531,7 @@ def test_a_reconciliation_reads_every_page_back_to_the_attempt(
 def test_unusable_credentials_fail_the_message_and_tell_the_people_concerned(
     fake_x, responder, manager, account, credentials, words, django_capture_on_commit_callbacks
 ):
-    from communications import crypto
+    from communications.accounts import crypto
 
     message = approved(responder, manager, account)
     stored = credentials if isinstance(credentials, str) else crypto.encrypt(credentials)

@@ -7,9 +7,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from communications.messaging.services import approvals, statements
+from communications.messaging.services import messages as message_services
 from communications.models import Message
-from communications.services import approvals, statements
-from communications.services import messages as message_services
 from tests.communications.drafting import approved, declare, submitted
 from tests.communications.factories import SandboxAccountFactory, TemplateFactory
 from tests.incidents.factories import ClaimFactory

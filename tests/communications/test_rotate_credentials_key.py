@@ -7,7 +7,7 @@ import pytest
 from cryptography.fernet import Fernet
 from django.core.management import CommandError, call_command
 
-from communications import crypto
+from communications.accounts import crypto
 from communications.models import SocialAccount
 from tests.communications.factories import SandboxAccountFactory, SocialAccountFactory
 

@@ -7,10 +7,12 @@ import pytest
 from django.utils import timezone
 
 from communications import flows as communication_flows
-from communications import policy
+from communications.accounts import services as accounts
+from communications.accounts.rotation import rotation_due_condition
+from communications.messaging import gate
+from communications.messaging.services import approvals, statements
+from communications.messaging.services import messages as message_services
 from communications.models import Approval, Message, SocialAccount
-from communications.services import accounts, approvals, statements
-from communications.services import messages as message_services
 from config.errors import ApplicationError, NotPermitted
 from incidents import services as incident_services
 from incidents.models import TimelineEvent
@@ -208,7 +210,7 @@ def test_an_edit_after_submission_voids_every_approval(responder, manager, manag
     message.refresh_from_db()
     assert message.status == S.DRAFT
     assert Approval.objects.get().voided_at is not None
-    assert policy.valid_approvals(message) == []
+    assert gate.valid_approvals(message) == []
     # After resubmission the earlier approval does not count: two fresh ones are needed.
     message_services.message_submit(actor=responder, message=message)
     approvals.message_approve(actor=manager2, message=message)
@@ -250,7 +252,7 @@ def test_an_unchanged_save_keeps_the_approvals(responder, manager, account):
     message_services.message_update(actor=responder, message=message, body=message.body)
     message.refresh_from_db()
     assert message.status == S.PENDING_APPROVAL
-    assert len(policy.valid_approvals(message)) == 1
+    assert len(gate.valid_approvals(message)) == 1
 
 
 @pytest.mark.parametrize("refusal", ["message_reject", "message_request_changes"])
@@ -335,7 +337,7 @@ def test_accounts_with_old_credentials_are_found(admin_user):
         credentials_encrypted="x",
         credentials_rotated_at=timezone.now() - timedelta(days=200),
     )
-    due = SocialAccount.objects.filter(policy.rotation_due_condition())
+    due = SocialAccount.objects.filter(rotation_due_condition())
     assert [a.pk for a in due] == [account.pk]
 
 
@@ -452,7 +454,7 @@ def test_lowering_the_severity_to_submit_does_not_lower_the_bar(
     approvals.message_approve(actor=manager2, message=message)
     message.refresh_from_db()
     assert message.status == S.APPROVED
-    assert len(policy.valid_approvals(message)) == 2
+    assert len(gate.valid_approvals(message)) == 2
 
 
 def test_a_message_waiting_for_approval_needs_the_raised_count(
@@ -495,7 +497,7 @@ def test_what_changes_when_or_what_a_message_rests_on_voids_its_approvals(
     message_services.message_update(actor=responder, message=message, **arguments)
     message.refresh_from_db()
     assert message.status == S.DRAFT
-    assert not policy.valid_approvals(message)
+    assert not gate.valid_approvals(message)
     assert "approval(s) voided" in message.incident.events.filter(kind="message").first().text
 
 

@@ -7,8 +7,8 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from communications.messaging.services import statements
 from communications.models import Message, Template
-from communications.services import statements
 from config.errors import ApplicationError, Conflict, NotPermitted
 from tests.communications.drafting import declare
 from tests.communications.factories import (

@@ -14,9 +14,9 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from communications.drills import services as drills
+from communications.messaging.services import statements
+from communications.messaging.services.playbooks import playbook_write
 from communications.models import Alert, DrillRun, Message
-from communications.services import statements
-from communications.services.playbooks import playbook_write
 from incidents.models import Incident
 from teams.models import Drill
 from teams.risks import services as risk_services

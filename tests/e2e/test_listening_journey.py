@@ -11,7 +11,7 @@ from playwright.sync_api import Page, expect
 
 from communications.listening import alerts
 from communications.listening.selectors import window_bounds
-from communications.services.playbooks import playbook_write
+from communications.messaging.services.playbooks import playbook_write
 from incidents.models import Incident
 from teams.risks import services as risk_services
 from tests.communications.factories import SandboxAccountFactory

@@ -1,9 +1,9 @@
 import pytest
 from playwright.sync_api import Page, expect
 
+from communications.messaging.services import approvals
+from communications.messaging.services import messages as message_services
 from communications.models import Message, PublishingPause
-from communications.services import approvals
-from communications.services import messages as message_services
 from teams import flows
 from tests.communications.factories import SandboxAccountFactory
 from tests.teams.factories import manager, responder

@@ -1,8 +1,8 @@
 import pytest
 from playwright.sync_api import Page, expect
 
-from communications.services import statements
-from communications.services.playbooks import playbook_write
+from communications.messaging.services import statements
+from communications.messaging.services.playbooks import playbook_write
 from incidents.models import Incident
 from teams.models import Playbook, Role
 from tests.communications.factories import SandboxAccountFactory, TemplateFactory

@@ -9,10 +9,10 @@ import time_machine
 from django.template import Context, Template
 from django.urls import reverse
 
-from communications import publishing
+from communications.messaging import publishing
+from communications.messaging.services import approvals
+from communications.messaging.services import messages as message_services
 from communications.models import DrillRun, InboundPost, Message, SocialAccount
-from communications.services import approvals
-from communications.services import messages as message_services
 from config.errors import NotPermitted
 from incidents import services as incident_services
 from incidents.models import ClaimStatus, Incident, TimelineEvent

@@ -5,10 +5,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import time_machine
 
-from communications import publishing
+from communications.messaging import publishing
+from communications.messaging.services import approvals
+from communications.messaging.services import messages as message_services
 from communications.models import InboundPost, Message
-from communications.services import approvals
-from communications.services import messages as message_services
 from incidents.models import Status
 from postmortems import facts, flows
 from teams import flows as team_flows

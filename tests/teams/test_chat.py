@@ -7,7 +7,7 @@ it received.
 
 import pytest
 
-from communications.mentions import services as mentions
+from communications.listening.mentions import services as mentions
 from teams import services
 from teams.models import Delivery, Reason
 from tests.communications.factories import InboundPostFactory

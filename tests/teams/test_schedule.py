@@ -9,7 +9,7 @@ import time_machine
 from django.db import connections
 from django.utils import timezone
 
-from communications.mentions import services as mention_services
+from communications.listening.mentions import services as mention_services
 from config.errors import ApplicationError, Conflict, NotPermitted
 from incidents.models import Status, TimelineEvent
 from postmortems.flows import incident_transition

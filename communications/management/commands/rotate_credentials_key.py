@@ -10,7 +10,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.db import transaction
 
-from communications import crypto
+from communications.accounts import crypto
 from communications.models import SocialAccount
 
 

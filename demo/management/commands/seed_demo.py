@@ -16,13 +16,14 @@ from django.db import transaction
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from communications.accounts import services as accounts
 from communications.drills.services import scenarios_shipped
 from communications.listening import alerts
 from communications.listening.services import volume_rollup
+from communications.messaging.services import approvals
+from communications.messaging.services import messages as message_services
+from communications.messaging.services.playbooks import playbook_write
 from communications.models import Alert, InboundPost, SocialAccount, Template, WatchTerm
-from communications.services import accounts, approvals
-from communications.services import messages as message_services
-from communications.services.playbooks import playbook_write
 from config.permissions import ADMIN, MANAGER, RESPONDER, needs_two_factor
 from incidents import services
 from incidents.models import Category, ClaimStatus, Incident, Source, Status

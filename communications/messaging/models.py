@@ -1,0 +1,389 @@
+"""What the brand says: templates, messages (with the parts of a thread) and their approvals."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from communications.accounts.models import SocialAccount
+from communications.listening.models import InboundPost
+from teams.models import Channel
+
+
+class Template(models.Model):
+    """A holding statement or reply template with placeholders, approved ahead of time."""
+
+    class Kind(models.TextChoices):
+        HOLDING_STATEMENT = "holding_statement", _("Holding statement")
+        REPLY = "reply", _("Reply")
+        UPDATE = "update", _("Update")
+        CORRECTION = "correction", _("Correction")
+
+    name = models.CharField(_("name"), max_length=150)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
+    language = models.CharField(
+        _("language"), max_length=10, default="en", help_text=_("e.g. en, tr")
+    )
+    body = models.TextField(
+        _("text"),
+        help_text=_(
+            "Filled in: {reference}, {next_update}, {handle}, {author}; any other {word} is "
+            "left for the writer to fill in."
+        ),
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approved by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    playbook_versions = models.ManyToManyField(
+        "teams.PlaybookVersion",
+        verbose_name=_("offered by the playbooks"),
+        blank=True,
+        related_name="templates",
+        help_text=_("Playbook versions that offer this template in the composer."),
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("created by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("text last changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "language", "name"]
+        verbose_name = _("template")
+        verbose_name_plural = _("templates")
+        constraints = [
+            models.UniqueConstraint(fields=["name", "language"], name="template_name_per_language")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.language})"
+
+    @property
+    def is_approved(self) -> bool:
+        return self.approved_at is not None
+
+
+# --- outgoing messages ----------------------------------------------------------------------
+
+INTERNAL_KINDS = ("staff_briefing", "stakeholder_update")
+
+
+class Message(models.Model):
+    """Something the brand says. Nothing leaves without the approvals its incident needs."""
+
+    class Kind(models.TextChoices):
+        TWEET = "tweet", _("Post")
+        REPLY = "reply", _("Reply")
+        QUOTE = "quote", _("Quote post")
+        THREAD = "thread", _("Thread")
+        CORRECTION = "correction", _("Correction")
+        STAFF_BRIEFING = "staff_briefing", _("Staff briefing (internal)")
+        STAKEHOLDER_UPDATE = "stakeholder_update", _("Stakeholder update")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        PUBLISHING = "publishing", _("Publishing")
+        PUBLISHED = "published", _("Published")
+        FAILED = "failed", _("Failed")
+        REJECTED = "rejected", _("Rejected")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    incident = models.ForeignKey(
+        "incidents.Incident",
+        verbose_name=_("incident"),
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    account = models.ForeignKey(
+        SocialAccount,
+        verbose_name=_("account"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+        help_text=_("Empty for internal kinds: staff briefings and stakeholder updates."),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TWEET)
+    stakeholder_group = models.ForeignKey(
+        "teams.StakeholderGroup",
+        verbose_name=_("stakeholder group"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="messages",
+    )
+    stakeholder_channel = models.CharField(
+        _("channel"), max_length=20, choices=Channel.choices, blank=True
+    )
+    briefing_departments = models.ManyToManyField(
+        "teams.Department",
+        verbose_name=_("departments briefed"),
+        blank=True,
+        related_name="+",
+        help_text=_("Empty: everyone."),
+    )
+    body = models.TextField(_("text"))
+    reply_to_mention = models.ForeignKey(
+        InboundPost,
+        verbose_name=_("reply to mention"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replies",
+    )
+    reply_to_post_id = models.CharField(_("reply to post id"), max_length=40, blank=True)
+    quote_post_id = models.CharField(_("quoted post id"), max_length=40, blank=True)
+    corrects = models.ForeignKey(
+        "self",
+        verbose_name=_("corrects"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="corrections",
+    )
+    cited_claims = models.ManyToManyField(
+        "incidents.Claim", verbose_name=_("cited claims"), blank=True, related_name="messages"
+    )
+    template = models.ForeignKey(
+        Template,
+        verbose_name=_("from template"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("author"),
+        on_delete=models.PROTECT,
+        related_name="messages",
+    )
+    edited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("text last changed by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Whoever last changed the text is a writer too and cannot approve it."),
+    )
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+    scheduled_at = models.DateTimeField(
+        _("publish at"), null=True, blank=True, help_text=_("Empty: as soon as approved.")
+    )
+    approvals_required = models.PositiveSmallIntegerField(_("approvals required"), default=1)
+    text_hash = models.CharField(_("hash of the submitted text"), max_length=64, blank=True)
+    submitted_at = models.DateTimeField(_("submitted at"), null=True, blank=True)
+    approved_at = models.DateTimeField(_("approved at"), null=True, blank=True)
+    attempt_token = models.UUIDField(_("publishing attempt"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(_("publishing attempts"), default=0)
+    publishing_started_at = models.DateTimeField(_("publishing started at"), null=True, blank=True)
+    lease_expires_at = models.DateTimeField(
+        _("attempt held until"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "While publishing: until when the worker that claimed it may still be talking to "
+            "X; after that the attempt is checked against X and taken over."
+        ),
+    )
+    unknown_outcome = models.BooleanField(
+        _("X did not answer"),
+        default=False,
+        help_text=_("The attempt ended without X's answer: checked before anything is posted."),
+    )
+    checks = models.PositiveSmallIntegerField(
+        _("checks of the attempt"),
+        default=0,
+        help_text=_("How often X was asked whether the attempt's posts exist."),
+    )
+    next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
+    held_since = models.DateTimeField(
+        _("held by a pause since"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "Approved while publishing was paused on its account, or found the pause when its "
+            "turn came: it waits until a manager releases it."
+        ),
+    )
+    not_released = models.BooleanField(
+        _("not released after a pause"),
+        default=False,
+        help_text=_(
+            "Its attempt was unsettled when a pause ended and the manager did not release it: "
+            "X is asked what went out, and nothing more is posted."
+        ),
+    )
+    queued_at = models.DateTimeField(
+        _("publishing queued at"),
+        null=True,
+        blank=True,
+        help_text=_("When a publishing task was last queued for it (the sweeper's bound)."),
+    )
+    last_error = models.TextField(_("last error"), blank=True)
+    external_id = models.CharField(_("post id"), max_length=40, blank=True)
+    external_url = models.URLField(_("post link"), max_length=300, blank=True)
+    sandbox = models.BooleanField(_("published in sandbox"), default=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("message")
+        verbose_name_plural = _("messages")
+        indexes = [
+            models.Index(fields=["status", "-created_at"], name="message_status"),
+            models.Index(fields=["incident", "-created_at"], name="message_incident"),
+            # The sweeper's two questions: attempts whose lease ran out, approved messages due.
+            models.Index(
+                fields=["lease_expires_at"],
+                condition=Q(status="publishing"),
+                name="message_publishing_lease",
+            ),
+            models.Index(
+                fields=["approved_at"], condition=Q(status="approved"), name="message_approved"
+            ),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(status="published", published_at__isnull=False)
+                | (~Q(status="published") & Q(published_at__isnull=True)),
+                name="message_published_at_iff_published",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="reply")
+                | Q(reply_to_mention__isnull=False)
+                | ~Q(reply_to_post_id=""),
+                name="message_reply_has_a_target",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="quote") | ~Q(quote_post_id=""),
+                name="message_quote_has_a_target",
+            ),
+            models.CheckConstraint(
+                condition=Q(approvals_required__gte=1), name="message_needs_an_approval"
+            ),
+            models.CheckConstraint(
+                condition=Q(kind__in=INTERNAL_KINDS, account__isnull=True)
+                | (~Q(kind__in=INTERNAL_KINDS) & Q(account__isnull=False)),
+                name="message_account_iff_posted_on_a_network",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="stakeholder_update")
+                | (Q(stakeholder_group__isnull=False) & ~Q(stakeholder_channel="")),
+                name="message_stakeholder_update_has_group_and_channel",
+            ),
+            models.UniqueConstraint(
+                fields=["account", "external_id"],
+                condition=~Q(external_id=""),
+                name="message_post_once",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()}: {self.body[:60]}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("communications:message", kwargs={"pk": self.pk})
+
+    @property
+    def is_internal(self) -> bool:
+        """Staff briefings and stakeholder updates: approved like posts, never on a network."""
+        return self.kind in INTERNAL_KINDS
+
+
+class ThreadPart(models.Model):
+    """The second and later posts of a thread, each replying to the previous one."""
+
+    message = models.ForeignKey(
+        Message, verbose_name=_("thread"), on_delete=models.CASCADE, related_name="parts"
+    )
+    position = models.PositiveSmallIntegerField(_("position"))
+    body = models.TextField(_("text"))
+    external_id = models.CharField(_("post id"), max_length=40, blank=True)
+
+    class Meta:
+        ordering = ["message", "position"]
+        verbose_name = _("thread part")
+        verbose_name_plural = _("thread parts")
+        constraints = [
+            models.UniqueConstraint(fields=["message", "position"], name="thread_part_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.message_id}#{self.position}"
+
+
+class Approval(models.Model):
+    """A decision on a message, bound to the exact text it was made on (its hash)."""
+
+    class Decision(models.TextChoices):
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+        CHANGES_REQUESTED = "changes_requested", _("Changes requested")
+
+    message = models.ForeignKey(
+        Message, verbose_name=_("message"), on_delete=models.CASCADE, related_name="approvals"
+    )
+    approver = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("approver"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    decision = models.CharField(_("decision"), max_length=20, choices=Decision.choices)
+    comment = models.TextField(_("comment"), blank=True)
+    text_hash = models.CharField(_("hash of the text decided on"), max_length=64)
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    voided_at = models.DateTimeField(
+        _("voided at"), null=True, blank=True, help_text=_("The text changed after this.")
+    )
+
+    class Meta:
+        ordering = ["at", "id"]
+        verbose_name = _("approval")
+        verbose_name_plural = _("approvals")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["message", "approver", "text_hash"],
+                condition=Q(decision="approved", voided_at__isnull=True),
+                name="approve_a_text_once",
+            ),
+            models.CheckConstraint(
+                condition=Q(decision="approved") | ~Q(comment=""),
+                name="refusal_needs_a_comment",
+            ),
+            models.CheckConstraint(
+                condition=Q(voided_at__isnull=True) | Q(voided_at__gte=F("at")),
+                name="voided_after_decided",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.approver}: {self.get_decision_display()}"

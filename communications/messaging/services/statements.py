@@ -1,0 +1,120 @@
+"""Templates: holding statements and reply templates with placeholders, per language, with
+their own approval (never by whoever wrote or last changed them,
+communications.messaging.gate), so a pre-approved statement can go out fast."""
+
+import re
+from datetime import datetime
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from communications.messaging.gate import refusal_to_approve_template
+from communications.messaging.models import Template
+from communications.messaging.text import PLACEHOLDER
+from config.errors import ApplicationError, Conflict
+from config.partial import UNCHANGED
+from config.people import User
+from config.permissions import MANAGE_TEMPLATES, require
+from incidents.models import Incident
+
+LANGUAGE_CODE = re.compile(r"[a-z]{2,3}(?:-[A-Za-z0-9]{2,8})?")
+
+
+@transaction.atomic
+def template_save(
+    *,
+    actor: User,
+    template: Template | None = None,
+    name: str = UNCHANGED,
+    kind: str = UNCHANGED,
+    language: str = UNCHANGED,
+    body: str = UNCHANGED,
+) -> Template:
+    """Write or change a holding statement / reply template (a change touches only what is
+    given). A changed text (or language) is no longer the one that was approved: its approval
+    is cleared."""
+    require(actor, MANAGE_TEMPLATES)
+    if template is not None:
+        name = template.name if name is UNCHANGED else name
+        kind = template.kind if kind is UNCHANGED else kind
+        language = template.language if language is UNCHANGED else language
+        body = template.body if body is UNCHANGED else body
+    name = (name or "").strip()
+    body = (body or "").strip()
+    language = (language or "").strip().lower()
+    if not name:
+        raise ApplicationError(_("Give the template a name."), field="name")
+    if kind not in Template.Kind.values:
+        raise ApplicationError(_("Choose what kind of template this is."), field="kind")
+    if not LANGUAGE_CODE.fullmatch(language):
+        raise ApplicationError(_("Give a language code such as en or tr."), field="language")
+    if not body:
+        raise ApplicationError(_("Write the text first."), field="body")
+    duplicate = Template.objects.filter(name__iexact=name, language=language)
+    if template is not None:
+        template = Template.objects.select_for_update().get(pk=template.pk)
+        duplicate = duplicate.exclude(pk=template.pk)
+    if duplicate.exists():
+        raise Conflict(
+            _("A template with this name already exists in this language."), field="name"
+        )
+    if template is None:
+        template = Template(created_by=actor)
+    elif (template.body, template.language) != (body, language):
+        template.approved_by = None
+        template.approved_at = None
+        template.edited_by = actor
+    template.name = name
+    template.kind = kind
+    template.language = language
+    template.body = body
+    template.save()
+    return template
+
+
+@transaction.atomic
+def template_approve(*, actor: User, template: Template) -> Template:
+    """Approve a template ahead of time, so a statement built on it can go out fast. Its
+    author cannot approve it."""
+    template = Template.objects.select_for_update().get(pk=template.pk)
+    refusal = refusal_to_approve_template(actor, template)
+    if refusal is not None:
+        raise refusal
+    template.approved_by = actor
+    template.approved_at = timezone.now()
+    template.save(update_fields=["approved_by", "approved_at", "updated_at"])
+    return template
+
+
+def template_render(
+    *,
+    template: Template,
+    incident: Incident | None = None,
+    handle: str = "",
+    author: str = "",
+    next_update: datetime | None = None,
+) -> str:
+    """The template's text with its placeholders filled. A placeholder without a value (or
+    one this version does not know) stays visible, for the writer to fill in by hand, and the
+    message cannot be submitted until they have (communications.messaging.gate.publish_refusal).
+    ``{title}`` is one of those: the incident's title is the team's working name ("Spike on
+    @brand: batch, sick, recall"), never words for the public, so the writer chooses them."""
+    values: dict[str, str] = {}
+    if incident is not None:
+        values["reference"] = incident.reference
+    if handle.strip():
+        values["handle"] = "@" + handle.strip().lstrip("@")
+    if author.strip():
+        values["author"] = author.strip()
+    if next_update is not None:
+        local = timezone.localtime(next_update)
+        values["next_update"] = f"{local:%H:%M} {local.tzname()}"
+
+    def fill(match: re.Match[str]) -> str:
+        at, name = match.groups()
+        if name not in values:
+            return match.group(0)
+        return values[name] if name == "handle" else at + values[name]
+
+    return PLACEHOLDER.sub(fill, template.body)

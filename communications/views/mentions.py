@@ -1,0 +1,216 @@
+"""The triage queue and the mention page. Thin: parse the form, call one service or selector,
+render.
+
+Each mention of the queue is a fragment: its actions post with htmx and get the fragment back
+(with the refusal on it, if any); without htmx every form still works and redirects back.
+"""
+
+from collections.abc import Callable
+from typing import Any
+
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.forms import BaseForm
+from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from communications import selectors as communication_selectors
+from communications.listening.mentions import selectors, services
+from communications.listening.mentions.filters import MentionFilter
+from communications.listening.mentions.forms import (
+    AssignForm,
+    LinkForm,
+    ManualMentionForm,
+    TriageForm,
+)
+from communications.listening.models import InboundPost
+from config.errors import ApplicationError, form_error
+from config.http import HttpRequest, forbidden
+from config.people import person_require_signed_in
+from config.permissions import DRAFT_MESSAGE, TRIAGE_MENTIONS, holds, require
+
+PAGE_SIZE = 25
+
+
+def _refusal(request: HttpRequest) -> HttpResponse | None:
+    try:
+        require(request.user, TRIAGE_MENTIONS)
+    except ApplicationError as exc:
+        return forbidden(request, exc.message)
+    return None
+
+
+def _actions_context(request: HttpRequest) -> dict[str, Any]:
+    """What every mention's actions need, computed once per page."""
+    return {
+        "can_triage": holds(request.user, TRIAGE_MENTIONS),
+        "can_reply": holds(request.user, DRAFT_MESSAGE),
+        "incidents": list(selectors.incidents_to_link(user=request.user)),
+        # The reply composer takes ?incident=<reference>&reply_to=<mention id>.
+        "composer_path": reverse("communications:message-new"),
+        "open_states": services.OPEN,
+    }
+
+
+# --- the queue ------------------------------------------------------------------------------
+
+
+@require_GET
+def queue(request: HttpRequest) -> HttpResponse:
+    data: QueryDict = request.GET.copy()
+    if not any(name in data for name in MentionFilter.base_filters):
+        # Without filters the queue shows the real posts that still wait for a decision or an
+        # answer: a drill's posts are for the drill's own players.
+        data["open"] = "true"
+        data["drill"] = "false"
+    filterset = MentionFilter(
+        data, queryset=selectors.mention_list(user=request.user), request=request
+    )
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    context = {
+        "filter": filterset,
+        "page": page,
+        "here": request.get_full_path(),
+        **_actions_context(request),
+    }
+    if request.htmx:
+        return render(request, "communications/mentions/_results.html", context)
+    statuses = selectors.poll_statuses(user=request.user)
+    context.update(poll_statuses=statuses, accounts=[status.account for status in statuses])
+    return render(request, "communications/mentions/queue.html", context)
+
+
+# --- one mention ----------------------------------------------------------------------------
+
+
+@require_GET
+def detail(request: HttpRequest, pk: int) -> HttpResponse:
+    mention = selectors.mention_get(user=request.user, pk=pk)
+    return render(
+        request,
+        "communications/mentions/detail.html",
+        {
+            "mention": mention,
+            "history": list(selectors.mention_history(mention=mention)),
+            "replies": list(communication_selectors.mention_replies(mention=mention)),
+            "here": request.get_full_path(),
+            **_actions_context(request),
+        },
+    )
+
+
+# --- actions --------------------------------------------------------------------------------
+
+
+def _back(request: HttpRequest, mention: InboundPost) -> HttpResponseRedirect:
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = selectors.mention_url(mention=mention)
+    return HttpResponseRedirect(target)
+
+
+def _act(
+    request: HttpRequest,
+    pk: int,
+    form: BaseForm,
+    call: Callable[[InboundPost], Any],
+    success: str,
+) -> HttpResponse:
+    """Run one action on a mention: htmx gets the mention's fragment back, a plain post is
+    redirected to where it came from."""
+    mention = selectors.mention_get(user=request.user, pk=pk)
+    if (refused := _refusal(request)) is not None:
+        return refused
+    error = ""
+    if not form.is_valid():
+        error = str(next(iter(form.errors.values()))[0])
+    else:
+        try:
+            call(mention)
+        except ApplicationError as exc:
+            form_error(form, exc)
+            error = exc.message
+    if request.htmx:
+        context = {
+            "mention": selectors.mention_get(user=request.user, pk=pk),
+            "error": error,
+            "here": request.POST.get("next", ""),
+            **_actions_context(request),
+        }
+        return render(request, "communications/mentions/_mention.html", context)
+    if error:
+        messages.error(request, error)
+    else:
+        messages.success(request, success)
+    return _back(request, mention)
+
+
+@require_POST
+def triage(request: HttpRequest, pk: int) -> HttpResponse:
+    form = TriageForm(request.POST)
+    return _act(
+        request,
+        pk,
+        form,
+        lambda mention: services.mention_triage(
+            actor=person_require_signed_in(request.user), mention=mention, **form.cleaned_data
+        ),
+        _("Decision recorded."),
+    )
+
+
+@require_POST
+def assign(request: HttpRequest, pk: int) -> HttpResponse:
+    form = AssignForm(request.POST)
+    return _act(
+        request,
+        pk,
+        form,
+        lambda mention: services.mention_assign(
+            actor=person_require_signed_in(request.user),
+            mention=mention,
+            assignee=form.cleaned_data["assignee"],
+        ),
+        _("Assignee saved."),
+    )
+
+
+@require_POST
+def link(request: HttpRequest, pk: int) -> HttpResponse:
+    form = LinkForm(request.POST)
+    return _act(
+        request,
+        pk,
+        form,
+        lambda mention: services.mention_link(
+            actor=person_require_signed_in(request.user),
+            mention=mention,
+            incident=form.cleaned_data["incident"],
+        ),
+        _("Linked to the incident."),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def add(request: HttpRequest) -> HttpResponse:
+    """A post reported by customer care or a colleague, put into the queue by hand."""
+    if (refused := _refusal(request)) is not None:
+        return refused
+    form = ManualMentionForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            mention = services.mention_add_manual(
+                actor=person_require_signed_in(request.user), **form.cleaned_data
+            )
+        except ApplicationError as exc:
+            form_error(form, exc)
+        else:
+            messages.success(request, _("Added to the mentions queue."))
+            return redirect(selectors.mention_url(mention=mention))
+    return render(request, "communications/mentions/add.html", {"form": form})
