@@ -43,9 +43,10 @@ from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from incidents.models import Incident
+if TYPE_CHECKING:  # the models load after django.setup(), below
+    from incidents.models import Incident
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -332,7 +333,7 @@ def _fired(ids: list[int]) -> int:
 
 
 def _burst_measured(
-    name: str, incident: Incident, ids: list[int], late_planning: int, planning: float
+    name: str, incident: "Incident", ids: list[int], late_planning: int, planning: float
 ) -> Burst:
     from django.db.models import Count
 
@@ -453,7 +454,9 @@ def _analyze() -> None:
             cursor.execute(f"ANALYZE {connection.ops.quote_name(model._meta.db_table)}")
 
 
-def _history_add(people: People, incident: Incident, chain: dict, *, count: int, rng: Any) -> None:
+def _history_add(
+    people: People, incident: "Incident", chain: dict, *, count: int, rng: Any
+) -> None:
     """Fired steps of deadlines met over the past 30 days, five per deadline."""
     from django.utils import timezone
 

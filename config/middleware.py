@@ -53,6 +53,25 @@ class ViewerTimezoneMiddleware:
         return zone_named(getattr(user, "timezone", ""))
 
 
+class ApiNotFoundMiddleware:
+    """Under /api/ a 404 is JSON in the API's error shape, also where Django answers with its
+    own HTML page (the technical 404 of a developer's machine, DEBUG on, which skips the
+    site's handler404): an API client never has to read a page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if (
+            response.status_code == 404
+            and is_api(request)
+            and response.get("Content-Type", "").startswith("text/html")
+        ):
+            return JsonResponse({"detail": _("Not found.")}, status=404)
+        return response
+
+
 # --- input no page can read ----------------------------------------------------------------
 
 # C0 controls and DEL: nothing a person types into an address or a search box.

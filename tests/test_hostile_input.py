@@ -1300,6 +1300,19 @@ def test_an_unknown_api_address_is_a_json_404(api_as, world):
     assert response.json() == {"detail": "Not found."}
 
 
+@pytest.mark.parametrize("address", ["/api/v1/alerts/%C2%84/", "/api/v1/nothing-here/"])
+def test_an_unknown_api_address_is_a_json_404_on_a_developers_machine_too(
+    api_as, world, settings, address
+):
+    """DEBUG on (make run) Django answers an address no route matches with its technical
+    HTML page, not the site's handler404: under /api/ it is still the API's JSON."""
+    settings.DEBUG = True
+    response = api_as(world.manager).get(address)
+    assert response.status_code == 404
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"detail": "Not found."}
+
+
 @pytest.mark.parametrize(
     "body",
     [

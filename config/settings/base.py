@@ -50,6 +50,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Outside CommonMiddleware, so that it sees the 404 after the slash has been tried.
+    "config.middleware.ApiNotFoundMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "config.headers.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
