@@ -90,6 +90,21 @@ def test_an_upward_import_breaks_the_contract(tmp_path, module, source, broken):
     assert broken in result.stdout
 
 
+def test_a_cycle_between_two_rooms_of_an_app_breaks_the_contract(tmp_path):
+    """Counted at the level of an app's children (app.x), a loop breaks make lint even in an
+    app without a layers contract of its own: the postmortem's charts reading its export,
+    which draws the charts."""
+    project = _copy_of_the_project(tmp_path)
+    charts = project / "postmortems" / "charts.py"
+    charts.write_text(charts.read_text() + "\nimport postmortems.export  # noqa: E402\n")
+    result = _lint_imports(project)
+    assert result.returncode != 0
+    assert (
+        "Inside every app, its modules and packages import one another without cycles BROKEN"
+        in (result.stdout.replace("\n", " "))
+    )
+
+
 def _project_modules() -> list[Path]:
     return [
         path
