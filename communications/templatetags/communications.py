@@ -8,7 +8,7 @@ from communications import selectors
 from communications.forms import PauseForm
 from communications.models import Message, SocialAccount
 from communications.pauses import active_pauses
-from communications.text import MAX_WEIGHTED_LENGTH, Length, weighted_length
+from communications.text import MAX_WEIGHTED_LENGTH, weighted_length
 from config.permissions import PAUSE_PUBLISHING, holds
 
 register = template.Library()
@@ -53,11 +53,6 @@ def account_badge(account: SocialAccount | None) -> str:
             _("sandbox"),
         )
     return format_html("{}", account)
-
-
-@register.filter
-def x_length(text: str) -> Length:
-    return weighted_length(text or "")
 
 
 @register.inclusion_tag("communications/_length.html")

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category
-from teams.risks.rules import Band, keeps_happening, risk_band
+from teams.risks.rules import Band, keeps_happening, risk_band, risk_score
 
 SCALE = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -101,7 +101,7 @@ class Risk(models.Model):
 
     @property
     def score(self) -> int:
-        return self.likelihood * self.impact
+        return risk_score(self.likelihood, self.impact)
 
     @property
     def band(self) -> Band:
