@@ -25,6 +25,7 @@ from config.permissions import (
     RECORD_STAKEHOLDER_UPDATE,
 )
 from config.rest import PERMISSIONS
+from config.viewsets import AnswersFresh
 from teams.models import Playbook, PlaybookVersion
 from teams.stakeholders import api as stakeholders_api
 from teams.stakeholders.serializers import StaffBriefingCreateSerializer
@@ -72,7 +73,9 @@ ACTION = {200: MessageSerializer}
     list=extend_schema(summary="Outgoing messages"),
     retrieve=extend_schema(summary="One message with its approvals"),
 )
-class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class MessageViewSet(
+    AnswersFresh, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = MessageSerializer
     permission_classes = PERMISSIONS
     filterset_class = MessageFilter
@@ -89,11 +92,6 @@ class MessageViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.
 
     def get_queryset(self) -> QuerySet[Message]:
         return selectors.messages(user=self.request.user)
-
-    def _fresh(self, message: Message, code: int = status.HTTP_200_OK) -> Response:
-        return Response(
-            self.get_serializer(self.get_queryset().get(pk=message.pk)).data, status=code
-        )
 
     @extend_schema(
         summary="Draft a message (and submit it with submit=true)",
@@ -381,7 +379,7 @@ class StaffBriefingViewSet(stakeholders_api.StaffBriefingViewSet):
     retrieve=extend_schema(summary="One publishing pause"),
 )
 class PublishingPauseViewSet(
-    mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+    AnswersFresh, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
 ):
     serializer_class = PublishingPauseSerializer
     permission_classes = PERMISSIONS
@@ -395,9 +393,6 @@ class PublishingPauseViewSet(
     def get_queryset(self) -> QuerySet[PublishingPause]:
         queryset = PublishingPause.objects.select_related("account", "paused_by", "resumed_by")
         return queryset.order_by(F("resumed_at").desc(nulls_first=True), "-paused_at", "-id")
-
-    def _fresh(self, pause: PublishingPause, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=pause.pk)).data, status=code)
 
     @extend_schema(
         summary="Pause publishing on one account, or on all (managers)",
@@ -451,7 +446,9 @@ class PublishingPauseViewSet(
     list=extend_schema(summary="Playbooks, each with its current version"),
     retrieve=extend_schema(summary="One playbook with its current version"),
 )
-class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class PlaybookViewSet(
+    AnswersFresh, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     serializer_class = PlaybookSerializer
     permission_classes = PERMISSIONS
     lookup_value_regex = r"\d+"
@@ -469,11 +466,6 @@ class PlaybookViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets
                 ),
             )
         ).order_by("name")
-
-    def _fresh(self, playbook: Playbook, code: int = status.HTTP_200_OK) -> Response:
-        return Response(
-            self.get_serializer(self.get_queryset().get(pk=playbook.pk)).data, status=code
-        )
 
     @extend_schema(
         summary="Write a playbook (managers): its version 1",

@@ -73,10 +73,6 @@ def mentions(*, user: AnyUser) -> QuerySet[InboundPost]:
     return InboundPost.objects.select_related("account", "incident", "assignee", "triaged_by")
 
 
-def incident_claims_for_citing(*, incident: Incident) -> QuerySet[Claim]:
-    return incident.claims.all()
-
-
 # --- pages ----------------------------------------------------------------------------------
 
 

@@ -73,6 +73,6 @@ urlpatterns = [
     path("alerts/<int:pk>/", listening_views.alert_detail, name="alert"),
     path("alerts/<int:pk>/declare/", listening_views.alert_declare, name="alert-declare"),
     path("alerts/<int:pk>/dismiss/", listening_views.alert_dismiss, name="alert-dismiss"),
-    path("drills/start/", drill_views.drill_start, name="drill_start"),
-    path("drills/<int:pk>/", drill_views.drill_run, name="drill_run"),
+    path("drills/start/", drill_views.drill_start, name="drill-start"),
+    path("drills/<int:pk>/", drill_views.drill_run, name="drill-run"),
 ]

@@ -1,9 +1,9 @@
 """Who may do what: the one permission matrix of Crisis Desk.
 
 It sits with the shared infrastructure because every layer asks it, the incident core
-included. Groups are synced from GROUP_PERMISSIONS by data migrations (``sync_groups``);
-services call ``require`` so the pages and the API obey the same rules. Anyone logged in may
-read.
+included. Groups are synced from GROUP_PERMISSIONS after every migrate (``sync_groups``, from
+teams' post_migrate hook; a data migration carries its own copy of the matrix); services call
+``require`` so the pages and the API obey the same rules. Anyone logged in may read.
 """
 
 from collections.abc import Iterable
@@ -276,7 +276,7 @@ def needs_two_factor(user: AnyUser) -> bool:
 
 
 def sync_groups(apps: Apps, schema_editor: BaseDatabaseSchemaEditor | None = None) -> None:
-    """Make the groups hold exactly the matrix's permissions (idempotent; used by migrations).
+    """Make the groups hold exactly the matrix's permissions (idempotent; run after migrate).
 
     Permissions whose model does not exist yet at this point of the migration history are
     skipped; the migration that adds the model syncs again.

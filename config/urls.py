@@ -13,13 +13,18 @@ admin.site.site_title = _("Crisis Desk")
 
 urlpatterns = [
     path("", incident_views.dashboard, name="dashboard"),
-    # The lifecycle's pages first: /incidents/declare/ must not be read as an incident's
-    # reference by the war room's /incidents/<reference>/.
-    path("incidents/", include("desk.urls")),
+    # /incidents/…, in this order: the lifecycle's pages first, so /incidents/declare/ is never
+    # read as an incident's reference by the war room's /incidents/<reference>/.
+    path(
+        "incidents/", include([path("", include("desk.urls")), path("", include("incidents.urls"))])
+    ),
     path("team/stakeholders/", include("teams.stakeholders.urls")),
+    # These two serve several prefixes each under one namespace, so they are mounted at the
+    # root (two includes of one namespace would hide each other's names from reverse()):
+    # /team/, /notifications/ and the war room's roles, checklist, deadlines and risks panels
+    # under /incidents/<reference>/; /postmortems/ and /incidents/<reference>/postmortem/.
     path("", include("teams.urls")),
     path("", include("postmortems.urls")),
-    path("incidents/", include("incidents.urls")),
     path("communications/", include("communications.urls")),
     path("accounts/2fa/", include("teams.security.urls")),
     # Django's password reset, limited per address and per email address.

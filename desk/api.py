@@ -43,7 +43,7 @@ class IncidentViewSet(incident_api.IncidentViewSet):
         incident = team_flows.incident_declare(
             actor=person_require_signed_in(request.user), **fields
         )
-        return Response(self._fresh(incident), status=status.HTTP_201_CREATED)
+        return self._fresh(incident, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Change an incident's details (only the fields sent)",
@@ -58,7 +58,7 @@ class IncidentViewSet(incident_api.IncidentViewSet):
             incident=self.get_object(),
             **data.validated_data,
         )
-        return Response(self._fresh(incident))
+        return self._fresh(incident)
 
     @extend_schema(
         summary="Move an incident along its lifecycle",
@@ -74,7 +74,7 @@ class IncidentViewSet(incident_api.IncidentViewSet):
             incident=self.get_object(),
             **data.validated_data,
         )
-        return Response(self._fresh(incident))
+        return self._fresh(incident)
 
     @extend_schema(
         summary="Apply a playbook to a running incident (its current version)",

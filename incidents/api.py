@@ -5,8 +5,6 @@ pages, so the rules hold in both; ApplicationError becomes a 4xx in config.error
 Declaring, editing and moving an incident are flows across the apps: desk.api extends
 IncidentViewSet with them (the router serves that one); teams.api serves the checklist."""
 
-from typing import Any
-
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import extend_schema, extend_schema_view
@@ -22,6 +20,7 @@ from config.permissions import (
     VERIFY_CLAIM,
 )
 from config.rest import PERMISSIONS
+from config.viewsets import AnswersFresh
 
 from . import selectors, services
 from .filters import IncidentFilter
@@ -40,7 +39,7 @@ from .serializers import (
     list=extend_schema(summary="List incidents", description="Filter, search, sort, page."),
     retrieve=extend_schema(summary="Read one incident"),
 )
-class IncidentViewSet(viewsets.GenericViewSet):
+class IncidentViewSet(AnswersFresh, viewsets.GenericViewSet):
     serializer_class = IncidentSerializer
     lookup_value_regex = r"\d+"
     filterset_class = IncidentFilter
@@ -86,10 +85,6 @@ class IncidentViewSet(viewsets.GenericViewSet):
             return Response(TimelineEventSerializer(event).data, status=status.HTTP_201_CREATED)
         page = self.paginate_queryset(selectors.incident_timeline(incident=incident))
         return self.get_paginated_response(TimelineEventSerializer(page, many=True).data)
-
-    def _fresh(self, incident: Incident) -> dict[str, Any]:
-        incident = selectors.incident_get(user=self.request.user, pk=incident.pk)
-        return self.get_serializer(incident).data
 
 
 class IncidentScopedViewSet(viewsets.GenericViewSet):

@@ -26,6 +26,7 @@ from rest_framework.routers import BaseRouter
 from config.people import person_require_signed_in
 from config.permissions import PUBLISH_POSTMORTEM, WORK_ACTION_ITEMS, WRITE_POSTMORTEM
 from config.rest import PERMISSIONS, InputSerializer
+from config.viewsets import AnswersFresh
 
 from . import selectors, services
 from .export import FORMATS
@@ -78,7 +79,7 @@ class FileFormatNegotiation(BaseContentNegotiation):
         summary="One postmortem: sections, root cause, five whys, review and facts"
     ),
 )
-class PostmortemViewSet(viewsets.GenericViewSet):
+class PostmortemViewSet(AnswersFresh, viewsets.GenericViewSet):
     serializer_class = PostmortemDetailSerializer
     filterset_class = PostmortemFilter
     permission_classes = PERMISSIONS
@@ -107,10 +108,6 @@ class PostmortemViewSet(viewsets.GenericViewSet):
                 ),
             ),
         )
-
-    def _fresh(self, postmortem: Postmortem, code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=postmortem.pk)
-        return Response(PostmortemDetailSerializer(fresh).data, status=code)
 
     def get_serializer_class(self) -> type[serializers.Serializer]:
         return PostmortemSerializer if self.action == "list" else PostmortemDetailSerializer
@@ -324,7 +321,7 @@ def _uuid(value: str) -> UUID:
     list=extend_schema(summary="Action items, soonest due first"),
     retrieve=extend_schema(summary="One action item"),
 )
-class ActionItemViewSet(viewsets.GenericViewSet):
+class ActionItemViewSet(AnswersFresh, viewsets.GenericViewSet):
     serializer_class = ActionItemSerializer
     filterset_class = ActionItemFilter
     permission_classes = PERMISSIONS
@@ -345,9 +342,6 @@ class ActionItemViewSet(viewsets.GenericViewSet):
 
     def retrieve(self, request: Request, pk: str) -> Response:
         return Response(self.get_serializer(self.get_object()).data)
-
-    def _fresh(self, item: ActionItem, code: int = status.HTTP_200_OK) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=item.pk)).data, status=code)
 
     @extend_schema(
         summary="Add an action item to a postmortem",

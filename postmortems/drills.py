@@ -545,7 +545,7 @@ def drill_finish(*, actor: User, run: DrillRun) -> DrillRun:
             % summary,
             data={
                 "drill_run": run.pk,
-                "url": reverse("postmortems:drill_report", kwargs={"pk": run.pk}),
+                "url": reverse("postmortems:drill-report", kwargs={"pk": run.pk}),
                 "summary": summary,
             },
         )

@@ -409,11 +409,11 @@ def drill_finish(request: HttpRequest, pk: int) -> HttpResponse:
         return forbidden(request, exc.message)
     except ApplicationError as exc:
         messages.error(request, exc.message)
-        return redirect("postmortems:drill_report", pk=run.pk)
+        return redirect("postmortems:drill-report", pk=run.pk)
     messages.success(
         request,
         _("The drill was already finished.")
         if already
         else _("The drill is finished: its report is kept and its findings are written."),
     )
-    return redirect("postmortems:drill_report", pk=run.pk)
+    return redirect("postmortems:drill-report", pk=run.pk)

@@ -22,6 +22,7 @@ from config.permissions import (
     WORK_CHECKLIST_ITEM,
 )
 from config.rest import PERMISSIONS
+from config.viewsets import AnswersFresh
 from incidents import selectors as incident_selectors
 from incidents.api import IncidentChildViewSet, IncidentScopedViewSet
 from incidents.models import ChecklistItem
@@ -178,7 +179,7 @@ class NotificationViewSet(
     list=extend_schema(summary="The incident's checklist, open items first"),
     retrieve=extend_schema(summary="Read one checklist item"),
 )
-class ChecklistItemViewSet(IncidentChildViewSet):
+class ChecklistItemViewSet(AnswersFresh, IncidentChildViewSet):
     serializer_class = ChecklistItemSerializer
     action_permissions = {
         ("create", "POST"): ADD_CHECKLIST_ITEM,
@@ -203,7 +204,7 @@ class ChecklistItemViewSet(IncidentChildViewSet):
             incident=self.get_incident(),
             **data.validated_data,
         )
-        return Response(self._fresh(item), status=status.HTTP_201_CREATED)
+        return self._fresh(item, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Assign, set the due time, or tick done (only the fields sent)",
@@ -218,7 +219,4 @@ class ChecklistItemViewSet(IncidentChildViewSet):
             item=self.get_object(),
             **data.validated_data,
         )
-        return Response(self._fresh(item))
-
-    def _fresh(self, item: ChecklistItem) -> dict[str, Any]:
-        return ChecklistItemSerializer(self.get_queryset().get(pk=item.pk)).data
+        return self._fresh(item)

@@ -233,10 +233,6 @@ def incident_roles(*, incident: Incident) -> QuerySet[RoleAssignment]:
     )
 
 
-def incident_active_roles(*, incident: Incident) -> QuerySet[RoleAssignment]:
-    return incident_roles(incident=incident).filter(relieved_at__isnull=True)
-
-
 def crisis_lead_of(*, incident: Incident) -> User | None:
     assignment = (
         RoleAssignment.objects.filter(

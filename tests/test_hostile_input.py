@@ -178,9 +178,9 @@ def _pk(name: str, world: World, user: Any) -> int | None:
         "alert-declare": world.alert,
         "alert-dismiss": world.alert,
         "alert-detail": world.alert,
-        "drill_run": world.drill_run,
-        "drill_report": world.drill_run,
-        "drill_finish": world.drill_run,
+        "drill-run": world.drill_run,
+        "drill-report": world.drill_run,
+        "drill-finish": world.drill_run,
         "postmortem-export-detail": _export_job(world, user),
         "postmortem-export-download": _export_job(world, user),
     }
@@ -540,11 +540,11 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "communications:playbook-archive": [("", {"archived": "yes"}), ("", {"archived": "no"})],
         "communications:incident-playbook-apply": ("", {"playbook": w.playbook.pk}),
         "communications:alert-dismiss": ("", {"reason": "Our own campaign."}),
-        "communications:drill_start": (
+        "communications:drill-start": (
             "",
             {"scenario": "product_safety_en", "speed": "10", "based_on": w.account.pk, "file": ""},
         ),
-        "postmortems:drill_finish": ("", {}),
+        "postmortems:drill-finish": ("", {}),
         "communications:alert-declare": (
             "",
             {"title": "Recall storm", "severity": "2", "playbook": w.playbook.pk},

@@ -54,10 +54,3 @@ def reencrypt(token: str, *, also_secret_key_derived: bool = False) -> str:
     except InvalidToken as exc:
         raise ValueError("the credentials cannot be decrypted with the configured keys") from exc
     return rotated.decode()
-
-
-def masked(value: str) -> str:
-    """Enough to recognise a key, never enough to use it."""
-    if len(value) <= 8:
-        return "•" * len(value)
-    return f"{value[:4]}…{value[-2:]}"

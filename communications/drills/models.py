@@ -98,4 +98,4 @@ class DrillRun(models.Model):
         return str(self.drill)
 
     def get_absolute_url(self) -> str:
-        return reverse("communications:drill_run", kwargs={"pk": self.pk})
+        return reverse("communications:drill-run", kwargs={"pk": self.pk})

@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from communications import selectors
 from communications.accounts.pauses import active_pauses
 from communications.forms import PauseForm
-from communications.messaging.text import MAX_WEIGHTED_LENGTH, Length, weighted_length
+from communications.messaging.text import MAX_WEIGHTED_LENGTH, weighted_length
 from communications.models import Message, SocialAccount
 from config.permissions import PAUSE_PUBLISHING, holds
 
@@ -53,11 +53,6 @@ def account_badge(account: SocialAccount | None) -> str:
             _("sandbox"),
         )
     return format_html("{}", account)
-
-
-@register.filter
-def x_length(text: str) -> Length:
-    return weighted_length(text or "")
 
 
 @register.inclusion_tag("communications/_length.html")

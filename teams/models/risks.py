@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category
 
-from .risk_rules import Band, keeps_happening, risk_band
+from .risk_rules import Band, keeps_happening, risk_band, risk_score
 
 SCALE = [MinValueValidator(1), MaxValueValidator(5)]
 
@@ -102,7 +102,7 @@ class Risk(models.Model):
 
     @property
     def score(self) -> int:
-        return self.likelihood * self.impact
+        return risk_score(self.likelihood, self.impact)
 
     @property
     def band(self) -> Band:

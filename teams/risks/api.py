@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from config.people import person_require_signed_in
 from config.permissions import MANAGE_RISKS
 from config.rest import PERMISSIONS
+from config.viewsets import AnswersFresh
 from teams.models import Mitigation, Risk
 
 from . import selectors, services
@@ -34,7 +35,9 @@ from .serializers import (
     list=extend_schema(summary="The risk register, the highest score first"),
     retrieve=extend_schema(summary="One risk with its mitigations, incidents and history"),
 )
-class RiskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+class RiskViewSet(
+    AnswersFresh, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
     permission_classes = PERMISSIONS
     filterset_class = RiskFilter
     lookup_value_regex = r"\d+"
@@ -58,10 +61,6 @@ class RiskViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Gen
         if self.action != "list":
             queryset = queryset.prefetch_related("changes__actor")
         return queryset
-
-    def _fresh(self, risk: Risk, code: int = status.HTTP_200_OK) -> Response:
-        fresh = self.get_queryset().get(pk=risk.pk)
-        return Response(RiskDetailSerializer(fresh).data, status=code)
 
     @extend_schema(
         summary="Record a risk (managers)",

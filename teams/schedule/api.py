@@ -14,6 +14,7 @@ from rest_framework.routers import BaseRouter
 from config.people import person_require_signed_in
 from config.permissions import MANAGE_POLICIES, WORK_DEADLINES
 from config.rest import PERMISSIONS
+from config.viewsets import AnswersFresh
 
 from ..models import Deadline, EscalationStep, ResponsePolicy
 from . import engine, policies
@@ -90,7 +91,7 @@ ACTION = {200: DeadlineSerializer}
     ),
     retrieve=extend_schema(summary="One deadline"),
 )
-class DeadlineViewSet(viewsets.GenericViewSet):
+class DeadlineViewSet(AnswersFresh, viewsets.GenericViewSet):
     serializer_class = DeadlineSerializer
     filterset_class = DeadlineFilter
     permission_classes = PERMISSIONS
@@ -146,9 +147,6 @@ class DeadlineViewSet(viewsets.GenericViewSet):
             actor=person_require_signed_in(request.user), deadline=deadline, **data.validated_data
         )
         return self._fresh(deadline)
-
-    def _fresh(self, deadline: Deadline) -> Response:
-        return Response(self.get_serializer(self.get_queryset().get(pk=deadline.pk)).data)
 
 
 def register(router: BaseRouter) -> None:

@@ -2,8 +2,6 @@
 and per incident what was told to whom and the staff briefings. Views parse input and call
 the same services as the pages; ApplicationError becomes a 4xx in config.errors."""
 
-from typing import Any
-
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -14,6 +12,7 @@ from rest_framework.routers import BaseRouter
 from config.people import person_require_signed_in
 from config.permissions import MANAGE_STAKEHOLDERS, RECORD_STAKEHOLDER_UPDATE
 from config.rest import PERMISSIONS
+from config.viewsets import AnswersFresh
 from incidents.api import IncidentChildViewSet
 from teams.models import StaffBriefing, StakeholderGroup, StakeholderUpdate
 
@@ -31,7 +30,7 @@ from .serializers import (
     list=extend_schema(summary="Stakeholder groups with their contacts and plan entries"),
     retrieve=extend_schema(summary="One stakeholder group"),
 )
-class StakeholderGroupViewSet(viewsets.GenericViewSet):
+class StakeholderGroupViewSet(AnswersFresh, viewsets.GenericViewSet):
     serializer_class = StakeholderGroupSerializer
     permission_classes = PERMISSIONS
     filterset_class = None
@@ -62,7 +61,7 @@ class StakeholderGroupViewSet(viewsets.GenericViewSet):
         group = services.stakeholder_group_save(
             actor=person_require_signed_in(request.user), **data.validated_data
         )
-        return Response(self._fresh(group), status=status.HTTP_201_CREATED)
+        return self._fresh(group, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Change a stakeholder group (only the fields sent; managers)",
@@ -82,10 +81,7 @@ class StakeholderGroupViewSet(viewsets.GenericViewSet):
         group = services.stakeholder_group_save(
             actor=person_require_signed_in(request.user), group=group, **fields
         )
-        return Response(self._fresh(group))
-
-    def _fresh(self, group: StakeholderGroup) -> dict[str, Any]:
-        return self.get_serializer(self.get_queryset().get(pk=group.pk)).data
+        return self._fresh(group)
 
 
 @extend_schema_view(

@@ -39,7 +39,7 @@ def test_someone_who_may_not_start_drills_sees_no_form_and_is_refused(client, re
     page = html(client.get(reverse("teams:drills")))
     assert 'data-testid="drill-start-form"' not in page
     response = client.post(
-        reverse("communications:drill_start"), {"scenario": "product_safety_en", "speed": 10}
+        reverse("communications:drill-start"), {"scenario": "product_safety_en", "speed": 10}
     )
     assert response.status_code == 403
     assert not DrillRun.objects.exists()
@@ -49,7 +49,7 @@ def test_starting_a_shipped_scenario_lands_on_its_run(client, manager):
     brand = SocialAccountFactory.create(handle="juicebrand")
     client.force_login(manager)
     response = client.post(
-        reverse("communications:drill_start"),
+        reverse("communications:drill-start"),
         {"scenario": "product_safety_en", "speed": 20, "based_on": brand.pk},
     )
     run = DrillRun.objects.get()
@@ -75,19 +75,19 @@ def test_a_file_of_ones_own_is_played_and_a_broken_one_is_refused_saying_where(c
     client.force_login(manager)
     broken = SimpleUploadedFile("mine.yaml", b"title: x\nevents:\n  - {at: soon, kind: mention}\n")
     response = client.post(
-        reverse("communications:drill_start"), {"scenario": "upload", "speed": 10, "file": broken}
+        reverse("communications:drill-start"), {"scenario": "upload", "speed": 10, "file": broken}
     )
     assert response.status_code == 400
     assert "events[0].at" in html(response)
     missing = client.post(
-        reverse("communications:drill_start"), {"scenario": "upload", "speed": 10}
+        reverse("communications:drill-start"), {"scenario": "upload", "speed": 10}
     )
     assert missing.status_code == 400
     assert "Choose the scenario file" in html(missing)
     assert not DrillRun.objects.exists()
     good = SimpleUploadedFile("two_posts.yaml", SMALL)
     client.post(
-        reverse("communications:drill_start"), {"scenario": "upload", "speed": 10, "file": good}
+        reverse("communications:drill-start"), {"scenario": "upload", "speed": 10, "file": good}
     )
     run = DrillRun.objects.get()
     assert run.scenario_name == "two_posts.yaml"
@@ -106,7 +106,7 @@ events:
     )
     client.force_login(manager)
     response = client.post(
-        reverse("communications:drill_start"),
+        reverse("communications:drill-start"),
         {"scenario": "upload", "speed": 10, "file": SimpleUploadedFile("storm.yaml", storm)},
     )
     assert response.status_code == 400
@@ -135,7 +135,7 @@ events:
 def test_a_file_the_reader_cannot_take_is_refused_saying_where(client, manager, text, said):
     client.force_login(manager)
     response = client.post(
-        reverse("communications:drill_start"),
+        reverse("communications:drill-start"),
         {"scenario": "upload", "speed": 10, "file": SimpleUploadedFile("x.yaml", text.encode())},
     )
     assert response.status_code == 400
@@ -154,7 +154,7 @@ def test_a_file_the_reader_cannot_take_is_refused_saying_where(client, manager, 
 )
 def test_hostile_start_forms_are_refused_with_a_400(client, manager, data):
     client.force_login(manager)
-    assert client.post(reverse("communications:drill_start"), data).status_code == 400
+    assert client.post(reverse("communications:drill-start"), data).status_code == 400
     assert not DrillRun.objects.exists()
 
 
@@ -171,4 +171,4 @@ def test_the_run_page_follows_the_drill_as_it_plays(client, manager, reader):
     assert "2 of 2 posts played" in page
     assert "All events played" in page
     assert 'hx-trigger="every 3s"' not in page
-    assert client.get(reverse("communications:drill_run", args=[run.pk + 1000])).status_code == 404
+    assert client.get(reverse("communications:drill-run", args=[run.pk + 1000])).status_code == 404

@@ -437,7 +437,7 @@ def test_finishing_needs_the_permission_to_manage_drills(manager, responder):
 # --- the page and the panel -----------------------------------------------------------------
 
 
-def report_url(run: DrillRun, name: str = "drill_report") -> str:
+def report_url(run: DrillRun, name: str = "drill-report") -> str:
     return reverse(f"postmortems:{name}", kwargs={"pk": run.pk})
 
 
@@ -490,7 +490,7 @@ def test_a_finished_drill_shows_its_kept_report(client, manager):
 def test_finishing_from_the_page_goes_back_to_the_report(client, manager):
     run = run_with_incident(manager)
     client.force_login(manager)
-    response = client.post(report_url(run, "drill_finish"), follow=True)
+    response = client.post(report_url(run, "drill-finish"), follow=True)
     assert response.redirect_chain == [(report_url(run), 302)]
     assert "The drill is finished" in html(response)
     run.refresh_from_db()
@@ -500,7 +500,7 @@ def test_finishing_from_the_page_goes_back_to_the_report(client, manager):
 def test_finishing_from_the_page_without_permission_is_forbidden(client, manager, responder):
     run = run_with_incident(manager)
     client.force_login(responder)
-    response = client.post(report_url(run, "drill_finish"))
+    response = client.post(report_url(run, "drill-finish"))
     assert response.status_code == 403
     run.refresh_from_db()
     assert run.status == DrillRun.Status.PLAYING
@@ -509,7 +509,7 @@ def test_finishing_from_the_page_without_permission_is_forbidden(client, manager
 def test_finishing_only_by_post(client, manager):
     run = run_with_incident(manager)
     client.force_login(manager)
-    assert client.get(report_url(run, "drill_finish")).status_code == 405
+    assert client.get(report_url(run, "drill-finish")).status_code == 405
 
 
 def test_the_page_shows_every_figure_of_the_report_it_reads(client, manager, strict_templates):

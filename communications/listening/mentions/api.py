@@ -2,8 +2,6 @@
 mention, and the triage actions. Views parse input and call the same services as the pages;
 ApplicationError becomes a 4xx in config.errors."""
 
-from typing import Any
-
 from django.db.models import QuerySet
 from drf_spectacular.utils import extend_schema, extend_schema_view
 from rest_framework import status, viewsets
@@ -25,6 +23,7 @@ from communications.listening.models import InboundPost
 from config.people import person_require_signed_in
 from config.permissions import TRIAGE_MENTIONS
 from config.rest import PERMISSIONS
+from config.viewsets import AnswersFresh
 
 
 @extend_schema_view(
@@ -35,7 +34,7 @@ from config.rest import PERMISSIONS
     ),
     retrieve=extend_schema(summary="One mention"),
 )
-class MentionViewSet(viewsets.GenericViewSet):
+class MentionViewSet(AnswersFresh, viewsets.GenericViewSet):
     serializer_class = MentionSerializer
     filterset_class = MentionFilter
     permission_classes = PERMISSIONS
@@ -68,7 +67,7 @@ class MentionViewSet(viewsets.GenericViewSet):
         mention = services.mention_add_manual(
             actor=person_require_signed_in(request.user), **data.validated_data
         )
-        return Response(self._fresh(mention), status=status.HTTP_201_CREATED)
+        return self._fresh(mention, status.HTTP_201_CREATED)
 
     @extend_schema(
         summary="Decide on a mention",
@@ -87,7 +86,7 @@ class MentionViewSet(viewsets.GenericViewSet):
         mention = services.mention_triage(
             actor=person_require_signed_in(request.user), mention=mention, **data.validated_data
         )
-        return Response(self._fresh(mention))
+        return self._fresh(mention)
 
     @extend_schema(
         summary="Give a mention to someone (null: to nobody)",
@@ -105,7 +104,7 @@ class MentionViewSet(viewsets.GenericViewSet):
             mention=mention,
             assignee=data.validated_data["assignee"],
         )
-        return Response(self._fresh(mention))
+        return self._fresh(mention)
 
     @extend_schema(
         summary="Link a mention to an incident (null: unlink)",
@@ -124,12 +123,7 @@ class MentionViewSet(viewsets.GenericViewSet):
             mention=mention,
             incident=data.validated_data["incident"],
         )
-        return Response(self._fresh(mention))
-
-    def _fresh(self, mention: InboundPost) -> dict[str, Any]:
-        return self.get_serializer(
-            selectors.mention_list(user=self.request.user).get(pk=mention.pk)
-        ).data
+        return self._fresh(mention)
 
 
 def register(router: BaseRouter) -> None:
