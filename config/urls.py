@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
+from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from config import health
+from config.schema import SchemaView
 from desk import health as desk_health
 from incidents import views as incident_views
 from teams.security import views as security_views
@@ -39,7 +40,7 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", desk_health.readyz, name="readyz"),
     path("api/v1/", include("config.api")),
-    path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("api/schema/", SchemaView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
 ]
 

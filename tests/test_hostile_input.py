@@ -13,11 +13,13 @@ that is not listed here fails ``test_every_input_is_walked``.
 
 import json
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from functools import cache
 from html.parser import HTMLParser
 from pathlib import Path
+from threading import Barrier, Lock, Thread
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -27,6 +29,7 @@ from django.db import transaction
 from django.test import Client
 from django.urls import NoReverseMatch, Resolver404, resolve, reverse
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.authtoken.models import Token
 
 from communications.models import Message
 from config.inputs import id_from
@@ -1349,3 +1352,40 @@ def test_a_number_of_thousands_of_digits_is_a_400(api_as, world):
     )
     assert response.status_code == 400
     assert "digits" in response.json()["detail"]
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_api_document_is_generated_one_request_at_a_time(admin_user, monkeypatch):
+    """Two first requests for the document in a threaded server met half-way inside
+    drf-spectacular's lazy loading and one answered 500: generations take turns."""
+    inside, most, lock = [0], [0], Lock()
+    generate = SchemaGenerator.get_schema
+
+    def slow_generation(self, *args, **kwargs):
+        with lock:
+            inside[0] += 1
+            most[0] = max(most[0], inside[0])
+        time.sleep(0.3)
+        try:
+            return generate(self, *args, **kwargs)
+        finally:
+            with lock:
+                inside[0] -= 1
+
+    monkeypatch.setattr(SchemaGenerator, "get_schema", slow_generation)
+    start, answers = Barrier(2), []
+
+    token = Token.objects.create(user=admin_user).key
+
+    def fetch():
+        start.wait()
+        response = Client().get("/api/schema/?format=json", HTTP_AUTHORIZATION=f"Token {token}")
+        answers.append(response.status_code)
+
+    threads = [Thread(target=fetch) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [200, 200]
+    assert most[0] == 1
