@@ -5,6 +5,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents.rehearsals import RehearsalQuerySet
+
 
 class Severity(models.IntegerChoices):
     SEV1 = 1, _("SEV1 — critical")
@@ -110,6 +112,10 @@ class ReferenceCounter(models.Model):
         return f"{self.year}: {self.last_number}"
 
 
+class IncidentQuerySet(RehearsalQuerySet["Incident"]):
+    drill_lookup = "is_drill"
+
+
 class Incident(models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
@@ -159,6 +165,8 @@ class Incident(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = IncidentQuerySet.as_manager()
 
     class Meta:
         ordering = ["-detected_at", "-id"]

@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from incidents.models import Category
+from incidents.rehearsals import RehearsalQuerySet
 
 # The sections people write, in the order the report shows them.
 SECTIONS = (
@@ -30,6 +31,10 @@ SECTIONS = (
 )
 SECTION_MAX_LENGTH = 20_000
 MAX_WHYS = 7
+
+
+class PostmortemQuerySet(RehearsalQuerySet["Postmortem"]):
+    drill_lookup = "incident__is_drill"
 
 
 class Postmortem(models.Model):
@@ -95,6 +100,8 @@ class Postmortem(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = PostmortemQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -213,6 +220,10 @@ class KeyEvent(models.Model):
         return f"{self.postmortem_id}: {self.event_id}"
 
 
+class ActionItemQuerySet(RehearsalQuerySet["ActionItem"]):
+    drill_lookup = "postmortem__incident__is_drill"
+
+
 class ActionItem(models.Model):
     """Something the team will do so the same crisis is handled better next time."""
 
@@ -262,6 +273,8 @@ class ActionItem(models.Model):
     )
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+
+    objects = ActionItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_date", "id"]

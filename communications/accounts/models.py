@@ -6,11 +6,17 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents.rehearsals import RehearsalQuerySet
+
 # --- social accounts ------------------------------------------------------------------------
 
 
 class Platform(models.TextChoices):
     X = "x", _("X (Twitter)")
+
+
+class SocialAccountQuerySet(RehearsalQuerySet["SocialAccount"]):
+    drill_lookup = "is_drill"
 
 
 class SocialAccount(models.Model):
@@ -56,6 +62,8 @@ class SocialAccount(models.Model):
     last_mention_id = models.CharField(_("newest mention seen"), max_length=40, blank=True)
     last_search_id = models.CharField(_("newest search result seen"), max_length=40, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
+
+    objects = SocialAccountQuerySet.as_manager()
 
     class Meta:
         ordering = ["handle"]

@@ -1,6 +1,8 @@
 """Inbound posts and their triage events; the listening series (volume buckets) and the alerts
 raised on their spikes."""
 
+from typing import Self
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -10,6 +12,25 @@ from django.utils.translation import gettext_lazy as _
 
 from communications.accounts.models import SocialAccount, WatchTerm
 from communications.listening.rules import explanation
+from incidents.rehearsals import RehearsalQuerySet, is_rehearsal
+
+
+class InboundPostQuerySet(RehearsalQuerySet["InboundPost"]):
+    """A drill's post was played from its scenario or posted to a drill account."""
+
+    drill_lookup = "account__is_drill"
+
+    def _rehearsal(self) -> Q:
+        return Q(origin=InboundPost.Origin.DRILL) | Q(**{self.drill_lookup: True})
+
+    def real(self) -> Self:
+        return self.exclude(self._rehearsal())
+
+    def rehearsals(self) -> Self:
+        return self.filter(self._rehearsal())
+
+    def _is_rehearsal(self, row: "InboundPost") -> bool:
+        return row.origin == InboundPost.Origin.DRILL or super()._is_rehearsal(row)
 
 
 class InboundPost(models.Model):
@@ -83,6 +104,8 @@ class InboundPost(models.Model):
     )
     triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
 
+    objects = InboundPostQuerySet.as_manager()
+
     class Meta:
         ordering = ["-author_followers", "posted_at"]
         verbose_name = _("mention")
@@ -107,7 +130,7 @@ class InboundPost(models.Model):
     @property
     def is_drill(self) -> bool:
         """A drill's post: played from its scenario, or posted to a drill account."""
-        return self.origin == self.Origin.DRILL or self.account.is_drill
+        return is_rehearsal(self)
 
     def post_url(self) -> str:
         """Its page on X; a drill's post has none."""
@@ -166,6 +189,10 @@ class Bucket(models.Model):
         abstract = True
 
 
+class VolumeBucketQuerySet(RehearsalQuerySet["VolumeBucket"]):
+    drill_lookup = "account__is_drill"
+
+
 class VolumeBucket(Bucket):
     """How many posts mentioned an account or matched its watch terms in one 5-minute bucket,
     and their total reach: the listening's series, kept from the mentions
@@ -175,6 +202,8 @@ class VolumeBucket(Bucket):
     account = models.ForeignKey(
         SocialAccount, verbose_name=_("account"), on_delete=models.CASCADE, related_name="+"
     )
+
+    objects = VolumeBucketQuerySet.as_manager()
 
     class Meta:
         ordering = ["account", "start"]
@@ -206,6 +235,10 @@ class TermVolumeBucket(Bucket):
 
     def __str__(self) -> str:
         return f"{self.term_id} {self.start:%Y-%m-%d %H:%M} {self.posts}"
+
+
+class AlertQuerySet(RehearsalQuerySet["Alert"]):
+    drill_lookup = "account__is_drill"
 
 
 class Alert(models.Model):
@@ -281,6 +314,8 @@ class Alert(models.Model):
     )
     decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
     dismiss_reason = models.CharField(_("why dismissed"), max_length=300, blank=True)
+
+    objects = AlertQuerySet.as_manager()
 
     class Meta:
         ordering = ["-raised_at", "-pk"]

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from communications.accounts.models import SocialAccount
 from communications.listening.models import InboundPost
+from incidents.rehearsals import RehearsalQuerySet
 from teams.models import Channel
 
 
@@ -85,6 +86,10 @@ class Template(models.Model):
 # --- outgoing messages ----------------------------------------------------------------------
 
 INTERNAL_KINDS = ("staff_briefing", "stakeholder_update")
+
+
+class MessageQuerySet(RehearsalQuerySet["Message"]):
+    drill_lookup = "incident__is_drill"
 
 
 class Message(models.Model):
@@ -252,6 +257,8 @@ class Message(models.Model):
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    objects = MessageQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents.rehearsals import RehearsalQuerySet
+
 # Who a step notifies. "on_call:<role slug>" names whoever is on call for that role.
 TARGET_OWNER = "owner"
 TARGET_CRISIS_LEAD = "crisis_lead"
@@ -143,6 +145,10 @@ class IncidentPlan(models.Model):
         return f"{self.incident_id}: SEV{self.severity}"
 
 
+class DeadlineQuerySet(RehearsalQuerySet["Deadline"]):
+    drill_lookup = "incident__is_drill"
+
+
 class Deadline(models.Model):
     """One promise with its due time and its escalation chain; the only truth the engine
     acts on. Open until met or cancelled."""
@@ -203,6 +209,8 @@ class Deadline(models.Model):
     )
     snoozed_until = models.DateTimeField(_("snoozed until"), null=True, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
+
+    objects = DeadlineQuerySet.as_manager()
 
     class Meta:
         ordering = ["due_at", "id"]
