@@ -5,7 +5,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from .models import OPEN_STATUSES, Category, Incident, Severity, Source, Status
+from .models import OPEN_STATUSES, Category, Incident, IncidentQuerySet, Severity, Source, Status
 
 
 class OpenOrEndedSelect(forms.NullBooleanSelect):
@@ -108,8 +108,8 @@ class IncidentFilter(django_filters.FilterSet):
         return queryset.exclude(status__in=OPEN_STATUSES)
 
     # django-filter calls this only with a valid, non-empty value.
-    def drills(self, queryset: QuerySet[Incident], name: str, value: str) -> QuerySet[Incident]:
-        return queryset.filter(is_drill=value == DRILLS_ONLY)
+    def drills(self, queryset: IncidentQuerySet, name: str, value: str) -> QuerySet[Incident]:
+        return queryset.rehearsals() if value == DRILLS_ONLY else queryset.real()
 
     def filter_queryset(self, queryset: QuerySet[Incident]) -> QuerySet[Incident]:
         queryset = super().filter_queryset(queryset)

@@ -3,6 +3,7 @@
 from config.permissions import EDIT_INCIDENT, MANAGE_INCIDENT
 
 from .models import Incident, Status
+from .rehearsals import is_rehearsal
 
 TRANSITIONS: dict[str, dict[str, str]] = {
     Status.DETECTED: {
@@ -38,7 +39,7 @@ POSTMORTEM_REQUIRED_SEVERITIES = (1, 2)
 def needs_postmortem_to_close(incident: Incident) -> bool:
     """A SEV1/SEV2 incident is closed once its postmortem is published (or with a manager's
     waiver); a drill needs none: its report and findings are kept with the drill."""
-    return incident.severity in POSTMORTEM_REQUIRED_SEVERITIES and not incident.is_drill
+    return incident.severity in POSTMORTEM_REQUIRED_SEVERITIES and not is_rehearsal(incident)
 
 
 def is_reopen(source: str, target: str) -> bool:

@@ -9,10 +9,18 @@ from django.shortcuts import get_object_or_404
 
 from config.people import AnyUser
 
-from .models import OPEN_STATUSES, ChecklistItem, Claim, Incident, Tag, TimelineEvent
+from .models import (
+    OPEN_STATUSES,
+    ChecklistItem,
+    Claim,
+    Incident,
+    IncidentQuerySet,
+    Tag,
+    TimelineEvent,
+)
 
 
-def incident_list(*, user: AnyUser) -> QuerySet[Incident]:
+def incident_list(*, user: AnyUser) -> IncidentQuerySet:
     return Incident.objects.select_related("declared_by").prefetch_related(
         Prefetch("tags", queryset=Tag.objects.order_by("name"))
     )
@@ -39,11 +47,9 @@ def incident_checklist(*, incident: Incident) -> QuerySet[ChecklistItem]:
 
 def _open(*, user: AnyUser, drills: bool) -> QuerySet[Incident]:
     # The dashboard's lists show no tags: one query each.
-    return (
-        incident_list(user=user)
-        .prefetch_related(None)
-        .filter(status__in=OPEN_STATUSES, is_drill=drills)
-        .order_by("severity", "-detected_at", "-id")
+    found = incident_list(user=user).prefetch_related(None).filter(status__in=OPEN_STATUSES)
+    return (found.rehearsals() if drills else found.real()).order_by(
+        "severity", "-detected_at", "-id"
     )
 
 
@@ -60,7 +66,8 @@ def open_drills(*, user: AnyUser) -> QuerySet[Incident]:
 def open_incident_counts_by_severity(*, user: AnyUser) -> dict[int, int]:
     """How many real incidents are open at each severity (drills left out)."""
     rows = (
-        Incident.objects.filter(status__in=OPEN_STATUSES, is_drill=False)
+        Incident.objects.real()
+        .filter(status__in=OPEN_STATUSES)
         .values("severity")
         .annotate(n=Count("id"))
     )
