@@ -114,7 +114,7 @@ class Risk(models.Model):
         register's queryset (``realised``) when it has, else here."""
         realised = getattr(self, "realised", None)
         if realised is None:
-            realised = self.incidents.filter(is_drill=False).count()
+            realised = self.incidents.real().count()
         return keeps_happening(realised)
 
     @property

@@ -2,9 +2,10 @@
 
 from typing import Any
 
-from django.db.models import Count, F, Q, QuerySet
+from django.db.models import Count, F, QuerySet
 
 from config.people import AnyUser
+from incidents.rehearsals import real_q
 from teams.models import Risk
 from teams.models.risk_rules import SCALE
 
@@ -16,7 +17,7 @@ def risks(*, user: AnyUser) -> QuerySet[Risk]:
         Risk.objects.select_related("owner")
         .annotate(
             score_value=F("likelihood") * F("impact"),
-            realised=Count("incidents", filter=Q(incidents__is_drill=False)),
+            realised=Count("incidents", filter=real_q("incidents")),
         )
         .order_by("-score_value", "review_at", "pk")
     )

@@ -22,7 +22,7 @@ from celery import current_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import F, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -40,6 +40,7 @@ from ..models.schedule import (
     TARGET_MANAGERS,
     TARGET_ON_CALL,
     TARGET_OWNER,
+    DeadlineQuerySet,
 )
 from ..selectors import crisis_lead_of, on_call_now, role_holders
 from ..services import notify
@@ -53,7 +54,7 @@ EARLY_TOLERANCE = timedelta(seconds=1)
 SNOOZE_MINUTES = (5, 10, 15, 30, 60, 120, 240)
 
 
-def open_deadlines() -> QuerySet[Deadline]:
+def open_deadlines() -> DeadlineQuerySet:
     return Deadline.objects.filter(met_at__isnull=True, cancelled_at__isnull=True)
 
 

@@ -59,9 +59,7 @@ def overdue(*, user: AnyUser, incident: Incident | None = None) -> QuerySet[Dead
 def overdue_count(*, user: AnyUser) -> int:
     """How many deadlines are overdue (the dashboard's figure): a drill's are left out, as a
     rehearsal is no real promise kept or broken."""
-    return (
-        open_deadlines().filter(due_at__lt=timezone.now()).exclude(incident__is_drill=True).count()
-    )
+    return open_deadlines().real().filter(due_at__lt=timezone.now()).count()
 
 
 def incidents_with_overdue(*, user: AnyUser) -> QuerySet[Incident]:
@@ -224,9 +222,9 @@ def silence_clocks(*, user: AnyUser) -> list[SilenceClock]:
     """The clock of every severe incident the public is waiting on, longest silent first:
     two queries. A drill has no public waiting: it has no clock here."""
     incidents = list(
-        Incident.objects.filter(
-            severity__in=SILENCE_SEVERITIES, status__in=SILENCE_STATUSES, is_drill=False
-        ).order_by("severity", "detected_at")
+        Incident.objects.real()
+        .filter(severity__in=SILENCE_SEVERITIES, status__in=SILENCE_STATUSES)
+        .order_by("severity", "detected_at")
     )
     deadlines = list(
         open_deadlines().filter(
