@@ -30,12 +30,16 @@ class RehearsalQuerySet(models.QuerySet[_M]):
     drill_lookup: ClassVar[str] = DRILL_FLAG
 
     def real(self) -> Self:
-        """What really happened: a drill's rows left out."""
-        return self.filter(**{self.drill_lookup: False})
+        """What really happened: a drill's rows left out (a row that leads to no incident, a
+        deadline of none, is no drill's)."""
+        return self.exclude(self._rehearsal())
 
     def rehearsals(self) -> Self:
         """Only a drill's rows."""
-        return self.filter(**{self.drill_lookup: True})
+        return self.filter(self._rehearsal())
+
+    def _rehearsal(self) -> Q:
+        return Q(**{self.drill_lookup: True})
 
     def _is_rehearsal(self, row: _M) -> bool:
         value: object = row

@@ -1,8 +1,6 @@
 """Inbound posts and their triage events; the listening series (volume buckets) and the alerts
 raised on their spikes."""
 
-from typing import Self
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -21,13 +19,7 @@ class InboundPostQuerySet(RehearsalQuerySet["InboundPost"]):
     drill_lookup = "account__is_drill"
 
     def _rehearsal(self) -> Q:
-        return Q(origin=InboundPost.Origin.DRILL) | Q(**{self.drill_lookup: True})
-
-    def real(self) -> Self:
-        return self.exclude(self._rehearsal())
-
-    def rehearsals(self) -> Self:
-        return self.filter(self._rehearsal())
+        return Q(origin=InboundPost.Origin.DRILL) | super()._rehearsal()
 
     def _is_rehearsal(self, row: "InboundPost") -> bool:
         return row.origin == InboundPost.Origin.DRILL or super()._is_rehearsal(row)
