@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from communications.models import InboundPost, Message
 from incidents.models import Incident
+from incidents.rehearsals import is_rehearsal
 from teams.models import Deadline, DeadlineStep, RoleAssignment
 
 from .measures import (
@@ -185,9 +186,9 @@ def image_recovery(incident: Incident, *, today: date | None = None) -> ImageRec
             start, datetime.min.time(), tzinfo=timezone.get_current_timezone()
         ),
     )
-    if not incident.is_drill:
+    if not is_rehearsal(incident):
         # A rehearsed storm is no part of what the public said about the brand.
-        posts = posts.exclude(account__is_drill=True)
+        posts = posts.real()
     counts = {
         row["day"]: row["count"]
         for row in posts.annotate(day=TruncDate("posted_at"))

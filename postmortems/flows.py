@@ -13,6 +13,7 @@ from communications.messaging.services.messages import incident_messages_withdra
 from config.people import User
 from incidents import services as incident_services
 from incidents.models import Incident, Status
+from incidents.rehearsals import is_rehearsal
 from teams.schedule import engine as schedule
 
 from .services import postmortem_published_locked, postmortem_start
@@ -52,6 +53,6 @@ def incident_transition(
         schedule.incident_moved(incident=incident, source=source, to=incident.status)
     if not incident.is_editable:
         incident_messages_withdraw(actor=actor, incident=incident)
-    if incident.status == Status.RESOLVED and not incident.is_drill:
+    if incident.status == Status.RESOLVED and not is_rehearsal(incident):
         postmortem_start(actor=None, incident=incident)  # a drill's record is its report
     return incident

@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from config.people import AnyUser
 from incidents.models import Incident, TimelineEvent
+from incidents.rehearsals import real_q
 
 from .models import ActionItem, KeyEvent, Postmortem, PostmortemRevision, ReviewComment
 
@@ -20,7 +21,7 @@ def postmortem_list(*, user: AnyUser, status: str = "") -> QuerySet[Postmortem]:
     action items counted. A drill's postmortem is reached from its war room: the list and its
     count are the crises the brand lived through."""
     postmortems = (
-        Postmortem.objects.filter(incident__is_drill=False)
+        Postmortem.objects.real()
         .select_related("incident", "owner")
         .annotate(
             open_items=Count("action_items", filter=Q(action_items__status__in=OPEN_ITEM_STATUSES))
@@ -92,9 +93,11 @@ def action_items_open(
     """The open action items of every real incident's postmortem, soonest due first;
     ``owner`` narrows to one person's, ``overdue`` to those past their due date. A drill's
     stay on its own postmortem."""
-    items = ActionItem.objects.filter(
-        status__in=OPEN_ITEM_STATUSES, postmortem__incident__is_drill=False
-    ).select_related("owner", "postmortem__incident")
+    items = (
+        ActionItem.objects.real()
+        .filter(status__in=OPEN_ITEM_STATUSES)
+        .select_related("owner", "postmortem__incident")
+    )
     if owner is not None:
         items = items.filter(owner=owner)
     if overdue:
@@ -105,9 +108,13 @@ def action_items_open(
 def action_item_counts(*, user: AnyUser) -> dict[str, int]:
     """How many action items of real incidents are open, and how many of them overdue (one
     query); a drill's are left out."""
-    return ActionItem.objects.filter(
-        status__in=OPEN_ITEM_STATUSES, postmortem__incident__is_drill=False
-    ).aggregate(open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=timezone.localdate())))
+    return (
+        ActionItem.objects.real()
+        .filter(status__in=OPEN_ITEM_STATUSES)
+        .aggregate(
+            open=Count("id"), overdue=Count("id", filter=Q(due_date__lt=timezone.localdate()))
+        )
+    )
 
 
 def action_item_owners(*, user: AnyUser) -> QuerySet[Any]:
@@ -116,8 +123,8 @@ def action_item_owners(*, user: AnyUser) -> QuerySet[Any]:
     return (
         get_user_model()
         .objects.filter(
+            real_q("action_items__postmortem__incident"),
             action_items__status__in=OPEN_ITEM_STATUSES,
-            action_items__postmortem__incident__is_drill=False,
         )
         .distinct()
         .order_by("first_name", "username")
