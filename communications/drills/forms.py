@@ -41,7 +41,7 @@ class DrillStartForm(forms.Form):
             (name, f"{scenario.title} ({scenario.language})")
             for name, scenario in scenarios_shipped().items()
         ] + [(UPLOAD, _("A file of my own"))]
-        accounts = SocialAccount.objects.filter(is_active=True, is_drill=False).order_by("handle")
+        accounts = SocialAccount.objects.real().filter(is_active=True).order_by("handle")
         cast(forms.ModelChoiceField, self.fields["based_on"]).queryset = accounts
         self.fields["based_on"].initial = accounts.values_list("pk", flat=True).first()
 

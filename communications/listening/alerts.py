@@ -18,6 +18,7 @@ from config.errors import Conflict
 from config.people import User
 from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS, require
 from incidents.models import Category, Incident, Severity, Source, TimelineEvent
+from incidents.rehearsals import is_rehearsal
 from incidents.services import timeline_event_record
 from teams.flows import incident_declare
 from teams.models import Playbook, Reason, Role
@@ -133,7 +134,7 @@ def _alert_raise(*, account_id: int, start: datetime, end: datetime, spike: Spik
         subject=f"alert:{alert.pk}",
         title=(
             _("DRILL listening alert: %(explanation)s")
-            if account.is_drill
+            if is_rehearsal(account)
             else _("Listening alert: %(explanation)s")
         )
         % {"explanation": alert.explanation},
@@ -211,7 +212,7 @@ def alert_declare(
         source=Source.LISTENING_ALERT,
         detected_at=alert.raised_at,
         playbook=playbook,
-        is_drill=alert.account.is_drill,
+        is_drill=is_rehearsal(alert),
     )
     timeline_event_record(
         incident=incident,

@@ -14,7 +14,13 @@ from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from communications.accounts.models import SocialAccount
-from communications.listening.models import Alert, InboundPost, TermVolumeBucket, VolumeBucket
+from communications.listening.models import (
+    Alert,
+    AlertQuerySet,
+    InboundPost,
+    TermVolumeBucket,
+    VolumeBucket,
+)
 from config.people import AnyUser
 from incidents.models import Incident
 
@@ -221,7 +227,7 @@ def volume_with_usual(
 # --- alerts ---------------------------------------------------------------------------------
 
 
-def alert_list(*, user: AnyUser) -> QuerySet[Alert]:
+def alert_list(*, user: AnyUser) -> AlertQuerySet:
     """Every alert, newest first, with what its rows show. Anyone who may see the mentions
     may see the alerts they were raised from."""
     return Alert.objects.select_related(
@@ -232,7 +238,7 @@ def alert_list(*, user: AnyUser) -> QuerySet[Alert]:
 def open_alerts(*, user: AnyUser) -> QuerySet[Alert]:
     """The open alerts of the brand's real accounts (the dashboard's): an alert on a drill
     account is part of the rehearsal, listed on the alerts page only."""
-    return alert_list(user=user).filter(status=Alert.Status.OPEN, account__is_drill=False)
+    return alert_list(user=user).real().filter(status=Alert.Status.OPEN)
 
 
 def alert_get(*, user: AnyUser, pk: int) -> Alert:
@@ -311,15 +317,14 @@ def busiest_account(*, since: datetime) -> Any:
     the first active one; None when there is none. A drill account is never it: a rehearsed
     storm is no news about the brand."""
     busiest = (
-        VolumeBucket.objects.filter(
-            start__gte=bucket_start(since), account__is_active=True, account__is_drill=False
-        )
+        VolumeBucket.objects.real()
+        .filter(start__gte=bucket_start(since), account__is_active=True)
         .values("account")
         .annotate(total=Sum("posts"))
         .order_by("-total", "account")
         .first()
     )
-    accounts = SocialAccount.objects.filter(is_active=True, is_drill=False)
+    accounts = SocialAccount.objects.real().filter(is_active=True)
     if busiest is not None:
         return accounts.get(pk=busiest["account"])
     return accounts.order_by("pk").first()

@@ -75,6 +75,7 @@ from communications.messaging.publishers import (
 from config.errors import ApplicationError
 from config.queue import enqueue
 from incidents.models import Incident, TimelineEvent
+from incidents.rehearsals import is_rehearsal
 from incidents.services import incident_first_response_record, timeline_event_record
 from teams.models import Reason
 from teams.schedule import engine as schedule
@@ -512,7 +513,7 @@ def _wait_for_approvals(message: Message, refusal: Refusal) -> tuple[str, str]:
 def _publisher(message: Message) -> Publisher:
     """Where the message goes: its account's publisher, in sandbox for a drill's message."""
     assert message.account is not None
-    return publisher_for(message.account, drill=message.incident.is_drill)
+    return publisher_for(message.account, drill=is_rehearsal(message))
 
 
 def publish(message_id: int) -> str:
@@ -584,7 +585,7 @@ def _brief_staff(message_id: int, token: str) -> str:
         refusal = publish_refusal(message)
         if refusal is not None:
             return _stop(message, refusal)
-        if message.incident.is_drill:
+        if is_rehearsal(message):
             return _brief_nobody(message)
         approvals = valid_approvals(message)
         sender = approvals[-1].approver if approvals else message.author

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from communications.accounts.models import SocialAccount
 from communications.listening.mentions.services import OPEN
-from communications.listening.models import InboundPost
+from communications.listening.models import InboundPost, InboundPostQuerySet
 from incidents.models import Incident
 
 T = InboundPost.Triage
@@ -129,10 +129,9 @@ class MentionFilter(django_filters.FilterSet):
         return queryset.exclude(assignee=user)
 
     def drills(
-        self, queryset: QuerySet[InboundPost], name: str, value: bool
+        self, queryset: InboundPostQuerySet, name: str, value: bool
     ) -> QuerySet[InboundPost]:
-        drill = Q(origin=InboundPost.Origin.DRILL) | Q(account__is_drill=True)
-        return queryset.filter(drill) if value else queryset.exclude(drill)
+        return queryset.rehearsals() if value else queryset.real()
 
     def only_overdue(
         self, queryset: QuerySet[InboundPost], name: str, value: bool

@@ -26,6 +26,7 @@ from config.errors import ApplicationError, Conflict
 from config.people import User
 from config.permissions import TRIAGE_MENTIONS, holds, require
 from incidents.models import Incident, TimelineEvent
+from incidents.rehearsals import is_rehearsal
 from incidents.services import timeline_event_record
 from teams.models import Deadline, Reason, Role
 from teams.schedule import engine as schedule
@@ -468,7 +469,7 @@ def mention_add_manual(
         raise ApplicationError(_("This account is switched off."), field="account")
     if incident is not None:
         _require_open(incident)
-        if incident.is_drill != account.is_drill:
+        if is_rehearsal(incident) != is_rehearsal(account):
             raise ApplicationError(
                 _("Put a drill's posts on its drill account, and real posts on a real account."),
                 field="incident",

@@ -104,8 +104,8 @@ class Command(BaseCommand):
 
     def _account(self, handle: str) -> SocialAccount | None:
         if not handle:
-            return SocialAccount.objects.filter(is_active=True, is_drill=False).first()
-        account = SocialAccount.objects.filter(handle=handle.lstrip("@"), is_drill=False).first()
+            return SocialAccount.objects.real().filter(is_active=True).first()
+        account = SocialAccount.objects.real().filter(handle=handle.lstrip("@")).first()
         if account is None:
             raise CommandError(f"No brand account @{handle.lstrip('@')}.")
         return account
