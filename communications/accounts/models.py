@@ -6,7 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from incidents.rehearsals import RehearsalQuerySet
+from incidents.rehearsals import RehearsalQuerySet, is_rehearsal
 
 # --- social accounts ------------------------------------------------------------------------
 
@@ -80,7 +80,9 @@ class SocialAccount(models.Model):
     @property
     def is_sandbox(self) -> bool:
         return (
-            self.is_drill or self.auth_kind == self.AuthKind.NONE or not self.credentials_encrypted
+            is_rehearsal(self)
+            or self.auth_kind == self.AuthKind.NONE
+            or not self.credentials_encrypted
         )
 
     def profile_url(self) -> str:
