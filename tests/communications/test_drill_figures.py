@@ -20,6 +20,7 @@ from postmortems import services as postmortem_services
 from postmortems.models import ActionItem, Postmortem
 from teams import flows as team_flows
 from teams.models import Deadline
+from teams.schedule import selectors as schedule_selectors
 from tests.communications.factories import (
     InboundPostFactory,
     SandboxAccountFactory,
@@ -184,6 +185,24 @@ def test_a_drill_alone_leaves_the_schedule_overview_calm(client, reader, respond
         page = html(client.get(reverse("dashboard")))
     assert 'data-testid="overdue-count">0<' in page
     assert "No SEV1 or SEV2 incident is responding or monitoring." in page
+
+
+def test_the_overdue_figure_keeps_a_deadline_of_no_incident_and_leaves_out_a_drills(
+    reader, responder
+):
+    rehearsal = declare(responder, title="Rehearsed recall", is_drill=True)
+    now = timezone.now()
+    Deadline.objects.create(
+        kind=Deadline.Kind.ACKNOWLEDGE,
+        subject="mention:1",
+        title="Reply to the customer",
+        anchor_at=now,
+        due_at=now + timedelta(minutes=5),
+    )
+    later = now + timedelta(minutes=20)
+    assert overdue_at(rehearsal, later)
+    with time_machine.travel(later):
+        assert schedule_selectors.overdue_count(user=reader) == 1
 
 
 # --- action items and postmortems -------------------------------------------------------------
