@@ -78,9 +78,9 @@ bench: install ## seed the benchmark databases and print the numbers (pages, pub
 	$(PY) bench/listening.py
 
 lock: install ## re-resolve pyproject.toml into the hashed lock files
-	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --python-version 3.12 \
+	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --no-strip-extras --python-version 3.12 \
 		--python-platform linux -o requirements.lock -q
-	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --python-version 3.12 \
+	$(VENV)/bin/uv pip compile pyproject.toml --extra dev --generate-hashes --no-strip-extras --python-version 3.12 \
 		--python-platform linux -o requirements-dev.lock -q
 
 clean: ## remove the virtualenv, node_modules and local data under var/
