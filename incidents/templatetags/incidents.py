@@ -1,7 +1,9 @@
 from django import template
+from django.db.models import Model
 from django.utils.html import format_html
 
 from incidents.models import Severity, Status
+from incidents.rehearsals import is_rehearsal
 
 register = template.Library()
 
@@ -42,6 +44,13 @@ def status_badge(value: str) -> str:
     return format_html(
         '<span class="badge status-badge {}">{}</span>', STATUS_CLASSES[status], status.label
     )
+
+
+@register.filter
+def rehearsal(row: Model) -> bool:
+    """Whether a row (an incident, an account, an alert, a post) is a drill's: the DRILL mark
+    asks the same rule as the figures (incidents.rehearsals)."""
+    return row is not None and is_rehearsal(row)
 
 
 @register.filter

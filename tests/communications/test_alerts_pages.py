@@ -61,6 +61,16 @@ def test_the_alerts_page_lists_alerts_with_their_explanation(client, reader, ale
     assert "still spiking" in html(response)
 
 
+def test_an_alert_on_a_drill_account_is_marked_drill_and_a_real_one_is_not(
+    client, reader, account, alert
+):
+    client.force_login(reader)
+    assert 'data-testid="drill-badge"' not in html(client.get(reverse("communications:alerts")))
+    account.is_drill = True
+    account.save(update_fields=["is_drill"])
+    assert 'data-testid="drill-badge"' in html(client.get(reverse("communications:alerts")))
+
+
 def test_the_alerts_page_filters_and_refuses_what_it_does_not_understand(client, reader, alert):
     client.force_login(reader)
     assert list(client.get(reverse("communications:alerts"), {"status": "open"}).context["page"])
