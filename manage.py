@@ -3,13 +3,37 @@
 
 import os
 import sys
+from pathlib import Path
+
+# Any one of these says the machine is a deployment (config/settings/production.py needs them
+# all and names the missing ones).
+DEPLOYMENT_VARIABLES = ("SECRET_KEY", "ALLOWED_HOSTS", "CREDENTIALS_KEYS")
+
+
+def _deployed() -> bool:
+    """Whether a production variable is set, in the environment or in the project's .env file
+    (which the settings read too)."""
+    if any(os.environ.get(name) for name in DEPLOYMENT_VARIABLES):
+        return True
+    dotenv = Path(__file__).resolve().parent / ".env"
+    if not dotenv.is_file():
+        return False
+    names = {
+        line.strip().removeprefix("export ").partition("=")[0].strip()
+        for line in dotenv.read_text().splitlines()
+    }
+    return any(name in names for name in DEPLOYMENT_VARIABLES)
 
 
 def main() -> None:
-    # Production unless told otherwise: a command run on a server (the release's migrate, a key
-    # rotation) must never fall back to the laptop's settings. make and Procfile.dev choose
-    # config.settings.local for development.
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+    # On a server (any production variable set) production unless told otherwise: a command run
+    # there (the release's migrate, a key rotation) never falls back to the laptop's settings,
+    # and refuses while a variable is missing. A checkout with none of them is a developer's:
+    # local settings, as make and Procfile.dev choose.
+    os.environ.setdefault(
+        "DJANGO_SETTINGS_MODULE",
+        "config.settings.production" if _deployed() else "config.settings.local",
+    )
     from django.core.management import execute_from_command_line
 
     execute_from_command_line(sys.argv)

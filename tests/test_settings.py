@@ -162,6 +162,45 @@ def test_make_run_runs_on_the_local_settings(command):
     assert command_settings_module(command) == "config.settings.local"
 
 
+def test_manage_py_on_a_developers_checkout_runs_on_the_local_settings():
+    """No production variable at all: a developer's checkout (makemigrations, a shell)."""
+    deployment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"DJANGO_SETTINGS_MODULE", "SECRET_KEY", "ALLOWED_HOSTS", "CREDENTIALS_KEYS"}
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "shell", "--no-imports", "-c", PRINT_SETTINGS],
+        cwd=ROOT,
+        env=deployment,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "config.settings.local"
+
+
+def test_manage_py_on_a_half_configured_server_refuses_naming_what_is_missing():
+    deployment = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in {"DJANGO_SETTINGS_MODULE", "ALLOWED_HOSTS", "CREDENTIALS_KEYS"}
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=ROOT,
+        env={**deployment, "SECRET_KEY": "x" * 50},
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode != 0
+    assert "ALLOWED_HOSTS" in result.stderr
+
+
 @pytest.mark.parametrize(
     "probe",
     [
