@@ -7,13 +7,13 @@ from collections.abc import Callable
 from typing import NamedTuple
 from urllib.parse import unquote
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from config.http import is_api
+from config.http import is_api, not_found
 
 TIMEZONE_COOKIE = "tz"
 
@@ -68,7 +68,7 @@ class ApiNotFoundMiddleware:
             and is_api(request)
             and response.get("Content-Type", "").startswith("text/html")
         ):
-            return JsonResponse({"detail": _("Not found.")}, status=404)
+            return not_found(request, Http404())
         return response
 
 

@@ -150,11 +150,9 @@ class ClaimViewSet(IncidentChildViewSet):
     def partial_update(self, request: Request, incident_pk: str, pk: str) -> Response:
         data = ClaimStatusSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        claim = self.get_object()
         claim = services.claim_set_status(
             actor=person_require_signed_in(request.user),
-            claim=claim,
-            status=data.validated_data.get("status", claim.status),
-            evidence=data.validated_data["evidence"],
+            claim=self.get_object(),
+            **data.validated_data,
         )
         return Response(ClaimSerializer(claim).data)

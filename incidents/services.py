@@ -502,11 +502,15 @@ def claim_add(
 
 
 @transaction.atomic
-def claim_set_status(*, actor: User, claim: Claim, status: str, evidence: str = "") -> Claim:
-    """Move a claim to a new status. A verdict (confirmed, false, partly true) needs evidence."""
+def claim_set_status(
+    *, actor: User, claim: Claim, status: str | None = None, evidence: str = ""
+) -> Claim:
+    """Move a claim to a new status (None: the one it has, e.g. to add evidence to a verdict).
+    A verdict (confirmed, false, partly true) needs evidence."""
     require(actor, VERIFY_CLAIM)
     claim = Claim.objects.select_for_update().select_related("incident").get(pk=claim.pk)
     incident_require_editable(claim.incident)
+    status = claim.status if status is None else status
     _clean_choice(status, ClaimStatus, "status")
     evidence = (evidence or "").strip()
     if status == claim.status and (not evidence or evidence == claim.evidence):
