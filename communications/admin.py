@@ -21,7 +21,6 @@ from incidents.admin import ReadOnlyAdmin, ReadOnlyInline
 from .models import (
     Alert,
     Approval,
-    DrillRun,
     InboundPost,
     InboundPostEvent,
     Message,
@@ -322,15 +321,6 @@ class TermVolumeBucketAdmin(ReadOnlyAdmin):
     list_display = ["term", "start", "posts", "reach"]
     list_filter = ["term"]
     list_select_related = ["term"]
-
-
-@admin.register(DrillRun)
-class DrillRunAdmin(ReadOnlyAdmin):
-    """Read-only: drills are started, played and finished on their pages."""
-
-    list_display = ["drill", "scenario_name", "speed", "status", "started_at", "incident"]
-    list_filter = ["status"]
-    list_select_related = ["drill", "incident"]
 
 
 @admin.register(Alert)

@@ -10,14 +10,10 @@ from collections.abc import Iterable
 
 from django.db import transaction
 
-from communications.drills.services import drill_incident_attach
-from communications.listening import alerts
-from communications.listening.models import Alert
 from communications.messaging.services.approvals import approvals_raise_to_severity
 from config.people import User
 from incidents.models import Incident
 from teams import flows as team_flows
-from teams.models import Playbook
 
 
 @transaction.atomic
@@ -49,22 +45,4 @@ def incident_update(
         reason=reason,
     )
     approvals_raise_to_severity(actor=actor, incident=incident)
-    return incident
-
-
-@transaction.atomic
-def alert_declare(
-    *,
-    actor: User,
-    alert: Alert,
-    title: str = "",
-    severity: int | None = None,
-    playbook: Playbook | object | None = alerts.SUGGESTED,
-) -> Incident:
-    """Declare an incident from a listening alert (listening.alerts.alert_declare); declared
-    from a drill account's alert, it is that drill's incident."""
-    incident = alerts.alert_declare(
-        actor=actor, alert=alert, title=title, severity=severity, playbook=playbook
-    )
-    drill_incident_attach(account=alert.account, incident=incident)
     return incident

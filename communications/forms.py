@@ -12,8 +12,7 @@ from incidents.models import Category, Claim, ClaimStatus, Incident, Severity
 from teams.models import Channel, Department, Role, StakeholderGroup
 from teams.playbooks.selectors import playbook_current, playbooks_to_declare_from
 
-from .drills.services import drill_of_account, run_scenario
-from .listening.alerts import DEFAULT_SEVERITY, alert_title
+from .listening.alerts import DEFAULT_SEVERITY, alert_severity, alert_title
 from .models import Alert, InboundPost, Message, SocialAccount, Template
 from .validators import POST_REFERENCE_MAX_LENGTH, validate_post_reference
 
@@ -466,9 +465,8 @@ class AlertDeclareForm(forms.Form):
                 self.fields["playbook"].help_text = _("Suggested: %(because)s") % {
                     "because": alert.suggested_because
                 }
-        run = drill_of_account(alert.account)
-        if run is not None:  # a drill is declared at its scenario's severity
-            self.fields["severity"].initial = run_scenario(run).severity
+        if (severity := alert_severity(alert)) is not None:  # a drill: its scenario's
+            self.fields["severity"].initial = severity
 
 
 class AlertDismissForm(forms.Form):

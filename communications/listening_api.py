@@ -1,7 +1,6 @@
 """/api/v1/alerts/ (list, read, declare/, dismiss/) and /api/v1/volume/ (the series the
-charts draw). Views parse input and call the same services as the pages. Wired at the top of
-the app, beside the pages (views/listening.py): declaring from an alert is a flow that also
-reaches the drills (communications.flows.alert_declare)."""
+charts draw). Views parse input and call the same services as the pages. Declaring from a drill
+account's alert also reaches the drills, through listening.alerts.alert_declared."""
 
 from typing import Any
 
@@ -15,7 +14,6 @@ from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
 from rest_framework.views import APIView
 
-from communications import flows
 from communications.listening import alerts, selectors
 from communications.listening.filters import AlertFilter, VolumeQuery
 from communications.listening.models import Alert, InboundPost
@@ -74,7 +72,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         }
         if "playbook" in data.validated_data:
             options["playbook"] = data.validated_data["playbook"]
-        flows.alert_declare(actor=person_require_signed_in(request.user), alert=alert, **options)
+        alerts.alert_declare(actor=person_require_signed_in(request.user), alert=alert, **options)
         return Response(self.get_serializer(self.get_queryset().get(pk=alert.pk)).data)
 
     @extend_schema(

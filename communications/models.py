@@ -1,8 +1,7 @@
 """The models of communications. Each lives in the room that owns it (accounts, listening,
-messaging, drills); they are imported here so that Django finds them all under the one app."""
+messaging); they are imported here so that Django finds them all under the one app."""
 
 from communications.accounts.models import Platform, PublishingPause, SocialAccount, WatchTerm
-from communications.drills.models import DrillRun
 from communications.listening.models import (
     Alert,
     Bucket,
@@ -18,7 +17,6 @@ __all__ = [
     "Alert",
     "Approval",
     "Bucket",
-    "DrillRun",
     "InboundPost",
     "InboundPostEvent",
     "Message",

@@ -8,7 +8,6 @@ from communications.accounts.services import credentials_rotation_remind
 from communications.listening.mentions import ingest
 from communications.messaging import publishing
 
-from .drills import services as drills
 from .listening import alerts
 
 
@@ -70,15 +69,3 @@ def evaluate_listening() -> int:
 def remind_credentials_rotation() -> int:
     """Beat, daily: tell the people who manage accounts which credentials are due."""
     return credentials_rotation_remind()
-
-
-@shared_task(name="communications.tasks.drill_play", acks_late=True)
-def drill_play(run_id: int) -> float | None:
-    """Store a drill's posts that have come due (once each, however often it runs)."""
-    return drills.drill_advance(run_id)
-
-
-@shared_task(name="communications.tasks.drills_play", acks_late=True)
-def drills_play() -> int:
-    """Every few seconds: play each drill that is playing (its posts arrive as from a poll)."""
-    return drills.drills_advance()

@@ -3,7 +3,6 @@ accounts, the war room's panel, and the mentions queue (communications.mentions_
 
 from django.urls import include, path
 
-from .drills import views as drill_views
 from .views import (
     accounts,
     approvals,
@@ -73,6 +72,4 @@ urlpatterns = [
     path("alerts/<int:pk>/", listening_views.alert_detail, name="alert"),
     path("alerts/<int:pk>/declare/", listening_views.alert_declare, name="alert-declare"),
     path("alerts/<int:pk>/dismiss/", listening_views.alert_dismiss, name="alert-dismiss"),
-    path("drills/start/", drill_views.drill_start, name="drill-start"),
-    path("drills/<int:pk>/", drill_views.drill_run, name="drill-run"),
 ]

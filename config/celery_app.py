@@ -49,8 +49,8 @@ app.conf.update(
         # A spike is news for the on-call communications lead: not behind the polls.
         "communications.tasks.evaluate_listening": {"queue": "default"},
         # A drill's posts arrive at their moment: the team is being timed.
-        "communications.tasks.drill_play": {"queue": "default"},
-        "communications.tasks.drills_play": {"queue": "default"},
+        "drills.tasks.drill_play": {"queue": "default"},
+        "drills.tasks.drills_play": {"queue": "default"},
         "communications.tasks.remind_credentials_rotation": {"queue": "low"},
         "postmortems.tasks.write_export": {"queue": "low"},
         "postmortems.tasks.sweep_exports": {"queue": "low"},
@@ -72,7 +72,7 @@ app.conf.update(
         },
         # A playing drill's posts arrive within seconds of their moment in the scenario.
         "play-drills": {
-            "task": "communications.tasks.drills_play",
+            "task": "drills.tasks.drills_play",
             "schedule": 5.0,
             "options": {"expires": 4},
         },

@@ -34,7 +34,7 @@ APPROVE_MESSAGE = "communications.approve_message"
 MANAGE_PEOPLE = "teams.change_user"
 MANAGE_ROSTER = "teams.change_rostermember"
 MANAGE_ONCALL = "teams.change_oncallshift"
-MANAGE_DRILLS = "teams.change_drill"
+MANAGE_DRILLS = "drills.change_drill"
 ASSIGN_ROLES = "teams.add_roleassignment"
 MANAGE_STAKEHOLDERS = "teams.change_stakeholdergroup"
 RECORD_STAKEHOLDER_UPDATE = "teams.add_stakeholderupdate"
@@ -174,7 +174,7 @@ _ADMIN = _MANAGER | {
     "teams.view_department",
     "teams.view_rostermember",
     "teams.view_oncallshift",
-    "teams.view_drill",
+    "drills.view_drill",
     "teams.view_roleassignment",
     "teams.view_stakeholdergroup",
     "teams.view_stakeholdercontact",
@@ -207,7 +207,7 @@ _ADMIN = _MANAGER | {
     "communications.view_threadpart",
     "communications.view_inboundpostevent",
     "communications.view_alert",
-    "communications.view_drillrun",
+    "drills.view_drillrun",
     "communications.view_termvolumebucket",
     "communications.view_publishingpause",
     "communications.view_volumebucket",

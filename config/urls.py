@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
+from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 from config import health
@@ -27,6 +28,21 @@ urlpatterns = [
     path("", include("teams.urls")),
     path("", include("postmortems.urls")),
     path("communications/", include("communications.urls")),
+    path("drills/", include("drills.urls")),
+    # Where the drills' pages were before they had a room of their own: bookmarks still work.
+    *(
+        path(
+            old,
+            RedirectView.as_view(pattern_name=new, permanent=True),
+            name=f"moved-{new.replace(':', '-')}",
+        )
+        for old, new in [
+            ("team/drills/", "drills:list"),
+            ("team/drills/<int:pk>/", "drills:detail"),
+            ("communications/drills/<int:pk>/", "drills:run"),
+            ("postmortems/drills/<int:pk>/report/", "drills:report"),
+        ]
+    ),
     path("accounts/2fa/", include("teams.security.urls")),
     # Django's password reset, limited per address and per email address.
     path(

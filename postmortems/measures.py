@@ -1,10 +1,10 @@
 """What postmortems hand out as data, typed: the facts of a postmortem (postmortems/facts.py
 computes them; the page, the exports, the charts and a drill's report read them), the
 exported document (docs/postmortem-export.schema.json, which a test keeps key for key the same
-as ``PostmortemExport``), and a drill's report (postmortems/drills.py).
+as ``PostmortemExport``). A drill's report (drills.measures) is built from them.
 
 Every one of them is plain JSON (numbers, ISO times, lists) so it can be kept as it was: the
-facts of a published postmortem and the report of a finished drill are stored and read back.
+facts of a published postmortem are stored and read back.
 A key is read with ``facts["key"]``, never ``.get()``: a renamed key fails mypy and the tests,
 rather than printing "—".
 """
@@ -185,98 +185,3 @@ PostmortemExport = TypedDict(
         "action_items": list[ExportActionItem],
     },
 )
-
-
-# --- a drill's report --------------------------------------------------------------------------
-
-
-class DrillTarget(TypedDict):
-    key: str
-    label: str
-    status: str  # met, missed or not_yet
-    measured_seconds: float | None
-    target_seconds: float | None
-    note: str
-
-
-class DrillMention(TypedDict):
-    id: int
-    author: str
-    followers: int
-    posted_at: str
-    replied_at: str | None
-    outcome: str  # replied or unanswered
-    status: str
-    measured_seconds: float | None
-    target_seconds: float
-
-
-class CitedClaim(TypedDict):
-    id: int
-    statement: str
-    verified_at: str | None
-    verified_before: bool
-
-
-class CitingMessage(TypedDict):
-    id: int
-    body: str
-    submitted_at: str | None
-    status: str
-    claims: list[CitedClaim]
-
-
-class DrillRumours(TypedDict):
-    planted: int
-    recorded: int
-    messages: list[CitingMessage]
-
-
-class DrillMoments(TypedDict):
-    started_at: str | None
-    spike_alert_at: str | None
-    spike_alert_after_seconds: float | None
-    declared_at: str | None
-    declared_after_seconds: float | None
-
-
-class DrillRunState(TypedDict):
-    id: int
-    status: str
-    started_at: str | None
-    finished_at: str | None
-
-
-class DrillIncident(TypedDict):
-    reference: str
-    title: str
-    severity: int
-    detected_at: str | None
-    acknowledged_at: str | None
-    first_response_at: str | None
-
-
-class DrillPolicy(TypedDict):
-    acknowledge_minutes: int | None
-    statement_minutes: int | None
-    update_minutes: int | None
-    mention_reply_by_reach: dict[str, int]
-
-
-class DrillSummary(TypedDict):
-    met: int
-    missed: int
-    not_yet: int
-
-
-class DrillReport(TypedDict):
-    computed_at: str
-    run: DrillRunState
-    incident: DrillIncident | None
-    policy: DrillPolicy | None
-    moments: DrillMoments
-    targets: list[DrillTarget]
-    mentions: list[DrillMention]
-    rumours: DrillRumours
-    update_cadence: UpdateCadence | None
-    summary: DrillSummary

@@ -1,4 +1,4 @@
-"""/postmortems/…: the list and the open action items, a drill's report and finishing it; under
+"""/postmortems/…: the list and the open action items; under
 /incidents/<reference>/postmortem/ the postmortem of one incident and the forms its page
 posts."""
 
@@ -17,8 +17,6 @@ urlpatterns = [
         export_views.export_job_download,
         name="export-job-download",
     ),
-    path("postmortems/drills/<int:pk>/report/", views.drill_report, name="drill-report"),
-    path("postmortems/drills/<int:pk>/finish/", views.drill_finish, name="drill-finish"),
     path("incidents/<str:reference>/postmortem/", views.detail, name="detail"),
     path("incidents/<str:reference>/postmortem/start/", views.start, name="start"),
     path("incidents/<str:reference>/postmortem/export/", export_views.export, name="export"),

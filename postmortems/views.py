@@ -1,6 +1,6 @@
 """Postmortem pages: the report of an incident (facts, timeline and key events, sections,
 review, publishing, action items), the list of postmortems, the open action items, the war
-room's postmortem panel, and a drill's report with the form that finishes the drill.
+room's postmortem panel.
 
 Thin: parse the form, call one service, render. A refused form comes back on the page with
 the error on its field; the key events and the action items answer htmx with their panel.
@@ -15,25 +15,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from communications.drills.selectors import drill_run_get
-from communications.models import DrillRun
 from config.errors import ApplicationError, NotPermitted
 from config.http import HttpRequest, forbidden, panel_response, run_form
 from config.inputs import id_from
 from config.markdown import render as markdown
 from config.people import person_require_signed_in
 from config.permissions import (
-    MANAGE_DRILLS,
     PUBLISH_POSTMORTEM,
     WORK_ACTION_ITEMS,
     WRITE_POSTMORTEM,
-    holds,
 )
 from incidents import selectors as incident_selectors
 from incidents.models import Incident, Status
 from teams.models import Deadline
 
-from . import drills, selectors, services
+from . import selectors, services
 from .export_jobs import export_in_background
 from .forms import (
     ActionItemForm,
@@ -377,43 +373,3 @@ def action_items(request: HttpRequest) -> HttpResponse:
             "owners": list(selectors.action_item_owners(user=request.user)),
         },
     )
-
-
-# --- drills ---------------------------------------------------------------------------------
-
-
-@require_GET
-def drill_report(request: HttpRequest, pk: int) -> HttpResponse:
-    """A drill measured against its response policy: as kept when it was finished, or as it
-    stands now while it runs."""
-    run = drill_run_get(pk=pk)
-    return render(
-        request,
-        "postmortems/drills/report.html",
-        {
-            "run": run,
-            "report": drills.drill_report_shown(run),
-            "can_finish": run.status != DrillRun.Status.FINISHED
-            and holds(request.user, MANAGE_DRILLS),
-        },
-    )
-
-
-@require_POST
-def drill_finish(request: HttpRequest, pk: int) -> HttpResponse:
-    run = drill_run_get(pk=pk)
-    already = run.status == DrillRun.Status.FINISHED
-    try:
-        drills.drill_finish(actor=person_require_signed_in(request.user), run=run)
-    except NotPermitted as exc:
-        return forbidden(request, exc.message)
-    except ApplicationError as exc:
-        messages.error(request, exc.message)
-        return redirect("postmortems:drill-report", pk=run.pk)
-    messages.success(
-        request,
-        _("The drill was already finished.")
-        if already
-        else _("The drill is finished: its report is kept and its findings are written."),
-    )
-    return redirect("postmortems:drill-report", pk=run.pk)

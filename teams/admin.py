@@ -47,7 +47,6 @@ from .models import (
     Delivery,
     DeliveryAttempt,
     Department,
-    Drill,
     EngineHealth,
     EscalationStep,
     IncidentPlan,
@@ -407,11 +406,6 @@ class OnCallShiftAdmin(admin.ModelAdmin):
         if not change:
             obj.created_by = person_require_signed_in(request.user)
         super().save_model(request, obj, form, change)
-
-
-@admin.register(Drill)
-class DrillAdmin(ReadOnlyAdmin):
-    list_display = ["title", "held_at"]
 
 
 @admin.register(RoleAssignment)

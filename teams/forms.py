@@ -2,14 +2,12 @@
 
 import uuid
 import zoneinfo
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import cache
 from typing import Any
 
 from django import forms
-from django.contrib.auth import get_user_model
 from django.core.validators import RegexValidator, URLValidator
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import DATETIME_LOCAL, DateTimeField
@@ -143,51 +141,6 @@ class ShiftForm(forms.Form):
         if starts_at and ends_at and ends_at <= starts_at:
             self.add_error("ends_at", _("A shift ends after it starts."))
         return data
-
-
-class DrillForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200)
-    scenario = forms.CharField(
-        label=_("Scenario"),
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("What was played: the trigger, the injects, what the team had to decide."),
-    )
-    held_at = DateTimeField(
-        label=_("Held at"), widget=DATETIME_LOCAL, help_text=_("Your local time.")
-    )
-    participants = forms.ModelMultipleChoiceField(
-        label=_("Participants"),
-        queryset=active_people(),
-        required=False,
-        widget=forms.SelectMultiple(attrs={"size": 8}),
-        help_text=_("Hold Ctrl (⌘ on a Mac) to choose several."),
-    )
-    findings = forms.CharField(
-        label=_("Findings"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 4}),
-        help_text=_("What went well, what went badly, what surprised the team."),
-    )
-    follow_ups = forms.CharField(
-        label=_("Follow-ups"),
-        required=False,
-        widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("What will change, and who does it."),
-    )
-
-    def __init__(
-        self, *args: Any, participants: Iterable[Any] | None = None, **kwargs: Any
-    ) -> None:
-        super().__init__(*args, **kwargs)
-        if participants is not None:
-            # People who took part and have since left stay on the drill when it is edited.
-            ids = [person.pk for person in participants]
-            field = self.fields["participants"]
-            field.queryset = (  # type: ignore[attr-defined]
-                get_user_model()
-                .objects.filter(Q(is_active=True) | Q(pk__in=ids))
-                .order_by("first_name", "username")
-            )
 
 
 # --- incidents: declaring, the checklist, roles ---------------------------------------------

@@ -16,7 +16,6 @@ from incidents.models import Incident
 
 from .models import (
     CHOOSABLE_REASONS,
-    Drill,
     Notification,
     NotificationPreference,
     OnCallShift,
@@ -213,15 +212,6 @@ def role_holders(*, role: Role | str, incident: Incident | None = None) -> list[
         if holders:
             return holders
     return on_call_now(role=slug)
-
-
-def drills(*, user: AnyUser) -> QuerySet[Drill]:
-    """Drills, with the run a drill was played from (if any) joined."""
-    return Drill.objects.select_related("created_by", "run").prefetch_related("participants")
-
-
-def drill_get(*, user: AnyUser, pk: int) -> Drill:
-    return get_object_or_404(drills(user=user), pk=pk)
 
 
 def incident_roles(*, incident: Incident) -> QuerySet[RoleAssignment]:

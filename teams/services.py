@@ -19,7 +19,6 @@ from config.outbound import DestinationRefused, public_url_check
 from config.people import User, person_require_active
 from config.permissions import (
     ASSIGN_ROLES,
-    MANAGE_DRILLS,
     MANAGE_ONCALL,
     MANAGE_PEOPLE,
     MANAGE_ROSTER,
@@ -32,7 +31,6 @@ from .deliveries import deliveries_queue
 from .models import (
     CHOOSABLE_REASONS,
     Delivery,
-    Drill,
     Notification,
     NotificationPreference,
     OnCallShift,
@@ -149,35 +147,6 @@ def shift_remove(*, actor: User, shift: OnCallShift) -> None:
             _("This shift has begun: it is the record of who was on call and stays.")
         )
     OnCallShift.objects.filter(pk=shift.pk).delete()
-
-
-@transaction.atomic
-def drill_save(
-    *,
-    actor: User,
-    drill: Drill | None = None,
-    title: str,
-    scenario: str,
-    held_at: datetime,
-    participants: Iterable[User | int] = (),
-    findings: str = "",
-    follow_ups: str = "",
-) -> Drill:
-    """Record a drill, or change one."""
-    require(actor, MANAGE_DRILLS)
-    if not title.strip():
-        raise ApplicationError(_("Give the drill a title."), field="title")
-    if not scenario.strip():
-        raise ApplicationError(_("Describe the scenario that was played."), field="scenario")
-    drill = drill or Drill(created_by=actor)
-    drill.title = title.strip()
-    drill.scenario = scenario.strip()
-    drill.held_at = held_at
-    drill.findings = findings.strip()
-    drill.follow_ups = follow_ups.strip()
-    drill.save()
-    drill.participants.set(list(participants))
-    return drill
 
 
 # --- roles on an incident -------------------------------------------------------------------

@@ -8,7 +8,7 @@ root, because two includes under one namespace would hide each other's names fro
 from django.urls import include, path
 
 from .risks import views as risks
-from .views import drills, incidents, notifications, people, roster, schedule
+from .views import incidents, notifications, people, roster, schedule
 
 app_name = "teams"
 
@@ -21,10 +21,6 @@ team_patterns = [
     path("roster/<int:pk>/remove/", roster.roster_remove, name="roster-remove"),
     path("on-call/", roster.oncall, name="oncall"),
     path("on-call/shifts/<int:pk>/remove/", roster.shift_remove, name="shift-remove"),
-    path("drills/", drills.drills, name="drills"),
-    path("drills/new/", drills.drill_edit, name="drill-new"),
-    path("drills/<int:pk>/", drills.drill, name="drill"),
-    path("drills/<int:pk>/edit/", drills.drill_edit, name="drill-edit"),
     path("risks/", risks.risk_list, name="risks"),
     path("risks/heat-map/", risks.heat_map, name="risk-heat-map"),
     path("risks/new/", risks.risk_edit, name="risk-new"),

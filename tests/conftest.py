@@ -1,4 +1,5 @@
 import pytest
+from django.template import Engine
 from django.test import Client
 from django_otp import DEVICE_ID_SESSION_KEY
 from rest_framework.test import APIClient
@@ -113,3 +114,12 @@ def receiver_with():
     yield make
     for receiver in receivers:
         receiver.close()
+
+
+@pytest.fixture
+def strict_templates(monkeypatch) -> str:
+    """A variable a template cannot find (by default printed as nothing) prints a marker
+    naming it; returns the marker."""
+    marker = "MISSING-FROM-THE-TEMPLATE"
+    monkeypatch.setattr(Engine.get_default(), "string_if_invalid", f"{marker}[%s]")
+    return marker

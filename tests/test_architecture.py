@@ -15,7 +15,16 @@ import grimp
 import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
-PACKAGES = ["config", "incidents", "teams", "communications", "postmortems", "desk", "demo"]
+PACKAGES = [
+    "config",
+    "incidents",
+    "teams",
+    "communications",
+    "postmortems",
+    "drills",
+    "desk",
+    "demo",
+]
 LINT_IMPORTS = Path(sys.executable).parent / "lint-imports"
 
 

@@ -130,12 +130,13 @@ def _export_job(world: World, user: Any) -> Any:
 def _pk(name: str, world: World, user: Any) -> int | None:
     """The real object behind a URL's ``pk`` (None: the pattern takes another object)."""
     short = name.split(":")[-1]
+    if name.startswith(("drills:", "moved-drills-")):  # the drills' pages, and where they were
+        kind = short.removeprefix("moved-drills-")
+        return (world.drill_run if kind in {"run", "report", "finish"} else world.drill).pk
     by_name: dict[str, Any] = {
         "person": world.responder,
         "roster-remove": world.roster_member,
         "shift-remove": world.shift,
-        "drill": world.drill,
-        "drill-edit": world.drill,
         "notification-open": world.notifications[user.pk],
         "plan-edit": world.plan_entry,
         "plan-remove": world.plan_entry,
@@ -181,9 +182,6 @@ def _pk(name: str, world: World, user: Any) -> int | None:
         "alert-declare": world.alert,
         "alert-dismiss": world.alert,
         "alert-detail": world.alert,
-        "drill-run": world.drill_run,
-        "drill-report": world.drill_run,
-        "drill-finish": world.drill_run,
         "postmortem-export-detail": _export_job(world, user),
         "postmortem-export-download": _export_job(world, user),
     }
@@ -249,7 +247,7 @@ QUERY: dict[str, tuple[str, ...]] = {
     "incidents:detail": ("page",),
     "incidents:timeline": ("page",),
     "teams:people": ("q", "page"),
-    "teams:drills": ("page",),
+    "drills:list": ("page",),
     "teams:oncall": ("from",),
     "teams:notifications": ("unread", "page"),
     "teams:my-deadlines": ("page",),
@@ -468,8 +466,8 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
             },
         ),
         "teams:shift-remove": ("", {}),
-        "teams:drill-new": ("", drill),
-        "teams:drill-edit": ("", drill),
+        "drills:new": ("", drill),
+        "drills:edit": ("", drill),
         "teams:notifications-read-all": ("", {}),
         "teams:deadline-acknowledge": ("", {"reason": "On it."}),
         "teams:deadline-snooze": ("", {"minutes": "15", "reason": "In a call."}),
@@ -543,11 +541,11 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "communications:playbook-archive": [("", {"archived": "yes"}), ("", {"archived": "no"})],
         "communications:incident-playbook-apply": ("", {"playbook": w.playbook.pk}),
         "communications:alert-dismiss": ("", {"reason": "Our own campaign."}),
-        "communications:drill-start": (
+        "drills:start": (
             "",
             {"scenario": "product_safety_en", "speed": "10", "based_on": w.account.pk, "file": ""},
         ),
-        "postmortems:drill-finish": ("", {}),
+        "drills:finish": ("", {}),
         "communications:alert-declare": (
             "",
             {"title": "Recall storm", "severity": "2", "playbook": w.playbook.pk},

@@ -7,7 +7,6 @@ from typing import Any
 
 from django.utils import timezone
 
-from communications.drills import services as drills
 from communications.listening import alerts
 from communications.messaging.services import approvals, statements
 from communications.messaging.services import messages as message_services
@@ -15,13 +14,14 @@ from communications.messaging.services import pauses as pause_services
 from communications.messaging.services.playbooks import playbook_write
 from communications.models import (
     Alert,
-    DrillRun,
     InboundPost,
     Message,
     PublishingPause,
     SocialAccount,
     Template,
 )
+from drills import services as drills
+from drills.models import Drill, DrillRun
 from incidents import services as incident_services
 from incidents.models import ChecklistItem, Claim, Incident, Status
 from postmortems import flows as postmortem_flows
@@ -33,7 +33,6 @@ from teams.models import (
     CommunicationPlanEntry,
     Deadline,
     Department,
-    Drill,
     Mitigation,
     Notification,
     OnCallShift,
@@ -219,7 +218,7 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
     message_services.message_submit(actor=responder, message=stakeholder_message)
     approvals.message_approve(actor=manager, message=stakeholder_message)
 
-    drill = team_services.drill_save(
+    drill = drills.drill_save(
         actor=manager,
         title="Tabletop",
         scenario="A leak.",

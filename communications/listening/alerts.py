@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -32,6 +33,21 @@ from .rules import WORD, Spike, top_words, usual_for
 DEFAULT_SEVERITY = Severity.SEV3
 SUGGESTED = object()  # alert_declare's playbook when none is named: the alert's suggestion
 WORDS_FROM = 2000  # the widest-reaching posts of the window the top words are read from
+
+# What a room above listening adds to declaring from an alert, without listening knowing that
+# room: the drills answer with a drill account's scenario severity and take the incident
+# declared from its alert as their drill's (drills.receivers).
+severity_wanted = Signal()  # sent with alert=; a receiver answers a severity or None
+alert_declared = Signal()  # sent with alert=, incident=, inside the declaring transaction
+
+
+def alert_severity(alert: Alert) -> int | None:
+    """The severity an incident declared from this alert starts at when the declarer gives
+    none, before the playbook's hint: a drill's, its scenario's."""
+    for _receiver, severity in severity_wanted.send(sender=Alert, alert=alert):
+        if severity is not None:
+            return int(severity)
+    return None
 
 
 def accounts_to_evaluate() -> list[int]:
@@ -206,7 +222,10 @@ def alert_declare(
     incident = incident_declare(
         actor=actor,
         title=title,
-        severity=severity or (version.severity_hint if version else None) or DEFAULT_SEVERITY,
+        severity=severity
+        or alert_severity(alert)
+        or (version.severity_hint if version else None)
+        or DEFAULT_SEVERITY,
         summary=alert.explanation,
         category=playbook.category if playbook is not None else Category.OTHER,
         source=Source.LISTENING_ALERT,
@@ -229,6 +248,7 @@ def alert_declare(
     alert.decided_by = actor
     alert.decided_at = timezone.now()
     alert.save(update_fields=["status", "incident", "decided_by", "decided_at"])
+    alert_declared.send(sender=Alert, alert=alert, incident=incident)
     return incident
 
 

@@ -5,7 +5,6 @@ from typing import Any
 
 from django import template
 
-from communications.drills.views import drill_start_panel_context
 from communications.views.briefings import briefing_panel_context
 from communications.views.listening import (
     incident_volume_context,
@@ -46,12 +45,6 @@ def listening_panel(context: template.Context) -> dict[str, Any]:
 def incident_volume_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
     """The war room's volume since the incident was detected, and the alert it came from."""
     return incident_volume_context(context["request"], incident)
-
-
-@register.inclusion_tag("communications/drills/_start_panel.html", takes_context=True)
-def drill_start_panel(context: template.Context) -> dict[str, Any]:
-    """The drills page's panel: drills playing now, and starting one from a scenario."""
-    return drill_start_panel_context(context["request"])
 
 
 @register.inclusion_tag("communications/listening/_risk_panel.html", takes_context=True)

@@ -13,7 +13,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from communications import flows
 from communications.forms import AlertDeclareForm, AlertDismissForm
 from communications.listening import alerts, selectors
 from communications.listening.filters import AlertFilter
@@ -83,7 +82,7 @@ def alert_declare(request: HttpRequest, pk: int) -> HttpResponse:
     failed = run_form(
         form,
         lambda: declared.append(
-            flows.alert_declare(
+            alerts.alert_declare(
                 actor=person_require_signed_in(request.user),
                 alert=alert,
                 title=form.cleaned_data["title"],

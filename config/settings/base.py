@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "incidents",
     "communications",
     "postmortems",
+    "drills",
     "desk",
     "demo",
 ]

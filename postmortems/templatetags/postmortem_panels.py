@@ -1,6 +1,6 @@
 """The postmortem's places on other pages: its panel in the war room (incidents/detail.html),
-the open action items on the dashboard, whether closing the incident still needs a waiver, a
-drill's report on the drill run's page; and the filters its pages show the facts with."""
+the open action items on the dashboard, whether closing the incident still needs a waiver; and
+the filters its pages show the facts with."""
 
 from datetime import datetime
 from typing import Any
@@ -8,9 +8,8 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
-from communications.models import DrillRun
 from incidents.models import Incident
-from postmortems import drills, selectors
+from postmortems import selectors
 from postmortems.durations import duration_words
 from postmortems.measures import ImageRecovery
 from postmortems.models import Postmortem
@@ -83,13 +82,6 @@ def recovery_phases(recovery: ImageRecovery | None) -> list[dict[str, Any]]:
             }
         )
     return rows
-
-
-@register.inclusion_tag("postmortems/drills/_panel.html")
-def drill_report_panel(run: DrillRun) -> dict[str, Any]:
-    """A drill's targets with their badges and a link to its full report (on the drill run's
-    page): the kept report once finished, measured now while it runs."""
-    return {"run": run, "report": drills.drill_report_shown(run)}
 
 
 @register.filter

@@ -1,6 +1,6 @@
 """The teams app's models, one module per job; everything is importable from teams.models."""
 
-from .crisis_team import Drill, OnCallShift, Role, RoleAssignment, RosterMember
+from .crisis_team import OnCallShift, Role, RoleAssignment, RosterMember
 from .notifications import (
     CHOOSABLE_REASONS,
     Delivery,
@@ -39,7 +39,6 @@ __all__ = [
     "Delivery",
     "DeliveryAttempt",
     "Department",
-    "Drill",
     "EngineHealth",
     "EscalationStep",
     "IncidentPlan",

@@ -1,4 +1,4 @@
-"""The crisis team: the role catalogue, the standing roster, on-call shifts, drills, and the
+"""The crisis team: the role catalogue, the standing roster, on-call shifts and the
 roles people hold on each incident."""
 
 from django.conf import settings
@@ -100,34 +100,6 @@ class OnCallShift(models.Model):
 
     def __str__(self) -> str:
         return f"{self.role}: {self.person} {self.starts_at:%Y-%m-%d %H:%M} to {self.ends_at:%H:%M}"
-
-
-class Drill(models.Model):
-    """A training exercise of the crisis team."""
-
-    title = models.CharField(_("title"), max_length=200)
-    scenario = models.TextField(_("scenario"))
-    held_at = models.DateTimeField(_("held at"))
-    participants = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, verbose_name=_("participants"), blank=True, related_name="drills"
-    )
-    findings = models.TextField(_("findings"), blank=True)
-    follow_ups = models.TextField(_("follow-ups"), blank=True)
-    created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name=_("created by"),
-        on_delete=models.PROTECT,
-        related_name="+",
-    )
-    created_at = models.DateTimeField(_("created at"), auto_now_add=True)
-
-    class Meta:
-        ordering = ["-held_at"]
-        verbose_name = _("drill")
-        verbose_name_plural = _("drills")
-
-    def __str__(self) -> str:
-        return self.title
 
 
 class RoleAssignment(models.Model):

@@ -44,7 +44,6 @@ def person(request: HttpRequest, pk: int) -> HttpResponse:
         "shifts": selectors.shifts(
             user=request.user, start=now, end=now + timedelta(days=ONCALL_DAYS)
         ).filter(person=someone),
-        "drills": selectors.drills(user=request.user).filter(participants=someone)[:5],
         "their_zone": zone_named(someone.timezone),
         "now": now,
         "is_me": someone.pk == request.user.pk,

@@ -31,7 +31,7 @@ def test_every_kind_of_page_runs_under_the_policy(page, live_server, log_in, sho
         "/team/",
         "/team/roster/",
         "/team/on-call/",
-        "/team/drills/",
+        "/drills/",
         "/team/stakeholders/",
         "/team/me/",
         "/notifications/",

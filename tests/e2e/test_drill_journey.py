@@ -13,12 +13,12 @@ from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from communications.drills import services as drills
 from communications.messaging.services import statements
 from communications.messaging.services.playbooks import playbook_write
-from communications.models import Alert, DrillRun, Message
+from communications.models import Alert, Message
+from drills import services as drills
+from drills.models import Drill, DrillRun
 from incidents.models import Incident
-from teams.models import Drill
 from teams.risks import services as risk_services
 from tests.communications.factories import SocialAccountFactory, TemplateFactory
 from tests.teams.factories import manager, responder
@@ -79,7 +79,7 @@ def test_a_drill_is_played_declared_answered_in_sandbox_and_measured(
 
     # Maria starts the English scenario at 20× for @juicebrand from the drills page.
     log_in("maria")
-    page.goto(f"{live_server.url}{reverse('teams:drills')}")
+    page.goto(f"{live_server.url}{reverse('drills:list')}")
     form = page.get_by_test_id("drill-start-form")
     form.locator("#id_scenario").select_option("product_safety_en")
     form.locator("#id_speed").select_option("20")

@@ -1,10 +1,8 @@
-"""A written postmortem, shared by the export and page tests, and templates that show what they
-cannot find."""
+"""A written postmortem, shared by the export and page tests."""
 
 from datetime import timedelta
 
 import pytest
-from django.template import Engine
 from django.utils import timezone
 
 from incidents.models import Incident, Status, TimelineEvent
@@ -59,12 +57,3 @@ def postmortem(manager, responder) -> Postmortem:
     services.key_event_set(actor=responder, postmortem=postmortem, event=declared, key=True)
     postmortem.refresh_from_db()
     return postmortem
-
-
-@pytest.fixture
-def strict_templates(monkeypatch) -> str:
-    """A variable a template cannot find (by default printed as nothing) prints a marker
-    naming it; returns the marker."""
-    marker = "MISSING-FROM-THE-TEMPLATE"
-    monkeypatch.setattr(Engine.get_default(), "string_if_invalid", f"{marker}[%s]")
-    return marker

@@ -8,11 +8,11 @@ from django_otp.oath import TOTP
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.permissions import ADMIN, MANAGER, RESPONDER
+from drills.models import Drill
 from teams.models import (
     Channel,
     CommunicationPlanEntry,
     Department,
-    Drill,
     Notification,
     OnCallShift,
     Reason,

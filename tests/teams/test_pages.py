@@ -9,7 +9,6 @@ from django.utils import timezone
 from teams.models import (
     CHOOSABLE_REASONS,
     Department,
-    Drill,
     Notification,
     NotificationPreference,
     OnCallShift,
@@ -54,8 +53,8 @@ def test_everyone_logged_in_reads_every_team_page(client, request, role):
         reverse("teams:profile"),
         reverse("teams:roster"),
         reverse("teams:oncall"),
-        reverse("teams:drills"),
-        reverse("teams:drill", kwargs={"pk": drill.pk}),
+        reverse("drills:list"),
+        reverse("drills:detail", kwargs={"pk": drill.pk}),
         reverse("teams:notifications"),
     ]
     for path in pages:
@@ -75,19 +74,19 @@ def test_edit_controls_only_for_those_allowed(client, request, role):
     oncall = html(client.get(reverse("teams:oncall")))
     assert ('data-testid="shift-form"' in oncall) is may_edit
     assert ("/remove/" in oncall) is may_edit
-    drills = html(client.get(reverse("teams:drills")))
-    assert (reverse("teams:drill-new") in drills) is may_edit
-    detail = html(client.get(reverse("teams:drill", kwargs={"pk": drill.pk})))
-    assert (reverse("teams:drill-edit", kwargs={"pk": drill.pk}) in detail) is may_edit
+    drills = html(client.get(reverse("drills:list")))
+    assert (reverse("drills:new") in drills) is may_edit
+    detail = html(client.get(reverse("drills:detail", kwargs={"pk": drill.pk})))
+    assert (reverse("drills:edit", kwargs={"pk": drill.pk}) in detail) is may_edit
 
     expected = 200 if may_edit else 403
-    assert client.get(reverse("teams:drill-new")).status_code == expected
-    assert client.get(reverse("teams:drill-edit", kwargs={"pk": drill.pk})).status_code == expected
+    assert client.get(reverse("drills:new")).status_code == expected
+    assert client.get(reverse("drills:edit", kwargs={"pk": drill.pk})).status_code == expected
 
 
 def test_unknown_objects_are_404(client, reader):
     client.force_login(reader)
-    for name in ("teams:person", "teams:drill", "teams:notification-open"):
+    for name in ("teams:person", "drills:detail", "teams:notification-open"):
         assert client.get(reverse(name, kwargs={"pk": 999_999})).status_code == 404, name
 
 
@@ -110,7 +109,7 @@ def test_header_bell_counts_unread_and_hides_at_zero(client, responder):
 def test_header_team_menu_links_every_team_page(client, reader):
     client.force_login(reader)
     page = html(client.get(reverse("dashboard")))
-    for name in ("teams:people", "teams:roster", "teams:oncall", "teams:drills"):
+    for name in ("teams:people", "teams:roster", "teams:oncall", "drills:list"):
         assert f'href="{reverse(name)}"' in page, name
 
 
@@ -553,99 +552,6 @@ def test_shift_edits_are_forbidden_without_the_permission(client, request, role,
     assert response.status_code == 403
     assert client.post(reverse("teams:shift-remove", kwargs={"pk": shift.pk})).status_code == 403
     assert list(OnCallShift.objects.all()) == [shift]
-
-
-# --- drills -----------------------------------------------------------------------------------
-
-
-def test_drills_list_pages_and_has_an_empty_state(client, reader):
-    client.force_login(reader)
-    assert "No drill recorded yet" in html(client.get(reverse("teams:drills")))
-    now = timezone.now()
-    for n in range(23):
-        DrillFactory(title=f"Exercise {n:02}", held_at=now - timedelta(days=n))
-    first = client.get(reverse("teams:drills"))
-    titles = [d.title for d in first.context["page"].object_list]
-    assert len(titles) == 20
-    assert titles[0] == "Exercise 00"  # newest first
-    second = client.get(reverse("teams:drills"), {"page": 2})
-    assert len(second.context["page"].object_list) == 3
-    assert client.get(reverse("teams:drills"), {"page": "x"}).status_code == 200
-
-
-def test_manager_records_and_edits_a_drill(client, manager, responder, responder2):
-    client.force_login(manager)
-    response = client.post(
-        reverse("teams:drill-new"),
-        {
-            "title": "Product recall tabletop",
-            "scenario": "A recall leaks before the press release.",
-            "held_at": "2030-05-04T14:00",
-            "participants": [responder.pk, responder2.pk],
-            "findings": "Legal review took 40 minutes.",
-            "follow_ups": "Pre-approve a recall holding statement.",
-        },
-    )
-    drill = Drill.objects.get()
-    assert response.status_code == 302
-    assert response["Location"] == reverse("teams:drill", kwargs={"pk": drill.pk})
-    assert set(drill.participants.all()) == {responder, responder2}
-    assert drill.created_by == manager
-    page = html(client.get(response["Location"]))
-    assert "Legal review took 40 minutes." in page
-    assert str(responder2) in page
-
-    # A participant who has left since stays on the drill when it is edited.
-    responder2.is_active = False
-    responder2.save()
-    form = client.get(reverse("teams:drill-edit", kwargs={"pk": drill.pk})).context["form"]
-    assert responder2 in form.fields["participants"].queryset
-    response = client.post(
-        reverse("teams:drill-edit", kwargs={"pk": drill.pk}),
-        {
-            "title": "Product recall tabletop (rerun)",
-            "scenario": "Same, with the CEO away.",
-            "held_at": "2030-05-04T14:00",
-            "participants": [responder.pk, responder2.pk],
-        },
-    )
-    assert response.status_code == 302
-    drill.refresh_from_db()
-    assert drill.title == "Product recall tabletop (rerun)"
-    assert set(drill.participants.all()) == {responder, responder2}
-
-
-@pytest.mark.parametrize(
-    ("data", "field", "message"),
-    [
-        ({"title": ""}, "title", "required"),
-        ({"title": "   "}, "title", "required"),
-        ({"scenario": ""}, "scenario", "required"),
-        ({"held_at": "soon"}, "held_at", "valid date"),
-        ({"participants": ["999999"]}, "participants", "Select a valid choice"),
-        ({"participants": ["abc"]}, "participants", "is not a valid value"),
-    ],
-)
-def test_drill_bad_input_is_a_form_error(client, manager, data, field, message):
-    client.force_login(manager)
-    payload = {"title": "Drill", "scenario": "Played", "held_at": "2030-05-04T14:00", **data}
-    response = client.post(reverse("teams:drill-new"), payload)
-    assert response.status_code == 200
-    assert message in str(response.context["form"].errors[field])
-    assert not Drill.objects.exists()
-
-
-@pytest.mark.parametrize("role", ["reader", "responder"])
-def test_drill_edits_are_forbidden_without_the_permission(client, request, role):
-    drill = DrillFactory(title="Original")
-    client.force_login(request.getfixturevalue(role))
-    data = {"title": "Changed", "scenario": "x", "held_at": "2030-05-04T14:00"}
-    assert client.post(reverse("teams:drill-new"), data).status_code == 403
-    edit = reverse("teams:drill-edit", kwargs={"pk": drill.pk})
-    assert client.post(edit, data).status_code == 403
-    drill.refresh_from_db()
-    assert drill.title == "Original"
-    assert Drill.objects.count() == 1
 
 
 # --- notifications ----------------------------------------------------------------------------

@@ -81,11 +81,11 @@ def test_on_call_does_not_grow_with_shifts_or_the_roster(client, request, role):
 
 def test_drills_list_and_detail_do_not_grow(client, manager):
     client.force_login(manager)
-    grows_nothing(client, reverse("teams:drills"), add_drills)
+    grows_nothing(client, reverse("drills:list"), add_drills)
     drill = DrillFactory(participants=UserFactory.create_batch(2))
-    few = queries(client, reverse("teams:drill", kwargs={"pk": drill.pk}))
+    few = queries(client, reverse("drills:detail", kwargs={"pk": drill.pk}))
     drill.participants.add(*UserFactory.create_batch(15))
-    assert queries(client, reverse("teams:drill", kwargs={"pk": drill.pk})) == few
+    assert queries(client, reverse("drills:detail", kwargs={"pk": drill.pk})) == few
 
 
 def test_notifications_do_not_grow(client, responder):

@@ -265,21 +265,6 @@ def test_a_shift_ends_after_it_starts(manager, responder):
     assert error.value.field == "ends_at"
 
 
-def test_drills_are_recorded_by_managers(manager, responder):
-    drill = services.drill_save(
-        actor=manager,
-        title="Data breach tabletop",
-        scenario="Customer data posted on a forum",
-        held_at=timezone.now() - timedelta(days=3),
-        participants=[manager, responder],
-        findings="Legal was reached late",
-        follow_ups="Add legal on-call",
-    )
-    assert set(drill.participants.all()) == {manager, responder}
-    with pytest.raises(NotPermitted):
-        services.drill_save(actor=responder, title="x", scenario="y", held_at=timezone.now())
-
-
 # --- notifications ----------------------------------------------------------------------------
 
 

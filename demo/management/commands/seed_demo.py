@@ -17,7 +17,6 @@ from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from communications.accounts import services as accounts
-from communications.drills.services import scenarios_shipped
 from communications.listening import alerts
 from communications.listening.services import volume_rollup
 from communications.messaging.services import approvals
@@ -25,6 +24,8 @@ from communications.messaging.services import messages as message_services
 from communications.messaging.services.playbooks import playbook_write
 from communications.models import Alert, InboundPost, SocialAccount, Template, WatchTerm
 from config.permissions import ADMIN, MANAGER, RESPONDER, needs_two_factor
+from drills.models import Drill
+from drills.services import drill_save, scenarios_shipped
 from incidents import services
 from incidents.models import Category, ClaimStatus, Incident, Source, Status
 from postmortems import flows as postmortem_flows
@@ -32,7 +33,6 @@ from teams import flows
 from teams import services as team
 from teams.models import (
     Department,
-    Drill,
     OnCallShift,
     Playbook,
     Risk,
@@ -351,7 +351,7 @@ class Command(BaseCommand):
         for username, (key, codes) in second_step.items():
             self.stdout.write(f"  {username:<11} key {key}   recovery codes {' '.join(codes)}")
         self.stdout.write(
-            "Drill scenarios, started from Team → Drills or with "
+            "Drill scenarios, started from Drills or with "
             "`python manage.py drill_run NAME --speed 20`:"
         )
         for name, scenario in scenarios_shipped().items():
@@ -419,7 +419,7 @@ class Command(BaseCommand):
                 ends_at=start + timedelta(hours=24),
             )
         if not Drill.objects.exists():
-            team.drill_save(
+            drill_save(
                 actor=admin,
                 title="Tabletop: leaked customer data",
                 scenario="A forum post claims to hold 10,000 customer records from our shop.",
