@@ -113,7 +113,7 @@ class ReferenceCounter(models.Model):
 
 
 class IncidentQuerySet(RehearsalQuerySet["Incident"]):
-    drill_lookup = "is_drill"
+    """Incidents, real or a drill's (``.real()``, ``.rehearsals()``)."""
 
 
 class Incident(models.Model):

@@ -34,7 +34,7 @@ MAX_WHYS = 7
 
 
 class PostmortemQuerySet(RehearsalQuerySet["Postmortem"]):
-    drill_lookup = "incident__is_drill"
+    drill_via = "incident"
 
 
 class Postmortem(models.Model):
@@ -221,7 +221,7 @@ class KeyEvent(models.Model):
 
 
 class ActionItemQuerySet(RehearsalQuerySet["ActionItem"]):
-    drill_lookup = "postmortem__incident__is_drill"
+    drill_via = "postmortem__incident"
 
 
 class ActionItem(models.Model):

@@ -16,7 +16,7 @@ class Platform(models.TextChoices):
 
 
 class SocialAccountQuerySet(RehearsalQuerySet["SocialAccount"]):
-    drill_lookup = "is_drill"
+    """Accounts, real or a drill's (``.real()``, ``.rehearsals()``)."""
 
 
 class SocialAccount(models.Model):

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from communications.accounts.models import SocialAccount
 from communications.listening.models import InboundPost
 from incidents.models import Incident
+from incidents.rehearsals import is_rehearsal
 
 
 def drill_line_crossed(
@@ -19,17 +20,18 @@ def drill_line_crossed(
     mention: InboundPost | None = None,
 ) -> str | None:
     """Why the incident may not use this account or this mention (None: it may)."""
-    if account is not None and account.is_drill and not incident.is_drill:
+    drill = is_rehearsal(incident)
+    if account is not None and is_rehearsal(account) and not drill:
         return _("%(account)s is a drill account: it speaks only for its drill.") % {
             "account": account
         }
     if mention is None:
         return None
-    if incident.is_drill and not mention.is_drill:
+    if drill and not is_rehearsal(mention):
         return _(
             "%(reference)s is a drill: it never answers or takes a real post (from @%(who)s)."
         ) % {"reference": incident.reference, "who": mention.author_handle}
-    if mention.is_drill and not incident.is_drill:
+    if is_rehearsal(mention) and not drill:
         return _(
             "The post from @%(who)s is part of a drill: only its drill incident may answer or "
             "take it."

@@ -10,13 +10,13 @@ from django.utils.translation import gettext_lazy as _
 
 from communications.accounts.models import SocialAccount, WatchTerm
 from communications.listening.rules import explanation
-from incidents.rehearsals import RehearsalQuerySet, is_rehearsal
+from incidents.rehearsals import RehearsalQuerySet
 
 
 class InboundPostQuerySet(RehearsalQuerySet["InboundPost"]):
     """A drill's post was played from its scenario or posted to a drill account."""
 
-    drill_lookup = "account__is_drill"
+    drill_via = "account"
 
     def _rehearsal(self) -> Q:
         return Q(origin=InboundPost.Origin.DRILL) | super()._rehearsal()
@@ -119,11 +119,6 @@ class InboundPost(models.Model):
     def get_absolute_url(self) -> str:
         return reverse("communications:mentions:detail", kwargs={"pk": self.pk})
 
-    @property
-    def is_drill(self) -> bool:
-        """A drill's post: played from its scenario, or posted to a drill account."""
-        return is_rehearsal(self)
-
     def post_url(self) -> str:
         """Its page on X; a drill's post has none."""
         if self.origin == self.Origin.DRILL:
@@ -182,7 +177,7 @@ class Bucket(models.Model):
 
 
 class VolumeBucketQuerySet(RehearsalQuerySet["VolumeBucket"]):
-    drill_lookup = "account__is_drill"
+    drill_via = "account"
 
 
 class VolumeBucket(Bucket):
@@ -230,7 +225,7 @@ class TermVolumeBucket(Bucket):
 
 
 class AlertQuerySet(RehearsalQuerySet["Alert"]):
-    drill_lookup = "account__is_drill"
+    drill_via = "account"
 
 
 class Alert(models.Model):

@@ -89,7 +89,7 @@ INTERNAL_KINDS = ("staff_briefing", "stakeholder_update")
 
 
 class MessageQuerySet(RehearsalQuerySet["Message"]):
-    drill_lookup = "incident__is_drill"
+    drill_via = "incident"
 
 
 class Message(models.Model):

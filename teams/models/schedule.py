@@ -146,7 +146,7 @@ class IncidentPlan(models.Model):
 
 
 class DeadlineQuerySet(RehearsalQuerySet["Deadline"]):
-    drill_lookup = "incident__is_drill"
+    drill_via = "incident"
 
 
 class Deadline(models.Model):

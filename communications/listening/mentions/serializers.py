@@ -19,6 +19,7 @@ from communications.listening.mentions.services import (
 from communications.listening.models import InboundPost
 from config.rest import DateTimeField, InputSerializer
 from incidents.models import Incident
+from incidents.rehearsals import is_rehearsal
 from incidents.serializers import PersonSerializer
 
 T = InboundPost.Triage
@@ -59,8 +60,8 @@ class MentionSerializer(serializers.ModelSerializer):
     )
     assignee = PersonSerializer(read_only=True, allow_null=True)
     triaged_by = PersonSerializer(read_only=True, allow_null=True)
-    is_drill = serializers.BooleanField(
-        read_only=True, help_text="A drill's post (played from its scenario), never a real one."
+    is_drill = serializers.SerializerMethodField(
+        help_text="A drill's post (played from its scenario), never a real one."
     )
     overdue = serializers.BooleanField(
         source="is_overdue",
@@ -92,6 +93,9 @@ class MentionSerializer(serializers.ModelSerializer):
             "overdue",
         ]
         read_only_fields = fields
+
+    def get_is_drill(self, post: InboundPost) -> bool:
+        return is_rehearsal(post)
 
 
 class MentionTriageSerializer(InputSerializer):
