@@ -8,6 +8,7 @@ from communications import listening_api
 from communications.listening.mentions import api as mentions_api
 from communications.listening_api import VolumeView
 from desk.api import IncidentViewSet
+from drills import api as drills_api
 from incidents.api import ClaimViewSet
 from postmortems import api as postmortems_api
 from teams.api import (
@@ -41,6 +42,7 @@ mentions_api.register(router)
 listening_api.register(router)
 communications_api.register(router)
 postmortems_api.register(router)
+drills_api.register(router)
 
 urlpatterns = [
     path("oncall/", OnCallView.as_view(), name="oncall"),
