@@ -158,11 +158,14 @@ class ScenarioSerializer(serializers.Serializer):
 
 # --- the report (drills.measures.DrillReport, key for key) ---------------------------------
 
+TARGET_STATUSES = ["met", "missed", "not_yet"]
+MENTION_OUTCOMES = ["replied", "unanswered"]
+
 
 class TargetSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()  # type: ignore[assignment]  # a field, not Field.label
-    status = serializers.ChoiceField(choices=["met", "missed", "not_yet"])
+    status = serializers.ChoiceField(choices=TARGET_STATUSES)
     measured_seconds = serializers.FloatField(allow_null=True)
     target_seconds = serializers.FloatField(allow_null=True)
     note = serializers.CharField(allow_blank=True)
@@ -174,8 +177,8 @@ class ReportMentionSerializer(serializers.Serializer):
     followers = serializers.IntegerField()
     posted_at = serializers.CharField()
     replied_at = serializers.CharField(allow_null=True)
-    outcome = serializers.ChoiceField(choices=["replied", "unanswered"])
-    status = serializers.ChoiceField(choices=["met", "missed", "not_yet"])
+    outcome = serializers.ChoiceField(choices=MENTION_OUTCOMES)
+    status = serializers.ChoiceField(choices=TARGET_STATUSES)
     measured_seconds = serializers.FloatField(allow_null=True)
     target_seconds = serializers.FloatField()
 

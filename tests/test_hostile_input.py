@@ -182,6 +182,10 @@ def _pk(name: str, world: World, user: Any) -> int | None:
         "alert-declare": world.alert,
         "alert-dismiss": world.alert,
         "alert-detail": world.alert,
+        "drill-detail": world.drill,
+        "drill-run-detail": world.drill_run,
+        "drill-run-report": world.drill_run,
+        "drill-run-finish": world.drill_run,
         "postmortem-export-detail": _export_job(world, user),
         "postmortem-export-download": _export_job(world, user),
     }
@@ -585,6 +589,16 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
     return found if isinstance(found, list) else [found]
 
 
+# A scenario file of one's own, the smallest that plays (drills/scenario.py).
+SCENARIO = """title: Recall
+language: en
+severity: 2
+summary: A recall rumour.
+events:
+  - {at: "0:05", kind: mention, author: parent1, text: "Is the juice safe?"}
+"""
+
+
 def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
     """Valid bodies of the endpoint's writes, by method."""
     w = world
@@ -616,6 +630,14 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
         "early_warning_signs": "Batch numbers in posts.",
         "watch_terms": ["sick", "batch"],
         "review_at": "2030-01-01T10:00:00Z",
+    }
+    drill = {
+        "title": "Recall tabletop",
+        "scenario": "A recall rumour.",
+        "held_at": "2030-01-01T10:00:00Z",
+        "participants": [w.responder.pk],
+        "findings": "Legal was late.",
+        "follow_ups": "Legal on the roster.",
     }
     playbook = {
         "name": "Product safety rumour",
@@ -655,6 +677,16 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
         "alert-dismiss": {"POST": {"reason": "Our own campaign."}},
         "risk-list": {"POST": risk},
         "risk-detail": {"PATCH": risk},
+        "drill-list": {"POST": drill},
+        "drill-detail": {"PATCH": drill},
+        "drill-run-list": {
+            "POST": {
+                "scenario": "mine.yaml",
+                "text": SCENARIO,
+                "speed": 20,
+                "based_on": w.account.pk,
+            }
+        },
         "risk-mitigations": {
             "POST": {"text": "Train", "owner": w.responder.pk, "status": "planned"}
         },

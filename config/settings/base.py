@@ -414,6 +414,9 @@ SPECTACULAR_SETTINGS = {
         "ActionItemStatusEnum": "postmortems.models.ActionItem.Status",
         "ActionItemKindEnum": "postmortems.models.ActionItem.Kind",
         "ActionItemPriorityEnum": "postmortems.models.ActionItem.Priority",
+        "DrillRunStatusEnum": "drills.models.DrillRun.Status",
+        "DrillTargetStatusEnum": "drills.serializers.TARGET_STATUSES",
+        "DrillMentionOutcomeEnum": "drills.serializers.MENTION_OUTCOMES",
     },
 }
 
