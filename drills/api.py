@@ -151,12 +151,19 @@ class DrillRunViewSet(
 
     @extend_schema(
         summary="The drill's report: measured now while it runs, as kept once finished",
+        description="While the drill runs, how many rumours the scenario planted is given only "
+        "to whoever started it and to managers (``rumours.planted`` is null for the others): "
+        "the team meets the scenario's posts as they arrive.",
         responses={200: DrillReportSerializer},
         filters=False,
     )
     @action(detail=True, methods=["get"])
     def report(self, request: Request, pk: str) -> Response:
-        return Response(report.drill_report_shown(self.get_object()))
+        run = self.get_object()
+        shown = report.drill_report_shown(run)
+        if not selectors.drill_script_readable(user=request.user, run=run):
+            shown["rumours"] = {**shown["rumours"], "planted": None}
+        return Response(shown)
 
     @extend_schema(
         summary="Finish the drill (managers)",

@@ -46,7 +46,7 @@ class CitingMessage(TypedDict):
 
 
 class DrillRumours(TypedDict):
-    planted: int
+    planted: int | None  # None in the API for whoever may not read the scenario while it runs
     recorded: int
     messages: list[CitingMessage]
 

@@ -6,6 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from communications.listening.models import Alert
 from config.people import AnyUser
+from config.permissions import MANAGE_DRILLS, holds
 
 from .models import Drill, DrillRun
 
@@ -41,3 +42,14 @@ def drill_runs_unfinished() -> QuerySet[DrillRun]:
 def drill_run_alerts(run: DrillRun) -> QuerySet[Alert]:
     """The alerts the listening raised on the run's drill account, newest first."""
     return Alert.objects.filter(account_id=run.account_id).order_by("-raised_at")
+
+
+def drill_script_readable(*, user: AnyUser, run: DrillRun) -> bool:
+    """Whether the person may read what the scenario will play (its posts, the rumours it
+    plants): whoever started the drill and the managers who run drills, and anyone once the
+    drill is finished. The team playing it sees only the posts as they arrive."""
+    return (
+        run.status == DrillRun.Status.FINISHED
+        or (user.is_authenticated and user.pk == run.started_by_id)
+        or holds(user, MANAGE_DRILLS)
+    )

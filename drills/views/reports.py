@@ -14,7 +14,7 @@ from config.permissions import MANAGE_DRILLS, holds
 
 from .. import report
 from ..models import DrillRun
-from ..selectors import drill_run_get
+from ..selectors import drill_run_get, drill_script_readable
 
 
 @require_GET
@@ -30,6 +30,7 @@ def drill_report(request: HttpRequest, pk: int) -> HttpResponse:
             "report": report.drill_report_shown(run),
             "can_finish": run.status != DrillRun.Status.FINISHED
             and holds(request.user, MANAGE_DRILLS),
+            "script_readable": drill_script_readable(user=request.user, run=run),
         },
     )
 

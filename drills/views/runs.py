@@ -61,15 +61,19 @@ def drill_start(request: HttpRequest) -> HttpResponse:
     return redirect(run.get_absolute_url())
 
 
-def _run_context(run: DrillRun) -> dict[str, Any]:
+def _run_context(request: HttpRequest, run: DrillRun) -> dict[str, Any]:
     scenario = services.run_scenario(run)
+    script = selectors.drill_script_readable(user=request.user, run=run)
     return {
         "run": run,
         "total": scenario.posts,
         "percent": round(100 * run.posts_played / scenario.posts) if scenario.posts else 100,
+        "script_readable": script,
         "events": [
             {"event": event, "real_at": clock(event.at / run.speed)} for event in scenario.events
-        ],
+        ]
+        if script
+        else [],
         "alerts": list(selectors.drill_run_alerts(run)),
     }
 
@@ -78,4 +82,4 @@ def _run_context(run: DrillRun) -> dict[str, Any]:
 def drill_run(request: HttpRequest, pk: int) -> HttpResponse:
     run = selectors.drill_run_get(pk=pk)
     template = "drills/runs/_run_status.html" if request.htmx else "drills/runs/run.html"
-    return render(request, template, _run_context(run))
+    return render(request, template, _run_context(request, run))

@@ -9,6 +9,7 @@ from django.urls import reverse
 
 from drills import services as drills
 from drills.models import DrillRun
+from teams import flows as team_flows
 from tests.communications.factories import SocialAccountFactory
 
 pytestmark = pytest.mark.django_db
@@ -166,3 +167,39 @@ def test_the_run_page_follows_the_drill_as_it_plays(client, manager, reader):
     assert "All events played" in page
     assert 'hx-trigger="every 3s"' not in page
     assert client.get(reverse("drills:run", args=[run.pk + 1000])).status_code == 404
+
+
+# --- the script is kept from the team playing the drill ---------------------------------------
+
+
+def test_the_script_is_shown_to_who_started_the_drill_and_to_managers_only(
+    client, manager, manager2, responder
+):
+    run = drills.drill_start(actor=manager, scenario="product_safety_en", speed=20)
+    incident = team_flows.incident_declare(actor=manager, title="Drill", severity=2, is_drill=True)
+    DrillRun.objects.filter(pk=run.pk).update(incident=incident)  # its alert declared
+    rumour = "GLASS in the 24-117 bottles"
+    for person, readable in ((manager, True), (manager2, True), (responder, False)):
+        client.force_login(person)
+        page = html(client.get(run.get_absolute_url()))
+        assert ('data-testid="drill-events"' in page) is readable, person
+        assert (rumour in page) is readable, person
+        assert ('data-testid="drill-script-kept"' in page) is not readable, person
+        report = html(client.get(reverse("drills:report", args=[run.pk])))
+        assert ("Rumours planted by the scenario" in report) is readable, person
+
+
+def test_the_script_is_shown_to_everyone_once_the_drill_is_finished(client, manager, responder):
+    from drills.report import drill_finish
+
+    run = drills.drill_start(actor=manager, scenario="product_safety_en", speed=20)
+    drill_finish(actor=manager, run=run)
+    client.force_login(responder)
+    assert 'data-testid="drill-events"' in html(client.get(run.get_absolute_url()))
+
+
+def test_the_api_keeps_the_planted_rumours_from_the_team_while_it_runs(api_as, manager, responder):
+    run = drills.drill_start(actor=manager, scenario="product_safety_en", speed=20)
+    url = f"/api/v1/drill-runs/{run.pk}/report/"
+    assert api_as(responder).get(url).json()["rumours"]["planted"] is None
+    assert api_as(manager).get(url).json()["rumours"]["planted"] == 1
