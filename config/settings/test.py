@@ -1,5 +1,7 @@
 """The test suite: PostgreSQL and Redis on localhost, as in CI."""
 
+import os
+
 from config.settings.base import *  # noqa: F403
 from config.settings.base import BASE_DIR, REDIS_URL, REST_FRAMEWORK, env
 
@@ -15,7 +17,9 @@ CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.redis.RedisCache",
         "LOCATION": _redis,
-        "KEY_PREFIX": "crisis-desk-test",
+        # One prefix per test process: each has a database of its own, whose ids the other's
+        # repeat (live pages key their versions by incident id).
+        "KEY_PREFIX": "crisis-desk-test-" + os.environ.get("PYTEST_XDIST_WORKER", "main"),
     }
 }
 CELERY_BROKER_URL = _redis

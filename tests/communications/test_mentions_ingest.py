@@ -5,6 +5,7 @@ an outage losing nothing."""
 from datetime import datetime, timedelta
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
@@ -23,12 +24,21 @@ MENTIONS_PATH = f"/2/users/{ACCOUNT_ID}/mentions"
 SEARCH_PATH = "/2/tweets/search/recent"
 
 
+def _forget_this_process_keys() -> None:
+    """This test process's keys only (its own prefix): cache.clear() would empty the whole
+    Redis database, under the feet of the other test process's rate limits and locks."""
+    client = cache._cache.get_client(write=True)  # type: ignore[attr-defined]
+    prefix = settings.CACHES["default"]["KEY_PREFIX"]
+    if keys := list(client.scan_iter(match=f"{prefix}:*")):
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache():
-    """Rate limits, kept page tokens and locks live in the cache (this run's own Redis db)."""
-    cache.clear()
+    """Rate limits, kept page tokens and locks live in the cache."""
+    _forget_this_process_keys()
     yield
-    cache.clear()
+    _forget_this_process_keys()
 
 
 @pytest.fixture
