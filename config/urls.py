@@ -15,6 +15,7 @@ admin.site.site_title = _("Crisis Desk")
 
 urlpatterns = [
     path("", incident_views.dashboard, name="dashboard"),
+    path("live/", incident_views.live_version, name="live"),
     # /incidents/…, in this order: the lifecycle's pages first, so /incidents/declare/ is never
     # read as an incident's reference by the war room's /incidents/<reference>/.
     path(

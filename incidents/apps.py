@@ -1,7 +1,16 @@
 from django.apps import AppConfig
+from django.db.models.signals import post_delete, post_save
 from django.utils.translation import gettext_lazy as _
+
+from incidents.live import row_changed
 
 
 class IncidentsConfig(AppConfig):
     name = "incidents"
     verbose_name = _("Incidents")
+
+    def ready(self) -> None:
+        # Every write that concerns an incident or a person tells the pages showing it
+        # (incidents.live): one rule for every app, none of which needs to remember it.
+        post_save.connect(row_changed, dispatch_uid="incidents.live.saved")
+        post_delete.connect(row_changed, dispatch_uid="incidents.live.deleted")

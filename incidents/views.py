@@ -8,6 +8,7 @@ Panels answer htmx requests with their own fragment; without htmx every form sti
 a redirect back to the page.
 """
 
+import re
 from typing import Any
 
 from django.core.paginator import Paginator
@@ -21,7 +22,7 @@ from config.http import HttpRequest, panel_response, run_form
 from config.people import person_require_signed_in
 from config.permissions import ADD_CLAIM, ADD_NOTE, EDIT_INCIDENT, VERIFY_CLAIM
 
-from . import selectors, services
+from . import live, selectors, services
 from .filters import IncidentFilter
 from .forms import ClaimForm, ClaimStatusForm, NoteForm
 from .lifecycle import needs_postmortem_to_close
@@ -109,6 +110,7 @@ def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
         "severity_description": SEVERITY_DESCRIPTIONS[Severity(incident.severity)],
         **_timeline_context(request, incident),
         **_claims_context(request, incident),
+        "live_on": live.incident_key(incident.pk),
     }
     return render(request, "incidents/detail.html", context)
 
@@ -186,3 +188,27 @@ def claim_status(request: HttpRequest, reference: str, claim_id: int) -> HttpRes
     if failed is not None:
         context["claim_errors"] = {claim.pk: failed.message}
     return _claims_answer(request, incident, context, failed)
+
+
+# --- live pages ------------------------------------------------------------------------------
+
+LIVE_KEY = re.compile(rf"^(?:{live.DESK}|incident-\d{{1,18}})$")
+LIVE_KEYS_MOST = 5
+
+
+@require_GET
+def live_version(request: HttpRequest) -> HttpResponse:
+    """``/live/?on=incident-12``: the version of what a page shows (``on``: ``desk`` or
+    ``incident-<id>``, comma-separated; the reader's own notifications always count) as an
+    ETag. 304 when it is the one the page sent in If-None-Match, else 204 with the new one: the
+    page then fetches itself again (static/js/live.js)."""
+    person = person_require_signed_in(request.user)
+    asked = [key for key in request.GET.get("on", "").split(",") if key][:LIVE_KEYS_MOST]
+    if not all(LIVE_KEY.match(key) for key in asked):
+        return HttpResponse(status=400)
+    etag = live.page_etag(on=asked, person_id=person.pk)
+    seen = request.headers.get("If-None-Match", "")
+    response = HttpResponse(status=304 if seen == etag else 204)
+    response["ETag"] = etag
+    response["Cache-Control"] = "no-store"
+    return response

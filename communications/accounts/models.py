@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents.live import PAUSES
 from incidents.rehearsals import RehearsalQuerySet, is_rehearsal
 
 # --- social accounts ------------------------------------------------------------------------
@@ -179,6 +180,9 @@ class PublishingPause(models.Model):
             ),
             models.CheckConstraint(condition=~Q(reason=""), name="pause_has_a_reason"),
         ]
+
+    # Every open page shows the stop switch's banner (incidents.live).
+    live_keys = (PAUSES,)
 
     def __str__(self) -> str:
         return str(_("Publishing paused on %(where)s") % {"where": self.where})

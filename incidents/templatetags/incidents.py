@@ -2,6 +2,7 @@ from django import template
 from django.db.models import Model
 from django.utils.html import format_html
 
+from incidents import live
 from incidents.models import Severity, Status
 from incidents.rehearsals import is_rehearsal
 
@@ -75,3 +76,12 @@ def sort_link(context: template.Context, field: str, label: str) -> str:
     else:
         query["ordering"] = field
     return format_html('<a href="?{}">{}</a>{}', query.urlencode(), label, arrow)
+
+
+@register.simple_tag(takes_context=True)
+def live_etag(context: template.Context, on: str = "") -> str:
+    """The version of what the page shows, for live.js to compare with /live/'s."""
+    user = context["request"].user
+    if not user.is_authenticated:
+        return ""
+    return live.page_etag(on=[key for key in on.split(",") if key], person_id=user.pk)

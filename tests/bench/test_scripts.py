@@ -123,6 +123,18 @@ SCRIPTS = [
             "e. a risk's series",
         ),
     ),
+    Script(
+        "live",
+        "BENCH_LIVE_DATABASE_URL",
+        None,
+        (
+            "Live pages: 3 viewers on one war room, 2 incidents open",
+            "a. idle ask (304): p50",
+            "3 idle viewers: 3 asks/s",
+            "b. ask after a change (204)",
+            "delivery to all 3 viewers on 2 web processes",
+        ),
+    ),
 ]
 
 

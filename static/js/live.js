@@ -1,0 +1,84 @@
+// Crisis Desk: live pages. The page asks /live/ every few seconds whether what it shows has
+// changed (incidents/live.py): a 304 costs nothing. When the answer is a new version, the page
+// fetches itself again and swaps every [data-live] part (the war room's panels, the header's
+// badges, the stop switch's banner) that the viewer is not using: a part holding the focus,
+// an open menu or a field the viewer has typed in waits for the next change, so nothing being
+// typed is lost. It catches up by itself after a restart or a lost connection.
+(function () {
+  "use strict";
+  var body = document.body;
+  var url = body.dataset.liveUrl;
+  if (!url) { return; }
+  var FAST = 1000;      // a page being looked at: a change shows within 2 s
+  var SLOW = 30000;     // a tab in the background
+  var LONGEST = 30000;  // waiting after errors, at most
+  var on = (body.dataset.liveOn || "").trim();
+  var etag = body.dataset.liveEtag || null;  // the version the page was rendered at
+  var failures = 0;
+  var behind = false;   // a change came that some part could not take yet
+
+  function typedIn(part) {
+    if (part.contains(document.activeElement) && document.activeElement !== document.body) { return true; }
+    if (part.querySelector(".dropdown-menu.show, details[open] form")) { return true; }
+    return Array.prototype.some.call(part.querySelectorAll("input, textarea, select"), function (f) {
+      if (f.type === "hidden" || f.type === "submit") { return false; }
+      if (f.type === "checkbox" || f.type === "radio") { return f.checked !== f.defaultChecked; }
+      if (f.tagName === "SELECT") {
+        return Array.prototype.some.call(f.options, function (o) { return o.selected !== o.defaultSelected; });
+      }
+      return f.value !== f.defaultValue;
+    });
+  }
+
+  function swap(html) {
+    var fresh = new DOMParser().parseFromString(html, "text/html");
+    var waiting = false;
+    document.querySelectorAll("[data-live]").forEach(function (part) {
+      var next = part.id && fresh.getElementById(part.id);
+      if (!next) { return; }
+      if (typedIn(part)) { waiting = true; return; }
+      if (part.innerHTML === next.innerHTML) { return; }
+      part.replaceWith(next);
+      if (window.htmx) { window.htmx.process(next); }
+    });
+    behind = waiting;
+    body.dispatchEvent(new CustomEvent("live:updated"));
+  }
+
+  function refresh() {
+    return fetch(window.location.href, { credentials: "same-origin", headers: { "X-Live": "1" } })
+      .then(function (r) { return r.ok ? r.text() : null; })
+      .then(function (html) { if (html) { swap(html); } });
+  }
+
+  function ask() {
+    var headers = {};
+    if (etag) { headers["If-None-Match"] = etag; }
+    var query = on ? "?on=" + encodeURIComponent(on) : "";
+    return fetch(url + query, { credentials: "same-origin", cache: "no-store", headers: headers, redirect: "manual" })
+      .then(function (r) {
+        if (r.status === 304) { failures = 0; return behind ? refresh() : null; }
+        if (r.status !== 204) { throw new Error("live: " + r.status); }
+        var seen = etag;
+        etag = r.headers.get("ETag");
+        failures = 0;
+        if (seen !== null && seen !== etag) { return refresh(); }
+        return behind ? refresh() : null;
+      });
+  }
+
+  function next() {
+    var wait = document.hidden ? SLOW : FAST;
+    if (failures) { wait = Math.min(LONGEST, FAST * Math.pow(2, failures)); }
+    window.setTimeout(loop, wait);
+  }
+
+  function loop() {
+    ask().catch(function () { failures += 1; }).then(next, next);
+  }
+
+  document.addEventListener("visibilitychange", function () {
+    if (!document.hidden) { ask().catch(function () {}); }
+  });
+  loop();
+})();
