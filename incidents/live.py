@@ -9,10 +9,11 @@ it last saw: the answer is a 304 with no database work beyond the session, or a 
 then the page fetches itself again and swaps the panels the viewer is not typing in
 (static/js/live.js).
 
-Why polling a version rather than server-sent events: measured in bench/live.py. An idle
-viewer costs one small request every LIVE_POLL_SECONDS, answered from the cache; it works on
-the embedded default and behind any number of WSGI processes without a second kind of server,
-and it catches up by itself after a restart (the next poll sees a new version).
+Why polling a version rather than server-sent events, for now: it works on the embedded
+default and behind any number of WSGI processes without a second kind of server, and it
+catches up by itself after a restart (the next ask sees a new version). What it costs is
+measured by bench/live.py: an idle viewer is one small request a second, answered from the
+cache.
 """
 
 import hashlib
