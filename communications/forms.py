@@ -441,7 +441,11 @@ class PlaybookApplyForm(forms.Form):
 
 
 class AlertDeclareForm(forms.Form):
-    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=200,
+        help_text=_("Suggested from the alert's words: keep it or say it better."),
+    )
     severity = forms.TypedChoiceField(
         label=_("Severity"), choices=Severity.choices, coerce=int, initial=DEFAULT_SEVERITY
     )
@@ -454,7 +458,11 @@ class AlertDeclareForm(forms.Form):
 
     def __init__(self, *args: Any, alert: Alert, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["title"].widget.attrs["placeholder"] = alert_title(alert)
+        # A real value, not a grey placeholder that looks filled: the person confirms or edits.
+        self.fields["title"].initial = alert_title(alert)
+        self.fields["severity"].help_text = " ".join(
+            f"{severity.short}: {severity.description}" for severity in Severity
+        )
         suggested = alert.suggested_playbook
         if suggested is not None and suggested.archived_at is None:
             self.fields["playbook"].initial = suggested.pk

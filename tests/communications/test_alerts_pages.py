@@ -156,11 +156,26 @@ def test_declaring_with_no_playbook_applies_none(client, responder, alert, playb
     client.force_login(responder)
     client.post(
         reverse("communications:alert-declare", args=[alert.pk]),
-        {"title": "", "severity": "3", "playbook": ""},
+        {"title": "Spike on @brand: batch, recall, sick", "severity": "3", "playbook": ""},
     )
     incident = Incident.objects.get()
     assert incident.title == "Spike on @brand: batch, recall, sick"
     assert not PlaybookRun.objects.exists()
+
+
+def test_the_title_is_a_suggestion_to_confirm_and_each_severity_says_what_it_means(
+    client, responder, alert
+):
+    client.force_login(responder)
+    form = client.get(alert.get_absolute_url()).context["declare_form"]
+    assert form["title"].value() == "Spike on @brand: batch, recall, sick"  # a value, not grey
+    assert "SEV1: The brand is under wide public attack" in str(form["severity"].help_text)
+    blank = client.post(
+        reverse("communications:alert-declare", args=[alert.pk]), {"title": " ", "severity": "2"}
+    )
+    assert blank.status_code == 400
+    assert blank.context["declare_form"].errors["title"]
+    assert not Incident.objects.exists()
 
 
 def test_a_bad_severity_is_said_on_the_form(client, responder, alert):
@@ -185,7 +200,8 @@ def test_dismissing_on_the_page_needs_a_reason(client, responder, alert):
     assert "Our own launch campaign" in page
     assert "alert-declare-form" not in page
     response = client.post(
-        reverse("communications:alert-declare", args=[alert.pk]), {"severity": "3"}
+        reverse("communications:alert-declare", args=[alert.pk]),
+        {"title": "Recall storm", "severity": "3"},
     )
     assert response.status_code == 409
     assert "dismissed" in html(response)
