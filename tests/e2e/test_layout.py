@@ -145,3 +145,18 @@ def test_buttons_are_big_enough_to_tap_on_a_phone(page, live_server, desk):
         ".map(b => b.textContent.trim().slice(0, 40))"
     )
     assert small == []
+
+
+def test_on_a_phone_the_mentions_come_first_and_the_filters_fold_away(page, live_server, desk):
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.goto(f"{live_server.url}/communications/mentions/")
+    first = page.get_by_test_id("mention").first.bounding_box()
+    assert first is not None
+    assert first["y"] < 844  # on the first screen, not below 900 px of filters
+    search = page.get_by_label("Search")
+    assert not search.is_visible()
+    page.get_by_test_id("filters-toggle").click()
+    search.wait_for(state="visible")
+    page.set_viewport_size({"width": 1366, "height": 768})
+    page.goto(f"{live_server.url}/communications/mentions/")
+    assert page.get_by_label("Search").is_visible()  # a desktop shows them beside the queue
