@@ -297,6 +297,7 @@ QUERY: dict[str, tuple[str, ...]] = {
         "page",
     ),
     "login": ("next",),
+    "live": ("on",),
     "security:verify": ("next",),
     "security:setup": ("next",),
     "api-schema": ("format", "lang"),

@@ -1,5 +1,6 @@
 from django import template
 from django.db.models import Model
+from django.urls import reverse
 from django.utils.html import format_html
 
 from incidents import live
@@ -79,9 +80,17 @@ def sort_link(context: template.Context, field: str, label: str) -> str:
 
 
 @register.simple_tag(takes_context=True)
-def live_etag(context: template.Context, on: str = "") -> str:
-    """The version of what the page shows, for live.js to compare with /live/'s."""
+def live_attributes(context: template.Context) -> str:
+    """The body's attributes static/js/live.js reads: where to ask, what the page shows (the
+    view's ``live_on``: a war room its incident, other pages only what every page shows) and
+    the version it was rendered at."""
     user = context["request"].user
     if not user.is_authenticated:
         return ""
-    return live.page_etag(on=[key for key in on.split(",") if key], person_id=user.pk)
+    on = str(context.get("live_on") or "")
+    return format_html(
+        'data-live-url="{}" data-live-on="{}" data-live-etag="{}"',
+        reverse("live"),
+        on,
+        live.page_etag(on=[key for key in on.split(",") if key], person_id=user.pk),
+    )
