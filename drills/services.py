@@ -274,7 +274,7 @@ def drill_start(
     speed: int = 1,
     based_on: SocialAccount | None = None,
 ) -> DrillRun:
-    """Start a drill: a drill record (teams.Drill, where its findings will go), a drill account
+    """Start a drill: a drill record (Drill, where its findings will go), a drill account
     of its own standing in for ``based_on``, and its posts played from now on.
 
     ``scenario``: a shipped scenario's name, or the name of the uploaded file ``text``."""
