@@ -4,6 +4,8 @@ Every logged-in person may read every incident; ``user`` is taken so the scope c
 (e.g. restricted incidents) without touching the callers.
 """
 
+from collections.abc import Iterable
+
 from django.db.models import Count, Prefetch, QuerySet
 from django.shortcuts import get_object_or_404
 
@@ -35,6 +37,34 @@ def incident_get(*, user: AnyUser, reference: str | None = None, pk: int | None 
 
 def incident_timeline(*, incident: Incident) -> QuerySet[TimelineEvent]:
     return incident.events.select_related("actor")
+
+
+# Events of one kind by one person written within this many seconds of the first are one run.
+RUN_SECONDS = 2
+RUN_LEAST = 3  # fewer than this show one by one
+
+
+def timeline_runs(events: Iterable[TimelineEvent]) -> list[list[TimelineEvent]]:
+    """A page of the timeline in runs: events of one kind by one person written together (a
+    playbook's twelve checklist items) are one run, shown as one line that opens; any other
+    event is a run of its own. The order is kept."""
+    runs: list[list[TimelineEvent]] = []
+    for event in events:
+        last = runs[-1] if runs else None
+        if (
+            last is not None
+            and last[0].kind == event.kind
+            and last[0].actor_id == event.actor_id
+            and abs((last[0].recorded_at - event.recorded_at).total_seconds()) <= RUN_SECONDS
+        ):
+            last.append(event)
+        else:
+            runs.append([event])
+    return [
+        part
+        for run in runs
+        for part in ([run] if len(run) >= RUN_LEAST else [[event] for event in run])
+    ]
 
 
 def incident_claims(*, incident: Incident) -> QuerySet[Claim]:

@@ -80,6 +80,7 @@ def _timeline_context(
     return {
         "incident": incident,
         "events": page,
+        "runs": selectors.timeline_runs(page.object_list),
         "note_form": note_form or NoteForm(),
         "can_add_note": request.user.has_perm(ADD_NOTE),
     }
