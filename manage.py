@@ -5,6 +5,8 @@ import os
 import sys
 from pathlib import Path
 
+import environ
+
 # Any one of these says the machine is a deployment (config/settings/production.py needs them
 # all and names the missing ones).
 DEPLOYMENT_VARIABLES = ("SECRET_KEY", "ALLOWED_HOSTS", "CREDENTIALS_KEYS")
@@ -12,17 +14,11 @@ DEPLOYMENT_VARIABLES = ("SECRET_KEY", "ALLOWED_HOSTS", "CREDENTIALS_KEYS")
 
 def _deployed() -> bool:
     """Whether a production variable is set, in the environment or in the project's .env file
-    (which the settings read too)."""
-    if any(os.environ.get(name) for name in DEPLOYMENT_VARIABLES):
-        return True
+    (read as the settings read it: django-environ, the environment winning)."""
     dotenv = Path(__file__).resolve().parent / ".env"
-    if not dotenv.is_file():
-        return False
-    names = {
-        line.strip().removeprefix("export ").partition("=")[0].strip()
-        for line in dotenv.read_text().splitlines()
-    }
-    return any(name in names for name in DEPLOYMENT_VARIABLES)
+    if dotenv.is_file():
+        environ.Env.read_env(dotenv, overwrite=False)
+    return any(os.environ.get(name) for name in DEPLOYMENT_VARIABLES)
 
 
 def main() -> None:

@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.options import parse  # noqa: E402
+from bench.timing import SqlTimer  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crisis_desk_bench_listening"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/14"
@@ -141,20 +142,6 @@ def _seed(accounts: int, mentions: int) -> list[int]:
     with connection.cursor() as cursor:
         cursor.execute("VACUUM (ANALYZE) communications_volumebucket")
     return ids
-
-
-class SqlTimer:
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.count = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - started
-            self.count += 1
 
 
 def _timed(call: Any) -> tuple[float, float, int]:

@@ -33,6 +33,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from bench.options import parse  # noqa: E402
+from bench.processes import percentile  # noqa: E402
+from bench.timing import SqlTimer  # noqa: E402
 
 DEFAULT_DATABASE_URL = "postgres://postgres@127.0.0.1:5432/crisis_desk_bench_live"
 DEFAULT_REDIS_URL = "redis://127.0.0.1:6379/13"
@@ -52,20 +54,6 @@ def _setup() -> None:
     import django
 
     django.setup()
-
-
-class SqlTimer:
-    def __init__(self) -> None:
-        self.seconds = 0.0
-        self.count = 0
-
-    def __call__(self, execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
-        started = time.perf_counter()
-        try:
-            return execute(sql, params, many, context)
-        finally:
-            self.seconds += time.perf_counter() - started
-            self.count += 1
 
 
 def _seed(viewers: int, incidents: int) -> tuple[list[Any], list[Any]]:
@@ -94,13 +82,8 @@ def _seed(viewers: int, incidents: int) -> tuple[list[Any], list[Any]]:
     return people, found[:incidents]
 
 
-def _percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(share * (len(ordered) - 1)))]
-
-
 def _ms(values: list[float]) -> str:
-    p50, p95 = statistics.median(values), _percentile(values, 0.95)
+    p50, p95 = statistics.median(values), percentile(values, 0.95)
     return f"p50 {1000 * p50:.1f} ms, p95 {1000 * p95:.1f} ms"
 
 

@@ -71,18 +71,8 @@ class DrillViewSet(
         drill = self.get_object()
         data = DrillWriteSerializer(data=request.data, partial=True)
         data.is_valid(raise_exception=True)
-        current: dict[str, Any] = {
-            "title": drill.title,
-            "scenario": drill.scenario,
-            "held_at": drill.held_at,
-            "participants": list(drill.participants.all()),
-            "findings": drill.findings,
-            "follow_ups": drill.follow_ups,
-        }
         drill = services.drill_save(
-            actor=person_require_signed_in(request.user),
-            drill=drill,
-            **(current | data.validated_data),
+            actor=person_require_signed_in(request.user), drill=drill, **data.validated_data
         )
         return self._fresh(drill)
 
@@ -159,11 +149,7 @@ class DrillRunViewSet(
     )
     @action(detail=True, methods=["get"])
     def report(self, request: Request, pk: str) -> Response:
-        run = self.get_object()
-        shown = report.drill_report_shown(run)
-        if not selectors.drill_script_readable(user=request.user, run=run):
-            shown["rumours"] = {**shown["rumours"], "planted": None}
-        return Response(shown)
+        return Response(report.drill_report_seen_by(user=request.user, run=self.get_object()))
 
     @extend_schema(
         summary="Finish the drill (managers)",

@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from communications.models import Alert, Approval, InboundPost, Message
-from config.people import User
+from config.people import AnyUser, User
 from config.permissions import MANAGE_DRILLS, require
 from incidents.models import Claim, Incident, Status, TimelineEvent
 from incidents.services import timeline_event_record
@@ -41,6 +41,7 @@ from .measures import (
     DrillTarget,
 )
 from .models import Drill, DrillRun
+from .selectors import drill_script_readable
 from .services import drill_save, run_scenario
 
 MET = "met"
@@ -374,6 +375,16 @@ def drill_report_shown(run: DrillRun) -> DrillReport:
     return drill_report(run)
 
 
+def drill_report_seen_by(*, user: AnyUser, run: DrillRun) -> DrillReport:
+    """The report as this person may read it (the page and the API): while the drill runs,
+    how many rumours the scenario planted is kept from the players (``planted`` is None),
+    told to whoever may read the script (selectors.drill_script_readable)."""
+    shown = drill_report_shown(run)
+    if not drill_script_readable(user=user, run=run):
+        shown["rumours"] = {**shown["rumours"], "planted": None}
+    return shown
+
+
 # --- the findings ---------------------------------------------------------------------------
 
 
@@ -514,12 +525,8 @@ def drill_finish(*, actor: User, run: DrillRun) -> DrillRun:
     drill_save(
         actor=actor,
         drill=drill,
-        title=drill.title,
-        scenario=drill.scenario,
-        held_at=drill.held_at,
         participants=sorted(participants),  # the people's ids
         findings=f"{typed}\n\n{findings_text(report)}" if typed else findings_text(report),
-        follow_ups=drill.follow_ups,
     )
     run.drill = drill
 

@@ -34,9 +34,7 @@ def drill_run_get(*, pk: int) -> DrillRun:
 
 def drill_runs_unfinished() -> QuerySet[DrillRun]:
     """The drills still playing or being answered, newest first."""
-    return DrillRun.objects.exclude(status=DrillRun.Status.FINISHED).select_related(
-        "drill", "account", "incident"
-    )
+    return drill_runs().exclude(status=DrillRun.Status.FINISHED)
 
 
 def drill_run_alerts(run: DrillRun) -> QuerySet[Alert]:

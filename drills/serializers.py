@@ -7,7 +7,7 @@ from rest_framework import serializers
 from communications.models import SocialAccount
 from config.people import active_people
 from config.rest import DateTimeField, InputSerializer
-from incidents.serializers import PersonSerializer
+from incidents.serializers import IncidentBriefSerializer, PersonSerializer
 
 from .models import Drill, DrillRun
 from .scenario import MAX_BYTES
@@ -63,13 +63,6 @@ class DrillAccountSerializer(serializers.Serializer):
     handle = serializers.CharField()
 
 
-class DrillIncidentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    reference = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.CharField()
-
-
 class DrillRunSerializer(serializers.ModelSerializer):
     page = serializers.SerializerMethodField(help_text="The run's page in the browser.")
     report_page = serializers.SerializerMethodField(help_text="Its report in the browser.")
@@ -82,7 +75,7 @@ class DrillRunSerializer(serializers.ModelSerializer):
     account = DrillAccountSerializer(
         read_only=True, allow_null=True, help_text="The drill account its posts arrive on."
     )
-    incident = DrillIncidentSerializer(
+    incident = IncidentBriefSerializer(
         read_only=True, allow_null=True, help_text="The drill incident, once declared."
     )
     started_by = PersonSerializer(read_only=True)

@@ -53,27 +53,37 @@ def drill_save(
     *,
     actor: User,
     drill: Drill | None = None,
-    title: str,
-    scenario: str,
-    held_at: datetime,
-    participants: Iterable[User | int] = (),
-    findings: str = "",
-    follow_ups: str = "",
+    title: str | None = None,
+    scenario: str | None = None,
+    held_at: datetime | None = None,
+    participants: Iterable[User | int] | None = None,
+    findings: str | None = None,
+    follow_ups: str | None = None,
 ) -> Drill:
-    """Record a drill, or change one."""
+    """Record a drill, or change one: what is left out (None) keeps what the drill has, so
+    a page sending the whole form, the API sending one field and finishing a drill writing its
+    findings all call this."""
     require(actor, MANAGE_DRILLS)
-    if not title.strip():
-        raise ApplicationError(_("Give the drill a title."), field="title")
-    if not scenario.strip():
-        raise ApplicationError(_("Describe the scenario that was played."), field="scenario")
     drill = drill or Drill(created_by=actor)
-    drill.title = title.strip()
-    drill.scenario = scenario.strip()
-    drill.held_at = held_at
-    drill.findings = findings.strip()
-    drill.follow_ups = follow_ups.strip()
+    if title is not None:
+        drill.title = title.strip()
+    if scenario is not None:
+        drill.scenario = scenario.strip()
+    if held_at is not None:
+        drill.held_at = held_at
+    if findings is not None:
+        drill.findings = findings.strip()
+    if follow_ups is not None:
+        drill.follow_ups = follow_ups.strip()
+    if not drill.title:
+        raise ApplicationError(_("Give the drill a title."), field="title")
+    if not drill.scenario:
+        raise ApplicationError(_("Describe the scenario that was played."), field="scenario")
+    if drill.held_at is None:
+        raise ApplicationError(_("Say when the drill was held."), field="held_at")
     drill.save()
-    drill.participants.set(list(participants))
+    if participants is not None:
+        drill.participants.set(list(participants))
     return drill
 
 

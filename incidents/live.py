@@ -17,6 +17,7 @@ cache.
 """
 
 import hashlib
+import re
 import time
 from collections.abc import Iterable
 
@@ -36,6 +37,23 @@ def incident_key(incident_id: int) -> str:
 
 def person_key(person_id: int) -> str:
     return f"person-{person_id}"
+
+
+def incident_live_keys(incident_id: int) -> tuple[str, ...]:
+    """What a change of an incident, or of a row that belongs to it, concerns."""
+    return (incident_key(incident_id), DESK)
+
+
+# What a page may say it shows: the desk's lists, or an incident's war room.
+PAGE_KEY = re.compile(rf"^(?:{DESK}|incident-\d{{1,18}})$")
+PAGE_KEYS_MOST = 5
+
+
+def page_keys(on: str) -> list[str] | None:
+    """What a page shows, from its ``on`` ("incident-12", comma-separated): None when it
+    names something no page shows."""
+    keys = [key for key in on.split(",") if key][:PAGE_KEYS_MOST]
+    return keys if all(PAGE_KEY.match(key) for key in keys) else None
 
 
 def _fresh() -> int:
@@ -91,11 +109,8 @@ def keys_of(row: object) -> list[str]:
     """The pages a row concerns: its incident's war room and the desk, the person it is for (a
     notification), and whatever its model names itself (``live_keys``)."""
     keys: list[str] = list(getattr(row, "live_keys", ()))
-    incident_id = getattr(row, "incident_id", None)
-    if incident_id is None and type(row).__name__ == "Incident":
-        incident_id = getattr(row, "pk", None)
-    if incident_id is not None:
-        keys += [incident_key(incident_id), DESK]
+    if (incident_id := getattr(row, "incident_id", None)) is not None:
+        keys += incident_live_keys(incident_id)
     if (person_id := getattr(row, "recipient_id", None)) is not None:
         keys.append(person_key(person_id))
     return keys

@@ -5,6 +5,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from incidents.live import incident_live_keys
 from incidents.rehearsals import RehearsalQuerySet
 
 
@@ -225,6 +226,12 @@ class Incident(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("incidents:detail", kwargs={"reference": self.reference})
+
+    @property
+    def live_keys(self) -> tuple[str, ...]:
+        """The pages an incident's own change concerns (incidents.live): its war room, and
+        the desk's lists; a row of another model reaches them by its ``incident_id``."""
+        return incident_live_keys(self.pk)
 
     @property
     def severity_enum(self) -> Severity:

@@ -60,11 +60,13 @@ def timeline_runs(events: Iterable[TimelineEvent]) -> list[list[TimelineEvent]]:
             last.append(event)
         else:
             runs.append([event])
-    return [
-        part
-        for run in runs
-        for part in ([run] if len(run) >= RUN_LEAST else [[event] for event in run])
-    ]
+    shown: list[list[TimelineEvent]] = []
+    for run in runs:
+        if len(run) >= RUN_LEAST:
+            shown.append(run)
+        else:
+            shown.extend([event] for event in run)
+    return shown
 
 
 def incident_claims(*, incident: Incident) -> QuerySet[Claim]:

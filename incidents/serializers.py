@@ -22,6 +22,15 @@ from .models import (
 from .permissions import allowed_transitions
 
 
+class IncidentBriefSerializer(serializers.Serializer):
+    """An incident as another record names it: enough to show and link it."""
+
+    id = serializers.IntegerField()
+    reference = serializers.CharField()
+    title = serializers.CharField()
+    status = serializers.CharField()
+
+
 class PersonSerializer(serializers.Serializer):
     id = serializers.IntegerField(read_only=True)
     username = serializers.CharField(read_only=True)

@@ -14,7 +14,7 @@ from config.permissions import MANAGE_DRILLS, holds
 
 from .. import report
 from ..models import DrillRun
-from ..selectors import drill_run_get, drill_script_readable
+from ..selectors import drill_run_get
 
 
 @require_GET
@@ -27,10 +27,9 @@ def drill_report(request: HttpRequest, pk: int) -> HttpResponse:
         "drills/reports/report.html",
         {
             "run": run,
-            "report": report.drill_report_shown(run),
+            "report": report.drill_report_seen_by(user=request.user, run=run),
             "can_finish": run.status != DrillRun.Status.FINISHED
             and holds(request.user, MANAGE_DRILLS),
-            "script_readable": drill_script_readable(user=request.user, run=run),
         },
     )
 

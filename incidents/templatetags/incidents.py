@@ -92,5 +92,5 @@ def live_attributes(context: template.Context) -> str:
         'data-live-url="{}" data-live-on="{}" data-live-etag="{}"',
         reverse("live"),
         on,
-        live.page_etag(on=[key for key in on.split(",") if key], person_id=user.pk),
+        live.page_etag(on=live.page_keys(on) or [], person_id=user.pk),
     )

@@ -42,11 +42,10 @@
       if (window.htmx) { window.htmx.process(next); }
     });
     behind = waiting;
-    body.dispatchEvent(new CustomEvent("live:updated"));
   }
 
   function refresh() {
-    return fetch(window.location.href, { credentials: "same-origin", headers: { "X-Live": "1" } })
+    return fetch(window.location.href, { credentials: "same-origin" })
       .then(function (r) { return r.ok ? r.text() : null; })
       .then(function (html) { if (html) { swap(html); } });
   }
@@ -57,13 +56,11 @@
     var query = on ? "?on=" + encodeURIComponent(on) : "";
     return fetch(url + query, { credentials: "same-origin", cache: "no-store", headers: headers, redirect: "manual" })
       .then(function (r) {
-        if (r.status === 304) { failures = 0; return behind ? refresh() : null; }
-        if (r.status !== 204) { throw new Error("live: " + r.status); }
-        var seen = etag;
-        etag = r.headers.get("ETag");
+        if (r.status !== 304 && r.status !== 204) { throw new Error("live: " + r.status); }
         failures = 0;
-        if (seen !== null && seen !== etag) { return refresh(); }
-        return behind ? refresh() : null;
+        var changed = r.status === 204 && r.headers.get("ETag") !== etag;
+        if (r.status === 204) { etag = r.headers.get("ETag"); }
+        return changed || behind ? refresh() : null;
       });
   }
 

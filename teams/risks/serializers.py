@@ -6,7 +6,7 @@ from rest_framework import serializers
 from config.people import active_people
 from config.rest import DateTimeField, InputSerializer
 from incidents.models import Category, Incident
-from incidents.serializers import PersonSerializer
+from incidents.serializers import IncidentBriefSerializer, PersonSerializer
 from teams.models import Mitigation, Playbook, Risk, RiskChange
 from teams.models.risk_rules import BANDS
 
@@ -21,13 +21,6 @@ class MitigationSerializer(serializers.ModelSerializer):
         model = Mitigation
         fields = ["id", "text", "owner", "status", "created_at"]
         read_only_fields = fields
-
-
-class RiskIncidentSerializer(serializers.Serializer):
-    id = serializers.IntegerField()
-    reference = serializers.CharField()
-    title = serializers.CharField()
-    status = serializers.CharField()
 
 
 class RiskChangeSerializer(serializers.ModelSerializer):
@@ -48,7 +41,7 @@ class RiskSerializer(serializers.ModelSerializer):
     review_overdue = serializers.BooleanField(read_only=True)
     realised = serializers.IntegerField(read_only=True, help_text="How many incidents.")
     keeps_happening = serializers.BooleanField(read_only=True)
-    incidents = RiskIncidentSerializer(many=True, read_only=True)
+    incidents = IncidentBriefSerializer(many=True, read_only=True)
     mitigations = MitigationSerializer(many=True, read_only=True)
     created_at = DateTimeField(read_only=True)
     updated_at = DateTimeField(read_only=True)
