@@ -46,8 +46,11 @@
 
   function refresh() {
     return fetch(window.location.href, { credentials: "same-origin" })
-      .then(function (r) { return r.ok ? r.text() : null; })
-      .then(function (html) { if (html) { swap(html); } });
+      .then(function (r) {
+        if (!r.ok) { throw new Error("live: page " + r.status); }
+        return r.text();
+      })
+      .then(swap);
   }
 
   function ask() {
@@ -58,9 +61,11 @@
       .then(function (r) {
         if (r.status !== 304 && r.status !== 204) { throw new Error("live: " + r.status); }
         failures = 0;
-        var changed = r.status === 204 && r.headers.get("ETag") !== etag;
-        if (r.status === 204) { etag = r.headers.get("ETag"); }
-        return changed || behind ? refresh() : null;
+        var version = r.status === 204 ? r.headers.get("ETag") : etag;
+        if (version === etag && !behind) { return null; }
+        // The page keeps its old version until the fresh copy is in: a refresh lost with the
+        // connection is asked for again, not forgotten.
+        return refresh().then(function () { etag = version; });
       });
   }
 
@@ -77,5 +82,6 @@
   document.addEventListener("visibilitychange", function () {
     if (!document.hidden) { ask().catch(function () {}); }
   });
+  window.addEventListener("online", function () { ask().catch(function () {}); });
   loop();
 })();
