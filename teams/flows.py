@@ -47,8 +47,9 @@ def incident_declare(
     is_drill: bool = False,
 ) -> Incident:
     """Declare an incident: the record, its crisis lead (the declarer unless ``crisis_lead``
-    names someone else), the communication plan of its severity on its checklist, its
-    response schedule (the policy copied onto it; acknowledge, first statement and the
+    names someone else; a declarer who leads has acknowledged it), the communication plan of
+    its severity on its checklist, its response schedule (the policy copied onto it; the
+    lead's acknowledgement when someone else declared, the first statement and the
     checklist's due items planned) and, when declared from a playbook, the playbook's current
     version applied.
 
@@ -84,7 +85,12 @@ def incident_declare(
         if existing is None:
             raise
         return _declared_again(actor=actor, incident=existing, version=version)
-    incident_staff_on_declare(actor=actor, incident=incident, crisis_lead=crisis_lead or actor)
+    lead = crisis_lead or actor
+    incident_staff_on_declare(actor=actor, incident=incident, crisis_lead=lead)
+    if lead.pk == actor.pk:
+        # Declaring is acknowledging: whoever declares and leads has seen it. A lead named by
+        # someone else acknowledges for themselves (the acknowledge deadline is theirs).
+        incident = incident_services.incident_acknowledge(actor=actor, incident=incident)
     communication_plan_apply(actor=actor, incident=incident)
     schedule.incident_schedule_start(incident=incident)
     if version is not None:

@@ -146,7 +146,9 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
     )
     stakeholder_services.stakeholder_contact_save(actor=manager, group=group, name="Editor")
     incident = flows.incident_declare(
-        actor=manager,
+        # Declared by a colleague for the manager to lead: not acknowledged yet.
+        actor=responder,
+        crisis_lead=manager,
         title="Outage rumours",
         severity=2,
         tags=["outage"],

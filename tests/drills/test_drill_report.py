@@ -22,7 +22,7 @@ from incidents.models import ClaimStatus, Incident, TimelineEvent
 from teams import flows as team_flows
 from teams.models import IncidentPlan
 from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
-from tests.teams.factories import DrillFactory
+from tests.teams.factories import DrillFactory, declared_for
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -80,10 +80,10 @@ def drill_run(actor: Any, *, incident: Incident | None = None) -> DrillRun:
 def drill_incident(actor: Any) -> Incident:
     """A SEV2 drill incident detected at T0, on a known policy: acknowledge in 15 min, first
     statement in 60, updates every 60, mentions from 1,000 followers in 30 min and from 10,000
-    in 15, one approval."""
+    in 15, one approval. Declared by a colleague for ``actor`` to lead: not acknowledged yet."""
     with time_machine.travel(T0, tick=False):
-        incident = team_flows.incident_declare(
-            actor=actor, title="Batch storm", severity=2, detected_at=T0, is_drill=True
+        incident = declared_for(
+            actor, title="Batch storm", severity=2, detected_at=T0, is_drill=True
         )
     plan = IncidentPlan.objects.get(incident=incident)
     plan.policy = {
@@ -354,7 +354,8 @@ def test_finishing_keeps_the_report_writes_findings_and_stops_the_account(
     assert drill.findings.startswith("Legal joined late.\n\n")  # what a person typed stays
     assert "Missed: acknowledged in 20 min (target 15 min)" in drill.findings
     assert "Met: first public statement in 8 min (target 1 h)" in drill.findings
-    assert {manager, manager2, responder} <= set(drill.participants.all())
+    declarer = run.incident.declared_by
+    assert {declarer, manager2, responder} <= set(drill.participants.all())
 
     assert SocialAccount.objects.get(pk=run.account_id).is_active is False
     note = run.incident.events.get(kind=TimelineEvent.Kind.NOTE, data__drill_run=run.pk)

@@ -50,4 +50,4 @@ def test_declare_note_and_respond(page: Page, live_server, log_in, shoot):
         .order_by("id")
         .values_list("kind", flat=True)
     )
-    assert kinds == ["declared", "role", "note", "status"]
+    assert kinds == ["declared", "role", "acknowledged", "note", "status"]

@@ -9,18 +9,17 @@ from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from incidents.models import Incident
-from teams import flows
 from teams.models import Deadline, ResponsePolicy
 from teams.schedule import engine
-from tests.teams.factories import admin, responder
+from tests.teams.factories import admin, declared_for, responder
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_responder_works_the_deadlines_of_a_sev1(page: Page, live_server, log_in, shoot):
     ali = responder(username="ali", first_name="Ali", last_name="Demir")
-    incident = flows.incident_declare(
-        actor=ali,
+    incident = declared_for(
+        ali,
         title="Viral video claims a contaminated batch",
         severity=1,
         detected_at=timezone.now() - timedelta(minutes=20),

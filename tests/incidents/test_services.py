@@ -66,13 +66,28 @@ def test_declare_assigns_reference_writes_timeline_and_tags(responder):
     assert incident.status == Status.DETECTED
     assert incident.declared_by == responder
     assert sorted(incident.tags.values_list("name", flat=True)) == ["product", "video"]
-    [event, role] = events(incident)
+    [event, role, acknowledged] = events(incident)
     assert event.kind == TimelineEvent.Kind.DECLARED
     assert role.kind == TimelineEvent.Kind.ROLE
     assert event.actor == responder
     assert event.data["severity"] == 1
+    # Declaring is acknowledging: the declarer leads and has seen it.
+    assert acknowledged.kind == TimelineEvent.Kind.ACKNOWLEDGED
+    assert acknowledged.actor == responder
+    assert incident.acknowledged_at is not None
     second = flows.incident_declare(actor=responder, title="Another", severity=4)
     assert second.reference == f"INC-{year}-0002"
+
+
+def test_a_lead_named_by_the_declarer_acknowledges_for_themselves(responder, manager):
+    incident = flows.incident_declare(
+        actor=responder, title="Recall rumour", severity=Severity.SEV2, crisis_lead=manager
+    )
+    assert incident.acknowledged_at is None
+    assert TimelineEvent.Kind.ACKNOWLEDGED not in {e.kind for e in events(incident)}
+    flows.incident_acknowledge(actor=manager, incident=incident)
+    incident.refresh_from_db()
+    assert incident.acknowledged_at is not None
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,7 @@ from teams import flows as team_flows
 from teams.models import Deadline, DeadlineStep
 from teams.schedule import engine
 from tests.communications.factories import InboundPostFactory, SocialAccountFactory
+from tests.teams.factories import declared_for
 
 pytestmark = pytest.mark.django_db
 T0 = datetime(2026, 6, 1, 9, 0, tzinfo=UTC)
@@ -26,7 +27,7 @@ def at(minutes: float) -> datetime:
 
 def test_an_incident_with_nothing_said_has_empty_facts_not_errors(manager):
     with time_machine.travel(T0, tick=False):
-        incident = team_flows.incident_declare(actor=manager, title="Quiet", severity=3)
+        incident = declared_for(manager, title="Quiet", severity=3)
     found = facts.compute(incident)
     assert found["time_to_acknowledge_seconds"] is None
     assert found["time_to_first_statement_seconds"] is None
@@ -47,9 +48,7 @@ def test_an_incident_with_nothing_said_has_empty_facts_not_errors(manager):
 def test_times_cadence_mentions_and_a_reopened_incident(manager):
     account = SocialAccountFactory()
     with time_machine.travel(T0, tick=False):
-        incident = team_flows.incident_declare(
-            actor=manager, title="Recall rumour", severity=1, detected_at=T0
-        )
+        incident = declared_for(manager, title="Recall rumour", severity=1, detected_at=T0)
     with time_machine.travel(at(3), tick=False):
         team_flows.incident_acknowledge(actor=manager, incident=incident)
         flows.incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
@@ -128,9 +127,7 @@ def test_messages_their_approvals_escalations_and_roles(
     every role held with its holder."""
     account = SocialAccountFactory(handle="brand")
     with time_machine.travel(T0, tick=False):
-        incident = team_flows.incident_declare(
-            actor=manager, title="Recall rumour", severity=3, detected_at=T0
-        )
+        incident = declared_for(manager, title="Recall rumour", severity=3, detected_at=T0)
 
     def submitted(minutes: float, body: str) -> Message:
         with time_machine.travel(at(minutes), tick=False):

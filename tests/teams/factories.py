@@ -9,6 +9,8 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.permissions import ADMIN, MANAGER, RESPONDER
 from drills.models import Drill
+from incidents.models import Incident
+from teams import flows
 from teams.models import (
     Channel,
     CommunicationPlanEntry,
@@ -171,3 +173,10 @@ class StaffBriefingFactory(factory.django.DjangoModelFactory[StaffBriefing]):
     ) -> None:
         if create and extracted:
             self.departments.set(extracted)
+
+
+def declared_for(lead: User, **kwargs: object) -> Incident:
+    """An incident a colleague declared naming ``lead`` its crisis lead: not acknowledged yet,
+    with the lead's acknowledge deadline open (a declarer who leads has acknowledged it)."""
+    colleague = UserFactory.create(username="dispatcher", groups=[RESPONDER])
+    return flows.incident_declare(actor=colleague, crisis_lead=lead, **kwargs)

@@ -27,6 +27,7 @@ from teams.models import (
 )
 from teams.schedule import engine, policies
 from tests.communications.factories import InboundPostFactory
+from tests.teams.factories import declared_for
 from tests.teams.factories import manager as manager_factory
 from tests.teams.factories import responder as responder_factory
 
@@ -35,9 +36,7 @@ K = Deadline.Kind
 
 
 def declare(actor, severity=1, **kwargs):
-    return flows.incident_declare(
-        actor=actor, title="Contaminated batch", severity=severity, **kwargs
-    )
+    return declared_for(actor, title="Contaminated batch", severity=severity, **kwargs)
 
 
 def open_one(incident, kind) -> Deadline:
@@ -78,6 +77,15 @@ def test_declaring_copies_the_policy_and_plans_acknowledge_and_first_statement(m
     assert acknowledge.next_step == 0
     assert acknowledge.next_step_at == acknowledge.due_at - timedelta(minutes=2)
     assert acknowledge.task_id
+
+
+def test_a_declarer_who_leads_has_acknowledged_so_nothing_escalates_to_them(manager):
+    incident = flows.incident_declare(actor=manager, title="Contaminated batch", severity=1)
+    assert incident.acknowledged_at is not None
+    assert set(
+        engine.open_deadlines().filter(incident=incident).values_list("kind", flat=True)
+    ) == {K.FIRST_STATEMENT}
+    assert not Deadline.objects.filter(incident=incident, kind=K.ACKNOWLEDGE).exists()
 
 
 def test_a_watch_level_incident_plans_no_statement(manager):

@@ -13,6 +13,7 @@ from incidents.models import TimelineEvent
 from teams import flows
 from teams.models import Deadline, EscalationStep, ResponsePolicy
 from teams.schedule import engine
+from tests.teams.factories import declared_for
 
 pytestmark = pytest.mark.django_db
 K = Deadline.Kind
@@ -21,8 +22,9 @@ POLICIES = "/api/v1/policies/"
 DEADLINES = "/api/v1/deadlines/"
 
 
-def declare(actor, severity=1, **kwargs):
-    return flows.incident_declare(actor=actor, title="Recall rumour", severity=severity, **kwargs)
+def declare(actor, severity=1, crisis_lead=None, **kwargs):
+    """Declared for ``crisis_lead`` (else ``actor``), not acknowledged yet."""
+    return declared_for(crisis_lead or actor, title="Recall rumour", severity=severity, **kwargs)
 
 
 def deadline_of(incident, kind) -> Deadline:

@@ -18,7 +18,7 @@ from postmortems.flows import incident_transition
 from teams import flows
 from teams.models import Deadline, DeadlineStep, EngineHealth, IncidentPlan, ResponsePolicy
 from teams.schedule import engine
-from tests.teams.factories import UserFactory
+from tests.teams.factories import UserFactory, declared_for
 
 pytestmark = pytest.mark.django_db
 
@@ -31,8 +31,8 @@ def html(response) -> str:
 
 
 def declare(actor, *, severity: int = 1, title: str = "Viral video claims a bad batch") -> Incident:
-    return flows.incident_declare(
-        actor=actor,
+    return declared_for(
+        actor,
         title=title,
         severity=severity,
         detected_at=timezone.now() - timedelta(minutes=30),
