@@ -24,7 +24,8 @@ from .policies import target_choices, target_label
 
 # The public-silence clock runs for the severe incidents whose public is waiting for word.
 SILENCE_SEVERITIES = (Severity.SEV1, Severity.SEV2)
-SILENCE_STATUSES = (Status.RESPONDING, Status.MONITORING)
+# Every open status: the public waits from the moment the incident is detected.
+SILENCE_STATUSES = (Status.DETECTED, Status.TRIAGED, Status.RESPONDING, Status.MONITORING)
 
 
 def deadline_get(*, user: AnyUser, pk: int) -> Deadline:

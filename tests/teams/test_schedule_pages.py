@@ -393,12 +393,25 @@ def test_the_silence_clock_before_any_statement_counts_from_detection(
     assert "First statement due" in clock
 
 
-@pytest.mark.parametrize(("severity", "status"), [(3, "responding"), (1, "detected")])
-def test_no_silence_clock_below_sev2_or_before_responding(
-    client, reader, responder, severity, status
+@pytest.mark.parametrize("status", ["detected", "triaged"])
+def test_the_silence_clock_runs_from_detection_before_anyone_responds(
+    client, reader, responder, status
 ):
+    """The public waits from the moment the incident is detected, not from when the team
+    moves it to responding."""
     client.force_login(reader)
-    found = declare(responder, severity=severity)
+    found = declare(responder, severity=1)
+    if status != "detected":
+        incident_transition(actor=responder, incident=found, to=status)
+    clock = html(client.get(panel_url(found))).split('data-testid="silence-clock"')[1]
+    assert "no public statement yet" in clock
+    assert "First statement due" in clock
+
+
+@pytest.mark.parametrize("status", ["detected", "responding"])
+def test_no_silence_clock_below_sev2(client, reader, responder, status):
+    client.force_login(reader)
+    found = declare(responder, severity=3)
     if status != "detected":
         incident_transition(actor=responder, incident=found, to=status)
     assert 'data-testid="silence-clock"' not in html(client.get(panel_url(found)))
@@ -459,12 +472,16 @@ def test_the_incident_list_partial_shows_the_column_too(client, reader, incident
 
 
 def test_the_dashboard_counts_overdue_deadlines_and_shows_the_silence_clocks(
-    client, reader, responder, incident
+    client, reader, responder, manager, incident
 ):
     client.force_login(reader)
     page = html(client.get(reverse("dashboard")))
     assert re.search(r'data-testid="overdue-count">0<', page)
-    assert "No SEV1 or SEV2 incident is responding or monitoring." in page
+    assert incident.reference in page.split('data-testid="silence-clocks"')[1].split("</ul>")[0]
+    incident_transition(actor=manager, incident=incident, to="declined", reason="False alarm")
+    page = html(client.get(reverse("dashboard")))
+    assert "No SEV1 or SEV2 incident is open." in page
+    incident = declare(responder, severity=1)
     incident_transition(actor=responder, incident=incident, to="responding")
     minor = declare(responder, severity=3, title="A minor complaint")
     incident_transition(actor=responder, incident=minor, to="responding")
