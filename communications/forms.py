@@ -8,11 +8,17 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import DATETIME_LOCAL, DateTimeField
-from incidents.models import Category, Claim, ClaimStatus, Incident, Severity
+from incidents.models import Category, Claim, ClaimStatus, Incident, Promise, Severity
 from teams.models import Channel, Department, Role, StakeholderGroup
-from teams.playbooks.selectors import playbook_current, playbooks_to_declare_from
+from teams.playbooks.selectors import playbooks_to_declare_from
 
-from .listening.alerts import DEFAULT_SEVERITY, alert_severity, alert_title
+from .listening.alerts import (
+    alert_attach_choices,
+    alert_posts_on_open_incident,
+    alert_severity,
+    alert_severity_suggested,
+    alert_title,
+)
 from .models import Alert, InboundPost, Message, SocialAccount, Template
 from .validators import POST_REFERENCE_MAX_LENGTH, validate_post_reference
 
@@ -308,6 +314,26 @@ def _lines(text: str) -> list[tuple[int, str]]:
     ]
 
 
+def _promise_words(text: str) -> str:
+    """“the first public statement”, “First statement”, “first_statement”: one promise."""
+    words = text.replace("_", " ").lower().split()
+    return " ".join(word for word in words if word not in ("the", "public"))
+
+
+def _checklist_line(item: dict[str, Any], roles: dict[str, str]) -> str:
+    """A playbook's checklist item as the form writes it (PlaybookForm.clean_checklist)."""
+    minutes = item.get("due_minutes")
+    role, meets = item.get("role"), item.get("meets")
+    if minutes is None and not role and not meets:
+        return str(item["title"])
+    parts = ["" if minutes is None else str(minutes), item["title"]]
+    if role or meets:
+        parts.append(roles.get(role, role) if role else "")
+    if meets:
+        parts.append(str(Promise(meets).label))
+    return " | ".join(parts)
+
+
 class PlaybookForm(forms.Form):
     """A playbook's version as people write it: the checklist and the stakeholders one per
     line, the roles and the approved templates ticked."""
@@ -334,7 +360,12 @@ class PlaybookForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 6}),
         help_text=_(
             "One item per line. Start with the minutes after declaring and a bar to make it "
-            "due: “30 | Confirm the facts with product safety”."
+            "due: “30 | Confirm the facts with product safety”. Add the role that owns it "
+            "after another bar (its holder in the incident, else whoever is on call for it; "
+            "without one, the crisis lead): “30 | Brief the call centre | Communications "
+            "lead”. An item that publishes the first public statement says so after a fourth "
+            "bar and takes the policy's deadline instead of a second one: “15 | Publish the "
+            "holding statement | Communications lead | first statement”."
         ),
     )
     roles = forms.ModelMultipleChoiceField(
@@ -366,18 +397,50 @@ class PlaybookForm(forms.Form):
     )
 
     def clean_checklist(self) -> list[dict[str, Any]]:
+        roles: dict[str, str] = {}
+        for role in Role.objects.all():
+            roles[role.slug.lower()] = roles[str(role.name).lower()] = role.slug
+        promises = {_promise_words(value): value for value in Promise.values}
+        promises.update({_promise_words(str(label)): value for value, label in Promise.choices})
         items: list[dict[str, Any]] = []
         for number, line in _lines(self.cleaned_data["checklist"]):
-            minutes, bar, title = line.partition("|")
-            if not bar:
-                items.append({"title": line, "due_minutes": None})
+            if "|" not in line:
+                items.append({"title": line, "due_minutes": None, "role": None, "meets": None})
                 continue
-            if not minutes.strip().isdigit():
+            minutes, title, *rest = [part.strip() for part in line.split("|")]
+            if len(rest) > 2:
+                raise forms.ValidationError(
+                    _("Line %(number)d: at most minutes | item | role | promise.")
+                    % {"number": number}
+                )
+            if minutes and not minutes.isdigit():
                 raise forms.ValidationError(
                     _("Line %(number)d: start with the minutes (a whole number) before the bar.")
                     % {"number": number}
                 )
-            items.append({"title": title.strip(), "due_minutes": int(minutes)})
+            role_name, promise = [*rest, "", ""][:2]
+            if role_name and role_name.lower() not in roles:
+                raise forms.ValidationError(
+                    _("Line %(number)d: “%(role)s” is not a role (%(roles)s).")
+                    % {
+                        "number": number,
+                        "role": role_name,
+                        "roles": ", ".join(str(r.name) for r in Role.objects.all()),
+                    }
+                )
+            if promise and _promise_words(promise) not in promises:
+                raise forms.ValidationError(
+                    _("Line %(number)d: an item can keep only %(promises)s.")
+                    % {"number": number, "promises": ", ".join(str(p.label) for p in Promise)}
+                )
+            items.append(
+                {
+                    "title": title,
+                    "due_minutes": int(minutes) if minutes else None,
+                    "role": roles[role_name.lower()] if role_name else None,
+                    "meets": promises[_promise_words(promise)] if promise else None,
+                }
+            )
         return items
 
     def clean_stakeholders(self) -> list[dict[str, Any]]:
@@ -412,18 +475,14 @@ class PlaybookForm(forms.Form):
     @staticmethod
     def initial_from(version: Any) -> dict[str, Any]:
         """The form filled with a version (to write the next one)."""
+        roles = {role.slug: str(role.name) for role in Role.objects.all()}
         return {
             "name": version.playbook.name,
             "category": version.playbook.category,
             "severity_hint": version.severity_hint,
             "scenario": version.scenario,
             "first_steps": version.first_steps,
-            "checklist": "\n".join(
-                f"{item['due_minutes']} | {item['title']}"
-                if item.get("due_minutes") is not None
-                else item["title"]
-                for item in version.checklist
-            ),
+            "checklist": "\n".join(_checklist_line(item, roles) for item in version.checklist),
             "roles": list(version.roles.all()),
             "stakeholders": "\n".join(
                 f"{entry.group.name} | {entry.channel} | {entry.within_minutes}"
@@ -446,9 +505,7 @@ class AlertDeclareForm(forms.Form):
         max_length=200,
         help_text=_("Suggested from the alert's words: keep it or say it better."),
     )
-    severity = forms.TypedChoiceField(
-        label=_("Severity"), choices=Severity.choices, coerce=int, initial=DEFAULT_SEVERITY
-    )
+    severity = forms.TypedChoiceField(label=_("Severity"), choices=Severity.choices, coerce=int)
     playbook = forms.ModelChoiceField(
         label=_("Playbook"),
         queryset=playbooks_to_declare_from(),
@@ -460,21 +517,51 @@ class AlertDeclareForm(forms.Form):
         super().__init__(*args, **kwargs)
         # A real value, not a grey placeholder that looks filled: the person confirms or edits.
         self.fields["title"].initial = alert_title(alert)
+        # What the alert's evidence reads as (a drill: its scenario's), before any playbook's
+        # usual severity: the playbook is written for every such crisis, the alert is this one.
+        severity = alert_severity(alert)
+        self.fields["severity"].initial = severity
+        wanted, because = alert_severity_suggested(alert)
+        self.suggestion = (
+            _("Suggested %(severity)s: %(because)s.")
+            % {"severity": Severity(wanted).short, "because": because}
+            if wanted == severity
+            else _("Suggested %(severity)s by the drill's scenario.")
+            % {"severity": Severity(severity).short}
+        )
         self.fields["severity"].help_text = " ".join(
-            f"{severity.short}: {severity.description}" for severity in Severity
+            [str(self.suggestion)] + [f"{level.short}: {level.description}" for level in Severity]
         )
         suggested = alert.suggested_playbook
         if suggested is not None and suggested.archived_at is None:
             self.fields["playbook"].initial = suggested.pk
-            version = playbook_current(suggested)
-            if version is not None and version.severity_hint:
-                self.fields["severity"].initial = version.severity_hint
             if alert.suggested_because:
                 self.fields["playbook"].help_text = _("Suggested: %(because)s") % {
                     "because": alert.suggested_because
                 }
-        if (severity := alert_severity(alert)) is not None:  # a drill: its scenario's
-            self.fields["severity"].initial = severity
+
+
+class AlertAttachForm(forms.Form):
+    """Add the alert to an incident already open for the same crisis instead of declaring a
+    second one; the incident most of the alert's top posts are already on is chosen first."""
+
+    incident = forms.ModelChoiceField(label=_("Open incident"), queryset=Incident.objects.none())
+
+    def __init__(self, *args: Any, alert: Alert, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["incident"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = alert_attach_choices(alert)
+        field.label_from_instance = lambda incident: (
+            f"{incident.reference} · {incident.get_severity_display()} · {incident.title}"
+        )
+        self.linked = alert_posts_on_open_incident(alert)
+        if self.linked is not None:
+            field.initial = self.linked[0].pk
+            field.help_text = _("%(count)d of its top posts are already on %(reference)s.") % {
+                "count": self.linked[1],
+                "reference": self.linked[0].reference,
+            }
 
 
 class AlertDismissForm(forms.Form):

@@ -19,13 +19,14 @@ from communications.listening.filters import AlertFilter, VolumeQuery
 from communications.listening.models import Alert, InboundPost
 from communications.listening.selectors import BUCKET_SIZES
 from communications.listening.serializers import (
+    AlertAttachSerializer,
     AlertDeclareSerializer,
     AlertDismissSerializer,
     AlertSerializer,
     VolumeSerializer,
 )
 from config.people import person_require_signed_in
-from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS
+from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT, TRIAGE_MENTIONS
 from config.rest import PERMISSIONS
 
 
@@ -41,6 +42,7 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     action_permissions = {
         ("declare", "POST"): DECLARE_INCIDENT,
         ("dismiss", "POST"): TRIAGE_MENTIONS,
+        ("attach", "POST"): EDIT_INCIDENT,
     }
 
     def get_queryset(self) -> QuerySet[Alert]:
@@ -73,6 +75,29 @@ class AlertViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         if "playbook" in data.validated_data:
             options["playbook"] = data.validated_data["playbook"]
         alerts.alert_declare(actor=person_require_signed_in(request.user), alert=alert, **options)
+        return Response(self.get_serializer(self.get_queryset().get(pk=alert.pk)).data)
+
+    @extend_schema(
+        summary="Add the alert to an open incident of the same crisis (once)",
+        description="Instead of declaring a second incident: the alert on the incident's "
+        "timeline, its top posts linked as mentions. Sent again, or after the alert was "
+        "declared, it returns the alert with the incident it went to; a dismissed alert "
+        "answers 409; an incident that is not open, or a drill for a real alert (or the other "
+        "way round), 400 on `incident`.",
+        request=AlertAttachSerializer,
+        responses={200: AlertSerializer},
+        filters=False,
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def attach(self, request: Request, pk: str) -> Response:
+        alert = self.get_object()
+        data = AlertAttachSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        alerts.alert_attach(
+            actor=person_require_signed_in(request.user),
+            alert=alert,
+            incident=data.validated_data["incident"],
+        )
         return Response(self.get_serializer(self.get_queryset().get(pk=alert.pk)).data)
 
     @extend_schema(

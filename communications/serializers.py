@@ -9,7 +9,7 @@ from rest_framework import serializers
 
 from communications.messaging.gate import Stop
 from config.rest import DateTimeField, InputSerializer
-from incidents.models import Category, Claim, Incident, Severity
+from incidents.models import Category, Claim, Incident, Promise, Severity
 from incidents.serializers import ChecklistItemSerializer, PersonSerializer
 from teams.models import (
     Channel,
@@ -410,6 +410,22 @@ class PlaybookChecklistItemSerializer(InputSerializer):
         default=None,
         help_text="Due so many minutes after the playbook is applied (declaring); null: no "
         "due time.",
+    )
+    role = serializers.CharField(
+        max_length=50,
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="The code of the role that owns the item (its holder in the incident, else "
+        "whoever is on call for it); null: the crisis lead.",
+    )
+    meets = serializers.ChoiceField(
+        choices=Promise.choices,
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="The incident's promise the item does: it takes that promise's deadline "
+        "instead of one of its own, and is done when the promise is kept.",
     )
 
 

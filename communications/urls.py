@@ -72,4 +72,5 @@ urlpatterns = [
     path("alerts/<int:pk>/", listening_views.alert_detail, name="alert"),
     path("alerts/<int:pk>/declare/", listening_views.alert_declare, name="alert-declare"),
     path("alerts/<int:pk>/dismiss/", listening_views.alert_dismiss, name="alert-dismiss"),
+    path("alerts/<int:pk>/attach/", listening_views.alert_attach, name="alert-attach"),
 ]

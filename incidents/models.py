@@ -367,6 +367,13 @@ class Claim(models.Model):
         return self.status in VERDICTS
 
 
+class Promise(models.TextChoices):
+    """What the incident promises the public, which a checklist item may do (see
+    ChecklistItem.meets); the schedule plans each as a deadline of the same name."""
+
+    FIRST_STATEMENT = "first_statement", _("the first public statement")
+
+
 class ChecklistItem(models.Model):
     incident = models.ForeignKey(
         Incident, verbose_name=_("incident"), on_delete=models.PROTECT, related_name="checklist"
@@ -388,6 +395,18 @@ class ChecklistItem(models.Model):
         related_name="+",
     )
     due_at = models.DateTimeField(_("due at"), null=True, blank=True)
+    meets = models.CharField(
+        _("keeps the promise"),
+        max_length=30,
+        choices=Promise.choices,
+        blank=True,
+        db_default="",
+        help_text=_(
+            "The incident's promise this item does (a playbook's “publish the holding "
+            "statement”): it takes that promise's due time instead of a deadline of its own, "
+            "and is done when the promise is kept."
+        ),
+    )
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,

@@ -39,6 +39,7 @@ from .models import (
     Claim,
     ClaimStatus,
     Incident,
+    Promise,
     ReferenceCounter,
     Severity,
     Source,
@@ -561,11 +562,15 @@ def checklist_item_create(
     assignee: User | None = None,
     due_at: datetime | None = None,
     key: str = "",
+    meets: str = "",
 ) -> ChecklistItem:
     """Add an item. An item with a ``key`` (one from a plan) is added once: when the incident
     already has it, that item is returned as it is and the timeline stays untouched. Adding
-    one from a page (teams.flows.checklist_item_add) also tells its assignee."""
+    one from a page (teams.flows.checklist_item_add) also tells its assignee. ``meets``: the
+    incident's promise the item does (a Promise), kept by ``checklist_promise_kept``."""
     require(actor, ADD_CHECKLIST_ITEM)
+    if meets:
+        _clean_choice(meets, Promise, "meets")
     incident_require_editable(incident)
     title = (title or "").strip()
     if not title:
@@ -588,6 +593,7 @@ def checklist_item_create(
                 key=key,
                 assignee=_clean_assignee(assignee),
                 due_at=due_at,
+                meets=meets,
                 created_by=actor,
             )
     except IntegrityError:
@@ -688,3 +694,31 @@ def checklist_item_set_done(*, actor: User, item: ChecklistItem, done: bool) -> 
         data={"item": item.pk, "done": done},
     )
     return item
+
+
+@transaction.atomic
+def checklist_promise_kept(
+    *, incident: Incident, promise: str, by: User, at: datetime
+) -> list[ChecklistItem]:
+    """The incident kept a promise (its first public statement went out): every open item
+    that does that promise is done, by whoever kept it (the statement's author), each on the
+    timeline. Called by the schedule when it meets the promise's deadline."""
+    _clean_choice(promise, Promise, "meets")
+    items = list(
+        ChecklistItem.objects.select_for_update().filter(
+            incident=incident, meets=promise, done_at__isnull=True
+        )
+    )
+    for item in items:
+        item.done_at = at
+        item.done_by = by
+        item.save(update_fields=["done_at", "done_by"])
+        timeline_event_record(
+            incident=incident,
+            actor=by,
+            kind=TimelineEvent.Kind.CHECKLIST,
+            text=_("Done: %(title)s (%(promise)s was published)")
+            % {"title": item.title, "promise": Promise(promise).label},
+            data={"item": item.pk, "done": True, "meets": promise},
+        )
+    return items

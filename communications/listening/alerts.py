@@ -8,6 +8,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import Count, QuerySet
 from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,22 +16,28 @@ from django.utils.translation import gettext as _
 from communications.accounts.models import SocialAccount
 from communications.listening.mentions.services import mention_link, reason_clean
 from communications.listening.models import Alert, InboundPost
-from config.errors import Conflict
+from config.errors import ApplicationError, Conflict
 from config.people import User
-from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS, require
-from incidents.models import Category, Incident, Severity, Source, TimelineEvent
+from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT, TRIAGE_MENTIONS, require
+from incidents.models import (
+    OPEN_STATUSES,
+    Category,
+    Incident,
+    Severity,
+    Source,
+    TimelineEvent,
+)
 from incidents.rehearsals import is_rehearsal
 from incidents.services import timeline_event_record
 from teams.flows import incident_declare
 from teams.models import Playbook, Reason, Role
-from teams.playbooks.selectors import playbook_current, playbooks_to_declare_from
+from teams.playbooks.selectors import playbooks_to_declare_from
 from teams.risks.selectors import risks_listened_for
 from teams.services import notify_role
 
 from . import selectors
 from .rules import WORD, Spike, top_words, usual_for
 
-DEFAULT_SEVERITY = Severity.SEV3
 SUGGESTED = object()  # alert_declare's playbook when none is named: the alert's suggestion
 WORDS_FROM = 2000  # the widest-reaching posts of the window the top words are read from
 
@@ -41,13 +48,54 @@ severity_wanted = Signal()  # sent with alert=; a receiver answers a severity or
 alert_declared = Signal()  # sent with alert=, incident=, inside the declaring transaction
 
 
-def alert_severity(alert: Alert) -> int | None:
+# Words in an alert's top words that say people may be harmed (English and Turkish): SEV1
+# by its definition ("people may be harmed"), whatever the volume.
+HARM_WORDS = frozenset(
+    {
+        "sick", "ill", "poison", "poisoned", "poisoning", "hospital", "hospitalised",
+        "hospitalized", "injured", "injury", "hurt", "died", "dead", "death", "burn", "burns",
+        "allergic", "overdose", "contaminated", "toxic", "choking", "explosion", "fire",
+        "zehir", "zehirlendi", "zehirlenme", "hasta", "hastalandı", "hastane", "hastanelik",
+        "yaralandı", "yaralı", "öldü", "ölüm", "yanık", "alerji", "zehirli", "yangın",
+        "patlama", "bozuk",
+    }
+)  # fmt: skip
+WIDE_RATIO = 10.0  # this many times the usual, with wide-reach authors: a wide attack (SEV1)
+FAST_RATIO = 5.0  # this many times the usual, or wide-reach authors: a major story (SEV2)
+
+
+def alert_severity_suggested(alert: Alert) -> tuple[int, str]:
+    """The severity the alert's own evidence reads as, and why, in the words of the
+    severities' definitions (incidents.models.SEVERITY_DESCRIPTIONS): words of harm or a wide
+    spike with wide-reach authors, SEV1; wide-reach authors or a fast spike, SEV2; else
+    SEV3."""
+    harm = [word for word in alert.top_words if str(word).lower() in HARM_WORDS]
+    wide = [f"@{author['handle']}" for author in alert.big_authors if author.get("handle")]
+    times = _("%(ratio).1f× the usual") % {"ratio": alert.ratio}
+    if harm:
+        return Severity.SEV1, _("posts speak of harm (%(words)s)") % {"words": ", ".join(harm)}
+    if wide and alert.ratio >= WIDE_RATIO:
+        return Severity.SEV1, _("%(times)s with wide-reach authors (%(authors)s)") % {
+            "times": times,
+            "authors": ", ".join(wide[:3]),
+        }
+    if wide:
+        return Severity.SEV2, _("wide-reach authors (%(authors)s)") % {
+            "authors": ", ".join(wide[:3])
+        }
+    if alert.ratio >= FAST_RATIO:
+        return Severity.SEV2, _("%(times)s: a fast-growing story") % {"times": times}
+    return Severity.SEV3, _("%(times)s, no wide-reach author, no word of harm") % {"times": times}
+
+
+def alert_severity(alert: Alert) -> int:
     """The severity an incident declared from this alert starts at when the declarer gives
-    none, before the playbook's hint: a drill's, its scenario's."""
+    none (and the declare form's choice), before any playbook's usual one: a drill's, its
+    scenario's; else what the alert's evidence reads as (alert_severity_suggested)."""
     for _receiver, severity in severity_wanted.send(sender=Alert, alert=alert):
         if severity is not None:
             return int(severity)
-    return None
+    return alert_severity_suggested(alert)[0]
 
 
 def accounts_to_evaluate() -> list[int]:
@@ -217,15 +265,11 @@ def alert_declare(
         suggested = alert.suggested_playbook
         playbook = suggested if suggested is not None and suggested.archived_at is None else None
     assert playbook is None or isinstance(playbook, Playbook)
-    version = playbook_current(playbook) if playbook is not None else None
     title = " ".join((title or "").split()) or alert_title(alert)
     incident = incident_declare(
         actor=actor,
         title=title,
-        severity=severity
-        or alert_severity(alert)
-        or (version.severity_hint if version else None)
-        or DEFAULT_SEVERITY,
+        severity=severity or alert_severity(alert),
         summary=alert.explanation,
         category=playbook.category if playbook is not None else Category.OTHER,
         source=Source.LISTENING_ALERT,
@@ -249,6 +293,71 @@ def alert_declare(
     alert.decided_at = timezone.now()
     alert.save(update_fields=["status", "incident", "decided_by", "decided_at"])
     alert_declared.send(sender=Alert, alert=alert, incident=incident)
+    return incident
+
+
+def alert_attach_choices(alert: Alert) -> QuerySet[Incident]:
+    """The open incidents an alert may be added to: real ones for a real alert, drills for a
+    drill's (a rehearsal never joins reality, nor the other way round), newest first."""
+    incidents = Incident.objects.filter(status__in=OPEN_STATUSES)
+    incidents = incidents.rehearsals() if is_rehearsal(alert) else incidents.real()
+    return incidents.order_by("-detected_at")
+
+
+def alert_posts_on_open_incident(alert: Alert) -> tuple[Incident, int] | None:
+    """The open incident (of those the alert may join) most of its top posts are already on,
+    and how many: the crisis the alert is most likely part of."""
+    counts = (
+        selectors.alert_top_posts(alert)
+        .filter(incident__in=alert_attach_choices(alert))
+        .values("incident")
+        .annotate(posts=Count("pk"))
+        .order_by("-posts", "-incident")
+        .first()
+    )
+    if counts is None:
+        return None
+    return Incident.objects.get(pk=counts["incident"]), counts["posts"]
+
+
+@transaction.atomic
+def alert_attach(*, actor: User, alert: Alert, incident: Incident | int) -> Incident:
+    """Add the alert to an incident already open for the same crisis, instead of declaring a
+    second one: the alert's explanation on its timeline, its top posts linked as mentions
+    (those not on another incident already), the alert marked as decided for it. Once: sent
+    again, or after someone declared from it, it returns the incident it went to."""
+    require(actor, EDIT_INCIDENT)
+    require(actor, TRIAGE_MENTIONS)
+    alert = Alert.objects.select_for_update().get(pk=alert.pk)
+    if alert.incident_id is not None:
+        return Incident.objects.get(pk=alert.incident_id)
+    if alert.status == Alert.Status.DISMISSED:
+        raise Conflict(
+            _("This alert was dismissed (%(reason)s).") % {"reason": alert.dismiss_reason}
+        )
+    # Asked again under the incident's row lock: it may have closed since the page was drawn.
+    pk = incident.pk if isinstance(incident, Incident) else incident
+    found = alert_attach_choices(alert).select_for_update().filter(pk=pk).first()
+    if found is None:
+        raise ApplicationError(
+            _("Choose an open incident (a drill's alert goes to a drill, a real one to reality)."),
+            field="incident",
+        )
+    incident = found
+    timeline_event_record(
+        incident=incident,
+        actor=actor,
+        kind=TimelineEvent.Kind.NOTE,
+        text=_("Listening alert added: %(explanation)s") % {"explanation": alert.explanation},
+        data={"alert": alert.pk, "url": alert.get_absolute_url()},
+    )
+    for post in selectors.alert_top_posts(alert).filter(incident__isnull=True):
+        mention_link(actor=actor, mention=post, incident=incident)
+    alert.status = Alert.Status.DECLARED
+    alert.incident = incident
+    alert.decided_by = actor
+    alert.decided_at = timezone.now()
+    alert.save(update_fields=["status", "incident", "decided_by", "decided_at"])
     return incident
 
 

@@ -3,6 +3,7 @@ volume series the charts draw."""
 
 from rest_framework import serializers
 
+from communications.listening.alerts import alert_severity, alert_severity_suggested
 from communications.listening.models import Alert, InboundPost
 from config.rest import DateTimeField, InputSerializer
 from incidents.models import Severity
@@ -52,6 +53,12 @@ class AlertSerializer(serializers.ModelSerializer):
     incident = AlertIncidentSerializer(read_only=True, allow_null=True)
     decided_by = PersonSerializer(read_only=True, allow_null=True)
     decided_at = DateTimeField(read_only=True, allow_null=True)
+    suggested_severity = serializers.SerializerMethodField(
+        help_text="The severity the alert's evidence reads as (1 the most severe): words of "
+        "harm or a wide spike with wide-reach authors 1, wide-reach authors or a fast spike 2, "
+        "else 3; declaring without a severity uses it (a drill's: its scenario's)."
+    )
+    suggested_severity_because = serializers.SerializerMethodField()
 
     class Meta:
         model = Alert
@@ -82,8 +89,17 @@ class AlertSerializer(serializers.ModelSerializer):
             "decided_by",
             "decided_at",
             "dismiss_reason",
+            "suggested_severity",
+            "suggested_severity_because",
         ]
         read_only_fields = fields
+
+    def get_suggested_severity(self, alert: Alert) -> int:
+        return alert_severity(alert)
+
+    def get_suggested_severity_because(self, alert: Alert) -> str:
+        wanted, because = alert_severity_suggested(alert)
+        return str(because) if wanted == alert_severity(alert) else "the drill's scenario"
 
 
 class AlertDeclareSerializer(InputSerializer):
@@ -111,6 +127,12 @@ class AlertDeclareSerializer(InputSerializer):
 
 class AlertDismissSerializer(InputSerializer):
     reason = serializers.CharField(max_length=300)
+
+
+class AlertAttachSerializer(InputSerializer):
+    incident = serializers.IntegerField(
+        help_text="An open incident's id: a real one for a real alert, a drill for a drill's."
+    )
 
 
 class VolumePointSerializer(serializers.Serializer):

@@ -300,7 +300,7 @@ def _mark_published(message: Message, *, sandbox: bool) -> None:
         # A statement to everyone, not a reply to one person: the first statement and the
         # update cadence count these.
         incident_first_response_record(incident=message.incident, at=now)
-        schedule.public_update_published(incident=message.incident, at=now)
+        schedule.public_update_published(incident=message.incident, at=now, by=message.author)
     if message.reply_to_mention is not None:
         mention_mark_replied(mention=message.reply_to_mention, reply=message, at=now)
     notify(

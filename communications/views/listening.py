@@ -13,14 +13,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from communications.forms import AlertDeclareForm, AlertDismissForm
+from communications.forms import AlertAttachForm, AlertDeclareForm, AlertDismissForm
 from communications.listening import alerts, selectors
 from communications.listening.filters import AlertFilter
 from communications.listening.selectors import DAY
 from communications.models import Alert
 from config.http import HttpRequest, forbidden, run_form
 from config.people import person_require_signed_in
-from config.permissions import DECLARE_INCIDENT, TRIAGE_MENTIONS, holds
+from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT, TRIAGE_MENTIONS, holds
 from incidents.models import Incident
 from teams.models import Risk
 
@@ -46,9 +46,12 @@ def _detail(
     *,
     declare_form: BaseForm | None = None,
     dismiss_form: BaseForm | None = None,
+    attach_form: BaseForm | None = None,
     status: int = 200,
 ) -> HttpResponse:
     can_decide = alert.status == Alert.Status.OPEN
+    if attach_form is None and can_decide and holds(request.user, EDIT_INCIDENT):
+        attach_form = AlertAttachForm(alert=alert)
     return render(
         request,
         "communications/listening/alert.html",
@@ -62,6 +65,13 @@ def _detail(
             if can_decide and holds(request.user, TRIAGE_MENTIONS)
             else None,
             "chart": selectors.alert_chart(alert),
+            # Only when there is an open incident to add it to.
+            "attach_form": attach_form
+            if attach_form is not None
+            and can_decide
+            and holds(request.user, TRIAGE_MENTIONS)
+            and attach_form.fields["incident"].queryset.exists()
+            else None,
         },
         status=status,
     )
@@ -100,6 +110,33 @@ def alert_declare(request: HttpRequest, pk: int) -> HttpResponse:
         % {"reference": incident.reference},
     )
     return redirect(incident.get_absolute_url())
+
+
+@require_POST
+def alert_attach(request: HttpRequest, pk: int) -> HttpResponse:
+    alert = selectors.alert_get(user=request.user, pk=pk)
+    if not holds(request.user, EDIT_INCIDENT) or not holds(request.user, TRIAGE_MENTIONS):
+        return forbidden(request, _("Your role does not allow you to add alerts to incidents."))
+    form = AlertAttachForm(request.POST, alert=alert)
+    added: list[Incident] = []
+    failed = run_form(
+        form,
+        lambda: added.append(
+            alerts.alert_attach(
+                actor=person_require_signed_in(request.user),
+                alert=alert,
+                incident=form.cleaned_data["incident"],
+            )
+        ),
+    )
+    if failed is not None:
+        return _detail(request, alert, attach_form=form, status=failed.status_code)
+    messages.success(
+        request,
+        _("The alert was added to %(reference)s, with its top posts linked.")
+        % {"reference": added[0].reference},
+    )
+    return redirect(added[0].get_absolute_url())
 
 
 @require_POST

@@ -60,6 +60,7 @@ def playbook_detail(request: HttpRequest, pk: int) -> HttpResponse:
             "is_current": version.pk == versions[0].pk,
             "versions": versions,
             "first_steps": markdown(version.first_steps),
+            "checklist": playbook_selectors.playbook_checklist(version),
             "templates": version.templates.all(),
             "runs": playbook_selectors.playbook_runs_of(playbook)[:50],
             "risks": playbook.risks.all(),

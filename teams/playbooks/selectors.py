@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Max, QuerySet
 
 from config.people import AnyUser
-from incidents.models import Incident
+from incidents.models import Incident, Promise
 from teams.models import Playbook, PlaybookRun, PlaybookVersion, Role, RosterMember
 
 MAX_SUGGESTIONS = 3
@@ -57,3 +57,18 @@ def playbook_runs_of(playbook: Playbook) -> QuerySet[PlaybookRun]:
         .select_related("incident", "version", "applied_by")
         .order_by("-applied_at", "-pk")
     )
+
+
+def playbook_checklist(version: PlaybookVersion) -> list[dict[str, Any]]:
+    """A version's checklist as people read it: each item's title, due minutes, the name of
+    the role that owns it and the promise it does (None where it has none); one query."""
+    names = {role.slug: str(role.name) for role in Role.objects.all()}
+    return [
+        {
+            "title": item["title"],
+            "due_minutes": item.get("due_minutes"),
+            "role": names.get(item["role"], item["role"]) if item.get("role") else None,
+            "meets": Promise(item["meets"]).label if item.get("meets") else None,
+        }
+        for item in version.checklist
+    ]

@@ -20,7 +20,14 @@ from config.errors import ApplicationError
 from config.people import User
 from config.permissions import ADD_CHECKLIST_ITEM, MANAGE_PLAYBOOKS, require
 from incidents import services as incident_services
-from incidents.models import Category, ChecklistItem, Incident, Severity, TimelineEvent
+from incidents.models import (
+    Category,
+    ChecklistItem,
+    Incident,
+    Promise,
+    Severity,
+    TimelineEvent,
+)
 from teams.models import (
     Channel,
     Playbook,
@@ -33,6 +40,7 @@ from teams.models import (
     stakeholder_checklist_key,
 )
 from teams.schedule import engine as schedule
+from teams.selectors import on_call_now
 from teams.stakeholders.services import stakeholder_item_title
 
 from . import selectors
@@ -73,6 +81,9 @@ def _minutes(value: Any, *, field: str, required: bool) -> int | None:
 
 
 def _checklist(items: Iterable[Any]) -> list[dict[str, Any]]:
+    """Each item: its title, due minutes (or None), the role that owns it (a role's slug, or
+    None: the crisis lead) and the incident's promise it does (a Promise, or None)."""
+    roles = set(Role.objects.values_list("slug", flat=True))
     cleaned: list[dict[str, Any]] = []
     seen: set[str] = set()
     for item in items or []:
@@ -93,7 +104,26 @@ def _checklist(items: Iterable[Any]) -> list[dict[str, Any]]:
             )
         seen.add(title.lower())
         due = _minutes(item.get("due_minutes"), field="checklist", required=False)
-        cleaned.append({"title": title, "due_minutes": due})
+        role = item.get("role") or None
+        if role is not None and role not in roles:
+            raise ApplicationError(
+                _("“%(title)s”: choose one of the roles (%(roles)s).")
+                % {"title": title, "roles": ", ".join(sorted(roles))},
+                field="checklist",
+            )
+        meets = item.get("meets") or None
+        if meets is not None and meets not in Promise.values:
+            raise ApplicationError(
+                _("“%(title)s” can keep only %(promises)s.")
+                % {"title": title, "promises": ", ".join(str(p.label) for p in Promise)},
+                field="checklist",
+            )
+        # Role and promise only when set: a version written before they existed stays equal.
+        cleaned.append(
+            {"title": title, "due_minutes": due}
+            | ({"role": role} if role else {})
+            | ({"meets": meets} if meets else {})
+        )
     if len(cleaned) > MAX_CHECKLIST_ITEMS:
         raise ApplicationError(
             _("At most %(count)d checklist items.") % {"count": MAX_CHECKLIST_ITEMS},
@@ -288,15 +318,28 @@ def _role_item_title(role: Role) -> str:
     return _("Staff the role %(role)s (nobody on the roster holds it)") % {"role": role}
 
 
+def _role_owner(role: str | None, holders: dict[str, User]) -> User | None:
+    """Who owns a playbook item of this role: its holder in the incident, else the person on
+    call for it, else nobody named (its deadline then goes to the crisis lead)."""
+    if not role:
+        return None
+    if role in holders:
+        return holders[role]
+    on_call = on_call_now(role=role)
+    return on_call[0] if on_call else None
+
+
 @transaction.atomic
 def playbook_apply(
     *, actor: User, incident: Incident, version: PlaybookVersion
 ) -> tuple[PlaybookRun, list[ChecklistItem]]:
     """Apply a version to a running incident: its checklist (due so many minutes after it is
-    applied: when declaring, that is the declaration), a "staff the role" item for each role
-    nobody holds yet, naming who the roster suggests, and an item for each stakeholder group
-    to tell. Each item is added once: applying again adds only what is missing, and returns
-    the items added."""
+    applied: when declaring, that is the declaration; each item owned by its role's holder in
+    the incident, else the person on call for it, else the crisis lead; an item that does one
+    of the incident's promises takes the promise's deadline, or is done when it is already
+    kept), a "staff the role" item for each role nobody holds yet, naming who the roster
+    suggests, and an item for each stakeholder group to tell. Each item is added once:
+    applying again adds only what is missing, and returns the items added."""
     require(actor, ADD_CHECKLIST_ITEM)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     incident_services.incident_require_editable(incident)
@@ -304,28 +347,40 @@ def playbook_apply(
         incident=incident, version=version, defaults={"applied_by": actor}
     )
     have = set(incident.checklist.exclude(key="").values_list("key", flat=True))
-    # (key, title, due): a title is a callable when making it costs queries (the roster's
-    # suggestions), so an item already on the checklist costs none.
-    wanted: list[tuple[str, Any, Any]] = []
+    holders = {
+        assignment.role_id: assignment.person
+        for assignment in RoleAssignment.objects.filter(
+            incident=incident, relieved_at__isnull=True
+        ).select_related("person")
+    }
+    # (key, title, due, owner, promise): a title is a callable when making it costs queries
+    # (the roster's suggestions), so an item already on the checklist costs none.
+    wanted: list[tuple[str, Any, Any, User | None, str]] = []
     for item in version.checklist:
         key = playbook_item_key(version.playbook_id, item["title"])
-        wanted.append((key, item["title"], _due(run, item.get("due_minutes"))))
-    held = set(
-        RoleAssignment.objects.filter(incident=incident, relieved_at__isnull=True).values_list(
-            "role_id", flat=True
-        )
-    )
+        due_at = _due(run, item.get("due_minutes"))
+        meets = item.get("meets") or ""
+        if meets and (promise := schedule.promise_deadline(incident=incident, kind=meets)):
+            due_at = promise.due_at  # one job, one time: the policy's promise
+        owner = _role_owner(item.get("role"), holders) if key not in have else None
+        wanted.append((key, item["title"], due_at, owner, meets))
     for role in version.roles.all():
-        if role.pk not in held:
+        if role.pk not in holders:
             wanted.append(
-                (playbook_role_key(role.pk), lambda role=role: _role_item_title(role), None)
+                (
+                    playbook_role_key(role.pk),
+                    lambda role=role: _role_item_title(role),
+                    None,
+                    None,
+                    "",
+                )
             )
     for entry in version.stakeholders.select_related("group"):
         key = stakeholder_checklist_key(entry.group_id, entry.channel)
         title = stakeholder_item_title(entry.group, entry.get_channel_display())
-        wanted.append((key, title, _due(run, entry.within_minutes)))
+        wanted.append((key, title, _due(run, entry.within_minutes), None, ""))
     added = []
-    for key, title, due_at in wanted:
+    for key, title, due_at, owner, meets in wanted:
         if key in have:
             continue
         have.add(key)
@@ -333,9 +388,17 @@ def playbook_apply(
             actor=actor,
             incident=incident,
             title=title() if callable(title) else title,
+            assignee=owner,
             due_at=due_at,
             key=key,
+            meets=meets,
         )
+        kept = schedule.promise_deadline(incident=incident, kind=meets) if meets else None
+        if kept is not None and kept.met_at is not None:
+            incident_services.checklist_promise_kept(
+                incident=incident, promise=meets, by=actor, at=kept.met_at
+            )
+            item.refresh_from_db()
         schedule.checklist_item_sync(item=item)
         added.append(item)
     if created or added:

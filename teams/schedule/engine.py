@@ -30,7 +30,8 @@ from config.errors import ApplicationError, Conflict
 from config.people import User
 from config.permissions import ADMIN, MANAGER, WORK_DEADLINES, require
 from config.queue import enqueue
-from incidents.models import ChecklistItem, Incident, TimelineEvent
+from incidents import services as incident_services
+from incidents.models import ChecklistItem, Incident, Promise, TimelineEvent
 from incidents.services import timeline_event_record
 
 from ..models import Deadline, DeadlineStep, EngineHealth, Reason, Role
@@ -309,10 +310,15 @@ def _plan_next_update(*, incident: Incident, after: datetime, keep_open: bool) -
 
 
 @transaction.atomic
-def public_update_published(*, incident: Incident, at: datetime) -> None:
-    """A public message of the incident went out: the first statement is met, so is the update
-    that was due, and the next update is due one cadence from now."""
+def public_update_published(*, incident: Incident, at: datetime, by: User) -> None:
+    """A public message of the incident went out (``by`` its author): the first statement is
+    met, and so is the checklist item that does it (a playbook's "publish the holding
+    statement"), so is the update that was due, and the next update is due one cadence from
+    now."""
     deadlines_meet(kind=K.FIRST_STATEMENT, incident=incident)
+    incident_services.checklist_promise_kept(
+        incident=incident, promise=Promise.FIRST_STATEMENT, by=by, at=at
+    )
     deadlines_meet(kind=K.NEXT_UPDATE, incident=incident)
     incident.refresh_from_db(fields=["status", "severity", "first_response_at"])
     _plan_next_update(incident=incident, after=at, keep_open=False)
@@ -400,6 +406,12 @@ def checklist_item_sync(*, item: ChecklistItem) -> Deadline | None:
     if item.done_at is not None:
         deadlines_meet(kind=K.CHECKLIST_ITEM, subject=subject)
         return None
+    if item.meets and promise_deadline(incident=item.incident, kind=item.meets) is not None:
+        # One job, one deadline: the promise's deadline is this item's.
+        deadlines_cancel(
+            kind=K.CHECKLIST_ITEM, subject=subject, reason=_("The promise's deadline is its own.")
+        )
+        return None
     if item.due_at is None:
         deadlines_cancel(kind=K.CHECKLIST_ITEM, subject=subject, reason=_("No due time any more."))
         return None
@@ -411,6 +423,18 @@ def checklist_item_sync(*, item: ChecklistItem) -> Deadline | None:
         due_at=item.due_at,
         incident=item.incident,
         owner=item.assignee or crisis_lead_of(incident=item.incident),
+    )
+
+
+def promise_deadline(*, incident: Incident, kind: str) -> Deadline | None:
+    """The incident's deadline for one of its promises (open or met, not cancelled): what a
+    checklist item doing the same job follows instead of a deadline of its own."""
+    return (
+        Deadline.objects.filter(
+            incident=incident, kind=kind, subject=_subject(incident, kind), cancelled_at=None
+        )
+        .order_by("-id")
+        .first()
     )
 
 

@@ -9,8 +9,10 @@ import pytest
 from django.urls import reverse
 
 from communications.listening import alerts
+from communications.listening.mentions import services as mention_services
 from communications.models import Alert
 from incidents.models import Incident, Source
+from teams import flows
 from teams.models import PlaybookRun
 from tests.communications.factories import SandboxAccountFactory
 from tests.communications.listening_data import STORM_END, TUESDAY_14, quiet_history, storm
@@ -126,7 +128,9 @@ def test_the_suggested_playbook_is_chosen_on_the_form(client, responder, alert, 
     client.force_login(responder)
     response = client.get(alert.get_absolute_url())
     assert response.context["declare_form"]["playbook"].value() == playbook.pk
-    assert response.context["declare_form"]["severity"].value() == 2  # the playbook's usual
+    # The alert's words speak of harm ("sick"): SEV1 over the playbook's usual SEV2, said why.
+    assert response.context["declare_form"]["severity"].value() == 1
+    assert "Suggested SEV1: posts speak of harm (sick)." in html(response)
     assert "Suggested: The risk “Recall” listens for “recall”." in html(response)
 
 
@@ -161,6 +165,65 @@ def test_declaring_with_no_playbook_applies_none(client, responder, alert, playb
     incident = Incident.objects.get()
     assert incident.title == "Spike on @brand: batch, recall, sick"
     assert not PlaybookRun.objects.exists()
+
+
+def test_the_alert_page_offers_the_open_incident_its_posts_are_already_on(
+    client, responder, reader, alert
+):
+    running = flows.incident_declare(actor=responder, title="Recall rumour", severity=2)
+    for post in alert.top_posts.order_by("-author_followers")[:2]:
+        mention_services.mention_link(actor=responder, mention=post, incident=running)
+    client.force_login(reader)
+    assert "alert-attach-form" not in html(client.get(alert.get_absolute_url()))
+    assert (
+        client.post(
+            reverse("communications:alert-attach", args=[alert.pk]), {"incident": running.pk}
+        ).status_code
+        == 403
+    )
+    client.force_login(responder)
+    response = client.get(alert.get_absolute_url())
+    form = response.context["attach_form"]
+    assert form["incident"].value() == running.pk
+    assert f"2 of its top posts are already on {running.reference}." in html(response)
+
+    bad = client.post(reverse("communications:alert-attach", args=[alert.pk]), {"incident": ""})
+    assert bad.status_code == 400
+    added = client.post(
+        reverse("communications:alert-attach", args=[alert.pk]), {"incident": running.pk}
+    )
+    assert added.status_code == 302
+    assert added.url == running.get_absolute_url()
+    assert Incident.objects.count() == 1
+    assert running.mentions.count() == 5
+    page = html(client.get(alert.get_absolute_url()))
+    assert "alert-attach-form" not in page
+    assert "alert-declare-form" not in page
+
+
+def test_with_no_open_incident_there_is_nothing_to_add_to(client, responder, alert):
+    client.force_login(responder)
+    response = client.get(alert.get_absolute_url())
+    assert response.context["attach_form"] is None
+    assert "alert-attach-form" not in html(response)
+
+
+def test_the_api_adds_an_alert_to_an_open_incident(api_as, responder, reader, alert):
+    running = flows.incident_declare(actor=responder, title="Recall rumour", severity=2)
+    url = f"/api/v1/alerts/{alert.pk}/attach/"
+    assert api_as(reader).post(url, {"incident": running.pk}, format="json").status_code == 403
+    api = api_as(responder)
+    refused = api.post(url, {"incident": 999_999}, format="json")
+    assert refused.status_code == 400
+    assert "incident" in refused.json()
+    body = api.post(url, {"incident": running.pk}, format="json").json()
+    assert (body["status"], body["incident"]["reference"]) == ("declared", running.reference)
+    assert (body["suggested_severity"], body["suggested_severity_because"]) == (
+        1,
+        "posts speak of harm (sick)",
+    )
+    assert api.post(url, {"incident": running.pk}, format="json").status_code == 200
+    assert Incident.objects.count() == 1
 
 
 def test_the_title_is_a_suggestion_to_confirm_and_each_severity_says_what_it_means(

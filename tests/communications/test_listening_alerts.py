@@ -13,8 +13,9 @@ from communications.listening import alerts, rules
 from communications.listening.mentions import services as mention_services
 from communications.messaging.services.playbooks import playbook_write
 from communications.models import Alert, InboundPost
-from config.errors import ApplicationError, Conflict
+from config.errors import ApplicationError, Conflict, NotPermitted
 from incidents.models import Incident, Source, TimelineEvent
+from postmortems import flows as postmortem_flows
 from teams import flows
 from teams.models import Notification, PlaybookRun, Reason, Role
 from teams.risks import services as risk_services
@@ -181,7 +182,8 @@ def test_declaring_from_an_alert_links_its_posts_and_applies_the_suggested_playb
     raised.refresh_from_db()
     incident = alerts.alert_declare(actor=boss, alert=raised)
     assert incident.source == Source.LISTENING_ALERT
-    assert incident.severity == 2  # the playbook's usual severity
+    # The alert's words speak of harm ("sick"): SEV1, over the playbook's usual SEV2.
+    assert incident.severity == 1
     assert incident.title == "Spike on @brand: batch, recall, sick"
     assert incident.detected_at == raised.raised_at
     assert set(incident.mentions.all()) == set(raised.top_posts.all())
@@ -280,3 +282,85 @@ def test_top_words_count_each_post_once_and_leave_out_common_words_links_and_han
     ]
     assert rules.top_words(texts, exclude=["brand"]) == ["batch", "bad", "geri"]
     assert rules.top_words([]) == []
+
+
+# --- the severity the alert reads as ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("words", "authors", "ratio", "severity", "because"),
+    [
+        (["batch", "sick"], [], 3.0, 1, "posts speak of harm (sick)"),
+        (["parti", "hastane"], [], 3.0, 1, "posts speak of harm (hastane)"),
+        (["price"], [{"handle": "news", "followers": 90_000}], 12.0, 1, "wide-reach authors"),
+        (
+            ["price"],
+            [{"handle": "news", "followers": 90_000}],
+            4.0,
+            2,
+            "wide-reach authors (@news)",
+        ),
+        (["price"], [], 6.0, 2, "a fast-growing story"),
+        (["price"], [], 3.0, 3, "no wide-reach author, no word of harm"),
+    ],
+)
+def test_the_alerts_evidence_reads_as_a_severity(words, authors, ratio, severity, because):
+    alert = Alert(top_words=words, big_authors=authors, ratio=ratio)
+    found, why = alerts.alert_severity_suggested(alert)
+    assert found == severity
+    assert because in why
+
+
+# --- adding an alert to an open incident ------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_an_alert_added_to_an_open_incident_links_its_posts_and_declares_nothing(raised):
+    person = responder()
+    running = flows.incident_declare(actor=person, title="Recall rumour", severity=2)
+    widest = raised.top_posts.order_by("-author_followers").first()
+    mention_services.mention_link(actor=person, mention=widest, incident=running)
+    assert alerts.alert_posts_on_open_incident(raised) == (running, 1)
+
+    added = alerts.alert_attach(actor=person, alert=raised, incident=running)
+    assert added == running
+    assert Incident.objects.count() == 1
+    assert set(running.mentions.all()) == set(raised.top_posts.all())
+    assert TimelineEvent.objects.filter(
+        incident=running, text__startswith="Listening alert added", data__alert=raised.pk
+    ).exists()
+    raised.refresh_from_db()
+    assert (raised.status, raised.incident, raised.decided_by) == ("declared", running, person)
+    # Once: a second add, or a declare after it, returns the incident it went to.
+    other = flows.incident_declare(actor=person, title="Another", severity=3)
+    assert alerts.alert_attach(actor=person, alert=raised, incident=other) == running
+    assert alerts.alert_declare(actor=person, alert=raised) == running
+    assert Incident.objects.count() == 2
+
+
+@pytest.mark.django_db
+def test_an_alert_goes_only_to_an_open_incident_of_its_own_world(raised, account):
+    boss = manager()
+    closed = flows.incident_declare(actor=boss, title="Old", severity=4)
+    postmortem_flows.incident_transition(
+        actor=boss, incident=closed, to="declined", reason="False alarm"
+    )
+    drill = flows.incident_declare(actor=boss, title="Rehearsal", severity=2, is_drill=True)
+    for wrong in (closed, drill, 999_999):
+        with pytest.raises(ApplicationError) as refused:
+            alerts.alert_attach(actor=boss, alert=raised, incident=wrong)
+        assert refused.value.field == "incident"
+    assert list(alerts.alert_attach_choices(raised)) == []
+    raised.refresh_from_db()
+    assert raised.status == Alert.Status.OPEN
+
+
+@pytest.mark.django_db
+def test_a_dismissed_alert_is_not_added_and_a_reader_may_not_add_one(raised):
+    person = responder()
+    running = flows.incident_declare(actor=person, title="Recall rumour", severity=2)
+    with pytest.raises(NotPermitted):
+        alerts.alert_attach(actor=UserFactory(), alert=raised, incident=running)
+    alerts.alert_dismiss(actor=person, alert=raised, reason="Our own campaign")
+    with pytest.raises(Conflict):
+        alerts.alert_attach(actor=person, alert=raised, incident=running)

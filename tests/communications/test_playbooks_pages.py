@@ -99,6 +99,44 @@ def test_a_manager_writes_a_playbook_and_an_edit_is_a_new_version(client, manage
     assert "Newer versions exist" in old
 
 
+def test_a_checklist_line_names_the_role_that_owns_it_and_the_promise_it_keeps(
+    client, manager
+):
+    StakeholderGroupFactory(name="Regulators")
+    client.force_login(manager)
+    lines = (
+        "15 | Publish the holding statement | Communications lead | first statement\n"
+        "| Brief the call centre | customer_care_lead\n"
+        "30 | Call the regulator"
+    )
+    response = client.post(reverse("communications:playbook-new"), {**FORM, "checklist": lines})
+    assert response.status_code == 302
+    playbook = Playbook.objects.get(name="Data breach")
+    assert playbook.versions.get().checklist == [
+        {
+            "title": "Publish the holding statement",
+            "due_minutes": 15,
+            "role": Role.COMMUNICATIONS_LEAD,
+            "meets": "first_statement",
+        },
+        {"title": "Brief the call centre", "due_minutes": None, "role": Role.CUSTOMER_CARE_LEAD},
+        {"title": "Call the regulator", "due_minutes": 30},
+    ]
+    detail = html(client.get(reverse("communications:playbook", args=[playbook.pk])))
+    assert "owned by the Communications lead" in detail
+    assert "does the first public statement (its deadline, not a second one)" in detail
+    # The edit form writes the lines back as they were read: saving unchanged adds nothing.
+    edit = html(client.get(reverse("communications:playbook-edit", args=[playbook.pk])))
+    assert (
+        "15 | Publish the holding statement | Communications lead | the first public statement"
+        in edit
+    )
+    assert " | Brief the call centre | Customer care lead" in edit
+    form = {**FORM, "checklist": lines}
+    client.post(reverse("communications:playbook-edit", args=[playbook.pk]), form)
+    assert playbook.versions.count() == 1
+
+
 @pytest.mark.parametrize(
     ("change", "message"),
     [
@@ -107,6 +145,9 @@ def test_a_manager_writes_a_playbook_and_an_edit_is_a_new_version(client, manage
         ({"stakeholders": "Regulators | pigeon | 5"}, "Line 1: write a stakeholder group"),
         ({"stakeholders": "Regulators | email | soon"}, "the minutes are a whole number"),
         ({"checklist": "99999 | Call"}, "from 0 to 20160"),
+        ({"checklist": "15 | Call | Astronaut"}, "Line 1: “Astronaut” is not a role"),
+        ({"checklist": "15 | Call | | world peace"}, "Line 1: an item can keep only"),
+        ({"checklist": "15 | Call | Legal reviewer | first statement | x"}, "at most minutes"),
         ({"name": ""}, "This field is required"),
     ],
 )
@@ -248,13 +289,15 @@ def test_the_api_writes_versions_and_lists_them(api_as, manager, holding):
     assert created.status_code == 201, created.json()
     body = created.json()
     assert body["current_version"]["number"] == 1
-    assert body["current_version"]["checklist"] == [{"title": "Talk to HR", "due_minutes": 60}]
+    assert body["current_version"]["checklist"] == [
+        {"title": "Talk to HR", "due_minutes": 60, "role": None, "meets": None}
+    ]
     assert body["current_version"]["templates"] == [holding.pk]
     pk = body["id"]
     changed = api.patch(f"/api/v1/playbooks/{pk}/", {"severity_hint": 1}, format="json")
     assert changed.json()["current_version"]["number"] == 2
     assert changed.json()["current_version"]["checklist"] == [
-        {"title": "Talk to HR", "due_minutes": 60}
+        {"title": "Talk to HR", "due_minutes": 60, "role": None, "meets": None}
     ]
     versions = api.get(f"/api/v1/playbooks/{pk}/versions/").json()
     assert [v["number"] for v in versions] == [2, 1]

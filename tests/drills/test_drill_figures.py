@@ -184,7 +184,7 @@ def test_a_drill_alone_leaves_the_schedule_overview_calm(client, reader, respond
     with time_machine.travel(later):
         page = html(client.get(reverse("dashboard")))
     assert 'data-testid="overdue-count">0<' in page
-    assert "No SEV1 or SEV2 incident is responding or monitoring." in page
+    assert "No SEV1 or SEV2 incident is open." in page
 
 
 def test_the_overdue_figure_keeps_a_deadline_of_no_incident_and_leaves_out_a_drills(

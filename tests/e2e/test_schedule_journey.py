@@ -85,7 +85,7 @@ def test_a_responder_works_the_deadlines_of_a_sev1(page: Page, live_server, log_
     spoke = timezone.now() - timedelta(minutes=3)
     Incident.objects.filter(pk=incident.pk).update(first_response_at=spoke)
     incident.refresh_from_db()
-    engine.public_update_published(incident=incident, at=spoke)
+    engine.public_update_published(incident=incident, at=spoke, by=incident.declared_by)
     # The panel refreshes itself: no reload.
     expect(clock).to_contain_text("Next update due", timeout=30000)
     expect(clock.locator("time[data-elapsed]")).to_have_text(re.compile(r"^3 min \d\d s$"))

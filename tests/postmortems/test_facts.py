@@ -55,11 +55,11 @@ def test_times_cadence_mentions_and_a_reopened_incident(manager):
     with time_machine.travel(at(12), tick=False):
         incident.first_response_at = at(12)
         incident.save(update_fields=["first_response_at"])
-        engine.public_update_published(incident=incident, at=at(12))  # next due at 42
+        engine.public_update_published(incident=incident, at=at(12), by=incident.declared_by)  # next due at 42
     with time_machine.travel(at(40), tick=False):
-        engine.public_update_published(incident=incident, at=at(40))  # kept; next due at 70
+        engine.public_update_published(incident=incident, at=at(40), by=incident.declared_by)  # kept; next due at 70
     with time_machine.travel(at(85), tick=False):
-        engine.public_update_published(incident=incident, at=at(85))  # missed by 15 min
+        engine.public_update_published(incident=incident, at=at(85), by=incident.declared_by)  # missed by 15 min
     # Mentions: two replied (one late), one still waiting.
     for posted, replied, due in ((5, 15, 20), (6, 46, 21), (7, None, 22)):
         InboundPostFactory(

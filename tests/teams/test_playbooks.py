@@ -15,6 +15,8 @@ from incidents.models import ChecklistItem, Incident, TimelineEvent
 from teams import flows
 from teams.models import Deadline, PlaybookRun, PlaybookVersion, Role, RosterMember
 from teams.playbooks import selectors, services
+from teams.schedule import engine
+from teams.services import role_assign
 from tests.teams.factories import StakeholderGroupFactory, manager, responder
 
 pytestmark = pytest.mark.django_db
@@ -298,3 +300,120 @@ def test_a_closed_incident_gets_nothing():
         flows.incident_playbook_apply(actor=boss, incident=incident, playbook=version.playbook)
     assert not ChecklistItem.objects.filter(incident=incident, key__startswith="playbook:")
     assert timezone.now()
+
+
+# --- who owns an item, and one job one deadline ----------------------------------------------
+
+
+def _item(incident, title) -> ChecklistItem:
+    return incident.checklist.get(title=title)
+
+
+def _own_deadline(item) -> Deadline | None:
+    return Deadline.objects.filter(
+        kind=Deadline.Kind.CHECKLIST_ITEM, subject=f"checklist-item:{item.pk}", cancelled_at=None
+    ).first()
+
+
+def test_an_item_is_owned_by_its_roles_holder_else_whoever_is_on_call_else_the_lead():
+    boss, lawyer, carer = manager(), responder(username="lawyer"), responder(username="carer")
+    RosterMember.objects.create(role_id=Role.CUSTOMER_CARE_LEAD, person=carer)
+    version = write(
+        boss,
+        checklist=[
+            {"title": "Check the claim", "due_minutes": 20, "role": Role.LEGAL_REVIEWER},
+            {"title": "Brief the call centre", "due_minutes": 45, "role": Role.CUSTOMER_CARE_LEAD},
+            {"title": "Brief the board", "due_minutes": 60, "role": Role.EXECUTIVE_SPONSOR},
+            {"title": "Keep a log", "due_minutes": None},
+        ],
+    )
+    incident = flows.incident_declare(actor=boss, title="Rumour", severity=2)
+    role_assign(
+        actor=boss, incident=incident, role=Role.objects.get(pk=Role.LEGAL_REVIEWER), person=lawyer
+    )
+    services.playbook_apply(actor=boss, incident=incident, version=version)
+
+    assert _item(incident, "Check the claim").assignee == lawyer  # holds the role here
+    assert _item(incident, "Brief the call centre").assignee == carer  # on call for it
+    assert _item(incident, "Brief the board").assignee is None  # nobody: the lead's
+    assert _own_deadline(_item(incident, "Check the claim")).owner == lawyer
+    assert _own_deadline(_item(incident, "Brief the call centre")).owner == carer
+    assert _own_deadline(_item(incident, "Brief the board")).owner == boss
+
+
+def test_an_item_that_publishes_the_first_statement_takes_its_deadline_and_is_done_with_it():
+    boss, author = manager(), responder(username="author")
+    version = write(
+        boss,
+        checklist=[
+            {
+                "title": "Publish the holding statement",
+                "due_minutes": 30,
+                "role": Role.COMMUNICATIONS_LEAD,
+                "meets": "first_statement",
+            }
+        ],
+    )
+    incident = flows.incident_declare(
+        actor=boss, title="Rumour", severity=1, playbook=version.playbook
+    )
+    item = _item(incident, "Publish the holding statement")
+    statement = Deadline.objects.get(incident=incident, kind=Deadline.Kind.FIRST_STATEMENT)
+    # One job, one deadline: the policy's (15 min at SEV1), not a second one at 30.
+    assert item.due_at == statement.due_at
+    assert _own_deadline(item) is None
+
+    published = timezone.now()
+    engine.public_update_published(incident=incident, at=published, by=author)
+    item.refresh_from_db()
+    assert (item.done_at, item.done_by) == (published, author)
+    line = incident.events.filter(kind=TimelineEvent.Kind.CHECKLIST, data__meets="first_statement")
+    assert line.get().actor == author
+
+
+def test_without_a_first_statement_in_the_policy_the_item_keeps_its_own_deadline():
+    boss = manager()
+    version = write(
+        boss,
+        checklist=[
+            {"title": "Publish a note", "due_minutes": 30, "meets": "first_statement"},
+        ],
+    )
+    incident = flows.incident_declare(
+        actor=boss, title="Watch", severity=4, playbook=version.playbook
+    )  # SEV4 plans no statement
+    item = _item(incident, "Publish a note")
+    assert not Deadline.objects.filter(incident=incident, kind=Deadline.Kind.FIRST_STATEMENT)
+    assert _own_deadline(item).due_at == item.due_at
+
+
+def test_applied_after_the_statement_went_out_the_item_is_done_at_once():
+    boss = manager()
+    incident = flows.incident_declare(actor=boss, title="Rumour", severity=2)
+    engine.public_update_published(incident=incident, at=timezone.now(), by=boss)
+    version = write(
+        boss, checklist=[{"title": "Publish it", "due_minutes": 30, "meets": "first_statement"}]
+    )
+    services.playbook_apply(actor=boss, incident=incident, version=version)
+    item = _item(incident, "Publish it")
+    assert item.done_at is not None
+    assert _own_deadline(item) is None
+
+
+@pytest.mark.parametrize(
+    ("item", "words"),
+    [
+        ({"title": "A", "role": "astronaut"}, "choose one of the roles"),
+        ({"title": "A", "meets": "world_peace"}, "can keep only"),
+    ],
+)
+def test_a_role_or_promise_that_does_not_exist_is_refused(item, words):
+    with pytest.raises(ApplicationError, match=words) as refused:
+        write(manager(), checklist=[item])
+    assert refused.value.field == "checklist"
+
+
+def test_an_item_stores_a_role_and_a_promise_only_when_it_has_them():
+    """So a version written before items had them is equal to the same one written now."""
+    first = write(manager())
+    assert all(set(item) == {"title", "due_minutes"} for item in first.checklist)

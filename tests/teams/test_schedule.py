@@ -406,12 +406,12 @@ def test_public_updates_keep_the_cadence_while_responding(manager):
     incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
     assert not engine.open_deadlines().filter(incident=incident, kind=K.NEXT_UPDATE).exists()
     published = timezone.now()
-    engine.public_update_published(incident=incident, at=published)
+    engine.public_update_published(incident=incident, at=published, by=incident.declared_by)
     assert not engine.open_deadlines().filter(incident=incident, kind=K.FIRST_STATEMENT).exists()
     first = open_one(incident, K.NEXT_UPDATE)
     assert first.due_at == published + timedelta(minutes=30)
     later = published + timedelta(minutes=20)
-    engine.public_update_published(incident=incident, at=later)
+    engine.public_update_published(incident=incident, at=later, by=incident.declared_by)
     first.refresh_from_db()
     assert first.met_at is not None
     assert open_one(incident, K.NEXT_UPDATE).due_at == later + timedelta(minutes=30)
@@ -422,7 +422,7 @@ def test_public_updates_keep_the_cadence_while_responding(manager):
 def test_a_missed_update_escalates_like_any_deadline(manager):
     incident = declare(manager, severity=1)
     incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
-    engine.public_update_published(incident=incident, at=timezone.now())
+    engine.public_update_published(incident=incident, at=timezone.now(), by=incident.declared_by)
     update = open_one(incident, K.NEXT_UPDATE)
     with time_machine.travel(update.due_at + timedelta(minutes=2), tick=False):
         engine.deadlines_sweep()  # its tasks were lost: the sweeper fires the first escalation
@@ -550,7 +550,7 @@ def _first_statement(manager):
 def _next_update(manager):
     incident = declare(manager)
     incident_transition(actor=manager, incident=incident, to=Status.RESPONDING)
-    engine.public_update_published(incident=incident, at=timezone.now())
+    engine.public_update_published(incident=incident, at=timezone.now(), by=incident.declared_by)
     return open_one(incident, K.NEXT_UPDATE)
 
 

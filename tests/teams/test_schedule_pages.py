@@ -68,7 +68,7 @@ def published(incident: Incident, at=None) -> Incident:
     at = at or timezone.now()
     Incident.objects.filter(pk=incident.pk).update(first_response_at=at)
     incident.refresh_from_db()
-    engine.public_update_published(incident=incident, at=at)
+    engine.public_update_published(incident=incident, at=at, by=incident.declared_by)
     return incident
 
 

@@ -142,7 +142,8 @@ PLAYBOOK_TEMPLATES = [
     ),
 ]
 
-# name, category, severity hint, scenario, first steps, checklist (minutes, title), roles,
+# name, category, severity hint, scenario, first steps, checklist (minutes, title, the role
+# that owns it, and the incident's promise it does when it does one), roles,
 # stakeholders (group, channel, minutes), templates
 PLAYBOOKS: list[dict[str, Any]] = [
     {
@@ -156,11 +157,16 @@ PLAYBOOKS: list[dict[str, Any]] = [
         "3. Get the batch number from the post and ask the lab for retained samples.\n"
         "4. Give customer care the approved lines before the calls peak.",
         "checklist": [
-            (15, "Confirm the facts with quality and the lab (batch number, retained samples)"),
-            (30, "Publish the holding statement"),
-            (45, "Brief customer care with the approved lines"),
-            (60, "Decide on a precautionary recall with legal and operations"),
-            (120, "Post an update with what is known"),
+            (
+                15,
+                "Confirm the facts with quality and the lab (batch number, retained samples)",
+                Role.SUBJECT_MATTER_EXPERT,
+            ),
+            # The policy's first public statement: one job, one deadline.
+            (30, "Publish the holding statement", Role.COMMUNICATIONS_LEAD, "first_statement"),
+            (45, "Brief customer care with the approved lines", Role.CUSTOMER_CARE_LEAD),
+            (60, "Decide on a precautionary recall with legal and operations", Role.CRISIS_LEAD),
+            (120, "Post an update with what is known", Role.COMMUNICATIONS_LEAD),
         ],
         "roles": [
             Role.COMMUNICATIONS_LEAD,
@@ -186,11 +192,11 @@ PLAYBOOKS: list[dict[str, Any]] = [
         "hours**.\n"
         "3. Say only what is confirmed; never guess the number of people affected.",
         "checklist": [
-            (15, "Contain: rotate credentials and close the access"),
-            (30, "Call the data protection officer"),
-            (60, "Decide whether the 72-hour regulator notice applies"),
-            (120, "Prepare the notice to affected customers with legal"),
-            (None, "Set up a help page and a dedicated phone line"),
+            (15, "Contain: rotate credentials and close the access", Role.SUBJECT_MATTER_EXPERT),
+            (30, "Call the data protection officer", Role.LEGAL_REVIEWER),
+            (60, "Decide whether the 72-hour regulator notice applies", Role.LEGAL_REVIEWER),
+            (120, "Prepare the notice to affected customers with legal", Role.LEGAL_REVIEWER),
+            (None, "Set up a help page and a dedicated phone line", Role.CUSTOMER_CARE_LEAD),
         ],
         "roles": [Role.LEGAL_REVIEWER, Role.SUBJECT_MATTER_EXPERT, Role.EXECUTIVE_SPONSOR],
         "stakeholders": [
@@ -210,9 +216,9 @@ PLAYBOOKS: list[dict[str, Any]] = [
         "2. Talk to HR and the employee's manager before saying anything about the person.\n"
         "3. Answer people directly first; a statement only if it keeps spreading.",
         "checklist": [
-            (15, "Capture the post (screenshots and links)"),
-            (30, "Talk to HR and the employee's manager"),
-            (60, "Decide: a statement, or direct replies only"),
+            (15, "Capture the post (screenshots and links)", Role.COMMUNICATIONS_LEAD),
+            (30, "Talk to HR and the employee's manager", Role.LEGAL_REVIEWER),
+            (60, "Decide: a statement, or direct replies only", Role.CRISIS_LEAD),
         ],
         "roles": [Role.COMMUNICATIONS_LEAD, Role.LEGAL_REVIEWER],
         "stakeholders": [("Employees", "intranet", 120)],
@@ -749,7 +755,13 @@ class Command(BaseCommand):
                 scenario=plan["scenario"],
                 first_steps=plan["first_steps"],
                 checklist=[
-                    {"title": title, "due_minutes": minutes} for minutes, title in plan["checklist"]
+                    {
+                        "title": title,
+                        "due_minutes": minutes,
+                        "role": role,
+                        "meets": meets[0] if meets else None,
+                    }
+                    for minutes, title, role, *meets in plan["checklist"]
                 ],
                 roles=[roles[slug] for slug in plan["roles"]],
                 stakeholders=[
