@@ -190,6 +190,17 @@ def incident_messages(*, incident: Incident) -> QuerySet[Message]:
     )
 
 
+def incident_waiting(*, incident: Incident) -> QuerySet[Message]:
+    """The incident's messages waiting for approval, the longest waiting first, each with the
+    number of its approvals that count (``valid_approvals``)."""
+    return (
+        Message.objects.filter(incident=incident, status=Message.Status.PENDING_APPROVAL)
+        .select_related("account", "author")
+        .annotate(valid_approvals=_valid_approval_count())
+        .order_by("submitted_at", "id")
+    )
+
+
 def message_log(*, user: AnyUser) -> QuerySet[Message]:
     """The communications log: every message that was approved, went out, failed or was
     withdrawn, with its approvals; ``logged_at`` is when it last mattered."""

@@ -11,7 +11,7 @@ from communications.views.listening import (
     listening_dashboard_context,
     risk_volume_context,
 )
-from communications.views.panel import incident_panel_context
+from communications.views.panel import incident_now_context, incident_panel_context
 from communications.views.playbooks import playbook_panel_context
 from incidents.models import Incident
 from teams.models import Risk
@@ -22,6 +22,12 @@ register = template.Library()
 @register.inclusion_tag("communications/_incident_panel.html", takes_context=True)
 def communications_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
     return incident_panel_context(context["request"], incident)
+
+
+@register.inclusion_tag("communications/_now_panel.html", takes_context=True)
+def now_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
+    """The war room's first screen: what to do next (communications.views.panel)."""
+    return incident_now_context(context["request"], incident)
 
 
 @register.inclusion_tag("communications/_briefing_panel.html", takes_context=True)

@@ -1,4 +1,5 @@
-"""The war room's communications panel: the incident's messages, newest first."""
+"""The war room's communications panel (the incident's messages, newest first) and its first
+screen, "Now": what to do next, read from every layer the war room shows."""
 
 from typing import Any
 
@@ -7,11 +8,14 @@ from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from communications import selectors
-from communications.models import Message
+from communications.messaging.gate import approvals_required_for
+from communications.models import Message, Template
 from config.http import HttpRequest
 from config.permissions import DRAFT_MESSAGE, holds
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
+from teams.schedule import selectors as schedule
+from teams.selectors import crisis_lead_of
 
 PANEL_SIZE = 10
 S = Message.Status
@@ -37,3 +41,47 @@ def incident_panel(request: HttpRequest, reference: str) -> HttpResponse:
         "communications/_incident_panel.html",
         incident_panel_context(request, incident),
     )
+
+
+NOW_DEADLINES = 3
+NOW_EVENTS = 4
+
+
+def incident_now_context(request: HttpRequest, incident: Incident) -> dict[str, Any]:
+    """The war room's first screen: who leads, how long the public has waited, the next
+    deadlines (the viewer's own first), the messages waiting for approval with their count,
+    one button to draft a statement (from the playbook's holding statement when it offers
+    one) and the latest lines of the timeline."""
+    user_id = request.user.pk
+    deadlines = schedule.deadlines_for_incident(incident=incident)
+    next_deadlines = sorted(deadlines, key=lambda d: (d.owner_id != user_id, d.due_at))
+    required = approvals_required_for(incident) if incident.is_open else 0
+    waiting = [
+        {"message": m, "counted": m.valid_approvals, "needed": max(m.approvals_required, required)}
+        for m in selectors.incident_waiting(incident=incident)
+    ]
+    holding = (
+        selectors.playbook_templates(incident=incident)
+        .filter(kind=Template.Kind.HOLDING_STATEMENT)
+        .first()
+        if incident.is_editable
+        else None
+    )
+    return {
+        "incident": incident,
+        "lead": crisis_lead_of(incident=incident),
+        "clock": schedule.silence_clock(incident, deadlines),
+        # The reference is the page's own: each deadline said without it.
+        "now_deadlines": [
+            {"deadline": d, "title": d.title.removeprefix(f"{incident.reference}: ")}
+            for d in next_deadlines[:NOW_DEADLINES]
+        ],
+        "now_deadlines_more": max(0, len(next_deadlines) - NOW_DEADLINES),
+        "waiting": waiting,
+        "holding": holding,
+        "can_draft_message": incident.is_editable and holds(request.user, DRAFT_MESSAGE),
+        "latest": list(
+            incident.events.select_related("actor").order_by("-at", "-id")[:NOW_EVENTS]
+        ),
+        "user_id": user_id,
+    }

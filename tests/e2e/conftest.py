@@ -97,3 +97,21 @@ def content_security_policy(page):
     page.on("console", seen)
     yield violations
     assert violations == []
+
+
+def signed_in(browser, live_server, person, width: int = 1366, height: int = 900):
+    """A browser of that person's own (a second window, as a colleague's laptop or phone),
+    signed in through the form, the second step included when they need it."""
+    device = authenticator(person) if needs_two_factor(person) else None
+    context = browser.new_context(viewport={"width": width, "height": height})
+    page = context.new_page()
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill(person.username)
+    page.get_by_label("Password").fill("pass-word-123")
+    page.get_by_role("button", name="Log in").click()
+    if device is not None:
+        page.wait_for_url(re.compile(r"/accounts/2fa/"))
+        page.get_by_label("Code").fill(totp_code(device))
+        page.get_by_role("button", name="Verify").click()
+    page.wait_for_url(f"{live_server.url}/")
+    return page

@@ -2,7 +2,6 @@
 without a reload and without losing what the other is typing; the header's approvals badge
 and the stop switch's banner too. After a lost connection the page catches up by itself."""
 
-import re
 import statistics
 import time
 
@@ -11,34 +10,17 @@ from playwright.sync_api import expect
 
 from communications.messaging.services import messages as message_services
 from communications.messaging.services.pauses import publishing_pause
-from config.permissions import needs_two_factor
 from incidents import services
 from incidents.models import Status
 from postmortems import flows as postmortem_flows
 from teams import flows
 from tests.communications.factories import SandboxAccountFactory
-from tests.teams.factories import authenticator, manager, responder, totp_code
+from tests.e2e.conftest import signed_in
+from tests.teams.factories import manager, responder
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 WITHIN = 2.0  # seconds, p95 over the run
-
-
-def signed_in(browser, live_server, person):
-    """A browser of that person's own (a second window, as a colleague's laptop)."""
-    device = authenticator(person) if needs_two_factor(person) else None
-    context = browser.new_context(viewport={"width": 1366, "height": 900})
-    page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(person.username)
-    page.get_by_label("Password").fill("pass-word-123")
-    page.get_by_role("button", name="Log in").click()
-    if device is not None:
-        page.wait_for_url(re.compile(r"/accounts/2fa/"))
-        page.get_by_label("Code").fill(totp_code(device))
-        page.get_by_role("button", name="Verify").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
 
 
 def seen_within(locator, started: float, took: list[float]) -> None:
@@ -60,7 +42,10 @@ def test_what_one_does_reaches_the_other_within_two_seconds(browser, live_server
 
     services.incident_note_add(actor=aylin, incident=incident, text="Supplier called back.")
     started = time.monotonic()  # committed: the clock starts
-    seen_within(hers.get_by_text("Supplier called back."), started, took)
+    seen_within(hers.get_by_test_id("timeline").get_by_text("Supplier called back."), started, took)
+    seen_within(
+        hers.get_by_test_id("now-latest").get_by_text("Supplier called back."), started, took
+    )
 
     postmortem_flows.incident_transition(actor=aylin, incident=incident, to=Status.TRIAGED)
     started = time.monotonic()
@@ -96,6 +81,8 @@ def test_the_page_catches_up_after_a_lost_connection(browser, live_server):
     page.context.set_offline(True)
     services.incident_note_add(actor=aylin, incident=incident, text="Written while away.")
     page.wait_for_timeout(3000)
-    expect(page.get_by_text("Written while away.")).to_have_count(0)
+    expect(page.get_by_test_id("timeline").get_by_text("Written while away.")).to_have_count(0)
     page.context.set_offline(False)
-    expect(page.get_by_text("Written while away.")).to_be_visible(timeout=35000)
+    expect(page.get_by_test_id("timeline").get_by_text("Written while away.")).to_be_visible(
+        timeout=35000
+    )

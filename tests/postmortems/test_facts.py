@@ -55,11 +55,14 @@ def test_times_cadence_mentions_and_a_reopened_incident(manager):
     with time_machine.travel(at(12), tick=False):
         incident.first_response_at = at(12)
         incident.save(update_fields=["first_response_at"])
-        engine.public_update_published(incident=incident, at=at(12), by=incident.declared_by)  # next due at 42
+        # Next due at 42.
+        engine.public_update_published(incident=incident, at=at(12), by=incident.declared_by)
     with time_machine.travel(at(40), tick=False):
-        engine.public_update_published(incident=incident, at=at(40), by=incident.declared_by)  # kept; next due at 70
+        # Kept; next due at 70.
+        engine.public_update_published(incident=incident, at=at(40), by=incident.declared_by)
     with time_machine.travel(at(85), tick=False):
-        engine.public_update_published(incident=incident, at=at(85), by=incident.declared_by)  # missed by 15 min
+        # Missed by 15 min.
+        engine.public_update_published(incident=incident, at=at(85), by=incident.declared_by)
     # Mentions: two replied (one late), one still waiting.
     for posted, replied, due in ((5, 15, 20), (6, 46, 21), (7, None, 22)):
         InboundPostFactory(
