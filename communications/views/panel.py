@@ -80,8 +80,6 @@ def incident_now_context(request: HttpRequest, incident: Incident) -> dict[str, 
         "waiting": waiting,
         "holding": holding,
         "can_draft_message": incident.is_editable and holds(request.user, DRAFT_MESSAGE),
-        "latest": list(
-            incident.events.select_related("actor").order_by("-at", "-id")[:NOW_EVENTS]
-        ),
+        "latest": list(incident.events.select_related("actor").order_by("-at", "-id")[:NOW_EVENTS]),
         "user_id": user_id,
     }

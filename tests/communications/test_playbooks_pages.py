@@ -99,9 +99,7 @@ def test_a_manager_writes_a_playbook_and_an_edit_is_a_new_version(client, manage
     assert "Newer versions exist" in old
 
 
-def test_a_checklist_line_names_the_role_that_owns_it_and_the_promise_it_keeps(
-    client, manager
-):
+def test_a_checklist_line_names_the_role_that_owns_it_and_the_promise_it_keeps(client, manager):
     StakeholderGroupFactory(name="Regulators")
     client.force_login(manager)
     lines = (
