@@ -541,20 +541,23 @@ class AlertDeclareForm(forms.Form):
                 }
 
 
+class _IncidentChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.reference} · {obj.get_severity_display()} · {obj.title}"
+
+
 class AlertAttachForm(forms.Form):
     """Add the alert to an incident already open for the same crisis instead of declaring a
     second one; the incident most of the alert's top posts are already on is chosen first."""
 
-    incident = forms.ModelChoiceField(label=_("Open incident"), queryset=Incident.objects.none())
+    incident = _IncidentChoiceField(label=_("Open incident"), queryset=Incident.objects.none())
 
     def __init__(self, *args: Any, alert: Alert, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         field = self.fields["incident"]
         assert isinstance(field, forms.ModelChoiceField)
         field.queryset = alert_attach_choices(alert)
-        field.label_from_instance = lambda incident: (
-            f"{incident.reference} · {incident.get_severity_display()} · {incident.title}"
-        )
+        self.has_choices = field.queryset.exists()
         self.linked = alert_posts_on_open_incident(alert)
         if self.linked is not None:
             field.initial = self.linked[0].pk

@@ -67,10 +67,10 @@ def _detail(
             "chart": selectors.alert_chart(alert),
             # Only when there is an open incident to add it to.
             "attach_form": attach_form
-            if attach_form is not None
+            if isinstance(attach_form, AlertAttachForm)
             and can_decide
             and holds(request.user, TRIAGE_MENTIONS)
-            and attach_form.fields["incident"].queryset.exists()
+            and attach_form.has_choices
             else None,
         },
         status=status,

@@ -57,7 +57,11 @@ def incident_now_context(request: HttpRequest, incident: Incident) -> dict[str, 
     next_deadlines = sorted(deadlines, key=lambda d: (d.owner_id != user_id, d.due_at))
     required = approvals_required_for(incident) if incident.is_open else 0
     waiting = [
-        {"message": m, "counted": m.valid_approvals, "needed": max(m.approvals_required, required)}
+        {
+            "message": m,
+            "counted": getattr(m, "valid_approvals", 0),  # annotated by incident_waiting
+            "needed": max(m.approvals_required, required),
+        }
         for m in selectors.incident_waiting(incident=incident)
     ]
     holding = (

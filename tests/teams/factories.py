@@ -1,5 +1,6 @@
 import time
 from datetime import timedelta
+from typing import Any
 
 import factory
 from django.contrib.auth.models import Group
@@ -175,7 +176,7 @@ class StaffBriefingFactory(factory.django.DjangoModelFactory[StaffBriefing]):
             self.departments.set(extracted)
 
 
-def declared_for(lead: User, **kwargs: object) -> Incident:
+def declared_for(lead: User, **kwargs: Any) -> Incident:
     """An incident a colleague declared naming ``lead`` its crisis lead: not acknowledged yet,
     with the lead's acknowledge deadline open (a declarer who leads has acknowledged it)."""
     colleague = UserFactory.create(username="dispatcher", groups=[RESPONDER])
