@@ -10,6 +10,7 @@ app_name = "mentions"
 urlpatterns = [
     path("", views.queue, name="queue"),
     path("add/", views.add, name="add"),
+    path("bulk/", views.bulk, name="bulk"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/triage/", views.triage, name="triage"),
     path("<int:pk>/assign/", views.assign, name="assign"),

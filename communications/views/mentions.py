@@ -16,6 +16,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from communications import selectors as communication_selectors
@@ -23,10 +24,12 @@ from communications.listening.mentions import selectors, services
 from communications.listening.mentions.filters import MentionFilter
 from communications.listening.mentions.forms import (
     AssignForm,
+    BulkForm,
     LinkForm,
     ManualMentionForm,
     TriageForm,
 )
+from communications.listening.mentions.services import Bulk
 from communications.listening.models import InboundPost
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
@@ -76,6 +79,8 @@ def queue(request: HttpRequest) -> HttpResponse:
         "page": page,
         "here": request.get_full_path(),
         **_actions_context(request),
+        # Acting on many at once (views.bulk): each mention carries a checkbox.
+        "bulk_form": BulkForm() if holds(request.user, TRIAGE_MENTIONS) else None,
     }
     if request.htmx:
         return render(request, "communications/mentions/_results.html", context)
@@ -137,11 +142,14 @@ def _act(
             form_error(form, exc)
             error = exc.message
     if request.htmx:
+        here = request.POST.get("next", "")
         context = {
             "mention": selectors.mention_get(user=request.user, pk=pk),
             "error": error,
-            "here": request.POST.get("next", ""),
+            "here": here,
             **_actions_context(request),
+            # Back in the queue, the mention keeps its checkbox for the bulk bar.
+            "bulk_form": here.startswith(reverse("communications:mentions:queue")),
         }
         return render(request, "communications/mentions/_mention.html", context)
     if error:
@@ -195,6 +203,41 @@ def link(request: HttpRequest, pk: int) -> HttpResponse:
         ),
         _("Linked to the incident."),
     )
+
+
+@require_POST
+def bulk(request: HttpRequest) -> HttpResponse:
+    """One act on the mentions chosen in the queue, then back to the queue as it was."""
+    if (refused := _refusal(request)) is not None:
+        return refused
+    form = BulkForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, str(next(iter(form.errors.values()))[0]))
+    else:
+        try:
+            count = services.mentions_bulk(
+                actor=person_require_signed_in(request.user),
+                mention_ids=form.cleaned_data["mentions"],
+                **{k: form.cleaned_data[k] for k in ("action", "assignee", "incident", "reason")},
+            )
+        except ApplicationError as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request,
+                ngettext(
+                    "%(count)d mention: %(action)s.",
+                    "%(count)d mentions: %(action)s.",
+                    count,
+                )
+                % {"count": count, "action": Bulk(form.cleaned_data["action"]).label.lower()},
+            )
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("communications:mentions:queue")
+    return HttpResponseRedirect(target)
 
 
 @require_http_methods(["GET", "POST"])

@@ -194,3 +194,22 @@ def test_add_a_mention_by_hand(api_as, responder):
     assert created.json()["author"]["handle"] == "upset"
     assert again.status_code == 409  # well formed, but the post is in the queue already
     assert "url" in again.json()
+
+
+def test_the_api_acts_on_many_mentions_at_once(api_as, responder, reader, incident):
+    storm = [InboundPostFactory() for _ in range(3)]
+    body = {"mentions": [m.pk for m in storm], "action": "link", "incident": incident.pk}
+    assert api_as(reader).post("/api/v1/mentions/bulk/", body, format="json").status_code == 403
+    api = api_as(responder)
+    response = api.post("/api/v1/mentions/bulk/", body, format="json")
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"changed": 3}
+    assert InboundPost.objects.filter(incident=incident).count() == 3
+    refused = api.post(
+        "/api/v1/mentions/bulk/",
+        {"mentions": [storm[0].pk], "action": "no_reply", "reason": ""},
+        format="json",
+    )
+    assert refused.status_code == 400
+    assert "reason" in refused.json()
+    assert api.post("/api/v1/mentions/bulk/", {"mentions": []}, format="json").status_code == 400

@@ -356,3 +356,53 @@ def test_the_queue_shows_real_posts_and_a_drills_posts_only_when_asked_marked_dr
     body = api_as(responder).get("/api/v1/mentions/", {"drill": "false"}).json()
     assert [row["id"] for row in body["results"]] == [real.pk]
     assert body["results"][0]["is_drill"] is False
+
+
+# --- one act on many ----------------------------------------------------------------------
+
+
+def test_the_queue_acts_on_the_chosen_mentions_at_once(client, responder, reader, incident):
+    storm = [InboundPostFactory(author_handle=f"fan{n}") for n in range(4)]
+    client.force_login(reader)
+    page = client.get(reverse("communications:mentions:queue")).content.decode()
+    assert 'data-testid="bulk-form"' not in page
+    assert 'name="mentions"' not in page
+    client.force_login(responder)
+    page = client.get(reverse("communications:mentions:queue")).content.decode()
+    assert 'data-testid="bulk-form"' in page
+    assert page.count('form="bulk-form"') == 4
+    chosen = [m.pk for m in storm[:3]]
+    here = reverse("communications:mentions:queue") + "?open=true"
+    response = client.post(
+        reverse("communications:mentions:bulk"),
+        {"mentions": chosen, "action": "no_reply", "reason": "Same copied text", "next": here},
+    )
+    assert response.status_code == 302
+    assert response.url == here
+    assert set(
+        InboundPost.objects.filter(triage=InboundPost.Triage.NO_REPLY).values_list("pk", flat=True)
+    ) == set(chosen)
+    assert "3 mentions: no reply needed." in client.get(here).content.decode()
+    # A refusal is said on the queue, and nothing changes.
+    client.post(
+        reverse("communications:mentions:bulk"),
+        {"mentions": [storm[3].pk], "action": "no_reply", "reason": ""},
+    )
+    follow = client.get(reverse("communications:mentions:queue")).content.decode()
+    assert "Say why these mentions need no reply." in follow
+    storm[3].refresh_from_db()
+    assert storm[3].triage == InboundPost.Triage.NEW
+
+
+def test_a_bulk_act_sends_nobody_elsewhere_and_refuses_bad_ids(client, responder, mention):
+    client.force_login(responder)
+    response = client.post(
+        reverse("communications:mentions:bulk"),
+        {"mentions": [mention.pk], "action": "escalate", "next": "https://evil.example/"},
+    )
+    assert response.url == reverse("communications:mentions:queue")
+    client.post(
+        reverse("communications:mentions:bulk"), {"mentions": ["1; drop"], "action": "escalate"}
+    )
+    page = client.get(reverse("communications:mentions:queue")).content.decode()
+    assert "Choose mentions from the queue." in page

@@ -375,3 +375,81 @@ def test_a_mention_that_needs_a_reply_has_a_deadline_that_follows_its_triage(
     )
     assert Deadline.objects.filter(subject=subject, met_at__isnull=False).count() == 1
     assert not Deadline.objects.filter(subject=subject, met_at=None, cancelled_at=None).exists()
+
+
+# --- one act on many mentions --------------------------------------------------------------
+
+
+def test_many_mentions_are_decided_at_once_each_with_its_event_and_one_reason(responder, incident):
+    storm = [InboundPostFactory(author_handle=f"fan{n}") for n in range(5)]
+    ids = [m.pk for m in storm]
+    assert services.mentions_bulk(
+        actor=responder, mention_ids=ids, action="link", incident=incident
+    )
+    assert set(InboundPost.objects.filter(pk__in=ids).values_list("incident", flat=True)) == {
+        incident.pk
+    }
+    assert len(mention_events(incident)) == 5
+    done = services.mentions_bulk(
+        actor=responder, mention_ids=ids, action="no_reply", reason="Spam wave, same text"
+    )
+    assert done == 5
+    rows = InboundPost.objects.filter(pk__in=ids)
+    assert {(m.triage, m.triage_reason, m.triaged_by_id) for m in rows} == {
+        (T.NO_REPLY, "Spam wave, same text", responder.pk)
+    }
+    services.mentions_bulk(actor=responder, mention_ids=ids, action="assign", assignee=responder)
+    assert set(rows.values_list("assignee", flat=True)) == {responder.pk}
+
+
+def test_escalating_many_tells_the_crisis_lead_of_each(responder, manager, incident):
+    storm = [InboundPostFactory(incident=incident) for _ in range(3)]
+    services.mentions_bulk(
+        actor=responder, mention_ids=[m.pk for m in storm], action="escalate", reason="Press"
+    )
+    assert (
+        Notification.objects.filter(recipient=manager, reason=Reason.MENTION_ESCALATED).count() == 3
+    )
+
+
+def test_one_refusal_changes_none_and_names_the_mention(responder, manager, incident):
+    fine = InboundPostFactory(author_handle="fine")
+    drill_account = SocialAccountFactory(handle="brand_drill")
+    drill_account.is_drill = True
+    drill_account.save()
+    drill_post = InboundPostFactory(author_handle="rehearsal", account=drill_account)
+    with pytest.raises(ApplicationError) as refused:
+        services.mentions_bulk(
+            actor=responder,
+            mention_ids=[fine.pk, drill_post.pk],
+            action="link",
+            incident=incident,
+        )
+    assert "Nothing was changed. The mention from @rehearsal" in refused.value.message
+    fine.refresh_from_db()
+    assert fine.incident is None  # the whole act was undone
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "field"),
+    [
+        ({"mention_ids": [], "action": "no_reply", "reason": "x"}, "mentions"),
+        ({"mention_ids": list(range(1, 102)), "action": "escalate"}, "mentions"),
+        ({"mention_ids": [999_999], "action": "escalate"}, "mentions"),
+        ({"action": "no_reply", "reason": "  "}, "reason"),
+        ({"action": "link"}, "incident"),
+        ({"action": "delete"}, "action"),
+    ],
+)
+def test_a_bulk_act_is_refused_with_what_to_fix(responder, mention, kwargs, field):
+    kwargs = {"mention_ids": [mention.pk], **kwargs}
+    with pytest.raises(ApplicationError) as refused:
+        services.mentions_bulk(actor=responder, **kwargs)
+    assert refused.value.field == field
+
+
+def test_a_reader_may_not_act_on_many(reader, mention):
+    with pytest.raises(NotPermitted):
+        services.mentions_bulk(
+            actor=reader, mention_ids=[mention.pk], action="no_reply", reason="Spam"
+        )

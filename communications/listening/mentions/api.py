@@ -3,9 +3,10 @@ mention, and the triage actions. Views parse input and call the same services as
 ApplicationError becomes a 4xx in config.errors."""
 
 from django.db.models import QuerySet
-from drf_spectacular.utils import extend_schema, extend_schema_view
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import status, viewsets
 from rest_framework.decorators import action
+from rest_framework.fields import IntegerField
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.routers import BaseRouter
@@ -14,6 +15,7 @@ from communications.listening.mentions import selectors, services
 from communications.listening.mentions.filters import MentionFilter
 from communications.listening.mentions.serializers import (
     MentionAssignSerializer,
+    MentionBulkSerializer,
     MentionCreateSerializer,
     MentionLinkSerializer,
     MentionSerializer,
@@ -44,6 +46,7 @@ class MentionViewSet(AnswersFresh, viewsets.GenericViewSet):
         ("triage", "POST"): TRIAGE_MENTIONS,
         ("assign", "POST"): TRIAGE_MENTIONS,
         ("link", "POST"): TRIAGE_MENTIONS,
+        ("bulk", "POST"): TRIAGE_MENTIONS,
     }
 
     def get_queryset(self) -> QuerySet[InboundPost]:
@@ -124,6 +127,31 @@ class MentionViewSet(AnswersFresh, viewsets.GenericViewSet):
             incident=data.validated_data["incident"],
         )
         return self._fresh(mention)
+
+    @extend_schema(
+        summary="Act once on many mentions",
+        description="assign (`assignee`), link (`incident`), needs_reply, no_reply (`reason` "
+        "required) or escalate, on up to 100 mentions. All or nothing: one refusal changes "
+        "none and names the mention. Each mention goes through its own action's checks, "
+        "events, deadlines and notifications.",
+        request=MentionBulkSerializer,
+        responses={200: inline_serializer("MentionBulkDone", {"changed": IntegerField()})},
+        filters=False,
+    )
+    @action(detail=False, methods=["post"], filterset_class=None)
+    def bulk(self, request: Request) -> Response:
+        data = MentionBulkSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        found = data.validated_data
+        changed = services.mentions_bulk(
+            actor=person_require_signed_in(request.user),
+            mention_ids=found["mentions"],
+            action=found["action"],
+            assignee=found["assignee"],
+            incident=found["incident"],
+            reason=found["reason"],
+        )
+        return Response({"changed": changed})
 
 
 def register(router: BaseRouter) -> None:

@@ -1,10 +1,17 @@
 """Forms of the mention pages. They parse input; the services decide."""
 
+from typing import Any
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communications.accounts.models import SocialAccount
-from communications.listening.mentions.services import DECISIONS, REASON_MAX_LENGTH, TEXT_MAX_LENGTH
+from communications.listening.mentions.services import (
+    DECISIONS,
+    REASON_MAX_LENGTH,
+    TEXT_MAX_LENGTH,
+    Bulk,
+)
 from communications.listening.models import InboundPost
 from config.forms import DATETIME_LOCAL, DateTimeField
 from config.people import active_people
@@ -46,6 +53,44 @@ class LinkForm(forms.Form):
             "invalid_choice": _("Choose one of the open incidents."),
         },
     )
+
+
+class _IdsField(forms.Field):
+    """Ids sent as repeated fields (the queue's checkboxes): a list of whole numbers."""
+
+    widget = forms.MultipleHiddenInput
+
+    def to_python(self, value: Any) -> list[int]:
+        values = value if isinstance(value, list | tuple) else ([value] if value else [])
+        if not all(str(v).isdigit() for v in values):
+            raise forms.ValidationError(_("Choose mentions from the queue."))
+        return [int(v) for v in values]
+
+
+class BulkForm(forms.Form):
+    """One act on the mentions chosen in the queue (services.mentions_bulk)."""
+
+    mentions = _IdsField(
+        label=_("Mentions"), error_messages={"required": _("Choose at least one mention.")}
+    )
+    action = forms.ChoiceField(
+        label=_("With the chosen"),
+        choices=Bulk.choices,
+        error_messages={"invalid_choice": _("Choose what to do with the chosen mentions.")},
+    )
+    assignee = forms.ModelChoiceField(
+        label=_("Give to"),
+        queryset=active_people(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose someone who can log in.")},
+    )
+    incident = forms.ModelChoiceField(
+        label=_("Incident"),
+        queryset=Incident.objects.all(),
+        required=False,
+        error_messages={"invalid_choice": _("Choose one of the open incidents.")},
+    )
+    reason = forms.CharField(label=_("Why"), max_length=REASON_MAX_LENGTH, required=False)
 
 
 class ManualMentionForm(forms.Form):

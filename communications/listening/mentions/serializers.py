@@ -15,6 +15,7 @@ from communications.listening.mentions.services import (
     POST_URL,
     REASON_MAX_LENGTH,
     TEXT_MAX_LENGTH,
+    Bulk,
 )
 from communications.listening.models import InboundPost
 from config.rest import DateTimeField, InputSerializer
@@ -134,6 +135,37 @@ class MentionLinkSerializer(InputSerializer):
         queryset=Incident.objects.all(),
         allow_null=True,
         help_text="An incident that is not closed or declined; null: unlink.",
+    )
+
+
+class MentionBulkSerializer(InputSerializer):
+    mentions = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        allow_empty=False,
+        max_length=100,
+        help_text="The mentions' ids (at most 100).",
+    )
+    action = serializers.ChoiceField(choices=Bulk.choices)
+    assignee = serializers.PrimaryKeyRelatedField(
+        queryset=_people(),
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="For assign: a person who may triage mentions; null: nobody.",
+    )
+    incident = serializers.PrimaryKeyRelatedField(
+        queryset=Incident.objects.all(),
+        allow_null=True,
+        required=False,
+        default=None,
+        help_text="For link: an incident that is not closed or declined.",
+    )
+    reason = serializers.CharField(
+        max_length=REASON_MAX_LENGTH,
+        required=False,
+        allow_blank=True,
+        default="",
+        help_text="Required for no_reply; kept with the others.",
     )
 
 

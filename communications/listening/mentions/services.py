@@ -12,10 +12,11 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, models, transaction
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from communications.accounts.models import SocialAccount, WatchTerm
 from communications.listening.drill_line import drill_line_crossed
@@ -338,6 +339,73 @@ def mention_assign(*, actor: User, mention: InboundPost, assignee: User | None) 
             incident=mention.incident,
         )
     return mention
+
+
+class Bulk(models.TextChoices):
+    """What one act on many mentions does (mentions_bulk)."""
+
+    ASSIGN = "assign", gettext_lazy("Give to")
+    LINK = "link", gettext_lazy("Link to an incident")
+    NEEDS_REPLY = "needs_reply", gettext_lazy("Needs reply")
+    NO_REPLY = "no_reply", gettext_lazy("No reply needed")
+    ESCALATE = "escalate", gettext_lazy("Escalate")
+
+
+BULK_MAX = 100  # mentions in one act: a page of the queue is 25
+
+
+@transaction.atomic
+def mentions_bulk(
+    *,
+    actor: User,
+    mention_ids: Iterable[int],
+    action: str,
+    assignee: User | None = None,
+    incident: Incident | None = None,
+    reason: str = "",
+) -> int:
+    """Act once on many mentions in a storm: give them to someone, link them to an incident,
+    or decide them (needs reply, no reply needed with one reason, escalated). Each goes
+    through the one service of its action (its own checks, events, deadlines and
+    notifications), in the order of their ids so two people acting at once never deadlock.
+    All or nothing: one refusal changes none, and says which mention. Returns how many were
+    acted on."""
+    require(actor, TRIAGE_MENTIONS)
+    if action not in Bulk.values:
+        raise ApplicationError(_("Choose what to do with the chosen mentions."), field="action")
+    ids = sorted({int(pk) for pk in mention_ids})
+    if not ids:
+        raise ApplicationError(_("Choose at least one mention."), field="mentions")
+    if len(ids) > BULK_MAX:
+        raise ApplicationError(
+            _("Act on at most %(count)d mentions at once.") % {"count": BULK_MAX},
+            field="mentions",
+        )
+    if action == Bulk.LINK and incident is None:
+        raise ApplicationError(_("Choose the incident to link them to."), field="incident")
+    if action == Bulk.NO_REPLY:
+        reason = reason_clean(reason, required=_("Say why these mentions need no reply."))
+    mentions = list(InboundPost.objects.filter(pk__in=ids).order_by("pk"))
+    if len(mentions) != len(ids):
+        raise ApplicationError(
+            _("Some of the chosen mentions are gone; reload the queue."), field="mentions"
+        )
+    for mention in mentions:
+        try:
+            if action == Bulk.ASSIGN:
+                mention_assign(actor=actor, mention=mention, assignee=assignee)
+            elif action == Bulk.LINK:
+                mention_link(actor=actor, mention=mention, incident=incident)
+            else:
+                status = {Bulk.ESCALATE: T.ESCALATED}.get(Bulk(action), action)
+                mention_triage(actor=actor, mention=mention, status=status, reason=reason)
+        except ApplicationError as exc:
+            raise ApplicationError(
+                _("Nothing was changed. The mention from %(who)s: %(problem)s")
+                % {"who": _who(mention), "problem": exc.message},
+                field=exc.field,
+            ) from exc
+    return len(mentions)
 
 
 def _require_open(incident: Incident) -> None:
