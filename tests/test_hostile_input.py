@@ -181,6 +181,7 @@ def _pk(name: str, world: World, user: Any) -> int | None:
         "alert": world.alert,
         "alert-declare": world.alert,
         "alert-dismiss": world.alert,
+        "alert-attach": world.alert,
         "alert-detail": world.alert,
         "drill-detail": world.drill,
         "drill-run-detail": world.drill_run,
@@ -546,6 +547,15 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "communications:playbook-archive": [("", {"archived": "yes"}), ("", {"archived": "no"})],
         "communications:incident-playbook-apply": ("", {"playbook": w.playbook.pk}),
         "communications:alert-dismiss": ("", {"reason": "Our own campaign."}),
+        "communications:alert-attach": ("", {"incident": w.incident.pk}),
+        "communications:mentions:bulk": [
+            (
+                "",
+                {"mentions": [w.mention.pk], "action": "escalate", "reason": "Press", "next": "/"},
+            ),
+            ("", {"mentions": [w.mention.pk], "action": "assign", "assignee": w.responder.pk}),
+            ("", {"mentions": [w.mention.pk], "action": "link", "incident": w.incident.pk}),
+        ],
         "drills:start": (
             "",
             {"scenario": "product_safety_en", "speed": "10", "based_on": w.account.pk, "file": ""},
@@ -676,6 +686,19 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
             "POST": {"title": "Recall storm", "severity": 2, "playbook": w.playbook.pk}
         },
         "alert-dismiss": {"POST": {"reason": "Our own campaign."}},
+        "alert-attach": {"POST": {"incident": w.incident.pk}},
+        "mention-bulk": {
+            "POST": [
+                {
+                    "mentions": [w.mention.pk],
+                    "action": "link",
+                    "incident": w.incident.pk,
+                    "assignee": None,
+                    "reason": "",
+                },
+                {"mentions": [w.mention.pk], "action": "assign", "assignee": w.responder.pk},
+            ]
+        },
         "risk-list": {"POST": risk},
         "risk-detail": {"PATCH": risk},
         "drill-list": {"POST": drill},
@@ -1101,6 +1124,7 @@ class Forms(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.forms: list[tuple[str, str, set[str]]] = []
+        self.ids: dict[str, int] = {}
         self.links: list[str] = []
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
@@ -1109,9 +1133,13 @@ class Forms(HTMLParser):
             method = "post" if "hx-post" in values else values.get("method", "get").lower()
             target = values.get("hx-post") or values.get("hx-get") or values.get("action", "")
             self.forms.append((method, target, set()))
+            if values.get("id"):
+                self.ids[values["id"]] = len(self.forms) - 1
         elif tag in ("input", "select", "textarea", "button") and self.forms:
             if values.get("name") and values.get("type") != "submit":
-                self.forms[-1][2].add(values["name"])
+                # A field outside its form names it (form="…"): the queue's checkboxes.
+                owner = self.ids.get(values.get("form", ""), len(self.forms) - 1)
+                self.forms[owner][2].add(values["name"])
         elif tag == "a" and "href" in values:
             self.links.append(values["href"])
 

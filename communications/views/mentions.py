@@ -7,6 +7,7 @@ Each mention of the queue is a fragment: its actions post with htmx and get the 
 
 from collections.abc import Callable
 from typing import Any
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.core.paginator import Paginator
@@ -64,7 +65,14 @@ def _actions_context(request: HttpRequest) -> dict[str, Any]:
 
 @require_GET
 def queue(request: HttpRequest) -> HttpResponse:
-    data: QueryDict = request.GET.copy()
+    return _queue_page(request, request.GET)
+
+
+def _queue_page(
+    request: HttpRequest, query: QueryDict, *, bulk_error: str = "", status: int = 200
+) -> HttpResponse:
+    """The queue with these filters; after a refused bulk act, with what to fix (400)."""
+    data: QueryDict = query.copy()
     if not any(name in data for name in MentionFilter.base_filters):
         # Without filters the queue shows the real posts that still wait for a decision or an
         # answer: a drill's posts are for the drill's own players.
@@ -73,20 +81,22 @@ def queue(request: HttpRequest) -> HttpResponse:
     filterset = MentionFilter(
         data, queryset=selectors.mention_list(user=request.user), request=request
     )
-    page = Paginator(filterset.qs, PAGE_SIZE).get_page(request.GET.get("page"))
+    page = Paginator(filterset.qs, PAGE_SIZE).get_page(query.get("page"))
+    here = reverse("communications:mentions:queue") + (f"?{query.urlencode()}" if query else "")
     context = {
         "filter": filterset,
         "page": page,
-        "here": request.get_full_path(),
+        "here": here,
+        "bulk_error": bulk_error,
         **_actions_context(request),
         # Acting on many at once (views.bulk): each mention carries a checkbox.
         "bulk_form": BulkForm() if holds(request.user, TRIAGE_MENTIONS) else None,
     }
     if request.htmx:
-        return render(request, "communications/mentions/_results.html", context)
+        return render(request, "communications/mentions/_results.html", context, status=status)
     statuses = selectors.poll_statuses(user=request.user)
     context.update(poll_statuses=statuses, accounts=[status.account for status in statuses])
-    return render(request, "communications/mentions/queue.html", context)
+    return render(request, "communications/mentions/queue.html", context, status=status)
 
 
 # --- one mention ----------------------------------------------------------------------------
@@ -211,8 +221,14 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if (refused := _refusal(request)) is not None:
         return refused
     form = BulkForm(request.POST)
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("communications:mentions:queue")
+    error = ""
     if not form.is_valid():
-        messages.error(request, str(next(iter(form.errors.values()))[0]))
+        error = str(next(iter(form.errors.values()))[0])
     else:
         try:
             count = services.mentions_bulk(
@@ -221,22 +237,15 @@ def bulk(request: HttpRequest) -> HttpResponse:
                 **{k: form.cleaned_data[k] for k in ("action", "assignee", "incident", "reason")},
             )
         except ApplicationError as exc:
-            messages.error(request, exc.message)
-        else:
-            messages.success(
-                request,
-                ngettext(
-                    "%(count)d mention: %(action)s.",
-                    "%(count)d mentions: %(action)s.",
-                    count,
-                )
-                % {"count": count, "action": Bulk(form.cleaned_data["action"]).label.lower()},
-            )
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("communications:mentions:queue")
+            error = exc.message
+    if error:
+        # The queue as it was (its filters from "next"), the refusal above it, nothing done.
+        return _queue_page(request, QueryDict(urlsplit(target).query), bulk_error=error, status=400)
+    messages.success(
+        request,
+        ngettext("%(count)d mention: %(action)s.", "%(count)d mentions: %(action)s.", count)
+        % {"count": count, "action": Bulk(form.cleaned_data["action"]).label.lower()},
+    )
     return HttpResponseRedirect(target)
 
 

@@ -383,13 +383,14 @@ def test_the_queue_acts_on_the_chosen_mentions_at_once(client, responder, reader
         InboundPost.objects.filter(triage=InboundPost.Triage.NO_REPLY).values_list("pk", flat=True)
     ) == set(chosen)
     assert "3 mentions: no reply needed." in client.get(here).content.decode()
-    # A refusal is said on the queue, and nothing changes.
-    client.post(
+    # A refusal is said on the queue (as it was filtered), and nothing changes.
+    refused = client.post(
         reverse("communications:mentions:bulk"),
-        {"mentions": [storm[3].pk], "action": "no_reply", "reason": ""},
+        {"mentions": [storm[3].pk], "action": "no_reply", "reason": "", "next": here},
     )
-    follow = client.get(reverse("communications:mentions:queue")).content.decode()
-    assert "Say why these mentions need no reply." in follow
+    assert refused.status_code == 400
+    assert "Say why these mentions need no reply." in refused.content.decode()
+    assert refused.context["filter"].data["open"] == "true"
     storm[3].refresh_from_db()
     assert storm[3].triage == InboundPost.Triage.NEW
 
@@ -401,8 +402,8 @@ def test_a_bulk_act_sends_nobody_elsewhere_and_refuses_bad_ids(client, responder
         {"mentions": [mention.pk], "action": "escalate", "next": "https://evil.example/"},
     )
     assert response.url == reverse("communications:mentions:queue")
-    client.post(
+    refused = client.post(
         reverse("communications:mentions:bulk"), {"mentions": ["1; drop"], "action": "escalate"}
     )
-    page = client.get(reverse("communications:mentions:queue")).content.decode()
-    assert "Choose mentions from the queue." in page
+    assert refused.status_code == 400
+    assert "Choose mentions from the queue." in refused.content.decode()

@@ -14,6 +14,7 @@ from communications.listening.mentions.services import (
 )
 from communications.listening.models import InboundPost
 from config.forms import DATETIME_LOCAL, DateTimeField
+from config.inputs import id_from
 from config.people import active_people
 from incidents.models import OPEN_STATUSES, Incident
 
@@ -62,9 +63,10 @@ class _IdsField(forms.Field):
 
     def to_python(self, value: Any) -> list[int]:
         values = value if isinstance(value, list | tuple) else ([value] if value else [])
-        if not all(str(v).isdigit() for v in values):
+        ids = [id_from(v) for v in values]
+        if None in ids:
             raise forms.ValidationError(_("Choose mentions from the queue."))
-        return [int(v) for v in values]
+        return [pk for pk in ids if pk is not None]
 
 
 class BulkForm(forms.Form):

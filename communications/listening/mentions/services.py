@@ -24,6 +24,7 @@ from communications.listening.mentions.x_reader import FoundPost
 from communications.listening.models import InboundPost, InboundPostEvent
 from communications.listening.services import volume_count_again
 from config.errors import ApplicationError, Conflict
+from config.inputs import id_from
 from config.people import User
 from config.permissions import TRIAGE_MENTIONS, holds, require
 from incidents.models import Incident, TimelineEvent
@@ -358,7 +359,7 @@ BULK_MAX = 100  # mentions in one act: a page of the queue is 25
 def mentions_bulk(
     *,
     actor: User,
-    mention_ids: Iterable[int],
+    mention_ids: Iterable[Any],
     action: str,
     assignee: User | None = None,
     incident: Incident | None = None,
@@ -373,7 +374,10 @@ def mentions_bulk(
     require(actor, TRIAGE_MENTIONS)
     if action not in Bulk.values:
         raise ApplicationError(_("Choose what to do with the chosen mentions."), field="action")
-    ids = sorted({int(pk) for pk in mention_ids})
+    found = [id_from(pk) for pk in mention_ids]
+    if None in found:
+        raise ApplicationError(_("Choose mentions from the queue."), field="mentions")
+    ids = sorted({pk for pk in found if pk is not None})
     if not ids:
         raise ApplicationError(_("Choose at least one mention."), field="mentions")
     if len(ids) > BULK_MAX:
