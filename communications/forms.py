@@ -15,8 +15,7 @@ from teams.playbooks.selectors import playbooks_to_declare_from
 from .listening.alerts import (
     alert_attach_choices,
     alert_posts_on_open_incident,
-    alert_severity,
-    alert_severity_suggested,
+    alert_severity_and_reason,
     alert_title,
 )
 from .models import Alert, InboundPost, Message, SocialAccount, Template
@@ -519,16 +518,12 @@ class AlertDeclareForm(forms.Form):
         self.fields["title"].initial = alert_title(alert)
         # What the alert's evidence reads as (a drill: its scenario's), before any playbook's
         # usual severity: the playbook is written for every such crisis, the alert is this one.
-        severity = alert_severity(alert)
+        severity, because = alert_severity_and_reason(alert)
         self.fields["severity"].initial = severity
-        wanted, because = alert_severity_suggested(alert)
-        self.suggestion = (
-            _("Suggested %(severity)s: %(because)s.")
-            % {"severity": Severity(wanted).short, "because": because}
-            if wanted == severity
-            else _("Suggested %(severity)s by the drill's scenario.")
-            % {"severity": Severity(severity).short}
-        )
+        self.suggestion = _("Suggested %(severity)s: %(because)s.") % {
+            "severity": Severity(severity).short,
+            "because": because,
+        }
         self.fields["severity"].help_text = " ".join(
             [str(self.suggestion)] + [f"{level.short}: {level.description}" for level in Severity]
         )

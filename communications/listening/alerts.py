@@ -88,14 +88,19 @@ def alert_severity_suggested(alert: Alert) -> tuple[int, str]:
     return Severity.SEV3, _("%(times)s, no wide-reach author, no word of harm") % {"times": times}
 
 
-def alert_severity(alert: Alert) -> int:
+def alert_severity_and_reason(alert: Alert) -> tuple[int, str]:
     """The severity an incident declared from this alert starts at when the declarer gives
-    none (and the declare form's choice), before any playbook's usual one: a drill's, its
-    scenario's; else what the alert's evidence reads as (alert_severity_suggested)."""
+    none (and the declare form's choice), before any playbook's usual one, and why: a
+    drill's, its scenario's; else what the alert's evidence reads as
+    (alert_severity_suggested)."""
     for _receiver, severity in severity_wanted.send(sender=Alert, alert=alert):
         if severity is not None:
-            return int(severity)
-    return alert_severity_suggested(alert)[0]
+            return int(severity), _("the drill's scenario")
+    return alert_severity_suggested(alert)
+
+
+def alert_severity(alert: Alert) -> int:
+    return alert_severity_and_reason(alert)[0]
 
 
 def accounts_to_evaluate() -> list[int]:
@@ -277,12 +282,25 @@ def alert_declare(
         playbook=playbook,
         is_drill=is_rehearsal(alert),
     )
+    _alert_goes_to(
+        actor=actor,
+        alert=alert,
+        incident=incident,
+        text=_("Declared from the listening alert: %(explanation)s")
+        % {"explanation": alert.explanation},
+    )
+    alert_declared.send(sender=Alert, alert=alert, incident=incident)
+    return incident
+
+
+def _alert_goes_to(*, actor: User, alert: Alert, incident: Incident, text: str) -> None:
+    """The alert decided for an incident (declared from it, or added to it): its sentence on
+    the incident's timeline, its top posts linked (those not on another incident already)."""
     timeline_event_record(
         incident=incident,
         actor=actor,
         kind=TimelineEvent.Kind.NOTE,
-        text=_("Declared from the listening alert: %(explanation)s")
-        % {"explanation": alert.explanation},
+        text=text,
         data={"alert": alert.pk, "url": alert.get_absolute_url()},
     )
     for post in selectors.alert_top_posts(alert).filter(incident__isnull=True):
@@ -292,8 +310,6 @@ def alert_declare(
     alert.decided_by = actor
     alert.decided_at = timezone.now()
     alert.save(update_fields=["status", "incident", "decided_by", "decided_at"])
-    alert_declared.send(sender=Alert, alert=alert, incident=incident)
-    return incident
 
 
 def alert_attach_choices(alert: Alert) -> QuerySet[Incident]:
@@ -343,22 +359,13 @@ def alert_attach(*, actor: User, alert: Alert, incident: Incident | int) -> Inci
             _("Choose an open incident (a drill's alert goes to a drill, a real one to reality)."),
             field="incident",
         )
-    incident = found
-    timeline_event_record(
-        incident=incident,
+    _alert_goes_to(
         actor=actor,
-        kind=TimelineEvent.Kind.NOTE,
+        alert=alert,
+        incident=found,
         text=_("Listening alert added: %(explanation)s") % {"explanation": alert.explanation},
-        data={"alert": alert.pk, "url": alert.get_absolute_url()},
     )
-    for post in selectors.alert_top_posts(alert).filter(incident__isnull=True):
-        mention_link(actor=actor, mention=post, incident=incident)
-    alert.status = Alert.Status.DECLARED
-    alert.incident = incident
-    alert.decided_by = actor
-    alert.decided_at = timezone.now()
-    alert.save(update_fields=["status", "incident", "decided_by", "decided_at"])
-    return incident
+    return found
 
 
 def alert_title(alert: Alert) -> str:

@@ -3,7 +3,7 @@ volume series the charts draw."""
 
 from rest_framework import serializers
 
-from communications.listening.alerts import alert_severity, alert_severity_suggested
+from communications.listening.alerts import alert_severity_and_reason
 from communications.listening.models import Alert, InboundPost
 from config.rest import DateTimeField, InputSerializer
 from incidents.models import Severity
@@ -95,11 +95,10 @@ class AlertSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
     def get_suggested_severity(self, alert: Alert) -> int:
-        return alert_severity(alert)
+        return alert_severity_and_reason(alert)[0]
 
     def get_suggested_severity_because(self, alert: Alert) -> str:
-        wanted, because = alert_severity_suggested(alert)
-        return str(because) if wanted == alert_severity(alert) else "the drill's scenario"
+        return str(alert_severity_and_reason(alert)[1])
 
 
 class AlertDeclareSerializer(InputSerializer):

@@ -356,11 +356,17 @@ def playbook_apply(
     # (key, title, due, owner, promise): a title is a callable when making it costs queries
     # (the roster's suggestions), so an item already on the checklist costs none.
     wanted: list[tuple[str, Any, Any, User | None, str]] = []
+    # The incident's promises the version's items do, asked once each.
+    promises = {
+        kind: schedule.promise_deadline(incident=incident, kind=kind)
+        for kind in {item.get("meets") for item in version.checklist}
+        if kind
+    }
     for item in version.checklist:
         key = playbook_item_key(version.playbook_id, item["title"])
         due_at = _due(run, item.get("due_minutes"))
         meets = item.get("meets") or ""
-        if meets and (promise := schedule.promise_deadline(incident=incident, kind=meets)):
+        if (promise := promises.get(meets)) is not None:
             due_at = promise.due_at  # one job, one time: the policy's promise
         owner = _role_owner(item.get("role"), holders) if key not in have else None
         wanted.append((key, item["title"], due_at, owner, meets))
@@ -393,7 +399,7 @@ def playbook_apply(
             key=key,
             meets=meets,
         )
-        kept = schedule.promise_deadline(incident=incident, kind=meets) if meets else None
+        kept = promises.get(meets)
         if kept is not None and kept.met_at is not None:
             incident_services.checklist_promise_kept(
                 incident=incident, promise=meets, by=actor, at=kept.met_at
