@@ -48,6 +48,7 @@ from .serializers import (
     PublishingPauseSerializer,
     RefusalSerializer,
     RenderedSerializer,
+    SubmitSerializer,
     TemplateRenderSerializer,
     TemplateSerializer,
     TemplateWriteSerializer,
@@ -159,12 +160,16 @@ class MessageViewSet(
             ).data
         )
 
-    @extend_schema(summary="Submit for approval", request=None, responses=ACTION)
+    @extend_schema(summary="Submit for approval", request=SubmitSerializer, responses=ACTION)
     @action(detail=True, methods=["post"])
     def submit(self, request: Request, pk: str) -> Response:
+        data = SubmitSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
         return self._fresh(
             messages.message_submit(
-                actor=person_require_signed_in(request.user), message=self.get_object()
+                actor=person_require_signed_in(request.user),
+                message=self.get_object(),
+                reply_anyway=data.validated_data["reply_anyway"],
             )
         )
 

@@ -143,6 +143,14 @@ class MessageForm(forms.Form):
     template = forms.ModelChoiceField(
         queryset=Template.objects.all(), required=False, widget=forms.HiddenInput
     )
+    reply_anyway = forms.BooleanField(
+        label=_("Reply anyway"),
+        required=False,
+        help_text=_(
+            "Another reply to this mention is already waiting for approval, approved or "
+            "published: send a second one all the same."
+        ),
+    )
 
     def __init__(
         self,

@@ -11,6 +11,7 @@ urlpatterns = [
     path("", views.queue, name="queue"),
     path("add/", views.add, name="add"),
     path("bulk/", views.bulk, name="bulk"),
+    path("presence/", views.presence, name="presence"),
     path("<int:pk>/", views.detail, name="detail"),
     path("<int:pk>/triage/", views.triage, name="triage"),
     path("<int:pk>/assign/", views.assign, name="assign"),

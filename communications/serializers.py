@@ -251,6 +251,12 @@ class MessageWriteSerializer(InputSerializer):
     )
 
 
+REPLY_ANYWAY_HELP = (
+    "A reply to a mention that another reply already answers (waiting for approval, "
+    "approved or published) is submitted only with true; otherwise 400 on this field."
+)
+
+
 class MessageCreateSerializer(MessageWriteSerializer):
     kind = serializers.ChoiceField(choices=Message.Kind.choices, default=Message.Kind.TWEET)
     incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all())
@@ -263,6 +269,17 @@ class MessageCreateSerializer(MessageWriteSerializer):
     )
     submit = serializers.BooleanField(
         required=False, default=False, help_text="Submit for approval right away."
+    )
+    reply_anyway = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=REPLY_ANYWAY_HELP,
+    )
+
+
+class SubmitSerializer(InputSerializer):
+    reply_anyway = serializers.BooleanField(
+        required=False, default=False, help_text=REPLY_ANYWAY_HELP
     )
 
 

@@ -430,6 +430,47 @@ def refusal_to_submit(user: User, message: Message) -> ApplicationError | None:
     return _refusal(check)
 
 
+# A reply that still stands (drafted, waiting, approved, out, failed and retriable): a colleague
+# opening the composer for the same mention is warned about each.
+REPLY_SET_ASIDE = (S.WITHDRAWN, S.REJECTED)
+# A reply on its way out or out: another one to the same mention needs "reply anyway".
+REPLY_UNDER_WAY = (S.PENDING_APPROVAL, S.APPROVED, S.PUBLISHING, S.PUBLISHED)
+
+
+def other_replies(*, mention_id: int, besides: Message | None = None) -> QuerySet[Message]:
+    """The other replies to one mention that still stand, oldest first, with their authors."""
+    replies = Message.objects.filter(reply_to_mention_id=mention_id).exclude(
+        status__in=REPLY_SET_ASIDE
+    )
+    if besides is not None and besides.pk is not None:
+        replies = replies.exclude(pk=besides.pk)
+    return replies.select_related("author").order_by("created_at", "id")
+
+
+def refusal_to_reply_again(message: Message, *, reply_anyway: bool) -> ApplicationError | None:
+    """Submitting a reply to a mention that already has another reply waiting for approval,
+    approved or out: only with the writer's explicit "reply anyway", so two people do not
+    answer the same customer by accident. Asked by message_submit, the one way a reply goes
+    for approval (composer, message page and API), under the mention's lock."""
+    if message.reply_to_mention_id is None or reply_anyway:
+        return None
+    rival = (
+        other_replies(mention_id=message.reply_to_mention_id, besides=message)
+        .filter(status__in=REPLY_UNDER_WAY)
+        .first()
+    )
+    if rival is None:
+        return None
+    return ApplicationError(
+        _(
+            "%(author)s's reply to this mention is already %(status)s: “%(text)s”. Tick "
+            "“Reply anyway” to send a second one."
+        )
+        % {"author": rival.author.display_name, "status": _status(rival), "text": rival.body[:80]},
+        field="reply_anyway",
+    )
+
+
 def refusal_to_decide(user: User, message: Message) -> ApplicationError | None:
     """Approving, rejecting or sending back: someone who may approve and did not write the
     text, while it waits for approval, on the text exactly as it was submitted."""

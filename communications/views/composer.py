@@ -11,6 +11,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from communications import selectors
 from communications.forms import IncidentChoiceForm, MessageForm
+from communications.listening.mentions.presence import Doing, presence_on
+from communications.messaging import gate
 from communications.messaging.gate import approval_count, approvals_required_for, refusal_to_edit
 from communications.messaging.services.messages import message_save
 from communications.messaging.services.statements import template_render
@@ -22,6 +24,7 @@ from config.people import person_require_signed_in
 from config.permissions import DRAFT_MESSAGE, holds
 from incidents import selectors as incident_selectors
 from incidents.models import Incident
+from incidents.rehearsals import is_rehearsal
 
 S = Message.Status
 # Template kinds and the message kind a message started from one gets.
@@ -29,6 +32,26 @@ TEMPLATE_KINDS: dict[str, str] = {
     Template.Kind.REPLY: Message.Kind.REPLY,
     Template.Kind.CORRECTION: Message.Kind.CORRECTION,
 }
+
+
+def _answering(
+    request: HttpRequest, mention: InboundPost | None, message: Message | None
+) -> dict[str, Any]:
+    """Before a second reply: the colleagues replying to the mention now (kept live by
+    static/js/mention-presence.js) and its other replies that still stand, with who wrote them."""
+    if mention is None:
+        return {}
+    present = presence_on(
+        mention_ids=[mention.pk], viewer=person_require_signed_in(request.user)
+    ).get(mention.pk, [])
+    others = list(gate.other_replies(mention_id=mention.pk, besides=message))
+    return {
+        "replying": [person for person in present if person.doing == Doing.REPLYING],
+        "other_replies": others,
+        # What message_submit will ask for (gate.refusal_to_reply_again), offered up front.
+        "reply_anyway_needed": any(reply.status in gate.REPLY_UNDER_WAY for reply in others),
+        "mention_is_drill": is_rehearsal(mention),
+    }
 
 
 def _composer(
@@ -44,6 +67,7 @@ def _composer(
         request,
         "communications/composer.html",
         {
+            **_answering(request, mention, message),
             "form": form,
             "incident": incident,
             "message": message,
@@ -66,6 +90,7 @@ def _save(request: HttpRequest, form: MessageForm, **target: Any) -> Message | N
         message, submitted = message_save(
             actor=person_require_signed_in(request.user),
             submit=request.POST.get("action") == "submit",
+            reply_anyway=form.cleaned_data["reply_anyway"],
             **target,
             **form.service_arguments(),
         )

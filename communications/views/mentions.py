@@ -12,7 +12,7 @@ from urllib.parse import urlsplit
 from django.contrib import messages
 from django.core.paginator import Paginator
 from django.forms import BaseForm
-from django.http import HttpResponse, HttpResponseRedirect, QueryDict
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -28,7 +28,14 @@ from communications.listening.mentions.forms import (
     BulkForm,
     LinkForm,
     ManualMentionForm,
+    PresenceForm,
     TriageForm,
+)
+from communications.listening.mentions.presence import (
+    Doing,
+    presence_leave,
+    presence_on,
+    presence_tell,
 )
 from communications.listening.mentions.services import Bulk
 from communications.listening.models import InboundPost
@@ -36,6 +43,8 @@ from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
 from config.people import person_require_signed_in
 from config.permissions import DRAFT_MESSAGE, TRIAGE_MENTIONS, holds, require
+from incidents import live
+from incidents.rehearsals import is_rehearsal
 
 PAGE_SIZE = 25
 
@@ -82,12 +91,18 @@ def _queue_page(
         data, queryset=selectors.mention_list(user=request.user), request=request
     )
     page = Paginator(filterset.qs, PAGE_SIZE).get_page(query.get("page"))
+    chosen = filterset.form.cleaned_data if filterset.is_valid() else {}
     here = reverse("communications:mentions:queue") + (f"?{query.urlencode()}" if query else "")
     context = {
         "filter": filterset,
         "page": page,
         "here": here,
         "bulk_error": bulk_error,
+        "live_on": live.MENTIONS,
+        # On a phone the filters fold behind a button that says how many are set.
+        "active_filters": sum(1 for name in MentionFilter.base_filters if query.get(name)),
+        # Who else is on a mention: told about a drill's posts where the queue shows them.
+        "presence_drill": chosen.get("drill") is not False,
         **_actions_context(request),
         # Acting on many at once (views.bulk): each mention carries a checkbox.
         "bulk_form": BulkForm() if holds(request.user, TRIAGE_MENTIONS) else None,
@@ -113,8 +128,50 @@ def detail(request: HttpRequest, pk: int) -> HttpResponse:
             "history": list(selectors.mention_history(mention=mention)),
             "replies": list(communication_selectors.mention_replies(mention=mention)),
             "here": request.get_full_path(),
+            "present": presence_on(
+                mention_ids=[mention.pk], viewer=person_require_signed_in(request.user)
+            ).get(mention.pk, []),
+            "presence_drill": is_rehearsal(mention),
             **_actions_context(request),
         },
+    )
+
+
+# --- who else is here -----------------------------------------------------------------------
+
+
+@require_POST
+def presence(request: HttpRequest) -> JsonResponse:
+    """An open page's beat (static/js/mention-presence.js, every second or so): the viewer is
+    on mention ``here`` doing ``doing`` (or ``leaving`` it), and hears who else is on each
+    mention it shows that the viewer may see (``drill``: the page shows a drill's posts)."""
+    viewer = person_require_signed_in(request.user)
+    form = PresenceForm(request.POST)
+    if not form.is_valid():
+        return JsonResponse({"errors": form.errors}, status=400)
+    data = form.cleaned_data
+    if data["here"] is not None:
+        mention = selectors.mention_get(user=request.user, pk=data["here"])
+        doing = Doing(data["doing"] or Doing.VIEWING)
+        if doing == Doing.REPLYING and not holds(request.user, DRAFT_MESSAGE):
+            return JsonResponse(
+                {"detail": _("Your role does not allow you to draft messages.")}, status=403
+            )
+        if data["leaving"]:
+            presence_leave(person=viewer, mention=mention, doing=doing)
+        else:
+            presence_tell(person=viewer, mention=mention, doing=doing)
+    shown = selectors.mentions_shown(user=request.user, ids=data["mention"], drill=data["drill"])
+    return JsonResponse(
+        {
+            "mentions": {
+                str(pk): [
+                    {"name": person.name, "doing": person.doing.value, "text": person.text}
+                    for person in people
+                ]
+                for pk, people in presence_on(mention_ids=shown, viewer=viewer).items()
+            }
+        }
     )
 
 

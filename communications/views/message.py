@@ -49,6 +49,11 @@ def _actions(user: User, message: Message, valid: list[Approval]) -> dict[str, A
 def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
     message = get_object_or_404(selectors.messages(user=request.user), pk=pk)
     review = selectors.message_review(message=message)
+    others = (
+        list(gate.other_replies(mention_id=message.reply_to_mention_id, besides=message))
+        if message.reply_to_mention_id
+        else []
+    )
     return render(
         request,
         "communications/message.html",
@@ -57,6 +62,10 @@ def message_detail(request: HttpRequest, pk: int) -> HttpResponse:
             **review,
             "history": selectors.message_history(message=message),
             "limit": MAX_WEIGHTED_LENGTH,
+            # A reply answering a mention that others answer too: said beside "Submit", with
+            # "Reply anyway" when message_submit will ask for it.
+            "other_replies": others,
+            "reply_anyway_needed": any(reply.status in gate.REPLY_UNDER_WAY for reply in others),
             **_actions(person_require_signed_in(request.user), message, review["valid_approvals"]),
         },
     )
@@ -95,7 +104,9 @@ def message_submit(request: HttpRequest, pk: int) -> HttpResponse:
         request,
         pk,
         lambda message, _comment: message_services.message_submit(
-            actor=person_require_signed_in(request.user), message=message
+            actor=person_require_signed_in(request.user),
+            message=message,
+            reply_anyway=request.POST.get("reply_anyway") == "on",
         ),
         submitted_text,
     )

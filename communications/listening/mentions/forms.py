@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from communications.accounts.models import SocialAccount
+from communications.listening.mentions.presence import Doing
 from communications.listening.mentions.services import (
     DECISIONS,
     REASON_MAX_LENGTH,
@@ -56,6 +57,10 @@ class LinkForm(forms.Form):
     )
 
 
+# A queue page shows 25; the bulk bar takes 100.
+PRESENCE_MAX_MENTIONS = 100
+
+
 class _IdsField(forms.Field):
     """Ids sent as repeated fields (the queue's checkboxes): a list of whole numbers."""
 
@@ -93,6 +98,25 @@ class BulkForm(forms.Form):
         error_messages={"invalid_choice": _("Choose one of the open incidents.")},
     )
     reason = forms.CharField(label=_("Why"), max_length=REASON_MAX_LENGTH, required=False)
+
+
+class PresenceForm(forms.Form):
+    """An open page's beat (views.mentions.presence): the mention it is about, if any, and what
+    its viewer does there; the mentions it shows, to hear who else is on them."""
+
+    here = forms.IntegerField(required=False, min_value=1)
+    doing = forms.ChoiceField(choices=[(d.value, d.value) for d in Doing], required=False)
+    leaving = forms.BooleanField(required=False)
+    mention = _IdsField(required=False)
+    drill = forms.BooleanField(required=False)
+
+    def clean_mention(self) -> list[int]:
+        ids: list[int] = self.cleaned_data["mention"]
+        if len(ids) > PRESENCE_MAX_MENTIONS:
+            raise forms.ValidationError(
+                _("Ask about %(count)d mentions at most.") % {"count": PRESENCE_MAX_MENTIONS}
+            )
+        return ids
 
 
 class ManualMentionForm(forms.Form):

@@ -45,6 +45,17 @@ def mention_get(*, user: AnyUser, pk: int) -> InboundPost:
     return get_object_or_404(mention_list(user=user), pk=pk)
 
 
+def mentions_shown(*, user: AnyUser, ids: list[int], drill: bool) -> list[int]:
+    """Of these mentions, those the user may see on a page of this kind: a drill's posts only
+    on a page that shows a drill's (what the presence of others is told about)."""
+    shown = InboundPost.objects.filter(
+        pk__in=mention_list(user=user).filter(pk__in=ids).values("pk")
+    )
+    if not drill:
+        shown = shown.real()
+    return list(shown.values_list("pk", flat=True))
+
+
 def mention_history(*, mention: InboundPost) -> QuerySet[InboundPostEvent]:
     """What happened to the mention, linked to an incident or not."""
     return mention.events.select_related("actor", "incident").order_by("at", "id")

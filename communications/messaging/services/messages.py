@@ -33,6 +33,7 @@ from communications.messaging.gate import (
     publish_refusal,
     refusal_to_edit,
     refusal_to_mark_sent,
+    refusal_to_reply_again,
     refusal_to_retry,
     refusal_to_submit,
     refusal_to_withdraw,
@@ -409,12 +410,23 @@ def message_update(
 
 
 @transaction.atomic
-def message_submit(*, actor: User, message: Message) -> Message:
-    """Ask for approval. The approvals needed come from the incident's severity now."""
+def message_submit(*, actor: User, message: Message, reply_anyway: bool = False) -> Message:
+    """Ask for approval. The approvals needed come from the incident's severity now. A reply
+    to a mention that another reply already answers (waiting, approved or out) goes only with
+    ``reply_anyway``: the mention is locked first, so of two writers submitting at once the
+    second is asked too."""
     message = message_lock(message)
     _raise(refusal_to_submit(actor, message))
     if not message.is_internal:
         _check_length(message.body)
+    answered_already = False
+    if message.reply_to_mention_id is not None:
+        # The mention locked: of two writers submitting at once, the second is asked too.
+        list(InboundPost.objects.select_for_update().filter(pk=message.reply_to_mention_id))
+        _raise(refusal_to_reply_again(message, reply_anyway=reply_anyway))
+        answered_already = (
+            reply_anyway and refusal_to_reply_again(message, reply_anyway=False) is not None
+        )
     move(message, S.PENDING_APPROVAL)
     message.text_hash = message_hash(message)
     message.submitted_at = timezone.now()
@@ -429,7 +441,13 @@ def message_submit(*, actor: User, message: Message) -> Message:
         TimelineEvent.Kind.MESSAGE,
         _("Submitted for approval (%(count)d needed)") % {"count": message.approvals_required}
         + " — "
-        + count.outlook,
+        + count.outlook
+        + (
+            " — " + _("replied anyway: another reply to the mention was already under way")
+            if answered_already
+            else ""
+        ),
+        **({"reply_anyway": True} if answered_already else {}),
     )
     if count.stuck:
         _tell_admins_approvers_short(message, count)
@@ -470,13 +488,15 @@ def message_save(
     message: Message | None = None,
     incident: Incident | None = None,
     submit: bool = False,
+    reply_anyway: bool = False,
     **content: Any,
 ) -> tuple[Message, bool]:
     """Save a new draft for ``incident`` (message_create's ``content``) or changes to
     ``message`` (message_update's) and, with ``submit``, ask for approval in the same
     transaction when it can be: the composer's "save and submit" and the API's ``submit``. A
     text that cannot go out (a placeholder left, say) is refused whole, nothing saved, so the
-    writer sees why. Returns the message and whether it was submitted now."""
+    writer sees why (a second reply to a mention without ``reply_anyway`` too: see
+    message_submit). Returns the message and whether it was submitted now."""
     if message is None:
         if incident is None:
             raise ApplicationError(_("Choose the incident to speak about."), field="incident")
@@ -487,7 +507,7 @@ def message_save(
         return message, False
     refusal = refusal_to_submit(actor, message)
     if refusal is None:
-        return message_submit(actor=actor, message=message), True
+        return message_submit(actor=actor, message=message, reply_anyway=reply_anyway), True
     if refusal.field:  # what the text says, the writer must see: nothing is saved
         raise refusal
     return message, False  # already waiting, say: saved as it is
