@@ -14,23 +14,15 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.http import is_api, not_found
+from config.when import zone_named
 
 TIMEZONE_COOKIE = "tz"
 
 
-def zone_named(name: str | None) -> zoneinfo.ZoneInfo | None:
-    """The zone of an IANA name, or None for an empty or unknown name."""
-    if not name:
-        return None
-    try:
-        return zoneinfo.ZoneInfo(name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return None
-
-
 class ViewerTimezoneMiddleware:
     """Activates the viewer's timezone: the one chosen in their profile, else the one the
-    browser reported (cookie set by static/js/app.js), else UTC."""
+    browser reported (cookie set by static/js/app.js), else the site's (settings.TIME_ZONE,
+    Django's default when none is active)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

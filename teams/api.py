@@ -36,6 +36,8 @@ from . import flows, selectors, services
 from .models import Notification, Role, RoleAssignment
 from .serializers import (
     IncidentRolesSerializer,
+    MyProfileSerializer,
+    MyProfileUpdateSerializer,
     NotificationSerializer,
     OnCallBoardSerializer,
     PersonDetailSerializer,
@@ -56,6 +58,31 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
 
     def get_queryset(self) -> QuerySet[Any]:
         return selectors.people(user=self.request.user)
+
+    @extend_schema(summary="My own record", responses=MyProfileSerializer)
+    @extend_schema(
+        methods=["PATCH"],
+        summary="Change my own title, phone, timezone or chat webhook (only the fields sent)",
+        request=MyProfileUpdateSerializer,
+        responses=MyProfileSerializer,
+    )
+    @action(detail=False, methods=["get", "patch"])
+    def me(self, request: Request) -> Response:
+        me = person_require_signed_in(request.user)
+        if request.method == "PATCH":
+            given = MyProfileUpdateSerializer(data=request.data)
+            given.is_valid(raise_exception=True)
+            data = given.validated_data
+            me = services.person_update_profile(
+                actor=me,
+                person=me,
+                department=me.department,
+                title=data.get("title", me.title),
+                phone=data.get("phone", me.phone),
+                timezone_name=data.get("timezone", me.timezone),
+                webhook_url=data.get("webhook_url", me.webhook_url),
+            )
+        return Response(MyProfileSerializer(me).data)
 
 
 @extend_schema_view(

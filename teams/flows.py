@@ -19,8 +19,9 @@ from django.utils.translation import gettext as _
 from config.errors import ApplicationError, NotPermitted
 from config.partial import UNCHANGED
 from config.people import User
+from config.when import moment_for
 from incidents import services as incident_services
-from incidents.models import Category, ChecklistItem, Incident, Source
+from incidents.models import Category, ChecklistItem, Incident, Source, WarRoomPart
 
 from .models import Playbook, Reason
 from .playbooks.services import playbook_apply, playbook_version_to_use
@@ -197,11 +198,11 @@ def _tell_assignee(*, actor: User, item: ChecklistItem) -> None:
         % {"reference": item.incident.reference, "title": item.title},
         body=_("%(actor)s assigned it to you.") % {"actor": actor}
         + (
-            " " + _("Due %(at)s.") % {"at": item.due_at.strftime("%Y-%m-%d %H:%M UTC")}
+            " " + _("Due %(at)s.") % {"at": moment_for(item.assignee, item.due_at)}
             if item.due_at
             else ""
         ),
-        url=item.incident.get_absolute_url(),
+        url=item.incident.part_url(WarRoomPart.CHECKLIST),
         incident=item.incident,
     )
 

@@ -30,6 +30,32 @@ class PersonDetailSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
+class MyProfileSerializer(PersonDetailSerializer):
+    """The caller's own record, with what only they (and admins) see and change: their
+    timezone (empty: follow the browser) and chat webhook."""
+
+    # A plain string: an empty one (no webhook) is no address.
+    webhook_url = serializers.CharField(read_only=True)
+
+    class Meta(PersonDetailSerializer.Meta):
+        fields = [*PersonDetailSerializer.Meta.fields, "timezone", "webhook_url"]
+        read_only_fields = fields
+
+
+class MyProfileUpdateSerializer(InputSerializer):
+    """What a person changes on their own record; a field not sent stays as it is."""
+
+    title = serializers.CharField(max_length=150, required=False, allow_blank=True)
+    phone = serializers.CharField(max_length=40, required=False, allow_blank=True)
+    timezone = serializers.CharField(
+        max_length=64,
+        required=False,
+        allow_blank=True,
+        help_text="An IANA name such as Europe/Istanbul; empty: times follow the browser.",
+    )
+    webhook_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
+
+
 class RoleSerializer(serializers.ModelSerializer):
     class Meta:
         model = Role

@@ -8,8 +8,10 @@ recipient, reason and subject; email and chat go out from Celery after commit).
 from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -24,7 +26,8 @@ from config.permissions import (
     MANAGE_ROSTER,
     require,
 )
-from incidents.models import Incident, TimelineEvent
+from config.when import InZone, zone_of
+from incidents.models import Incident, TimelineEvent, WarRoomPart
 from incidents.services import timeline_event_record
 
 from .deliveries import deliveries_queue
@@ -58,12 +61,11 @@ def person_update_profile(
 ) -> User:
     """Everyone edits their own profile; admins edit anyone's."""
     require(actor, MANAGE_PEOPLE, unless=actor.pk == person.pk)
+    timezone_name = timezone_name.strip()
     try:
         validate_timezone(timezone_name)
-    except Exception as exc:
-        raise ApplicationError(
-            _("Choose a timezone name like Europe/Istanbul."), field="timezone"
-        ) from exc
+    except ValidationError as exc:
+        raise ApplicationError(exc.messages[0], field="timezone") from exc
     webhook_url = webhook_url.strip()
     if webhook_url:
         try:
@@ -174,7 +176,7 @@ def _relieve(assignment: RoleAssignment, actor: User, now: datetime) -> None:
         % {"reference": assignment.incident.reference, "role": assignment.role},
         body=_("%(actor)s relieved you of this role on “%(title)s”.")
         % {"actor": actor, "title": assignment.incident.title},
-        url=assignment.incident.get_absolute_url(),
+        url=assignment.incident.part_url(WarRoomPart.ROLES),
         incident=assignment.incident,
     )
 
@@ -193,7 +195,7 @@ def _assign(
         % {"reference": incident.reference, "role": role},
         body=_("%(actor)s gave you this role on “%(title)s”. %(responsibilities)s")
         % {"actor": actor, "title": incident.title, "responsibilities": role.responsibilities},
-        url=incident.get_absolute_url(),
+        url=incident.part_url(WarRoomPart.ROLES),
         incident=incident,
     )
     return assignment
@@ -321,8 +323,8 @@ def notify(
     recipients: Iterable[User | None],
     reason: str,
     subject: str,
-    title: str,
-    body: str = "",
+    title: str | InZone,
+    body: str | InZone = "",
     url: str = "",
     incident: Incident | None = None,
 ) -> list[Notification]:
@@ -332,8 +334,23 @@ def notify(
     delivery row each, sent by Celery after the surrounding transaction commits (and found by
     the sweeper should its task be lost, teams.deliveries). The title is one line (an
     email subject cannot hold a line break): line breaks in it become spaces.
+
+    A title or body that names a moment is given as a function of the zone (config.when): it
+    is written once per zone among the recipients, each reading it in their own (config.when
+    .zone_of). The subject is the same for every zone, so the once-only rule is too.
     """
-    title = " ".join(line.strip() for line in title.splitlines() if line.strip())[:300]
+    written: dict[str, tuple[str, str]] = {}
+
+    def wording(zone: ZoneInfo) -> tuple[str, str]:
+        if zone.key not in written:
+            with timezone.override(zone):
+                said = title if isinstance(title, str) else title(zone)
+                written[zone.key] = (
+                    " ".join(line.strip() for line in said.splitlines() if line.strip())[:300],
+                    body if isinstance(body, str) else body(zone),
+                )
+        return written[zone.key]
+
     people: dict[int, User] = {}
     for person in recipients:
         if person is not None and person.is_active:
@@ -347,6 +364,7 @@ def notify(
     }
     created: list[Notification] = []
     for person in people.values():
+        person_title, person_body = wording(zone_of(person))
         try:
             with transaction.atomic():
                 notification = Notification.objects.create(
@@ -354,8 +372,8 @@ def notify(
                     reason=reason,
                     subject=subject,
                     incident=incident,
-                    title=title,
-                    body=body,
+                    title=person_title,
+                    body=person_body,
                     url=url,
                 )
         except IntegrityError:
@@ -370,8 +388,8 @@ def notify_role(
     role: Role | str,
     reason: str,
     subject: str,
-    title: str,
-    body: str = "",
+    title: str | InZone,
+    body: str | InZone = "",
     url: str = "",
     incident: Incident | None = None,
 ) -> list[Notification]:

@@ -4,12 +4,15 @@ encrypted at rest (communications.accounts.crypto), never shown back, never logg
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
+from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from communications.accounts import crypto
@@ -118,6 +121,16 @@ def account_tokens_refreshed(
     return credentials
 
 
+def _rotation_body(zone: ZoneInfo, *, rotated: datetime | None) -> str:
+    """When the credentials were last rotated, on the recipient's calendar."""
+    return _("Last rotated: %(when)s. The policy asks for every %(days)d days.") % {
+        "when": date_format(rotated.astimezone(zone), "SHORT_DATE_FORMAT")
+        if rotated
+        else _("never"),
+        "days": settings.CREDENTIALS_ROTATION_DAYS,
+    }
+
+
 def credentials_rotation_remind(*, now: datetime | None = None) -> int:
     """Notify everyone who manages accounts about each active account whose credentials are
     due (once per account and rotation date). Returns how many accounts are due."""
@@ -136,11 +149,7 @@ def credentials_rotation_remind(*, now: datetime | None = None) -> int:
             reason=Reason.CREDENTIALS_STALE,
             subject=f"account:{account.pk}:rotation:{rotated.date() if rotated else 'never'}",
             title=_("Rotate the credentials of %(account)s") % {"account": account},
-            body=_("Last rotated: %(when)s. The policy asks for every %(days)d days.")
-            % {
-                "when": rotated.strftime("%Y-%m-%d") if rotated else _("never"),
-                "days": settings.CREDENTIALS_ROTATION_DAYS,
-            },
+            body=partial(_rotation_body, rotated=rotated),
             url=reverse("communications:accounts"),
         )
     return len(due)

@@ -19,6 +19,7 @@ from communications.listening.models import Alert, InboundPost
 from config.errors import ApplicationError, Conflict
 from config.people import User
 from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT, TRIAGE_MENTIONS, require
+from config.when import site_zone
 from incidents.models import (
     OPEN_STATUSES,
     Category,
@@ -201,13 +202,15 @@ def _alert_raise(*, account_id: int, start: datetime, end: datetime, spike: Spik
         role=Role.COMMUNICATIONS_LEAD,
         reason=Reason.LISTENING_ALERT,
         subject=f"alert:{alert.pk}",
-        title=(
-            _("DRILL listening alert: %(explanation)s")
-            if is_rehearsal(account)
-            else _("Listening alert: %(explanation)s")
-        )
-        % {"explanation": alert.explanation},
-        body=alert.explanation,
+        title=lambda zone: (
+            (
+                _("DRILL listening alert: %(explanation)s")
+                if is_rehearsal(account)
+                else _("Listening alert: %(explanation)s")
+            )
+            % {"explanation": alert.explanation_in(zone)}
+        ),
+        body=alert.explanation_in,
         url=alert.get_absolute_url(),
     )
     return alert
@@ -275,7 +278,7 @@ def alert_declare(
         actor=actor,
         title=title,
         severity=severity or alert_severity(alert),
-        summary=alert.explanation,
+        summary=alert.explanation_in(site_zone()),
         category=playbook.category if playbook is not None else Category.OTHER,
         source=Source.LISTENING_ALERT,
         detected_at=alert.raised_at,
@@ -287,7 +290,7 @@ def alert_declare(
         alert=alert,
         incident=incident,
         text=_("Declared from the listening alert: %(explanation)s")
-        % {"explanation": alert.explanation},
+        % {"explanation": alert.explanation_in(site_zone())},
     )
     alert_declared.send(sender=Alert, alert=alert, incident=incident)
     return incident
@@ -363,7 +366,8 @@ def alert_attach(*, actor: User, alert: Alert, incident: Incident | int) -> Inci
         actor=actor,
         alert=alert,
         incident=found,
-        text=_("Listening alert added: %(explanation)s") % {"explanation": alert.explanation},
+        text=_("Listening alert added: %(explanation)s")
+        % {"explanation": alert.explanation_in(site_zone())},
     )
     return found
 

@@ -1,6 +1,8 @@
 """Inbound posts and their triage events; the listening series (volume buckets) and the alerts
 raised on their spikes."""
 
+from zoneinfo import ZoneInfo
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -9,7 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from communications.accounts.models import SocialAccount, WatchTerm
-from communications.listening.rules import explanation
+from communications.listening.rules import CLOCK_SOURCES, explanation, usual_for
+from incidents.live import DESK, MENTIONS
 from incidents.rehearsals import RehearsalQuerySet
 
 
@@ -97,6 +100,9 @@ class InboundPost(models.Model):
     triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
 
     objects = InboundPostQuerySet.as_manager()
+    # Arriving or triaged, it changes the mention queue (incidents.live); linked to an incident,
+    # its war room too (by its incident_id), and the desk's lists.
+    live_keys = (MENTIONS,)
 
     class Meta:
         ordering = ["-author_followers", "posted_at"]
@@ -303,6 +309,7 @@ class Alert(models.Model):
     dismiss_reason = models.CharField(_("why dismissed"), max_length=300, blank=True)
 
     objects = AlertQuerySet.as_manager()
+    live_keys = (DESK,)  # raised or decided: the dashboard and the alerts page (incidents.live)
 
     class Meta:
         ordering = ["-raised_at", "-pk"]
@@ -340,13 +347,27 @@ class Alert(models.Model):
     def explanation(self) -> str:
         """One paragraph the page, the API, the notification and the incident all show: "212
         posts in the last 30 min on @brand, 14× the usual for Tuesday 14:00; 3 authors with
-        more than 100k followers; top words: recall, batch, sick"."""
+        more than 100k followers; top words: recall, batch, sick". The usual's time is said
+        in the active zone (on a page, its viewer's, beside the window in the same zone)."""
+        return self.explanation_in(None)
+
+    def explanation_in(self, zone: ZoneInfo | None) -> str:
+        """The explanation with the usual's time said in ``zone`` and the zone named, for text
+        written to be read elsewhere (a notification, a timeline line); None: the active zone,
+        unnamed (a page). Said from the window's end, so never from a label stored in the
+        zone of the worker that raised the alert."""
+        if zone is None:
+            compared = usual_for(self.baseline_source, timezone.localtime(self.window_end))
+        else:
+            compared = usual_for(self.baseline_source, self.window_end.astimezone(zone))
+            if compared and self.baseline_source in CLOCK_SOURCES:
+                compared = f"{compared} ({zone.key})"
         return explanation(
             posts=self.posts,
             minutes=self.window_minutes,
             handle=self.account.handle,
             ratio=self.ratio,
-            compared_with=self.baseline_label,
+            compared_with=compared,
             big_authors=len(self.big_authors),
             big_reach=settings.LISTENING_WIDE_REACH,
             top_words=self.top_words,

@@ -101,6 +101,10 @@ SOCIAL_NOISE = frozenset({"amp", "rt", "via", "https", "http"})
 STOPWORDS = frozenset(stopwords(["en", "tr"])) | SOCIAL_NOISE
 
 
+# The usual levels that stand for a time of day, which a reader needs in their own zone.
+CLOCK_SOURCES = frozenset({"same weekday", "same time of day"})
+
+
 def usual_for(source: str, local_end: datetime) -> str:
     """What the usual level stands for, for people: "Tuesday 14:00" (same weekday), "14:00"
     (same time of day), "the last 24 hours" (a young series) or "" (no history)."""

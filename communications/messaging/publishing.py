@@ -74,6 +74,7 @@ from communications.messaging.publishers import (
 )
 from config.errors import ApplicationError
 from config.queue import enqueue
+from config.when import moment_in, site_zone
 from incidents.models import Incident, TimelineEvent
 from incidents.rehearsals import is_rehearsal
 from incidents.services import incident_first_response_record, timeline_event_record
@@ -542,7 +543,7 @@ def publish(message_id: int) -> str:
             locked.next_attempt_at = exc.reset_at
             locked.lease_expires_at = None
             locked.last_error = _("X rate limit reached; next attempt at %(at)s") % {
-                "at": exc.reset_at.isoformat()
+                "at": moment_in(exc.reset_at, site_zone())
             }
             locked.save()
             _schedule(locked.pk, exc.reset_at)

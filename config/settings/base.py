@@ -112,6 +112,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "teams.context_processors.unread_notifications",
             ],
+            "libraries": {"moments": "config.moments"},
         },
     }
 ]

@@ -17,6 +17,7 @@ import uuid
 from datetime import datetime, timedelta
 from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from celery import current_task
 from django.conf import settings
@@ -30,6 +31,7 @@ from config.errors import ApplicationError, Conflict
 from config.people import User
 from config.permissions import ADMIN, MANAGER, WORK_DEADLINES, require
 from config.queue import enqueue
+from config.when import InZone, moment_in, site_zone
 from incidents import services as incident_services
 from incidents.models import ChecklistItem, Incident, Promise, TimelineEvent
 from incidents.services import timeline_event_record
@@ -370,8 +372,7 @@ def incident_severity_changed(*, actor: User, incident: Incident, before: int) -
             % {
                 "severity": incident.severity,
                 "list": "; ".join(
-                    f"{d.get_kind_display()} {timezone.localtime(d.due_at):%H:%M}"
-                    for d in replanned
+                    f"{d.get_kind_display()} {moment_in(d.due_at, site_zone())}" for d in replanned
                 ),
             },
             data={
@@ -537,6 +538,13 @@ def _due_steps(deadline: Deadline, now: datetime) -> list[tuple[int, datetime]]:
     return due
 
 
+def _due_at_title(zone: ZoneInfo, *, deadline: Deadline, now: datetime) -> str:
+    return _("Due at %(when)s: %(title)s") % {
+        "when": moment_in(deadline.due_at, zone, now=now),
+        "title": deadline.title,
+    }
+
+
 def _fire(
     deadline: Deadline, position: int, *, at: datetime, now: datetime, by_sweeper: bool
 ) -> bool:
@@ -553,9 +561,9 @@ def _fire(
         return False  # fired before (a duplicate delivery): nobody is told twice
     reminder = deadline.step_is_reminder(position)
     incident = deadline.incident
-    when = timezone.localtime(deadline.due_at).strftime("%H:%M %Z")
+    title: str | InZone
     if reminder:
-        title = _("Due at %(when)s: %(title)s") % {"when": when, "title": deadline.title}
+        title = partial(_due_at_title, deadline=deadline, now=now)
     else:
         overdue = max(0, int((now - deadline.due_at).total_seconds() // 60))
         title = _("Overdue by %(minutes)d min: %(title)s") % {

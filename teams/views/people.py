@@ -13,7 +13,8 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest
-from config.middleware import TIMEZONE_COOKIE, zone_named
+from config.middleware import TIMEZONE_COOKIE
+from config.when import zone_named
 from teams import selectors, services
 from teams.forms import (
     NotificationPreferencesForm,
