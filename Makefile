@@ -77,6 +77,7 @@ bench: install ## seed the benchmark databases and print the numbers (pages, pub
 	$(PY) bench/postmortem_export.py
 	$(PY) bench/listening.py
 	$(PY) bench/live.py
+	$(PY) bench/live_sse.py
 
 lock: install ## re-resolve pyproject.toml into the hashed lock files
 	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --no-strip-extras --python-version 3.12 \
