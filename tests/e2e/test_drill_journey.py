@@ -6,21 +6,18 @@ times, and finishing the drill keeps them in the drill record. The fake X hears 
 
 import re
 import time
-from datetime import timedelta
 
 import pytest
 from django.urls import reverse
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
 from communications.messaging.services import statements
-from communications.messaging.services.playbooks import playbook_write
 from communications.models import Alert, Message
 from drills import services as drills
 from drills.models import Drill, DrillRun
-from incidents.models import Incident
-from teams.risks import services as risk_services
+from incidents.models import Incident, WarRoomPart
 from tests.communications.factories import SocialAccountFactory, TemplateFactory
+from tests.e2e.worlds import product_safety_playbook
 from tests.teams.factories import manager, responder
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -39,26 +36,7 @@ def _setup() -> None:
             body="We have seen the reports about batch 24-117 and are testing samples now.",
         ),
     )
-    playbook = playbook_write(
-        actor=maria,
-        name="Product safety rumour",
-        category="product_quality",
-        severity_hint=2,
-        scenario="A post claims one of our products made someone ill.",
-        checklist=[{"title": "Confirm the facts with quality and the lab", "due_minutes": 15}],
-        templates=[holding],
-    ).playbook
-    risk_services.risk_save(
-        actor=maria,
-        title="A product safety rumour goes viral",
-        category="product_quality",
-        likelihood=4,
-        impact=5,
-        owner=maria,
-        review_at=timezone.now() + timedelta(days=30),
-        watch_terms=["recall", "sick"],
-        playbook=playbook,
-    )
+    product_safety_playbook(maria, templates=[holding])
 
 
 def _play_until_the_alert(run: DrillRun) -> None:
@@ -118,7 +96,7 @@ def test_a_drill_is_played_declared_answered_in_sandbox_and_measured(
 
     # Ali drafts the holding statement from the playbook's template and submits it.
     log_in("ali")
-    page.goto(f"{live_server.url}{incident.get_absolute_url()}")
+    page.goto(f"{live_server.url}{incident.part_url(WarRoomPart.PLAYBOOK)}")
     page.get_by_test_id("playbook-panel").get_by_role("link", name=HOLDING).click()
     expect(page.locator("#id_body")).to_have_value(re.compile("batch 24-117"))
     page.get_by_label("Account").select_option(str(brand.pk))

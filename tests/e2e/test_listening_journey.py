@@ -3,19 +3,12 @@ usual level; the alert explains itself and suggests the playbook the risk regist
 terms point to; one click declares the incident with the storm's top posts linked, and the
 war room charts the volume since detection."""
 
-from datetime import timedelta
-
 import pytest
-from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from communications.listening import alerts
-from communications.listening.selectors import window_bounds
-from communications.messaging.services.playbooks import playbook_write
 from incidents.models import Incident
-from teams.risks import services as risk_services
 from tests.communications.factories import SandboxAccountFactory
-from tests.communications.listening_data import quiet_history, storm
+from tests.e2e.worlds import product_safety_playbook, storm_now
 from tests.teams.factories import manager, responder
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,32 +25,8 @@ def test_a_storm_raises_an_alert_and_one_click_declares_the_incident(
 ):
     boss = manager(username="maria", first_name="Maria", last_name="Kaya")
     responder(username="ali", first_name="Ali", last_name="Demir")
-    playbook = playbook_write(
-        actor=boss,
-        name="Product safety rumour",
-        category="product_quality",
-        severity_hint=2,
-        scenario="A post claims one of our products made someone ill.",
-        checklist=[{"title": "Confirm the facts with quality and the lab", "due_minutes": 15}],
-    ).playbook
-    risk_services.risk_save(
-        actor=boss,
-        title="A product safety rumour goes viral",
-        category="product_quality",
-        likelihood=4,
-        impact=5,
-        owner=boss,
-        review_at=timezone.now() + timedelta(days=30),
-        watch_terms=["recall", "sick"],
-        playbook=playbook,
-    )
-    account = SandboxAccountFactory.create(handle="brand", display_name="Brand")
-    # The storm fills the window being measured now, up to this moment.
-    now = timezone.now()
-    start, _end = window_bounds(now)
-    quiet_history(account, days=8, until=start)
-    storm(account, start=start, every=(now - start) / 61)
-    assert alerts.alerts_evaluate() == 1
+    playbook = product_safety_playbook(boss)
+    storm_now(SandboxAccountFactory.create(handle="brand", display_name="Brand"))
 
     log_in("ali")
     panel = page.get_by_test_id("listening-panel")
@@ -83,15 +52,23 @@ def test_a_storm_raises_an_alert_and_one_click_declares_the_incident(
     expect(page).to_have_url(f"{live_server.url}{incident.get_absolute_url()}")
     assert incident.source == "listening_alert"
     assert incident.mentions.count() == 5
+    expect(page.get_by_test_id("now-deadlines")).to_contain_text(
+        "Confirm the facts with quality and the lab"
+    )
+    parts = page.get_by_test_id("war-room-nav")
+    parts.get_by_role("link", name="Checklist").click()
     expect(page.locator("#checklist-panel")).to_contain_text(
         "Confirm the facts with quality and the lab"
     )
+    parts.get_by_role("link", name="Volume").click()
     volume = page.get_by_test_id("incident-volume")
     expect(volume).to_contain_text("Declared from the alert")
     _chart_drawn(page, volume)
     shoot("war-room")
 
-    # Clicked again (a second tab, a back button): the same incident, nothing twice.
+    # Back on the alert (a second tab, the back button): the same incident, nothing twice.
+    page.go_back()
+    page.go_back()
     page.go_back()
     page.reload()
     expect(page.get_by_test_id("alert-declared")).to_contain_text(incident.reference)

@@ -106,6 +106,18 @@ def test_header_bell_counts_unread_and_hides_at_zero(client, responder):
     assert 'data-testid="unread-count">2<' in page
 
 
+def test_header_bell_stays_outside_the_folded_menu(client, manager):
+    """On a phone the header folds its menu behind a button; the bell is not in it, so an
+    approval waiting in a notification is one tap away, not two."""
+    NotificationFactory(recipient=manager)
+    client.force_login(manager)
+    page = html(client.get(reverse("dashboard")))
+    header = page[page.index("<nav") : page.index("</nav>")]
+    bell = header.index('id="live-nav-notifications"')
+    assert bell < header.index('class="collapse navbar-collapse" id="nav"')
+    assert 'data-testid="unread-count">1<' in header[bell:]
+
+
 def test_header_team_menu_links_every_team_page(client, reader):
     client.force_login(reader)
     page = html(client.get(reverse("dashboard")))
