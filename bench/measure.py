@@ -14,10 +14,11 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.people import User
-from incidents.models import Incident, Status
+from incidents.models import Incident, Status, WarRoomPart
 
 HEAVY_TIMELINE = 1_000
-TIMELINE_PAGE_SIZE = 50
+TIMELINE_PAGE_SIZE = 25
+PARTS = [part.value for part in WarRoomPart if part != WarRoomPart.TIMELINE]
 # Narrow filters match tens to hundreds of incidents; broad ones tens of thousands.
 BROAD = [
     "status=closed",
@@ -150,6 +151,10 @@ def scenarios(rng: random.Random, pace: Pace) -> list[Scenario]:
             many(lambda: f"/incidents/{rng.choice(heavy)[0]}/"),
         ),
         Scenario(f"war room, {HEAVY_TIMELINE}+ events, old page", many(deep_timeline_page)),
+        Scenario(
+            "war room, one part beside it",
+            many(lambda: f"/incidents/{rng.choice(references)}/?part={rng.choice(PARTS)}"),
+        ),
     ]
 
 

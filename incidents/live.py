@@ -19,16 +19,22 @@ cache.
 import hashlib
 import re
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.core.cache import cache
 from django.db import transaction
 
-DESK = "desk"
+DESK = "desk"  # what lists across incidents: the dashboard, the incidents, the alerts
+MENTIONS = "mentions"  # the mention queue
 PAUSES = "pauses"  # the stop switch: every page shows its banner
 PREFIX = "live:"
 # Kept long: a version that expires is made anew, and a page seeing it refreshes once.
 KEEP_SECONDS = 7 * 24 * 3600
+# What a page computed for one version of what it shows, shared by every viewer refreshing after
+# a change: long enough for all of them, short enough that a change no row announces (an
+# on-call shift starting, a template edited) shows after a reload within these seconds.
+REMEMBER_SECONDS = 10
+_MISSING = object()
 
 
 def incident_key(incident_id: int) -> str:
@@ -44,8 +50,8 @@ def incident_live_keys(incident_id: int) -> tuple[str, ...]:
     return (incident_key(incident_id), DESK)
 
 
-# What a page may say it shows: the desk's lists, or an incident's war room.
-PAGE_KEY = re.compile(rf"^(?:{DESK}|incident-\d{{1,18}})$")
+# What a page may say it shows: the desk's lists, the mention queue, or an incident's war room.
+PAGE_KEY = re.compile(rf"^(?:{DESK}|{MENTIONS}|incident-\d{{1,18}})$")
 PAGE_KEYS_MOST = 5
 
 
@@ -122,6 +128,24 @@ def row_changed(sender: type, instance: object, raw: bool = False, **kwargs: obj
         return
     if keys := keys_of(instance):
         bump(*keys)
+
+
+def remembered[T](key: str, part: str, compute: Callable[[], T]) -> T:
+    """What ``compute`` reads from the rows behind ``key`` (e.g. an incident's next deadlines),
+    computed once per version of the key and shared (for at most ``REMEMBER_SECONDS``): two
+    hundred viewers refreshing a war room after a change read it from the cache, not each from
+    the database. The version is read before the rows, so a value is never kept under a version
+    newer than what it read. ``part`` names the value and whatever else it depends on."""
+    version = cache.get(PREFIX + key)
+    if version is None:  # no page is watching it: nothing to share
+        return compute()
+    name = f"{PREFIX}{key}@{version}:{part}"
+    found = cache.get(name, _MISSING)
+    if found is not _MISSING:
+        return found
+    value = compute()
+    cache.set(name, value, REMEMBER_SECONDS)
+    return value
 
 
 def versions(keys: Iterable[str]) -> str:

@@ -24,6 +24,31 @@ class Severity(models.IntegerChoices):
         return f"SEV{self.value}"
 
 
+class WarRoomPart(models.TextChoices):
+    """The war room's parts below its first screen, each one click away (``?part=``): the
+    first screen (severity, status, lead, the public-silence clock, the next deadlines, what
+    waits for approval, the latest lines) is always there, and one part beside it."""
+
+    TIMELINE = "timeline", _("Timeline")
+    COMMUNICATIONS = "communications", _("Communications")
+    DEADLINES = "deadlines", _("Deadlines")
+    CHECKLIST = "checklist", _("Checklist")
+    ROLES = "roles", _("Roles")
+    CLAIMS = "claims", _("Rumours and claims")
+    STAKEHOLDERS = "stakeholders", _("Stakeholders")
+    BRIEFING = "briefing", _("Staff briefing")
+    PLAYBOOK = "playbook", _("Playbook")
+    RISKS = "risks", _("Risks")
+    VOLUME = "volume", _("Volume")
+    DETAILS = "details", _("Details")
+    POSTMORTEM = "postmortem", _("Postmortem")
+
+    @classmethod
+    def of(cls, value: object) -> "WarRoomPart":
+        """The part a page asks for; the timeline for anything else."""
+        return cls(value) if value in cls.values else cls.TIMELINE
+
+
 SEVERITY_DESCRIPTIONS = {
     Severity.SEV1: _(
         "The brand is under wide public attack or people may be harmed: the whole crisis team "
@@ -226,6 +251,10 @@ class Incident(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("incidents:detail", kwargs={"reference": self.reference})
+
+    def part_url(self, part: WarRoomPart) -> str:
+        """The war room showing one of its parts, scrolled to the parts' menu."""
+        return f"{self.get_absolute_url()}?part={part.value}#war-room-parts"
 
     @property
     def live_keys(self) -> tuple[str, ...]:

@@ -10,10 +10,11 @@ a redirect back to the page.
 
 from typing import Any
 
-from django.core.paginator import Paginator
+from django.core.paginator import Page, Paginator
 from django.forms import BaseForm
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, render
+from django.utils.functional import cached_property
 from django.views.decorators.http import condition, require_GET, require_POST
 
 from config.errors import ApplicationError
@@ -25,13 +26,13 @@ from . import live, selectors, services
 from .filters import IncidentFilter
 from .forms import ClaimForm, ClaimStatusForm, NoteForm
 from .lifecycle import needs_postmortem_to_close
-from .models import SEVERITY_DESCRIPTIONS, Incident, Severity
+from .models import SEVERITY_DESCRIPTIONS, Incident, Severity, TimelineEvent, WarRoomPart
 from .permissions import allowed_transitions
 
 TIMELINE_PANEL = "incidents/_timeline.html"
 CLAIMS_PANEL = "incidents/_claims.html"
 LIST_PAGE_SIZE = 25
-TIMELINE_PAGE_SIZE = 50
+TIMELINE_PAGE_SIZE = 25
 
 
 # --- dashboard and list ---------------------------------------------------------------------
@@ -53,6 +54,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "open_incidents": selectors.open_incidents(user=request.user)[:20],
             "open_drills": selectors.open_drills(user=request.user)[:20],
             "activity": selectors.latest_activity(user=request.user),
+            "live_on": live.DESK,
         },
     )
 
@@ -63,7 +65,7 @@ def incident_list(request: HttpRequest) -> HttpResponse:
         request.GET or None, queryset=selectors.incident_list(user=request.user)
     )
     page = Paginator(filterset.qs, LIST_PAGE_SIZE).get_page(request.GET.get("page"))
-    context = {"filter": filterset, "page": page}
+    context = {"filter": filterset, "page": page, "live_on": live.DESK}
     template = "incidents/_list_results.html" if request.htmx else "incidents/list.html"
     return render(request, template, context)
 
@@ -71,11 +73,37 @@ def incident_list(request: HttpRequest) -> HttpResponse:
 # --- the war room ---------------------------------------------------------------------------
 
 
+class _Counted(Paginator):
+    """A paginator told its count (read once with the page, see _timeline_page)."""
+
+    def __init__(self, object_list: Any, per_page: int, count: int) -> None:
+        super().__init__(object_list, per_page)
+        self.known_count = count
+
+    @cached_property
+    def count(self) -> int:
+        return self.known_count
+
+
+def _timeline_page(incident: Incident, number: str | None) -> Page:
+    """A page of the timeline. The newest page, the one every viewer of a war room reads again
+    after a change, is read once per change (live.remembered); an older one is read as asked."""
+    events = selectors.incident_timeline(incident=incident)
+    if number not in (None, "", "1"):
+        return Paginator(events, TIMELINE_PAGE_SIZE).get_page(number)
+
+    def read() -> tuple[int, list[TimelineEvent]]:
+        page = Paginator(events, TIMELINE_PAGE_SIZE).get_page(1)
+        return page.paginator.count, list(page.object_list)
+
+    count, rows = live.remembered(live.incident_key(incident.pk), "timeline", read)
+    return Page(rows, 1, _Counted(events, TIMELINE_PAGE_SIZE, count))
+
+
 def _timeline_context(
     request: HttpRequest, incident: Incident, note_form: BaseForm | None = None
 ) -> dict:
-    events = selectors.incident_timeline(incident=incident)
-    page = Paginator(events, TIMELINE_PAGE_SIZE).get_page(request.GET.get("page"))
+    page = _timeline_page(incident, request.GET.get("page"))
     return {
         "incident": incident,
         "events": page,
@@ -102,16 +130,22 @@ def _claims_context(
 def incident_detail(request: HttpRequest, reference: str) -> HttpResponse:
     incident = selectors.incident_get(user=request.user, reference=reference)
     transitions = allowed_transitions(user=request.user, incident=incident)
+    part = WarRoomPart.of(request.GET.get("part"))
     context = {
         "incident": incident,
         "transitions": transitions,
         "needs_waiver": needs_postmortem_to_close(incident),
         "can_edit": request.user.has_perm(EDIT_INCIDENT) and incident.is_editable,
         "severity_description": SEVERITY_DESCRIPTIONS[Severity(incident.severity)],
-        **_timeline_context(request, incident),
-        **_claims_context(request, incident),
+        "part": part,
+        "parts": WarRoomPart,
         "live_on": live.incident_key(incident.pk),
     }
+    # Only the part shown is asked for: the first screen plus one part is the whole page.
+    if part == WarRoomPart.TIMELINE:
+        context |= _timeline_context(request, incident)
+    elif part == WarRoomPart.CLAIMS:
+        context |= _claims_context(request, incident)
     return render(request, "incidents/detail.html", context)
 
 
@@ -153,7 +187,7 @@ def _claims_answer(
         request,
         CLAIMS_PANEL,
         context,
-        back_to=incident.get_absolute_url(),
+        back_to=incident.part_url(WarRoomPart.CLAIMS),
         failed=failed,
         changed="timeline-changed",
     )

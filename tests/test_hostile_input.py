@@ -249,7 +249,7 @@ QUERY: dict[str, tuple[str, ...]] = {
         "ordering",
         "page",
     ),
-    "incidents:detail": ("page",),
+    "incidents:detail": ("page", "part"),
     "incidents:timeline": ("page",),
     "teams:people": ("q", "page"),
     "drills:list": ("page",),
@@ -356,6 +356,8 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "cited_claims": w.claim.pk,
         "scheduled_at": "2030-01-01T10:00",
         "action": "submit",
+        # The world's mention has a reply waiting for approval already.
+        "reply_anyway": "on",
     }
     # A reply or a quote naming the post by its id (or link), stored in a 40-character column.
     by_link = [
@@ -548,6 +550,10 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "communications:incident-playbook-apply": ("", {"playbook": w.playbook.pk}),
         "communications:alert-dismiss": ("", {"reason": "Our own campaign."}),
         "communications:alert-attach": ("", {"incident": w.incident.pk}),
+        "communications:mentions:presence": (
+            "",
+            {"here": w.mention.pk, "doing": "replying", "mention": [w.mention.pk], "drill": ""},
+        ),
         "communications:mentions:bulk": [
             (
                 "",
@@ -754,12 +760,18 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
         "staff-briefing-list": {"POST": {"text": "Say nothing.", "departments": []}},
         "message-list": {
             "POST": [
-                {**message, "incident": w.incident.pk, "account": w.account.pk, "submit": False},
+                {
+                    **message,
+                    "incident": w.incident.pk,
+                    "account": w.account.pk,
+                    "submit": False,
+                    "reply_anyway": True,
+                },
                 *({**post, "incident": w.incident.pk} for post in by_link),
             ]
         },
         "message-detail": {"PATCH": [message, *by_link]},
-        "message-submit": {"POST": {}},
+        "message-submit": {"POST": {"reply_anyway": True}},
         "message-approve": {"POST": {"comment": ""}},
         "message-reject": {"POST": {"comment": "No."}},
         "message-request-changes": {"POST": {"comment": "Shorter."}},
@@ -791,6 +803,14 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
         },
         "notification-read": {"POST": {}},
         "notification-read-all": {"POST": {}},
+        "person-me": {
+            "PATCH": {
+                "title": "Counsel",
+                "phone": "",
+                "timezone": "Europe/Istanbul",
+                "webhook_url": "",
+            }
+        },
         "policy-detail": {
             "PATCH": {
                 "acknowledge_minutes": 10,

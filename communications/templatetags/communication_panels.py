@@ -26,8 +26,11 @@ def communications_panel(context: template.Context, incident: Incident) -> dict[
 
 @register.inclusion_tag("communications/_now_panel.html", takes_context=True)
 def now_panel(context: template.Context, incident: Incident) -> dict[str, Any]:
-    """The war room's first screen: what to do next (communications.views.panel)."""
-    return incident_now_context(context["request"], incident)
+    """The war room's first screen: what to do next (communications.views.panel). Its latest
+    lines are the timeline's first page when the page shows it (no second query)."""
+    events = context.get("events")
+    shown = events.object_list if events is not None and events.number == 1 else None
+    return incident_now_context(context["request"], incident, timeline_first_page=shown)
 
 
 @register.inclusion_tag("communications/_briefing_panel.html", takes_context=True)

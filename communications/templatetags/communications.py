@@ -86,8 +86,15 @@ def pause_switch(context: template.Context) -> dict[str, Any]:
     request = context.get("request")
     user = getattr(request, "user", None)
     allowed = holds(user, PAUSE_PUBLISHING)
+    form = PauseForm(auto_id="pause-%s") if allowed else None
+    choices: list[tuple[Any, Any]] = []
+    if form is not None:
+        # Read in one query: a template's for loop (or list()) would count the accounts first.
+        for choice in form["account"].field.widget.choices:
+            choices.append(choice)
     return {
         "allowed": allowed,
-        "form": PauseForm(auto_id="pause-%s") if allowed else None,
+        "form": form,
+        "account_choices": choices,
         "csrf_token": context.get("csrf_token"),
     }

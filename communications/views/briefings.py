@@ -19,7 +19,7 @@ from config.http import HttpRequest, panel_response, run_form
 from config.people import person_require_signed_in
 from config.permissions import DRAFT_MESSAGE, holds
 from incidents import selectors as incident_selectors
-from incidents.models import Incident
+from incidents.models import Incident, WarRoomPart
 from teams.stakeholders import selectors as stakeholder_selectors
 from teams.stakeholders.forms import StaffBriefingForm
 
@@ -85,7 +85,7 @@ def briefing_submit(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         PANEL,
         context,
-        back_to=incident.get_absolute_url(),
+        back_to=incident.part_url(WarRoomPart.BRIEFING),
         failed=failed,
         changed="timeline-changed",
         success=_("The briefing waits for approval; approved, it reaches the staff."),

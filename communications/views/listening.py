@@ -21,6 +21,7 @@ from communications.models import Alert
 from config.http import HttpRequest, forbidden, run_form
 from config.people import person_require_signed_in
 from config.permissions import DECLARE_INCIDENT, EDIT_INCIDENT, TRIAGE_MENTIONS, holds
+from incidents import live
 from incidents.models import Incident
 from teams.models import Risk
 
@@ -35,7 +36,7 @@ def alert_list(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "communications/listening/alerts.html",
-        {"filter": filterset, "page": page},
+        {"filter": filterset, "page": page, "live_on": live.DESK},
         status=400 if filterset.errors else 200,
     )
 

@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -22,7 +21,7 @@ from config.markdown import render as markdown
 from config.people import person_require_signed_in
 from config.permissions import ADD_CHECKLIST_ITEM, MANAGE_PLAYBOOKS, holds
 from incidents import selectors as incident_selectors
-from incidents.models import Incident
+from incidents.models import Incident, WarRoomPart
 from teams import flows as team_flows
 from teams.models import Playbook
 from teams.playbooks import selectors as playbook_selectors
@@ -161,4 +160,4 @@ def incident_playbook_apply(request: HttpRequest, reference: str) -> HttpRespons
             else _("%(playbook)s was applied already; nothing was missing.")
             % {"playbook": run.version},
         )
-    return redirect(reverse("incidents:detail", args=[incident.reference]) + "#playbook-heading")
+    return redirect(incident.part_url(WarRoomPart.PLAYBOOK))

@@ -4,7 +4,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 
 from incidents import live
-from incidents.models import Severity, Status
+from incidents.models import Incident, Severity, Status, WarRoomPart
 from incidents.rehearsals import is_rehearsal
 
 register = template.Library()
@@ -53,6 +53,12 @@ def rehearsal(row: Model) -> bool:
     """Whether a row (an incident, an account, an alert, a post) is a drill's: the DRILL mark
     asks the same rule as the figures (incidents.rehearsals)."""
     return row is not None and is_rehearsal(row)
+
+
+@register.filter
+def part_url(incident: Incident, part: str) -> str:
+    """The war room showing one of its parts: ``{{ incident|part_url:"deadlines" }}``."""
+    return incident.part_url(WarRoomPart(part))
 
 
 @register.filter

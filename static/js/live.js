@@ -24,7 +24,12 @@
       if (f.type === "hidden" || f.type === "submit") { return false; }
       if (f.type === "checkbox" || f.type === "radio") { return f.checked !== f.defaultChecked; }
       if (f.tagName === "SELECT") {
-        return Array.prototype.some.call(f.options, function (o) { return o.selected !== o.defaultSelected; });
+        // A select with no option marked selected shows its first one (none, if multiple).
+        var marked = Array.prototype.some.call(f.options, function (o) { return o.defaultSelected; });
+        return Array.prototype.some.call(f.options, function (o, i) {
+          var byDefault = marked ? o.defaultSelected : (!f.multiple && i === 0);
+          return o.selected !== byDefault;
+        });
       }
       return f.value !== f.defaultValue;
     });

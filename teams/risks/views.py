@@ -8,7 +8,6 @@ from django.contrib import messages
 from django.core.paginator import Paginator
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -17,7 +16,7 @@ from config.http import HttpRequest, forbidden, run_form
 from config.people import person_require_signed_in
 from config.permissions import MANAGE_RISKS, holds
 from incidents import selectors as incident_selectors
-from incidents.models import Incident
+from incidents.models import Incident, WarRoomPart
 from teams.models import Mitigation, Risk
 from teams.models.risk_rules import BANDS, risk_band
 
@@ -233,4 +232,4 @@ def incident_risk_realised(request: HttpRequest, reference: str) -> HttpResponse
             _("%(reference)s realises the risk “%(title)s”.")
             % {"reference": incident.reference, "title": form.cleaned_data["risk"].title},
         )
-    return redirect(reverse("incidents:detail", args=[incident.reference]) + "#risks-heading")
+    return redirect(incident.part_url(WarRoomPart.RISKS))

@@ -29,7 +29,7 @@ from config.permissions import (
     require,
 )
 from incidents import selectors as incident_selectors
-from incidents.models import Incident, Severity
+from incidents.models import Incident, Severity, WarRoomPart
 from teams.models import (
     CommunicationPlanEntry,
     StakeholderContact,
@@ -346,7 +346,7 @@ def update_record(request: HttpRequest, reference: str) -> HttpResponse:
         request,
         "teams/stakeholders/_incident_panel.html",
         context,
-        back_to=incident.get_absolute_url(),
+        back_to=incident.part_url(WarRoomPart.STAKEHOLDERS),
         failed=failed,
         changed=CHANGED,
         success=_("Recorded."),

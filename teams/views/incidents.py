@@ -17,7 +17,7 @@ from config.permissions import (
     WORK_CHECKLIST_ITEM,
 )
 from incidents import selectors as incident_selectors
-from incidents.models import Incident
+from incidents.models import Incident, WarRoomPart
 from teams import flows, selectors, services
 from teams.forms import (
     ChecklistItemForm,
@@ -68,7 +68,7 @@ def _roles_answer(
         request,
         ROLES_PANEL,
         context,
-        back_to=incident.get_absolute_url(),
+        back_to=incident.part_url(WarRoomPart.ROLES),
         failed=failed,
         changed=CHANGED,
     )
@@ -138,7 +138,7 @@ def _checklist_answer(
         request,
         CHECKLIST_PANEL,
         context,
-        back_to=incident.get_absolute_url(),
+        back_to=incident.part_url(WarRoomPart.CHECKLIST),
         failed=failed,
         changed=CHANGED,
     )

@@ -11,7 +11,7 @@ from django.urls import reverse
 from communications.listening import alerts
 from communications.listening.mentions import services as mention_services
 from communications.models import Alert
-from incidents.models import Incident, Source
+from incidents.models import Incident, Source, WarRoomPart
 from teams import flows
 from teams.models import PlaybookRun
 from tests.communications.factories import SandboxAccountFactory
@@ -283,7 +283,7 @@ def test_the_dashboard_shows_open_alerts_and_the_busiest_accounts_volume(client,
 def test_the_war_room_shows_the_volume_since_detection(client, responder, alert):
     incident = alerts.alert_declare(actor=responder, alert=alert)
     client.force_login(responder)
-    page = html(client.get(incident.get_absolute_url()))
+    page = html(client.get(incident.part_url(WarRoomPart.VOLUME)))
     assert 'data-testid="incident-volume"' in page
     assert "Declared from the alert" in page
     assert f"account={alert.account.pk}" in page
@@ -294,7 +294,7 @@ def test_a_war_room_with_no_mention_says_so(client, responder):
 
     incident = flows.incident_declare(actor=responder, title="Quiet", severity=4)
     client.force_login(responder)
-    page = html(client.get(incident.get_absolute_url()))
+    page = html(client.get(incident.part_url(WarRoomPart.VOLUME)))
     assert "the volume shows once one is" in page
 
 

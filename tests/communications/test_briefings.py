@@ -9,7 +9,7 @@ from django.utils.html import strip_tags
 
 from communications.messaging.services import approvals
 from communications.models import Message
-from incidents.models import Incident
+from incidents.models import Incident, WarRoomPart
 from teams import flows
 from teams.models import Delivery, Department, StaffBriefing
 from teams.stakeholders.services import staff_briefing_fan_out
@@ -152,7 +152,7 @@ def test_a_reader_gets_no_form_and_cannot_submit(client, reader, manager):
 def test_the_war_room_shows_the_briefing_panel(client, manager):
     incident = declare(manager)
     client.force_login(manager)
-    page = client.get(incident.get_absolute_url()).content.decode()
+    page = client.get(incident.part_url(WarRoomPart.BRIEFING)).content.decode()
     assert 'data-testid="briefing-panel"' in page
     assert 'data-testid="briefing-form"' in page
 

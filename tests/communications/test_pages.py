@@ -13,7 +13,7 @@ from communications.messaging.services import approvals, statements
 from communications.messaging.services import messages as message_services
 from communications.models import Approval, Message, SocialAccount
 from incidents import services as incident_services
-from incidents.models import ClaimStatus, Status
+from incidents.models import ClaimStatus, Status, WarRoomPart
 from postmortems.flows import incident_transition
 from tests.communications.drafting import approved, declare, draft, submitted
 from tests.communications.factories import (
@@ -86,7 +86,7 @@ def test_everyone_logged_in_reads_the_communications_pages(client, request, role
     ]
     for path in pages:
         assert client.get(path).status_code == 200, path
-    war_room = html(client.get(message.incident.get_absolute_url()))
+    war_room = html(client.get(message.incident.part_url(WarRoomPart.COMMUNICATIONS)))
     assert 'data-testid="communications-panel"' in war_room
     assert message.body in war_room
     composer = client.get(new_url(message.incident))
@@ -96,9 +96,11 @@ def test_everyone_logged_in_reads_the_communications_pages(client, request, role
 def test_the_war_room_offers_a_draft_button_to_who_may_draft(client, reader, responder, account):
     incident = declare(responder)
     client.force_login(responder)
-    assert 'data-testid="draft-message"' in html(client.get(incident.get_absolute_url()))
+    assert 'data-testid="draft-message"' in html(
+        client.get(incident.part_url(WarRoomPart.COMMUNICATIONS))
+    )
     client.force_login(reader)
-    page = html(client.get(incident.get_absolute_url()))
+    page = html(client.get(incident.part_url(WarRoomPart.COMMUNICATIONS)))
     assert 'data-testid="draft-message"' not in page
     assert "No message drafted for this incident yet." in page
 

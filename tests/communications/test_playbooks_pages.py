@@ -7,7 +7,7 @@ from django.urls import reverse
 
 from communications.messaging.services import statements
 from communications.messaging.services.playbooks import playbook_write
-from incidents.models import Incident
+from incidents.models import Incident, WarRoomPart
 from teams import flows
 from teams.models import Playbook, PlaybookRun, PlaybookVersion, Role
 from tests.communications.factories import TemplateFactory
@@ -214,7 +214,7 @@ def test_declaring_from_a_playbook_on_the_page_twice_declares_once(client, manag
     assert first["Location"] == second["Location"]
     incident = Incident.objects.get()
     assert incident.checklist.filter(title="Confirm the facts with product safety").count() == 1
-    war_room = html(client.get(incident.get_absolute_url()))
+    war_room = html(client.get(incident.part_url(WarRoomPart.PLAYBOOK)))
     assert "Product safety rumour" in war_room
     assert "version 1" in war_room
     assert "Product safety holding statement" in war_room
@@ -244,7 +244,7 @@ def test_an_archived_or_unknown_playbook_is_not_offered_when_declaring(client, m
 def test_the_war_room_applies_a_playbook_later_once(client, responder, manager, playbook):
     incident = flows.incident_declare(actor=manager, title="Rumour", severity=2)
     client.force_login(responder)
-    page = html(client.get(incident.get_absolute_url()))
+    page = html(client.get(incident.part_url(WarRoomPart.PLAYBOOK)))
     assert 'data-testid="playbook-apply"' in page
     url = reverse("communications:incident-playbook-apply", args=[incident.reference])
     first = client.post(url, {"playbook": playbook.pk}, follow=True)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from communications.messaging.services import approvals, statements
 from communications.messaging.services import messages as message_services
 from communications.models import Message
+from incidents.models import WarRoomPart
 from tests.communications.drafting import approved, declare, submitted
 from tests.communications.factories import SandboxAccountFactory, TemplateFactory
 from tests.incidents.factories import ClaimFactory
@@ -105,14 +106,24 @@ def test_templates_and_accounts_do_not_grow(client):
     grows_nothing(client, "/communications/accounts/", grow)
 
 
-def test_the_war_room_and_its_panel_do_not_grow_with_messages(client):
+def test_the_war_room_and_its_panel_do_not_grow_with_messages(
+    client, django_capture_on_commit_callbacks
+):
     client.force_login(manager(username="viewer"))
-    incident = declare(responder(username="lead"))
+    with django_capture_on_commit_callbacks(execute=True):
+        incident = declare(responder(username="lead"))
+
+    def grow(n: int) -> None:
+        # Committed, as on a server: the war room's shared first screen is read anew.
+        with django_capture_on_commit_callbacks(execute=True):
+            add_messages(n, approve=False, incident=incident)
+
     for url in (
         incident.get_absolute_url(),
+        incident.part_url(WarRoomPart.COMMUNICATIONS),
         reverse("communications:incident-panel", kwargs={"reference": incident.reference}),
     ):
-        grows_nothing(client, url, lambda n: add_messages(n, approve=False, incident=incident))
+        grows_nothing(client, url, grow)
 
 
 def test_the_message_page_does_not_grow_with_its_approvals_history_and_siblings(client):

@@ -8,6 +8,7 @@ from playwright.sync_api import Page, expect
 
 from communications.models import InboundPost, Message
 from incidents import services as incident_services
+from incidents.models import WarRoomPart
 from teams import flows
 from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
 from tests.teams.factories import manager, responder
@@ -128,7 +129,7 @@ def test_a_thread_is_composed_from_the_war_room(page: Page, live_server, log_in,
     SandboxAccountFactory(handle="brand_support")
 
     log_in("ali")
-    page.goto(f"{live_server.url}{incident.get_absolute_url()}")
+    page.goto(f"{live_server.url}{incident.part_url(WarRoomPart.COMMUNICATIONS)}")
     panel = page.get_by_test_id("communications-panel")
     expect(panel).to_contain_text("No message drafted for this incident yet.")
     panel.get_by_test_id("draft-message").click()
@@ -165,5 +166,7 @@ def test_a_thread_is_composed_from_the_war_room(page: Page, live_server, log_in,
     shoot("thread-submitted")
 
     page.goto(f"{live_server.url}{incident.get_absolute_url()}")
+    expect(page.get_by_test_id("now-waiting")).to_contain_text("0 of 2 approvals")
+    page.get_by_test_id("war-room-nav").get_by_role("link", name="Communications").click()
     expect(page.get_by_test_id("communications-panel")).to_contain_text("1 waiting for approval")
     shoot("war-room")

@@ -55,10 +55,13 @@ def test_a_manager_declares_from_a_playbook_finds_its_words_then_stops_publishin
 
     incident = Incident.objects.get()
     expect(page).to_have_url(f"{live_server.url}{incident.get_absolute_url()}")
+    parts = page.get_by_test_id("war-room-nav")
+    parts.get_by_role("link", name="Checklist").click()
     checklist = page.locator("#checklist-panel")
     expect(checklist).to_contain_text("Confirm the facts with quality and the lab")
     expect(checklist).to_contain_text("Publish the holding statement")
     expect(checklist).to_contain_text("Staff the role Legal reviewer")
+    parts.get_by_role("link", name="Playbook").click()
     panel = page.get_by_test_id("playbook-panel")
     expect(panel).to_contain_text("Product safety rumour")
     expect(panel).to_contain_text("version 1")

@@ -32,6 +32,7 @@ def test_resolve_write_review_publish_and_download(
     log_in("ali")
     page.goto(f"{live_server.url}{incident.get_absolute_url()}")
     page.get_by_test_id("move-resolved").click()
+    page.get_by_test_id("war-room-nav").get_by_role("link", name="Postmortem").click()
     panel = page.get_by_test_id("postmortem-panel")
     expect(panel).to_contain_text("Draft")
     shoot("war-room-resolved")

@@ -21,6 +21,8 @@ def test_manager_hands_the_lead_to_a_responder_who_is_notified(
 
     log_in("maria")
     page.goto(f"{live_server.url}{incident.get_absolute_url()}")
+    expect(page.get_by_test_id("now-lead")).to_contain_text("Maria Kaya")
+    page.get_by_test_id("war-room-nav").get_by_role("link", name="Roles").click()
     expect(page.get_by_test_id("holder-crisis_lead")).to_contain_text("Maria Kaya")
     page.get_by_text("Assign or hand over a role").click()
     form = page.get_by_test_id("role-form")
@@ -29,8 +31,9 @@ def test_manager_hands_the_lead_to_a_responder_who_is_notified(
     shoot("handover-form")
     form.get_by_role("button", name="Assign").click()
     expect(page.get_by_test_id("holder-crisis_lead")).to_contain_text("Ali Demir")
-    # The timeline refreshed itself with the handover.
-    expect(page.get_by_test_id("timeline")).to_contain_text(
+    # The first screen refreshed itself with the handover.
+    expect(page.get_by_test_id("now-lead")).to_contain_text("Ali Demir")
+    expect(page.get_by_test_id("now-latest")).to_contain_text(
         "Crisis lead handed over from Maria Kaya to Ali Demir"
     )
     shoot("handed-over")
@@ -51,7 +54,9 @@ def test_manager_hands_the_lead_to_a_responder_who_is_notified(
     expect(page.locator("body")).to_contain_text(f"{incident.reference}: you are Crisis lead")
     shoot("notifications")
     page.get_by_role("link", name=re.compile("you are Crisis lead")).first.click()
-    expect(page).to_have_url(re.compile(rf"/incidents/{incident.reference}/$"))
+    expect(page).to_have_url(
+        re.compile(rf"/incidents/{incident.reference}/\?part=roles#war-room-parts$")
+    )
     expect(page.get_by_test_id("holder-crisis_lead")).to_contain_text("Ali Demir")
     expect(page.get_by_test_id("unread-count")).to_be_hidden()
     shoot("responder-war-room")

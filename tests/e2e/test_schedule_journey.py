@@ -8,7 +8,7 @@ import pytest
 from django.utils import timezone
 from playwright.sync_api import Page, expect
 
-from incidents.models import Incident
+from incidents.models import Incident, WarRoomPart
 from teams.models import Deadline, ResponsePolicy
 from teams.schedule import engine
 from tests.teams.factories import admin, declared_for, responder
@@ -30,7 +30,7 @@ def test_a_responder_works_the_deadlines_of_a_sev1(page: Page, live_server, log_
     log_in("ali")
     expect(page.get_by_test_id("overdue-count")).to_have_text("0")
     shoot("dashboard")
-    page.goto(f"{live_server.url}{incident.get_absolute_url()}")
+    page.goto(f"{live_server.url}{incident.part_url(WarRoomPart.DEADLINES)}")
     panel = page.get_by_test_id("deadlines-panel")
     expect(panel.get_by_test_id("deadline")).to_have_count(2)
     expect(panel).to_contain_text("acknowledge the incident")
@@ -57,7 +57,7 @@ def test_a_responder_works_the_deadlines_of_a_sev1(page: Page, live_server, log_
     shoot("acknowledged")
 
     page.get_by_test_id("incident-link").click()
-    expect(page.get_by_test_id("timeline")).to_contain_text("Calling the brand manager now")
+    expect(page.get_by_test_id("now-latest")).to_contain_text("Calling the brand manager now")
     page.get_by_test_id("deadlines-panel").get_by_role("link", name=statement.title).click()
     form = page.get_by_test_id("snooze-form")
     form.get_by_label("Snooze for").select_option("30")
@@ -79,6 +79,7 @@ def test_a_responder_works_the_deadlines_of_a_sev1(page: Page, live_server, log_
     # Responding, and the holding statement is out: the public-silence clock runs from it.
     page.goto(f"{live_server.url}{incident.get_absolute_url()}")
     page.get_by_test_id("move-responding").click()
+    page.get_by_test_id("war-room-nav").get_by_role("link", name="Deadlines").click()
     clock = page.get_by_test_id("silence-clock")
     expect(clock).to_contain_text("no public statement yet")
     expect(clock).to_contain_text("First statement due")

@@ -124,3 +124,34 @@ def test_only_known_pages_may_be_asked_for_and_only_signed_in(client, api, respo
     client.force_login(responder)
     for bad in ("person-1", "incident-x", "desk;drop", "incident-" + "9" * 30):
         assert ask(client, bad).status_code == 400, bad
+
+
+def test_a_mention_and_an_alert_reach_the_pages_that_list_them():
+    """A mention arriving or triaged reaches the mention queue (and its incident's war room
+    when it is linked to one); an alert raised or decided reaches the desk's pages."""
+    from communications.listening.models import Alert, InboundPost
+
+    assert live.keys_of(InboundPost()) == [live.MENTIONS]
+    assert set(live.keys_of(InboundPost(incident_id=7))) == {
+        live.MENTIONS,
+        live.incident_key(7),
+        live.DESK,
+    }
+    assert live.keys_of(Alert()) == [live.DESK]
+
+
+@pytest.mark.parametrize(
+    ("path", "on"),
+    [
+        ("/", live.DESK),
+        ("/incidents/", live.DESK),
+        ("/communications/alerts/", live.DESK),
+        ("/communications/mentions/", live.MENTIONS),
+    ],
+)
+def test_the_lists_say_what_they_show_and_are_live(client, manager, path, on):
+    client.force_login(manager)
+    html = client.get(path).content.decode()
+    assert f'data-live-on="{on}"' in html
+    assert " data-live>" in html  # the part that changes is swapped in place
+    assert live.page_keys(on) == [on]

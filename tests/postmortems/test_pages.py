@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
 
-from incidents.models import Incident, Status, TimelineEvent
+from incidents.models import Incident, Status, TimelineEvent, WarRoomPart
 from postmortems import flows, services
 from postmortems.durations import duration_words
 from postmortems.models import ActionItem, KeyEvent, Postmortem
@@ -295,7 +295,7 @@ def test_the_page_reads_in_bounded_queries(
 
 def test_the_war_room_offers_to_start_a_postmortem_to_those_who_may(client, manager, reader):
     incident = team_flows.incident_declare(actor=manager, title="Open", severity=3)
-    war_room = incident.get_absolute_url()
+    war_room = incident.part_url(WarRoomPart.POSTMORTEM)
     client.force_login(reader)
     assert 'data-testid="start-postmortem"' not in html(client.get(war_room))
     client.force_login(manager)

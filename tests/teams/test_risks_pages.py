@@ -8,7 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from incidents.models import TimelineEvent
+from incidents.models import TimelineEvent, WarRoomPart
 from teams import flows
 from teams.models import Deadline, Mitigation, Risk, RiskChange
 from teams.risks import services
@@ -298,14 +298,14 @@ def test_a_manager_names_the_risk_from_the_war_room_once(client, manager, regist
     risk = register["critical"]
     incident = flows.incident_declare(actor=manager, title="Video of a sick child", severity=2)
     client.force_login(manager)
-    assert 'data-testid="risk-realise"' in html(client.get(incident.get_absolute_url()))
+    assert 'data-testid="risk-realise"' in html(client.get(incident.part_url(WarRoomPart.RISKS)))
     url = reverse("teams:incident-risk-realised", args=[incident.reference])
     client.post(url, {"risk": risk.pk})
     client.post(url, {"risk": risk.pk})
     assert list(risk.incidents.all()) == [incident]
     notes = incident.events.filter(kind=TimelineEvent.Kind.NOTE, text__contains="realises")
     assert notes.count() == 1
-    war_room = html(client.get(incident.get_absolute_url()))
+    war_room = html(client.get(incident.part_url(WarRoomPart.RISKS)))
     assert 'data-testid="realised-risks"' in war_room
     assert "Viral product rumour" in war_room
     retired = client.post(url, {"risk": register["retired"].pk}, follow=True)

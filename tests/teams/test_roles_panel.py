@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from incidents.models import WarRoomPart
 from teams import flows
 from teams import services as team_services
 from teams.models import Role, RoleAssignment
@@ -29,7 +30,7 @@ def lead_of(incident):
 
 def test_the_war_room_shows_the_crisis_lead(client, reader, incident):
     client.force_login(reader)
-    html = client.get(url("detail", incident)).content.decode()
+    html = client.get(incident.part_url(WarRoomPart.ROLES)).content.decode()
     assert 'data-testid="holder-crisis_lead"' in html
     assert str(lead_of(incident)) in html
     assert 'data-testid="role-form"' not in html  # a reader cannot staff

@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from config.celery_app import QUEUES
 from config.tasks import HEARTBEAT_KEY, worker_heartbeat
-from incidents.models import Incident, TimelineEvent
+from incidents.models import Incident, TimelineEvent, WarRoomPart
 from postmortems.flows import incident_transition
 from teams import flows
 from teams.models import Deadline, DeadlineStep, EngineHealth, IncidentPlan, ResponsePolicy
@@ -288,7 +288,7 @@ def test_acknowledge_and_snooze_answer_only_posts(client, responder, incident):
 
 def test_the_war_room_shows_the_deadlines_panel(client, reader, incident):
     client.force_login(reader)
-    page = html(client.get(incident.get_absolute_url()))
+    page = html(client.get(incident.part_url(WarRoomPart.DEADLINES)))
     assert 'id="deadlines-panel"' in page
     assert f'hx-get="{panel_url(incident)}"' in page
     assert "/static/js/countdown.js" in page

@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from config.errors import ApplicationError, NotPermitted
 from incidents import services as incident_services
-from incidents.models import ChecklistItem, Incident, Status, TimelineEvent
+from incidents.models import ChecklistItem, Incident, Status, TimelineEvent, WarRoomPart
 from teams import flows
 from teams import services as team_services
 from teams.models import (
@@ -937,7 +937,7 @@ def test_recording_without_htmx_goes_back_to_the_incident(client, responder, reg
         panel_url("update-record", incident), {"group": regulators.pk, "channel": "email"}
     )
     assert response.status_code == 302
-    assert response["Location"] == incident.get_absolute_url()
+    assert response["Location"] == incident.part_url(WarRoomPart.STAKEHOLDERS)
     assert StakeholderUpdate.objects.count() == 1
 
 

@@ -27,6 +27,7 @@ from config.errors import ApplicationError, Conflict
 from config.inputs import id_from
 from config.people import User
 from config.permissions import TRIAGE_MENTIONS, holds, require
+from incidents import live
 from incidents.models import Incident, TimelineEvent
 from incidents.rehearsals import is_rehearsal
 from incidents.services import timeline_event_record
@@ -149,6 +150,8 @@ def mentions_store(
             )
         )
     InboundPost.objects.bulk_create(fresh, ignore_conflicts=True)
+    if fresh:  # stored in bulk, without the save signal: the queue is told here
+        live.bump(*InboundPost.live_keys)
     volume_count_again(account_id=account.pk, moments=[post.posted_at for post in fresh])
     return len(fresh)
 
@@ -478,6 +481,7 @@ def mention_mark_replied(*, mention: InboundPost, reply: Any, at: datetime) -> I
     transaction that records the post): the mention is replied, in its history and on the
     reply's incident's timeline."""
     InboundPost.objects.filter(pk=mention.pk).update(triage=T.REPLIED, triaged_at=at)
+    live.bump(*live.keys_of(mention))  # an update sends no save signal
     mention.triage = T.REPLIED
     mention.triaged_at = at
     _reply_deadline_sync(mention)
