@@ -39,7 +39,7 @@ from communications.listening.mentions.presence import (
 )
 from communications.listening.mentions.services import Bulk
 from communications.listening.models import InboundPost
-from config.errors import ApplicationError, form_error
+from config.errors import ApplicationError, NotPermitted, form_error
 from config.http import HttpRequest, forbidden
 from config.people import person_require_signed_in
 from config.permissions import DRAFT_MESSAGE, TRIAGE_MENTIONS, holds, require
@@ -153,14 +153,13 @@ def presence(request: HttpRequest) -> JsonResponse:
     if data["here"] is not None:
         mention = selectors.mention_get(user=request.user, pk=data["here"])
         doing = Doing(data["doing"] or Doing.VIEWING)
-        if doing == Doing.REPLYING and not holds(request.user, DRAFT_MESSAGE):
-            return JsonResponse(
-                {"detail": _("Your role does not allow you to draft messages.")}, status=403
-            )
         if data["leaving"]:
             presence_leave(person=viewer, mention=mention, doing=doing)
         else:
-            presence_tell(person=viewer, mention=mention, doing=doing)
+            try:
+                presence_tell(person=viewer, mention=mention, doing=doing)
+            except NotPermitted as refused:
+                return JsonResponse({"detail": refused.message}, status=403)
     shown = selectors.mentions_shown(user=request.user, ids=data["mention"], drill=data["drill"])
     return JsonResponse(
         {

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 
 from communications.listening.models import InboundPost
 from config.people import User
+from config.permissions import DRAFT_MESSAGE, require
 
 # How long a person stays shown after their page last told: a page that is closed without
 # saying goodbye (a lost connection, a crash) drops off within this.
@@ -61,7 +62,9 @@ def _alive(lines: Lines | None, now: float) -> Lines:
 
 def presence_tell(*, person: User, mention: InboundPost, doing: Doing) -> None:
     """The person's page is open on the mention, doing this: shown for the next
-    PRESENCE_SECONDS."""
+    PRESENCE_SECONDS. Only who may draft is shown replying (NotPermitted otherwise)."""
+    if doing == Doing.REPLYING:
+        require(person, DRAFT_MESSAGE)
     now = time.time()
     lines = _alive(cache.get(_key(mention.pk)), now)
     lines[f"{person.pk}:{doing.value}"] = (person.display_name, now + PRESENCE_SECONDS)
