@@ -104,6 +104,7 @@ def test_what_one_does_reaches_the_other_within_two_seconds(browser, live_server
 
     expect(typing).to_have_value("Legal says: do not name the supplier")
     shoot("live-war-room")
+    hers.context.close()  # its tabs too: an open page keeps asking into the next test
     took.sort()
     p95 = took[max(0, round(0.95 * len(took)) - 1)]
     print(f"live: {len(took)} seen, median {statistics.median(took):.2f} s, p95 {p95:.2f} s")
