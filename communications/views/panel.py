@@ -54,7 +54,7 @@ def _now_shared(incident: Incident) -> dict[str, Any]:
     """What the first screen shows everyone alike (each viewer then puts their own deadlines
     first): read once per change of the incident, however many are watching (live.remembered)."""
     deadlines = list(schedule.deadlines_for_incident(incident=incident))
-    waiting_messages = list(selectors.incident_waiting(incident=incident))
+    waiting_messages = selectors.incident_waiting(incident=incident)
     # The policy is asked only when something waits for approval.
     required = approvals_required_for(incident) if waiting_messages and incident.is_open else 0
     return {
@@ -62,10 +62,10 @@ def _now_shared(incident: Incident) -> dict[str, Any]:
         "waiting": [
             {
                 "message": m,
-                "counted": getattr(m, "valid_approvals", 0),  # annotated by incident_waiting
+                "counted": counted,
                 "needed": max(m.approvals_required, required),
             }
-            for m in waiting_messages
+            for m, counted in waiting_messages
         ],
         "holding": (
             selectors.playbook_templates(incident=incident)

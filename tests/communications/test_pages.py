@@ -607,8 +607,11 @@ def test_the_queue_shows_what_waits_for_me_oldest_first(
     assert 'data-testid="approvals-count">2<' in page
 
     client.force_login(manager2)
-    rows = list(client.get(reverse("communications:approvals")).context["page"].object_list)
+    response = client.get(reverse("communications:approvals"))
+    rows = list(response.context["page"].object_list)
     assert rows == [older, newer, own, sev1]
+    # The header's badge counts the same rows, by a leaner query of its own.
+    assert 'data-testid="approvals-count">4<' in html(response)
 
 
 def test_the_queue_explains_itself_to_those_who_do_not_approve(client, responder, account):

@@ -3,10 +3,12 @@ viewer's own first), what waits for approval with its count, one button to draft
 (the playbook's holding statement when it offers one) and the latest timeline lines."""
 
 import pytest
+from django.core.cache import cache
 
+from communications.messaging.services import approvals, statements
 from communications.messaging.services import messages as message_services
-from communications.messaging.services import statements
 from communications.messaging.services.playbooks import playbook_write
+from incidents import live
 from incidents import services as incident_services
 from teams import flows
 from tests.communications.factories import SocialAccountFactory, TemplateFactory
@@ -79,3 +81,24 @@ def test_without_a_playbook_the_button_drafts_a_statement(client, responder):
     now = now_of(html(client.get(incident.get_absolute_url())))
     assert "Draft a statement" in now
     assert "template=" not in now
+
+
+def test_only_approvals_that_count_are_counted_on_the_first_screen(
+    client, manager, manager2, responder
+):
+    incident = flows.incident_declare(actor=manager, title="Recall rumour", severity=1)
+    message = message_services.message_create(
+        actor=responder, incident=incident, account=SocialAccountFactory(), body="We hear you."
+    )
+    message_services.message_submit(actor=responder, message=message)
+    approvals.message_approve(actor=manager2, message=message)
+    client.force_login(responder)
+    assert "1 of 2 approvals" in now_of(html(client.get(incident.get_absolute_url())))
+
+    # Whoever may no longer approve no longer counts, on the first screen as at the gate: a
+    # change of rights announces itself to no page, so it shows once the viewers' shared read
+    # of this version (live.REMEMBER_SECONDS) is over.
+    manager2.groups.clear()
+    key = live.incident_key(incident.pk)
+    cache.delete(f"{live.PREFIX}{key}@{cache.get(live.PREFIX + key)}:now")
+    assert "0 of 2 approvals" in now_of(html(client.get(incident.get_absolute_url())))
