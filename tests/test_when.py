@@ -2,9 +2,13 @@
 person is in their zone with the zone named; pages show one short format in the viewer's zone,
 the zone chosen on the profile before the browser's."""
 
+import re
+import zoneinfo
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
+import time_machine
 from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone
@@ -46,6 +50,29 @@ def test_the_moment_filter_is_one_short_format_and_names_the_zone_when_asked():
     with timezone.override("Europe/Istanbul"):
         said = page.render(Context({"at": DUE, "none": None}))
     assert said == "12/05/2026 22:26 | 12/05/2026 22:26 +03 | "
+
+
+def test_the_clock_filter_says_the_time_today_and_the_date_on_another_day():
+    page = Template('{% load moments %}{{ at|clock }}|{{ there|clock:"there" }}|{{ none|clock }}')
+    tokyo = DUE.astimezone(zoneinfo.ZoneInfo("Asia/Tokyo"))
+    with time_machine.travel(EARLIER_THAT_DAY, tick=False), timezone.override("Europe/Istanbul"):
+        today = page.render(Context({"at": DUE, "there": tokyo, "none": None}))
+    # Each read in its own zone: 22:26 in Istanbul, and 04:26 in Tokyo (where it is the 6th).
+    assert today == "22:26|04:26|"
+    later = datetime(2026, 12, 7, 9, 0, tzinfo=UTC)
+    with time_machine.travel(later, tick=False), timezone.override("Europe/Istanbul"):
+        assert page.render(Context({"at": DUE})).startswith("12/05/2026 22:26|")
+
+
+def test_no_page_says_a_time_in_the_locales_twelve_hour_format():
+    """Every time on a page reads 22:26, never "10:26 p.m.": the time-only places use |clock."""
+    root = Path(__file__).resolve().parent.parent
+    offenders = [
+        str(path.relative_to(root))
+        for path in [*root.glob("templates/**/*.html"), *root.glob("*/templates/**/*.html")]
+        if re.search(r"TIME_FORMAT|\|time:", path.read_text())
+    ]
+    assert offenders == []
 
 
 @pytest.mark.parametrize(
