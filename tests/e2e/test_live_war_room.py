@@ -1,19 +1,24 @@
 """Two people on one incident: what one does reaches the other's open war room within 2 s,
 on every part of it the other has open, without a reload and without losing what the other is
-typing; the header's approvals and notifications badges and the stop switch's banner too.
-After a lost connection, or a server restart, the page catches up by itself."""
+typing (a note, an acknowledgement, a status, a claim, a role, a checklist item, the severity,
+a message waiting, each approval counted, the message published, a deadline escalated by the
+schedule engine); the header's approvals and notifications badges and the stop switch's banner
+too. A mention arriving reaches the open queue, and an alert raised the open dashboard and
+alerts page. After a lost connection, or a server restart, the page catches up by itself."""
 
-import re
 import statistics
 import time
+from datetime import timedelta
 
 import pytest
 from django.core.cache import cache
 from django.utils import timezone
 from playwright.sync_api import expect
 
+from communications import flows as communication_flows
 from communications.listening.mentions.services import mentions_store
 from communications.listening.mentions.x_reader import FoundPost
+from communications.messaging.services import approvals
 from communications.messaging.services import messages as message_services
 from communications.messaging.services.pauses import publishing_pause
 from incidents import live, services
@@ -21,9 +26,12 @@ from incidents.models import Status, WarRoomPart
 from postmortems import flows as postmortem_flows
 from teams import flows
 from teams import services as team_services
-from teams.models import Role
+from teams.models import Deadline, Role
+from teams.schedule import engine
+from teams.schedule.engine import open_deadlines
 from tests.communications.factories import SandboxAccountFactory
 from tests.e2e.conftest import signed_in
+from tests.e2e.worlds import storm_now
 from tests.teams.factories import declared_for, manager, responder
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -36,16 +44,38 @@ def seen_within(locator, started: float, took: list[float]) -> None:
     took.append(time.monotonic() - started)
 
 
+def escalation_fire(incident) -> None:
+    """What the schedule engine's worker does when an open deadline of the incident passes its
+    first escalation step: the deadline is moved to have passed it a second ago, and the step
+    run as the worker runs it."""
+    deadline = next(d for d in open_deadlines().filter(incident=incident) if d.steps)
+    position = next(p for p in range(deadline.step_count) if not deadline.step_is_reminder(p))
+    offset = timedelta(minutes=int(deadline.steps[position]["offset_minutes"]))
+    due_at = timezone.now() - offset - timedelta(seconds=1)
+    Deadline.objects.filter(pk=deadline.pk).update(
+        due_at=due_at, next_step=position, next_step_at=due_at + offset
+    )
+    assert engine.deadline_step_run(deadline.pk, deadline.task_id) is True
+
+
 def test_what_one_does_reaches_the_other_within_two_seconds(browser, live_server, shoot):
     aylin = responder(username="aylin", first_name="Aylin", last_name="Yıldız")
     maria = manager(username="maria")
+    can = manager(username="can", first_name="Can", last_name="Öz")
+    deniz = manager(username="deniz", first_name="Deniz", last_name="Ak")
     incident = declared_for(aylin, title="Recall rumour", severity=2)
     account = SandboxAccountFactory(handle="juicebrand")
     hers = signed_in(browser, live_server, maria)
     hers.goto(f"{live_server.url}{incident.get_absolute_url()}")
     # Maria keeps other parts of the war room open in tabs of her own, as people do.
     tabs = {}
-    for part in (WarRoomPart.CLAIMS, WarRoomPart.ROLES, WarRoomPart.CHECKLIST):
+    parts = (
+        WarRoomPart.CLAIMS,
+        WarRoomPart.ROLES,
+        WarRoomPart.CHECKLIST,
+        WarRoomPart.COMMUNICATIONS,
+    )
+    for part in parts:
         tabs[part] = hers.context.new_page()
         tabs[part].goto(f"{live_server.url}{incident.part_url(part)}")
     # Maria starts writing a note of her own: nothing that arrives may wipe it.
@@ -88,6 +118,10 @@ def test_what_one_does_reaches_the_other_within_two_seconds(browser, live_server
         checklist.get_by_test_id("checklist").get_by_text("Call the bottler"), started, took
     )
 
+    communication_flows.incident_update(actor=aylin, incident=incident, severity=1)
+    started = time.monotonic()
+    seen_within(hers.locator("#live-header").get_by_text("SEV1"), started, took)
+
     message = message_services.message_create(
         actor=aylin, incident=incident, account=account, body="We are looking into it."
     )
@@ -95,7 +129,23 @@ def test_what_one_does_reaches_the_other_within_two_seconds(browser, live_server
     started = time.monotonic()
     seen_within(hers.get_by_test_id("approvals-count"), started, took)
     waiting = hers.get_by_test_id("now-waiting")
-    seen_within(waiting.get_by_text(re.compile(r"0 of \d approvals")), started, took)
+    seen_within(waiting.get_by_text("0 of 2 approvals"), started, took)
+
+    approvals.message_approve(actor=can, message=message)  # SEV1: one of the two
+    started = time.monotonic()
+    seen_within(waiting.get_by_text("1 of 2 approvals"), started, took)
+
+    escalation_fire(incident)  # a deadline passes and the schedule engine escalates it
+    started = time.monotonic()
+    seen_within(hers.get_by_test_id("timeline").get_by_text("Escalated (").first, started, took)
+
+    approvals.message_approve(actor=deniz, message=message)  # the second: it goes out
+    started = time.monotonic()
+    sent = tabs[WarRoomPart.COMMUNICATIONS].get_by_test_id("incident-messages")
+    seen_within(sent.get_by_text("Published"), started, took)
+    seen_within(
+        hers.get_by_test_id("now").get_by_text("Nothing is waiting for approval."), started, took
+    )
 
     publishing_pause(actor=maria, account=None, reason="Is our account hacked?")
     started = time.monotonic()
@@ -166,3 +216,21 @@ def test_a_mention_arriving_reaches_the_open_queue(browser, live_server):
     started = time.monotonic()
     seen_within(page.get_by_text("The cap of my bottle was open"), started, took := [])
     assert took[0] <= WITHIN
+
+
+def test_an_alert_raised_reaches_the_open_dashboard_and_alerts_page(browser, live_server):
+    maria = manager(username="maria")
+    account = SandboxAccountFactory(handle="brand", display_name="Brand")
+    dashboard = signed_in(browser, live_server, maria)
+    dashboard.goto(f"{live_server.url}/")
+    listed = dashboard.context.new_page()
+    listed.goto(f"{live_server.url}/communications/alerts/")
+    expect(listed.get_by_test_id("alert-row")).to_have_count(0)
+    # Storms cross the threshold as the listening task counts them: the alert is raised now.
+    storm_now(account)
+    started = time.monotonic()
+    took: list[float] = []
+    seen_within(dashboard.get_by_test_id("open-alerts"), started, took)
+    seen_within(listed.get_by_test_id("alert-row").first, started, took)
+    dashboard.context.close()
+    assert max(took) <= WITHIN, took
