@@ -21,7 +21,7 @@ TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # TEST_WORKERS=0 runs it in this one process.
 TEST_WORKERS ?= 2
 
-.PHONY: help run test lint format bench lock install assets migrate seed clean
+.PHONY: help run test lint format bench lock install assets messages migrate seed clean
 
 help: ## list the commands
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -38,7 +38,16 @@ node_modules/.installed: package.json package-lock.json
 	npm ci --no-audit --no-fund --loglevel=error
 	touch $@
 
-install: $(VENV)/.installed node_modules/.installed ## create .venv and install locked Python and front-end packages
+# The Turkish catalogue, compiled from its .po (GNU gettext's msgfmt, Debian's package gettext).
+MESSAGES := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+
+locale/%.mo: locale/%.po
+	@command -v msgfmt >/dev/null || { echo "msgfmt was not found: install GNU gettext (apt-get install gettext) and run make again."; exit 1; }
+	msgfmt --check-format -o $@ $<
+
+messages: $(MESSAGES) ## compile the translations (locale/*/LC_MESSAGES/*.po)
+
+install: $(VENV)/.installed node_modules/.installed $(MESSAGES) ## create .venv, install locked Python and front-end packages, compile the translations
 
 assets: node_modules/.installed
 

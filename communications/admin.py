@@ -12,6 +12,7 @@ from django.db import IntegrityError, transaction
 from django.forms import BaseFormSet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communications.accounts import services as accounts
 from config.errors import ApplicationError
@@ -165,7 +166,7 @@ class SocialAccountAdmin(admin.ModelAdmin):
             },
         ),
         (
-            _("Record"),
+            pgettext_lazy("heading", "Record"),
             {
                 "fields": (
                     "credentials_rotated_at",

@@ -1,5 +1,6 @@
 """What every request passes through: input no page can read is refused with a clear 400,
-and times are shown in the viewer's own timezone (everything is stored in UTC)."""
+and times are shown in the viewer's own timezone (everything is stored in UTC), in the language
+they chose."""
 
 import re
 import zoneinfo
@@ -10,10 +11,11 @@ from urllib.parse import unquote
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.http.multipartparser import MultiPartParserError
 from django.shortcuts import render
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.http import is_api, not_found
+from config.languages import language_named
 from config.when import zone_named
 
 TIMEZONE_COOKIE = "tz"
@@ -43,6 +45,27 @@ class ViewerTimezoneMiddleware:
         if user is None or not user.is_authenticated:
             return None
         return zone_named(getattr(user, "timezone", ""))
+
+
+class ViewerLanguageMiddleware:
+    """Activates the language on the viewer's profile. Without one, the language Django's
+    LocaleMiddleware chose from the language cookie or the browser's Accept-Language stays
+    (config.languages); LocaleMiddleware then says it in Content-Language."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        chosen = (
+            language_named(getattr(user, "language", ""))
+            if user is not None and user.is_authenticated
+            else None
+        )
+        if chosen:
+            translation.activate(chosen)
+            request.LANGUAGE_CODE = chosen
+        return self.get_response(request)
 
 
 class ApiNotFoundMiddleware:

@@ -13,6 +13,7 @@ from django.apps.registry import Apps
 from django.contrib.auth.management import create_permissions
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from config.errors import NotPermitted
 from config.people import AnyUser
@@ -21,6 +22,8 @@ RESPONDER = "Responder"
 MANAGER = "Manager"
 ADMIN = "Admin"
 GROUPS = (RESPONDER, MANAGER, ADMIN)
+# The groups' names are data (auth.Group.name); pages say them with {% translate group.name %}.
+GROUP_NAMES_SAID = (gettext_noop("Responder"), gettext_noop("Manager"), gettext_noop("Admin"))
 
 DECLARE_INCIDENT = "incidents.add_incident"
 EDIT_INCIDENT = "incidents.change_incident"

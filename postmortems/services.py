@@ -189,8 +189,10 @@ def postmortem_submit_review(
         recipients=people,
         reason=Reason.APPROVAL_REQUESTED,
         subject=f"postmortem:{postmortem.pk}:review:{postmortem.revision}",
-        title=_("%(reference)s: a postmortem waits for your review")
-        % {"reference": postmortem.incident.reference},
+        title=lambda _zone: (
+            _("%(reference)s: a postmortem waits for your review")
+            % {"reference": postmortem.incident.reference}
+        ),
         url=postmortem.get_absolute_url(),
         incident=postmortem.incident,
     )
@@ -428,8 +430,10 @@ def action_item_add(
             recipients=[item.owner],
             reason=Reason.CHECKLIST_ASSIGNED,
             subject=f"action-item:{item.pk}:{item.owner.pk}",
-            title=_("%(reference)s: action item for you: %(title)s")
-            % {"reference": postmortem.incident.reference, "title": item.title},
+            title=lambda _zone: (
+                _("%(reference)s: action item for you: %(title)s")
+                % {"reference": postmortem.incident.reference, "title": item.title}
+            ),
             url=postmortem.get_absolute_url(),
             incident=postmortem.incident,
         )

@@ -62,7 +62,9 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
     @extend_schema(summary="My own record", responses=MyProfileSerializer)
     @extend_schema(
         methods=["PATCH"],
-        summary="Change my own title, phone, timezone or chat webhook (only the fields sent)",
+        summary=(
+            "Change my own title, phone, timezone, language or chat webhook (only the fields sent)"
+        ),
         request=MyProfileUpdateSerializer,
         responses=MyProfileSerializer,
     )
@@ -81,6 +83,7 @@ class PersonViewSet(viewsets.ReadOnlyModelViewSet):
                 phone=data.get("phone", me.phone),
                 timezone_name=data.get("timezone", me.timezone),
                 webhook_url=data.get("webhook_url", me.webhook_url),
+                language=data.get("language"),
             )
         return Response(MyProfileSerializer(me).data)
 

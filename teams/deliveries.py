@@ -35,12 +35,14 @@ from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from requests.exceptions import ChunkedEncodingError
 
+from config.languages import language_of
 from config.outbound import DestinationRefused, HostUnresolved, public_post
 from config.queue import enqueue
+from config.when import zone_of
 
 from .chat import webhook_payload
 from .models import Delivery, DeliveryAttempt, Reason
@@ -287,8 +289,11 @@ def deliver(delivery_id: int) -> str:
         return claimed
     delivery = claimed.delivery
     started = time.monotonic()
+    recipient = delivery.notification.recipient
     try:
-        status_code = SENDERS[Delivery.Channel(delivery.channel)](delivery)
+        # The email's and the chat card's own words in the recipient's language and zone.
+        with translation.override(language_of(recipient)), timezone.override(zone_of(recipient)):
+            status_code = SENDERS[Delivery.Channel(delivery.channel)](delivery)
     except PermanentDeliveryError as exc:
         return _settle(
             claimed, error=str(exc), status_code=exc.status_code, permanent=True, started=started

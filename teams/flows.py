@@ -194,13 +194,17 @@ def _tell_assignee(*, actor: User, item: ChecklistItem) -> None:
         recipients=[item.assignee],
         reason=Reason.CHECKLIST_ASSIGNED,
         subject=f"checklist-item:{item.pk}:{item.assignee.pk}",
-        title=_("%(reference)s: to do for you: %(title)s")
-        % {"reference": item.incident.reference, "title": item.title},
-        body=_("%(actor)s assigned it to you.") % {"actor": actor}
-        + (
-            " " + _("Due %(at)s.") % {"at": moment_for(item.assignee, item.due_at)}
-            if item.due_at
-            else ""
+        title=lambda _zone: (
+            _("%(reference)s: to do for you: %(title)s")
+            % {"reference": item.incident.reference, "title": item.title}
+        ),
+        body=lambda _zone: (
+            _("%(actor)s assigned it to you.") % {"actor": actor}
+            + (
+                " " + _("Due %(at)s.") % {"at": moment_for(item.assignee, item.due_at)}
+                if item.due_at
+                else ""
+            )
         ),
         url=item.incident.part_url(WarRoomPart.CHECKLIST),
         incident=item.incident,

@@ -7,7 +7,9 @@ from functools import cache
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.validators import RegexValidator, URLValidator
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import DATETIME_LOCAL, DateTimeField
@@ -29,6 +31,13 @@ from .playbooks.selectors import playbook_current, playbooks_to_declare_from
 
 
 @cache
+def language_choices() -> list[tuple[str, str]]:
+    """Each language in its own words ("Türkçe"), as a switcher offers them."""
+    return [("", _("The browser's language"))] + [
+        (code, get_language_info(code)["name_local"]) for code, _name in settings.LANGUAGES
+    ]
+
+
 def timezone_names() -> list[str]:
     """The IANA names offered while typing a timezone (any valid name is accepted)."""
     return sorted(name for name in zoneinfo.available_timezones() if "/" in name)
@@ -64,6 +73,12 @@ class ProfileForm(forms.Form):
             "An IANA name like Europe/Istanbul; times are shown in it. "
             "Leave empty to use your browser's zone."
         ),
+    )
+    language = forms.ChoiceField(
+        label=_("Language"),
+        required=False,
+        choices=language_choices,
+        help_text=_("Pages, emails and chat notifications are in this language."),
     )
     webhook_url = forms.URLField(
         label=_("Chat webhook"),

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
@@ -32,13 +33,13 @@ class PersonDetailSerializer(serializers.ModelSerializer):
 
 class MyProfileSerializer(PersonDetailSerializer):
     """The caller's own record, with what only they (and admins) see and change: their
-    timezone (empty: follow the browser) and chat webhook."""
+    timezone and language (empty: follow the browser) and chat webhook."""
 
     # A plain string: an empty one (no webhook) is no address.
     webhook_url = serializers.CharField(read_only=True)
 
     class Meta(PersonDetailSerializer.Meta):
-        fields = [*PersonDetailSerializer.Meta.fields, "timezone", "webhook_url"]
+        fields = [*PersonDetailSerializer.Meta.fields, "timezone", "language", "webhook_url"]
         read_only_fields = fields
 
 
@@ -52,6 +53,11 @@ class MyProfileUpdateSerializer(InputSerializer):
         required=False,
         allow_blank=True,
         help_text="An IANA name such as Europe/Istanbul; empty: times follow the browser.",
+    )
+    language = serializers.ChoiceField(
+        choices=[("", "")] + [(code, code) for code, _name in settings.LANGUAGES],
+        required=False,
+        help_text="en or tr: pages, emails and chat in this language; empty: the browser's.",
     )
     webhook_url = serializers.CharField(max_length=500, required=False, allow_blank=True)
 

@@ -13,10 +13,11 @@ from zoneinfo import ZoneInfo
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, NotPermitted
+from config.languages import language_named, language_of
 from config.outbound import DestinationRefused, public_url_check
 from config.people import User, person_require_active
 from config.permissions import (
@@ -58,9 +59,12 @@ def person_update_profile(
     phone: str = "",
     timezone_name: str = "",
     webhook_url: str = "",
+    language: str | None = None,
 ) -> User:
-    """Everyone edits their own profile; admins edit anyone's."""
+    """Everyone edits their own profile; admins edit anyone's. ``language`` None keeps it."""
     require(actor, MANAGE_PEOPLE, unless=actor.pk == person.pk)
+    if language is not None:
+        _language_check(language)
     timezone_name = timezone_name.strip()
     try:
         validate_timezone(timezone_name)
@@ -78,7 +82,30 @@ def person_update_profile(
     person.phone = phone.strip()
     person.timezone = timezone_name
     person.webhook_url = webhook_url
-    person.save(update_fields=["department", "title", "phone", "timezone", "webhook_url"])
+    if language is not None:
+        person.language = language
+    person.save(
+        update_fields=["department", "title", "phone", "timezone", "webhook_url", "language"]
+    )
+    return person
+
+
+def _language_check(language: str) -> None:
+    if language and not language_named(language):
+        raise ApplicationError(
+            _("“%(value)s” is not a language Crisis Desk speaks.") % {"value": language},
+            field="language",
+        )
+
+
+@transaction.atomic
+def person_language_set(*, actor: User, person: User, language: str) -> User:
+    """The language a person reads pages, emails and chat in ("" follows the browser)."""
+    require(actor, MANAGE_PEOPLE, unless=actor.pk == person.pk)
+    _language_check(language)
+    person = get_user_model().objects.select_for_update().get(pk=person.pk)
+    person.language = language
+    person.save(update_fields=["language"])
     return person
 
 
@@ -172,10 +199,14 @@ def _relieve(assignment: RoleAssignment, actor: User, now: datetime) -> None:
         recipients=[assignment.person],
         reason=Reason.ROLE_RELIEVED,
         subject=f"role-assignment:{assignment.pk}",
-        title=_("%(reference)s: you are no longer %(role)s")
-        % {"reference": assignment.incident.reference, "role": assignment.role},
-        body=_("%(actor)s relieved you of this role on “%(title)s”.")
-        % {"actor": actor, "title": assignment.incident.title},
+        title=lambda _zone: (
+            _("%(reference)s: you are no longer %(role)s")
+            % {"reference": assignment.incident.reference, "role": assignment.role}
+        ),
+        body=lambda _zone: (
+            _("%(actor)s relieved you of this role on “%(title)s”.")
+            % {"actor": actor, "title": assignment.incident.title}
+        ),
         url=assignment.incident.part_url(WarRoomPart.ROLES),
         incident=assignment.incident,
     )
@@ -191,10 +222,13 @@ def _assign(
         recipients=[person],
         reason=Reason.ROLE_ASSIGNED,
         subject=f"role-assignment:{assignment.pk}",
-        title=_("%(reference)s: you are %(role)s")
-        % {"reference": incident.reference, "role": role},
-        body=_("%(actor)s gave you this role on “%(title)s”. %(responsibilities)s")
-        % {"actor": actor, "title": incident.title, "responsibilities": role.responsibilities},
+        title=lambda _zone: (
+            _("%(reference)s: you are %(role)s") % {"reference": incident.reference, "role": role}
+        ),
+        body=lambda _zone: (
+            _("%(actor)s gave you this role on “%(title)s”. %(responsibilities)s")
+            % {"actor": actor, "title": incident.title, "responsibilities": role.responsibilities}
+        ),
         url=incident.part_url(WarRoomPart.ROLES),
         incident=incident,
     )
@@ -335,21 +369,23 @@ def notify(
     the sweeper should its task be lost, teams.deliveries). The title is one line (an
     email subject cannot hold a line break): line breaks in it become spaces.
 
-    A title or body that names a moment is given as a function of the zone (config.when): it
-    is written once per zone among the recipients, each reading it in their own (config.when
-    .zone_of). The subject is the same for every zone, so the once-only rule is too.
+    A title or body is given as a function of the zone (config.when.InZone): it is written
+    once per zone and language among the recipients, each reading it in their own zone
+    (config.when.zone_of) and language (config.languages.language_of); a plain string is
+    the same for everyone. The subject is the same for every reader, so the once-only rule
+    is too.
     """
-    written: dict[str, tuple[str, str]] = {}
+    written: dict[tuple[str, str], tuple[str, str]] = {}
 
-    def wording(zone: ZoneInfo) -> tuple[str, str]:
-        if zone.key not in written:
-            with timezone.override(zone):
+    def wording(zone: ZoneInfo, language: str) -> tuple[str, str]:
+        if (zone.key, language) not in written:
+            with timezone.override(zone), translation.override(language):
                 said = title if isinstance(title, str) else title(zone)
-                written[zone.key] = (
+                written[zone.key, language] = (
                     " ".join(line.strip() for line in said.splitlines() if line.strip())[:300],
                     body if isinstance(body, str) else body(zone),
                 )
-        return written[zone.key]
+        return written[zone.key, language]
 
     people: dict[int, User] = {}
     for person in recipients:
@@ -364,7 +400,7 @@ def notify(
     }
     created: list[Notification] = []
     for person in people.values():
-        person_title, person_body = wording(zone_of(person))
+        person_title, person_body = wording(zone_of(person), language_of(person))
         try:
             with transaction.atomic():
                 notification = Notification.objects.create(

@@ -16,6 +16,7 @@ team_patterns = [
     path("", people.people, name="people"),
     path("people/<int:pk>/", people.person, name="person"),
     path("me/", people.profile, name="profile"),
+    path("me/language/", people.language_choose, name="language"),
     path("roster/", roster.roster, name="roster"),
     path("roster/add/", roster.roster_add, name="roster-add"),
     path("roster/<int:pk>/remove/", roster.roster_remove, name="roster-remove"),

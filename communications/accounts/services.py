@@ -131,6 +131,10 @@ def _rotation_body(zone: ZoneInfo, *, rotated: datetime | None) -> str:
     }
 
 
+def _rotation_title(_zone: ZoneInfo, *, account: SocialAccount) -> str:
+    return _("Rotate the credentials of %(account)s") % {"account": account}
+
+
 def credentials_rotation_remind(*, now: datetime | None = None) -> int:
     """Notify everyone who manages accounts about each active account whose credentials are
     due (once per account and rotation date). Returns how many accounts are due."""
@@ -148,7 +152,7 @@ def credentials_rotation_remind(*, now: datetime | None = None) -> int:
             recipients=managers,
             reason=Reason.CREDENTIALS_STALE,
             subject=f"account:{account.pk}:rotation:{rotated.date() if rotated else 'never'}",
-            title=_("Rotate the credentials of %(account)s") % {"account": account},
+            title=partial(_rotation_title, account=account),
             body=partial(_rotation_body, rotated=rotated),
             url=reverse("communications:accounts"),
         )

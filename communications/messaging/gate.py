@@ -23,6 +23,7 @@ from communications.messaging.lifecycle import can_move
 from communications.messaging.models import Approval, Message, Template
 from communications.messaging.text import text_hash, unfilled_placeholders
 from config.errors import ApplicationError, Conflict, NotPermitted
+from config.languages import lowered
 from config.people import User
 from config.permissions import (
     APPROVE_MESSAGE,
@@ -320,7 +321,7 @@ def _content_refusal(message: Message) -> Refusal | None:
 
 
 def _status_of(incident: Incident) -> str:
-    return str(incident.get_status_display()).lower()
+    return lowered(incident.get_status_display())
 
 
 def _approvals_text(count: ApprovalCount) -> str:
@@ -378,7 +379,7 @@ def publish_refusal(message: Message, *, content_only: bool = False) -> Refusal 
 
 
 def _status(message: Message) -> str:
-    return str(message.get_status_display()).lower()
+    return lowered(message.get_status_display())
 
 
 def has_gone_out(message: Message) -> bool:

@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 from communications.messaging.models import Approval, Message
 from config.errors import Conflict
+from config.languages import lowered
 
 S = Message.Status
 
@@ -50,8 +51,8 @@ def move(message: Message, target: str) -> None:
         raise IllegalMove(
             _("A message that is %(from)s cannot become %(to)s.")
             % {
-                "from": str(message.get_status_display()).lower(),
-                "to": str(S(target).label).lower(),
+                "from": lowered(message.get_status_display()),
+                "to": lowered(S(target).label),
             }
         )
     message.status = target

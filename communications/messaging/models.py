@@ -6,6 +6,7 @@ from django.db.models import F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from communications.accounts.models import SocialAccount
 from communications.listening.models import InboundPost
@@ -108,7 +109,7 @@ class Message(models.Model):
         DRAFT = "draft", _("Draft")
         PENDING_APPROVAL = "pending_approval", _("Waiting for approval")
         APPROVED = "approved", _("Approved")
-        PUBLISHING = "publishing", _("Publishing")
+        PUBLISHING = "publishing", pgettext_lazy("message status", "Publishing")
         PUBLISHED = "published", _("Published")
         FAILED = "failed", _("Failed")
         REJECTED = "rejected", _("Rejected")

@@ -308,9 +308,13 @@ def _mark_published(message: Message, *, sandbox: bool) -> None:
         recipients=[message.author],
         reason=Reason.MESSAGE_PUBLISHED,
         subject=f"message:{message.pk}:published",
-        title=_("%(reference)s: published — %(text)s")
-        % {"reference": message.incident.reference, "text": message.body[:60]},
-        body=_("Sandbox mode: nothing was posted on X.") if sandbox else message.external_url,
+        title=lambda _zone: (
+            _("%(reference)s: published — %(text)s")
+            % {"reference": message.incident.reference, "text": message.body[:60]}
+        ),
+        body=lambda _zone: (
+            _("Sandbox mode: nothing was posted on X.") if sandbox else message.external_url
+        ),
         url=message.get_absolute_url(),
         incident=message.incident,
     )
@@ -338,8 +342,10 @@ def _mark_failed(message: Message, error: str) -> None:
         recipients=[message.author, crisis_lead_of(incident=message.incident)],
         reason=Reason.PUBLISH_FAILED,
         subject=f"message:{message.pk}:failed:{message.attempts}",
-        title=_("%(reference)s: a message could not be published")
-        % {"reference": message.incident.reference},
+        title=lambda _zone: (
+            _("%(reference)s: a message could not be published")
+            % {"reference": message.incident.reference}
+        ),
         body=error,
         url=message.get_absolute_url(),
         incident=message.incident,
@@ -459,8 +465,10 @@ def _stop(message: Message, refusal: Refusal) -> str:
         recipients=[message.author, crisis_lead_of(incident=message.incident)],
         reason=Reason.PUBLISH_FAILED,
         subject=f"message:{message.pk}:stopped:{refusal.stop}:{timezone.now().isoformat()}",
-        title=_("%(reference)s: a message did not go out — %(text)s")
-        % {"reference": message.incident.reference, "text": message.body[:60]},
+        title=lambda _zone: (
+            _("%(reference)s: a message did not go out — %(text)s")
+            % {"reference": message.incident.reference, "text": message.body[:60]}
+        ),
         body=text,
         url=message.get_absolute_url(),
         incident=message.incident,
@@ -502,8 +510,10 @@ def _wait_for_approvals(message: Message, refusal: Refusal) -> tuple[str, str]:
         recipients=count.can_approve,
         reason=Reason.APPROVAL_REQUESTED,
         subject=f"message:{message.pk}:{message.text_hash}:again:{count.counted}",
-        title=_("%(reference)s: a message needs another approval")
-        % {"reference": message.incident.reference},
+        title=lambda _zone: (
+            _("%(reference)s: a message needs another approval")
+            % {"reference": message.incident.reference}
+        ),
         body=message.body,
         url=message.get_absolute_url(),
         incident=message.incident,

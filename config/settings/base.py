@@ -61,6 +61,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # The profile's language, before anything answers (the sign-in's second step too).
+    "config.middleware.ViewerLanguageMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "config.two_factor.TwoFactorMiddleware",
@@ -112,7 +114,7 @@ TEMPLATES = [
                 "django.contrib.messages.context_processors.messages",
                 "teams.context_processors.unread_notifications",
             ],
-            "libraries": {"moments": "config.moments"},
+            "libraries": {"moments": "config.moments", "said": "config.said"},
         },
     }
 ]

@@ -57,6 +57,16 @@ class User(AbstractUser):
         validators=[validate_timezone],
         help_text=_("Times are shown in this zone; empty: the browser's zone."),
     )
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        choices=settings.LANGUAGES,
+        help_text=_(
+            "Pages, emails and chat notifications are in this language; empty: the browser's "
+            "language on pages, the site's in emails and chat."
+        ),
+    )
     webhook_url = models.URLField(
         _("chat webhook"),
         max_length=500,

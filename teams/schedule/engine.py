@@ -545,6 +545,13 @@ def _due_at_title(zone: ZoneInfo, *, deadline: Deadline, now: datetime) -> str:
     }
 
 
+def _overdue_title(_zone: ZoneInfo, *, deadline: Deadline, minutes: int) -> str:
+    return _("Overdue by %(minutes)d min: %(title)s") % {
+        "minutes": minutes,
+        "title": deadline.title,
+    }
+
+
 def _fire(
     deadline: Deadline, position: int, *, at: datetime, now: datetime, by_sweeper: bool
 ) -> bool:
@@ -565,18 +572,15 @@ def _fire(
     if reminder:
         title = partial(_due_at_title, deadline=deadline, now=now)
     else:
-        overdue = max(0, int((now - deadline.due_at).total_seconds() // 60))
-        title = _("Overdue by %(minutes)d min: %(title)s") % {
-            "minutes": overdue,
-            "title": deadline.title,
-        }
+        minutes = max(0, int((now - deadline.due_at).total_seconds() // 60))
+        title = partial(_overdue_title, deadline=deadline, minutes=minutes)
     recipients = _recipients(deadline, position)
     sent = notify(
         recipients=recipients,
         reason=Reason.DEADLINE_REMINDER if reminder else Reason.DEADLINE_ESCALATED,
         subject=f"deadline:{deadline.pk}:{position}",
         title=title,
-        body=_("Open it to acknowledge or snooze."),
+        body=lambda _zone: _("Open it to acknowledge or snooze."),
         url=deadline.get_absolute_url(),
         incident=incident,
     )

@@ -449,7 +449,9 @@ def staff_briefing_fan_out(*, briefing_id: int, after: int) -> int:
             subject=briefing.notification_subject,
             incident=incident,
             url=incident.get_absolute_url(),
-            title=_("%(reference)s: staff briefing") % {"reference": incident.reference},
+            title=lambda _zone: (
+                _("%(reference)s: staff briefing") % {"reference": incident.reference}
+            ),
             body=briefing.text,
         )
         now = timezone.now()

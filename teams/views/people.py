@@ -3,16 +3,20 @@
 from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.core.paginator import Paginator
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest
+from config.languages import language_named
 from config.middleware import TIMEZONE_COOKIE
 from config.when import zone_named
 from teams import selectors, services
@@ -61,6 +65,7 @@ def profile(request: HttpRequest) -> HttpResponse:
             "title": me.title,
             "phone": me.phone,
             "timezone": me.timezone,
+            "language": me.language,
             "webhook_url": me.webhook_url,
         }
     )
@@ -94,6 +99,7 @@ def profile(request: HttpRequest) -> HttpResponse:
                     phone=data["phone"],
                     timezone_name=data["timezone"],
                     webhook_url=data["webhook_url"],
+                    language=data["language"],
                 )
             except ApplicationError as exc:
                 form_error(profile_form, exc)
@@ -107,3 +113,33 @@ def profile(request: HttpRequest) -> HttpResponse:
         "browser_timezone": request.COOKIES.get(TIMEZONE_COOKIE, ""),
     }
     return render(request, "teams/profile.html", context)
+
+
+@login_not_required
+@require_POST
+def language_choose(request: HttpRequest) -> HttpResponse:
+    """The language switcher (the user menu, the sign-in page): kept on the signed-in person's
+    profile, so their emails and chat follow too, and in a cookie for the pages before signing
+    in. Back to the page it was chosen on."""
+    language = request.POST.get("language", "")
+    if language and not language_named(language):
+        return HttpResponseBadRequest(_("That is not a language Crisis Desk speaks."))
+    if request.user.is_authenticated:
+        services.person_language_set(actor=request.user, person=request.user, language=language)
+    back = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(
+        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        back = "/"
+    response = HttpResponseRedirect(back)
+    if language:
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            language,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            samesite="Lax",
+            secure=request.is_secure(),
+        )
+    else:
+        response.delete_cookie(settings.LANGUAGE_COOKIE_NAME)
+    return response

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
+from config.languages import lowered
 from config.people import active_people, person_require_signed_in
 from config.permissions import MANAGE_ONCALL, MANAGE_ROSTER, holds
 from teams import selectors, services
@@ -81,7 +82,7 @@ def roster_add(request: HttpRequest) -> HttpResponse:
                     % {
                         "person": member.person,
                         "role": member.role,
-                        "kind": member.get_kind_display().lower(),
+                        "kind": lowered(member.get_kind_display()),
                     },
                 )
     else:

@@ -292,13 +292,15 @@ def _notify_escalation(actor: User, mention: InboundPost) -> None:
         role=Role.CRISIS_LEAD,
         reason=Reason.MENTION_ESCALATED,
         subject=f"mention:{mention.pk}:escalated:{decided_at}",
-        title=_("%(where)s: %(person)s escalated a mention from %(who)s (%(followers)s followers)")
-        % {
-            "where": where,
-            "person": actor,
-            "who": _who(mention),
-            "followers": f"{mention.author_followers:,}",
-        },
+        title=lambda _zone: (
+            _("%(where)s: %(person)s escalated a mention from %(who)s (%(followers)s followers)")
+            % {
+                "where": where,
+                "person": actor,
+                "who": _who(mention),
+                "followers": f"{mention.author_followers:,}",
+            }
+        ),
         body=mention.text + (f"\n\n{mention.triage_reason}" if mention.triage_reason else ""),
         url=reverse("communications:mentions:detail", kwargs={"pk": mention.pk}),
         incident=incident,
@@ -337,7 +339,9 @@ def mention_assign(*, actor: User, mention: InboundPost, assignee: User | None) 
             recipients=[assignee],
             reason=Reason.MENTION_ASSIGNED,
             subject=f"mention:{mention.pk}:assigned:{assignee.pk}",
-            title=_("A mention from %(who)s is yours to handle") % {"who": _who(mention)},
+            title=lambda _zone: (
+                _("A mention from %(who)s is yours to handle") % {"who": _who(mention)}
+            ),
             body=mention.text,
             url=mention.get_absolute_url(),
             incident=mention.incident,

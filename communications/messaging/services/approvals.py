@@ -23,6 +23,7 @@ from communications.messaging.lifecycle import approvals_void, move
 from communications.messaging.models import Approval, Message
 from communications.messaging.services.messages import message_event_record, message_lock
 from config.errors import ApplicationError
+from config.languages import lowered
 from config.people import User
 from incidents.models import Incident, Severity, TimelineEvent
 from teams.models import Reason
@@ -100,12 +101,14 @@ def _refuse(*, actor: User, message: Message, comment: str, decision: str, statu
         recipients=[message.author],
         reason=Reason.MESSAGE_RETURNED,
         subject=f"message:{message.pk}:{decision}:{message.text_hash}",
-        title=_("%(reference)s: %(decision)s — %(text)s")
-        % {
-            "reference": message.incident.reference,
-            "decision": str(label).lower(),
-            "text": message.body[:60],
-        },
+        title=lambda _zone: (
+            _("%(reference)s: %(decision)s — %(text)s")
+            % {
+                "reference": message.incident.reference,
+                "decision": lowered(label),
+                "text": message.body[:60],
+            }
+        ),
         body=comment,
         url=message.get_absolute_url(),
         incident=message.incident,
@@ -183,8 +186,10 @@ def approvals_raise_to_severity(*, actor: User, incident: Incident) -> list[Mess
                 ],
                 reason=Reason.APPROVAL_REQUESTED,
                 subject=f"message:{message.pk}:{message.text_hash}:needs:{needed}",
-                title=_("%(reference)s: a message needs another approval")
-                % {"reference": incident.reference},
+                title=lambda _zone: (
+                    _("%(reference)s: a message needs another approval")
+                    % {"reference": incident.reference}
+                ),
                 body=message.body,
                 url=message.get_absolute_url(),
                 incident=incident,

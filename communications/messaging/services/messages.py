@@ -11,7 +11,9 @@ incident's timeline.
 import re
 from collections.abc import Iterable
 from datetime import datetime
+from functools import partial
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from django.db import transaction
 from django.utils import timezone
@@ -42,6 +44,7 @@ from communications.messaging.lifecycle import approvals_void, move
 from communications.messaging.models import INTERNAL_KINDS, Message, Template, ThreadPart
 from communications.messaging.text import MAX_WEIGHTED_LENGTH, weighted_length
 from config.errors import ApplicationError, NotPermitted
+from config.languages import lowered
 from config.partial import UNCHANGED
 from config.people import User
 from config.permissions import DRAFT_MESSAGE, require
@@ -306,10 +309,14 @@ def message_create(
         TimelineEvent.Kind.MESSAGE,
         (
             _("Draft %(kind)s from %(account)s: %(text)s")
-            % {"kind": message.get_kind_display().lower(), "account": account, "text": message.body}
+            % {
+                "kind": lowered(message.get_kind_display()),
+                "account": account,
+                "text": message.body,
+            }
             if account
             else _("Draft %(kind)s: %(text)s")
-            % {"kind": message.get_kind_display().lower(), "text": message.body}
+            % {"kind": lowered(message.get_kind_display()), "text": message.body}
         ),
     )
     return message
@@ -455,8 +462,10 @@ def message_submit(*, actor: User, message: Message, reply_anyway: bool = False)
         recipients=approvers_to_notify(message),
         reason=Reason.APPROVAL_REQUESTED,
         subject=f"message:{message.pk}:{message.text_hash}",
-        title=_("%(reference)s: a message waits for your approval")
-        % {"reference": message.incident.reference},
+        title=lambda _zone: (
+            _("%(reference)s: a message waits for your approval")
+            % {"reference": message.incident.reference}
+        ),
         body=message.body,
         url=message.get_absolute_url(),
         incident=message.incident,
@@ -473,8 +482,10 @@ def _tell_admins_approvers_short(message: Message, count: ApprovalCount) -> None
         recipients=[*admins(), message.author],
         reason=Reason.APPROVERS_SHORT,
         subject=f"message:{message.pk}:{message.text_hash}:stuck",
-        title=_("%(reference)s: a message cannot get the approvals it needs")
-        % {"reference": message.incident.reference},
+        title=lambda _zone: (
+            _("%(reference)s: a message cannot get the approvals it needs")
+            % {"reference": message.incident.reference}
+        ),
         body=text,
         url=message.get_absolute_url(),
         incident=message.incident,
@@ -593,6 +604,14 @@ WITHDRAWN_WITH_THE_INCIDENT = (
 )
 
 
+def _withdrawn_title(_zone: ZoneInfo, *, incident: Incident, message: Message) -> str:
+    return _("%(reference)s is %(status)s: your message was withdrawn — %(text)s") % {
+        "reference": incident.reference,
+        "status": lowered(incident.get_status_display()),
+        "text": message.body[:60],
+    }
+
+
 def incident_messages_withdraw(*, actor: User, incident: Incident) -> list[Message]:
     """The incident was declined or closed (postmortems.flows.incident_transition): each
     of its messages not yet out is withdrawn, on its timeline, and its author told. A message
@@ -605,7 +624,7 @@ def incident_messages_withdraw(*, actor: User, incident: Incident) -> list[Messa
         .exclude(kind=Message.Kind.STAKEHOLDER_UPDATE, status=S.APPROVED)
         .order_by("pk")
     )
-    status = str(incident.get_status_display()).lower()
+    status = lowered(incident.get_status_display())
     for message in withdrawn:
         move(message, S.WITHDRAWN)
         message.held_since = None
@@ -621,8 +640,7 @@ def incident_messages_withdraw(*, actor: User, incident: Incident) -> list[Messa
             recipients=[message.author],
             reason=Reason.MESSAGE_RETURNED,
             subject=f"message:{message.pk}:withdrawn-with-incident",
-            title=_("%(reference)s is %(status)s: your message was withdrawn — %(text)s")
-            % {"reference": incident.reference, "status": status, "text": message.body[:60]},
+            title=partial(_withdrawn_title, incident=incident, message=message),
             body=message.body,
             url=message.get_absolute_url(),
             incident=incident,
