@@ -1,0 +1,118 @@
+"""The Turkish catalogue is whole: every string the product shows, as makemessages finds it in
+this checkout, is translated and none is fuzzy (a new or changed string fails here until it is
+translated); its placeholders are the English ones; and the compiled catalogue is the one the
+site reads."""
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.core.management import call_command
+from django.utils import translation
+
+ROOT = Path(__file__).resolve().parent.parent
+# GNU gettext's tools, which makemessages and `make messages` need too.
+MSGFMT = shutil.which("msgfmt") or "/usr/bin/msgfmt"
+MSGATTRIB = shutil.which("msgattrib") or "/usr/bin/msgattrib"
+CATALOGUE = ROOT / "locale" / "tr" / "LC_MESSAGES" / "django.po"
+# What makemessages leaves out: what is not the product (packages, tests, benchmarks, tools).
+IGNORED = [".venv", "node_modules", "bench", "tests", "staticfiles", "var", "docs"]
+STATISTICS = re.compile(
+    r"(?P<translated>\d+) translated messages?"
+    r"(?:, (?P<fuzzy>\d+) fuzzy translations?)?"
+    r"(?:, (?P<untranslated>\d+) untranslated messages?)?"
+)
+
+
+def statistics(po: Path) -> dict[str, int]:
+    result = subprocess.run(
+        [MSGFMT, "--statistics", "-o", "/dev/null", str(po)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    found = STATISTICS.search(result.stderr)
+    assert found, result.stderr
+    return {key: int(value or 0) for key, value in found.groupdict().items()}
+
+
+def untranslated_or_fuzzy(po: Path) -> list[str]:
+    """The msgids msgattrib lists as untranslated or fuzzy, for a failure that names them."""
+    listed = []
+    for option in ("--untranslated", "--only-fuzzy"):
+        result = subprocess.run(
+            [MSGATTRIB, option, "--no-obsolete", "--no-wrap", str(po)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        listed += [
+            line.removeprefix("msgid ")
+            for line in result.stdout.splitlines()
+            if line.startswith("msgid ") and line != 'msgid ""'
+        ]
+    return listed
+
+
+def test_the_catalogue_checks_its_placeholders_and_compiles():
+    result = subprocess.run(
+        [MSGFMT, "--check", "-o", "/dev/null", str(CATALOGUE)], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+
+
+def test_every_string_the_product_shows_is_translated(tmp_path, settings, monkeypatch):
+    """makemessages run afresh on this checkout, merged with the catalogue as it is: a string
+    added since is untranslated, a string changed since is fuzzy; both fail."""
+    locale = tmp_path / "locale"
+    shutil.copytree(ROOT / "locale", locale, ignore=shutil.ignore_patterns("*.mo"))
+    settings.LOCALE_PATHS = [locale]
+    monkeypatch.chdir(ROOT)
+    call_command(
+        "makemessages",
+        locale=["tr"],
+        ignore_patterns=IGNORED,
+        no_obsolete=True,
+        verbosity=0,
+    )
+    fresh = locale / "tr" / "LC_MESSAGES" / "django.po"
+    counts = statistics(fresh)
+    assert counts["translated"] > 2000
+    assert (counts["untranslated"], counts["fuzzy"]) == (0, 0), untranslated_or_fuzzy(fresh)[:30]
+
+
+def test_the_catalogue_in_the_repository_is_the_fresh_one(tmp_path, settings, monkeypatch):
+    """No entry the product no longer shows is kept (makemessages --no-obsolete is clean)."""
+    ours = set(re.findall(r'^msgid "(.+)"$', CATALOGUE.read_text(), re.M))
+    locale = tmp_path / "locale"
+    shutil.copytree(ROOT / "locale", locale, ignore=shutil.ignore_patterns("*.mo"))
+    settings.LOCALE_PATHS = [locale]
+    monkeypatch.chdir(ROOT)
+    call_command(
+        "makemessages", locale=["tr"], ignore_patterns=IGNORED, no_obsolete=True, verbosity=0
+    )
+    fresh = set(
+        re.findall(r'^msgid "(.+)"$', (locale / "tr/LC_MESSAGES/django.po").read_text(), re.M)
+    )
+    assert ours - fresh == set()
+
+
+@pytest.mark.parametrize(
+    ("english", "count"), [("%(counter)s open incident", 1), ("%(counter)s open incident", 3)]
+)
+def test_plural_forms_are_said_in_turkish(english, count):
+    """Turkish keeps the noun singular after a number; both forms are filled."""
+    with translation.override("tr"):
+        said = translation.ngettext(english, english.replace("incident", "incidents"), count)
+    assert "%(counter)s" in said
+    assert "incident" not in said
+
+
+def test_the_site_reads_the_compiled_catalogue():
+    assert Path(settings.LOCALE_PATHS[0]) == ROOT / "locale"
+    assert (ROOT / "locale" / "tr" / "LC_MESSAGES" / "django.mo").exists()
+    with translation.override("tr"):
+        assert translation.gettext("Declare incident") != "Declare incident"
