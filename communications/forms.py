@@ -407,6 +407,7 @@ class PlaybookForm(forms.Form):
         roles: dict[str, str] = {}
         for role in Role.objects.all():
             roles[role.slug.lower()] = roles[str(role.name).lower()] = role.slug
+            roles[role.said_name.lower()] = role.slug  # as the reader's language says it
         promises = {_promise_words(value): value for value in Promise.values}
         promises.update({_promise_words(str(label)): value for value, label in Promise.choices})
         items: list[dict[str, Any]] = []
@@ -482,7 +483,7 @@ class PlaybookForm(forms.Form):
     @staticmethod
     def initial_from(version: Any) -> dict[str, Any]:
         """The form filled with a version (to write the next one)."""
-        roles = {role.slug: str(role.name) for role in Role.objects.all()}
+        roles = {role.slug: role.said_name for role in Role.objects.all()}
         return {
             "name": version.playbook.name,
             "category": version.playbook.category,

@@ -140,7 +140,7 @@ def escalations(incident: Incident) -> Escalations:
 def roles(incident: Incident) -> list[RoleHeld]:
     return [
         {
-            "role": assignment.role.name,
+            "role": assignment.role.said_name,
             "person": str(assignment.person),
             "from": iso(assignment.assigned_at),
             "to": iso(assignment.relieved_at),

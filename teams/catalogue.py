@@ -1,5 +1,6 @@
 """The role catalogue every crisis team starts from. Code refers to the slugs; admins edit the
-names and responsibilities. ``roles_ensure`` is idempotent and runs after every migrate, so
+names and responsibilities (the catalogue's own words are said in the reader's language,
+Role.said_name). ``roles_ensure`` is idempotent and runs after every migrate, so
 the roles the code needs always exist."""
 
 from typing import Any
@@ -7,61 +8,80 @@ from typing import Any
 from django.apps.registry import Apps
 from django.conf import settings
 from django.db.backends.base.schema import BaseDatabaseSchemaEditor
+from django.utils.translation import gettext_noop
 
 ROLES = [
     (
         "crisis_lead",
-        "Crisis lead",
-        "Owns the incident: decides severity and status, staffs the roles, keeps the update "
-        "cadence, is the one person in charge until the role is handed over.",
+        gettext_noop("Crisis lead"),
+        gettext_noop(
+            "Owns the incident: decides severity and status, staffs the roles, keeps the update "
+            "cadence, is the one person in charge until the role is handed over."
+        ),
     ),
     (
         "communications_lead",
-        "Communications lead",
-        "Owns every public word: drafts or assigns statements and replies, keeps the tone "
-        "respectful, sees that nothing unverified is repeated.",
+        gettext_noop("Communications lead"),
+        gettext_noop(
+            "Owns every public word: drafts or assigns statements and replies, keeps the tone "
+            "respectful, sees that nothing unverified is repeated."
+        ),
     ),
     (
         "approver",
-        "Approver",
-        "Approves or rejects outgoing messages written by others; checks facts, cited claims "
-        "and tone before anything leaves the brand.",
+        gettext_noop("Approver"),
+        gettext_noop(
+            "Approves or rejects outgoing messages written by others; checks facts, cited claims "
+            "and tone before anything leaves the brand."
+        ),
     ),
     (
         "social_media_operator",
-        "Social media operator",
-        "Watches mentions and volume, triages what needs a reply, publishes approved messages "
-        "and records what was published.",
+        gettext_noop("Social media operator"),
+        gettext_noop(
+            "Watches mentions and volume, triages what needs a reply, publishes approved messages "
+            "and records what was published."
+        ),
     ),
     (
         "legal_reviewer",
-        "Legal reviewer",
-        "Reviews statements for legal risk, advises on what may and may not be said, "
-        "handles regulators when required.",
+        gettext_noop("Legal reviewer"),
+        gettext_noop(
+            "Reviews statements for legal risk, advises on what may and may not be said, "
+            "handles regulators when required."
+        ),
     ),
     (
         "customer_care_lead",
-        "Customer care lead",
-        "Briefs customer care with approved answers, reports what customers ask, routes "
-        "individual cases.",
+        gettext_noop("Customer care lead"),
+        gettext_noop(
+            "Briefs customer care with approved answers, reports what customers ask, routes "
+            "individual cases."
+        ),
     ),
     (
         "scribe",
-        "Scribe",
-        "Keeps the timeline: decisions, calls and facts with their times, so the postmortem "
-        "can be written from the record.",
+        gettext_noop("Scribe"),
+        gettext_noop(
+            "Keeps the timeline: decisions, calls and facts with their times, so the postmortem "
+            "can be written from the record."
+        ),
     ),
     (
         "subject_matter_expert",
-        "Subject-matter expert",
-        "Brings the facts of the affected product, system or process; verifies or refutes "
-        "claims with evidence.",
+        gettext_noop("Subject-matter expert"),
+        gettext_noop(
+            "Brings the facts of the affected product, system or process; verifies or refutes "
+            "claims with evidence."
+        ),
     ),
     (
         "executive_sponsor",
-        "Executive sponsor",
-        "Represents leadership: decides what only executives can decide, receives "
-        "escalations, speaks for the company when needed.",
+        gettext_noop("Executive sponsor"),
+        gettext_noop(
+            "Represents leadership: decides what only executives can decide, receives "
+            "escalations, speaks for the company when needed."
+        ),
     ),
 ]
 

@@ -5,6 +5,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -32,7 +33,17 @@ class Role(models.Model):
         verbose_name_plural = _("roles")
 
     def __str__(self) -> str:
-        return self.name
+        return self.said_name
+
+    @property
+    def said_name(self) -> str:
+        """The name in the reader's language: the catalogue's own names are translated, a
+        name an admin wrote is said as written."""
+        return gettext(self.name)
+
+    @property
+    def said_responsibilities(self) -> str:
+        return gettext(self.responsibilities)
 
 
 class RosterMember(models.Model):

@@ -62,7 +62,7 @@ def playbook_runs_of(playbook: Playbook) -> QuerySet[PlaybookRun]:
 def playbook_checklist(version: PlaybookVersion) -> list[dict[str, Any]]:
     """A version's checklist as people read it: each item's title, due minutes, the name of
     the role that owns it and the promise it does (None where it has none); one query."""
-    names = {role.slug: str(role.name) for role in Role.objects.all()}
+    names = {role.slug: role.said_name for role in Role.objects.all()}
     return [
         {
             "title": item["title"],
