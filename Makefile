@@ -14,6 +14,10 @@ PYTHON_CANDIDATES := python3.12 $(wildcard $(PYENV_ROOT)/versions/3.12*/bin/pyth
 	/usr/local/bin/python3.12 /usr/bin/python3.12
 PYTHON312 := $(firstword $(foreach c,$(PYTHON_CANDIDATES),$(shell $(c) -c 'import sys; sys.exit(sys.version_info[:2] != (3, 12))' >/dev/null 2>&1 && echo $(c))))
 
+# The demo's language: `make run LANGUAGE=tr` loads it in Turkish; English unless told. Only a
+# LANGUAGE given to make counts: the shell's own (gettext's, often "en_US:en") is not the demo's.
+DEMO_LANGUAGE := $(if $(filter command line,$(origin LANGUAGE)),$(LANGUAGE))
+
 # make test runs against PostgreSQL and Redis on localhost unless told otherwise.
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crisis_desk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
@@ -54,8 +58,8 @@ assets: node_modules/.installed
 migrate: install ## apply database migrations
 	$(MANAGE) migrate --noinput
 
-seed: migrate ## load the demo data (idempotent)
-	$(MANAGE) seed_demo
+seed: migrate ## load the demo data (idempotent; LANGUAGE=tr loads it in Turkish)
+	$(MANAGE) seed_demo $(if $(DEMO_LANGUAGE),--language $(DEMO_LANGUAGE))
 
 run: seed ## set up and start web + worker + beat on http://127.0.0.1:$(PORT) (Ctrl-C stops all)
 	PORT=$(PORT) $(VENV)/bin/honcho -f Procfile.dev start
