@@ -37,6 +37,9 @@ class MyProfileSerializer(PersonDetailSerializer):
 
     # A plain string: an empty one (no webhook) is no address.
     webhook_url = serializers.CharField(read_only=True)
+    language = serializers.CharField(
+        read_only=True, help_text='"en" or "tr"; "" when the person follows the browser.'
+    )
 
     class Meta(PersonDetailSerializer.Meta):
         fields = [*PersonDetailSerializer.Meta.fields, "timezone", "language", "webhook_url"]

@@ -454,11 +454,13 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
                     "title": "Lead",
                     "phone": "+90 212 555 01 23",
                     "timezone": "Europe/Istanbul",
+                    "language": "tr",
                     "webhook_url": "https://hooks.example.org/x",
                 },
             ),
             ("", {"section": "notifications", **preferences}),
         ],
+        "teams:language": ("", {"language": "tr", "next": "/incidents/"}),
         "teams:roster-add": (
             "",
             {"role": Role.LEGAL_REVIEWER, "person": w.responder.pk, "kind": "backup"},
@@ -534,7 +536,6 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         ),
         "communications:mentions:assign": ("", {"assignee": w.responder.pk, "next": "/"}),
         "communications:mentions:link": ("", {"incident": w.incident.pk, "next": "/"}),
-        "set_language": ("", {"language": "tr", "next": "/"}),
         "password_change": (
             "",
             {"old_password": "wrong", "new_password1": "n3w-pass!", "new_password2": "n3w-pass!"},
@@ -808,6 +809,7 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
                 "title": "Counsel",
                 "phone": "",
                 "timezone": "Europe/Istanbul",
+                "language": "tr",
                 "webhook_url": "",
             }
         },

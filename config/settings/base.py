@@ -4,6 +4,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -174,8 +175,14 @@ OTP_ADMIN_HIDE_SENSITIVE_DATA = True
 PASSWORD_RESET_RATE_PER_ADDRESS = env("PASSWORD_RESET_RATE_PER_ADDRESS", default="10/hour")
 PASSWORD_RESET_RATE_PER_EMAIL = env("PASSWORD_RESET_RATE_PER_EMAIL", default="3/hour")
 
-LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("tr", _("Turkish"))]
+# The site's language: pages for whoever neither chose one nor sends Accept-Language, and the
+# words the workers write (escalations, the schedule's lines) and emails to people without one.
+LANGUAGE_CODE = env("LANGUAGE_CODE", default="en")
+if LANGUAGE_CODE not in dict(LANGUAGES):
+    raise ImproperlyConfigured(
+        f"LANGUAGE_CODE={LANGUAGE_CODE!r}: Crisis Desk speaks {', '.join(dict(LANGUAGES))}."
+    )
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = "UTC"

@@ -120,13 +120,15 @@ def profile(request: HttpRequest) -> HttpResponse:
 def language_choose(request: HttpRequest) -> HttpResponse:
     """The language switcher (the user menu, the sign-in page): kept on the signed-in person's
     profile, so their emails and chat follow too, and in a cookie for the pages before signing
-    in. Back to the page it was chosen on."""
+    in. Back to the page it was chosen on: ``next`` when given, else the page that sent the form
+    (its Referer; the page does not write its own address into the form, which may hold what it
+    must not show), else the dashboard."""
     language = request.POST.get("language", "")
     if language and not language_named(language):
         return HttpResponseBadRequest(_("That is not a language Crisis Desk speaks."))
     if request.user.is_authenticated:
         services.person_language_set(actor=request.user, person=request.user, language=language)
-    back = request.POST.get("next", "")
+    back = request.POST.get("next") or request.headers.get("referer", "")
     if not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):

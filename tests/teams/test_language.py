@@ -2,6 +2,11 @@
 switcher's cookie), else the site's; the switcher in the user menu and on the sign-in page;
 `lang` on every page; emails and chat in the recipient's language, not the sender's."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 from django.conf import settings
 from django.core import mail
@@ -80,6 +85,19 @@ def test_the_switcher_goes_back_only_to_this_site(client, hostile_next):
     client.force_login(UserFactory())
     response = client.post(SWITCH, {"language": "tr", "next": hostile_next})
     assert response["Location"] == "/"
+    response = client.post(SWITCH, {"language": "tr"}, HTTP_REFERER=hostile_next)
+    assert response["Location"] == "/"
+
+
+def test_from_the_menu_the_switcher_goes_back_to_the_page_it_was_chosen_on(client):
+    client.force_login(UserFactory())
+    page = client.get("/incidents/?status=detected").content.decode()
+    switcher = page.split('data-testid="language-switcher"')[1].split("</form>")[0]
+    assert 'name="next"' not in switcher  # the page's own address is not written into it
+    response = client.post(
+        SWITCH, {"language": "tr"}, HTTP_REFERER="http://testserver/incidents/?status=detected"
+    )
+    assert response["Location"] == "http://testserver/incidents/?status=detected"
 
 
 @pytest.mark.parametrize("hostile", ["xx", "tr-TR-x", "<script>", "en" * 50])
@@ -179,4 +197,43 @@ def test_the_email_around_a_notification_is_in_the_recipients_language(
     assert (
         in_turkish("%(reference)s: a message waits for your approval", reference=incident.reference)
         in sent[-1].subject
+    )
+
+
+def _site_language(value: str) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_ALLOW_ASYNC_UNSAFE"}
+    script = "from django.conf import settings as s; print(s.LANGUAGE_CODE)"
+    return subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {script}"],
+        cwd=Path(__file__).resolve().parents[2],
+        env={**env, "DJANGO_SETTINGS_MODULE": "config.settings.base", "LANGUAGE_CODE": value},
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+def test_the_sites_language_comes_from_the_environment_and_must_be_one_we_speak():
+    assert _site_language("tr").stdout.strip() == "tr"
+    refused = _site_language("de")
+    assert refused.returncode != 0
+    assert "LANGUAGE_CODE='de': Crisis Desk speaks en, tr." in refused.stderr
+
+
+def test_a_person_without_a_language_is_written_to_in_the_sites(settings, responder):
+    settings.LANGUAGE_CODE = "tr"
+    incident = declared_for(responder, title="Recall rumour", severity=3)
+    nobody_chose = UserFactory(language="")
+    notify(
+        recipients=[nobody_chose],
+        reason=Reason.APPROVAL_REQUESTED,
+        subject="site-language",
+        title=lambda _zone: (
+            _("%(reference)s: a message waits for your approval")
+            % {"reference": incident.reference}
+        ),
+    )
+    assert Notification.objects.get(recipient=nobody_chose).title == in_turkish(
+        "%(reference)s: a message waits for your approval", reference=incident.reference
     )
