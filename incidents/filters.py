@@ -5,6 +5,8 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from config.search import fold
+
 from .models import OPEN_STATUSES, Category, Incident, IncidentQuerySet, Severity, Source, Status
 
 
@@ -93,9 +95,12 @@ class IncidentFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
+        folded = fold(value)
         return queryset.filter(
             # References are stored upper-case: an exact match uses the unique index.
-            Q(reference=value.upper()) | Q(title__icontains=value) | Q(summary__icontains=value)
+            Q(reference=value.upper())
+            | Q(title__folded__contains=folded)
+            | Q(summary__folded__contains=folded)
         )
 
     def only_open(

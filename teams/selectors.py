@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from config.people import AnyUser, User
 from config.permissions import ASSIGN_ROLES, MANAGE_INCIDENT, MANAGE_PEOPLE, holds
+from config.search import TurkishOrder, fold
 from incidents.models import Incident
 
 from .models import (
@@ -31,7 +32,7 @@ def people(*, user: AnyUser) -> QuerySet[User]:
         .objects.filter(is_active=True)
         .select_related("department")
         .prefetch_related("groups")
-        .order_by("first_name", "last_name", "username")
+        .order_by(TurkishOrder("first_name"), TurkishOrder("last_name"), TurkishOrder("username"))
     )
 
 
@@ -64,13 +65,13 @@ def people_directory(*, user: AnyUser, query: str = "") -> QuerySet[User]:
     directory = people(user=user).prefetch_related(
         Prefetch("roster_places", queryset=RosterMember.objects.select_related("role"))
     )
-    for word in query.split():
+    for word in map(fold, query.split()):
         directory = directory.filter(
-            Q(first_name__icontains=word)
-            | Q(last_name__icontains=word)
-            | Q(username__icontains=word)
-            | Q(title__icontains=word)
-            | Q(department__name__icontains=word)
+            Q(first_name__folded__contains=word)
+            | Q(last_name__folded__contains=word)
+            | Q(username__folded__contains=word)
+            | Q(title__folded__contains=word)
+            | Q(department__name__folded__contains=word)
         )
     return directory
 

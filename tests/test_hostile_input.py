@@ -263,7 +263,7 @@ QUERY: dict[str, tuple[str, ...]] = {
     "communications:accounts": ("page",),
     "communications:pauses": ("page",),
     "communications:playbook": ("version",),
-    "communications:playbooks": ("page",),
+    "communications:playbooks": ("q", "page"),
     "communications:alerts": ("status", "account", "page"),
     "teams:risks": (
         "q",

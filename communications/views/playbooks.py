@@ -32,12 +32,13 @@ PAGE_SIZE = 25
 
 @require_GET
 def playbook_list(request: HttpRequest) -> HttpResponse:
-    rows = playbook_selectors.playbooks(user=request.user)
+    query = request.GET.get("q", "").strip()[:100]
+    rows = playbook_selectors.playbooks(user=request.user, query=query)
     page = Paginator(rows, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(
         request,
         "communications/playbooks.html",
-        {"page": page, "can_manage": holds(request.user, MANAGE_PLAYBOOKS)},
+        {"page": page, "query": query, "can_manage": holds(request.user, MANAGE_PLAYBOOKS)},
     )
 
 

@@ -6,15 +6,20 @@ from typing import Any
 from django.db.models import Max, QuerySet
 
 from config.people import AnyUser
+from config.search import TurkishOrder, fold
 from incidents.models import Incident, Promise
 from teams.models import Playbook, PlaybookRun, PlaybookVersion, Role, RosterMember
 
 MAX_SUGGESTIONS = 3
 
 
-def playbooks(*, user: AnyUser) -> QuerySet[Playbook]:
-    """Every playbook with its current version's number (anyone signed in reads them)."""
-    return Playbook.objects.annotate(current_number=Max("versions__number")).order_by("name")
+def playbooks(*, user: AnyUser, query: str = "") -> QuerySet[Playbook]:
+    """Every playbook with its current version's number (anyone signed in reads them), in the
+    Turkish alphabet's order; ``query`` narrows by words of the name (config.search)."""
+    found = Playbook.objects.annotate(current_number=Max("versions__number"))
+    for word in map(fold, query.split()[:10]):
+        found = found.filter(name__folded__contains=word)
+    return found.order_by(TurkishOrder("name"), "pk")
 
 
 def playbooks_to_declare_from() -> QuerySet[Playbook]:

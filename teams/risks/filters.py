@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.search import fold
 from incidents.models import Category
 from teams.models import Risk
 from teams.models.risk_rules import BANDS, band_range
@@ -60,7 +61,7 @@ class RiskFilter(django_filters.FilterSet):
     def search(self, queryset: QuerySet[Risk], name: str, value: str) -> QuerySet[Risk]:
         words = value.split()[:10]
         for word in words:
-            queryset = queryset.filter(title__icontains=word)
+            queryset = queryset.filter(title__folded__contains=fold(word))
         return queryset
 
     def in_band(self, queryset: QuerySet[Risk], name: str, value: list[str]) -> QuerySet[Risk]:

@@ -12,6 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from communications.accounts.models import SocialAccount
 from communications.listening.mentions.services import OPEN
 from communications.listening.models import InboundPost, InboundPostQuerySet
+from config.search import fold
 from incidents.models import Incident
 
 T = InboundPost.Triage
@@ -104,11 +105,11 @@ class MentionFilter(django_filters.FilterSet):
         value = value.strip().lstrip("@")
         if not value:
             return queryset
-        return queryset.filter(
-            Q(text__icontains=value)
-            | Q(author_handle__iexact=value)
-            | Q(author_name__icontains=value)
-        )
+        # Every word, anywhere in the text or the author's name (config.search), or the handle.
+        every_word = Q()
+        for word in map(fold, value.split()[:10]):
+            every_word &= Q(text__folded__contains=word) | Q(author_name__folded__contains=word)
+        return queryset.filter(every_word | Q(author_handle__iexact=value))
 
     # django-filter calls these only with a value: never None.
     def only_open(
