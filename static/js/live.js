@@ -35,9 +35,20 @@
     });
   }
 
+  // What changed is said to screen readers, politely and without moving the focus: each part
+  // names itself (data-live-say, translated with the page), once per change.
+  var announcer = document.getElementById("live-announcer");
+
+  function announce(said) {
+    if (!announcer || !said.length) { return; }
+    announcer.textContent = "";
+    window.setTimeout(function () { announcer.textContent = said.join(" "); }, 50);
+  }
+
   function swap(html) {
     var fresh = new DOMParser().parseFromString(html, "text/html");
     var waiting = false;
+    var said = [];
     document.querySelectorAll("[data-live]").forEach(function (part) {
       var next = part.id && fresh.getElementById(part.id);
       if (!next) { return; }
@@ -45,8 +56,11 @@
       if (part.innerHTML === next.innerHTML) { return; }
       part.replaceWith(next);
       if (window.htmx) { window.htmx.process(next); }
+      var say = next.dataset.liveSay;
+      if (say && said.indexOf(say) === -1) { said.push(say); }
     });
     behind = waiting;
+    announce(said);
   }
 
   function refresh() {

@@ -154,22 +154,26 @@ def test_every_main_page_is_turkish_and_accessible_in_both_languages_and_widths(
     english_only, _turkish_only = english_words()
     failures: list[str] = []
     shares: dict[str, float] = {}
+    # One sign-in for the whole walk (each second step takes a fresh code); the language is the
+    # profile's, read on every request, and the width the window's.
+    page = signed_in(browser, live_server, chief, SIZES["desktop"])
     for language in ("tr", "en"):
         User.objects.filter(pk=chief.pk).update(language=language)
-        for name, size in SIZES.items():
+        for name, (width, height) in SIZES.items():
             # Signed out: the sign-in page, in the language the browser asks for.
             context = browser.new_context(
-                viewport={"width": size[0], "height": size[1]},
+                viewport={"width": width, "height": height},
                 bypass_csp=True,
                 locale="tr-TR" if language == "tr" else "en-US",
             )
             login = context.new_page()
             login.goto(f"{live_server.url}/accounts/login/")
+            assert login.locator("html").get_attribute("lang") == language
             for found in axe_violations(login):
                 failures.append(f"{language} {name} /accounts/login/: {found}")
             context.close()
 
-            page = signed_in(browser, live_server, chief, size)
+            page.set_viewport_size({"width": width, "height": height})
             for url in pages(incident, message, postmortem):
                 page.goto(f"{live_server.url}{url}")
                 assert page.locator("html").get_attribute("lang") == language
@@ -183,7 +187,7 @@ def test_every_main_page_is_turkish_and_accessible_in_both_languages_and_widths(
                     words = [w.lower() for w in WORD.findall(text)]
                     english = sum(1 for w in words if w in english_only)
                     shares[url] = 1 - english / max(1, len(words))
-            page.context.close()
+    page.context.close()
     for url, share in shares.items():
         print(f"turkish words: {share:6.1%}  {url}")
     print("\n".join(failures))
