@@ -19,6 +19,7 @@ from postmortems import services as postmortem_services
 from teams import flows
 from teams.models import User
 from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
+from tests.e2e.conftest import ARTIFACTS
 from tests.e2e.worlds import product_safety_playbook
 from tests.teams.factories import admin, authenticator, responder, totp_code
 
@@ -145,7 +146,7 @@ def axe_violations(page) -> list[str]:
 
 
 def test_every_main_page_is_turkish_and_accessible_in_both_languages_and_widths(
-    browser, live_server
+    browser, live_server, request
 ):
     # Written as a Turkish team writes it: what the record keeps is in the words of its writer.
     with translation.override("tr"):
@@ -157,6 +158,13 @@ def test_every_main_page_is_turkish_and_accessible_in_both_languages_and_widths(
     # One sign-in for the whole walk (each second step takes a fresh code); the language is the
     # profile's, read on every request, and the width the window's.
     page = signed_in(browser, live_server, chief, SIZES["desktop"])
+    # The war room and the composer in Turkish, looked at (test-results/e2e/<this test>/).
+    folder = ARTIFACTS / request.node.name
+    folder.mkdir(parents=True, exist_ok=True)
+    shown = {
+        incident.get_absolute_url(): "war-room",
+        f"/communications/messages/new/?incident={incident.reference}": "composer",
+    }
     for language in ("tr", "en"):
         User.objects.filter(pk=chief.pk).update(language=language)
         for name, (width, height) in SIZES.items():
@@ -179,6 +187,8 @@ def test_every_main_page_is_turkish_and_accessible_in_both_languages_and_widths(
                 assert page.locator("html").get_attribute("lang") == language
                 for found in axe_violations(page):
                     failures.append(f"{language} {name} {url}: {found}")
+                if language == "tr" and url in shown:
+                    page.screenshot(path=str(folder / f"tr-{name}-{shown[url]}.png"))
                 if language == "tr" and name == "desktop":
                     text = page.locator("body").inner_text()
                     leaks = [run for run in leaks_of if run in text]
