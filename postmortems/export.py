@@ -14,7 +14,7 @@ from typing import Any, TypedDict, cast
 
 from django.conf import settings
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from weasyprint import HTML
 
@@ -414,6 +414,8 @@ def report_context(postmortem: Postmortem) -> dict[str, Any]:
     incident = postmortem.incident
     return {
         **data,
+        # The language the report is written in, which the PDF declares (no request here).
+        "LANGUAGE_CODE": translation.get_language() or settings.LANGUAGE_CODE,
         "fact_rows": fact_rows(facts),
         "volume_chart": charts.volume_chart(facts["mention_volume"], chart_id="pdf-volume"),
         "recovery_chart": charts.recovery_chart(facts["image_recovery"], chart_id="pdf-recovery"),
@@ -443,8 +445,9 @@ def export_html(postmortem: Postmortem) -> str:
 
 
 def export_pdf(postmortem: Postmortem) -> bytes:
-    """The postmortem as a printable PDF (A4, numbered pages)."""
+    """The postmortem as a printable PDF (A4, numbered pages), tagged for assistive technology
+    (PDF/UA-1: headings, tables and reading order in a structure tree, the document's language
+    and title declared)."""
+    document = HTML(string=export_html(postmortem), base_url=str(settings.BASE_DIR))
     # Given no target, write_pdf returns the document's bytes.
-    return cast(
-        bytes, HTML(string=export_html(postmortem), base_url=str(settings.BASE_DIR)).write_pdf()
-    )
+    return cast(bytes, document.write_pdf(pdf_variant="pdf/ua-1"))

@@ -14,7 +14,7 @@ import pytest
 from django.template.loader import render_to_string
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.html import escape
 from pypdf import PdfReader
 
@@ -220,6 +220,36 @@ def test_the_pdf_reads_as_the_report(postmortem):
     # Numbered pages with the total, and the line saying when it was generated.
     assert f"Page 1 of {len(reader.pages)}" in text
     assert re.search(r"generated \d{4}-\d{2}-\d{2} \d{2}:\d{2}", text)
+
+
+@pytest.mark.parametrize("language", ["en", "tr"])
+def test_the_pdf_is_tagged_for_assistive_technology_in_its_language(postmortem, language):
+    """PDF/UA-1: a structure tree (headings, tables, paragraphs in reading order), marked
+    content, the document's language and its title shown as the window's title."""
+    with translation.override(language):
+        reader = PdfReader(io.BytesIO(export.export_pdf(postmortem)))
+    root = reader.trailer["/Root"]
+    assert root["/MarkInfo"]["/Marked"] == True  # noqa: E712 (a PDF boolean, not bool)
+    assert root["/Lang"] == language
+    assert root["/ViewerPreferences"]["/DisplayDocTitle"] == True  # noqa: E712
+    tree = root["/StructTreeRoot"].get_object()
+
+    def roles(node, found):
+        node = node.get_object()
+        if "/S" in node:
+            found.add(str(node["/S"]))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            if hasattr(kid, "get_object") and isinstance(kid.get_object(), dict):
+                roles(kid, found)
+        return found
+
+    tagged = roles(tree, set())
+    assert {"/H1", "/H2", "/Table", "/TR", "/P"} <= tagged, tagged
+    title = reader.metadata.title
+    assert postmortem.incident.reference in title
+    if language == "tr":
+        assert "Olay sonrası değerlendirme" in title or "değerlendirme" in title.lower()
 
 
 def test_the_html_laid_out_into_the_pdf_has_every_part(postmortem):
