@@ -19,6 +19,11 @@ from .services import SPEEDS, scenarios_shipped
 UPLOAD = "upload"
 
 
+def speed_choices() -> list[tuple[int, str]]:
+    """Said when the form is shown, in the reader's language."""
+    return [(speed, _("%(n)d× real speed") % {"n": speed}) for speed in SPEEDS]
+
+
 class DrillForm(forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200)
     scenario = forms.CharField(
@@ -74,7 +79,7 @@ class DrillStartForm(forms.Form):
     speed = forms.TypedChoiceField(
         label=_("Speed"),
         coerce=int,
-        choices=[(speed, _("%(n)d× real speed") % {"n": speed}) for speed in SPEEDS],
+        choices=speed_choices,
         initial=10,
     )
     based_on = forms.ModelChoiceField(

@@ -5,6 +5,7 @@ from django import forms
 from django.db.models import Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from config.ordering import OrderingFilter
 from config.search import fold
 
 from .models import OPEN_STATUSES, Category, Incident, IncidentQuerySet, Severity, Source, Status
@@ -66,7 +67,7 @@ class IncidentFilter(django_filters.FilterSet):
         label=_("Detected on or before"),
         widget=DATE,
     )
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=(
             ("detected_at", "detected_at"),
             ("severity", "severity"),

@@ -116,3 +116,19 @@ def test_the_site_reads_the_compiled_catalogue():
     assert (ROOT / "locale" / "tr" / "LC_MESSAGES" / "django.mo").exists()
     with translation.override("tr"):
         assert translation.gettext("Declare incident") != "Declare incident"
+
+
+@pytest.mark.django_db
+def test_labels_made_with_a_class_are_said_in_the_readers_language(client, settings):
+    """Sort orders, drill speeds and the like are made once, when their class is: they must
+    still be said in the language of whoever reads the page, not the one active then."""
+    from tests.teams.factories import manager
+
+    client.force_login(manager(language="tr"))
+    incidents = client.get("/incidents/").content.decode()
+    assert "Son değişiklik (azalan)" in incidents
+    assert "Last change" not in incidents
+    assert "gerçek hız" in client.get("/drills/").content.decode()
+    risks = client.get("/team/risks/").content.decode()
+    assert "sonraki gözden geçirme" in risks
+    assert "next review" not in risks

@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from config.ordering import OrderingFilter
 from config.search import fold
 from incidents.models import Category
 from teams.models import Risk
@@ -47,7 +48,7 @@ class RiskFilter(django_filters.FilterSet):
         help_text=_("Its review date has passed (retired risks are never overdue)."),
     )
     playbook = IdFilter(field_name="playbook_id", label=_("Playbook"), help_text=_("Its id."))
-    ordering = django_filters.OrderingFilter(
+    ordering = OrderingFilter(
         fields=[(name, name) for name, _label in ORDERINGS],
         field_labels=dict(ORDERINGS),
         label=_("Sort by"),
