@@ -28,6 +28,7 @@ def incident_update(
     source: str | None = None,
     tags: Iterable[str] | None = None,
     reason: str = "",
+    language: str | None = None,
 ) -> Incident:
     """Change the incident's details (teams.flows.incident_update: the record, the plan of a
     more severe incident, who may make it less severe and why). Grown more severe, its
@@ -43,6 +44,7 @@ def incident_update(
         source=source,
         tags=tags,
         reason=reason,
+        language=language,
     )
     approvals_raise_to_severity(actor=actor, incident=incident)
     return incident

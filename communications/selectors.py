@@ -2,7 +2,18 @@
 
 from typing import Any
 
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Q,
+    QuerySet,
+    Value,
+    When,
+)
 from django.db.models.functions import Coalesce
 
 from communications.accounts.rotation import with_rotation_due
@@ -265,13 +276,21 @@ def incident_briefings_in_review(*, incident: Incident) -> QuerySet[Message]:
 
 
 def playbook_templates(*, incident: Incident) -> QuerySet[Template]:
-    """The approved templates the playbooks an incident used offer in its composer."""
+    """The approved templates the playbooks an incident used offer in its composer: those in
+    the language its public speaks first."""
     return (
         Template.objects.filter(
             playbook_versions__runs__incident=incident, approved_at__isnull=False
         )
         .distinct()
-        .order_by("kind", "name")
+        .annotate(
+            other_language=Case(
+                When(language=incident.language, then=Value(0)),
+                default=Value(1),
+                output_field=IntegerField(),
+            )
+        )
+        .order_by("other_language", "kind", "name")
     )
 
 

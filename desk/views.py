@@ -54,6 +54,7 @@ def edit(request: HttpRequest, reference: str) -> HttpResponse:
         "category": incident.category,
         "source": incident.source,
         "tags": [tag.name for tag in incident.tags.all()],
+        "language": incident.language,
     }
     form = IncidentEditForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():

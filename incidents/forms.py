@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
@@ -83,6 +84,12 @@ class IncidentDetailsForm(forms.Form):
 
 class IncidentEditForm(IncidentDetailsForm):
     """Changing a running incident: a severity made lower says why."""
+
+    language = forms.ChoiceField(
+        label=_("Language of its public"),
+        choices=settings.LANGUAGES,
+        help_text=_("The composer offers templates in this language first."),
+    )
 
     reason = forms.CharField(
         label=_("Why the severity changes"),

@@ -142,6 +142,10 @@ class IncidentQuerySet(RehearsalQuerySet["Incident"]):
     """Incidents, real or a drill's (``.real()``, ``.rehearsals()``)."""
 
 
+def site_language() -> str:
+    return settings.LANGUAGE_CODE
+
+
 class Incident(models.Model):
     reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
     title = models.CharField(_("title"), max_length=200)
@@ -170,6 +174,13 @@ class Incident(models.Model):
     first_response_at = models.DateTimeField(_("first public response at"), null=True, blank=True)
     resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
     closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        choices=settings.LANGUAGES,
+        default=site_language,
+        help_text=_("The language its public speaks: the composer offers templates in it first."),
+    )
     is_drill = models.BooleanField(
         _("drill"),
         default=False,

@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -60,6 +61,7 @@ class IncidentSerializer(serializers.ModelSerializer):
             "category",
             "source",
             "tags",
+            "language",
             "is_drill",
             "declared_by",
             "detected_at",
@@ -101,6 +103,11 @@ class IncidentUpdateSerializer(InputSerializer):
         choices=Source.choices, required=False
     )
     tags = TagListField(required=False)
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        required=False,
+        help_text="The language its public speaks (the composer offers templates in it first).",
+    )
     reason = serializers.CharField(
         required=False,
         allow_blank=True,

@@ -18,6 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, Conflict
+from config.languages import language_named, language_of
 from config.people import User, person_require_active
 from config.permissions import (
     ADD_CHECKLIST_ITEM,
@@ -185,6 +186,15 @@ def incident_declared_with(*, actor: User, key: str) -> Incident | None:
 
 
 @transaction.atomic
+def _clean_language(language: str) -> str:
+    if not language_named(language):
+        raise ApplicationError(
+            _("“%(value)s” is not a language Crisis Desk speaks.") % {"value": language},
+            field="language",
+        )
+    return language
+
+
 def incident_create(
     *,
     actor: User,
@@ -197,6 +207,7 @@ def incident_create(
     detected_at: datetime | None = None,
     declare_key: str = "",
     is_drill: bool = False,
+    language: str = "",
 ) -> Incident:
     """The record of a new incident: its reference and the first timeline event. Declaring
     (teams.flows.incident_declare) also names its crisis lead and applies the plan.
@@ -211,6 +222,8 @@ def incident_create(
     _clean_choice(category, Category, "category")
     _clean_choice(source, Source, "source")
     tag_names = _clean_tags(tags)
+    # The public speaks the declarer's language unless told otherwise; it can be changed.
+    language = _clean_language(language) if language else language_of(actor)
     now = timezone.now()
     detected_at = _not_in_future(detected_at, "detected_at") if detected_at else now
 
@@ -225,6 +238,7 @@ def incident_create(
         detected_at=detected_at,
         declare_key=declare_key or None,
         is_drill=is_drill,
+        language=language,
     )
     if tag_names:
         _set_tags(incident, tag_names)
@@ -256,6 +270,7 @@ def incident_change(
     source: str | None = None,
     tags: Iterable[str] | None = None,
     reason: str = "",
+    language: str | None = None,
 ) -> Incident:
     """Change the incident's details; only the fields given are touched; ``reason`` goes on
     the timeline with a new severity. Updating it (teams.flows.incident_update) also decides
@@ -275,6 +290,8 @@ def incident_change(
         wanted["category"] = _clean_choice(category, Category, "category")
     if source is not None:
         wanted["source"] = _clean_choice(source, Source, "source")
+    if language is not None:
+        wanted["language"] = _clean_language(language)
     changes = {
         field: {"from": getattr(incident, field), "to": value}
         for field, value in wanted.items()

@@ -145,6 +145,7 @@ def incident_update(
     source: str | None = None,
     tags: Iterable[str] | None = None,
     reason: str = "",
+    language: str | None = None,
 ) -> Incident:
     """Change the incident's details (only those given). Grown more severe, it gets the plan
     of its new severity too: the stakeholders named there are told as well. Made less severe
@@ -177,6 +178,7 @@ def incident_update(
         source=source,
         tags=tags,
         reason=reason,
+        language=language,
     )
     if incident.severity < severity_before:
         communication_plan_apply(actor=actor, incident=incident)

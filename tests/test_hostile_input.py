@@ -430,7 +430,7 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
                 "declare_key": "a-key",
             },
         ),
-        "desk:edit": ("", {**incident_details, "reason": "Contained"}),
+        "desk:edit": ("", {**incident_details, "language": "tr", "reason": "Contained"}),
         "teams:incident-role-assign": (
             "",
             {"role": Role.LEGAL_REVIEWER, "person": w.responder.pk, "hand_over": "on"},
@@ -733,6 +733,7 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
                 "summary": "",
                 "category": "other",
                 "source": "other",
+                "language": "tr",
                 "tags": [],
                 "reason": "Contained",
             }

@@ -65,6 +65,12 @@ class InboundPost(models.Model):
         help_text=_("The first watch term whose search found it."),
     )
     text = models.TextField(_("text"))
+    language = models.CharField(
+        _("language"),
+        max_length=8,
+        blank=True,
+        help_text=_("The language X detected in the post (e.g. tr); empty when it could not tell."),
+    )
     url = models.URLField(_("link"), max_length=300, blank=True)
     posted_at = models.DateTimeField(_("posted at"))
     fetched_at = models.DateTimeField(_("fetched at"), default=timezone.now)

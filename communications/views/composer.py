@@ -15,7 +15,10 @@ from communications.listening.mentions.presence import Doing, presence_on
 from communications.messaging import gate
 from communications.messaging.gate import approval_count, approvals_required_for, refusal_to_edit
 from communications.messaging.services.messages import message_save
-from communications.messaging.services.statements import template_render
+from communications.messaging.services.statements import (
+    template_language_warning,
+    template_render,
+)
 from communications.messaging.text import MAX_WEIGHTED_LENGTH, weighted_length
 from communications.models import InboundPost, Message, Template
 from config.errors import ApplicationError, NotPermitted, form_error
@@ -73,6 +76,9 @@ def _composer(
             "message": message,
             "mention": mention,
             "template": template,
+            "template_language_warning": template_language_warning(
+                template=template, post_language=mention.language if mention else ""
+            ),
             "claim_choices": form.claim_choices(),
             "limit": MAX_WEIGHTED_LENGTH,
             "kinds": Message.Kind.choices,

@@ -88,7 +88,17 @@ def test_a_mention_is_stored_with_its_author_reach_and_link(fake_x, account, cus
     [query] = calls(fake_x, MENTIONS_PATH)
     assert sent(query, "expansions") == "author_id"
     assert set(sent(query, "user.fields").split(",")) >= {"public_metrics", "username", "name"}
-    assert set(sent(query, "tweet.fields").split(",")) >= {"created_at", "author_id"}
+    assert set(sent(query, "tweet.fields").split(",")) >= {"created_at", "author_id", "lang"}
+    assert mention.language == "en"  # X's detected language, asked for with tweet.fields
+
+
+@pytest.mark.parametrize(
+    ("lang", "stored"), [("tr", "tr"), ("pt-BR", "pt"), ("und", ""), ("qme", ""), ("zxx", "")]
+)
+def test_a_mention_keeps_the_language_x_detected(fake_x, account, customer, lang, stored):
+    fake_x.add_mention(ACCOUNT_ID, "@brand siparişim gelmedi", customer, lang=lang)
+    poll(account)
+    assert InboundPost.objects.get().language == stored
 
 
 def test_a_post_fetched_twice_is_stored_once(fake_x, account, customer):

@@ -168,18 +168,22 @@ class FakeX:
         self.tweets[tweet["id"]] = tweet
         return tweet
 
-    def add_mention(self, account_id: str, text: str, author_id: str) -> dict[str, Any]:
-        tweet = self._tweet(text, author_id)
+    def add_mention(
+        self, account_id: str, text: str, author_id: str, lang: str = "en"
+    ) -> dict[str, Any]:
+        tweet = self._tweet(text, author_id, lang=lang)
         self.mentions[account_id].append(tweet)
         return tweet
 
-    def add_search_result(self, query: str, text: str, author_id: str) -> dict[str, Any]:
-        tweet = self._tweet(text, author_id)
+    def add_search_result(
+        self, query: str, text: str, author_id: str, lang: str = "en"
+    ) -> dict[str, Any]:
+        tweet = self._tweet(text, author_id, lang=lang)
         self.search[query].append(tweet)
         return tweet
 
     def _tweet(
-        self, text: str, author_id: str, reply_to: str = "", quote: str = ""
+        self, text: str, author_id: str, reply_to: str = "", quote: str = "", lang: str = "en"
     ) -> dict[str, Any]:
         tweet_id = self.next_id()
         tweet: dict[str, Any] = {
@@ -189,6 +193,8 @@ class FakeX:
             "author_id": author_id,
             "created_at": datetime.now(tz=UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
             "edit_history_tweet_ids": [tweet_id],
+            # X's detected language (BCP 47, "und" when it cannot tell): tweet.fields=lang.
+            "lang": lang,
         }
         referenced = [("replied_to", reply_to), ("quoted", quote)]
         if any(target for _kind, target in referenced):

@@ -81,6 +81,7 @@ class MentionSerializer(serializers.ModelSerializer):
             "is_drill",
             "author",
             "text",
+            "language",
             "posted_at",
             "fetched_at",
             "incident",

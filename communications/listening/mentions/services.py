@@ -141,6 +141,7 @@ def mentions_store(
                 author_name=post.author_name,
                 author_followers=min(post.author_followers, 2**31 - 1),
                 text=post.text,
+                language=post.language,
                 url=post.url,
                 posted_at=posted_at,
                 fetched_at=now,

@@ -14,7 +14,7 @@ __all__ = ["FoundPost", "Page", "RateLimited", "Refused", "Unavailable", "XReade
 
 # X allows 5..100 posts per page of mentions and 10..100 per page of search.
 PAGE_SIZE = 100
-TWEET_FIELDS = ["created_at", "author_id"]
+TWEET_FIELDS = ["created_at", "author_id", "lang"]
 USER_FIELDS = ["public_metrics", "username", "name"]
 
 
@@ -27,6 +27,7 @@ class FoundPost:
     author_name: str
     author_followers: int
     posted_at: datetime | None
+    language: str = ""  # X's detected language ("tr"), "" when it cannot tell
 
     @property
     def url(self) -> str:
@@ -90,4 +91,12 @@ def _found(tweet: dict[str, Any], users: dict[str, dict[str, Any]]) -> FoundPost
         author_name=str(author.get("name", ""))[:100],
         author_followers=int((author.get("public_metrics") or {}).get("followers_count") or 0),
         posted_at=datetime.fromisoformat(created) if created else None,
+        language=_language(tweet.get("lang")),
     )
+
+
+def _language(lang: object) -> str:
+    """X's BCP 47 tag reduced to its language ("tr"); "und" (undetermined) and X's own codes
+    for posts of only mentions, hashtags or links ("qme", "qht", "zxx"…) are no language."""
+    code = str(lang or "").split("-")[0].lower()[:8]
+    return "" if code in ("und", "zxx") or code.startswith("q") else code

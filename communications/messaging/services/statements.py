@@ -7,6 +7,7 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from communications.messaging.gate import refusal_to_approve_template
@@ -118,3 +119,25 @@ def template_render(
         return values[name] if name == "handle" else at + values[name]
 
     return PLACEHOLDER.sub(fill, template.body)
+
+
+def language_named_for_reader(code: str) -> str:
+    """A language's name in the reader's language ("Türkçe" → "Turkish" for an English reader)."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
+
+
+def template_language_warning(*, template: Template | None, post_language: str) -> str:
+    """Said before a reply is written from a template in another language than the post it
+    answers ("" when they agree, or when X could not tell the post's language)."""
+    if template is None or not post_language or template.language == post_language:
+        return ""
+    return _(
+        "This template is in %(template)s, but the post you are answering is in %(post)s: "
+        "answer people in their own language."
+    ) % {
+        "template": language_named_for_reader(template.language),
+        "post": language_named_for_reader(post_language),
+    }
