@@ -132,3 +132,18 @@ def test_labels_made_with_a_class_are_said_in_the_readers_language(client, setti
     risks = client.get("/team/risks/").content.decode()
     assert "sonraki gözden geçirme" in risks
     assert "next review" not in risks
+
+
+def test_javascript_has_no_words_of_its_own():
+    """What a script shows comes from the page (data attributes, translated with the rest), so
+    there is no JavaScript catalogue to keep: a quoted sentence in a script is a string no
+    translator would ever see."""
+    sentence = re.compile(r"""["'][A-Z][a-z]+(?: [a-z]+)+[.!?]?["']""")
+    code = {
+        path: "\n".join(
+            line for line in path.read_text().splitlines() if not line.lstrip().startswith("//")
+        )
+        for path in (ROOT / "static" / "js").glob("*.js")
+    }
+    found = {str(path.relative_to(ROOT)): sentence.findall(text) for path, text in code.items()}
+    assert {name: words for name, words in found.items() if words} == {}

@@ -23,8 +23,8 @@
           data: {
             labels: rows.map(function (row) { return label(row.start, data.bucket); }),
             datasets: [
-              { type: "bar", label: canvas.dataset.postsLabel || "Posts", data: rows.map(function (row) { return row.posts; }), backgroundColor: "rgba(13, 110, 253, 0.65)" },
-              { type: "line", label: canvas.dataset.usualLabel || "Usual", data: rows.map(function (row) { return row.usual; }), borderColor: "#6c757d", borderDash: [4, 3], pointRadius: 0, tension: 0.2 }
+              { type: "bar", label: canvas.dataset.postsLabel, data: rows.map(function (row) { return row.posts; }), backgroundColor: "rgba(13, 110, 253, 0.65)" },
+              { type: "line", label: canvas.dataset.usualLabel, data: rows.map(function (row) { return row.usual; }), borderColor: "#6c757d", borderDash: [4, 3], pointRadius: 0, tension: 0.2 }
             ]
           },
           options: {
