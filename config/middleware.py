@@ -62,10 +62,15 @@ class ViewerLanguageMiddleware:
             if user is not None and user.is_authenticated
             else None
         )
-        if chosen:
-            translation.activate(chosen)
-            request.LANGUAGE_CODE = chosen
-        return self.get_response(request)
+        language = chosen or translation.get_language()
+        request.LANGUAGE_CODE = language
+        with translation.override(language):
+            response = self.get_response(request)
+            response.headers.setdefault("Content-Language", language)
+        # The thread goes back to the site's language: whatever runs on it next (the next
+        # request before its own middleware, a test, a worker's task) is not said in this one.
+        translation.deactivate()
+        return response
 
 
 class ApiNotFoundMiddleware:

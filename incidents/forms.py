@@ -88,8 +88,12 @@ class IncidentEditForm(IncidentDetailsForm):
     language = forms.ChoiceField(
         label=_("Language of its public"),
         choices=settings.LANGUAGES,
+        required=False,
         help_text=_("The composer offers templates in this language first."),
     )
+
+    def clean_language(self) -> str | None:
+        return self.cleaned_data["language"] or None  # left out: unchanged
 
     reason = forms.CharField(
         label=_("Why the severity changes"),

@@ -2,7 +2,6 @@
 
 from typing import Any
 
-from django.conf import settings
 from django.contrib.auth import get_user_model
 from drf_spectacular.utils import extend_schema_serializer
 from rest_framework import serializers
@@ -57,9 +56,10 @@ class MyProfileUpdateSerializer(InputSerializer):
         allow_blank=True,
         help_text="An IANA name such as Europe/Istanbul; empty: times follow the browser.",
     )
-    language = serializers.ChoiceField(
-        choices=[("", "")] + [(code, code) for code, _name in settings.LANGUAGES],
+    language = serializers.CharField(
+        max_length=8,
         required=False,
+        allow_blank=True,
         help_text="en or tr: pages, emails and chat in this language; empty: the browser's.",
     )
     webhook_url = serializers.CharField(max_length=500, required=False, allow_blank=True)

@@ -9,7 +9,7 @@ from django.core.paginator import Paginator
 from django.http import HttpResponseBase, StreamingHttpResponse
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -68,7 +68,14 @@ def _csv(rows: Any) -> StreamingHttpResponse:
         _("Last error"),
     ]
 
+    # The rows are written after the view has returned: in the reader's language all the same.
+    language = translation.get_language()
+
     def lines() -> Iterator[str]:
+        with translation.override(language):
+            yield from _rows()
+
+    def _rows() -> Iterator[str]:
         writer = csv.writer(_Echo())
         yield writer.writerow(header)
         for message in rows.iterator(chunk_size=500):

@@ -237,3 +237,28 @@ def test_a_person_without_a_language_is_written_to_in_the_sites(settings, respon
     assert Notification.objects.get(recipient=nobody_chose).title == in_turkish(
         "%(reference)s: a message waits for your approval", reference=incident.reference
     )
+
+
+@pytest.mark.parametrize(("profile", "browser"), [("tr", "en"), ("", "tr")])
+def test_a_request_leaves_its_language_behind_it(client, profile, browser):
+    """Whatever runs next on the same thread (the next request before its own middleware, a
+    worker's task) is said in the site's language, not in the last reader's."""
+    client.force_login(UserFactory(language=profile))
+    assert client.get("/", HTTP_ACCEPT_LANGUAGE=browser)["Content-Language"] == "tr"
+    assert translation.get_language() == settings.LANGUAGE_CODE
+
+
+def test_the_communications_log_is_written_in_the_readers_language(client, manager, responder):
+    """Its rows are written after the view returns, as the file streams: still in Turkish."""
+    incident = declared_for(responder, title="Recall rumour", severity=3)
+    message = message_services.message_create(
+        actor=responder, incident=incident, account=SocialAccountFactory(), body="We hear you."
+    )
+    message_services.message_withdraw(actor=responder, message=message)
+    manager.language = "tr"
+    manager.save(update_fields=["language"])
+    client.force_login(manager)
+    response = client.get(reverse("communications:log-csv"))
+    header, row = b"".join(response.streaming_content).decode().splitlines()[:2]
+    assert in_turkish("Incident title") in header
+    assert in_turkish("Withdrawn") in row
