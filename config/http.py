@@ -46,6 +46,16 @@ def bad_request(request: DjangoHttpRequest, exception: Exception) -> HttpRespons
     return defaults.bad_request(request, exception)
 
 
+def on_this_site(request: DjangoHttpRequest, target: str, otherwise: str) -> str:
+    """Where to go back to after a form: ``target`` (a posted ``next``, a Referer) when it
+    leads to this site, else ``otherwise``: never to another site."""
+    if url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return otherwise
+
+
 def referer_path(request: DjangoHttpRequest) -> str | None:
     """The path and query of the page a form was posted from, when that page is on this site
     (None otherwise): where to go back to without the page echoing its own address."""

@@ -4,11 +4,25 @@ browser (an email, a chat notification), the site's (settings.LANGUAGE_CODE)."""
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import gettext as _
+
+from config.errors import ApplicationError
 
 
 def language_named(code: str | None) -> str | None:
     """The code of a language the product speaks ("tr"), or None for an empty or unknown one."""
     return code if code and code in dict(settings.LANGUAGES) else None
+
+
+def language_require(code: str, *, blank: bool = False) -> str:
+    """The code when the product speaks it ("" too when ``blank``: following the browser);
+    otherwise an ApplicationError on the field ``language``."""
+    if (blank and code == "") or language_named(code):
+        return code
+    raise ApplicationError(
+        _("“%(value)s” is not a language Crisis Desk speaks.") % {"value": code},
+        field="language",
+    )
 
 
 def language_of(person: object | None) -> str:

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, Conflict
-from config.languages import language_named, language_of
+from config.languages import language_of, language_require
 from config.people import User, person_require_active
 from config.permissions import (
     ADD_CHECKLIST_ITEM,
@@ -186,15 +186,6 @@ def incident_declared_with(*, actor: User, key: str) -> Incident | None:
 
 
 @transaction.atomic
-def _clean_language(language: str) -> str:
-    if not language_named(language):
-        raise ApplicationError(
-            _("“%(value)s” is not a language Crisis Desk speaks.") % {"value": language},
-            field="language",
-        )
-    return language
-
-
 def incident_create(
     *,
     actor: User,
@@ -223,7 +214,7 @@ def incident_create(
     _clean_choice(source, Source, "source")
     tag_names = _clean_tags(tags)
     # The public speaks the declarer's language unless told otherwise; it can be changed.
-    language = _clean_language(language) if language else language_of(actor)
+    language = language_require(language) if language else language_of(actor)
     now = timezone.now()
     detected_at = _not_in_future(detected_at, "detected_at") if detected_at else now
 
@@ -291,7 +282,7 @@ def incident_change(
     if source is not None:
         wanted["source"] = _clean_choice(source, Source, "source")
     if language is not None:
-        wanted["language"] = _clean_language(language)
+        wanted["language"] = language_require(language)
     changes = {
         field: {"from": getattr(incident, field), "to": value}
         for field, value in wanted.items()

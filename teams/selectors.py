@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from config.people import AnyUser, User
 from config.permissions import ASSIGN_ROLES, MANAGE_INCIDENT, MANAGE_PEOPLE, holds
-from config.search import TurkishOrder, fold
+from config.search import TurkishOrder, every_word
 from incidents.models import Incident
 
 from .models import (
@@ -65,15 +65,11 @@ def people_directory(*, user: AnyUser, query: str = "") -> QuerySet[User]:
     directory = people(user=user).prefetch_related(
         Prefetch("roster_places", queryset=RosterMember.objects.select_related("role"))
     )
-    for word in map(fold, query.split()):
-        directory = directory.filter(
-            Q(first_name__folded__contains=word)
-            | Q(last_name__folded__contains=word)
-            | Q(username__folded__contains=word)
-            | Q(title__folded__contains=word)
-            | Q(department__name__folded__contains=word)
+    return directory.filter(
+        every_word(
+            query, "first_name", "last_name", "username", "title", "department__name", most=None
         )
-    return directory
+    )
 
 
 def person_get(*, user: AnyUser, pk: int) -> User:

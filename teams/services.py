@@ -17,7 +17,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError, NotPermitted
-from config.languages import language_named, language_of
+from config.languages import language_of, language_require
 from config.outbound import DestinationRefused, public_url_check
 from config.people import User, person_require_active
 from config.permissions import (
@@ -64,7 +64,7 @@ def person_update_profile(
     """Everyone edits their own profile; admins edit anyone's. ``language`` None keeps it."""
     require(actor, MANAGE_PEOPLE, unless=actor.pk == person.pk)
     if language is not None:
-        _language_check(language)
+        language_require(language, blank=True)
     timezone_name = timezone_name.strip()
     try:
         validate_timezone(timezone_name)
@@ -90,19 +90,11 @@ def person_update_profile(
     return person
 
 
-def _language_check(language: str) -> None:
-    if language and not language_named(language):
-        raise ApplicationError(
-            _("“%(value)s” is not a language Crisis Desk speaks.") % {"value": language},
-            field="language",
-        )
-
-
 @transaction.atomic
 def person_language_set(*, actor: User, person: User, language: str) -> User:
     """The language a person reads pages, emails and chat in ("" follows the browser)."""
     require(actor, MANAGE_PEOPLE, unless=actor.pk == person.pk)
-    _language_check(language)
+    language_require(language, blank=True)
     person = get_user_model().objects.select_for_update().get(pk=person.pk)
     person.language = language
     person.save(update_fields=["language"])

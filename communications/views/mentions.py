@@ -15,7 +15,6 @@ from django.forms import BaseForm
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -40,7 +39,7 @@ from communications.listening.mentions.presence import (
 from communications.listening.mentions.services import Bulk
 from communications.listening.models import InboundPost
 from config.errors import ApplicationError, NotPermitted, form_error
-from config.http import HttpRequest, forbidden
+from config.http import HttpRequest, forbidden, on_this_site
 from config.people import person_require_signed_in
 from config.permissions import DRAFT_MESSAGE, TRIAGE_MENTIONS, holds, require
 from incidents import live
@@ -178,11 +177,9 @@ def presence(request: HttpRequest) -> JsonResponse:
 
 
 def _back(request: HttpRequest, mention: InboundPost) -> HttpResponseRedirect:
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = selectors.mention_url(mention=mention)
+    target = on_this_site(
+        request, request.POST.get("next", ""), selectors.mention_url(mention=mention)
+    )
     return HttpResponseRedirect(target)
 
 
@@ -277,11 +274,9 @@ def bulk(request: HttpRequest) -> HttpResponse:
     if (refused := _refusal(request)) is not None:
         return refused
     form = BulkForm(request.POST)
-    target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        target = reverse("communications:mentions:queue")
+    target = on_this_site(
+        request, request.POST.get("next", ""), reverse("communications:mentions:queue")
+    )
     error = ""
     if not form.is_valid():
         error = str(next(iter(form.errors.values()))[0])

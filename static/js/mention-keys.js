@@ -19,14 +19,7 @@
     window.setTimeout(function () { status.textContent = text; }, 50);
   }
 
-  var NOT_TYPED = ["checkbox", "radio", "button", "submit", "reset"];
-
-  function typing(target) {
-    var field = target && target.closest ? target.closest("input, textarea, select, [contenteditable]") : null;
-    if (!field) { return false; }
-    if (field.tagName === "INPUT") { return NOT_TYPED.indexOf(field.type) === -1; }
-    return field.tagName !== "DIV" || field.isContentEditable;
-  }
+  var typing = window.crisisDeskKeys.typing;  // static/js/keys.js, loaded by every page first
 
   function currentRow() {
     var list = rows();

@@ -6,7 +6,7 @@ from typing import Any
 from django.db.models import Max, QuerySet
 
 from config.people import AnyUser
-from config.search import TurkishOrder, fold
+from config.search import TurkishOrder, every_word
 from incidents.models import Incident, Promise
 from teams.models import Playbook, PlaybookRun, PlaybookVersion, Role, RosterMember
 
@@ -16,10 +16,11 @@ MAX_SUGGESTIONS = 3
 def playbooks(*, user: AnyUser, query: str = "") -> QuerySet[Playbook]:
     """Every playbook with its current version's number (anyone signed in reads them), in the
     Turkish alphabet's order; ``query`` narrows by words of the name (config.search)."""
-    found = Playbook.objects.annotate(current_number=Max("versions__number"))
-    for word in map(fold, query.split()[:10]):
-        found = found.filter(name__folded__contains=word)
-    return found.order_by(TurkishOrder("name"), "pk")
+    return (
+        Playbook.objects.annotate(current_number=Max("versions__number"))
+        .filter(every_word(query, "name"))
+        .order_by(TurkishOrder("name"), "pk")
+    )
 
 
 def playbooks_to_declare_from() -> QuerySet[Playbook]:

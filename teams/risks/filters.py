@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.ordering import OrderingFilter
-from config.search import fold
+from config.search import every_word
 from incidents.models import Category
 from teams.models import Risk
 from teams.models.risk_rules import BANDS, band_range
@@ -60,10 +60,7 @@ class RiskFilter(django_filters.FilterSet):
 
     # django-filter calls these only with a value: never None.
     def search(self, queryset: QuerySet[Risk], name: str, value: str) -> QuerySet[Risk]:
-        words = value.split()[:10]
-        for word in words:
-            queryset = queryset.filter(title__folded__contains=fold(word))
-        return queryset
+        return queryset.filter(every_word(value, "title"))
 
     def in_band(self, queryset: QuerySet[Risk], name: str, value: list[str]) -> QuerySet[Risk]:
         if not value:

@@ -10,13 +10,12 @@ from django.core.paginator import Paginator
 from django.http import HttpResponse, HttpResponseBadRequest, HttpResponseRedirect
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from config.errors import ApplicationError, form_error
-from config.http import HttpRequest
-from config.languages import language_named
+from config.http import HttpRequest, on_this_site
+from config.languages import language_require
 from config.middleware import TIMEZONE_COOKIE
 from config.when import zone_named
 from teams import selectors, services
@@ -124,16 +123,15 @@ def language_choose(request: HttpRequest) -> HttpResponse:
     (its Referer; the page does not write its own address into the form, which may hold what it
     must not show), else the dashboard."""
     language = request.POST.get("language", "")
-    if language and not language_named(language):
-        return HttpResponseBadRequest(_("That is not a language Crisis Desk speaks."))
-    if request.user.is_authenticated:
-        services.person_language_set(actor=request.user, person=request.user, language=language)
+    try:
+        if request.user.is_authenticated:
+            services.person_language_set(actor=request.user, person=request.user, language=language)
+        else:
+            language_require(language, blank=True)
+    except ApplicationError as exc:
+        return HttpResponseBadRequest(str(exc))
     back = request.POST.get("next") or request.headers.get("referer", "")
-    if not url_has_allowed_host_and_scheme(
-        back, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        back = "/"
-    response = HttpResponseRedirect(back)
+    response = HttpResponseRedirect(on_this_site(request, back, "/"))
     if language:
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

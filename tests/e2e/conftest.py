@@ -99,19 +99,30 @@ def content_security_policy(page):
     assert violations == []
 
 
-def signed_in(browser, live_server, person, width: int = 1366, height: int = 900):
+def signed_in(
+    browser,
+    live_server,
+    person,
+    width: int = 1366,
+    height: int = 900,
+    bypass_csp: bool = False,
+):
     """A browser of that person's own (a second window, as a colleague's laptop or phone),
-    signed in through the form, the second step included when they need it."""
+    signed in through the form, the second step included when they need it. The fields are
+    found by their names, not their labels: the second step is in the person's own language.
+    ``bypass_csp`` lets a test inject a script of its own (axe-core)."""
     device = authenticator(person) if needs_two_factor(person) else None
-    context = browser.new_context(viewport={"width": width, "height": height})
+    context = browser.new_context(
+        viewport={"width": width, "height": height}, bypass_csp=bypass_csp
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}/accounts/login/")
-    page.get_by_label("Username").fill(person.username)
-    page.get_by_label("Password").fill("pass-word-123")
-    page.get_by_role("button", name="Log in").click()
+    page.locator("#id_username").fill(person.username)
+    page.locator("#id_password").fill("pass-word-123")
+    page.locator("form[action$='/accounts/login/'] button[type=submit]").click()
     if device is not None:
         page.wait_for_url(re.compile(r"/accounts/2fa/"))
-        page.get_by_label("Code").fill(totp_code(device))
-        page.get_by_role("button", name="Verify").click()
+        page.locator("[data-testid=verify-form] input[name=code]").fill(totp_code(device))
+        page.locator("[data-testid=verify-form] button[type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
     return page

@@ -11,7 +11,6 @@ from django.utils import translation
 
 from communications.messaging.services import messages as message_services
 from communications.messaging.services import statements
-from config.permissions import needs_two_factor
 from incidents import services as incident_services
 from incidents.models import Status
 from postmortems import flows as postmortem_flows
@@ -19,9 +18,9 @@ from postmortems import services as postmortem_services
 from teams import flows
 from teams.models import User
 from tests.communications.factories import InboundPostFactory, SandboxAccountFactory
-from tests.e2e.conftest import ARTIFACTS
+from tests.e2e.conftest import ARTIFACTS, signed_in
 from tests.e2e.worlds import product_safety_playbook
-from tests.teams.factories import admin, authenticator, responder, totp_code
+from tests.teams.factories import admin, responder
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -123,23 +122,6 @@ def pages(incident, message, postmortem) -> list[str]:
     ]
 
 
-def signed_in(browser, live_server, person, size):
-    width, height = size
-    context = browser.new_context(viewport={"width": width, "height": height}, bypass_csp=True)
-    page = context.new_page()
-    device = authenticator(person) if needs_two_factor(person) else None
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.locator("#id_username").fill(person.username)
-    page.locator("#id_password").fill("pass-word-123")
-    page.locator("form[action$='/accounts/login/'] button[type=submit]").click()
-    if device is not None:
-        page.wait_for_url(re.compile(r"/accounts/2fa/"))
-        page.locator("[data-testid=verify-form] input[name=code]").fill(totp_code(device))
-        page.locator("[data-testid=verify-form] button[type=submit]").click()
-    page.wait_for_url(f"{live_server.url}/")
-    return page
-
-
 def axe_violations(page) -> list[str]:
     page.add_script_tag(path=str(AXE))
     return page.evaluate(RUN_AXE)
@@ -157,7 +139,7 @@ def test_every_main_page_is_turkish_and_accessible_in_both_languages_and_widths(
     shares: dict[str, float] = {}
     # One sign-in for the whole walk (each second step takes a fresh code); the language is the
     # profile's, read on every request, and the width the window's.
-    page = signed_in(browser, live_server, chief, SIZES["desktop"])
+    page = signed_in(browser, live_server, chief, *SIZES["desktop"], bypass_csp=True)
     # The war room and the composer in Turkish, looked at (test-results/e2e/<this test>/).
     folder = ARTIFACTS / request.node.name
     folder.mkdir(parents=True, exist_ok=True)

@@ -12,7 +12,7 @@ from drf_spectacular.utils import extend_schema_field
 from communications.accounts.models import SocialAccount
 from communications.listening.mentions.services import OPEN
 from communications.listening.models import InboundPost, InboundPostQuerySet
-from config.search import fold
+from config.search import every_word
 from incidents.models import Incident
 
 T = InboundPost.Triage
@@ -105,11 +105,10 @@ class MentionFilter(django_filters.FilterSet):
         value = value.strip().lstrip("@")
         if not value:
             return queryset
-        # Every word, anywhere in the text or the author's name (config.search), or the handle.
-        every_word = Q()
-        for word in map(fold, value.split()[:10]):
-            every_word &= Q(text__folded__contains=word) | Q(author_name__folded__contains=word)
-        return queryset.filter(every_word | Q(author_handle__iexact=value))
+        # Every word in the text or the author's name (config.search), or the handle.
+        return queryset.filter(
+            every_word(value, "text", "author_name") | Q(author_handle__iexact=value)
+        )
 
     # django-filter calls these only with a value: never None.
     def only_open(
