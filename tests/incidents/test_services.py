@@ -116,6 +116,20 @@ def test_declare_needs_the_declare_permission(reader):
     assert not Incident.objects.exists()
 
 
+@pytest.mark.django_db(transaction=True)
+def test_an_incident_is_recorded_whole_or_not_at_all(responder, monkeypatch):
+    """Its record, its reference, its tags and its first timeline line are one transaction: a
+    failure half-way leaves no incident without its history."""
+
+    def fails(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "timeline_event_record", fails)
+    with pytest.raises(RuntimeError):
+        services.incident_create(actor=responder, title="Recall rumour", severity=2, tags=["x"])
+    assert not Incident.objects.exists()
+
+
 def test_declare_keeps_a_past_detection_time(responder):
     detected = timezone.now() - timedelta(hours=5)
     incident = flows.incident_declare(
