@@ -219,7 +219,11 @@ def _assign(
         ),
         body=lambda _zone: (
             _("%(actor)s gave you this role on “%(title)s”. %(responsibilities)s")
-            % {"actor": actor, "title": incident.title, "responsibilities": role.responsibilities}
+            % {
+                "actor": actor,
+                "title": incident.title,
+                "responsibilities": role.said_responsibilities,
+            }
         ),
         url=incident.part_url(WarRoomPart.ROLES),
         incident=incident,

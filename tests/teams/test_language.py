@@ -16,8 +16,8 @@ from django.utils.translation import gettext as _
 
 from communications.messaging.services import messages as message_services
 from teams import deliveries
-from teams.models import Delivery, Notification, Reason
-from teams.services import notify
+from teams.models import Delivery, Notification, Reason, Role
+from teams.services import notify, role_assign
 from tests.communications.factories import SocialAccountFactory
 from tests.teams.factories import UserFactory, declared_for
 
@@ -262,3 +262,24 @@ def test_the_communications_log_is_written_in_the_readers_language(client, manag
     header, row = b"".join(response.streaming_content).decode().splitlines()[:2]
     assert in_turkish("Incident title") in header
     assert in_turkish("Withdrawn") in row
+
+
+def test_a_role_given_is_told_with_its_duties_in_the_recipients_language(responder):
+    incident = declared_for(responder, title="Recall rumour", severity=3)
+    ayse = UserFactory(language="tr")
+    with translation.override("en"):
+        role_assign(
+            actor=responder,
+            incident=incident,
+            role=Role.objects.get(slug=Role.SCRIBE),
+            person=ayse,
+        )
+    told = Notification.objects.get(recipient=ayse, reason=Reason.ROLE_ASSIGNED)
+    assert in_turkish("Scribe") in told.title
+    assert (
+        in_turkish(
+            "Keeps the timeline: decisions, calls and facts with their times, so the postmortem "
+            "can be written from the record."
+        )
+        in told.body
+    )
