@@ -7,6 +7,7 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.conf import settings
@@ -57,6 +58,29 @@ def untranslated_or_fuzzy(po: Path) -> list[str]:
     return listed
 
 
+def fresh_catalogue(tmp_path: Path, settings: Any, monkeypatch: Any) -> Path:
+    """makemessages run afresh on this checkout, merged with the catalogue as it is, written
+    into a copy: it runs in a tree of links to the checkout whose only locale is the copy (it
+    writes a file's strings into the nearest locale folder, which would be the checkout's)."""
+    tree = tmp_path / "tree"
+    tree.mkdir()
+    for entry in ROOT.iterdir():
+        if entry.name not in {*IGNORED, "locale", ".git"} and not entry.name.startswith("."):
+            (tree / entry.name).symlink_to(entry)
+    shutil.copytree(ROOT / "locale", tree / "locale", ignore=shutil.ignore_patterns("*.mo"))
+    settings.LOCALE_PATHS = [tree / "locale"]
+    monkeypatch.chdir(tree)
+    call_command(
+        "makemessages",
+        locale=["tr"],
+        ignore_patterns=IGNORED,
+        no_obsolete=True,
+        symlinks=True,
+        verbosity=0,
+    )
+    return tree / "locale" / "tr" / "LC_MESSAGES" / "django.po"
+
+
 def test_the_catalogue_checks_its_placeholders_and_compiles():
     result = subprocess.run(
         [MSGFMT, "--check", "-o", "/dev/null", str(CATALOGUE)], capture_output=True, text=True
@@ -65,39 +89,25 @@ def test_the_catalogue_checks_its_placeholders_and_compiles():
 
 
 def test_every_string_the_product_shows_is_translated(tmp_path, settings, monkeypatch):
-    """makemessages run afresh on this checkout, merged with the catalogue as it is: a string
-    added since is untranslated, a string changed since is fuzzy; both fail."""
-    locale = tmp_path / "locale"
-    shutil.copytree(ROOT / "locale", locale, ignore=shutil.ignore_patterns("*.mo"))
-    settings.LOCALE_PATHS = [locale]
-    monkeypatch.chdir(ROOT)
-    call_command(
-        "makemessages",
-        locale=["tr"],
-        ignore_patterns=IGNORED,
-        no_obsolete=True,
-        verbosity=0,
-    )
-    fresh = locale / "tr" / "LC_MESSAGES" / "django.po"
+    """A string added since is untranslated, a string changed since is fuzzy; both fail."""
+    fresh = fresh_catalogue(tmp_path, settings, monkeypatch)
     counts = statistics(fresh)
     assert counts["translated"] > 2000
     assert (counts["untranslated"], counts["fuzzy"]) == (0, 0), untranslated_or_fuzzy(fresh)[:30]
 
 
 def test_the_catalogue_in_the_repository_is_the_fresh_one(tmp_path, settings, monkeypatch):
-    """No entry the product no longer shows is kept (makemessages --no-obsolete is clean)."""
-    ours = set(re.findall(r'^msgid "(.+)"$', CATALOGUE.read_text(), re.M))
-    locale = tmp_path / "locale"
-    shutil.copytree(ROOT / "locale", locale, ignore=shutil.ignore_patterns("*.mo"))
-    settings.LOCALE_PATHS = [locale]
-    monkeypatch.chdir(ROOT)
-    call_command(
-        "makemessages", locale=["tr"], ignore_patterns=IGNORED, no_obsolete=True, verbosity=0
-    )
+    """No entry the product no longer shows is kept (makemessages --no-obsolete is clean), and
+    the run leaves the checkout's catalogue as it was."""
+    before = CATALOGUE.read_text()
+    ours = set(re.findall(r'^msgid "(.+)"$', before, re.M))
     fresh = set(
-        re.findall(r'^msgid "(.+)"$', (locale / "tr/LC_MESSAGES/django.po").read_text(), re.M)
+        re.findall(
+            r'^msgid "(.+)"$', fresh_catalogue(tmp_path, settings, monkeypatch).read_text(), re.M
+        )
     )
     assert ours - fresh == set()
+    assert CATALOGUE.read_text() == before
 
 
 @pytest.mark.parametrize(
