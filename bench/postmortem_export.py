@@ -9,7 +9,8 @@ process, so the resident-memory peak (getrusage ru_maxrss) is that format's alon
   of --runs, without tracing;
 - traced peak: tracemalloc's peak of Python allocations during one more export (what pango
   and harfbuzz allocate in C is not traced);
-- RSS peak: ru_maxrss of the process at the end, and how much it grew during the exports.
+- RSS peak: ru_maxrss of the process after the timed exports, and how much they grew it (read
+  before the traced export, as tracing costs memory of its own).
 
 Its own database, BENCH_EXPORT_DATABASE_URL (default crisis_desk_bench_export, created when
 missing). Run with `make bench` or on its own:
@@ -254,11 +255,12 @@ def measure_one(chosen: str, runs: int) -> dict[str, Any]:
         size = _export(chosen, postmortem)
         times.append(time.perf_counter() - started)
     updates = len(PROGRESS_UPDATES)
+    # Read before tracing: tracemalloc's own bookkeeping would be counted as the export's.
+    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     tracemalloc.start()
     _export(chosen, postmortem)
     _current, traced_peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    rss_after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return {
         "format": chosen,
         "seconds": min(times),

@@ -89,8 +89,8 @@ def _weasyprint_progress(handler: logging.Handler) -> Iterator[None]:
 
 
 def _expected_pages(postmortem: Postmortem) -> int:
-    # About 40 timeline rows a page, plus the cover, the facts, the charts and the sections.
-    return TimelineEvent.objects.filter(incident_id=postmortem.incident_id).count() // 40 + 6
+    # About 35 timeline events a page, plus the cover, the facts, the charts and the sections.
+    return TimelineEvent.objects.filter(incident_id=postmortem.incident_id).count() // 35 + 6
 
 
 def job_progress(job_id: str, percent: int, stage: str) -> None:
