@@ -2,13 +2,16 @@
 ``{% load moments %}`` then ``{{ at|moment }}`` ("12/05/2026 22:26", in the viewer's zone) or,
 where a page puts zones side by side, ``{{ at|moment:"zone" }}`` ("12/05/2026 22:26 +03"); where
 a line has room for a time only, ``{{ at|clock }}`` ("22:26" today, the date too on another
-day)."""
+day). Whatever is past its due time says so with ``{% overdue_badge %}``."""
 
 from datetime import datetime
 
 from django import template
 from django.utils import timezone
 from django.utils.formats import date_format
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
+from django.utils.translation import gettext as _
 
 from config.when import CLOCK_FORMAT, short_moment
 
@@ -34,3 +37,11 @@ def clock(at: object, there: str = "") -> str:
     local = at if there and timezone.is_aware(at) else timezone.localtime(at)
     today = timezone.now().astimezone(local.tzinfo).date()
     return date_format(local, CLOCK_FORMAT) if local.date() == today else short_moment(local)
+
+
+@register.simple_tag
+def overdue_badge() -> SafeString:
+    """The mark of anything past its due time: the word in a red badge, so that it never rests
+    on the colour alone (red reads as nothing to a reader who cannot tell it from green, and to
+    a screen reader)."""
+    return format_html('<span class="badge text-bg-danger" data-overdue>{}</span>', _("overdue"))
