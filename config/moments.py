@@ -44,4 +44,4 @@ def overdue_badge() -> SafeString:
     """The mark of anything past its due time: the word in a red badge, so that it never rests
     on the colour alone (red reads as nothing to a reader who cannot tell it from green, and to
     a screen reader)."""
-    return format_html('<span class="badge text-bg-danger" data-overdue>{}</span>', _("overdue"))
+    return format_html('<span class="badge text-bg-danger">{}</span>', _("overdue"))
