@@ -22,7 +22,7 @@ DEMO_LANGUAGE := $(if $(filter command line,$(origin LANGUAGE)),$(LANGUAGE))
 TEST_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/crisis_desk
 TEST_REDIS_URL ?= redis://127.0.0.1:6379/0
 # The suite runs on two processes (pytest-xdist), one per core of the machines it runs on;
-# TEST_WORKERS=0 runs it in this one process.
+# TEST_WORKERS=0 runs it in this one process. The 25 slowest tests are listed at the end.
 TEST_WORKERS ?= 2
 
 .PHONY: help run test lint format bench lock install assets messages migrate seed clean
@@ -68,7 +68,7 @@ run: seed ## set up and start web + worker + beat on http://127.0.0.1:$(PORT) (C
 # database left by another branch or an older schema on the same server never decides the result.
 test: install ## the whole suite on PostgreSQL + Redis, browser tests included
 	DATABASE_URL=$(TEST_DATABASE_URL) REDIS_URL=$(TEST_REDIS_URL) \
-		$(VENV)/bin/pytest -p no:cacheprovider --create-db -n $(TEST_WORKERS) $(PYTEST_ARGS)
+		$(VENV)/bin/pytest -p no:cacheprovider --create-db -n $(TEST_WORKERS) --durations=25 $(PYTEST_ARGS)
 
 lint: install ## ruff, ruff format --check, mypy, the layers (import-linter), makemigrations --check
 	$(VENV)/bin/ruff check .
