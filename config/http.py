@@ -46,23 +46,23 @@ def bad_request(request: DjangoHttpRequest, exception: Exception) -> HttpRespons
     return defaults.bad_request(request, exception)
 
 
+def _leads_here(request: DjangoHttpRequest, url: str) -> bool:
+    return url_has_allowed_host_and_scheme(
+        url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+
+
 def on_this_site(request: DjangoHttpRequest, target: str, otherwise: str) -> str:
     """Where to go back to after a form: ``target`` (a posted ``next``, a Referer) when it
     leads to this site, else ``otherwise``: never to another site."""
-    if url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return otherwise
+    return target if _leads_here(request, target) else otherwise
 
 
 def referer_path(request: DjangoHttpRequest) -> str | None:
     """The path and query of the page a form was posted from, when that page is on this site
     (None otherwise): where to go back to without the page echoing its own address."""
     referer = request.headers.get("referer", "")
-    if not url_has_allowed_host_and_scheme(
-        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
+    if not _leads_here(request, referer):
         return None
     page = urlsplit(referer)
     return urlunsplit(("", "", page.path, page.query, "")) if page.path.startswith("/") else None

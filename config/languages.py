@@ -4,6 +4,7 @@ browser (an email, a chat notification), the site's (settings.LANGUAGE_CODE)."""
 
 from django.conf import settings
 from django.utils import translation
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from config.errors import ApplicationError
@@ -23,6 +24,15 @@ def language_require(code: str, *, blank: bool = False) -> str:
         _("“%(value)s” is not a language Crisis Desk speaks.") % {"value": code},
         field="language",
     )
+
+
+def language_said(code: str) -> str:
+    """A language's name in the reader's language ("tr" is "Turkish" to an English reader,
+    "Türkçe" to a Turkish one); a code Django does not know is said as it is."""
+    try:
+        return str(get_language_info(code)["name_translated"])
+    except KeyError:
+        return code
 
 
 def language_of(person: object | None) -> str:

@@ -9,7 +9,7 @@ action items, and the whole timeline last, since a large incident has thousands 
 """
 
 import re
-from datetime import date, datetime
+from datetime import datetime
 from itertools import groupby
 from typing import Any, TypedDict, cast
 
@@ -421,23 +421,15 @@ def timeline_days(rows: list[_EventRow]) -> list[_Day]:
     heading, each event a line with its time of day. One paragraph a line, not a table row: a
     record of thousands of events lays out in about half the time and a third of the memory."""
 
-    def local(row: _EventRow) -> datetime:
-        return timezone.localtime(row["at"])
-
-    def day_of(row: _EventRow) -> date:
-        return local(row).date()
-
     days: list[_Day] = []
-    for day, group in groupby(rows, key=day_of):
+    local = [(timezone.localtime(row["at"]), row) for row in rows]
+    for day, group in groupby(local, key=lambda pair: pair[0].date()):
         lines = list(group)
         days.append(
             {
                 "heading": _("%(day)s (times in %(zone)s)")
-                % {
-                    "day": dateformat.format(day, "l j F Y"),
-                    "zone": local(lines[0]).strftime("%Z"),
-                },
-                "events": [{**row, "clock": local(row).strftime("%H:%M")} for row in lines],
+                % {"day": dateformat.format(day, "l j F Y"), "zone": lines[0][0].strftime("%Z")},
+                "events": [{**row, "clock": at.strftime("%H:%M")} for at, row in lines],
             }
         )
     return days

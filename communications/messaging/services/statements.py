@@ -7,13 +7,13 @@ from datetime import datetime
 
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import get_language_info
 from django.utils.translation import gettext as _
 
 from communications.messaging.gate import refusal_to_approve_template
 from communications.messaging.models import Template
 from communications.messaging.text import PLACEHOLDER
 from config.errors import ApplicationError, Conflict
+from config.languages import language_said
 from config.partial import UNCHANGED
 from config.people import User
 from config.permissions import MANAGE_TEMPLATES, require
@@ -121,14 +121,6 @@ def template_render(
     return PLACEHOLDER.sub(fill, template.body)
 
 
-def language_named_for_reader(code: str) -> str:
-    """A language's name in the reader's language ("Türkçe" → "Turkish" for an English reader)."""
-    try:
-        return str(get_language_info(code)["name_translated"])
-    except KeyError:
-        return code
-
-
 def template_language_warning(*, template: Template | None, post_language: str) -> str:
     """Said before a reply is written from a template in another language than the post it
     answers ("" when they agree, or when X could not tell the post's language)."""
@@ -138,6 +130,6 @@ def template_language_warning(*, template: Template | None, post_language: str) 
         "This template is in %(template)s, but the post you are answering is in %(post)s: "
         "answer people in their own language."
     ) % {
-        "template": language_named_for_reader(template.language),
-        "post": language_named_for_reader(post_language),
+        "template": language_said(template.language),
+        "post": language_said(post_language),
     }
