@@ -2,6 +2,8 @@
 
 import os
 import re
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -82,6 +84,26 @@ def log_in(page, live_server):
         page.wait_for_url(f"{live_server.url}/")
 
     return go
+
+
+# How long a test's last requests may take to end before its database is emptied.
+QUIET_WITHIN = 10.0
+
+
+@pytest.fixture(autouse=True)
+def server_quiet_at_the_end(page):
+    """After a browser test its windows are closed and the live server's requests in flight
+    (a live page's poll, a presence beat) are waited for, before the test's database is
+    emptied: a request still reading while the tables are truncated can deadlock with it."""
+    yield
+    browser = page.context.browser
+    for context in list(browser.contexts if browser else [page.context]):
+        context.close()
+    deadline = time.monotonic() + QUIET_WITHIN
+    while time.monotonic() < deadline and any(
+        "process_request_thread" in thread.name for thread in threading.enumerate()
+    ):
+        time.sleep(0.05)
 
 
 @pytest.fixture(autouse=True)
