@@ -1,8 +1,8 @@
 """Admin pages for communications. Accounts are edited here, through the same service as
 everywhere (credentials are write-only: typed in, encrypted, never shown again). Messages,
 approvals and mentions are read-only: they change through the app, which checks the rules and
-writes the timeline. Templates are written and approved on their own pages for the same
-reason."""
+writes the timeline. Templates and wording rules are written (and approved, and retired) on
+their own pages for the same reason."""
 
 from typing import Any
 
@@ -32,6 +32,8 @@ from .models import (
     ThreadPart,
     VolumeBucket,
     WatchTerm,
+    WordingRule,
+    WordingRuleChange,
 )
 
 SECRET = forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"})
@@ -276,6 +278,20 @@ class TemplateAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "language"]
     list_select_related = ["approved_by"]
     search_fields = ["name", "body"]
+
+
+@admin.register(WordingRule)
+class WordingRuleAdmin(ReadOnlyAdmin):
+    list_display = ["name", "kind", "shape", "is_active", "updated_at"]
+    list_filter = ["kind", "shape", "is_active"]
+    search_fields = ["name", "words", "reason"]
+
+
+@admin.register(WordingRuleChange)
+class WordingRuleChangeAdmin(ReadOnlyAdmin):
+    list_display = ["rule", "action", "actor", "at", "reason"]
+    list_filter = ["action"]
+    list_select_related = ["rule", "actor"]
 
 
 @admin.register(WatchTerm)

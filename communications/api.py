@@ -12,7 +12,8 @@ from rest_framework.response import Response
 
 from communications.accounts.rotation import with_rotation_due
 from communications.messaging.gate import approval_count
-from communications.messaging.services import approvals, messages, pauses, statements
+from communications.messaging.preflight import preflight
+from communications.messaging.services import approvals, messages, pauses, statements, wording
 from communications.messaging.services.playbooks import playbook_write
 from communications.messaging.text import unfilled_placeholders, weighted_length
 from config.people import person_require_signed_in
@@ -21,6 +22,7 @@ from config.permissions import (
     DRAFT_MESSAGE,
     MANAGE_PLAYBOOKS,
     MANAGE_TEMPLATES,
+    MANAGE_WORDING,
     PAUSE_PUBLISHING,
     RECORD_STAKEHOLDER_UPDATE,
 )
@@ -31,8 +33,8 @@ from teams.stakeholders import api as stakeholders_api
 from teams.stakeholders.serializers import StaffBriefingCreateSerializer
 
 from . import selectors
-from .filters import LogFilter, MessageFilter, PauseFilter
-from .models import Message, PublishingPause, SocialAccount, Template
+from .filters import LogFilter, MessageFilter, PauseFilter, WordingRuleFilter
+from .models import Message, PublishingPause, SocialAccount, Template, WordingRule
 from .serializers import (
     AccountSerializer,
     DecisionSerializer,
@@ -45,6 +47,7 @@ from .serializers import (
     PlaybookSerializer,
     PlaybookVersionSerializer,
     PlaybookWriteSerializer,
+    PreflightSerializer,
     PublishingPauseSerializer,
     RefusalSerializer,
     RenderedSerializer,
@@ -53,6 +56,10 @@ from .serializers import (
     TemplateSerializer,
     TemplateWriteSerializer,
     WithdrawSerializer,
+    WordingRuleChangeSerializer,
+    WordingRuleRetireSerializer,
+    WordingRuleSerializer,
+    WordingRuleWriteSerializer,
 )
 
 
@@ -157,6 +164,24 @@ class MessageViewSet(
                         "outlook": count.outlook,
                     },
                 }
+            ).data
+        )
+
+    @extend_schema(
+        summary="Pre-flight checks: what is wrong with its words, the offending words located",
+        description="The list its writer sees before submitting and its approver beside it. "
+        "Blocking (placeholder, never_say, target_gone): submit, approve and publish refuse "
+        "it. Warnings (tone, link, language, unverified_claim): the approver approves "
+        "knowingly. Spans locate the words: part 0 is the body, 1 on the thread's further "
+        "posts.",
+        responses={200: PreflightSerializer},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None)
+    def preflight(self, request: Request, pk: str) -> Response:
+        findings = preflight(self.get_object())
+        return Response(
+            PreflightSerializer(
+                {"blocking": any(f.blocking for f in findings), "findings": findings}
             ).data
         )
 
@@ -513,6 +538,87 @@ class PlaybookViewSet(
         return Response(PlaybookVersionSerializer(versions, many=True).data)
 
 
+@extend_schema_view(
+    list=extend_schema(summary="The wording rules, retired ones too (?is_active=true: in force)"),
+    retrieve=extend_schema(summary="One wording rule"),
+)
+class WordingRuleViewSet(
+    AnswersFresh, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = WordingRuleSerializer
+    permission_classes = PERMISSIONS
+    filterset_class = WordingRuleFilter
+    lookup_value_regex = r"\d+"
+    action_permissions = {
+        ("create", "POST"): MANAGE_WORDING,
+        ("partial_update", "PATCH"): MANAGE_WORDING,
+        ("retire", "POST"): MANAGE_WORDING,
+    }
+
+    def get_queryset(self) -> QuerySet[WordingRule]:
+        return WordingRule.objects.select_related("created_by").order_by("kind", "name")
+
+    @extend_schema(
+        summary="Add a wording rule (managers)",
+        description="Refused (400, naming the field) when the rule does not flag each of "
+        "examples_flagged, or flags one of examples_passed.",
+        request=WordingRuleWriteSerializer,
+        responses={201: WordingRuleSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        data = WordingRuleWriteSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = wording.rule_save(
+            actor=person_require_signed_in(request.user), **data.validated_data
+        )
+        return self._fresh(rule, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Change a wording rule (managers; only the fields sent, with change_reason)",
+        request=WordingRuleWriteSerializer,
+        responses={200: WordingRuleSerializer},
+    )
+    def partial_update(self, request: Request, pk: str) -> Response:
+        data = WordingRuleWriteSerializer(data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        fields = dict(data.validated_data)
+        rule = wording.rule_save(
+            actor=person_require_signed_in(request.user),
+            rule=self.get_object(),
+            change_reason=fields.pop("change_reason", ""),
+            **fields,
+        )
+        return self._fresh(rule)
+
+    @extend_schema(
+        summary="Retire a wording rule, or put it back in force (managers, with why)",
+        request=WordingRuleRetireSerializer,
+        responses={200: WordingRuleSerializer},
+    )
+    @action(detail=True, methods=["post"], filterset_class=None)
+    def retire(self, request: Request, pk: str) -> Response:
+        data = WordingRuleRetireSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        rule = wording.rule_retire(
+            actor=person_require_signed_in(request.user),
+            rule=self.get_object(),
+            reason=data.validated_data["change_reason"],
+            in_force=data.validated_data["in_force"],
+        )
+        return self._fresh(rule)
+
+    @extend_schema(
+        summary="A wording rule's history, the latest first",
+        responses={200: WordingRuleChangeSerializer(many=True)},
+    )
+    @action(detail=True, methods=["get"], filterset_class=None, pagination_class=None)
+    def changes(self, request: Request, pk: str) -> Response:
+        rule = self.get_object()
+        return Response(
+            WordingRuleChangeSerializer(rule.changes.select_related("actor"), many=True).data
+        )
+
+
 def register(router: Any) -> None:
     router.register(
         r"incidents/(?P<incident_pk>\d+)/briefings",
@@ -525,3 +631,4 @@ def register(router: Any) -> None:
     router.register("templates", TemplateViewSet, basename="template")
     router.register("publishing-pauses", PublishingPauseViewSet, basename="publishing-pause")
     router.register("playbooks", PlaybookViewSet, basename="playbook")
+    router.register("wording-rules", WordingRuleViewSet, basename="wording-rule")

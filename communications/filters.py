@@ -16,7 +16,7 @@ from communications.listening.mentions.filters import EitherSelect, YesNoFilter
 from communications.messaging.lifecycle import LOGGED
 from config.inputs import MAX_ID
 
-from .models import Message, PublishingPause, SocialAccount
+from .models import Message, PublishingPause, SocialAccount, WordingRule
 
 DATE = forms.DateInput(attrs={"type": "date"})
 
@@ -118,4 +118,22 @@ class PauseFilter(django_filters.FilterSet):
 
     class Meta:
         model = PublishingPause
+        fields: list[str] = []
+
+
+class WordingRuleFilter(django_filters.FilterSet):
+    """The wording rules: by kind, what they look for, in force or retired."""
+
+    kind = django_filters.ChoiceFilter(choices=WordingRule.Kind.choices, label=_("Kind"))
+    shape = django_filters.ChoiceFilter(
+        choices=WordingRule.Shape.choices, label=_("What it looks for")
+    )
+    is_active = YesNoFilter(
+        label=_("In force"),
+        help_text=_("true: only the rules in force; false: only those retired."),
+        widget=EitherSelect(_("All rules"), _("In force"), _("Retired")),
+    )
+
+    class Meta:
+        model = WordingRule
         fields: list[str] = []

@@ -8,7 +8,7 @@ from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
 from config.forms import DATETIME_LOCAL, DateTimeField
-from incidents.models import Category, Claim, ClaimStatus, Incident, Promise, Severity
+from incidents.models import Category, Claim, Incident, Promise, Severity
 from teams.models import Channel, Department, Role, StakeholderGroup
 from teams.playbooks.selectors import playbooks_to_declare_from
 
@@ -18,10 +18,9 @@ from .listening.alerts import (
     alert_severity_and_reason,
     alert_title,
 )
-from .models import Alert, InboundPost, Message, SocialAccount, Template
+from .messaging.preflight import UNVERIFIED
+from .models import Alert, InboundPost, Message, SocialAccount, Template, WordingRule
 from .validators import POST_REFERENCE_MAX_LENGTH, validate_post_reference
-
-UNVERIFIED = (ClaimStatus.UNVERIFIED, ClaimStatus.INVESTIGATING)
 
 
 def account_label(account: SocialAccount) -> str:
@@ -260,6 +259,49 @@ class TemplateForm(forms.Form):
             "template's approval."
         ),
     )
+
+
+class WordingRuleForm(forms.Form):
+    """A wording rule, written or changed (communications.messaging.services.wording)."""
+
+    name = forms.CharField(label=_("Name"), max_length=100)
+    kind = forms.ChoiceField(label=_("Kind"), choices=WordingRule.Kind.choices)
+    shape = forms.ChoiceField(label=_("What it looks for"), choices=WordingRule.Shape.choices)
+    words = forms.CharField(
+        label=_("Words"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_(
+            "One per line, Turkish and English alike: the words or phrases it flags (capitals "
+            "and Turkish letters are matched either way), or for links the domains they may go "
+            "to (example.com also allows shop.example.com). Empty for capitals and marks."
+        ),
+    )
+    reason = forms.CharField(
+        label=_("Why"),
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("Shown to the writer and the approver beside every word it flags."),
+    )
+    examples_flagged = forms.CharField(
+        label=_("Examples it flags"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line, a Turkish and an English one at least: each must be flagged."),
+    )
+    examples_passed = forms.CharField(
+        label=_("Examples it must not flag"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("One per line, a Turkish and an English one at least: none may be flagged."),
+    )
+    change_reason = forms.CharField(
+        label=_("Why this change"),
+        max_length=500,
+        required=False,
+        help_text=_("Kept on record with the change."),
+    )
+
+
+class WordingRuleRetireForm(forms.Form):
+    change_reason = forms.CharField(label=_("Why"), max_length=500)
 
 
 class TemplatePreviewForm(forms.Form):

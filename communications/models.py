@@ -10,7 +10,15 @@ from communications.listening.models import (
     TermVolumeBucket,
     VolumeBucket,
 )
-from communications.messaging.models import INTERNAL_KINDS, Approval, Message, Template, ThreadPart
+from communications.messaging.models import (
+    INTERNAL_KINDS,
+    Approval,
+    Message,
+    Template,
+    ThreadPart,
+    WordingRule,
+    WordingRuleChange,
+)
 
 __all__ = [
     "INTERNAL_KINDS",
@@ -28,4 +36,6 @@ __all__ = [
     "ThreadPart",
     "VolumeBucket",
     "WatchTerm",
+    "WordingRule",
+    "WordingRuleChange",
 ]

@@ -24,15 +24,15 @@ from communications.messaging.gate import (
     publish_refusal,
 )
 from communications.messaging.lifecycle import LOGGED
+from communications.messaging.preflight import UNVERIFIED, preflight
 from config.inputs import id_from
 from config.people import AnyUser
 from config.permissions import APPROVE_MESSAGE, holds
-from incidents.models import OPEN_STATUSES, Claim, ClaimStatus, Incident, TimelineEvent
+from incidents.models import OPEN_STATUSES, Claim, Incident, TimelineEvent
 
 from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
 
 S = Message.Status
-UNVERIFIED = (ClaimStatus.UNVERIFIED, ClaimStatus.INVESTIGATING)
 
 
 def messages(*, user: AnyUser | None) -> QuerySet[Message]:
@@ -46,12 +46,12 @@ def messages(*, user: AnyUser | None) -> QuerySet[Message]:
 
 
 def message_review(*, message: Message) -> dict[str, Any]:
-    """What an approver sees beside the draft: its target, the incident, the cited claims
-    (warning on unverified ones) and the incident's earlier messages."""
+    """What an approver sees beside the draft: its target, the incident, the cited claims,
+    the pre-flight checks (communications.messaging.preflight) and the incident's earlier
+    messages."""
     claims = list(message.cited_claims.all())
-    unverified = [
-        c for c in claims if c.status in (ClaimStatus.UNVERIFIED, ClaimStatus.INVESTIGATING)
-    ]
+    # Checked while the words can still change or go out; what is out (or withdrawn) is history.
+    findings = preflight(message) if message.status not in (S.PUBLISHED, S.WITHDRAWN) else []
     earlier = list(
         messages(user=None)
         .filter(incident=message.incident)
@@ -61,7 +61,8 @@ def message_review(*, message: Message) -> dict[str, Any]:
     count = approval_count(message)
     return {
         "cited_claims": claims,
-        "unverified_claims": unverified,
+        "findings": findings,
+        "blocking": any(finding.blocking for finding in findings),
         "earlier_messages": earlier,
         "valid_approvals": count.counting,
         "approval_count": count,

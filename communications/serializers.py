@@ -8,6 +8,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from communications.messaging.gate import Stop
+from communications.messaging.preflight import Check
 from config.rest import DateTimeField, InputSerializer
 from incidents.models import Category, Claim, Incident, Promise, Severity
 from incidents.serializers import ChecklistItemSerializer, PersonSerializer
@@ -29,6 +30,8 @@ from .models import (
     SocialAccount,
     Template,
     ThreadPart,
+    WordingRule,
+    WordingRuleChange,
 )
 from .validators import POST_REFERENCE_MAX_LENGTH, validate_post_reference
 
@@ -187,11 +190,100 @@ class GateSerializer(serializers.Serializer):
     stop = serializers.ChoiceField(
         choices=[(stop.value, stop.value) for stop in Stop],
         allow_null=True,
-        help_text="Why not: incident_over, drill, account_off, unfilled, paused, changed, "
-        "approvals.",
+        help_text="Why not: incident_over, drill, account_off, unfilled, never_say, "
+        "target_gone, paused, changed, approvals.",
     )
     reason = serializers.CharField(allow_blank=True)
     approvals = ApprovalCountSerializer()
+
+
+# What a pre-flight finding can be (communications.messaging.preflight.Check).
+PREFLIGHT_CHECKS = [(check.value, check.value) for check in Check]
+
+
+class SpanSerializer(serializers.Serializer):
+    part = serializers.IntegerField(
+        help_text="Which text: 0 the body, 1 on the thread's further posts in order."
+    )
+    start = serializers.IntegerField(help_text="The first character (0-based, in code points).")
+    end = serializers.IntegerField(help_text="One past the last character.")
+    words = serializers.CharField()
+
+
+class FindingRuleSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="pk")
+    name = serializers.CharField()
+
+
+class FindingSerializer(serializers.Serializer):
+    check = serializers.ChoiceField(choices=PREFLIGHT_CHECKS)
+    blocking = serializers.BooleanField(
+        help_text="A blocking finding stops the message (submit, approve and publish refuse); "
+        "a warning is for the approver to weigh."
+    )
+    text = serializers.CharField(help_text="What was found and why it matters, in one sentence.")
+    spans = SpanSerializer(many=True)
+    rule = FindingRuleSerializer(allow_null=True, help_text="The wording rule that found it.")
+
+
+class PreflightSerializer(serializers.Serializer):
+    blocking = serializers.BooleanField(help_text="Whether any finding blocks the message.")
+    findings = FindingSerializer(many=True, help_text="Blocking findings first.")
+
+
+class WordingRuleSerializer(serializers.ModelSerializer):
+    created_by = PersonSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = WordingRule
+        fields = [
+            "id",
+            "name",
+            "kind",
+            "shape",
+            "words",
+            "reason",
+            "examples_flagged",
+            "examples_passed",
+            "is_active",
+            "created_by",
+            "created_at",
+            "updated_at",
+        ]
+
+
+class WordingRuleChangeSerializer(serializers.ModelSerializer):
+    actor = PersonSerializer(read_only=True)
+
+    class Meta:
+        model = WordingRuleChange
+        fields = ["id", "action", "actor", "at", "reason", "before", "after"]
+
+
+class WordingRuleWriteSerializer(InputSerializer):
+    name = serializers.CharField(max_length=100)
+    kind = serializers.ChoiceField(choices=WordingRule.Kind.choices)
+    shape = serializers.ChoiceField(choices=WordingRule.Shape.choices)
+    words = serializers.CharField(
+        max_length=20_000, allow_blank=True, required=False, trim_whitespace=False
+    )
+    reason = serializers.CharField(max_length=2000)
+    examples_flagged = serializers.CharField(max_length=20_000)
+    examples_passed = serializers.CharField(max_length=20_000)
+    change_reason = serializers.CharField(
+        max_length=500,
+        required=False,
+        default="",
+        allow_blank=True,
+        help_text="Why the rule changes: required for a change (kept on record).",
+    )
+
+
+class WordingRuleRetireSerializer(InputSerializer):
+    change_reason = serializers.CharField(max_length=500, help_text="Why (kept on record).")
+    in_force = serializers.BooleanField(
+        required=False, default=False, help_text="true puts a retired rule back in force."
+    )
 
 
 class MessageWriteSerializer(InputSerializer):

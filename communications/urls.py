@@ -14,6 +14,7 @@ from .views import (
     pauses,
     playbooks,
     templates,
+    wording,
 )
 from .views import listening as listening_views
 
@@ -35,6 +36,7 @@ urlpatterns = [
     path("messages/<int:pk>/retry/", message.message_retry, name="message-retry"),
     path("messages/<int:pk>/mark-sent/", message.message_mark_sent, name="message-mark-sent"),
     path("length/", composer.text_length, name="length"),
+    path("preflight/", composer.draft_preflight, name="preflight"),
     path("approvals/", approvals.approvals, name="approvals"),
     path("log/", log.message_log, name="log"),
     path("log.csv", log.message_log, {"as_csv": True}, name="log-csv"),
@@ -43,6 +45,11 @@ urlpatterns = [
     path("templates/<int:pk>/", templates.template_detail, name="template"),
     path("templates/<int:pk>/edit/", templates.template_edit, name="template-edit"),
     path("templates/<int:pk>/approve/", templates.template_approve, name="template-approve"),
+    path("wording-rules/", wording.rule_list, name="wording-rules"),
+    path("wording-rules/new/", wording.rule_edit, name="wording-rule-new"),
+    path("wording-rules/<int:pk>/", wording.rule_detail, name="wording-rule"),
+    path("wording-rules/<int:pk>/edit/", wording.rule_edit, name="wording-rule-edit"),
+    path("wording-rules/<int:pk>/retire/", wording.rule_retire, name="wording-rule-retire"),
     path("accounts/", accounts.account_list, name="accounts"),
     path("playbooks/", playbooks.playbook_list, name="playbooks"),
     path("playbooks/new/", playbooks.playbook_edit, name="playbook-new"),

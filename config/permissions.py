@@ -53,6 +53,7 @@ WORK_DEADLINES = "teams.change_deadline"
 DRAFT_MESSAGE = "communications.add_message"
 TRIAGE_MENTIONS = "communications.change_inboundpost"
 MANAGE_TEMPLATES = "communications.change_template"
+MANAGE_WORDING = "communications.change_wordingrule"
 MANAGE_ACCOUNTS = "communications.change_socialaccount"
 PAUSE_PUBLISHING = "communications.add_publishingpause"
 UNLOCK_LOGINS = "axes.delete_accessattempt"
@@ -83,6 +84,10 @@ ACTIONS: dict[str, Any] = {
         "triage inbound mentions: assign, decide, link to an incident; dismiss a listening alert"
     ),
     MANAGE_TEMPLATES: _("write templates and holding statements (approving one needs approve)"),
+    MANAGE_WORDING: _(
+        "keep the wording rules the pre-flight checks apply (never say, tone, links), each "
+        "change with its reason"
+    ),
     MANAGE_ACCOUNTS: _("manage social accounts and their credentials"),
     PAUSE_PUBLISHING: _(
         "pause publishing on one account or on all (the stop switch), and resume it, choosing "
@@ -140,6 +145,7 @@ _RESPONDER = {
 }
 _MANAGER = _RESPONDER | {
     MANAGE_TEMPLATES,
+    MANAGE_WORDING,
     MANAGE_INCIDENT,
     APPROVE_MESSAGE,
     ASSIGN_ROLES,
@@ -170,6 +176,8 @@ _ADMIN = _MANAGER | {
     "communications.view_approval",
     "communications.view_inboundpost",
     "communications.view_template",
+    "communications.view_wordingrule",
+    "communications.view_wordingrulechange",
     "teams.add_role",
     "teams.view_role",
     "teams.add_department",

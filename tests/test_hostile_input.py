@@ -38,7 +38,7 @@ from postmortems import services as postmortem_services
 from postmortems.models import SECTIONS
 from teams.models import Reason, Role
 from tests.test_login_required import ALL
-from tests.world import World, world_build
+from tests.world import WORDING_RULE, World, world_build
 
 pytestmark = pytest.mark.django_db
 
@@ -178,6 +178,11 @@ def _pk(name: str, world: World, user: Any) -> int | None:
         "playbook-archive": world.playbook,
         "playbook-detail": world.playbook,
         "playbook-versions": world.playbook,
+        "wording-rule": world.wording_rule,
+        "wording-rule-edit": world.wording_rule,
+        "wording-rule-retire": world.wording_rule,
+        "wording-rule-detail": world.wording_rule,
+        "wording-rule-changes": world.wording_rule,
         "alert": world.alert,
         "alert-declare": world.alert,
         "alert-dismiss": world.alert,
@@ -282,6 +287,7 @@ QUERY: dict[str, tuple[str, ...]] = {
     "communications:log": ("incident", "account", "kind", "status", "after", "before", "page"),
     "communications:log-csv": ("incident", "account", "kind", "status", "after", "before"),
     "communications:templates": ("kind", "language", "page"),
+    "communications:wording-rules": ("shown", "page"),
     "communications:template": ("incident", "handle", "next_update"),
     "communications:message-new": ("reply_to", "template", "incident"),
     "communications:mentions:queue": (
@@ -308,6 +314,7 @@ QUERY: dict[str, tuple[str, ...]] = {
 def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
     """Valid posts of the page's forms: (query string, fields) each. Empty: none posts."""
     w = world
+
     incident_details = {
         "title": "Outage rumours",
         "severity": "2",
@@ -514,6 +521,22 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "communications:message-retry": ("", {}),
         "communications:message-mark-sent": ("", {}),
         "communications:length": ("", {"text": "Hello @brand https://x.com"}),
+        "communications:preflight": (
+            "",
+            {
+                "body": "CALM DOWN {next_update}",
+                "parts": "As we already said.",
+                "kind": "thread",
+                "reply_to_mention": w.mention.pk,
+                "template": w.template.pk,
+            },
+        ),
+        "communications:wording-rule-new": ("", {**WORDING_RULE, "name": "Hollow thanks"}),
+        "communications:wording-rule-edit": (
+            "",
+            {**WORDING_RULE, "change_reason": "Clearer words"},
+        ),
+        "communications:wording-rule-retire": ("", {"change_reason": "Merged", "in_force": "0"}),
         "communications:template-new": ("", template),
         "communications:template-edit": ("", template),
         "communications:template-approve": ("", {}),
@@ -636,6 +659,7 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
     }
     group = {"name": "Press", "kind": "media", "description": ""}
     template = {"name": "Apology", "kind": "reply", "language": "en", "body": "Sorry."}
+
     risk = {
         "title": "A product safety rumour goes viral",
         "description": "Posts about a batch.",
@@ -707,6 +731,11 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
             ]
         },
         "risk-list": {"POST": risk},
+        "wording-rule-list": {
+            "POST": {**WORDING_RULE, "name": "Hollow thanks", "change_reason": ""}
+        },
+        "wording-rule-detail": {"PATCH": {**WORDING_RULE, "change_reason": "Clearer words"}},
+        "wording-rule-retire": {"POST": {"change_reason": "Merged", "in_force": False}},
         "risk-detail": {"PATCH": risk},
         "drill-list": {"POST": drill},
         "drill-detail": {"PATCH": drill},

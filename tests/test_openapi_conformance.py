@@ -82,6 +82,12 @@ RULES_IN_WORDS = {
     ("POST", "/api/v1/risks/{id}/review/"),
     # What a resume releases is among the messages waiting on that pause.
     ("POST", "/api/v1/publishing-pauses/{id}/resume/"),
+    # A wording rule flags each of its examples_flagged and none of its examples_passed, its
+    # words are domains when it looks at links, and a change says why; retiring a retired rule
+    # (or restoring one in force) is refused.
+    ("POST", "/api/v1/wording-rules/"),
+    ("PATCH", "/api/v1/wording-rules/{id}/"),
+    ("POST", "/api/v1/wording-rules/{id}/retire/"),
 }
 
 
@@ -130,6 +136,10 @@ def path_ids(world: World, caller: Any) -> list[tuple[str, Any]]:
         ("/api/v1/messages/{id}/withdraw/", world.pending.pk),
         ("/api/v1/messages/{id}/retry/", world.failed.pk),
         ("/api/v1/messages/{id}/mark-sent/", world.stakeholder_message.pk),
+        ("/api/v1/messages/{id}/preflight/", world.draft.pk),
+        ("/api/v1/wording-rules/{id}/", world.wording_rule.pk),
+        ("/api/v1/wording-rules/{id}/retire/", world.wording_rule.pk),
+        ("/api/v1/wording-rules/{id}/changes/", world.wording_rule.pk),
         ("/api/v1/log/{id}/", world.published.pk),
         ("/api/v1/deadlines/{id}/", world.deadline.pk),
         ("/api/v1/deadlines/{id}/acknowledge/", world.deadline.pk),

@@ -12,6 +12,7 @@ from communications.messaging.services import approvals, statements
 from communications.messaging.services import messages as message_services
 from communications.messaging.services import pauses as pause_services
 from communications.messaging.services.playbooks import playbook_write
+from communications.messaging.services.wording import rule_save
 from communications.models import (
     Alert,
     InboundPost,
@@ -19,6 +20,7 @@ from communications.models import (
     PublishingPause,
     SocialAccount,
     Template,
+    WordingRule,
 )
 from drills import services as drills
 from drills.models import Drill, DrillRun
@@ -56,6 +58,17 @@ from tests.communications.factories import (
 )
 from tests.communications.listening_data import STORM_END, quiet_history, storm
 from tests.teams.factories import NotificationFactory
+
+# A wording rule that does what its examples say: the world's own; posted to its page and API.
+WORDING_RULE = {
+    "name": "Hollow apology",
+    "kind": "tone",
+    "shape": "phrases",
+    "words": "sorry for any inconvenience\naksaklıktan dolayı özür dileriz",
+    "reason": "It apologises for nothing in particular.",
+    "examples_flagged": "Sorry for any inconvenience.\nAksaklıktan dolayı özür dileriz.",
+    "examples_passed": "Sorry your order was late.\nSiparişiniz geciktiği için üzgünüz.",
+}
 
 
 @dataclass
@@ -100,6 +113,7 @@ class World:
     mitigation: Mitigation
     alert: Alert  # an open listening alert on a storm of its own account
     drill_run: DrillRun  # a drill playing the English scenario, its first posts stored
+    wording_rule: WordingRule  # a tone rule a manager wrote, in force
 
 
 def _resolved_postmortem(manager: Any, title: str) -> Postmortem:
@@ -360,4 +374,5 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
         mitigation=mitigation,
         alert=alert,
         drill_run=drill_run,
+        wording_rule=rule_save(actor=manager, **WORDING_RULE),
     )

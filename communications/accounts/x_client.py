@@ -47,6 +47,10 @@ class DuplicateContent(Refused):
     attempt of ours whose answer was lost, perhaps an older post."""
 
 
+class TargetGone(Refused):
+    """X refused a reply because the post it answers is deleted or no longer visible."""
+
+
 class Unusable(Exception):
     """The account's credentials cannot be used (a field missing, or not readable with the
     configured keys): nothing was sent to X."""
@@ -140,6 +144,8 @@ class XClient:
             refusal = f"X refused ({status}): {_words(exc)}"
             if status == 403 and "duplicate" in refusal.lower():
                 raise DuplicateContent(refusal) from exc
+            if status == 403 and "deleted or not visible" in refusal.lower():
+                raise TargetGone(refusal) from exc
             raise Refused(refusal) from exc
 
     def _refresh(self) -> bool:

@@ -72,6 +72,14 @@ class InboundPost(models.Model):
         help_text=_("The language X detected in the post (e.g. tr); empty when it could not tell."),
     )
     url = models.URLField(_("link"), max_length=300, blank=True)
+    gone_at = models.DateTimeField(
+        _("gone from X at"),
+        null=True,
+        blank=True,
+        help_text=_(
+            "When X said the post is deleted or no longer visible: a reply to it cannot go out."
+        ),
+    )
     posted_at = models.DateTimeField(_("posted at"))
     fetched_at = models.DateTimeField(_("fetched at"), default=timezone.now)
     incident = models.ForeignKey(

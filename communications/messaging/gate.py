@@ -21,7 +21,8 @@ from communications.accounts.pauses import pause_covering
 from communications.listening.drill_line import drill_line_crossed
 from communications.messaging.lifecycle import can_move
 from communications.messaging.models import Approval, Message, Template
-from communications.messaging.text import text_hash, unfilled_placeholders
+from communications.messaging.preflight import Check, blocking
+from communications.messaging.text import text_hash
 from config.errors import ApplicationError, Conflict, NotPermitted
 from config.languages import lowered
 from config.people import User
@@ -268,13 +269,28 @@ class Stop(StrEnum):
     DRILL = "drill"
     ACCOUNT_OFF = "account_off"
     UNFILLED = "unfilled"
+    NEVER_SAY = "never_say"
+    TARGET_GONE = "target_gone"
     PAUSED = "paused"
     CHANGED = "changed"
     APPROVALS = "approvals"
 
 
 # What a message must be able to say before it is even submitted or approved.
-CONTENT_STOPS = (Stop.INCIDENT_OVER, Stop.DRILL, Stop.ACCOUNT_OFF, Stop.UNFILLED)
+CONTENT_STOPS = (
+    Stop.INCIDENT_OVER,
+    Stop.DRILL,
+    Stop.ACCOUNT_OFF,
+    Stop.UNFILLED,
+    Stop.NEVER_SAY,
+    Stop.TARGET_GONE,
+)
+# The pre-flight check that blocks, and the stop it is at the gate.
+BLOCKING_STOPS = {
+    Check.PLACEHOLDER: Stop.UNFILLED,
+    Check.NEVER_SAY: Stop.NEVER_SAY,
+    Check.TARGET_GONE: Stop.TARGET_GONE,
+}
 
 
 @dataclass(frozen=True)
@@ -285,10 +301,6 @@ class Refusal:
     text: str
     pause: PublishingPause | None = None
     approvals: ApprovalCount | None = None
-
-
-def _texts(message: Message) -> list[str]:
-    return [message.body, *message.parts.order_by("position").values_list("body", flat=True)]
 
 
 def _content_refusal(message: Message) -> Refusal | None:
@@ -310,13 +322,8 @@ def _content_refusal(message: Message) -> Refusal | None:
             _("%(account)s is switched off: nothing goes out from it.")
             % {"account": message.account},
         )
-    unfilled = unfilled_placeholders(*_texts(message))
-    if unfilled:
-        return Refusal(
-            Stop.UNFILLED,
-            _("Fill in %(placeholders)s: a placeholder must never go out.")
-            % {"placeholders": ", ".join(unfilled)},
-        )
+    for finding in blocking(message):
+        return Refusal(BLOCKING_STOPS[finding.check], finding.text)
     return None
 
 
@@ -347,7 +354,9 @@ def publish_refusal(message: Message, *, content_only: bool = False) -> Refusal 
     1. the incident may still speak (not declined or closed);
     2. a drill stays a drill and reality stays real (communications.listening.drill_line);
     3. the account is switched on;
-    4. nothing is left to fill in (no ``{placeholder}`` in any post);
+    4. the pre-flight checks that block find nothing (communications.messaging.preflight): no
+       ``{placeholder}`` left in any post, no word on the brand's never-say list, no reply to a
+       post gone from X;
     5. no pause holds the account (communications.accounts.pauses);
     6. the content is the one submitted: text, target, time, claims (its hash);
     7. enough approvals count now: each approver still active, still allowed to approve, not

@@ -395,3 +395,108 @@ class Approval(models.Model):
 
     def __str__(self) -> str:
         return f"{self.approver}: {self.get_decision_display()}"
+
+
+class WordingRule(models.Model):
+    """One of the brand's rules for its words, checked before a message is submitted and
+    again on the approver's page (communications.messaging.preflight). A "never say" rule
+    blocks; a tone or link rule warns, and the approver approves knowingly. Managers keep them
+    (communications.messaging.services.wording); every change is on record
+    (WordingRuleChange)."""
+
+    class Kind(models.TextChoices):
+        NEVER_SAY = "never_say", _("Never say (blocks)")
+        TONE = "tone", _("Tone (warns)")
+
+    class Shape(models.TextChoices):
+        PHRASES = "phrases", _("These words or phrases")
+        CAPITALS = "capitals", _("Words in capitals (two or more in a row)")
+        MARKS = "marks", _("Runs of !!! or ???")
+        LINKS = "links", _("Links outside these domains")
+
+    name = models.CharField(_("name"), max_length=100, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.TONE)
+    shape = models.CharField(
+        _("what it looks for"), max_length=20, choices=Shape.choices, default=Shape.PHRASES
+    )
+    words = models.TextField(
+        _("words"),
+        blank=True,
+        help_text=_(
+            "One per line, in any language: the phrases it flags, or the domains links may go to."
+        ),
+    )
+    reason = models.TextField(
+        _("why"), help_text=_("Said beside every word it flags: why the brand avoids it.")
+    )
+    examples_flagged = models.TextField(
+        _("examples it flags"),
+        help_text=_("One per line, Turkish and English: each must be flagged by this rule."),
+    )
+    examples_passed = models.TextField(
+        _("examples it must not flag"),
+        help_text=_("One per line, Turkish and English: none may be flagged by this rule."),
+    )
+    is_active = models.BooleanField(_("in force"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("written by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        help_text=_("Empty for the rules Crisis Desk starts with."),
+    )
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        ordering = ["kind", "name"]
+        verbose_name = _("wording rule")
+        verbose_name_plural = _("wording rules")
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(shape__in=["phrases", "links"]) | ~Q(words=""),
+                name="wording_rule_phrases_have_words",
+            ),
+            models.CheckConstraint(condition=~Q(reason=""), name="wording_rule_has_a_reason"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("communications:wording-rule", kwargs={"pk": self.pk})
+
+
+class WordingRuleChange(models.Model):
+    """A wording rule written, changed or retired: who, when, why, and what it was before."""
+
+    class Action(models.TextChoices):
+        ADDED = "added", _("Added")
+        CHANGED = "changed", _("Changed")
+        RETIRED = "retired", _("Retired")
+        RESTORED = "restored", _("Put back in force")
+
+    rule = models.ForeignKey(
+        WordingRule, verbose_name=_("rule"), on_delete=models.CASCADE, related_name="changes"
+    )
+    action = models.CharField(_("what"), max_length=20, choices=Action.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("by"), on_delete=models.PROTECT, related_name="+"
+    )
+    at = models.DateTimeField(_("at"), default=timezone.now)
+    reason = models.TextField(_("why"))
+    before = models.JSONField(_("before"), default=dict, blank=True)
+    after = models.JSONField(_("after"), default=dict, blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        verbose_name = _("wording rule change")
+        verbose_name_plural = _("wording rule changes")
+        constraints = [
+            models.CheckConstraint(condition=~Q(reason=""), name="wording_change_has_a_reason")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule_id} {self.action} {self.at:%Y-%m-%d %H:%M}"

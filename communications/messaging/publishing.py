@@ -51,10 +51,11 @@ from communications.accounts.x_client import (
     DuplicateContent,
     RateLimited,
     Refused,
+    TargetGone,
     Unavailable,
     Unusable,
 )
-from communications.listening.mentions.services import mention_mark_replied
+from communications.listening.mentions.services import mention_mark_gone, mention_mark_replied
 from communications.messaging.gate import (
     Refusal,
     Stop,
@@ -94,6 +95,9 @@ PUBLIC_STATEMENT_KINDS = (
     Message.Kind.QUOTE,
     Message.Kind.CORRECTION,
 )
+
+# Stops a text can be changed out of: the message goes back to draft (when none of it is out).
+BACK_TO_DRAFT = (Stop.UNFILLED, Stop.NEVER_SAY, Stop.TARGET_GONE, Stop.DRILL, Stop.CHANGED)
 
 PUBLISH_TASK = "communications.tasks.publish_message"
 RECONCILE_TASK = "communications.tasks.reconcile_publication"
@@ -425,8 +429,9 @@ def _stop(message: Message, refusal: Refusal) -> str:
     that says why, on the timeline, and its author and the crisis lead are told. Nothing is
     lost: a pause holds it until a manager releases it; short of approvals it waits for them
     again; a switched-off account fails it until someone tries again; a text that cannot go
-    (a placeholder, a drill's line, changed content) goes back to draft; an incident that may
-    no longer speak withdraws it. What is already on X of a thread fails the rest instead."""
+    (a placeholder, a never-say word, a reply to a post gone from X, a drill's line, changed
+    content) goes back to draft; an incident that may no longer speak withdraws it. What is
+    already on X of a thread fails the rest instead."""
     if refusal.stop == Stop.PAUSED:
         assert refusal.pause is not None
         if message.status == S.PUBLISHING:
@@ -446,7 +451,7 @@ def _stop(message: Message, refusal: Refusal) -> str:
         move(message, S.WITHDRAWN)
         outcome = "withdrawn"
         text = _("Withdrawn before it went out: %(why)s") % {"why": refusal.text}
-    elif refusal.stop in (Stop.UNFILLED, Stop.DRILL, Stop.CHANGED) and not out:
+    elif refusal.stop in BACK_TO_DRAFT and not out:
         move(message, S.DRAFT)
         message.approved_at = None
         approvals_void(message, timezone.now())
@@ -568,6 +573,8 @@ def publish(message_id: int) -> str:
             locked.save()
             _schedule_reconcile(locked.pk, token, countdown=RECONCILE_DELAY)
         return "unknown"
+    except TargetGone as exc:
+        return _settle_target_gone(message_id, token, str(exc))
     except Refused as exc:
         return _settle_failed(message_id, token, str(exc))
     with transaction.atomic():
@@ -575,6 +582,23 @@ def publish(message_id: int) -> str:
             return "superseded"
         _mark_published(locked, sandbox=publisher.sandbox)
     return "published"
+
+
+def _settle_target_gone(message_id: int, token: str, error: str) -> str:
+    """X said the post a reply answers is deleted or no longer visible: the mention is marked
+    gone (the pre-flight check then blocks every reply to it), and the reply stops as the gate
+    would have stopped it: back to draft, its author told (failed when part of a thread is
+    already out)."""
+    with transaction.atomic():
+        if (locked := _locked_if_ours(message_id, token)) is None:
+            return "superseded"
+        mention = locked.reply_to_mention
+        if mention is not None and not has_gone_out(locked):
+            # Its first post answers the mention: that is the post X no longer shows. (A later
+            # part answers our own previous post: the mention is not what went.)
+            mention_mark_gone(mention=mention, at=timezone.now(), words=error)
+        refusal = publish_refusal(locked, content_only=True)
+        return _stop(locked, refusal or Refusal(Stop.TARGET_GONE, error))
 
 
 def _settle_failed(message_id: int, token: str, error: str) -> str:

@@ -1,12 +1,14 @@
 from typing import Any
 
 from django import template
-from django.utils.html import format_html
+from django.utils.html import escape, format_html
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext as _
 
 from communications import selectors
 from communications.accounts.pauses import active_pauses
 from communications.forms import PauseForm
+from communications.messaging.preflight import Finding
 from communications.messaging.text import MAX_WEIGHTED_LENGTH, weighted_length
 from communications.models import Message, SocialAccount
 from config.permissions import PAUSE_PUBLISHING, holds
@@ -53,6 +55,33 @@ def account_badge(account: SocialAccount | None) -> str:
             _("sandbox"),
         )
     return format_html("{}", account)
+
+
+@register.simple_tag
+def highlighted(text: str, findings: list[Finding], part: int = 0) -> SafeString:
+    """The text with the words the pre-flight checks found marked (<mark>), each saying which
+    check found it: the approver sees where, not only what. Everything else is escaped."""
+    spans = sorted(
+        ((span, finding) for finding in findings for span in finding.spans if span.part == part),
+        key=lambda pair: pair[0].start,
+    )
+    text = text or ""
+    pieces, end = [], 0
+    for span, finding in spans:
+        if span.start < end:
+            continue  # already inside a mark
+        pieces.append(escape(text[end : span.start]))
+        pieces.append(
+            format_html(
+                '<mark class="preflight-mark" data-check="{}" title="{}">{}</mark>',
+                finding.check.value,
+                finding.text,
+                text[span.start : span.end],
+            )
+        )
+        end = span.end
+    pieces.append(escape(text[end:]))
+    return mark_safe("".join(pieces))  # noqa: S308 (every piece is escaped above)
 
 
 @register.inclusion_tag("communications/_length.html")

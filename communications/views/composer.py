@@ -14,6 +14,7 @@ from communications.forms import IncidentChoiceForm, MessageForm
 from communications.listening.mentions.presence import Doing, presence_on
 from communications.messaging import gate
 from communications.messaging.gate import approval_count, approvals_required_for, refusal_to_edit
+from communications.messaging.preflight import preflight_draft
 from communications.messaging.services.messages import message_save
 from communications.messaging.services.statements import (
     template_language_warning,
@@ -57,6 +58,20 @@ def _answering(
     }
 
 
+def _draft_findings(
+    texts: list[str], mention: InboundPost | None, template: Template | None
+) -> dict[str, Any]:
+    findings = preflight_draft(
+        [text for text in texts if text is not None], mention=mention, template=template
+    )
+    return {"findings": findings, "blocking": any(f.blocking for f in findings)}
+
+
+def _texts_of(form: MessageForm) -> list[str]:
+    parts = form["parts"].value() or []
+    return [form["body"].value() or "", *(parts if isinstance(parts, list) else [parts])]
+
+
 def _composer(
     request: HttpRequest,
     form: MessageForm,
@@ -79,6 +94,7 @@ def _composer(
             "template_language_warning": template_language_warning(
                 template=template, post_language=mention.language if mention else ""
             ),
+            **_draft_findings(_texts_of(form), mention, template),
             "claim_choices": form.claim_choices(),
             "limit": MAX_WEIGHTED_LENGTH,
             "kinds": Message.Kind.choices,
@@ -225,4 +241,22 @@ def text_length(request: HttpRequest) -> HttpResponse:
         request,
         "communications/_length.html",
         {"length": weighted_length(text), "limit": MAX_WEIGHTED_LENGTH},
+    )
+
+
+@require_POST
+def draft_preflight(request: HttpRequest) -> HttpResponse:
+    """The composer's live pre-flight checks on the words as they are being written (the
+    same list the message page shows once it is saved, communications.messaging.preflight)."""
+    if not holds(request.user, DRAFT_MESSAGE):
+        return forbidden(request, _("Your role does not allow you to draft messages."))
+    mention = selectors.mention_get(user=request.user, pk=request.POST.get("reply_to_mention"))
+    template = selectors.template_get(user=request.user, pk=request.POST.get("template"))
+    texts = [request.POST.get("body", ""), *request.POST.getlist("parts")]
+    if request.POST.get("kind") != Message.Kind.THREAD:
+        texts = texts[:1]
+    return render(
+        request,
+        "communications/_preflight.html",
+        _draft_findings([text[:10_000] for text in texts[:50]], mention, template),
     )

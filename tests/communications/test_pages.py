@@ -557,7 +557,7 @@ def test_the_approver_is_warned_about_unverified_claims(client, responder, manag
     message = submitted(responder, account, incident, cited_claims=[rumour, checked])
     client.force_login(manager)
     page = html(client.get(page_of(message)))
-    assert 'data-testid="unverified-warning"' in page
+    assert page.count('data-check="unverified_claim" data-blocking="false"') == 1
     assert "Batch 42 is contaminated" in page
     queue = html(client.get(reverse("communications:approvals")))
     assert "cites an unverified claim" in queue
@@ -565,7 +565,7 @@ def test_the_approver_is_warned_about_unverified_claims(client, responder, manag
     incident_services.claim_set_status(
         actor=manager, claim=rumour, status=ClaimStatus.FALSE, evidence="Lab report"
     )
-    assert 'data-testid="unverified-warning"' not in html(client.get(page_of(message)))
+    assert 'data-check="unverified_claim"' not in html(client.get(page_of(message)))
 
 
 def test_the_page_shows_target_history_and_the_incidents_other_messages(client, responder, account):

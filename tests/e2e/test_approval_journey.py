@@ -161,7 +161,9 @@ def test_a_thread_is_composed_from_the_war_room(page: Page, live_server, log_in,
 
     expect(page.get_by_test_id("message-status")).to_have_text("Waiting for approval")
     expect(page.get_by_test_id("thread-part")).to_have_count(2)
-    expect(page.get_by_test_id("unverified-warning")).to_contain_text("Batch 42 made children ill")
+    expect(
+        page.locator('[data-testid="preflight"] [data-check="unverified_claim"]')
+    ).to_contain_text("Batch 42 made children ill")
     expect(page.get_by_test_id("approval-count")).to_have_text("0 of 2")
     shoot("thread-submitted")
 

@@ -42,7 +42,7 @@ with warnings.catch_warnings():
     from twitter_text import extract_urls_with_indices
 
 # X's own answers, as documented and as seen on the wire.
-ERRORS: dict[int, dict[str, Any]] = {
+ERRORS: dict[int | str, dict[str, Any]] = {
     400: {
         "errors": [
             {
@@ -58,6 +58,13 @@ ERRORS: dict[int, dict[str, Any]] = {
     401: {"title": "Unauthorized", "type": "about:blank", "status": 401, "detail": "Unauthorized"},
     403: {
         "detail": "You are not allowed to create a Tweet with duplicate content.",
+        "type": "about:blank",
+        "title": "Forbidden",
+        "status": 403,
+    },
+    # A reply to a post that was deleted, or that the account may not see (protected, blocked).
+    "reply_gone": {
+        "detail": "You attempted to reply to a Tweet that is deleted or not visible to you.",
         "type": "about:blank",
         "title": "Forbidden",
         "status": 403,
@@ -132,6 +139,8 @@ class FakeX:
     # Seconds between making a post and answering (a real network's round trip): a client
     # that dies in between never learns the post's id.
     answer_delay: float = 0.0
+    # Posts deleted on X (or no longer visible to the account): a reply to one is refused.
+    deleted: set[str] = field(default_factory=set)
 
     def __post_init__(self) -> None:
         # Ids as X makes them (snowflakes: the time in ms since 2010-11-04, shifted), so two
@@ -270,10 +279,13 @@ class FakeX:
             with self._lock:
                 if scripted is None and any(t["raw_text"] == text for t in self.tweets.values()):
                     return 403, ERRORS[403], {}
+                reply_to = (body.get("reply") or {}).get("in_reply_to_tweet_id", "")
+                if scripted is None and reply_to in self.deleted:
+                    return 403, ERRORS["reply_gone"], {}
                 tweet = self._tweet(
                     text,
                     self.author_id,
-                    reply_to=(body.get("reply") or {}).get("in_reply_to_tweet_id", ""),
+                    reply_to=reply_to,
                     quote=body.get("quote_tweet_id", ""),
                 )
                 self.tweets[tweet["id"]] = tweet

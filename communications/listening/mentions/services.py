@@ -500,6 +500,25 @@ def mention_mark_replied(*, mention: InboundPost, reply: Any, at: datetime) -> I
     return mention
 
 
+def mention_mark_gone(*, mention: InboundPost, at: datetime, words: str) -> InboundPost:
+    """X said the mention is deleted or no longer visible (publishing a reply to it): it is
+    marked gone, once, in its history and on its incident's timeline. No reply to it can go
+    out any more (communications.messaging.preflight)."""
+    if mention.gone_at is not None:
+        return mention
+    InboundPost.objects.filter(pk=mention.pk).update(gone_at=at)
+    live.bump(*live.keys_of(mention))  # an update sends no save signal
+    mention.gone_at = at
+    mention_event_record(
+        mention=mention,
+        actor=None,
+        text=_("Post by @%(who)s is gone from X: %(words)s")
+        % {"who": mention.author_handle, "words": words},
+        incident=mention.incident,
+    )
+    return mention
+
+
 def _post_id(url: str) -> tuple[str, str]:
     match = POST_URL.match((url or "").strip())
     if not match:

@@ -25,7 +25,15 @@ from communications.listening.services import volume_rollup
 from communications.messaging.services import approvals
 from communications.messaging.services import messages as message_services
 from communications.messaging.services.playbooks import playbook_write
-from communications.models import Alert, InboundPost, SocialAccount, Template, WatchTerm
+from communications.messaging.services.wording import rule_save
+from communications.models import (
+    Alert,
+    InboundPost,
+    SocialAccount,
+    Template,
+    WatchTerm,
+    WordingRule,
+)
 from config.permissions import ADMIN, MANAGER, RESPONDER, needs_two_factor
 from drills.models import Drill
 from drills.services import drill_save, scenarios_shipped
@@ -589,6 +597,11 @@ TURKISH: dict[str, str] = {
     ),
     # the brand's account, its mentions and messages
     "Juice Brand": "Juice Brand Türkiye",
+    "Links only to our own sites": "Yalnızca kendi sitelerimize bağlantı",
+    "A link elsewhere may say something we did not approve, or stop working mid-crisis.": (
+        "Başka bir yere giden bağlantı onaylamadığımız bir şey söyleyebilir ya da kriz "
+        "ortasında çalışmayı bırakabilir."
+    ),
     "@juicebrand is batch 24-117 safe?? My kids drank it.": (
         "@juicebrand 24-117 partisi güvenli mi?? Çocuklarım içti."
     ),
@@ -1043,6 +1056,21 @@ class Command(BaseCommand):
             two_factor_enabled=True,
         )
         WatchTerm.objects.create(account=account, query='"juice brand" OR #juicebrand')
+        if not WordingRule.objects.filter(shape=WordingRule.Shape.LINKS).exists():
+            # The brand's own sites: a link anywhere else is a warning before it goes out.
+            rule_save(
+                actor=manager,
+                name=self._say("Links only to our own sites"),
+                shape=WordingRule.Shape.LINKS,
+                words="juicebrand.com\njuicebrand.com.tr",
+                reason=self._say(
+                    "A link elsewhere may say something we did not approve, or stop working "
+                    "mid-crisis."
+                ),
+                examples_flagged="Details: https://bit.ly/juice\nAyrıntılar: kisa.link/juice",
+                examples_passed="Details: https://juicebrand.com/recall\n"
+                "Ayrıntılar: https://destek.juicebrand.com.tr/geri-cagirma",
+            )
         now = timezone.now()
         mentions = [
             ("foodwatch_tr", 48_200, "@juicebrand is batch 24-117 safe?? My kids drank it."),
