@@ -27,6 +27,7 @@ from .models import (
     Message,
     PublishingPause,
     SocialAccount,
+    StatementPage,
     Template,
     TermVolumeBucket,
     ThreadPart,
@@ -278,6 +279,13 @@ class TemplateAdmin(ReadOnlyAdmin):
     list_filter = ["kind", "language"]
     list_select_related = ["approved_by"]
     search_fields = ["name", "body"]
+
+
+@admin.register(StatementPage)
+class StatementPageAdmin(ReadOnlyAdmin):
+    list_display = ["incident", "headline", "is_live", "switched_on_at", "switched_off_at"]
+    list_filter = ["is_live"]
+    list_select_related = ["incident"]
 
 
 @admin.register(WordingRule)

@@ -13,7 +13,14 @@ from rest_framework.response import Response
 from communications.accounts.rotation import with_rotation_due
 from communications.messaging.gate import approval_count
 from communications.messaging.preflight import preflight
-from communications.messaging.services import approvals, messages, pauses, statements, wording
+from communications.messaging.services import (
+    approvals,
+    messages,
+    pages,
+    pauses,
+    statements,
+    wording,
+)
 from communications.messaging.services.playbooks import playbook_write
 from communications.messaging.text import unfilled_placeholders, weighted_length
 from config.people import person_require_signed_in
@@ -21,6 +28,7 @@ from config.permissions import (
     APPROVE_MESSAGE,
     DRAFT_MESSAGE,
     MANAGE_PLAYBOOKS,
+    MANAGE_STATEMENT_PAGE,
     MANAGE_TEMPLATES,
     MANAGE_WORDING,
     PAUSE_PUBLISHING,
@@ -34,7 +42,14 @@ from teams.stakeholders.serializers import StaffBriefingCreateSerializer
 
 from . import selectors
 from .filters import LogFilter, MessageFilter, PauseFilter, WordingRuleFilter
-from .models import Message, PublishingPause, SocialAccount, Template, WordingRule
+from .models import (
+    Message,
+    PublishingPause,
+    SocialAccount,
+    StatementPage,
+    Template,
+    WordingRule,
+)
 from .serializers import (
     AccountSerializer,
     DecisionSerializer,
@@ -51,6 +66,8 @@ from .serializers import (
     PublishingPauseSerializer,
     RefusalSerializer,
     RenderedSerializer,
+    StatementPageSerializer,
+    StatementPageSwitchOnSerializer,
     SubmitSerializer,
     TemplateRenderSerializer,
     TemplateSerializer,
@@ -619,6 +636,55 @@ class WordingRuleViewSet(
         )
 
 
+@extend_schema_view(
+    list=extend_schema(summary="Incidents on the public statement page, and in its archive"),
+    retrieve=extend_schema(summary="One incident's statement page"),
+)
+class StatementPageViewSet(
+    AnswersFresh, mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet
+):
+    serializer_class = StatementPageSerializer
+    permission_classes = PERMISSIONS
+    filterset_class = None
+    lookup_value_regex = r"\d+"
+    action_permissions = {
+        ("create", "POST"): MANAGE_STATEMENT_PAGE,
+        ("switch_off", "POST"): MANAGE_STATEMENT_PAGE,
+    }
+
+    def get_queryset(self) -> QuerySet[StatementPage]:
+        return StatementPage.objects.select_related(
+            "incident", "switched_on_by", "switched_off_by"
+        ).order_by("-is_live", "-switched_on_at", "-id")
+
+    @extend_schema(
+        summary="Put an incident on the statement page (or change its headline; managers)",
+        description="What the page then says is the incident's approved page updates "
+        "(messages of kind page_update). A closed or declined incident is not put on it again "
+        "(409); a drill's page is never public.",
+        request=StatementPageSwitchOnSerializer,
+        responses={201: StatementPageSerializer},
+    )
+    def create(self, request: Request) -> Response:
+        data = StatementPageSwitchOnSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        page = pages.page_switch_on(
+            actor=person_require_signed_in(request.user), **data.validated_data
+        )
+        return self._fresh(page, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Take an incident off the page (managers): it stays in the page's archive",
+        request=None,
+        responses={200: StatementPageSerializer},
+    )
+    @action(detail=True, methods=["post"], url_path="switch-off")
+    def switch_off(self, request: Request, pk: str) -> Response:
+        page = self.get_object()
+        pages.page_switch_off(actor=person_require_signed_in(request.user), incident=page.incident)
+        return self._fresh(page)
+
+
 def register(router: Any) -> None:
     router.register(
         r"incidents/(?P<incident_pk>\d+)/briefings",
@@ -632,3 +698,4 @@ def register(router: Any) -> None:
     router.register("publishing-pauses", PublishingPauseViewSet, basename="publishing-pause")
     router.register("playbooks", PlaybookViewSet, basename="playbook")
     router.register("wording-rules", WordingRuleViewSet, basename="wording-rule")
+    router.register("statement-pages", StatementPageViewSet, basename="statement-page")

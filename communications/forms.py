@@ -3,6 +3,7 @@
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.db.models import Q
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
@@ -109,6 +110,12 @@ class MessageForm(forms.Form):
         empty_label=_("— choose —"),
     )
     parts = PartsField(label=_("Further posts of the thread"), required=False)
+    language = forms.ChoiceField(
+        label=_("Page it goes on"),
+        choices=[("", _("— choose —")), *settings.LANGUAGES],
+        required=False,
+        help_text=_("The statement page in this language shows it."),
+    )
     stakeholder_group = forms.ModelChoiceField(
         label=_("Stakeholder group told"),
         queryset=StakeholderGroup.objects.all(),
@@ -216,6 +223,7 @@ class MessageForm(forms.Form):
             "stakeholder_group": data["stakeholder_group"],
             "stakeholder_channel": data["stakeholder_channel"],
             "briefing_departments": list(data["briefing_departments"]),
+            "language": data["language"],
         }
         if self.message is None:
             arguments["account"] = data["account"]
@@ -297,6 +305,17 @@ class WordingRuleForm(forms.Form):
         max_length=500,
         required=False,
         help_text=_("Kept on record with the change."),
+    )
+
+
+class StatementPageForm(forms.Form):
+    headline = forms.CharField(
+        label=_("Public headline"),
+        max_length=200,
+        help_text=_(
+            "What the public reads as its title, e.g. “Batch 24-117 of our mango juice”: never "
+            "the team's working title."
+        ),
     )
 
 

@@ -11,9 +11,11 @@ from communications.listening.models import (
     VolumeBucket,
 )
 from communications.messaging.models import (
+    ACCOUNTLESS_KINDS,
     INTERNAL_KINDS,
     Approval,
     Message,
+    StatementPage,
     Template,
     ThreadPart,
     WordingRule,
@@ -21,6 +23,7 @@ from communications.messaging.models import (
 )
 
 __all__ = [
+    "ACCOUNTLESS_KINDS",
     "INTERNAL_KINDS",
     "Alert",
     "Approval",
@@ -31,6 +34,7 @@ __all__ = [
     "Platform",
     "PublishingPause",
     "SocialAccount",
+    "StatementPage",
     "Template",
     "TermVolumeBucket",
     "ThreadPart",

@@ -3,6 +3,7 @@ Credentials never appear in any of them."""
 
 from typing import Any
 
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -28,6 +29,7 @@ from .models import (
     Message,
     PublishingPause,
     SocialAccount,
+    StatementPage,
     Template,
     ThreadPart,
     WordingRule,
@@ -136,6 +138,7 @@ class MessageSerializer(serializers.ModelSerializer):
             "kind",
             "body",
             "parts",
+            "language",
             "stakeholder_group",
             "stakeholder_channel",
             "briefing_departments",
@@ -229,6 +232,34 @@ class FindingSerializer(serializers.Serializer):
 class PreflightSerializer(serializers.Serializer):
     blocking = serializers.BooleanField(help_text="Whether any finding blocks the message.")
     findings = FindingSerializer(many=True, help_text="Blocking findings first.")
+
+
+class StatementPageSerializer(serializers.ModelSerializer):
+    incident = MessageIncidentSerializer(read_only=True)
+    switched_on_by = PersonSerializer(read_only=True)
+    switched_off_by = PersonSerializer(read_only=True, allow_null=True)
+
+    class Meta:
+        model = StatementPage
+        fields = [
+            "id",
+            "incident",
+            "headline",
+            "is_live",
+            "switched_on_at",
+            "switched_on_by",
+            "switched_off_at",
+            "switched_off_by",
+        ]
+        read_only_fields = fields
+
+
+class StatementPageSwitchOnSerializer(InputSerializer):
+    incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all())
+    headline = serializers.CharField(
+        max_length=200,
+        help_text="What the public reads as its title; never the team's working title.",
+    )
 
 
 class WordingRuleSerializer(serializers.ModelSerializer):
@@ -341,6 +372,13 @@ class MessageWriteSerializer(InputSerializer):
         default=list,
         help_text="Staff briefings: the departments briefed; empty: everyone.",
     )
+    language = serializers.ChoiceField(
+        choices=settings.LANGUAGES,
+        allow_blank=True,
+        required=False,
+        default="",
+        help_text="Statement page updates: the page it goes on; empty for every other kind.",
+    )
 
 
 REPLY_ANYWAY_HELP = (
@@ -357,7 +395,8 @@ class MessageCreateSerializer(MessageWriteSerializer):
         required=False,
         allow_null=True,
         default=None,
-        help_text="The account to post from; none for staff briefings and stakeholder updates.",
+        help_text="The account to post from; none for staff briefings, stakeholder updates and "
+        "statement page updates.",
     )
     submit = serializers.BooleanField(
         required=False, default=False, help_text="Submit for approval right away."

@@ -10,6 +10,7 @@ from .views import (
     composer,
     log,
     message,
+    pages,
     panel,
     pauses,
     playbooks,
@@ -64,6 +65,11 @@ urlpatterns = [
     path("pauses/", pauses.pauses, name="pauses"),
     path("pauses/<int:pk>/resume/", pauses.pause_resume, name="pause-resume"),
     path("incidents/<str:reference>/", panel.incident_panel, name="incident-panel"),
+    path(
+        "incidents/<str:reference>/statement-page/",
+        pages.incident_statement_page,
+        name="incident-statement-page",
+    ),
     path(
         "incidents/<str:reference>/briefing/",
         briefings.briefing_panel,

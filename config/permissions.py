@@ -54,6 +54,7 @@ DRAFT_MESSAGE = "communications.add_message"
 TRIAGE_MENTIONS = "communications.change_inboundpost"
 MANAGE_TEMPLATES = "communications.change_template"
 MANAGE_WORDING = "communications.change_wordingrule"
+MANAGE_STATEMENT_PAGE = "communications.change_statementpage"
 MANAGE_ACCOUNTS = "communications.change_socialaccount"
 PAUSE_PUBLISHING = "communications.add_publishingpause"
 UNLOCK_LOGINS = "axes.delete_accessattempt"
@@ -84,6 +85,9 @@ ACTIONS: dict[str, Any] = {
         "triage inbound mentions: assign, decide, link to an incident; dismiss a listening alert"
     ),
     MANAGE_TEMPLATES: _("write templates and holding statements (approving one needs approve)"),
+    MANAGE_STATEMENT_PAGE: _(
+        "put an incident on the public statement page (its public headline) and take it off"
+    ),
     MANAGE_WORDING: _(
         "keep the wording rules the pre-flight checks apply (never say, tone, links), each "
         "change with its reason"
@@ -146,6 +150,7 @@ _RESPONDER = {
 _MANAGER = _RESPONDER | {
     MANAGE_TEMPLATES,
     MANAGE_WORDING,
+    MANAGE_STATEMENT_PAGE,
     MANAGE_INCIDENT,
     APPROVE_MESSAGE,
     ASSIGN_ROLES,
@@ -178,6 +183,7 @@ _ADMIN = _MANAGER | {
     "communications.view_template",
     "communications.view_wordingrule",
     "communications.view_wordingrulechange",
+    "communications.view_statementpage",
     "teams.add_role",
     "teams.view_role",
     "teams.add_department",

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.generic import RedirectView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from communications.views import statement_page
 from config import health
 from config.schema import SchemaView
 from desk import health as desk_health
@@ -53,6 +54,14 @@ urlpatterns = [
     ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("admin/", admin.site.urls),
+    # The brand's public statement page (no sign-in) and its feed.
+    path("status/", statement_page.statement_page_root, name="statement-page-root"),
+    path("status/<str:language>/", statement_page.statement_page, name="statement-page"),
+    path(
+        "status/<str:language>/feed.atom",
+        statement_page.statement_feed,
+        name="statement-page-feed",
+    ),
     path("healthz", health.healthz, name="healthz"),
     path("readyz", desk_health.readyz, name="readyz"),
     path("api/v1/", include("config.api")),

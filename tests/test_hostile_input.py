@@ -178,6 +178,8 @@ def _pk(name: str, world: World, user: Any) -> int | None:
         "playbook-archive": world.playbook,
         "playbook-detail": world.playbook,
         "playbook-versions": world.playbook,
+        "statement-page-detail": world.statement_page,
+        "statement-page-switch-off": world.statement_page,
         "wording-rule": world.wording_rule,
         "wording-rule-edit": world.wording_rule,
         "wording-rule-retire": world.wording_rule,
@@ -229,6 +231,7 @@ def real_arguments(name: str, arguments: tuple[str, ...], world: World, user: An
         "url": "x",
         "job_id": _export_job(world, user).pk,
         "mitigation_id": world.mitigation.pk,
+        "language": "tr",
     }
     kwargs = {argument: values.get(argument) for argument in arguments}
     if "pk" in arguments:
@@ -289,7 +292,7 @@ QUERY: dict[str, tuple[str, ...]] = {
     "communications:templates": ("kind", "language", "page"),
     "communications:wording-rules": ("shown", "page"),
     "communications:template": ("incident", "handle", "next_update"),
-    "communications:message-new": ("reply_to", "template", "incident"),
+    "communications:message-new": ("reply_to", "template", "incident", "kind"),
     "communications:mentions:queue": (
         "q",
         "open",
@@ -362,6 +365,7 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "briefing_departments": w.department.pk,
         "cited_claims": w.claim.pk,
         "scheduled_at": "2030-01-01T10:00",
+        "language": "tr",
         "action": "submit",
         # The world's mention has a reply waiting for approval already.
         "reply_anyway": "on",
@@ -537,6 +541,10 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
             {**WORDING_RULE, "change_reason": "Clearer words"},
         ),
         "communications:wording-rule-retire": ("", {"change_reason": "Merged", "in_force": "0"}),
+        "communications:incident-statement-page": [
+            ("", {"headline": "Batch 24-117 of our mango juice", "action": "on"}),
+            ("", {"action": "off"}),
+        ],
         "communications:template-new": ("", template),
         "communications:template-edit": ("", template),
         "communications:template-approve": ("", {}),
@@ -656,6 +664,7 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
         "stakeholder_group": None,
         "stakeholder_channel": "",
         "briefing_departments": [],
+        "language": "",
     }
     group = {"name": "Press", "kind": "media", "description": ""}
     template = {"name": "Apology", "kind": "reply", "language": "en", "body": "Sorry."}
@@ -736,6 +745,9 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
         },
         "wording-rule-detail": {"PATCH": {**WORDING_RULE, "change_reason": "Clearer words"}},
         "wording-rule-retire": {"POST": {"change_reason": "Merged", "in_force": False}},
+        "statement-page-list": {
+            "POST": {"incident": w.incident.pk, "headline": "Batch 24-117 of our mango juice"}
+        },
         "risk-detail": {"PATCH": risk},
         "drill-list": {"POST": drill},
         "drill-detail": {"PATCH": drill},

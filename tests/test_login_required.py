@@ -1,4 +1,5 @@
-"""Every URL but the login page, the password-reset pages and the probes needs a login.
+"""Every URL but the login page, the password-reset pages, the probes and the public statement
+page needs a login.
 
 The test walks the whole URL configuration, so a view added later without protection fails
 here instead of leaking.
@@ -22,6 +23,10 @@ PUBLIC = {
     "logout",  # POST only; logging out when logged out is harmless
     "admin:login",  # the admin site's own way in
     "admin:logout",
+    # The brand's public statement page and its feed: for the public, who has no account.
+    "statement-page-root",
+    "statement-page",
+    "statement-page-feed",
 }
 
 
@@ -50,6 +55,8 @@ def plausible(argument: str) -> str:
         return "INC-2026-0001"
     if argument == "format":
         return "json"
+    if argument == "language":
+        return "tr"
     if argument in ("uidb64", "token", "url", "app_label", "model_name", "content_type_id"):
         return "x" if argument != "app_label" else "incidents"
     return "1"

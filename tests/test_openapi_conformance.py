@@ -88,6 +88,10 @@ RULES_IN_WORDS = {
     ("POST", "/api/v1/wording-rules/"),
     ("PATCH", "/api/v1/wording-rules/{id}/"),
     ("POST", "/api/v1/wording-rules/{id}/retire/"),
+    # A closed or declined incident is not put on the statement page again; one taken off is
+    # not taken off twice.
+    ("POST", "/api/v1/statement-pages/"),
+    ("POST", "/api/v1/statement-pages/{id}/switch-off/"),
 }
 
 
@@ -140,6 +144,8 @@ def path_ids(world: World, caller: Any) -> list[tuple[str, Any]]:
         ("/api/v1/wording-rules/{id}/", world.wording_rule.pk),
         ("/api/v1/wording-rules/{id}/retire/", world.wording_rule.pk),
         ("/api/v1/wording-rules/{id}/changes/", world.wording_rule.pk),
+        ("/api/v1/statement-pages/{id}/", world.statement_page.pk),
+        ("/api/v1/statement-pages/{id}/switch-off/", world.statement_page.pk),
         ("/api/v1/log/{id}/", world.published.pk),
         ("/api/v1/deadlines/{id}/", world.deadline.pk),
         ("/api/v1/deadlines/{id}/acknowledge/", world.deadline.pk),

@@ -11,6 +11,7 @@ from communications.listening import alerts
 from communications.messaging.services import approvals, statements
 from communications.messaging.services import messages as message_services
 from communications.messaging.services import pauses as pause_services
+from communications.messaging.services.pages import page_switch_on
 from communications.messaging.services.playbooks import playbook_write
 from communications.messaging.services.wording import rule_save
 from communications.models import (
@@ -19,6 +20,7 @@ from communications.models import (
     Message,
     PublishingPause,
     SocialAccount,
+    StatementPage,
     Template,
     WordingRule,
 )
@@ -60,7 +62,7 @@ from tests.communications.listening_data import STORM_END, quiet_history, storm
 from tests.teams.factories import NotificationFactory
 
 # A wording rule that does what its examples say: the world's own; posted to its page and API.
-WORDING_RULE = {
+WORDING_RULE: dict[str, Any] = {
     "name": "Hollow apology",
     "kind": "tone",
     "shape": "phrases",
@@ -114,6 +116,7 @@ class World:
     alert: Alert  # an open listening alert on a storm of its own account
     drill_run: DrillRun  # a drill playing the English scenario, its first posts stored
     wording_rule: WordingRule  # a tone rule a manager wrote, in force
+    statement_page: StatementPage  # the incident, on the public statement page
 
 
 def _resolved_postmortem(manager: Any, title: str) -> Postmortem:
@@ -375,4 +378,5 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
         alert=alert,
         drill_run=drill_run,
         wording_rule=rule_save(actor=manager, **WORDING_RULE),
+        statement_page=page_switch_on(actor=manager, incident=incident, headline="Our statement"),
     )

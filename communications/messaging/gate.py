@@ -20,7 +20,7 @@ from communications.accounts.models import PublishingPause
 from communications.accounts.pauses import pause_covering
 from communications.listening.drill_line import drill_line_crossed
 from communications.messaging.lifecycle import can_move
-from communications.messaging.models import Approval, Message, Template
+from communications.messaging.models import Approval, Message, StatementPage, Template
 from communications.messaging.preflight import Check, blocking
 from communications.messaging.text import text_hash
 from config.errors import ApplicationError, Conflict, NotPermitted
@@ -84,6 +84,8 @@ def _message_fields(
         "corrects": message.corrects_id,
         "cited_claims": claims,
     }
+    if message.kind == Message.Kind.PAGE_UPDATE:
+        fields["language"] = message.language  # which page it goes on
     if message.is_internal:
         fields["audience"] = {
             "group": message.stakeholder_group_id,
@@ -268,6 +270,7 @@ class Stop(StrEnum):
     INCIDENT_OVER = "incident_over"
     DRILL = "drill"
     ACCOUNT_OFF = "account_off"
+    PAGE_OFF = "page_off"
     UNFILLED = "unfilled"
     NEVER_SAY = "never_say"
     TARGET_GONE = "target_gone"
@@ -281,6 +284,7 @@ CONTENT_STOPS = (
     Stop.INCIDENT_OVER,
     Stop.DRILL,
     Stop.ACCOUNT_OFF,
+    Stop.PAGE_OFF,
     Stop.UNFILLED,
     Stop.NEVER_SAY,
     Stop.TARGET_GONE,
@@ -322,9 +326,20 @@ def _content_refusal(message: Message) -> Refusal | None:
             _("%(account)s is switched off: nothing goes out from it.")
             % {"account": message.account},
         )
+    if message.kind == Message.Kind.PAGE_UPDATE and not page_is_live(message.incident_id):
+        return Refusal(
+            Stop.PAGE_OFF,
+            _("%(reference)s is not on the statement page: a manager switches it on first.")
+            % {"reference": incident.reference},
+        )
     for finding in blocking(message):
         return Refusal(BLOCKING_STOPS[finding.check], finding.text)
     return None
+
+
+def page_is_live(incident_id: int) -> bool:
+    """Whether the incident is on the statement page now (its updates may go there)."""
+    return StatementPage.objects.filter(incident_id=incident_id, is_live=True).exists()
 
 
 def _status_of(incident: Incident) -> str:
@@ -353,7 +368,7 @@ def publish_refusal(message: Message, *, content_only: bool = False) -> Refusal 
 
     1. the incident may still speak (not declined or closed);
     2. a drill stays a drill and reality stays real (communications.listening.drill_line);
-    3. the account is switched on;
+    3. the account is switched on (a statement page update: the incident is on the page);
     4. the pre-flight checks that block find nothing (communications.messaging.preflight): no
        ``{placeholder}`` left in any post, no word on the brand's never-say list, no reply to a
        post gone from X;

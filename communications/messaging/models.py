@@ -87,6 +87,9 @@ class Template(models.Model):
 # --- outgoing messages ----------------------------------------------------------------------
 
 INTERNAL_KINDS = ("staff_briefing", "stakeholder_update")
+# Kinds that go out without a social account: the internal ones, and the statement page's
+# updates (public, but published on the brand's own page, not on a network).
+ACCOUNTLESS_KINDS = (*INTERNAL_KINDS, "page_update")
 
 
 class MessageQuerySet(RehearsalQuerySet["Message"]):
@@ -104,6 +107,7 @@ class Message(models.Model):
         CORRECTION = "correction", _("Correction")
         STAFF_BRIEFING = "staff_briefing", _("Staff briefing (internal)")
         STAKEHOLDER_UPDATE = "stakeholder_update", _("Stakeholder update")
+        PAGE_UPDATE = "page_update", _("Statement page update")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -151,6 +155,12 @@ class Message(models.Model):
         help_text=_("Empty: everyone."),
     )
     body = models.TextField(_("text"))
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        help_text=_("A statement page update: the page it goes on (tr, en)."),
+    )
     reply_to_mention = models.ForeignKey(
         InboundPost,
         verbose_name=_("reply to mention"),
@@ -298,9 +308,13 @@ class Message(models.Model):
                 condition=Q(approvals_required__gte=1), name="message_needs_an_approval"
             ),
             models.CheckConstraint(
-                condition=Q(kind__in=INTERNAL_KINDS, account__isnull=True)
-                | (~Q(kind__in=INTERNAL_KINDS) & Q(account__isnull=False)),
+                condition=Q(kind__in=ACCOUNTLESS_KINDS, account__isnull=True)
+                | (~Q(kind__in=ACCOUNTLESS_KINDS) & Q(account__isnull=False)),
                 name="message_account_iff_posted_on_a_network",
+            ),
+            models.CheckConstraint(
+                condition=~Q(kind="page_update") | ~Q(language=""),
+                name="message_page_update_has_a_language",
             ),
             models.CheckConstraint(
                 condition=~Q(kind="stakeholder_update")
@@ -324,6 +338,11 @@ class Message(models.Model):
     def is_internal(self) -> bool:
         """Staff briefings and stakeholder updates: approved like posts, never on a network."""
         return self.kind in INTERNAL_KINDS
+
+    @property
+    def has_account(self) -> bool:
+        """Posts on a network need an account; internal kinds and page updates have none."""
+        return self.kind not in ACCOUNTLESS_KINDS
 
 
 class ThreadPart(models.Model):
@@ -500,3 +519,64 @@ class WordingRuleChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rule_id} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+# The public statement page's key in incidents.live: bumped when what it shows changes.
+STATEMENT_PAGE = "statement-page"
+
+
+class StatementPage(models.Model):
+    """An incident on the brand's public statement page: its public headline, and whether it
+    is on the page now. Its approved page updates (Message.Kind.PAGE_UPDATE) are what the page
+    says; switched off, the incident stays in the page's archive with its final statement. A
+    drill's page is never public."""
+
+    incident = models.OneToOneField(
+        "incidents.Incident",
+        verbose_name=_("incident"),
+        on_delete=models.PROTECT,
+        related_name="statement_page",
+    )
+    headline = models.CharField(
+        _("public headline"),
+        max_length=200,
+        help_text=_(
+            "What the public reads as its title, e.g. “Batch 24-117 of our mango juice”: never "
+            "the team's working title."
+        ),
+    )
+    is_live = models.BooleanField(_("on the page"), default=True)
+    switched_on_at = models.DateTimeField(_("switched on at"), default=timezone.now)
+    switched_on_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("switched on by"),
+        on_delete=models.PROTECT,
+        related_name="+",
+    )
+    switched_off_at = models.DateTimeField(_("switched off at"), null=True, blank=True)
+    switched_off_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("switched off by"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    live_keys = (STATEMENT_PAGE,)
+
+    class Meta:
+        ordering = ["-switched_on_at", "-id"]
+        verbose_name = _("statement page")
+        verbose_name_plural = _("statement pages")
+        constraints = [
+            models.CheckConstraint(condition=~Q(headline=""), name="statement_page_has_a_headline"),
+            models.CheckConstraint(
+                condition=Q(is_live=True, switched_off_at__isnull=True)
+                | Q(is_live=False, switched_off_at__isnull=False),
+                name="statement_page_off_iff_switched_off",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.headline

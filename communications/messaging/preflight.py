@@ -295,9 +295,14 @@ def language_of_text(text: str) -> str:
     return str(values[0].language.iso_code_639_1.name).lower()
 
 
-def expected_language(*, mention: Any = None, template: Template | None = None) -> tuple[str, str]:
-    """The language the draft should be in, and why: the post it answers (as X detected it),
-    else the template it started from. ("", "") when neither says."""
+def expected_language(
+    *, mention: Any = None, template: Template | None = None, page: str = ""
+) -> tuple[str, str]:
+    """The language the draft should be in, and why: the statement page it goes on, the post
+    it answers (as X detected it), else the template it started from. ("", "") when none
+    says."""
+    if page:
+        return page, "page"
     if mention is not None and mention.language and mention.language not in ("und", "zxx"):
         return mention.language, "mention"
     if template is not None and template.language:
@@ -312,7 +317,9 @@ def check_language(texts: Sequence[str], expected: str, source: str) -> list[Fin
     if not written or written == expected:
         return []
     values = {"written": language_said(written), "expected": language_said(expected)}
-    if source == "mention":
+    if source == "page":
+        text = _("The text reads as %(written)s, but it goes on the page in %(expected)s.")
+    elif source == "mention":
         text = _(
             "The text reads as %(written)s, but the post it answers is in %(expected)s: answer "
             "people in their own language."
@@ -370,6 +377,7 @@ def preflight(message: Message) -> list[Finding]:
             *expected_language(
                 mention=message.reply_to_mention if message.reply_to_mention_id else None,
                 template=message.template if message.template_id else None,
+                page=message.language if message.kind == Message.Kind.PAGE_UPDATE else "",
             ),
         ),
         *check_claims(message.cited_claims.all() if message.pk else []),
@@ -378,13 +386,13 @@ def preflight(message: Message) -> list[Finding]:
 
 
 def preflight_draft(
-    texts: Sequence[str], *, mention: Any = None, template: Template | None = None
+    texts: Sequence[str], *, mention: Any = None, template: Template | None = None, page: str = ""
 ) -> list[Finding]:
     """The same list for words not saved yet (the composer's live check), where the words
     are all there is: placeholders, rules and language."""
     findings = [
         *check_placeholders(texts),
         *check_words(texts, rules_in_force()),
-        *check_language(texts, *expected_language(mention=mention, template=template)),
+        *check_language(texts, *expected_language(mention=mention, template=template, page=page)),
     ]
     return sorted(findings, key=lambda f: not f.blocking)

@@ -64,7 +64,7 @@ from communications.messaging.gate import (
     valid_approvals,
 )
 from communications.messaging.lifecycle import approvals_void, move
-from communications.messaging.models import Message, ThreadPart
+from communications.messaging.models import STATEMENT_PAGE, Message, ThreadPart
 from communications.messaging.publishers import (
     OwnPost,
     Posted,
@@ -76,6 +76,7 @@ from communications.messaging.publishers import (
 from config.errors import ApplicationError
 from config.queue import enqueue
 from config.when import moment_in, site_zone
+from incidents import live
 from incidents.models import Incident, TimelineEvent
 from incidents.rehearsals import is_rehearsal
 from incidents.services import incident_first_response_record, timeline_event_record
@@ -94,6 +95,7 @@ PUBLIC_STATEMENT_KINDS = (
     Message.Kind.THREAD,
     Message.Kind.QUOTE,
     Message.Kind.CORRECTION,
+    Message.Kind.PAGE_UPDATE,
 )
 
 # Stops a text can be changed out of: the message goes back to draft (when none of it is out).
@@ -291,13 +293,19 @@ def _mark_published(message: Message, *, sandbox: bool) -> None:
     message.not_released = False
     message.held_since = None
     message.save()
+    if message.kind == Message.Kind.PAGE_UPDATE:
+        said = (
+            _("Published on the statement page in sandbox mode (a drill: not public): %(text)s")
+            if sandbox
+            else _("Published on the statement page (%(language)s): %(text)s")
+        ) % {"text": message.body, "language": message.language}
+    elif sandbox:
+        said = _("Published in sandbox mode (not on X): %(text)s") % {"text": message.body}
+    else:
+        said = _("Published on X: %(url)s") % {"url": message.external_url}
     _event(
         message,
-        (
-            _("Published in sandbox mode (not on X): %(text)s") % {"text": message.body}
-            if sandbox
-            else _("Published on X: %(url)s") % {"url": message.external_url}
-        ),
+        said,
         external_id=message.external_id,
         sandbox=sandbox,
     )
@@ -317,7 +325,11 @@ def _mark_published(message: Message, *, sandbox: bool) -> None:
             % {"reference": message.incident.reference, "text": message.body[:60]}
         ),
         body=lambda _zone: (
-            _("Sandbox mode: nothing was posted on X.") if sandbox else message.external_url
+            _("On the statement page.")
+            if message.kind == Message.Kind.PAGE_UPDATE
+            else _("Sandbox mode: nothing was posted on X.")
+            if sandbox
+            else message.external_url
         ),
         url=message.get_absolute_url(),
         incident=message.incident,
@@ -540,6 +552,8 @@ def publish(message_id: int) -> str:
     message, token = claimed
     if message.kind == Message.Kind.STAFF_BRIEFING:
         return _brief_staff(message.pk, token)
+    if message.kind == Message.Kind.PAGE_UPDATE:
+        return _update_page(message.pk, token)
     assert message.account is not None
     try:
         publisher = _publisher(message)
@@ -607,6 +621,22 @@ def _settle_failed(message_id: int, token: str, error: str) -> str:
             return "superseded"
         _mark_failed(locked, error)
     return "failed"
+
+
+def _update_page(message_id: int, token: str) -> str:
+    """An approved statement page update goes on the brand's own page: published in the
+    transaction that asks the gate, so it is on the page once or not at all (a worker killed
+    before the commit published nothing, and the sweeper tries again). A drill's update is
+    published in sandbox: the public page never shows it."""
+    with transaction.atomic():
+        if (message := _locked_if_ours(message_id, token)) is None:
+            return "superseded"
+        refusal = publish_refusal(message)
+        if refusal is not None:
+            return _stop(message, refusal)
+        _mark_published(message, sandbox=is_rehearsal(message))
+        live.bump(STATEMENT_PAGE)
+    return "published"
 
 
 def _brief_staff(message_id: int, token: str) -> str:
@@ -712,11 +742,17 @@ def reconcile(message_id: int, token: str | None = None) -> str:
     if isinstance(held, str):
         return held
     message, token = held
-    if message.is_internal:
-        # The briefing commits with the status: still publishing, it was never sent.
+    if message.account is None:
+        # A briefing or a page update commits with the status: still publishing, it was
+        # never sent.
         with transaction.atomic():
             if (locked := _locked_if_ours(message_id, token)) is not None:
-                _retry_or_fail(locked, _("The briefing was interrupted"), delay=timedelta(0))
+                why = (
+                    _("The briefing was interrupted")
+                    if locked.is_internal
+                    else _("The page update was interrupted")
+                )
+                _retry_or_fail(locked, why, delay=timedelta(0))
         return "not found"
     assert message.account is not None
     since = (message.publishing_started_at or timezone.now()) - SEARCH_MARGIN

@@ -41,11 +41,13 @@ def message_status_badge(value: str) -> str:
 
 
 @register.simple_tag
-def account_badge(account: SocialAccount | None) -> str:
-    """@handle, and a clear "sandbox" label when nothing is really posted from it; "internal"
-    for staff briefings and stakeholder updates, which have no account."""
+def account_badge(account: SocialAccount | None, kind: str = "") -> str:
+    """@handle, and a clear "sandbox" label when nothing is really posted from it; "statement
+    page" for a page update, "internal" for staff briefings and stakeholder updates (none of
+    them has an account)."""
     if account is None:
-        return format_html('<span class="badge text-bg-light border">{}</span>', _("internal"))
+        said = _("statement page") if kind == Message.Kind.PAGE_UPDATE else _("internal")
+        return format_html('<span class="badge text-bg-light border">{}</span>', said)
     if account.is_sandbox:
         return format_html(
             '{} <span class="badge text-bg-warning" data-testid="sandbox-label" title="{}">'

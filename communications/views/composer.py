@@ -6,6 +6,7 @@ from typing import Any
 from django.contrib import messages
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -24,6 +25,7 @@ from communications.messaging.text import MAX_WEIGHTED_LENGTH, weighted_length
 from communications.models import InboundPost, Message, Template
 from config.errors import ApplicationError, NotPermitted, form_error
 from config.http import HttpRequest, forbidden
+from config.languages import language_named
 from config.people import person_require_signed_in
 from config.permissions import DRAFT_MESSAGE, holds
 from incidents import selectors as incident_selectors
@@ -59,10 +61,10 @@ def _answering(
 
 
 def _draft_findings(
-    texts: list[str], mention: InboundPost | None, template: Template | None
+    texts: list[str], mention: InboundPost | None, template: Template | None, page: str = ""
 ) -> dict[str, Any]:
     findings = preflight_draft(
-        [text for text in texts if text is not None], mention=mention, template=template
+        [text for text in texts if text is not None], mention=mention, template=template, page=page
     )
     return {"findings": findings, "blocking": any(f.blocking for f in findings)}
 
@@ -164,6 +166,10 @@ def message_new(request: HttpRequest) -> HttpResponse:
         return redirect(incident)
     accounts = selectors.writable_accounts(user=request.user)
     initial: dict[str, Any] = {}
+    if request.GET.get("kind") in Message.Kind.values:
+        initial["kind"] = request.GET["kind"]
+    if initial.get("kind") == Message.Kind.PAGE_UPDATE:
+        initial["language"] = incident.language or translation.get_language()
     if mention is not None:
         initial.update(
             kind=Message.Kind.REPLY, reply_to_mention=mention.pk, account=mention.account_id
@@ -205,6 +211,7 @@ def _initial(message: Message) -> dict[str, Any]:
         "parts": [part.body for part in message.parts.all()],
         "cited_claims": [claim.pk for claim in message.cited_claims.all()],
         "scheduled_at": message.scheduled_at,
+        "language": message.language,
     }
 
 
@@ -253,10 +260,17 @@ def draft_preflight(request: HttpRequest) -> HttpResponse:
     mention = selectors.mention_get(user=request.user, pk=request.POST.get("reply_to_mention"))
     template = selectors.template_get(user=request.user, pk=request.POST.get("template"))
     texts = [request.POST.get("body", ""), *request.POST.getlist("parts")]
-    if request.POST.get("kind") != Message.Kind.THREAD:
+    kind = request.POST.get("kind")
+    if kind != Message.Kind.THREAD:
         texts = texts[:1]
+    page = request.POST.get("language", "") if kind == Message.Kind.PAGE_UPDATE else ""
     return render(
         request,
         "communications/_preflight.html",
-        _draft_findings([text[:10_000] for text in texts[:50]], mention, template),
+        _draft_findings(
+            [text[:10_000] for text in texts[:50]],
+            mention if kind == Message.Kind.REPLY else None,
+            template,
+            page=language_named(page) or "",
+        ),
     )

@@ -234,6 +234,12 @@ def mailers_from_url(url: str) -> dict[str, dict[str, object]]:
 MAILERS = mailers_from_url(env("EMAIL_URL", default=""))
 # The address people reach Crisis Desk at: links in emails and chat messages start with it.
 SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
+# The public statement page (no sign-in): the brand's name on it, the address the public reads
+# it at (a CDN or another host in front of /status/; its feed's links start with it), and how
+# long a browser or a CDN may keep a copy before asking again (it answers 304 while unchanged).
+BRAND_NAME = env("BRAND_NAME", default="")
+STATEMENT_PAGE_URL = env("STATEMENT_PAGE_URL", default=f"{SITE_URL}/status").rstrip("/")
+STATEMENT_PAGE_MAX_AGE = env.int("STATEMENT_PAGE_MAX_AGE", default=30)
 # Chat webhooks: seconds to wait for the receiver, and how many times a failed send is retried.
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
 DELIVERY_MAX_RETRIES = env.int("DELIVERY_MAX_RETRIES", default=5)

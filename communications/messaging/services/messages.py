@@ -41,10 +41,10 @@ from communications.messaging.gate import (
     refusal_to_withdraw,
 )
 from communications.messaging.lifecycle import approvals_void, move
-from communications.messaging.models import INTERNAL_KINDS, Message, Template, ThreadPart
+from communications.messaging.models import ACCOUNTLESS_KINDS, Message, Template, ThreadPart
 from communications.messaging.text import MAX_WEIGHTED_LENGTH, weighted_length
 from config.errors import ApplicationError, NotPermitted
-from config.languages import lowered
+from config.languages import language_require, lowered
 from config.partial import UNCHANGED
 from config.people import User
 from config.permissions import DRAFT_MESSAGE, require
@@ -58,6 +58,9 @@ from teams.stakeholders.services import staff_briefing_audience_count, stakehold
 S = Message.Status
 
 INTERNAL_MAX_LENGTH = 5000
+# Kinds that may say which published message they correct: a correction must, a statement page
+# update may (the page marks it as a correction, never a silent edit).
+CORRECTING_KINDS = (Message.Kind.CORRECTION, Message.Kind.PAGE_UPDATE)
 # X post ids are 64-bit snowflakes: ASCII digits, at most 19 of them.
 POST_ID = re.compile(r"[0-9]{1,19}", re.ASCII)
 POST_URL = re.compile(
@@ -131,18 +134,25 @@ def _apply_content(
     corrects: Message | None,
     parts: list[str],
     scheduled_at: datetime | None,
+    language: str = "",
 ) -> None:
     if kind not in Message.Kind.values:
         raise ApplicationError(_("Choose what kind of message this is."), field="kind")
-    if (kind in INTERNAL_KINDS) != (message.account_id is None):
+    if (kind in ACCOUNTLESS_KINDS) != (message.account_id is None):
         raise ApplicationError(
-            _("Staff briefings and stakeholder updates go out without an account; posts need one.")
+            _(
+                "Staff briefings, stakeholder updates and statement page updates go out without "
+                "an account; posts need one."
+            )
             if message.account_id
             else _("Choose the account to post from."),
             field="account",
         )
+    message.language = (
+        language_require((language or "").strip()) if kind == Message.Kind.PAGE_UPDATE else ""
+    )
     body = (body or "").strip()
-    if kind in INTERNAL_KINDS:
+    if kind in ACCOUNTLESS_KINDS:
         if not body:
             raise ApplicationError(_("Write the text first."), field="body")
         if len(body) > INTERNAL_MAX_LENGTH:
@@ -172,16 +182,22 @@ def _apply_content(
             raise ApplicationError(_("Reply from the account that was mentioned."), field="account")
     if kind == Message.Kind.QUOTE and not message.quote_post_id:
         raise ApplicationError(_("A quote needs the post it quotes."), field="quote_post")
-    if kind == Message.Kind.CORRECTION:
-        if corrects is None:
-            raise ApplicationError(
-                _("A correction names the published message it corrects."), field="corrects"
-            )
+    if kind == Message.Kind.CORRECTION and corrects is None:
+        raise ApplicationError(
+            _("A correction names the published message it corrects."), field="corrects"
+        )
+    corrects = corrects if kind in CORRECTING_KINDS else None
+    if corrects is not None:
         if corrects.status != S.PUBLISHED or corrects.incident_id != message.incident_id:
             raise ApplicationError(
                 _("Correct a published message of the same incident."), field="corrects"
             )
-    message.corrects = corrects if kind == Message.Kind.CORRECTION else None
+        if (kind == Message.Kind.PAGE_UPDATE) != (corrects.kind == Message.Kind.PAGE_UPDATE):
+            raise ApplicationError(
+                _("A page update corrects an earlier page update; a post corrects a post."),
+                field="corrects",
+            )
+    message.corrects = corrects
     if kind == Message.Kind.THREAD:
         if not parts:
             raise ApplicationError(_("A thread has at least two posts."), field="parts")
@@ -258,16 +274,19 @@ def message_create(
     stakeholder_group: StakeholderGroup | None = None,
     stakeholder_channel: str = "",
     briefing_departments: Iterable[Any] = (),
+    language: str = "",
 ) -> Message:
     """Start a draft. Nothing is sent: the draft must be submitted and approved first.
-    Staff briefings and stakeholder updates have no account: they never go to a network."""
+    Staff briefings, stakeholder updates and statement page updates have no account: they
+    never go to a network (a page update goes on the brand's statement page, in its
+    ``language``)."""
     require(actor, DRAFT_MESSAGE)
     if not incident.is_editable:
         raise ApplicationError(
             _("%(reference)s is %(status)s; start a new incident to speak about it.")
             % {"reference": incident.reference, "status": incident.get_status_display()}
         )
-    if kind in INTERNAL_KINDS:
+    if kind in ACCOUNTLESS_KINDS:
         account = None
     if account is not None:
         if not account.is_active:
@@ -292,6 +311,7 @@ def message_create(
         corrects=corrects,
         parts=part_texts,
         scheduled_at=scheduled_at,
+        language=language,
     )
     _apply_audience(
         message, stakeholder_group=stakeholder_group, stakeholder_channel=stakeholder_channel
@@ -348,6 +368,7 @@ def message_update(
     stakeholder_group: StakeholderGroup | None = UNCHANGED,
     stakeholder_channel: str = UNCHANGED,
     briefing_departments: Iterable[Any] = UNCHANGED,
+    language: str = UNCHANGED,
 ) -> Message:
     """Edit the text or target (only what is given changes; an empty audience stays as it
     was). Once submitted, any change voids every approval and returns the message to draft:
@@ -374,6 +395,7 @@ def message_update(
         corrects=given(corrects, message.corrects),
         parts=part_texts,
         scheduled_at=given(scheduled_at, message.scheduled_at),
+        language=given(language, message.language),
     )
     _apply_audience(
         message,
@@ -424,7 +446,7 @@ def message_submit(*, actor: User, message: Message, reply_anyway: bool = False)
     second is asked too."""
     message = message_lock(message)
     _raise(refusal_to_submit(actor, message))
-    if not message.is_internal:
+    if message.has_account:
         _check_length(message.body)
     answered_already = False
     if message.reply_to_mention_id is not None:

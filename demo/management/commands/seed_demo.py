@@ -24,6 +24,7 @@ from communications.listening import alerts
 from communications.listening.services import volume_rollup
 from communications.messaging.services import approvals
 from communications.messaging.services import messages as message_services
+from communications.messaging.services.pages import page_switch_on
 from communications.messaging.services.playbooks import playbook_write
 from communications.messaging.services.wording import rule_save
 from communications.models import (
@@ -597,6 +598,17 @@ TURKISH: dict[str, str] = {
     ),
     # the brand's account, its mentions and messages
     "Juice Brand": "Juice Brand Türkiye",
+    "Batch 24-117 of our mango juice": "Mango suyumuzun 24-117 partisi",
+    "What happened: a video says bottles of batch 24-117 of our mango juice made children ill."
+    "\nWhat you can do: until we know more, please do not drink bottles of batch 24-117 "
+    "(printed under the cap); any shop takes them back.\nWhat we are doing: our quality lab is "
+    "testing retained samples of the batch now.\nNext update: within the hour, here.": (
+        "Ne oldu: bir videoda mango suyumuzun 24-117 partisindeki şişelerin çocukları hasta "
+        "ettiği söyleniyor.\nNe yapabilirsiniz: daha fazlasını öğrenene kadar lütfen 24-117 "
+        "partisinden (kapağın altında yazar) şişeleri içmeyin; her mağaza geri alır.\nNe "
+        "yapıyoruz: kalite laboratuvarımız partinin şahit numunelerini şu anda test ediyor."
+        "\nSonraki güncelleme: bir saat içinde, burada."
+    ),
     "Links only to our own sites": "Yalnızca kendi sitelerimize bağlantı",
     "A link elsewhere may say something we did not approve, or stop working mid-crisis.": (
         "Başka bir yere giden bağlantı onaylamadığımız bir şey söyleyebilir ya da kriz "
@@ -1123,6 +1135,27 @@ class Command(BaseCommand):
             actor=manager, message=published, comment=self._say("Good, factual.")
         )
         approvals.message_approve(actor=admin, message=published)
+        # The public statement page: the SEV1 on it, with its first approved update.
+        page_switch_on(
+            actor=manager, incident=sev1, headline=self._say("Batch 24-117 of our mango juice")
+        )
+        page_update = message_services.message_create(
+            actor=ali,
+            incident=sev1,
+            account=None,
+            kind="page_update",
+            language=self.language,
+            body=self._say(
+                "What happened: a video says bottles of batch 24-117 of our mango juice made "
+                "children ill.\nWhat you can do: until we know more, please do not drink bottles "
+                "of batch 24-117 (printed under the cap); any shop takes them back.\nWhat we are "
+                "doing: our quality lab is testing retained samples of the batch now.\nNext "
+                "update: within the hour, here."
+            ),
+        )
+        message_services.message_submit(actor=ali, message=page_update)
+        approvals.message_approve(actor=manager, message=page_update)
+        approvals.message_approve(actor=admin, message=page_update)
         reply = message_services.message_create(
             actor=ali,
             incident=sev1,
