@@ -81,7 +81,7 @@ format: install ## apply ruff's fixes and formatting
 	$(VENV)/bin/ruff check --fix .
 	$(VENV)/bin/ruff format .
 
-bench: install ## seed the benchmark databases and print the numbers (pages, publishing, a crash, the schedule, postmortem export, listening, live pages)
+bench: install ## seed the benchmark databases and print the numbers (pages, publishing, a crash, the schedule, postmortem export, listening, live pages, the statement page)
 	BENCH_DATABASE_URL=$${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/crisis_desk_bench} \
 		$(PY) bench/run.py
 	$(PY) bench/publish.py
@@ -91,6 +91,7 @@ bench: install ## seed the benchmark databases and print the numbers (pages, pub
 	$(PY) bench/listening.py
 	$(PY) bench/live.py
 	$(PY) bench/live_sse.py
+	$(PY) bench/statement_page.py
 
 lock: install ## re-resolve pyproject.toml into the hashed lock files
 	$(VENV)/bin/uv pip compile pyproject.toml --generate-hashes --no-strip-extras --python-version 3.12 \

@@ -135,6 +135,19 @@ SCRIPTS = [
             "delivery to all 3 viewers on 2 web processes",
         ),
     ),
+    Script(
+        "statement_page",
+        "BENCH_PAGE_DATABASE_URL",
+        "BENCH_PAGE_REDIS_URL",
+        (
+            "Statement page, PostgreSQL: 1 incident on the page, 2 updates per language",
+            "a. 5 clients for 2 s on 2 web processes",
+            "requests/s   p50",
+            "errors: 0",
+            "database queries per request:",
+            "b. second approval → on the page (1 updates, Celery worker on Redis): p50",
+        ),
+    ),
 ]
 
 
