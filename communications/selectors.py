@@ -2,6 +2,7 @@
 
 from typing import Any
 
+from django.conf import settings
 from django.db.models import (
     Case,
     Count,
@@ -21,14 +22,17 @@ from communications.messaging.gate import (
     Refusal,
     approval_count,
     counting_approval,
+    page_is_live,
     publish_refusal,
 )
 from communications.messaging.lifecycle import LOGGED
 from communications.messaging.preflight import UNVERIFIED, preflight
 from config.inputs import id_from
+from config.languages import language_said
 from config.people import AnyUser
 from config.permissions import APPROVE_MESSAGE, holds
 from incidents.models import OPEN_STATUSES, Claim, Incident, TimelineEvent
+from incidents.rehearsals import is_rehearsal
 
 from .models import Approval, InboundPost, Message, SocialAccount, Template, ThreadPart
 
@@ -299,3 +303,16 @@ def mention_replies(*, mention: InboundPost) -> QuerySet[Message]:
     return mention.replies.select_related("author", "account", "incident").order_by(
         "created_at", "id"
     )
+
+
+def statement_page_links(*, incident: Incident) -> list[tuple[str, str]]:
+    """The links to the incident on the public statement page, one per language (its name in
+    the reader's language, the link), while it is on the page; none for a drill, whose page is
+    never public."""
+    if is_rehearsal(incident) or not page_is_live(incident.pk):
+        return []
+    anchor = incident.reference.lower()
+    return [
+        (language_said(code), f"{settings.STATEMENT_PAGE_URL}/{code}/#{anchor}")
+        for code, _name in settings.LANGUAGES
+    ]

@@ -23,6 +23,7 @@ from functools import cache
 from typing import Any
 from urllib.parse import urlsplit
 
+from django.conf import settings
 from django.utils.translation import gettext as _
 from lingua import Language, LanguageDetectorBuilder
 
@@ -147,8 +148,15 @@ def domain_allowed(host: str, domains: Iterable[str]) -> bool:
     return False
 
 
+def _own_hosts() -> list[str]:
+    """Crisis Desk's own addresses (the statement page's, the site's): always the brand's."""
+    return [
+        urlsplit(url).hostname or "" for url in (settings.STATEMENT_PAGE_URL, settings.SITE_URL)
+    ]
+
+
 def _links(rule: WordingRule, text: str) -> list[tuple[int, int]]:
-    domains = rule_lines(rule.words)
+    domains = [*rule_lines(rule.words), *_own_hosts()]
     spans = []
     for found in extract_urls_with_indices(text):
         url = found["url"]

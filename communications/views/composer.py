@@ -97,6 +97,7 @@ def _composer(
                 template=template, post_language=mention.language if mention else ""
             ),
             **_draft_findings(_texts_of(form), mention, template),
+            "page_links": selectors.statement_page_links(incident=incident),
             "claim_choices": form.claim_choices(),
             "limit": MAX_WEIGHTED_LENGTH,
             "kinds": Message.Kind.choices,

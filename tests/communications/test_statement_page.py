@@ -9,9 +9,11 @@ from django.test import Client
 
 from communications.messaging import publishing
 from communications.messaging.gate import Stop, publish_refusal
+from communications.messaging.preflight import rule_flags
 from communications.messaging.services import approvals
 from communications.messaging.services import messages as message_services
 from communications.messaging.services.pages import page_switch_off, page_switch_on
+from communications.messaging.services.wording import rule_save
 from communications.models import Message, StatementPage
 from config.errors import ApplicationError, Conflict, NotPermitted
 from incidents import live
@@ -352,3 +354,34 @@ def test_the_api_puts_an_incident_on_the_page_and_drafts_its_updates(
     assert (draft.json()["language"], draft.json()["account"]) == ("tr", None)
     off = api_as(manager).post(f"/api/v1/statement-pages/{made.json()['id']}/switch-off/")
     assert off.json()["is_live"] is False
+
+
+def test_the_composer_offers_the_page_s_link_while_the_incident_is_on_it(
+    client, settings, responder, manager, incident
+):
+    settings.STATEMENT_PAGE_URL = "https://durum.brand.com.tr/status"
+    client.force_login(responder)
+    composer = f"/communications/messages/new/?incident={incident.reference}"
+    assert 'data-testid="page-links"' not in client.get(composer).content.decode()
+    page_switch_on(actor=manager, incident=incident, headline=HEADLINE)
+    offered = client.get(composer).content.decode()
+    anchor = incident.reference.lower()
+    assert f'data-add-link="https://durum.brand.com.tr/status/tr/#{anchor}"' in offered
+    assert f'data-add-link="https://durum.brand.com.tr/status/en/#{anchor}"' in offered
+    page_switch_off(actor=manager, incident=incident)
+    assert 'data-testid="page-links"' not in client.get(composer).content.decode()
+
+
+def test_a_link_to_the_statement_page_is_never_a_link_elsewhere(settings, manager):
+    settings.STATEMENT_PAGE_URL = "https://durum.brand.com.tr/status"
+    rule = rule_save(
+        actor=manager,
+        name="Links only to our shop",
+        shape="links",
+        words="shop.example.com",
+        reason="Elsewhere is not ours.",
+        examples_flagged="See https://bit.ly/x\nBkz. https://bit.ly/y",
+        examples_passed="See https://shop.example.com/a\nBkz. https://shop.example.com/b",
+    )
+    assert not rule_flags(rule, "Details: https://durum.brand.com.tr/status/en/#inc-2026-0001")
+    assert rule_flags(rule, "Details: https://durum.other.com.tr/status/en/")

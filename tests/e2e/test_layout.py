@@ -56,6 +56,8 @@ def pages(incident) -> list[str]:
         "/team/policies/",
         "/postmortems/",
         "/postmortems/action-items/",
+        f"/communications/incidents/{incident.reference}/statement-page/",
+        "/communications/wording-rules/",
     ]
 
 
@@ -87,7 +89,8 @@ def test_no_page_is_wider_than_the_window(page, live_server, desk, width, height
         [{"name": "django_language", "value": language, "url": live_server.url}]
     )
     wider = {}
-    for path in pages(desk):
+    # The public statement page too, in the language of its address.
+    for path in [*pages(desk), f"/status/{language}/"]:
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None, path
         assert response.status == 200, path

@@ -43,8 +43,9 @@ def draft_update(page, live_server, incident, text, corrects=None):
 
 
 def test_a_page_update_goes_from_the_composer_through_two_approvals_to_the_public_page(
-    page: Page, browser, live_server, log_in, shoot
+    page: Page, browser, live_server, log_in, shoot, settings
 ):
+    settings.STATEMENT_PAGE_URL = f"{live_server.url}/status"
     maria = manager(username="maria", first_name="Maria", last_name="Kaya")
     deniz = manager(username="deniz", first_name="Deniz", last_name="Ak")
     ali = responder(username="ali", first_name="Ali", last_name="Demir")
@@ -67,6 +68,12 @@ def test_a_page_update_goes_from_the_composer_through_two_approvals_to_the_publi
     expect(page.locator("body")).not_to_contain_text("Spike")
 
     log_in("ali")
+    # A post can point people to the page: the composer adds its link (X counts it as 23).
+    page.goto(f"{live_server.url}/communications/messages/new/?incident={incident.reference}")
+    page.get_by_label("Text", exact=True).fill("Our statement:")
+    page.get_by_role("button", name="Add the page's link (English)").click()
+    link = f"{live_server.url}/status/en/#{incident.reference.lower()}"
+    expect(page.get_by_label("Text", exact=True)).to_have_value(f"Our statement: {link}")
     message = draft_update(page, live_server, incident, UPDATE)
     shoot("update-submitted")
     approve(manager_page, live_server, message)

@@ -161,6 +161,11 @@ def test_every_main_page_is_turkish_and_accessible_in_both_languages_and_widths(
             assert login.locator("html").get_attribute("lang") == language
             for found in axe_violations(login):
                 failures.append(f"{language} {name} /accounts/login/: {found}")
+            # The public statement page, as the public reads it (no sign-in).
+            login.goto(f"{live_server.url}/status/{language}/")
+            assert login.locator("html").get_attribute("lang") == language
+            for found in axe_violations(login):
+                failures.append(f"{language} {name} /status/{language}/: {found}")
             context.close()
 
             page.set_viewport_size({"width": width, "height": height})

@@ -41,8 +41,20 @@
       if (chosenKind() === "thread" && !form.querySelector("#parts [data-part]")) { addPart(); }
     }
   });
+  // The statement page's link, added at the end of the text (X counts any link as 23).
+  function addLink(link) {
+    var body = document.getElementById("id_body");
+    var text = body.value.replace(/\s+$/, "");
+    body.value = (text ? text + " " : "") + link;
+    body.dispatchEvent(new Event("input", { bubbles: true }));
+    body.focus();
+  }
+
   form.addEventListener("click", function (event) {
-    if (event.target.closest("[data-add-part]")) {
+    var link = event.target.closest("[data-add-link]");
+    if (link) {
+      addLink(link.getAttribute("data-add-link"));
+    } else if (event.target.closest("[data-add-part]")) {
       addPart();
     } else if (event.target.closest("[data-remove-part]")) {
       event.target.closest("[data-part]").remove();
