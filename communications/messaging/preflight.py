@@ -19,7 +19,7 @@ import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -96,20 +96,28 @@ def rule_lines(text: str) -> list[str]:
     return [line.strip() for line in (text or "").splitlines() if line.strip()]
 
 
-@cache
-def _phrase_pattern(phrase: str) -> re.Pattern[str]:
-    words = [re.escape(word) for word in folded(phrase).split()]
-    return re.compile(r"(?<!\w)" + r"\s+".join(words) + r"(?!\w)")
+@lru_cache(maxsize=256)
+def _phrases_pattern(words: str) -> re.Pattern[str] | None:
+    """One pattern for all of a rule's phrases (a line each), the longest first so that "calm
+    down" wins over "calm"; each phrase on whole words, its spaces any run of white space."""
+    phrases = {
+        r"\s+".join(re.escape(word) for word in folded(line).split()) for line in rule_lines(words)
+    }
+    if not phrases:
+        return None
+    alternatives = "|".join(sorted(phrases, key=len, reverse=True))
+    return re.compile(rf"(?<!\w)(?:{alternatives})(?!\w)")
 
 
 def _phrases(rule: WordingRule, text: str) -> list[tuple[int, int]]:
     """Either fold of the text: a phrase written in English meets an English "I" too."""
-    spans: set[tuple[int, int]] = set()
+    pattern = _phrases_pattern(rule.words or "")
+    if pattern is None:
+        return []
     plain = "".join(c.lower() if len(c.lower()) == 1 else c for c in text)
-    for phrase in rule_lines(rule.words):
-        pattern = _phrase_pattern(phrase)
-        for haystack in {folded(text), plain}:
-            spans.update(m.span() for m in pattern.finditer(haystack))
+    spans: set[tuple[int, int]] = set()
+    for haystack in {folded(text), plain}:
+        spans.update(m.span() for m in pattern.finditer(haystack))
     return sorted(spans)
 
 
