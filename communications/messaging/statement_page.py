@@ -45,7 +45,7 @@ class PageIncident:
 
 def page_incidents(language: str) -> list[PageIncident]:
     """The incidents on the page (live ones first, then the archive), each with its updates in
-    ``language``: three queries whatever the number."""
+    ``language``: two queries whatever the number."""
     updates = Message.objects.filter(
         kind=Message.Kind.PAGE_UPDATE,
         status=Message.Status.PUBLISHED,
