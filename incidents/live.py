@@ -130,12 +130,16 @@ def row_changed(sender: type, instance: object, raw: bool = False, **kwargs: obj
         bump(*keys)
 
 
-def remembered[T](key: str, part: str, compute: Callable[[], T]) -> T:
+def remembered[T](
+    key: str, part: str, compute: Callable[[], T], *, seconds: int = REMEMBER_SECONDS
+) -> T:
     """What ``compute`` reads from the rows behind ``key`` (e.g. an incident's next deadlines),
     computed once per version of the key and shared (for at most ``REMEMBER_SECONDS``): two
     hundred viewers refreshing a war room after a change read it from the cache, not each from
     the database. The version is read before the rows, so a value is never kept under a version
-    newer than what it read. ``part`` names the value and whatever else it depends on."""
+    newer than what it read. ``part`` names the value and whatever else it depends on;
+    ``seconds`` is how long it is kept (longer for what only a bump of ``key`` changes: the
+    public statement page)."""
     version = cache.get(PREFIX + key)
     if version is None:  # no page is watching it: nothing to share
         return compute()
@@ -144,7 +148,7 @@ def remembered[T](key: str, part: str, compute: Callable[[], T]) -> T:
     if found is not _MISSING:
         return found
     value = compute()
-    cache.set(name, value, REMEMBER_SECONDS)
+    cache.set(name, value, seconds)
     return value
 
 

@@ -28,7 +28,7 @@ from django.utils.translation import gettext as _
 from lingua import Language, LanguageDetectorBuilder
 
 from communications.messaging.models import Message, Template, WordingRule
-from communications.messaging.text import PLACEHOLDER
+from communications.messaging.text import PLACEHOLDER, unfilled_placeholders
 from config.languages import language_said
 from incidents.models import Claim, ClaimStatus
 
@@ -214,16 +214,12 @@ def _rule_text(rule: WordingRule) -> str:
     return _("%(rule)s: %(reason)s") % {"rule": name, "reason": reason}
 
 
-def check_words(
-    texts: Sequence[str], rules: Iterable[WordingRule], *, blocking_only: bool = False
-) -> list[Finding]:
+def check_words(texts: Sequence[str], rules: Iterable[WordingRule]) -> list[Finding]:
     """What the rules flag in the texts (the body, then the thread's further posts): one
     finding per rule that flags something no earlier rule flagged."""
     taken: list[Span] = []
     findings = []
     for rule in _ordered(rules):
-        if blocking_only and rule.kind != WordingRule.Kind.NEVER_SAY:
-            continue
         spans = []
         for part, text in enumerate(texts):
             for start, end in rule_spans(rule, text):
@@ -240,8 +236,10 @@ def _overlap(one: Span, other: Span) -> bool:
     return one.part == other.part and one.start < other.end and other.start < one.end
 
 
-def rules_in_force() -> list[WordingRule]:
-    return list(WordingRule.objects.filter(is_active=True))
+def rules_in_force(*kinds: str) -> list[WordingRule]:
+    """The rules in force (only those of ``kinds`` when given)."""
+    rules = WordingRule.objects.filter(is_active=True)
+    return list(rules.filter(kind__in=kinds) if kinds else rules)
 
 
 def check_placeholders(texts: Sequence[str]) -> list[Finding]:
@@ -252,12 +250,11 @@ def check_placeholders(texts: Sequence[str]) -> list[Finding]:
     )
     if not spans:
         return []
-    names = list(dict.fromkeys(span.words.lstrip("@") for span in spans))
     return [
         Finding(
             Check.PLACEHOLDER,
             _("Fill in %(placeholders)s: a placeholder must never go out.")
-            % {"placeholders": ", ".join(names)},
+            % {"placeholders": ", ".join(unfilled_placeholders(*texts))},
             spans,
         )
     ]
@@ -376,39 +373,35 @@ def blocking(message: Message) -> list[Finding]:
     texts = message_texts(message)
     return [
         *check_placeholders(texts),
-        *check_words(texts, rules_in_force(), blocking_only=True),
+        *check_words(texts, rules_in_force(WordingRule.Kind.NEVER_SAY)),
         *check_target(message),
     ]
-
-
-def preflight(message: Message) -> list[Finding]:
-    """Every finding on the message, the blocking ones first."""
-    texts = message_texts(message)
-    findings = [
-        *check_placeholders(texts),
-        *check_words(texts, rules_in_force()),
-        *check_target(message),
-        *check_language(
-            texts,
-            *expected_language(
-                mention=message.reply_to_mention if message.reply_to_mention_id else None,
-                template=message.template if message.template_id else None,
-                page=message.language if message.kind == Message.Kind.PAGE_UPDATE else "",
-            ),
-        ),
-        *check_claims(message.cited_claims.all() if message.pk else []),
-    ]
-    return sorted(findings, key=lambda f: not f.blocking)
 
 
 def preflight_draft(
     texts: Sequence[str], *, mention: Any = None, template: Template | None = None, page: str = ""
 ) -> list[Finding]:
-    """The same list for words not saved yet (the composer's live check), where the words
-    are all there is: placeholders, rules and language."""
+    """The list for words not saved yet (the composer's live check), where the words are all
+    there is: placeholders, rules and language; the blocking ones first."""
     findings = [
         *check_placeholders(texts),
         *check_words(texts, rules_in_force()),
         *check_language(texts, *expected_language(mention=mention, template=template, page=page)),
+    ]
+    return sorted(findings, key=lambda f: not f.blocking)
+
+
+def preflight(message: Message) -> list[Finding]:
+    """Every finding on the message (its words as preflight_draft sees them, its target and the
+    claims it cites), the blocking ones first."""
+    findings = [
+        *preflight_draft(
+            message_texts(message),
+            mention=message.reply_to_mention if message.reply_to_mention_id else None,
+            template=message.template if message.template_id else None,
+            page=message.language if message.kind == Message.Kind.PAGE_UPDATE else "",
+        ),
+        *check_target(message),
+        *check_claims(message.cited_claims.all() if message.pk else []),
     ]
     return sorted(findings, key=lambda f: not f.blocking)

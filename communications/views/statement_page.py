@@ -10,7 +10,6 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import cache
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
 from django.shortcuts import redirect
 from django.template.loader import render_to_string
@@ -38,8 +37,8 @@ def _language(code: str) -> str:
 def _answer(
     request: HttpRequest, what: str, language: str, content_type: str, build: Callable[[], str]
 ) -> HttpResponse:
-    """The rendered page for the current version: 304 when the asker has it, else from the
-    cache, else rendered (once per version) and kept."""
+    """The rendered page for the current version: 304 when the asker has it, else rendered
+    once per version and kept in the cache (incidents.live.remembered)."""
     etag = f'"{what}-{language}-{live.versions([STATEMENT_PAGE])}"'
     headers = {
         "ETag": etag,
@@ -47,12 +46,12 @@ def _answer(
     }
     if request.headers.get("If-None-Match") == etag:
         return HttpResponseNotModified(headers=headers)
-    key = f"statement-page:{etag}"
-    body = cache.get(key)
-    if body is None:
+
+    def rendered() -> str:
         with translation.override(language), timezone.override(site_zone()):
-            body = build()
-        cache.set(key, body, KEEP_SECONDS)
+            return build()
+
+    body = live.remembered(STATEMENT_PAGE, f"{what}-{language}", rendered, seconds=KEEP_SECONDS)
     return HttpResponse(body, content_type=content_type, headers=headers)
 
 
