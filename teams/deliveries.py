@@ -20,14 +20,22 @@ Neither email nor a chat webhook can be asked whether a message arrived, so an a
 worker died between the receiver's answer and the record is made again: at least once,
 twice only then. Chat webhooks go only to public https addresses (config.outbound), checked
 again on every attempt.
+
+The machinery serves any delivery kept as a teams.models.DeliveryState row: a ``Courier`` says
+which rows, which task, how one is sent and when one is no longer to be sent. Notifications are
+``NOTIFICATIONS``; the statement page's emails to its subscribers are a courier of
+communications.
 """
 
 import logging
 import time
 import uuid
-from dataclasses import dataclass
+from collections.abc import Callable
+from contextlib import AbstractContextManager, ExitStack
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from functools import partial
+from typing import Any
 
 import requests
 from django.conf import settings
@@ -45,10 +53,10 @@ from config.queue import enqueue
 from config.when import zone_of
 
 from .chat import webhook_payload
-from .models import Delivery, DeliveryAttempt, Reason
+from .models import Delivery, DeliveryAttempt, DeliveryState, Reason
 
 logger = logging.getLogger(__name__)
-S = Delivery.Status
+S = DeliveryState.Status
 
 DELIVER_TASK = "teams.tasks.deliver"
 # A task woken this much before its delivery's next attempt still makes it.
@@ -79,17 +87,18 @@ def _described(exc: BaseException) -> str:
 # --- queueing -------------------------------------------------------------------------------
 
 
-def deliveries_queue(deliveries: list[Delivery]) -> None:
+def deliveries_queue(deliveries: list[Any], courier: "Courier | None" = None) -> None:
     """Queue each new delivery's task after the surrounding transaction commits. The rows say
     when (queued_at): a broker that fails then, or a process that dies right after the commit,
     loses no delivery, the sweeper queues it again."""
+    task = (courier or NOTIFICATIONS).task
     for delivery in deliveries:
-        transaction.on_commit(partial(enqueue, DELIVER_TASK, delivery.pk), robust=True)
+        transaction.on_commit(partial(enqueue, task, delivery.pk), robust=True)
 
 
-def _queue_retry(delivery: Delivery) -> None:
+def _queue_retry(delivery: DeliveryState, courier: "Courier") -> None:
     transaction.on_commit(
-        partial(enqueue, DELIVER_TASK, delivery.pk, eta=delivery.next_attempt_at), robust=True
+        partial(enqueue, courier.task, delivery.pk, eta=delivery.next_attempt_at), robust=True
     )
 
 
@@ -157,29 +166,91 @@ def _send_webhook(delivery: Delivery) -> int | None:
 SENDERS = {Delivery.Channel.EMAIL: _send_email, Delivery.Channel.WEBHOOK: _send_webhook}
 
 
-# --- an attempt -----------------------------------------------------------------------------
+# --- what a kind of delivery needs -------------------------------------------------------
 
 
-def _lock(delivery_id: int) -> Delivery | None:
-    return (
-        Delivery.objects.select_for_update(of=("self",))
-        .select_related("notification", "notification__recipient")
-        .filter(pk=delivery_id)
-        .first()
+@dataclass(frozen=True)
+class Courier:
+    """One kind of delivery for the machinery: its rows (a DeliveryState model), its task
+    (which calls ``deliver(pk, courier)``), what to read with a row, how to send one (raising
+    TransientDeliveryError or PermanentDeliveryError), why one is no longer to be sent ("" to
+    send it; otherwise it fails for good with that reason), the language and zone its words are
+    written in, and where an attempt is recorded (beyond the row's own count and last error)."""
+
+    model: type[DeliveryState]
+    task: str
+    send: Callable[[Any], int | None]
+    related: tuple[str, ...] = ()
+    stop: Callable[[Any], str] = field(default=lambda _delivery: "")
+    speaking: Callable[[Any], list[AbstractContextManager[Any]]] = field(
+        default=lambda _delivery: []
     )
+    log: Callable[..., None] | None = None
 
 
-def _log(delivery: Delivery, *, ok: bool, error: str, status_code: int | None, ms: int) -> None:
+def _notification_stop(delivery: Delivery) -> str:
+    notification = delivery.notification
+    if not notification.recipient.is_active and notification.reason != Reason.ACCOUNT_CHANGED:
+        # Switched off since it was notified (left the company, say): no crisis news for
+        # them. A change of their own account (being switched off, say) still reaches them.
+        return _("Not sent: the person can no longer sign in.")
+    return ""
+
+
+def _notification_speaking(delivery: Delivery) -> list[AbstractContextManager[Any]]:
+    # The email's and the chat card's own words in the recipient's language and zone.
+    recipient = delivery.notification.recipient
+    return [translation.override(language_of(recipient)), timezone.override(zone_of(recipient))]
+
+
+def _notification_log(
+    delivery: Delivery, *, ok: bool, error: str, status_code: int | None, ms: int
+) -> None:
     DeliveryAttempt.objects.create(
         delivery=delivery,
         ok=ok,
-        error=error.replace("\x00", "\ufffd"),  # PostgreSQL text holds no NUL
+        error=error,
         status_code=status_code,
         duration_ms=ms,
     )
 
 
-def _fail(delivery: Delivery, error: str) -> None:
+NOTIFICATIONS = Courier(
+    model=Delivery,
+    task=DELIVER_TASK,
+    send=lambda delivery: SENDERS[Delivery.Channel(delivery.channel)](delivery),
+    related=("notification", "notification__recipient"),
+    stop=_notification_stop,
+    speaking=_notification_speaking,
+    log=_notification_log,
+)
+
+
+# --- an attempt -----------------------------------------------------------------------------
+
+
+def _lock(delivery_id: int, courier: Courier) -> Any:
+    query = courier.model._default_manager.select_for_update(of=("self",))
+    if courier.related:
+        query = query.select_related(*courier.related)
+    return query.filter(pk=delivery_id).first()
+
+
+def _log(
+    delivery: DeliveryState,
+    courier: Courier,
+    *,
+    ok: bool,
+    error: str,
+    status_code: int | None,
+    ms: int,
+) -> None:
+    if courier.log is not None:
+        error = error.replace("\x00", "\ufffd")  # PostgreSQL text holds no NUL
+        courier.log(delivery, ok=ok, error=error, status_code=status_code, ms=ms)
+
+
+def _fail(delivery: DeliveryState, error: str) -> None:
     delivery.status = S.FAILED
     delivery.last_error = error.replace("\x00", "\ufffd")
     delivery.claimed_until = None
@@ -187,24 +258,26 @@ def _fail(delivery: Delivery, error: str) -> None:
     delivery.queued_at = None
     delivery.next_attempt_at = None
     delivery.save()
-    logger.warning("delivery %s failed for good: %s", delivery.pk, error)
+    logger.warning("%s %s failed for good: %s", delivery._meta.label, delivery.pk, error)
 
 
-def _spent(delivery: Delivery) -> bool:
+def _spent(delivery: DeliveryState) -> bool:
     return delivery.attempts > settings.DELIVERY_MAX_RETRIES
 
 
 @dataclass
 class Claimed:
-    delivery: Delivery
+    delivery: Any
     token: uuid.UUID
+    courier: Courier = field(default_factory=lambda: NOTIFICATIONS)
 
 
-def _claim(delivery_id: int) -> Claimed | str:
+def _claim(delivery_id: int, courier: Courier | None = None) -> Claimed | str:
     """Take the delivery for one attempt; otherwise say why not (sent or failed already, held
-    by a live attempt, not yet due, or given up)."""
+    by a live attempt, not yet due, given up, or no longer to be sent)."""
+    courier = courier or NOTIFICATIONS
     with transaction.atomic():
-        delivery = _lock(delivery_id)
+        delivery = _lock(delivery_id, courier)
         if delivery is None or delivery.status != S.PENDING:
             return "nothing to do"
         now = timezone.now()
@@ -217,15 +290,12 @@ def _claim(delivery_id: int) -> Claimed | str:
             interrupted = _(
                 "The attempt was interrupted: its worker stopped before the outcome was known."
             )
-            _log(delivery, ok=False, error=interrupted, status_code=None, ms=0)
+            _log(delivery, courier, ok=False, error=interrupted, status_code=None, ms=0)
             if _spent(delivery):
                 _fail(delivery, interrupted)
                 return "failed"
-        notification = delivery.notification
-        if not notification.recipient.is_active and notification.reason != Reason.ACCOUNT_CHANGED:
-            # Switched off since it was notified (left the company, say): no crisis news for
-            # them. A change of their own account (being switched off, say) still reaches them.
-            _fail(delivery, _("Not sent: the person can no longer sign in."))
+        if why := courier.stop(delivery):
+            _fail(delivery, why)
             return "failed"
         token = uuid.uuid4()
         delivery.claim = token
@@ -234,7 +304,7 @@ def _claim(delivery_id: int) -> Claimed | str:
         delivery.queued_at = None  # the task queued for it has come
         delivery.next_attempt_at = None
         delivery.save()
-    return Claimed(delivery, token)
+    return Claimed(delivery, token, courier)
 
 
 def _backoff(attempts: int) -> timedelta:
@@ -252,11 +322,13 @@ def _settle(
     """Record the attempt and what it means. A message that arrived is sent whoever holds the
     delivery by now; a failure settles only while the attempt still holds it."""
     ok = not error
+    courier = claimed.courier
     with transaction.atomic():
-        delivery = _lock(claimed.delivery.pk)
-        assert delivery is not None  # deliveries are deleted only with their notification
+        delivery = _lock(claimed.delivery.pk, courier)
+        if delivery is None:
+            return "gone"  # deleted meanwhile (a subscriber who left, say)
         ms = int((time.monotonic() - started) * 1000)
-        _log(delivery, ok=ok, error=error, status_code=status_code, ms=ms)
+        _log(delivery, courier, ok=ok, error=error, status_code=status_code, ms=ms)
         if delivery.status == S.SENT:
             return "sent"
         if ok:
@@ -278,22 +350,23 @@ def _settle(
         delivery.next_attempt_at = timezone.now() + _backoff(delivery.attempts)
         delivery.queued_at = timezone.now()
         delivery.save()
-        _queue_retry(delivery)
+        _queue_retry(delivery, courier)
     return "retry"
 
 
-def deliver(delivery_id: int) -> str:
+def deliver(delivery_id: int, courier: Courier | None = None) -> str:
     """One attempt at a delivery; returns what happened (for logs and tests)."""
-    claimed = _claim(delivery_id)
+    claimed = _claim(delivery_id, courier)
     if isinstance(claimed, str):
         return claimed
+    courier = claimed.courier
     delivery = claimed.delivery
     started = time.monotonic()
-    recipient = delivery.notification.recipient
     try:
-        # The email's and the chat card's own words in the recipient's language and zone.
-        with translation.override(language_of(recipient)), timezone.override(zone_of(recipient)):
-            status_code = SENDERS[Delivery.Channel(delivery.channel)](delivery)
+        with ExitStack() as speaking:
+            for context in courier.speaking(delivery):
+                speaking.enter_context(context)
+            status_code = courier.send(delivery)
     except PermanentDeliveryError as exc:
         return _settle(
             claimed, error=str(exc), status_code=exc.status_code, permanent=True, started=started
@@ -303,7 +376,7 @@ def deliver(delivery_id: int) -> str:
     except Exception as exc:
         # One nobody foresaw (logged with its traceback): recorded and tried again within the
         # bound, so no delivery stays pending.
-        logger.exception("delivery %s: unexpected error", delivery_id)
+        logger.exception("%s %s: unexpected error", courier.model._meta.label, delivery_id)
         return _settle(claimed, error=_described(exc), started=started)
     return _settle(claimed, status_code=status_code, started=started)
 
@@ -311,17 +384,21 @@ def deliver(delivery_id: int) -> str:
 # --- the sweeper ----------------------------------------------------------------------------
 
 
-def deliveries_sweep(*, now: datetime | None = None, limit: int = 1000) -> int:
+def deliveries_sweep(
+    *, now: datetime | None = None, limit: int = 1000, courier: Courier | None = None
+) -> int:
     """Queue again the pending deliveries whose task was lost (beat, every 15 s): not taken
     DELIVERY_REQUEUE_SECONDS after they were queued or due, or held by an attempt whose hold
     ran out. Each is queued again at most once per DELIVERY_REQUEUE_SECONDS, so a backlog that
     is only slow is not queued twice over; a second task is harmless anyway (the claim).
     Returns how many were queued."""
+    courier = courier or NOTIFICATIONS
     now = now or timezone.now()
     stale = now - timedelta(seconds=settings.DELIVERY_REQUEUE_SECONDS)
+    rows = courier.model._default_manager
     with transaction.atomic():
         lost = list(
-            Delivery.objects.select_for_update(skip_locked=True)
+            rows.select_for_update(skip_locked=True)
             .filter(status=S.PENDING)
             .filter(Q(claimed_until__isnull=True) | Q(claimed_until__lte=now))
             .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=stale))
@@ -329,9 +406,9 @@ def deliveries_sweep(*, now: datetime | None = None, limit: int = 1000) -> int:
             .order_by("created_at")
             .values_list("pk", flat=True)[:limit]
         )
-        Delivery.objects.filter(pk__in=lost).update(queued_at=now)
+        rows.filter(pk__in=lost).update(queued_at=now)
     for pk in lost:
-        enqueue(DELIVER_TASK, pk)
+        enqueue(courier.task, pk)
     if lost:
-        logger.warning("delivery sweep queued %d deliveries again", len(lost))
+        logger.warning("%s sweep queued %d again", courier.model._meta.label, len(lost))
     return len(lost)

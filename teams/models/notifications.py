@@ -118,27 +118,17 @@ class NotificationPreference(models.Model):
         return f"{self.person}: {self.reason}"
 
 
-class Delivery(models.Model):
-    """Getting one notification out through one channel. The row is the truth, never the queue
-    (teams.deliveries): pending until sent or failed for good, every attempt recorded."""
-
-    class Channel(models.TextChoices):
-        EMAIL = "email", _("Email")
-        WEBHOOK = "webhook", _("Chat webhook")
+class DeliveryState(models.Model):
+    """What the delivery machinery (teams.deliveries) keeps of getting one thing to one
+    receiver: pending until sent or failed for good, its attempts, its next attempt and the
+    attempt that holds it. Notifications' deliveries and the statement page's emails to its
+    subscribers are both kept this way."""
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Pending")
         SENT = "sent", _("Sent")
         FAILED = "failed", _("Failed")
 
-    notification = models.ForeignKey(
-        Notification,
-        verbose_name=_("notification"),
-        on_delete=models.CASCADE,
-        related_name="deliveries",
-    )
-    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
-    target = models.CharField(_("sent to"), max_length=500)
     status = models.CharField(
         _("status"), max_length=10, choices=Status.choices, default=Status.PENDING
     )
@@ -165,6 +155,27 @@ class Delivery(models.Model):
         help_text=_("An attempt is sending it; past this time its worker is presumed gone."),
     )
     claim = models.UUIDField(_("attempt token"), null=True, blank=True, editable=False)
+
+    class Meta:
+        abstract = True
+
+
+class Delivery(DeliveryState):
+    """Getting one notification out through one channel. The row is the truth, never the queue
+    (teams.deliveries): pending until sent or failed for good, every attempt recorded."""
+
+    class Channel(models.TextChoices):
+        EMAIL = "email", _("Email")
+        WEBHOOK = "webhook", _("Chat webhook")
+
+    notification = models.ForeignKey(
+        Notification,
+        verbose_name=_("notification"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    target = models.CharField(_("sent to"), max_length=500)
 
     class Meta:
         ordering = ["created_at"]
