@@ -25,6 +25,8 @@ from .models import (
     InboundPost,
     InboundPostEvent,
     Message,
+    PageDelivery,
+    PageSubscriber,
     PublishingPause,
     SocialAccount,
     StatementPage,
@@ -286,6 +288,23 @@ class StatementPageAdmin(ReadOnlyAdmin):
     list_display = ["incident", "headline", "is_live", "switched_on_at", "switched_off_at"]
     list_filter = ["is_live"]
     list_select_related = ["incident"]
+
+
+@admin.register(PageSubscriber)
+class PageSubscriberAdmin(ReadOnlyAdmin):
+    """How many follow the statement page, in which language and since when: never their
+    addresses (personal data, used only to send what they asked for) nor their link keys."""
+
+    list_display = ["id", "language", "created_at", "confirmed_at"]
+    list_filter = ["language"]
+    fields = ["language", "created_at", "confirmed_at"]
+
+
+@admin.register(PageDelivery)
+class PageDeliveryAdmin(ReadOnlyAdmin):
+    list_display = ["id", "subscriber", "message", "status", "attempts", "sent_at"]
+    list_filter = ["status"]
+    fields = ["subscriber", "message", "status", "attempts", "last_error", "sent_at", "created_at"]
 
 
 @admin.register(WordingRule)

@@ -22,6 +22,7 @@ from communications.messaging.services import (
     wording,
 )
 from communications.messaging.services.playbooks import playbook_write
+from communications.messaging.subscribers import subscriber_counts
 from communications.messaging.text import unfilled_placeholders, weighted_length
 from config.people import person_require_signed_in
 from config.permissions import (
@@ -66,9 +67,11 @@ from .serializers import (
     PublishingPauseSerializer,
     RefusalSerializer,
     RenderedSerializer,
+    StatementPagePreparedSerializer,
     StatementPageSerializer,
     StatementPageSwitchOnSerializer,
     SubmitSerializer,
+    SubscriberCountsSerializer,
     TemplateRenderSerializer,
     TemplateSerializer,
     TemplateWriteSerializer,
@@ -650,6 +653,8 @@ class StatementPageViewSet(
     action_permissions = {
         ("create", "POST"): MANAGE_STATEMENT_PAGE,
         ("switch_off", "POST"): MANAGE_STATEMENT_PAGE,
+        ("switch_on_prepared", "POST"): MANAGE_STATEMENT_PAGE,
+        ("subscribers", "GET"): MANAGE_STATEMENT_PAGE,
     }
 
     def get_queryset(self) -> QuerySet[StatementPage]:
@@ -672,6 +677,34 @@ class StatementPageViewSet(
             actor=person_require_signed_in(request.user), **data.validated_data
         )
         return self._fresh(page, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Switch on the prepared page the incident's playbook offers (managers)",
+        description="The dark site: the prepared page (templates of kind page, approved in "
+        "advance, one per language) goes up with the incident's facts filled in ({reference}, "
+        "{next_update}): its headline, opening statement and questions and answers. It counts "
+        "as the first public statement. Refused (409) when none is offered and approved, when "
+        "the incident is already on the page or over, or when a never-say rule flags it.",
+        request=StatementPagePreparedSerializer,
+        responses={201: StatementPageSerializer},
+    )
+    @action(detail=False, methods=["post"], url_path="switch-on-prepared")
+    def switch_on_prepared(self, request: Request) -> Response:
+        data = StatementPagePreparedSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        page = pages.page_switch_on_prepared(
+            actor=person_require_signed_in(request.user), **data.validated_data
+        )
+        return self._fresh(page, status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="How many people follow the page by email (managers): counts, never addresses",
+        request=None,
+        responses={200: SubscriberCountsSerializer},
+    )
+    @action(detail=False, methods=["get"])
+    def subscribers(self, request: Request) -> Response:
+        return Response(SubscriberCountsSerializer(subscriber_counts()).data)
 
     @extend_schema(
         summary="Take an incident off the page (managers): it stays in the page's archive",

@@ -264,7 +264,26 @@ class TemplateForm(forms.Form):
             "Filled in: {reference}, {next_update}, {handle} (who is answered), {author} (who "
             "writes). Any other word in braces, {title} included, is left for the writer to "
             "fill in before the message can be submitted. Changing the text clears the "
-            "template's approval."
+            "template's approval. For a prepared statement page: its opening statement."
+        ),
+    )
+    headline = forms.CharField(
+        label=_("Public headline"),
+        max_length=200,
+        required=False,
+        help_text=_(
+            "Prepared statement pages only: the title the public reads, e.g. “A question about "
+            "one batch of our juice”."
+        ),
+    )
+    faq = forms.CharField(
+        label=_("Questions and answers"),
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 6}),
+        help_text=_(
+            "Prepared statement pages only, in Markdown: “### What should I do?” then the "
+            "answer. A prepared page is switched on in one action, so it may hold only "
+            "{reference} and {next_update}."
         ),
     )
 
@@ -316,6 +335,18 @@ class StatementPageForm(forms.Form):
             "What the public reads as its title, e.g. “Batch 24-117 of our mango juice”: never "
             "the team's working title."
         ),
+    )
+
+
+class SubscribeForm(forms.Form):
+    email = forms.EmailField(
+        label=_("Your email address"),
+        max_length=254,
+        help_text=_(
+            "We send a link to confirm. Your address is used only for these updates and is "
+            "deleted when you unsubscribe (one click, in every email)."
+        ),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
 

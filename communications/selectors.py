@@ -280,6 +280,20 @@ def incident_briefings_in_review(*, incident: Incident) -> QuerySet[Message]:
     )
 
 
+def prepared_pages(*, incident: Incident) -> dict[str, list[Template]]:
+    """The approved prepared statement pages the playbooks an incident used offer, by name
+    (one per language)."""
+    offered: dict[str, list[Template]] = {}
+    for template in Template.objects.filter(
+        kind=Template.Kind.PAGE,
+        pk__in=Template.objects.filter(
+            playbook_versions__runs__incident=incident, approved_at__isnull=False
+        ).values("pk"),
+    ).order_by("name", "language"):
+        offered.setdefault(template.name, []).append(template)
+    return offered
+
+
 def playbook_templates(*, incident: Incident) -> QuerySet[Template]:
     """The approved templates the playbooks an incident used offer in its composer: those in
     the language its public speaks first."""
@@ -287,6 +301,7 @@ def playbook_templates(*, incident: Incident) -> QuerySet[Template]:
         Template.objects.filter(
             playbook_versions__runs__incident=incident, approved_at__isnull=False
         )
+        .exclude(kind=Template.Kind.PAGE)  # switched on from the statement page, not posted
         .distinct()
         .annotate(
             other_language=Case(

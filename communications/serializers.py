@@ -245,6 +245,8 @@ class StatementPageSerializer(serializers.ModelSerializer):
             "id",
             "incident",
             "headline",
+            "prepared_from",
+            "prepared",
             "is_live",
             "switched_on_at",
             "switched_on_by",
@@ -259,6 +261,25 @@ class StatementPageSwitchOnSerializer(InputSerializer):
     headline = serializers.CharField(
         max_length=200,
         help_text="What the public reads as its title; never the team's working title.",
+    )
+
+
+class StatementPagePreparedSerializer(InputSerializer):
+    incident = serializers.PrimaryKeyRelatedField(queryset=Incident.objects.all())
+    name = serializers.CharField(
+        max_length=150,
+        help_text="The prepared page's name (a template of kind page the incident's playbook "
+        "offers, approved, one per language).",
+    )
+
+
+class SubscriberCountsSerializer(serializers.Serializer):
+    confirmed = serializers.IntegerField(read_only=True)
+    waiting = serializers.IntegerField(
+        read_only=True, help_text="Asked, not confirmed yet (deleted if never confirmed)."
+    )
+    by_language = serializers.DictField(
+        child=serializers.IntegerField(), read_only=True, help_text="Confirmed, per language."
     )
 
 
@@ -439,6 +460,8 @@ class TemplateSerializer(serializers.ModelSerializer):
             "kind",
             "language",
             "body",
+            "headline",
+            "faq",
             "approved",
             "approved_by",
             "approved_at",
@@ -461,6 +484,18 @@ class TemplateWriteSerializer(InputSerializer):
         error_messages={"invalid": _("Give a language code such as en or tr.")},
     )
     body = serializers.CharField(max_length=5000)
+    headline = serializers.CharField(
+        max_length=200,
+        required=False,
+        allow_blank=True,
+        help_text="Prepared statement pages (kind page) only: the public headline.",
+    )
+    faq = serializers.CharField(
+        max_length=20000,
+        required=False,
+        allow_blank=True,
+        help_text="Prepared statement pages only: questions and answers, in Markdown.",
+    )
 
 
 class TemplateRenderSerializer(InputSerializer):

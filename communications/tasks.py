@@ -6,7 +6,8 @@ from celery import shared_task
 
 from communications.accounts.services import credentials_rotation_remind
 from communications.listening.mentions import ingest
-from communications.messaging import publishing
+from communications.messaging import publishing, subscribers
+from teams import deliveries
 
 from .listening import alerts
 
@@ -27,6 +28,31 @@ def reconcile_publication(message_id: int, token: str | None = None) -> str:
     attempt's lease ran out). When X cannot be asked, the row says when to ask again and the
     sweeper does: one check at a time per message."""
     return publishing.reconcile(message_id, token)
+
+
+# --- the statement page's subscribers -------------------------------------------------------
+
+
+@shared_task(name="communications.tasks.deliver_to_subscriber", acks_late=True, ignore_result=True)
+def deliver_to_subscriber(delivery_id: int) -> str:
+    """One attempt at an email to a statement page subscriber (teams.deliveries)."""
+    return deliveries.deliver(delivery_id, subscribers.SUBSCRIBERS)
+
+
+@shared_task(
+    name="communications.tasks.sweep_subscriber_emails", acks_late=True, ignore_result=True
+)
+def sweep_subscriber_emails() -> int:
+    """Queue again the subscribers' emails whose task was lost (beat, every 15 s)."""
+    return deliveries.deliveries_sweep(courier=subscribers.SUBSCRIBERS)
+
+
+@shared_task(
+    name="communications.tasks.forget_unconfirmed_subscribers", acks_late=True, ignore_result=True
+)
+def forget_unconfirmed_subscribers() -> int:
+    """Delete the addresses never confirmed in time (beat, hourly)."""
+    return subscribers.subscribers_forget_unconfirmed()
 
 
 # --- inbound mentions (low queue) -----------------------------------------------------------

@@ -44,6 +44,11 @@ app.conf.update(
         # (a dead worker's attempts): they must not wait behind that queue's backlog.
         "communications.tasks.reconcile_publication": {"queue": "default"},
         "communications.tasks.sweep_publishing": {"queue": "default"},
+        # The statement page's emails to its subscribers: thousands at once in a crisis, so
+        # behind the team's own notifications; their sweeper must not wait behind them.
+        "communications.tasks.deliver_to_subscriber": {"queue": "low"},
+        "communications.tasks.sweep_subscriber_emails": {"queue": "default"},
+        "communications.tasks.forget_unconfirmed_subscribers": {"queue": "low"},
         "communications.tasks.poll_mentions": {"queue": "low"},
         "communications.tasks.poll_account": {"queue": "low"},
         # A spike is news for the on-call communications lead: not behind the polls.
@@ -92,6 +97,17 @@ app.conf.update(
             "task": "teams.tasks.sweep_deliveries",
             "schedule": 15.0,
             "options": {"expires": 14},
+        },
+        "sweep-subscriber-emails": {
+            "task": "communications.tasks.sweep_subscriber_emails",
+            "schedule": 15.0,
+            "options": {"expires": 14},
+        },
+        # Addresses never confirmed are deleted (personal data kept no longer than asked).
+        "forget-unconfirmed-subscribers": {
+            "task": "communications.tasks.forget_unconfirmed_subscribers",
+            "schedule": 3600.0,
+            "options": {"expires": 1800},
         },
         "sweep-briefings": {
             "task": "teams.tasks.sweep_briefings",

@@ -184,6 +184,8 @@ _ADMIN = _MANAGER | {
     "communications.view_wordingrule",
     "communications.view_wordingrulechange",
     "communications.view_statementpage",
+    "communications.view_pagesubscriber",
+    "communications.view_pagedelivery",
     "teams.add_role",
     "teams.view_role",
     "teams.add_department",

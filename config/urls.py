@@ -56,7 +56,22 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     # The brand's public statement page (no sign-in) and its feed.
     path("status/", statement_page.statement_page_root, name="statement-page-root"),
+    path(
+        "status/subscription/<str:key>/",
+        statement_page.statement_confirm,
+        name="statement-page-confirm",
+    ),
+    path(
+        "status/unsubscribe/<str:key>/",
+        statement_page.statement_unsubscribe,
+        name="statement-page-unsubscribe",
+    ),
     path("status/<str:language>/", statement_page.statement_page, name="statement-page"),
+    path(
+        "status/<str:language>/subscribe/",
+        statement_page.statement_subscribe,
+        name="statement-page-subscribe",
+    ),
     path(
         "status/<str:language>/feed.atom",
         statement_page.statement_feed,

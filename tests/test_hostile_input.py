@@ -38,7 +38,7 @@ from postmortems import services as postmortem_services
 from postmortems.models import SECTIONS
 from teams.models import Reason, Role
 from tests.test_login_required import ALL
-from tests.world import WORDING_RULE, World, world_build
+from tests.world import PREPARED_PAGE, WORDING_RULE, World, world_build
 
 pytestmark = pytest.mark.django_db
 
@@ -232,6 +232,7 @@ def real_arguments(name: str, arguments: tuple[str, ...], world: World, user: An
         "job_id": _export_job(world, user).pk,
         "mitigation_id": world.mitigation.pk,
         "language": "tr",
+        "key": "x",  # a statement page subscriber's link key (nobody's)
     }
     kwargs = {argument: values.get(argument) for argument in arguments}
     if "pk" in arguments:
@@ -399,7 +400,14 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
         "findings": "",
         "follow_ups": "",
     }
-    template = {"name": "Apology", "kind": "reply", "language": "en", "body": "Sorry, {handle}."}
+    template = {
+        "name": "Apology",
+        "kind": "reply",
+        "language": "en",
+        "body": "Sorry, {handle}.",
+        "headline": "",
+        "faq": "",
+    }
     comment = {"comment": "Reads well."}
     # The incident's postmortem, started as resolving starts it (once), with an action item:
     # the postmortem page's forms act on them.
@@ -545,6 +553,7 @@ def form_posts(name: str, world: World) -> list[tuple[str, dict[str, Any]]]:
             ("", {"headline": "Batch 24-117 of our mango juice", "action": "on"}),
             ("", {"action": "off"}),
         ],
+        "statement-page-subscribe": ("", {"email": "someone@example.com"}),
         "communications:template-new": ("", template),
         "communications:template-edit": ("", template),
         "communications:template-approve": ("", {}),
@@ -667,7 +676,14 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
         "language": "",
     }
     group = {"name": "Press", "kind": "media", "description": ""}
-    template = {"name": "Apology", "kind": "reply", "language": "en", "body": "Sorry."}
+    template = {
+        "name": "Apology",
+        "kind": "reply",
+        "language": "en",
+        "body": "Sorry.",
+        "headline": "",
+        "faq": "",
+    }
 
     risk = {
         "title": "A product safety rumour goes viral",
@@ -747,6 +763,9 @@ def api_bodies(name: str, world: World) -> dict[str, list[dict[str, Any]]]:
         "wording-rule-retire": {"POST": {"change_reason": "Merged", "in_force": False}},
         "statement-page-list": {
             "POST": {"incident": w.incident.pk, "headline": "Batch 24-117 of our mango juice"}
+        },
+        "statement-page-switch-on-prepared": {
+            "POST": {"incident": w.dark.pk, "name": PREPARED_PAGE}
         },
         "risk-detail": {"PATCH": risk},
         "drill-list": {"POST": drill},

@@ -62,6 +62,8 @@ from tests.communications.listening_data import STORM_END, quiet_history, storm
 from tests.teams.factories import NotificationFactory
 
 # A wording rule that does what its examples say: the world's own; posted to its page and API.
+# The prepared statement page the world's playbook offers.
+PREPARED_PAGE = "Product safety page"
 WORDING_RULE: dict[str, Any] = {
     "name": "Hollow apology",
     "kind": "tone",
@@ -117,6 +119,7 @@ class World:
     drill_run: DrillRun  # a drill playing the English scenario, its first posts stored
     wording_rule: WordingRule  # a tone rule a manager wrote, in force
     statement_page: StatementPage  # the incident, on the public statement page
+    dark: Incident  # declared from the playbook that offers PREPARED_PAGE, not on the page
 
 
 def _resolved_postmortem(manager: Any, title: str) -> Postmortem:
@@ -302,6 +305,19 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
     approved_template = statements.template_approve(
         actor=manager, template=TemplateFactory.create(name="Approved", created_by=responder)
     )
+    # ... and a prepared statement page (the dark site), approved in advance.
+    prepared_page = statements.template_approve(
+        actor=manager,
+        template=TemplateFactory.create(
+            created_by=responder,
+            name=PREPARED_PAGE,
+            kind="page",
+            language="en",
+            headline="A question about one of our products",
+            body="We know of the reports about {reference} and are looking into them.",
+            faq="### Can I get a refund?\nYes, at any shop.",
+        ),
+    )
     playbook = playbook_write(
         actor=manager,
         name="Product safety rumour",
@@ -310,9 +326,13 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
         checklist=[{"title": "Confirm the facts", "due_minutes": 30}],
         roles=[Role.objects.get(pk=Role.LEGAL_REVIEWER)],
         stakeholders=[{"group": group, "channel": "email", "within_minutes": 60}],
-        templates=[approved_template],
+        templates=[approved_template, prepared_page],
     ).playbook
     flows.incident_playbook_apply(actor=manager, incident=incident, playbook=playbook)
+    # Declared from that playbook, not on the statement page yet: its prepared page can go up.
+    dark = flows.incident_declare(
+        actor=manager, title="Batch rumour", severity=2, playbook=playbook
+    )
     risk = risk_services.risk_save(
         actor=manager,
         title="A product safety rumour goes viral",
@@ -379,4 +399,5 @@ def world_build(*, manager: Any, responder: Any, others: tuple[Any, ...] = ()) -
         drill_run=drill_run,
         wording_rule=rule_save(actor=manager, **WORDING_RULE),
         statement_page=page_switch_on(actor=manager, incident=incident, headline="Our statement"),
+        dark=dark,
     )

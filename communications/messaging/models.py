@@ -3,6 +3,7 @@
 from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from communications.accounts.models import SocialAccount
 from communications.listening.models import InboundPost
 from incidents.rehearsals import RehearsalQuerySet
-from teams.models import Channel
+from teams.models import Channel, DeliveryState
 
 
 class Template(models.Model):
@@ -22,6 +23,7 @@ class Template(models.Model):
         REPLY = "reply", _("Reply")
         UPDATE = "update", _("Update")
         CORRECTION = "correction", _("Correction")
+        PAGE = "page", _("Prepared statement page")
 
     name = models.CharField(_("name"), max_length=150)
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices)
@@ -33,6 +35,19 @@ class Template(models.Model):
         help_text=_(
             "Filled in: {reference}, {next_update}, {handle}, {author}; any other {word} is "
             "left for the writer to fill in."
+        ),
+    )
+    headline = models.CharField(
+        _("public headline"),
+        max_length=200,
+        blank=True,
+        help_text=_("A prepared statement page's title for the public (prepared pages only)."),
+    )
+    faq = models.TextField(
+        _("questions and answers"),
+        blank=True,
+        help_text=_(
+            "A prepared statement page's questions and answers, in Markdown (prepared pages only)."
         ),
     )
     approved_by = models.ForeignKey(
@@ -73,7 +88,10 @@ class Template(models.Model):
         verbose_name = _("template")
         verbose_name_plural = _("templates")
         constraints = [
-            models.UniqueConstraint(fields=["name", "language"], name="template_name_per_language")
+            models.UniqueConstraint(fields=["name", "language"], name="template_name_per_language"),
+            models.CheckConstraint(
+                condition=~Q(kind="page") | ~Q(headline=""), name="prepared_page_has_a_headline"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -545,6 +563,16 @@ class StatementPage(models.Model):
             "the team's working title."
         ),
     )
+    prepared = models.JSONField(
+        _("prepared page"),
+        default=dict,
+        blank=True,
+        help_text=_(
+            "Switched on from a playbook's prepared page: per language, its headline, opening "
+            "statement and questions and answers, with the incident's facts filled in."
+        ),
+    )
+    prepared_from = models.CharField(_("prepared page used"), max_length=150, blank=True)
     is_live = models.BooleanField(_("on the page"), default=True)
     switched_on_at = models.DateTimeField(_("switched on at"), default=timezone.now)
     switched_on_by = models.ForeignKey(
@@ -580,3 +608,95 @@ class StatementPage(models.Model):
 
     def __str__(self) -> str:
         return self.headline
+
+    def headline_in(self, language: str) -> str:
+        """The headline the public reads in ``language``: the prepared page's in that language
+        when it was switched on from one, else the one headline."""
+        prepared = (self.prepared or {}).get(language) or {}
+        return prepared.get("headline") or self.headline
+
+
+# --- the statement page's subscribers -------------------------------------------------------
+
+
+class PageSubscriber(models.Model):
+    """Someone who asked for the statement page's updates by email, in one language. Personal
+    data: the address is used only to send them (never shown in the API, exports or the admin)
+    and deleted, with everything sent to it, when they unsubscribe or do not confirm in time.
+    ``key`` is the secret in their confirmation and unsubscribe links."""
+
+    email = models.EmailField(_("email address"), max_length=254)
+    language = models.CharField(_("language"), max_length=10)
+    key = models.CharField(_("link key"), max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("asked at"), default=timezone.now)
+    confirmed_at = models.DateTimeField(_("confirmed at"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("statement page subscriber")
+        verbose_name_plural = _("statement page subscribers")
+        constraints = [
+            models.UniqueConstraint(Lower("email"), name="page_subscriber_once_per_address"),
+            models.CheckConstraint(condition=~Q(email=""), name="page_subscriber_has_an_address"),
+        ]
+        indexes = [
+            # The fan-out reads the confirmed ones of a language.
+            models.Index(
+                fields=["language"],
+                condition=Q(confirmed_at__isnull=False),
+                name="page_subscriber_confirmed",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"subscriber {self.pk} ({self.language})"
+
+    @property
+    def is_confirmed(self) -> bool:
+        return self.confirmed_at is not None
+
+
+class PageDelivery(DeliveryState):
+    """One email to one subscriber: the confirmation they asked for (no message), or one
+    published page update. Kept and sent by the same machinery as notifications
+    (teams.deliveries); gone with the subscriber."""
+
+    subscriber = models.ForeignKey(
+        PageSubscriber,
+        verbose_name=_("subscriber"),
+        on_delete=models.CASCADE,
+        related_name="deliveries",
+    )
+    message = models.ForeignKey(
+        Message,
+        verbose_name=_("page update"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        verbose_name = _("email to a subscriber")
+        verbose_name_plural = _("emails to subscribers")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["subscriber", "message"], name="page_delivery_once_per_update"
+            ),
+            models.UniqueConstraint(
+                fields=["subscriber"],
+                condition=Q(message__isnull=True),
+                name="page_delivery_one_confirmation",
+            ),
+        ]
+        indexes = [
+            models.Index(
+                fields=["created_at"],
+                condition=Q(status="pending"),
+                name="page_delivery_pending",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subscriber_id} ← {self.message_id or 'confirmation'}: {self.status}"

@@ -73,6 +73,7 @@ from communications.messaging.publishers import (
     publisher_for,
     same_post,
 )
+from communications.messaging.subscribers import subscribers_fan_out
 from config.errors import ApplicationError
 from config.queue import enqueue
 from config.when import moment_in, site_zone
@@ -635,6 +636,8 @@ def _update_page(message_id: int, token: str) -> str:
         if refusal is not None:
             return _stop(message, refusal)
         _mark_published(message, sandbox=is_rehearsal(message))
+        # Its subscribers' emails commit with it: each update reaches them once, or not at all.
+        subscribers_fan_out(message)
         live.bump(STATEMENT_PAGE)
     return "published"
 

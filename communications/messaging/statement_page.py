@@ -11,8 +11,10 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.db.models import Prefetch
+from django.utils.safestring import SafeString
 
 from communications.messaging.models import STATEMENT_PAGE, Message, StatementPage
+from config import markdown
 from incidents.models import Incident
 
 __all__ = ["STATEMENT_PAGE", "PageIncident", "Update", "page_incidents"]
@@ -35,12 +37,23 @@ class PageIncident:
     anchor: str
     headline: str
     is_live: bool
+    switched_on_at: datetime
     switched_off_at: datetime | None
     updates: list[Update]
+    # Switched on from a prepared page: its opening statement and its questions and answers
+    # (Markdown, rendered safe) in this language.
+    opening: str = ""
+    faq: SafeString | str = ""
 
     @property
     def last_updated(self) -> datetime | None:
-        return self.updates[-1].published_at if self.updates else None
+        if self.updates:
+            return self.updates[-1].published_at
+        return self.switched_on_at if self.opening else None
+
+    @property
+    def says_anything(self) -> bool:
+        return bool(self.updates or self.opening)
 
 
 def page_incidents(language: str) -> list[PageIncident]:
@@ -62,13 +75,17 @@ def page_incidents(language: str) -> list[PageIncident]:
     for page in pages:
         rows: list[Message] = getattr(page.incident, "on_page")  # noqa: B009 (the prefetch's)
         corrected_by = {row.corrects_id: row.pk for row in rows if row.corrects_id}
+        prepared = (page.prepared or {}).get(language) or {}
         shown.append(
             PageIncident(
                 pk=page.incident_id,
                 anchor=page.incident.reference.lower(),
-                headline=page.headline,
+                headline=page.headline_in(language),
                 is_live=page.is_live,
+                switched_on_at=page.switched_on_at,
                 switched_off_at=page.switched_off_at,
+                opening=prepared.get("opening", ""),
+                faq=markdown.render(prepared["faq"]) if prepared.get("faq") else "",
                 updates=[
                     Update(
                         pk=row.pk,

@@ -8,8 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from communications import selectors
 from communications.forms import StatementPageForm
 from communications.messaging.services import pages
+from communications.messaging.subscribers import subscriber_counts
 from communications.models import Message, StatementPage
 from config.errors import ApplicationError, form_error
 from config.http import HttpRequest, forbidden
@@ -34,6 +36,12 @@ def incident_statement_page(request: HttpRequest, reference: str) -> HttpRespons
             )
         actor = person_require_signed_in(request.user)
         try:
+            if request.POST.get("action") == "prepared":
+                pages.page_switch_on_prepared(
+                    actor=actor, incident=incident, name=request.POST.get("prepared", "")
+                )
+                messages.success(request, _("The prepared page is on the statement page."))
+                return redirect("communications:incident-statement-page", reference=reference)
             if request.POST.get("action") == "off":
                 pages.page_switch_off(actor=actor, incident=incident)
                 messages.success(
@@ -63,5 +71,7 @@ def incident_statement_page(request: HttpRequest, reference: str) -> HttpRespons
             "can_draft": incident.is_editable and holds(request.user, DRAFT_MESSAGE),
             "drill": is_rehearsal(incident),
             "public_url": settings.STATEMENT_PAGE_URL,
+            "prepared_pages": selectors.prepared_pages(incident=incident),
+            "subscribers": subscriber_counts() if can_manage else None,
         },
     )

@@ -7,19 +7,25 @@ the cache, and answered from there with no database query; its ETag is the page'
 Cache-Control lets a CDN in front keep it for STATEMENT_PAGE_MAX_AGE seconds."""
 
 from collections.abc import Callable
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseNotModified
-from django.shortcuts import redirect
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods
 
+from communications.forms import SubscribeForm
+from communications.messaging import subscribers
 from communications.messaging.statement_page import STATEMENT_PAGE, page_incidents
+from config.errors import ApplicationError, form_error
 from config.languages import language_named
+from config.throttling import client_address
 from config.when import site_zone
 from incidents import live
 
@@ -74,7 +80,7 @@ def _page(language: str) -> str:
             "language": language,
             "languages": settings.LANGUAGES,
             "live": [i for i in incidents if i.is_live],
-            "archive": [i for i in incidents if not i.is_live and i.updates],
+            "archive": [i for i in incidents if not i.is_live and i.says_anything],
             "page_url": settings.STATEMENT_PAGE_URL,
         },
     )
@@ -102,6 +108,15 @@ def _feed(language: str) -> str:
         feed_url=f"{page_url}feed.atom",
     )
     for incident in page_incidents(language):
+        if incident.opening:
+            feed.add_item(
+                title=f"{incident.headline} — {_('Our statement')}",
+                link=f"{page_url}#{incident.anchor}",
+                description=incident.opening,
+                unique_id=f"{page_url}#{incident.anchor}",
+                pubdate=incident.switched_on_at,
+                updateddate=incident.switched_on_at,
+            )
         for update in incident.updates:
             label = _("Correction") if update.corrects else _("Update")
             feed.add_item(
@@ -122,3 +137,85 @@ def statement_feed(request: HttpRequest, language: str) -> HttpResponse:
     return _answer(
         request, "feed", language, "application/atom+xml; charset=utf-8", lambda: _feed(language)
     )
+
+
+# --- email subscribers (communications.messaging.subscribers) -------------------------------
+# Not cached: each answers one person, with a CSRF token in its form.
+
+
+def _said(
+    request: HttpRequest, language: str, template: str, status: int = 200, **context: Any
+) -> HttpResponse:
+    with translation.override(language):
+        return render(
+            request,
+            f"communications/statement/{template}.html",
+            {
+                "brand": settings.BRAND_NAME,
+                "language": language,
+                "languages": settings.LANGUAGES,
+                **context,
+            },
+            status=status,
+        )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def statement_subscribe(request: HttpRequest, language: str) -> HttpResponse:
+    """Ask for the updates by email: a confirmation goes to the address (double opt-in)."""
+    language = _language(language)
+    with translation.override(language):
+        form = SubscribeForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                subscribers.subscriber_request(
+                    email=form.cleaned_data["email"],
+                    language=language,
+                    client=client_address(request),
+                )
+            except subscribers.TooMany as exc:
+                response = _said(request, language, "subscribe", 429, form=form, error=str(exc))
+                response.headers["Retry-After"] = str(exc.retry_after)
+                return response
+            except ApplicationError as exc:
+                form_error(form, exc)
+            else:
+                email = form.cleaned_data["email"]
+                return _said(request, language, "subscribe_sent", email=email)
+    return _said(request, language, "subscribe", form=form)
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def statement_confirm(request: HttpRequest, key: str) -> HttpResponse:
+    """The confirmation link: a button to press (a mail scanner that opens links confirms
+    nothing), then the subscription is on."""
+    subscriber = subscribers.subscriber_by_key(key)
+    language = subscriber.language if subscriber else translation.get_language()
+    if request.method == "POST":
+        try:
+            subscribers.subscriber_confirm(key=key)
+        except ApplicationError as exc:
+            return _said(request, language, "confirm", 410, error=str(exc))
+        return _said(request, language, "confirm", confirmed=True, key=key)
+    if subscriber is None:
+        with translation.override(language):
+            error = _("This link has expired or was replaced by a newer one. Subscribe again.")
+        return _said(request, language, "confirm", 410, error=error)
+    return _said(request, language, "confirm", key=key, confirmed=subscriber.is_confirmed)
+
+
+@login_not_required
+@csrf_exempt  # one-click unsubscribe (RFC 8058): the mail program posts; the key is the proof
+@require_http_methods(["GET", "POST"])
+def statement_unsubscribe(request: HttpRequest, key: str) -> HttpResponse:
+    """Unsubscribe: the address and everything sent to it are deleted. GET asks (so a link
+    opened by a mail scanner deletes nothing); POST, from the page's button or from the mail
+    program's one-click unsubscribe, does it."""
+    subscriber = subscribers.subscriber_by_key(key)
+    language = subscriber.language if subscriber else translation.get_language()
+    if request.method == "POST":
+        subscribers.subscriber_forget(key=key)
+        return _said(request, language, "unsubscribe", done=True)
+    return _said(request, language, "unsubscribe", key=key, known=subscriber is not None)

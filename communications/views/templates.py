@@ -57,6 +57,8 @@ def template_edit(request: HttpRequest, pk: int | None = None) -> HttpResponse:
             "kind": template.kind,
             "language": template.language,
             "body": template.body,
+            "headline": template.headline,
+            "faq": template.faq,
         }
         if template
         else {}

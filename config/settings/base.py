@@ -240,6 +240,11 @@ SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000").rstrip("/")
 BRAND_NAME = env("BRAND_NAME", default="")
 STATEMENT_PAGE_URL = env("STATEMENT_PAGE_URL", default=f"{SITE_URL}/status").rstrip("/")
 STATEMENT_PAGE_MAX_AGE = env.int("STATEMENT_PAGE_MAX_AGE", default=30)
+# Email subscribers of the statement page: asks to subscribe allowed per client address and per
+# email address, and how long an unconfirmed address is kept before it is deleted.
+SUBSCRIBE_RATE_PER_ADDRESS = env("SUBSCRIBE_RATE_PER_ADDRESS", default="10/hour")
+SUBSCRIBE_RATE_PER_EMAIL = env("SUBSCRIBE_RATE_PER_EMAIL", default="3/day")
+SUBSCRIBER_CONFIRM_HOURS = env.int("SUBSCRIBER_CONFIRM_HOURS", default=48)
 # Chat webhooks: seconds to wait for the receiver, and how many times a failed send is retried.
 WEBHOOK_TIMEOUT = env.float("WEBHOOK_TIMEOUT", default=5.0)
 DELIVERY_MAX_RETRIES = env.int("DELIVERY_MAX_RETRIES", default=5)

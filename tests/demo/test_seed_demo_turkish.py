@@ -78,8 +78,13 @@ def test_the_turkish_demo_is_written_in_turkish():
     assert "Viral videoda bir ürün partisinin bozuk olduğu iddia ediliyor" in titles
     assert "Teslimat gecikmeleriyle ilgili şikâyet dizisi" in titles
     assert not titles & set(TURKISH)  # no English title
-    assert set(Template.objects.values_list("language", flat=True)) == {"tr"}
+    # The words the team posts are in the demo's language; the prepared statement page is in
+    # both, as the public page is.
+    posted = Template.objects.exclude(kind=Template.Kind.PAGE)
+    assert set(posted.values_list("language", flat=True)) == {"tr"}
     assert Template.objects.filter(name="İlk açıklama: ürün güvenliği").exists()
+    prepared = Template.objects.filter(kind=Template.Kind.PAGE, name="Ürün güvenliği sayfası")
+    assert set(prepared.values_list("language", flat=True)) == {"en", "tr"}
     assert set(Playbook.objects.values_list("name", flat=True)) == {
         "Ürün güvenliği söylentisi",
         "Veri ihlali",
@@ -163,4 +168,4 @@ def test_a_demo_is_not_mixed_with_another_language():
 
     with pytest.raises(CommandError, match="--language en"):
         call_command(*SEED_TR)
-    assert not Template.objects.filter(language="tr").exists()
+    assert not Template.objects.filter(language="tr").exclude(kind=Template.Kind.PAGE).exists()

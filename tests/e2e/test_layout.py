@@ -89,8 +89,8 @@ def test_no_page_is_wider_than_the_window(page, live_server, desk, width, height
         [{"name": "django_language", "value": language, "url": live_server.url}]
     )
     wider = {}
-    # The public statement page too, in the language of its address.
-    for path in [*pages(desk), f"/status/{language}/"]:
+    # The public statement page too, and its way to subscribe, in the language of its address.
+    for path in [*pages(desk), f"/status/{language}/", f"/status/{language}/subscribe/"]:
         response = page.goto(f"{live_server.url}{path}")
         assert response is not None, path
         assert response.status == 200, path

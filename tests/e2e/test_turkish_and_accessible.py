@@ -161,11 +161,12 @@ def test_every_main_page_is_turkish_and_accessible_in_both_languages_and_widths(
             assert login.locator("html").get_attribute("lang") == language
             for found in axe_violations(login):
                 failures.append(f"{language} {name} /accounts/login/: {found}")
-            # The public statement page, as the public reads it (no sign-in).
-            login.goto(f"{live_server.url}/status/{language}/")
-            assert login.locator("html").get_attribute("lang") == language
-            for found in axe_violations(login):
-                failures.append(f"{language} {name} /status/{language}/: {found}")
+            # The public statement page and its way to subscribe, as the public reads them.
+            for public in (f"/status/{language}/", f"/status/{language}/subscribe/"):
+                login.goto(f"{live_server.url}{public}")
+                assert login.locator("html").get_attribute("lang") == language
+                for found in axe_violations(login):
+                    failures.append(f"{language} {name} {public}: {found}")
             context.close()
 
             page.set_viewport_size({"width": width, "height": height})

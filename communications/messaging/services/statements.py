@@ -31,16 +31,23 @@ def template_save(
     kind: str = UNCHANGED,
     language: str = UNCHANGED,
     body: str = UNCHANGED,
+    headline: str = UNCHANGED,
+    faq: str = UNCHANGED,
 ) -> Template:
-    """Write or change a holding statement / reply template (a change touches only what is
-    given). A changed text (or language) is no longer the one that was approved: its approval
-    is cleared."""
+    """Write or change a holding statement / reply template, or a prepared statement page (a
+    change touches only what is given). A changed text (or language) is no longer the one that
+    was approved: its approval is cleared. A prepared page is switched on in one action, so
+    its words may hold only the placeholders the incident fills (PREPARED_PAGE_PLACEHOLDERS)."""
     require(actor, MANAGE_TEMPLATES)
     if template is not None:
         name = template.name if name is UNCHANGED else name
         kind = template.kind if kind is UNCHANGED else kind
         language = template.language if language is UNCHANGED else language
         body = template.body if body is UNCHANGED else body
+        headline = template.headline if headline is UNCHANGED else headline
+        faq = template.faq if faq is UNCHANGED else faq
+    headline = "" if headline is UNCHANGED else " ".join((headline or "").split())
+    faq = "" if faq is UNCHANGED else (faq or "").strip()
     name = (name or "").strip()
     body = (body or "").strip()
     language = (language or "").strip().lower()
@@ -52,6 +59,10 @@ def template_save(
         raise ApplicationError(_("Give a language code such as en or tr."), field="language")
     if not body:
         raise ApplicationError(_("Write the text first."), field="body")
+    if kind == Template.Kind.PAGE:
+        _prepared_page_check(headline=headline, body=body, faq=faq)
+    else:
+        headline = faq = ""
     duplicate = Template.objects.filter(name__iexact=name, language=language)
     if template is not None:
         template = Template.objects.select_for_update().get(pk=template.pk)
@@ -62,7 +73,12 @@ def template_save(
         )
     if template is None:
         template = Template(created_by=actor)
-    elif (template.body, template.language) != (body, language):
+    elif (template.body, template.language, template.headline, template.faq) != (
+        body,
+        language,
+        headline,
+        faq,
+    ):
         template.approved_by = None
         template.approved_at = None
         template.edited_by = actor
@@ -70,8 +86,81 @@ def template_save(
     template.kind = kind
     template.language = language
     template.body = body
+    template.headline = headline
+    template.faq = faq
     template.save()
     return template
+
+
+# A public headline's length (a statement page's, a prepared page's).
+HEADLINE_MAX_LENGTH = 200
+# The placeholders a prepared statement page may hold: what the incident fills in at once.
+PREPARED_PAGE_PLACEHOLDERS = ("reference", "next_update")
+
+
+def _prepared_page_check(*, headline: str, body: str, faq: str) -> None:
+    if not headline:
+        raise ApplicationError(_("Give the prepared page its public headline."), field="headline")
+    if len(headline) > HEADLINE_MAX_LENGTH:
+        raise ApplicationError(
+            _("Keep the headline within %(count)d characters.") % {"count": HEADLINE_MAX_LENGTH},
+            field="headline",
+        )
+    for field, text in (("headline", headline), ("body", body), ("faq", faq)):
+        for match in PLACEHOLDER.finditer(text):
+            if match.group(2) not in PREPARED_PAGE_PLACEHOLDERS:
+                raise ApplicationError(
+                    _(
+                        "A prepared page is switched on in one action, with only the "
+                        "incident's facts filled in: it may hold {reference} and {next_update}, "
+                        "not %(placeholder)s. Write the words themselves."
+                    )
+                    % {"placeholder": match.group(0)},
+                    field=field,
+                )
+
+
+def _values(
+    *,
+    incident: Incident | None,
+    handle: str = "",
+    author: str = "",
+    next_update: datetime | None = None,
+) -> dict[str, str]:
+    values: dict[str, str] = {}
+    if incident is not None:
+        values["reference"] = incident.reference
+    if handle.strip():
+        values["handle"] = "@" + handle.strip().lstrip("@")
+    if author.strip():
+        values["author"] = author.strip()
+    if next_update is not None:
+        local = timezone.localtime(next_update)
+        values["next_update"] = f"{local:%H:%M} {local.tzname()}"
+    return values
+
+
+def _filled(text: str, values: dict[str, str]) -> str:
+    def fill(match: re.Match[str]) -> str:
+        at, name = match.groups()
+        if name not in values:
+            return match.group(0)
+        return values[name] if name == "handle" else at + values[name]
+
+    return PLACEHOLDER.sub(fill, text)
+
+
+def prepared_page_render(
+    *, template: Template, incident: Incident, next_update: datetime | None
+) -> dict[str, str]:
+    """A prepared page's headline, opening statement and questions and answers with the
+    incident's facts filled in."""
+    values = _values(incident=incident, next_update=next_update)
+    return {
+        "headline": _filled(template.headline, values),
+        "opening": _filled(template.body, values),
+        "faq": _filled(template.faq, values),
+    }
 
 
 @transaction.atomic
@@ -101,24 +190,8 @@ def template_render(
     message cannot be submitted until they have (communications.messaging.gate.publish_refusal).
     ``{title}`` is one of those: the incident's title is the team's working name ("Spike on
     @brand: batch, sick, recall"), never words for the public, so the writer chooses them."""
-    values: dict[str, str] = {}
-    if incident is not None:
-        values["reference"] = incident.reference
-    if handle.strip():
-        values["handle"] = "@" + handle.strip().lstrip("@")
-    if author.strip():
-        values["author"] = author.strip()
-    if next_update is not None:
-        local = timezone.localtime(next_update)
-        values["next_update"] = f"{local:%H:%M} {local.tzname()}"
-
-    def fill(match: re.Match[str]) -> str:
-        at, name = match.groups()
-        if name not in values:
-            return match.group(0)
-        return values[name] if name == "handle" else at + values[name]
-
-    return PLACEHOLDER.sub(fill, template.body)
+    values = _values(incident=incident, handle=handle, author=author, next_update=next_update)
+    return _filled(template.body, values)
 
 
 def template_language_warning(*, template: Template | None, post_language: str) -> str:

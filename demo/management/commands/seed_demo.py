@@ -154,6 +154,30 @@ PLAYBOOK_TEMPLATES = [
     ),
 ]
 
+# The product safety playbook's prepared statement page (the dark site): its name, and per
+# language its public headline, opening statement and questions and answers.
+PREPARED_PAGE = "Product safety page"
+PREPARED_PAGE_TEXTS = {
+    "en": (
+        "A question about one of our juices",
+        "We know of the reports about one of our juices and take them seriously. Our quality "
+        "team is testing retained samples now; until we know more, please keep the bottle and "
+        "do not drink it. Next update at {next_update}.",
+        "### What should I do with a bottle I have?\nKeep it, do not drink it; any shop takes "
+        "it back, with or without a receipt.\n\n### I feel unwell. Who do I call?\nYour "
+        "doctor first, then our line: 0800 000 00 00, day and night.",
+    ),
+    "tr": (
+        "Meyve sularımızdan biri hakkında bir soru",
+        "Meyve sularımızdan biriyle ilgili haberlerden haberdarız ve bunları ciddiye alıyoruz. "
+        "Kalite ekibimiz saklanan numuneleri şu anda test ediyor; daha fazlasını öğrenene "
+        "kadar lütfen şişeyi saklayın ve içmeyin. Bir sonraki açıklama: {next_update}.",
+        "### Elimdeki şişeyi ne yapmalıyım?\nSaklayın, içmeyin; her mağaza fişli ya da fişsiz "
+        "geri alır.\n\n### Kendimi iyi hissetmiyorum. Kimi aramalıyım?\nÖnce doktorunuzu, "
+        "sonra gece gündüz açık hattımızı: 0800 000 00 00.",
+    ),
+}
+
 # name, category, severity hint, scenario, first steps, checklist (minutes, title, the role
 # that owns it, and the incident's promise it does when it does one), roles,
 # stakeholders (group, channel, minutes), templates
@@ -335,6 +359,7 @@ STORM_AUTHORS = (("foodsafety_news", 1_250_000), ("drmehmet", 340_000), ("consum
 # as a Turkish consumer brand's crisis team would write it (docs/glossary-tr.md has the
 # words). The people's names are Turkish already, but one; usernames and passwords stay.
 TURKISH: dict[str, str] = {
+    "Product safety page": "Ürün güvenliği sayfası",
     # people
     "Deniz": "Deniz",
     "Arslan": "Arslan",
@@ -1196,6 +1221,23 @@ class Command(BaseCommand):
                     "approved_at": now,
                 },
             )
+        # The dark site, in both languages whatever the demo's: approved in advance.
+        prepared = [
+            Template.objects.get_or_create(
+                name=self._say(PREPARED_PAGE),
+                language=language,
+                defaults={
+                    "kind": Template.Kind.PAGE,
+                    "headline": headline,
+                    "body": body,
+                    "faq": faq,
+                    "created_by": manager,
+                    "approved_by": admin,
+                    "approved_at": now,
+                },
+            )[0]
+            for language, (headline, body, faq) in PREPARED_PAGE_TEXTS.items()
+        ]
         groups = {group.name: group for group in StakeholderGroup.objects.all()}
         roles = {role.pk: role for role in Role.objects.all()}
         for plan in PLAYBOOKS:
@@ -1225,7 +1267,8 @@ class Command(BaseCommand):
                     for group, channel, minutes in plan["stakeholders"]
                     if self._say(group) in groups
                 ],
-                templates=[templates[name] for name in plan["templates"]],
+                templates=[templates[name] for name in plan["templates"]]
+                + (prepared if plan["name"] == "Product safety rumour" else []),
             )
 
     def _listening(self) -> None:
