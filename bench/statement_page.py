@@ -15,11 +15,17 @@ b. Approval → page: --changes times, a page update is drafted and approved onc
    (SEV1: two approvals), then the second approval is given, committed, and a client asks the
    page every 50 ms until the update's words are on it (the Celery worker publishes it, the
    page's version changes, the next ask renders it once): p50 and max of that latency.
+c. Subscribers: --subscribers confirmed email subscribers of the English page; one more update
+   is approved and the time is taken until its email is sent to every one of them (the worker
+   publishes it, the publishing transaction creates one delivery per subscriber, the worker
+   sends them from the low queue through teams.deliveries; mail is dropped (dummymail://),
+   so this is the machinery's own cost, not a mail server's): the publish, the time to all
+   emails sent, emails/s, and any not sent.
 
 Its own database, BENCH_PAGE_DATABASE_URL (default crisis_desk_bench_page, created when missing),
 and Redis, BENCH_PAGE_REDIS_URL (default db 12, emptied). Run with `make bench` or on its own:
     .venv/bin/python bench/statement_page.py [--clients 200] [--seconds 60] [--changes 5]
-`--tiny` (the tests' run): 5 clients, 2 s, 1 change.
+`--tiny` (the tests' run): 5 clients, 2 s, 1 change, 20 subscribers.
 """
 
 import argparse
@@ -252,17 +258,68 @@ def latency(url: str, incident: Any, people: tuple[Any, Any, Any], changes: int)
     )
 
 
+def subscribers(incident: Any, people: tuple[Any, Any, Any], count: int) -> None:
+    import secrets
+
+    from django.utils import timezone
+
+    from communications.messaging.services import approvals
+    from communications.models import Message, PageDelivery, PageSubscriber
+
+    now = timezone.now()
+    PageSubscriber.objects.bulk_create(
+        [
+            PageSubscriber(
+                email=f"reader{n}@example.org",
+                language="en",
+                key=secrets.token_urlsafe(32),
+                confirmed_at=now,
+            )
+            for n in range(count)
+        ],
+        batch_size=2000,
+    )
+    writer, first, second = people
+    message = _update(writer, incident, "Subscribers check: the next update comes by 18:00.", "en")
+    approvals.message_approve(actor=first, message=message)
+    started = time.monotonic()
+    approvals.message_approve(actor=second, message=message)
+    published = None
+    while True:
+        if published is None and Message.objects.filter(pk=message.pk, status="published").exists():
+            published = time.monotonic() - started
+        sent = PageDelivery.objects.filter(message=message, status="sent").count()
+        if sent == count:
+            break
+        if time.monotonic() - started > 600:
+            break
+        time.sleep(0.2)
+    took = time.monotonic() - started
+    unsent = PageDelivery.objects.filter(message=message).exclude(status="sent").count()
+    created = PageDelivery.objects.filter(message=message).count()
+    print(
+        f"c. one update to {count} email subscribers (Celery worker, 1 process): published in "
+        f"{(published or took) * 1000:.0f} ms (its {created} emails created in that "
+        f"transaction); all sent in {took:.1f} s ({sent / took:.0f} emails/s); "
+        f"not sent: {unsent + count - created}"
+    )
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--clients", type=int, default=200)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--updates", type=int, default=10, help="published updates per language")
     parser.add_argument("--changes", type=int, default=5)
-    args = parse(parser, tiny={"clients": 5, "seconds": 2, "updates": 2, "changes": 1})
+    parser.add_argument("--subscribers", type=int, default=5000)
+    args = parse(
+        parser, tiny={"clients": 5, "seconds": 2, "updates": 2, "changes": 1, "subscribers": 20}
+    )
 
     database_url = os.environ.get("BENCH_PAGE_DATABASE_URL") or DEFAULT_DATABASE_URL
     redis_url = os.environ.get("BENCH_PAGE_REDIS_URL") or DEFAULT_REDIS_URL
     env = worker_env(database_url, redis_url, "WARNING")
+    env["EMAIL_URL"] = "dummymail://"  # the subscribers' emails: our cost, not a mail server's
     stop_helpers_on_sigterm("statement page benchmark")
     warnings.filterwarnings("ignore", "pkg_resources is deprecated", UserWarning)
 
@@ -293,6 +350,7 @@ def main() -> None:
         )
         load(url, connection.settings_dict["NAME"], args.clients, args.seconds)
         latency(url, incident, people, args.changes)
+        subscribers(incident, people, args.subscribers)
     finally:
         if web is not None:
             stop(web)

@@ -146,6 +146,8 @@ SCRIPTS = [
             "errors: 0",
             "database queries per request:",
             "b. second approval → on the page (1 updates, Celery worker on Redis): p50",
+            "c. one update to 20 email subscribers (Celery worker, 1 process): published in",
+            "not sent: 0",
         ),
     ),
 ]

@@ -141,7 +141,9 @@ def test_from_a_prepared_page_to_a_subscribers_inbox(
     english = browser.new_context(locale="en-GB").new_page()
     english.goto(f"{live_server.url}/status/en/")
     english.get_by_test_id("subscribe").click()
+    english.set_viewport_size({"width": 390, "height": 844})  # a phone, as most readers
     english.get_by_label("Your email address").fill(READER)
+    english.screenshot(path=str(shoot("subscribe").parent / "subscribe-390.png"))
     english.get_by_role("button", name="Subscribe").click()
     expect(english.get_by_test_id("subscribe-sent")).to_be_visible()
     (confirmation,) = to_reader()
