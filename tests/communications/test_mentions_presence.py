@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 
 from communications.listening.mentions import presence
 from communications.listening.mentions.presence import (
+    LEFT_SECONDS,
     PRESENCE_SECONDS,
     Doing,
     presence_leave,
@@ -76,6 +77,40 @@ def test_a_page_that_goes_silent_lapses_and_one_that_is_left_goes_at_once(
     later = time.time() + PRESENCE_SECONDS + 1
     monkeypatch.setattr(presence.time, "time", lambda: later)
     assert presence_on(mention_ids=[mention.pk], viewer=reader) == {}
+
+
+def test_a_goodbye_is_not_undone_by_a_beat_still_on_its_way(
+    ayse, can, reader, mention, monkeypatch
+):
+    presence_tell(person=ayse, mention=mention, doing=Doing.REPLYING)
+    presence_tell(person=can, mention=mention, doing=Doing.REPLYING)
+    presence_leave(person=ayse, mention=mention, doing=Doing.REPLYING)
+    # The beat her page sent just before it closed arrives after the goodbye; Can's beats go on.
+    presence_tell(person=ayse, mention=mention, doing=Doing.REPLYING)
+    presence_tell(person=can, mention=mention, doing=Doing.REPLYING)
+    assert [p.name for p in presence_on(mention_ids=[mention.pk], viewer=reader)[mention.pk]] == [
+        "Can Demir"
+    ]
+    # Back on the mention a moment later, she shows again.
+    later = time.time() + LEFT_SECONDS + 0.1
+    monkeypatch.setattr(presence.time, "time", lambda: later)
+    presence_tell(person=ayse, mention=mention, doing=Doing.REPLYING)
+    shown = presence_on(mention_ids=[mention.pk], viewer=reader)[mention.pk]
+    assert sorted(p.name for p in shown) == ["Ayşe Yılmaz", "Can Demir"]
+
+
+def test_a_colleagues_beat_never_writes_back_a_line_just_left(ayse, can, reader, mention):
+    """Can's beat reads the entry while Ayşe's goodbye waits for the lock: it cannot write back
+    the line she has left."""
+    presence_tell(person=ayse, mention=mention, doing=Doing.REPLYING)
+    with presence._changing(mention.pk):
+        started = time.monotonic()
+        presence_leave(person=ayse, mention=mention, doing=Doing.REPLYING)  # waits, then goes
+    assert time.monotonic() - started >= presence.LOCK_WAIT  # it did wait for the lock
+    presence_tell(person=can, mention=mention, doing=Doing.VIEWING)
+    assert [p.name for p in presence_on(mention_ids=[mention.pk], viewer=reader)[mention.pk]] == [
+        "Can Demir"
+    ]
 
 
 def test_presence_of_many_mentions_is_one_read_of_the_cache(ayse, can, monkeypatch):
