@@ -27,6 +27,7 @@ from communications.messaging.gate import (
 )
 from communications.messaging.lifecycle import LOGGED
 from communications.messaging.preflight import UNVERIFIED, preflight
+from communications.messaging.statement_page import prepared_pages_offered, public_url
 from config.inputs import id_from
 from config.languages import language_said
 from config.people import AnyUser
@@ -284,12 +285,7 @@ def prepared_pages(*, incident: Incident) -> dict[str, list[Template]]:
     """The approved prepared statement pages the playbooks an incident used offer, by name
     (one per language)."""
     offered: dict[str, list[Template]] = {}
-    for template in Template.objects.filter(
-        kind=Template.Kind.PAGE,
-        pk__in=Template.objects.filter(
-            playbook_versions__runs__incident=incident, approved_at__isnull=False
-        ).values("pk"),
-    ).order_by("name", "language"):
+    for template in prepared_pages_offered(incident).order_by("name", "language"):
         offered.setdefault(template.name, []).append(template)
     return offered
 
@@ -328,6 +324,5 @@ def statement_page_links(*, incident: Incident) -> list[tuple[str, str]]:
         return []
     anchor = incident.reference.lower()
     return [
-        (language_said(code), f"{settings.STATEMENT_PAGE_URL}/{code}/#{anchor}")
-        for code, _name in settings.LANGUAGES
+        (language_said(code), public_url(f"{code}/#{anchor}")) for code, _name in settings.LANGUAGES
     ]

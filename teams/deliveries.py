@@ -39,7 +39,7 @@ from typing import Any
 
 import requests
 from django.conf import settings
-from django.core.mail import EmailMultiAlternatives
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -124,12 +124,24 @@ def _send_email(delivery: Delivery) -> int | None:
     message.attach_alternative(
         render_to_string("teams/email/notification.html", context), "text/html"
     )
+    return email_send(message)
+
+
+def email_send(message: EmailMessage, *, hide: str = "") -> int | None:
+    """Send one email, its failure said as the machinery reads it: SMTP errors and refused
+    connections may pass, an address or a header Python's email package refuses does not.
+    ``hide`` (an address) never stands in what is recorded or logged."""
+
+    def said(exc: Exception) -> str:
+        text = _described(exc)
+        return text.replace(hide, "<recipient>") if hide else text
+
     try:
         message.send()
-    except OSError as exc:  # SMTP errors and refused connections
-        raise TransientDeliveryError(_described(exc)) from exc
-    except ValueError as exc:  # a header or an address Python's email package refuses
-        raise PermanentDeliveryError(_described(exc)) from exc
+    except OSError as exc:
+        raise TransientDeliveryError(said(exc)) from exc
+    except ValueError as exc:
+        raise PermanentDeliveryError(said(exc)) from exc
     return None
 
 

@@ -367,15 +367,19 @@ def message_texts(message: Message) -> list[str]:
     return [message.body, *(part.body for part in message.parts.order_by("position"))]
 
 
-def blocking(message: Message) -> list[Finding]:
-    """What stops the message whatever its approvals: asked by the last gate, inside the
-    transaction that publishes."""
-    texts = message_texts(message)
+def blocking_words(texts: Sequence[str]) -> list[Finding]:
+    """What in the words themselves stops them whatever their approvals: a placeholder left, a
+    word on the never-say list."""
     return [
         *check_placeholders(texts),
         *check_words(texts, rules_in_force(WordingRule.Kind.NEVER_SAY)),
-        *check_target(message),
     ]
+
+
+def blocking(message: Message) -> list[Finding]:
+    """What stops the message whatever its approvals: asked by the last gate, inside the
+    transaction that publishes."""
+    return [*blocking_words(message_texts(message)), *check_target(message)]
 
 
 def preflight_draft(

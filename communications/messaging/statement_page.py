@@ -10,14 +10,38 @@ incident's working title, its notes, its claims or who wrote what."""
 from dataclasses import dataclass
 from datetime import datetime
 
-from django.db.models import Prefetch
+from django.conf import settings
+from django.db.models import Prefetch, QuerySet
 from django.utils.safestring import SafeString
 
-from communications.messaging.models import STATEMENT_PAGE, Message, StatementPage
+from communications.messaging.models import STATEMENT_PAGE, Message, StatementPage, Template
 from config import markdown
 from incidents.models import Incident
 
-__all__ = ["STATEMENT_PAGE", "PageIncident", "Update", "page_incidents"]
+__all__ = [
+    "STATEMENT_PAGE",
+    "PageIncident",
+    "Update",
+    "page_incidents",
+    "prepared_pages_offered",
+    "public_url",
+]
+
+
+def public_url(path: str = "") -> str:
+    """Where the public reads ``path`` of the page ("en/", "subscription/<key>/"): under
+    STATEMENT_PAGE_URL, the page's own address (a CDN or another host in front of /status/)."""
+    return f"{settings.STATEMENT_PAGE_URL}/{path}"
+
+
+def prepared_pages_offered(incident: Incident) -> QuerySet[Template]:
+    """The approved prepared statement pages the playbooks the incident used offer (one per
+    language under each name)."""
+    return Template.objects.filter(
+        kind=Template.Kind.PAGE,
+        approved_at__isnull=False,
+        pk__in=Template.objects.filter(playbook_versions__runs__incident=incident).values("pk"),
+    )
 
 
 @dataclass(frozen=True)

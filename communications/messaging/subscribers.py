@@ -21,21 +21,16 @@ from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Q
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from communications.messaging.models import Message, PageDelivery, PageSubscriber, StatementPage
+from communications.messaging.statement_page import public_url
 from config.errors import ApplicationError, Conflict
 from config.languages import language_named
 from config.throttling import rate_limit_hit
 from config.when import site_zone
-from teams.deliveries import (
-    Courier,
-    PermanentDeliveryError,
-    TransientDeliveryError,
-    deliveries_queue,
-)
+from teams.deliveries import Courier, deliveries_queue, email_send
 
 SUBSCRIBER_TASK = "communications.tasks.deliver_to_subscriber"
 
@@ -51,18 +46,12 @@ class TooMany(ApplicationError):
         self.retry_after = seconds
 
 
-def _public(url: str) -> str:
-    """A public link: under the page's own host when it has one (STATEMENT_PAGE_URL)."""
-    root = settings.STATEMENT_PAGE_URL.removesuffix("/status")
-    return f"{root}{url}"
-
-
 def confirm_url(subscriber: PageSubscriber) -> str:
-    return _public(reverse("statement-page-confirm", kwargs={"key": subscriber.key}))
+    return public_url(f"subscription/{subscriber.key}/")
 
 
 def unsubscribe_url(subscriber: PageSubscriber) -> str:
-    return _public(reverse("statement-page-unsubscribe", kwargs={"key": subscriber.key}))
+    return public_url(f"unsubscribe/{subscriber.key}/")
 
 
 # --- asking, confirming, leaving ------------------------------------------------------------
@@ -111,6 +100,10 @@ def _waiting_since() -> datetime:
     return timezone.now() - timedelta(hours=settings.SUBSCRIBER_CONFIRM_HOURS)
 
 
+def link_expired() -> str:
+    return _("This link has expired or was replaced by a newer one. Subscribe again.")
+
+
 @transaction.atomic
 def subscriber_confirm(*, key: str) -> PageSubscriber:
     """The confirmation link was followed (and its button pressed: a mail scanner that only
@@ -119,7 +112,7 @@ def subscriber_confirm(*, key: str) -> PageSubscriber:
     if subscriber is None or (
         not subscriber.is_confirmed and subscriber.created_at < _waiting_since()
     ):
-        raise Conflict(_("This link has expired or was replaced by a newer one. Subscribe again."))
+        raise Conflict(link_expired())
     if not subscriber.is_confirmed:
         subscriber.confirmed_at = timezone.now()
         subscriber.save(update_fields=["confirmed_at"])
@@ -147,17 +140,19 @@ def subscribers_forget_unconfirmed(*, now: datetime | None = None) -> int:
 
 def subscriber_counts() -> dict[str, Any]:
     """How many people follow the page, by language: counts only, never an address."""
-    counts = PageSubscriber.objects.aggregate(
-        confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
-        waiting=Count("pk", filter=Q(confirmed_at__isnull=True)),
+    rows = list(
+        PageSubscriber.objects.values("language")
+        .annotate(
+            confirmed=Count("pk", filter=Q(confirmed_at__isnull=False)),
+            waiting=Count("pk", filter=Q(confirmed_at__isnull=True)),
+        )
+        .order_by()
     )
-    by_language = dict(
-        PageSubscriber.objects.filter(confirmed_at__isnull=False)
-        .values_list("language")
-        .annotate(n=Count("pk"))
-        .values_list("language", "n")
-    )
-    return {**counts, "by_language": by_language}
+    return {
+        "confirmed": sum(row["confirmed"] for row in rows),
+        "waiting": sum(row["waiting"] for row in rows),
+        "by_language": {row["language"]: row["confirmed"] for row in rows if row["confirmed"]},
+    }
 
 
 # --- sending --------------------------------------------------------------------------------
@@ -194,7 +189,7 @@ def _email(delivery: PageDelivery) -> EmailMultiAlternatives:
     context: dict[str, Any] = {
         "brand": brand,
         "unsubscribe": unsubscribe_url(subscriber),
-        "page": f"{settings.STATEMENT_PAGE_URL}/{subscriber.language}/",
+        "page": public_url(f"{subscriber.language}/"),
     }
     message = delivery.message
     if message is None:
@@ -202,8 +197,10 @@ def _email(delivery: PageDelivery) -> EmailMultiAlternatives:
         subject = _("%(brand)s: confirm your subscription") % {"brand": brand}
         template = "communications/email/subscriber_confirm.txt"
     else:
-        page = StatementPage.objects.filter(incident_id=message.incident_id).first()
-        headline = page.headline_in(subscriber.language) if page else ""
+        try:  # read with the delivery (SUBSCRIBERS.related)
+            headline = message.incident.statement_page.headline_in(subscriber.language)
+        except StatementPage.DoesNotExist:
+            headline = ""
         label = _("Correction") if message.corrects_id else _("Update")
         context |= {"update": message, "headline": headline, "label": label}
         context["page"] += f"#update-{message.pk}"
@@ -221,22 +218,9 @@ def _email(delivery: PageDelivery) -> EmailMultiAlternatives:
     )
 
 
-def _without_address(exc: Exception, address: str) -> str:
-    """The error as recorded and logged: a mail server's refusal names the address, which is
-    kept nowhere but on the subscriber's own row."""
-    return f"{exc.__class__.__name__}: {exc}".replace(address, "<subscriber>")
-
-
 def _send(delivery: PageDelivery) -> int | None:
-    email = _email(delivery)
-    address = delivery.subscriber.email
-    try:
-        email.send()
-    except OSError as exc:  # SMTP errors and refused connections
-        raise TransientDeliveryError(_without_address(exc, address)) from None
-    except ValueError as exc:  # a header or an address Python's email package refuses
-        raise PermanentDeliveryError(_without_address(exc, address)) from None
-    return None
+    # A mail server's refusal names the address, which is kept nowhere but on its own row.
+    return email_send(_email(delivery), hide=delivery.subscriber.email)
 
 
 def _speaking(delivery: PageDelivery) -> list[Any]:
@@ -247,7 +231,7 @@ SUBSCRIBERS = Courier(
     model=PageDelivery,
     task=SUBSCRIBER_TASK,
     send=_send,
-    related=("subscriber", "message"),
+    related=("subscriber", "message__incident__statement_page"),
     stop=_stop,
     speaking=_speaking,
 )

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from communications.forms import SubscribeForm
 from communications.messaging import subscribers
-from communications.messaging.statement_page import STATEMENT_PAGE, page_incidents
+from communications.messaging.statement_page import STATEMENT_PAGE, page_incidents, public_url
 from config.errors import ApplicationError, form_error
 from config.languages import language_named
 from config.throttling import client_address
@@ -94,7 +94,7 @@ def statement_page(request: HttpRequest, language: str) -> HttpResponse:
 
 
 def _feed(language: str) -> str:
-    page_url = f"{settings.STATEMENT_PAGE_URL}/{language}/"
+    page_url = public_url(f"{language}/")
     title = (
         _("%(brand)s: statements") % {"brand": settings.BRAND_NAME}
         if settings.BRAND_NAME
@@ -201,7 +201,7 @@ def statement_confirm(request: HttpRequest, key: str) -> HttpResponse:
         return _said(request, language, "confirm", confirmed=True, key=key)
     if subscriber is None:
         with translation.override(language):
-            error = _("This link has expired or was replaced by a newer one. Subscribe again.")
+            error = subscribers.link_expired()
         return _said(request, language, "confirm", 410, error=error)
     return _said(request, language, "confirm", key=key, confirmed=subscriber.is_confirmed)
 

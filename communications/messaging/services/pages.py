@@ -8,12 +8,14 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from communications.messaging.models import StatementPage, Template, WordingRule
-from communications.messaging.preflight import check_placeholders, check_words, rules_in_force
+from communications.messaging.models import StatementPage, Template
+from communications.messaging.preflight import blocking_words
 from communications.messaging.services.statements import (
     HEADLINE_MAX_LENGTH,
     prepared_page_render,
 )
+from communications.messaging.statement_page import prepared_pages_offered
+from communications.messaging.text import unfilled_placeholders
 from config.errors import ApplicationError, Conflict
 from config.people import User
 from config.permissions import MANAGE_STATEMENT_PAGE, require
@@ -44,11 +46,7 @@ def page_switch_on(*, actor: User, incident: Incident, headline: str) -> Stateme
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
     page = StatementPage.objects.select_for_update().filter(incident=incident).first()
     if page is None or not page.is_live:
-        if not incident.is_editable:
-            raise Conflict(
-                _("%(reference)s is %(status)s: it is not put on the page again.")
-                % {"reference": incident.reference, "status": incident.get_status_display()}
-            )
+        _refuse_when_over(incident)
         page = _switched_on(page or StatementPage(incident=incident), actor, timezone.now())
         text = _("Put on the statement page as “%(headline)s”") % {"headline": headline}
     elif page.headline == headline:
@@ -69,6 +67,14 @@ def page_switch_on(*, actor: User, incident: Incident, headline: str) -> Stateme
     return page
 
 
+def _refuse_when_over(incident: Incident) -> None:
+    if not incident.is_editable:
+        raise Conflict(
+            _("%(reference)s is %(status)s: it is not put on the page again.")
+            % {"reference": incident.reference, "status": incident.get_status_display()}
+        )
+
+
 def _switched_on(page: StatementPage, actor: User, now: datetime) -> StatementPage:
     page.is_live = True
     page.switched_on_at = now
@@ -81,7 +87,8 @@ def _switched_on(page: StatementPage, actor: User, now: datetime) -> StatementPa
 def _next_update(incident: Incident, templates: list[Template]) -> datetime | None:
     """When the next update is due, for {next_update}: one cadence of the incident's policy
     from now (switching the page on is a public statement; the schedule plans the same)."""
-    if not any("{next_update}" in f"{t.headline}{t.body}{t.faq}" for t in templates):
+    texts = [text for t in templates for text in (t.headline, t.body, t.faq)]
+    if "{next_update}" not in unfilled_placeholders(*texts):
         return None
     minutes = incident_policy(incident)["update_minutes"]
     if not minutes:
@@ -108,17 +115,11 @@ def page_switch_on_prepared(*, actor: User, incident: Incident, name: str) -> St
     statement on the incident: the schedule counts it."""
     require(actor, MANAGE_STATEMENT_PAGE)
     incident = Incident.objects.select_for_update().get(pk=incident.pk)
-    if not incident.is_editable:
-        raise Conflict(
-            _("%(reference)s is %(status)s: it is not put on the page again.")
-            % {"reference": incident.reference, "status": incident.get_status_display()}
-        )
-    offered = Template.objects.filter(
-        playbook_versions__runs__incident=incident, kind=Template.Kind.PAGE
-    ).values("pk")
+    _refuse_when_over(incident)
     templates = list(
-        Template.objects.select_for_update()
-        .filter(pk__in=offered, name=name or "", approved_at__isnull=False)
+        prepared_pages_offered(incident)
+        .select_for_update()
+        .filter(name=name or "")
         .order_by("language")
     )
     if not templates:
@@ -134,11 +135,9 @@ def page_switch_on_prepared(*, actor: User, incident: Incident, name: str) -> St
         )
     next_update = _next_update(incident, templates)
     prepared = {}
-    never_say = rules_in_force(WordingRule.Kind.NEVER_SAY)
     for template in templates:
         texts = prepared_page_render(template=template, incident=incident, next_update=next_update)
-        words = [texts["headline"], texts["opening"], texts["faq"]]
-        for finding in [*check_placeholders(words), *check_words(words, never_say)]:
+        for finding in blocking_words([texts["headline"], texts["opening"], texts["faq"]]):
             raise Conflict(
                 _("The prepared page in %(language)s cannot go up: %(why)s")
                 % {"language": template.language, "why": finding.text},
