@@ -301,6 +301,13 @@ def test_the_address_is_never_in_the_api_or_the_admin(
     assert counts.json() == {"confirmed": 2, "waiting": 1, "by_language": {"en": 1, "tr": 1}}
     for path in ("/api/v1/statement-pages/", "/api/v1/messages/", "/api/v1/log/"):
         assert "example.com" not in api.get(path).content.decode(), path
+    admin_client.force_login(manager)
+    exported = admin_client.get("/communications/log.csv")
+    assert exported.status_code == 200
+    csv = b"".join(exported.streaming_content).decode()
+    assert UPDATE in csv  # the update is in the export; who was told of it is not
+    for address in (ADDRESS, "mehmet@example.com", "waiting@example.com"):
+        assert address not in csv
     admin_client.force_login(admin_user)
     for path in (
         "/admin/communications/pagesubscriber/",
