@@ -14,7 +14,7 @@ from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from config.people import User
-from incidents.models import Incident, Status, WarRoomPart
+from incidents.models import Incident, Status, TimelineEvent, WarRoomPart
 
 HEAVY_TIMELINE = 1_000
 TIMELINE_PAGE_SIZE = 25
@@ -210,3 +210,58 @@ def explain(query: SlowQuery) -> str:
     with connection.cursor() as cursor:
         cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {query.sql}", query.params)
         return "\n".join(row[0] for row in cursor.fetchall())
+
+
+@dataclass(frozen=True)
+class Floor:
+    """What one indexed read costs, in the whole and in SQL: the part of a page's server/SQL
+    ratio that no template or middleware adds."""
+
+    name: str
+    total_ms: float
+    sql_ms: float
+
+    @property
+    def ratio(self) -> float:
+        return self.total_ms / self.sql_ms
+
+
+def floor(rounds: int) -> list[Floor]:
+    """The same reads of ``rounds`` random incidents three ways: a model instance through the
+    ORM, the 25 newest timeline rows through the ORM (what a war room reads), and the instance's
+    row through a bare cursor."""
+    ids = list(Incident.objects.order_by("?").values_list("pk", flat=True)[:rounds])
+
+    def bare(pk: int) -> Any:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT * FROM incidents_incident WHERE id = %s", [pk])
+            return cursor.fetchall()
+
+    reads: list[tuple[str, Callable[[int], Any]]] = [
+        ("ORM, one incident", lambda pk: Incident.objects.get(pk=pk)),
+        (
+            f"ORM, its {TIMELINE_PAGE_SIZE} newest events",
+            lambda pk: list(
+                TimelineEvent.objects.filter(incident_id=pk).order_by("-at")[:TIMELINE_PAGE_SIZE]
+            ),
+        ),
+        ("bare cursor, one incident", bare),
+    ]
+    found = []
+    for name, read in reads:
+        timer = QueryTimer()
+        started = time.perf_counter()
+        with connection.execute_wrapper(timer):
+            for pk in ids:
+                read(pk)
+        elapsed = time.perf_counter() - started
+        found.append(Floor(name, elapsed * 1000 / len(ids), timer.seconds * 1000 / len(ids)))
+    return found
+
+
+def floor_table(floors: list[Floor], rounds: int) -> str:
+    lines = [f"One indexed read, the mean of {rounds}: whole / SQL in ms, whole/SQL"]
+    lines += [
+        f"  {f.name:<32} {f.total_ms:6.3f} / {f.sql_ms:6.3f}  {f.ratio:4.1f}x" for f in floors
+    ]
+    return "\n".join(lines)

@@ -57,6 +57,9 @@ SCRIPTS = [
             "/api/v1/incidents/ search ?q=",
             "war room, random incident",
             "war room, 1000+ events, old page",
+            "One indexed read, the mean of 20:",
+            "ORM, its 25 newest events",
+            "bare cursor, one incident",
         ),
     ),
     Script(
