@@ -424,7 +424,7 @@ def refusal_to_edit(user: User, message: Message) -> ApplicationError | None:
                 _("A message that is %(status)s can no longer be edited.")
                 % {"status": _status(message)}
             )
-        if message.status != S.DRAFT and has_gone_out(message):
+        if has_gone_out(message):
             raise Conflict(
                 _(
                     "Part of this message is already on X: its text can no longer change. Say "

@@ -785,6 +785,15 @@ def reconcile(message_id: int, token: str | None = None) -> str:
     return "not found"
 
 
+def fail_not_released(message: Message) -> str:
+    """An approved message part of which is on X (a thread the pause stopped half-way) was not
+    released: the rest fails, saying what is out, and the timeline's line is returned. It never
+    goes back to draft, where its text could change and the whole thread go out again."""
+    move(message, S.FAILED)
+    message.last_error = _("Not released after the pause.") + _already_out(message)
+    return _("Not published: %(why)s") % {"why": message.last_error}
+
+
 def _settle_not_released(message: Message) -> str:
     """A manager did not release this attempt after the pause: what X showed is recorded and
     nothing more is posted. Nothing of it out, it goes back to draft (its approvals voided);
@@ -793,9 +802,7 @@ def _settle_not_released(message: Message) -> str:
     move(message, S.APPROVED)
     message.lease_expires_at = None
     if has_gone_out(message):
-        move(message, S.FAILED)
-        message.last_error = _("Not released after the pause.") + _already_out(message)
-        text = _("Not published: %(why)s") % {"why": message.last_error}
+        text = fail_not_released(message)
         outcome = "failed"
     else:
         move(message, S.DRAFT)

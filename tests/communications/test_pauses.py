@@ -8,7 +8,7 @@ from django.urls import reverse
 from communications.accounts.pauses import pause_covering, paused_account_ids
 from communications.listening.mentions import ingest
 from communications.messaging import publishing
-from communications.messaging.services import pauses
+from communications.messaging.services import messages, pauses
 from communications.models import Approval, Message, PublishingPause
 from config.errors import ApplicationError, Conflict, NotPermitted
 from incidents.models import Status, TimelineEvent
@@ -111,6 +111,48 @@ def test_a_pause_landing_inside_a_thread_stops_before_the_next_part_and_a_releas
     assert third["in_reply_to_tweet_id"] == second["id"]
     message.refresh_from_db()
     assert message.status == S.PUBLISHED
+
+
+def test_a_thread_half_out_and_not_released_fails_and_its_text_can_no_longer_change(
+    fake_x, responder, manager, account, monkeypatch, django_capture_on_commit_callbacks
+):
+    """The pause landed between two parts of a thread and the manager did not release it: the
+    first part is on X, so the message cannot go back to draft, where its parts could be
+    rewritten and the whole thread posted again."""
+    message = approved(
+        responder, manager, account, kind="thread", parts=["2/3 What we know.", "3/3 Next."]
+    )
+    record = publishing._record
+
+    def record_then_pause(message, item, posted):
+        record(message, item, posted)
+        if not PublishingPause.objects.exists():
+            pause(manager, account, reason="Stop the thread")
+
+    monkeypatch.setattr(publishing, "_record", record_then_pause)
+    with django_capture_on_commit_callbacks():
+        assert publishing.publish(message.pk) == "paused"
+    monkeypatch.setattr(publishing, "_record", record)
+    with django_capture_on_commit_callbacks(execute=True):
+        pauses.publishing_resume(actor=manager, pause=PublishingPause.objects.get(), release=[])
+    message.refresh_from_db()
+    assert message.status == S.FAILED
+    assert "Not released after the pause." in message.last_error
+    assert message.approvals.filter(voided_at__isnull=True).exists()  # kept, as its record
+    with pytest.raises(Conflict, match="can no longer be edited"):
+        messages.message_update(actor=responder, message=message, body="All of it again")
+    assert len(fake_x.posts) == 1
+    the_pause = PublishingPause.objects.get()
+    assert the_pause.returned == [message.pk]
+
+
+def test_a_draft_with_a_post_on_x_cannot_be_edited(responder, manager, account):
+    """Whatever led there, a message with a post on X never has its text changed."""
+    message = approved(responder, manager, account, kind="thread", parts=["2/2 More."])
+    Message.objects.filter(pk=message.pk).update(status=S.DRAFT, external_id="1999")
+    message.refresh_from_db()
+    with pytest.raises(Conflict, match="already on X"):
+        messages.message_update(actor=responder, message=message, body="Rewritten")
 
 
 def test_an_admin_approving_while_paused_posts_nothing_either(

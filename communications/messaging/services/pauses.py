@@ -22,6 +22,7 @@ from communications.accounts.models import PublishingPause, SocialAccount
 from communications.accounts.pauses import pause_covering
 from communications.listening.models import InboundPost
 from communications.messaging import publishing
+from communications.messaging.gate import has_gone_out
 from communications.messaging.lifecycle import approvals_void, move
 from communications.messaging.models import Message
 from communications.messaging.services.messages import message_event_record
@@ -216,6 +217,11 @@ def publishing_resume(
                 pause=pause.pk,
             )
             released.append(message.pk)
+        elif has_gone_out(message):
+            text = publishing.fail_not_released(message)
+            message.save(update_fields=["status", "last_error", "held_since", "updated_at"])
+            message_event_record(message, actor, TimelineEvent.Kind.PUBLISH, text, pause=pause.pk)
+            returned.append(message.pk)
         else:
             move(message, S.DRAFT)
             message.approved_at = None
