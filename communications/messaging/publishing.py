@@ -127,6 +127,13 @@ def _lease() -> timedelta:
     return timedelta(seconds=settings.PUBLISH_LEASE_SECONDS)
 
 
+def _call_at_most() -> timedelta:
+    """The longest one post to X can take: the request, a token refresh and the request again
+    (XClient.call), each connecting and reading for up to X_API_TIMEOUT. A lease is shorter, so
+    that a dead worker's attempt is taken over soon; a live one may still be waiting then."""
+    return timedelta(seconds=3 * 2 * settings.X_API_TIMEOUT)
+
+
 def publish_later(message: Message) -> None:
     """After commit, queue the message's publication at its scheduled time (or now). A
     stakeholder update is sent by a person, who then marks it sent: nothing is queued."""
@@ -703,11 +710,13 @@ def _brief_nobody(message: Message) -> str:
 # --- reconciling ----------------------------------------------------------------------------
 
 
-def _take_over(message_id: int, token: str | None) -> tuple[Message, str] | str:
+def _take_over(message_id: int, token: str | None) -> tuple[Message, str, datetime] | str:
     """Hold the attempt for reconciling: the scheduled check of its own owner, or any check
     once the lease ran out (its worker is gone). Otherwise say why not: settled, a worker may
     still be posting, or a pause holds the account (X is not asked with its tokens; the
-    attempt waits for the resume, which releases it or not)."""
+    attempt waits for the resume, which releases it or not). Held, also say until when a post
+    of the attempt may still land on X: its worker, past its lease, may be alive and waiting
+    for X's answer (a slow X in the middle of a crisis), so nothing is posted again before."""
     with transaction.atomic():
         message = _lock(message_id)
         if message is None or message.status != S.PUBLISHING:
@@ -731,12 +740,16 @@ def _take_over(message_id: int, token: str | None) -> tuple[Message, str] | str:
                     pause=pause.pk,
                 )
             return "paused"
+        quiet_at = now
+        if not own and message.lease_expires_at is not None:
+            # The lease was renewed just before the last post began.
+            quiet_at = max(now, message.lease_expires_at - _lease() + _call_at_most())
         new = uuid.uuid4()
         message.attempt_token = new
         message.lease_expires_at = now + _lease()
         message.checks += 1
         message.save()
-    return message, str(new)
+    return message, str(new), quiet_at
 
 
 def reconcile(message_id: int, token: str | None = None) -> str:
@@ -744,7 +757,7 @@ def reconcile(message_id: int, token: str | None = None) -> str:
     held = _take_over(message_id, token)
     if isinstance(held, str):
         return held
-    message, token = held
+    message, token, quiet_at = held
     if message.account is None:
         # A briefing or a page update commits with the status: still publishing, it was
         # never sent.
@@ -781,6 +794,8 @@ def reconcile(message_id: int, token: str | None = None) -> str:
             return _settle_not_released(locked)
         error = locked.last_error or _("X did not confirm the post")
         delay = _backoff(locked.attempts) if locked.unknown_outcome else timedelta(0)
+        # Not before a post of the attempt taken over could still land (its worker records it).
+        delay = max(delay, quiet_at - timezone.now())
         _retry_or_fail(locked, error, delay=delay)
     return "not found"
 

@@ -7,10 +7,12 @@ what they schedule next is captured, not run.
 from datetime import timedelta
 
 import pytest
+import time_machine
 from django.utils import timezone
 
 from communications.accounts import services as accounts
 from communications.messaging import publishing
+from communications.messaging.publishers import XPublisher
 from communications.messaging.services import approvals
 from communications.messaging.services import messages as message_services
 from communications.models import InboundPost, Message, SocialAccount
@@ -239,6 +241,41 @@ def test_a_worker_that_died_mid_publish_is_reconciled_not_reposted(
         assert publishing.reconcile(message.pk, token) == "found"
     message.refresh_from_db()
     assert message.external_id == post["id"]
+    assert len(fake_x.posts) == 1
+
+
+def test_a_slow_x_past_the_lease_is_not_posted_twice_when_the_sweeper_takes_over(
+    fake_x, responder, manager, account, settings, monkeypatch, django_capture_on_commit_callbacks
+):
+    """X takes longer than the lease to answer (a crisis, X slow): the sweeper takes the attempt
+    over while its worker is still waiting, and X does not show the post yet. Nothing is posted
+    again until the worker's call is surely over; the worker's late answer is recorded, and the
+    message is published once."""
+    settings.X_API_TIMEOUT = 10  # a post may take up to a minute: three requests of 2 x 10 s
+    message = approved(responder, manager, account)
+    post = XPublisher.post
+    taken_over = []
+
+    def slow_post(publisher, **kwargs):
+        if not taken_over:
+            # While this worker waits for X, its lease runs out and the sweeper takes over.
+            Message.objects.filter(pk=message.pk).update(lease_expires_at=timezone.now())
+            taken_over.append(publishing.reconcile(message.pk, None))
+            taken_over.append(publishing.publish(message.pk))  # the retry's task, at once
+        return post(publisher, **kwargs)
+
+    monkeypatch.setattr(XPublisher, "post", slow_post)
+    with django_capture_on_commit_callbacks():
+        assert publishing.publish(message.pk) == "superseded"
+    assert taken_over == ["not found", "not yet due"]
+    assert len(fake_x.posts) == 1
+    message.refresh_from_db()
+    assert message.status == S.APPROVED
+    assert message.external_id == fake_x.posts[0]["id"]  # the late answer, recorded
+    assert message.next_attempt_at > timezone.now() + timedelta(seconds=40)
+    later = message.next_attempt_at + timedelta(seconds=1)
+    with time_machine.travel(later), django_capture_on_commit_callbacks():
+        assert publishing.publish(message.pk) == "published"
     assert len(fake_x.posts) == 1
 
 
