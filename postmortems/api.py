@@ -332,9 +332,12 @@ class ActionItemViewSet(AnswersFresh, viewsets.GenericViewSet):
     }
 
     def get_queryset(self) -> QuerySet[ActionItem]:
-        return ActionItem.objects.select_related(
-            "owner", "created_by", "postmortem__incident"
-        ).order_by("due_date", "id")
+        # The list is the real incidents' work, as on the action-items page; a drill's item
+        # stays on its own postmortem, and is reached by its id from there.
+        items = ActionItem.objects.real() if self.action == "list" else ActionItem.objects.all()
+        return items.select_related("owner", "created_by", "postmortem__incident").order_by(
+            "due_date", "id"
+        )
 
     def list(self, request: Request) -> Response:
         page = self.paginate_queryset(self.filter_queryset(self.get_queryset()))

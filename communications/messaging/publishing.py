@@ -333,7 +333,9 @@ def _mark_published(message: Message, *, sandbox: bool) -> None:
             % {"reference": message.incident.reference, "text": message.body[:60]}
         ),
         body=lambda _zone: (
-            _("On the statement page.")
+            _("A drill: nothing was put on the statement page.")
+            if message.kind == Message.Kind.PAGE_UPDATE and message.sandbox
+            else _("On the statement page.")
             if message.kind == Message.Kind.PAGE_UPDATE
             else _("Sandbox mode: nothing was posted on X.")
             if sandbox

@@ -20,6 +20,7 @@ from communications.messaging.services.pages import page_switch_on
 from communications.models import Message, PageDelivery, PageSubscriber
 from incidents import live
 from teams import deliveries, flows
+from teams.models import Notification, Reason
 
 pytestmark = pytest.mark.django_db
 ADDRESS = "ayse.yilmaz@example.com"
@@ -284,6 +285,9 @@ def test_a_drills_update_reaches_no_subscriber(
     assert message.sandbox
     assert to_subscribers() == []
     assert not PageDelivery.objects.filter(message=message).exists()
+    # Its author is told it was a drill, not that it went on the page.
+    told = Notification.objects.get(reason=Reason.MESSAGE_PUBLISHED, recipient=responder)
+    assert told.body == "A drill: nothing was put on the statement page."
 
 
 def test_the_address_is_never_in_the_api_or_the_admin(

@@ -443,6 +443,30 @@ def test_the_action_items_filter_by_owner_overdue_status_and_postmortem(
     assert api_as(reader).get(f"{ITEMS}{late.pk}/").json()["overdue"] is True
 
 
+def test_the_action_items_list_leaves_out_a_drills_as_the_page_does(
+    api_as, responder, manager, postmortem
+):
+    drill = team_flows.incident_declare(actor=manager, title="Drill", severity=3, is_drill=True)
+    rehearsed = Postmortem.objects.create(incident=drill)
+    late = timezone.localdate() - timedelta(days=2)
+    real = services.action_item_add(
+        actor=manager,
+        postmortem=postmortem,
+        title="Real",
+        owner=responder,
+        due_date=late,
+        kind="detect",
+    )
+    played = ActionItem.objects.create(
+        postmortem=rehearsed, title="Played", owner=responder, due_date=late, created_by=manager
+    )
+    api = api_as(responder)
+    for query in ({}, {"overdue": "true"}, {"owner": "me"}):
+        assert [row["id"] for row in api.get(ITEMS, query).json()["results"]] == [real.pk]
+    # Still reached by its id, from its own postmortem.
+    assert api.get(f"{ITEMS}{played.pk}/").json()["title"] == "Played"
+
+
 @pytest.mark.parametrize(
     ("parameter", "value"),
     [
