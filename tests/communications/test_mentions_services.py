@@ -15,7 +15,11 @@ from config.errors import ApplicationError, NotPermitted
 from incidents.models import Status, TimelineEvent
 from teams import flows
 from teams.models import Deadline, Notification, Reason, ResponsePolicy, Role, RosterMember
-from tests.communications.factories import InboundPostFactory, SocialAccountFactory
+from tests.communications.factories import (
+    InboundPostFactory,
+    SandboxAccountFactory,
+    SocialAccountFactory,
+)
 from tests.incidents.factories import IncidentFactory
 
 pytestmark = pytest.mark.django_db
@@ -236,6 +240,31 @@ def test_an_unlinked_escalation_goes_to_whoever_is_on_call_as_crisis_lead(
     services.mention_triage(actor=responder, mention=mention, status=T.ESCALATED)
 
     assert Notification.objects.get(reason=Reason.MENTION_ESCALATED).recipient == manager2
+
+
+@pytest.mark.parametrize("status", [T.NEEDS_REPLY, T.ESCALATED])
+def test_a_drills_post_outside_its_incident_pages_no_real_person_and_keeps_no_deadline(
+    responder, manager, manager2, status
+):
+    """The scenario's storm beyond the posts its alert linked: a player triaging one must not
+    plan a deadline of no incident (a real one: the dashboard's, the on-call people's)."""
+    RosterMember.objects.create(
+        role_id=Role.CRISIS_LEAD, person=manager2, kind=RosterMember.Kind.PRIMARY
+    )
+    played = InboundPostFactory.create(
+        account=SandboxAccountFactory.create(handle="brand.drill1", is_drill=True),
+        origin=InboundPost.Origin.DRILL,
+    )
+
+    services.mention_triage(actor=responder, mention=played, status=status)
+
+    open_ones = Deadline.objects.filter(subject=f"mention:{played.pk}", cancelled_at__isnull=True)
+    assert not open_ones.exists()
+    assert not Notification.objects.filter(reason=Reason.MENTION_ESCALATED).exists()
+    # Linked to the drill's incident, it has the drill's deadline.
+    drill = flows.incident_declare(actor=manager, title="Drill", severity=3, is_drill=True)
+    services.mention_link(actor=responder, mention=played, incident=drill)
+    assert Deadline.objects.rehearsals().get(subject=f"mention:{played.pk}").incident == drill
 
 
 # --- storing and adding by hand -------------------------------------------------------------

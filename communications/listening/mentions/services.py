@@ -69,12 +69,25 @@ def reply_due_at(
     )
 
 
+def _drills_outside_its_incident(mention: InboundPost) -> bool:
+    """A drill's post that belongs to no incident (the scenario's storm beyond the posts its
+    alert linked, or a post unlinked since): nothing about it may reach the real desk."""
+    return mention.incident_id is None and is_rehearsal(mention)
+
+
 def _reply_deadline_sync(mention: InboundPost) -> None:
     """The mention's reply deadline follows its triage: planned (by reach, on its incident's
     policy, owned by its assignee) while it needs a reply or is escalated, met once replied,
     cancelled when no reply is needed."""
     subject = f"mention:{mention.pk}"
     kind = Deadline.Kind.MENTION_REPLY
+    if _drills_outside_its_incident(mention):
+        # A deadline of no incident is a real one: it would page the real on-call people and
+        # count on the dashboard, and outlive the drill. A drill's deadlines are its incident's.
+        schedule.deadlines_cancel(
+            kind=kind, subject=subject, reason=_("A drill's post outside the drill's incident.")
+        )
+        return
     if mention.triage == T.REPLIED:
         schedule.deadlines_meet(kind=kind, subject=subject)
         return
@@ -286,6 +299,10 @@ def mention_triage(
 
 
 def _notify_escalation(actor: User, mention: InboundPost) -> None:
+    """The crisis lead is told: the incident's, or the on-call one for a post of no incident
+    (a drill's post of no incident tells no one: the real on-call lead is not a player)."""
+    if _drills_outside_its_incident(mention):
+        return
     incident = mention.incident
     where = incident.reference if incident else str(mention.account)
     decided_at = (mention.triaged_at or timezone.now()).isoformat()
