@@ -378,6 +378,13 @@ def _mark_failed(message: Message, error: str) -> None:
     )
 
 
+def _unusable_to_check(exc: Unusable) -> str:
+    return _(
+        "Could not check on X whether it was posted: %(problem)s. Fix the account's "
+        "credentials, then try again: X is asked first."
+    ) % {"problem": exc}
+
+
 def _unusable(exc: Unusable) -> str:
     return _("Nothing was posted: %(problem)s. Fix the account's credentials, then try again.") % {
         "problem": exc
@@ -433,6 +440,17 @@ def _claim(message_id: int) -> tuple[Message, str] | str:
         token = uuid.uuid4()
         move(message, S.PUBLISHING)
         message.attempt_token = token
+        if message.unknown_outcome and message.publishing_started_at is not None:
+            # An earlier attempt's outcome was never settled (X could not be asked, and the
+            # message failed; someone tried it again): X is asked for that attempt's posts,
+            # from its start, before anything is posted again.
+            message.lease_expires_at = now + _lease()
+            message.unknown_outcome = False  # being asked now; asked in vain, it is again
+            message.checks = 0
+            message.queued_at = None
+            message.save()
+            _schedule_reconcile(message.pk, str(token))
+            return "checking first"
         message.attempts += 1
         message.publishing_started_at = now
         message.lease_expires_at = now + _lease()
@@ -625,10 +643,14 @@ def _settle_target_gone(message_id: int, token: str, error: str) -> str:
         return _stop(locked, refusal or Refusal(Stop.TARGET_GONE, error))
 
 
-def _settle_failed(message_id: int, token: str, error: str) -> str:
+def _settle_failed(message_id: int, token: str, error: str, *, unknown: bool = False) -> str:
+    """The attempt fails. ``unknown``: X could not be asked whether it posted, so a later try
+    asks first (_claim)."""
     with transaction.atomic():
         if (locked := _locked_if_ours(message_id, token)) is None:
             return "superseded"
+        if unknown:
+            locked.unknown_outcome = True
         _mark_failed(locked, error)
     return "failed"
 
@@ -778,12 +800,15 @@ def reconcile(message_id: int, token: str | None = None) -> str:
         publisher = _publisher(message)
         posts = publisher.own_posts(since=since)
     except Unusable as exc:
-        return _settle_failed(message_id, token, _unusable(exc))
+        return _settle_failed(message_id, token, _unusable_to_check(exc), unknown=True)
     except (Unavailable, RateLimited) as exc:
         return _check_later(message_id, token, str(exc))
     except Refused as exc:
         return _settle_failed(
-            message_id, token, _("Could not check whether it was posted: %(e)s") % {"e": exc}
+            message_id,
+            token,
+            _("Could not check whether it was posted: %(e)s") % {"e": exc},
+            unknown=True,
         )
     missing = _match(message, posts, publisher)
     with transaction.atomic():
@@ -798,6 +823,7 @@ def reconcile(message_id: int, token: str | None = None) -> str:
         delay = _backoff(locked.attempts) if locked.unknown_outcome else timedelta(0)
         # Not before a post of the attempt taken over could still land (its worker records it).
         delay = max(delay, quiet_at - timezone.now())
+        locked.unknown_outcome = False  # settled: nothing of it is on X
         _retry_or_fail(locked, error, delay=delay)
     return "not found"
 
@@ -875,6 +901,7 @@ def _check_later(message_id: int, token: str, error: str) -> str:
         if (locked := _locked_if_ours(message_id, token)) is None:
             return "settled"
         if locked.checks >= settings.PUBLISH_MAX_CHECKS:
+            locked.unknown_outcome = True  # a later try asks X first
             _mark_failed(
                 locked,
                 _(

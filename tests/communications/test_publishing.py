@@ -592,6 +592,46 @@ def test_credentials_that_break_during_a_reconciliation_fail_the_message(
     assert "cannot be read" in message.last_error
 
 
+def test_a_retry_after_x_could_not_be_asked_looks_for_the_lost_post_before_posting(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    """X posted but its answer was lost; then X could not be asked (the credentials broke), so
+    the message failed with its outcome unknown. Ten minutes later someone tries it again: X is
+    asked first, from the lost attempt's start, and the post is found, not made again."""
+    message = approved(responder, manager, account)
+    fake_x.script("create", timeout=True, create=True)
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["unknown"]
+    good = SocialAccount.objects.get(pk=account.pk).credentials_encrypted
+    SocialAccount.objects.filter(pk=account.pk).update(credentials_encrypted="rotated away")
+    assert drive(message, django_capture_on_commit_callbacks, "reconcile") == ["failed"]
+    assert message.status == S.FAILED
+    assert "Could not check on X whether it was posted" in message.last_error
+    assert "Nothing was posted" not in message.last_error
+    SocialAccount.objects.filter(pk=account.pk).update(credentials_encrypted=good)
+    with (
+        time_machine.travel(timezone.now() + timedelta(minutes=10)),
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        message_services.message_retry(actor=manager, message=message)
+    message.refresh_from_db()
+    [post] = fake_x.posts
+    assert message.status == S.PUBLISHED
+    assert message.external_id == post["id"]
+
+
+def test_a_retry_after_x_said_nothing_was_posted_posts_at_once(
+    fake_x, responder, manager, account, django_capture_on_commit_callbacks
+):
+    message = approved(responder, manager, account)
+    fake_x.script("create", status=403, body={"detail": "You are not permitted to post"})
+    assert drive(message, django_capture_on_commit_callbacks, "publish") == ["failed"]
+    with django_capture_on_commit_callbacks(execute=True):
+        message_services.message_retry(actor=manager, message=message)
+    message.refresh_from_db()
+    assert message.status == S.PUBLISHED
+    assert len(fake_x.posts) == 1
+
+
 def test_oauth1_credentials_are_checked_completely_when_saved(admin_user):
     with pytest.raises(ApplicationError) as refused:
         accounts.account_save(
