@@ -17,6 +17,7 @@ from communications import selectors
 from communications.filters import MessageLogFilter
 from communications.models import Message
 from config.http import HttpRequest
+from incidents.rehearsals import is_rehearsal
 
 PAGE_SIZE = 25
 
@@ -57,6 +58,7 @@ def _csv(rows: Any) -> StreamingHttpResponse:
         _("Incident title"),
         _("Account"),
         _("Sandbox"),
+        _("Drill"),
         _("Kind"),
         _("Status"),
         _("Text"),
@@ -92,6 +94,8 @@ def _csv(rows: Any) -> StreamingHttpResponse:
                         _("yes")
                         if message.sandbox or (message.account and message.account.is_sandbox)
                         else _("no"),
+                        # A drill's message, whatever became of it: the log keeps both apart.
+                        _("yes") if is_rehearsal(message) else _("no"),
                         message.get_kind_display(),
                         message.get_status_display(),
                         text,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from communications.messaging.services import approvals
 from communications.messaging.services import messages as message_services
 from communications.models import Message
+from teams import flows
 from tests.communications.drafting import approved, declare, draft, submitted
 from tests.communications.factories import SandboxAccountFactory, SocialAccountFactory
 
@@ -190,6 +191,22 @@ def test_the_csv_has_a_header_and_one_line_per_logged_message(client, reader, ma
     assert "Uygun, gönderin" in published["Approvals"]
     assert by_id[record["failed"].pk]["Last error"] == "X said no"
     assert by_id[record["failed"].pk]["Sandbox"] == "no"
+
+
+def test_the_csv_says_which_messages_are_a_drills(client, reader, responder, manager, record):
+    drill = flows.incident_declare(actor=manager, title="Drill", severity=3, is_drill=True)
+    played = approved(
+        responder,
+        manager,
+        SandboxAccountFactory(handle="brand.drill1", is_drill=True),
+        incident=drill,
+        body="Played",
+    )
+    client.force_login(reader)
+    header, *lines = csv_rows(client.get(CSV))
+    drill_column = {int(line[0]): line[header.index("Drill")] for line in lines}
+    assert drill_column.pop(played.pk) == "yes"
+    assert set(drill_column.values()) == {"no"}
 
 
 def test_the_csv_follows_the_filters_and_both_addresses_agree(client, reader, record):
