@@ -562,13 +562,38 @@ def refusal_to_retry(user: User, message: Message) -> ApplicationError | None:
     return _refusal(check)
 
 
+def stakeholder_update_refusal(message: Message) -> Refusal | None:
+    """The last gate of an approved stakeholder update, which a person sends outside Crisis
+    Desk: asked when the page offers it for sending and when it is recorded as sent. Its words
+    still pass the checks that block, its content is the one approved, and enough approvals
+    still count (an approver switched off or no longer allowed to approve since). Not asked:
+    whether the incident is open (an approved update may still be sent and recorded after it
+    closes) or a pause (a pause stops what Crisis Desk posts, not a person's email)."""
+    for finding in blocking(message):
+        return Refusal(BLOCKING_STOPS[finding.check], finding.text)
+    if not message.text_hash or message.text_hash != message_hash(message):
+        return Refusal(
+            Stop.CHANGED,
+            _("Its content changed after it was submitted: what was approved is not what is here."),
+        )
+    count = approval_count(message)
+    if not count.enough:
+        return Refusal(Stop.APPROVALS, _approvals_text(count), approvals=count)
+    return None
+
+
 def refusal_to_mark_sent(user: User, message: Message) -> ApplicationError | None:
-    """Recording that an approved stakeholder update was sent by a person."""
+    """Recording that an approved stakeholder update was sent by a person: only while it may
+    still be sent (stakeholder_update_refusal)."""
 
     def check() -> None:
         require(user, RECORD_STAKEHOLDER_UPDATE)
         if message.kind != Message.Kind.STAKEHOLDER_UPDATE or message.status != S.APPROVED:
             raise ApplicationError(_("Only an approved stakeholder update can be marked as sent."))
+        if (refusal := stakeholder_update_refusal(message)) is not None:
+            raise Conflict(
+                _("Do not send it: %(why)s Edit it and submit it again.") % {"why": refusal.text}
+            )
 
     return _refusal(check)
 

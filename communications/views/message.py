@@ -17,7 +17,7 @@ from communications.messaging.services import approvals
 from communications.messaging.services import messages as message_services
 from communications.messaging.text import MAX_WEIGHTED_LENGTH
 from communications.models import Approval, Message
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict
 from config.http import HttpRequest
 from config.people import User, person_require_signed_in
 from config.two_factor import two_factor_required
@@ -32,6 +32,7 @@ def _actions(user: User, message: Message, valid: list[Approval]) -> dict[str, A
     may_decide = gate.refusal_to_decide(user, message) is None
     may_approve = may_decide and gate.refusal_to_approve(user, message) is None
     already = any(approval.approver_id == user.pk for approval in valid)
+    mark_sent = gate.refusal_to_mark_sent(user, message)
     return {
         "can_edit": gate.refusal_to_edit(user, message) is None,
         "can_submit": gate.refusal_to_submit(user, message) is None,
@@ -41,7 +42,9 @@ def _actions(user: User, message: Message, valid: list[Approval]) -> dict[str, A
         "author_waits": pending and wrote,
         "can_withdraw": gate.refusal_to_withdraw(user, message) is None,
         "can_retry": gate.refusal_to_retry(user, message) is None,
-        "can_mark_sent": gate.refusal_to_mark_sent(user, message) is None,
+        "can_mark_sent": mark_sent is None,
+        # An approved stakeholder update that may no longer be sent says why, where its button was.
+        "do_not_send": mark_sent.message if isinstance(mark_sent, Conflict) else "",
     }
 
 

@@ -6,7 +6,7 @@ from communications.messaging import publishing
 from communications.messaging.services import approvals
 from communications.messaging.services import messages as message_services
 from communications.models import Message
-from config.errors import ApplicationError
+from config.errors import ApplicationError, Conflict
 from teams import flows
 from teams.models import Department, Notification, Reason, StaffBriefing, StakeholderUpdate
 from teams.stakeholders import services as stakeholders
@@ -113,6 +113,46 @@ def test_a_stakeholder_update_is_marked_sent_by_a_person_and_ticks_the_plan(
     assert (update.group, update.channel, update.summary) == (group, "email", message.body)
     item.refresh_from_db()
     assert item.done_at is not None
+
+
+def test_a_stakeholder_update_whose_approval_lapsed_is_not_offered_nor_recorded_as_sent(
+    incident, responder, manager, admin_user, client
+):
+    """Asked at the last moment: the approver was switched off after approving, so the update
+    may not be sent. The page says why where its button was, and recording it is refused."""
+    group = stakeholders.stakeholder_group_save(
+        actor=admin_user, name="Regulators", kind="regulators"
+    )
+    message = message_services.message_create(
+        actor=responder,
+        incident=incident,
+        account=None,
+        kind="stakeholder_update",
+        body="Dear authority, here are the facts so far…",
+        stakeholder_group=group,
+        stakeholder_channel="email",
+    )
+    approve(responder, manager, message)
+    client.force_login(responder)
+    page = client.get(f"/communications/messages/{message.pk}/").content.decode()
+    assert 'data-testid="mark-sent"' in page
+    type(manager).objects.filter(pk=manager.pk).update(is_active=False)
+
+    page = client.get(f"/communications/messages/{message.pk}/").content.decode()
+    assert 'data-testid="mark-sent"' not in page
+    assert 'data-testid="do-not-send"' in page
+    assert "Do not send it:" in page
+    with pytest.raises(Conflict, match="Do not send it: It needs 1 approvals now and 0 count"):
+        message_services.message_mark_sent(actor=responder, message=message)
+    message.refresh_from_db()
+    assert message.status == S.APPROVED
+    assert not StakeholderUpdate.objects.exists()
+    # Edited and approved again by someone who may, it goes.
+    message_services.message_update(actor=responder, message=message, body="The facts, again.")
+    message.refresh_from_db()
+    approve(responder, admin_user, message)
+    message_services.message_mark_sent(actor=responder, message=message)
+    assert StakeholderUpdate.objects.get().summary == "The facts, again."
 
 
 def test_changing_the_audience_voids_approvals(incident, responder, manager, admin_user):
