@@ -332,8 +332,26 @@ def _content_refusal(message: Message) -> Refusal | None:
             _("%(reference)s is not on the statement page: a manager switches it on first.")
             % {"reference": incident.reference},
         )
+    return _blocking_refusal(message)
+
+
+def _blocking_refusal(message: Message) -> Refusal | None:
+    """The first pre-flight check that blocks the message, whatever its approvals."""
     for finding in blocking(message):
         return Refusal(BLOCKING_STOPS[finding.check], finding.text)
+    return None
+
+
+def _approved_refusal(message: Message) -> Refusal | None:
+    """The content is the one submitted (its hash) and enough approvals of it count now."""
+    if not message.text_hash or message.text_hash != message_hash(message):
+        return Refusal(
+            Stop.CHANGED,
+            _("Its content changed after it was submitted: what was approved is not what is here."),
+        )
+    count = approval_count(message)
+    if not count.enough:
+        return Refusal(Stop.APPROVALS, _approvals_text(count), approvals=count)
     return None
 
 
@@ -388,15 +406,7 @@ def publish_refusal(message: Message, *, content_only: bool = False) -> Refusal 
             % {"where": pause.where, "who": pause.paused_by},
             pause=pause,
         )
-    if not message.text_hash or message.text_hash != message_hash(message):
-        return Refusal(
-            Stop.CHANGED,
-            _("Its content changed after it was submitted: what was approved is not what is here."),
-        )
-    count = approval_count(message)
-    if not count.enough:
-        return Refusal(Stop.APPROVALS, _approvals_text(count), approvals=count)
-    return None
+    return _approved_refusal(message)
 
 
 # --- who may do what to a message -----------------------------------------------------------
@@ -569,17 +579,7 @@ def stakeholder_update_refusal(message: Message) -> Refusal | None:
     still count (an approver switched off or no longer allowed to approve since). Not asked:
     whether the incident is open (an approved update may still be sent and recorded after it
     closes) or a pause (a pause stops what Crisis Desk posts, not a person's email)."""
-    for finding in blocking(message):
-        return Refusal(BLOCKING_STOPS[finding.check], finding.text)
-    if not message.text_hash or message.text_hash != message_hash(message):
-        return Refusal(
-            Stop.CHANGED,
-            _("Its content changed after it was submitted: what was approved is not what is here."),
-        )
-    count = approval_count(message)
-    if not count.enough:
-        return Refusal(Stop.APPROVALS, _approvals_text(count), approvals=count)
-    return None
+    return _blocking_refusal(message) or _approved_refusal(message)
 
 
 def refusal_to_mark_sent(user: User, message: Message) -> ApplicationError | None:

@@ -438,26 +438,23 @@ def _claim(message_id: int) -> tuple[Message, str] | str:
             _schedule(message.pk, due)
             return "not yet due"
         token = uuid.uuid4()
+        # An earlier attempt's outcome never settled (X could not be asked, the message failed,
+        # someone tried it again): X is asked for that attempt's posts, from its start, before
+        # anything is posted again; asked in vain, the outcome is unknown again.
+        checking = message.unknown_outcome and message.publishing_started_at is not None
         move(message, S.PUBLISHING)
         message.attempt_token = token
-        if message.unknown_outcome and message.publishing_started_at is not None:
-            # An earlier attempt's outcome was never settled (X could not be asked, and the
-            # message failed; someone tried it again): X is asked for that attempt's posts,
-            # from its start, before anything is posted again.
-            message.lease_expires_at = now + _lease()
-            message.unknown_outcome = False  # being asked now; asked in vain, it is again
-            message.checks = 0
-            message.queued_at = None
-            message.save()
-            _schedule_reconcile(message.pk, str(token))
-            return "checking first"
-        message.attempts += 1
-        message.publishing_started_at = now
+        if not checking:
+            message.attempts += 1
+            message.publishing_started_at = now
         message.lease_expires_at = now + _lease()
         message.unknown_outcome = False
         message.checks = 0
         message.queued_at = None  # the task queued for it has come
         message.save()
+        if checking:
+            _schedule_reconcile(message.pk, str(token))
+            return "checking first"
     return message, str(token)
 
 

@@ -29,6 +29,18 @@ def approve(author, approver, message):
     return message
 
 
+def stakeholder_update(author, incident, group, body):
+    return message_services.message_create(
+        actor=author,
+        incident=incident,
+        account=None,
+        kind="stakeholder_update",
+        body=body,
+        stakeholder_group=group,
+        stakeholder_channel="email",
+    )
+
+
 def test_a_staff_briefing_goes_to_the_chosen_departments_once_approved(
     incident, responder, manager, django_capture_on_commit_callbacks
 ):
@@ -93,14 +105,8 @@ def test_a_stakeholder_update_is_marked_sent_by_a_person_and_ticks_the_plan(
             actor=responder, incident=incident, account=None, kind="stakeholder_update", body="x"
         )
     assert error.value.field == "stakeholder_group"
-    message = message_services.message_create(
-        actor=responder,
-        incident=incident,
-        account=None,
-        kind="stakeholder_update",
-        body="Dear authority, here are the facts so far…",
-        stakeholder_group=group,
-        stakeholder_channel="email",
+    message = stakeholder_update(
+        responder, incident, group, "Dear authority, here are the facts so far…"
     )
     with django_capture_on_commit_callbacks(execute=True):
         approve(responder, manager, message)
@@ -123,14 +129,8 @@ def test_a_stakeholder_update_whose_approval_lapsed_is_not_offered_nor_recorded_
     group = stakeholders.stakeholder_group_save(
         actor=admin_user, name="Regulators", kind="regulators"
     )
-    message = message_services.message_create(
-        actor=responder,
-        incident=incident,
-        account=None,
-        kind="stakeholder_update",
-        body="Dear authority, here are the facts so far…",
-        stakeholder_group=group,
-        stakeholder_channel="email",
+    message = stakeholder_update(
+        responder, incident, group, "Dear authority, here are the facts so far…"
     )
     approve(responder, manager, message)
     client.force_login(responder)
@@ -158,15 +158,7 @@ def test_a_stakeholder_update_whose_approval_lapsed_is_not_offered_nor_recorded_
 def test_changing_the_audience_voids_approvals(incident, responder, manager, admin_user):
     one = stakeholders.stakeholder_group_save(actor=admin_user, name="Media", kind="media")
     two = stakeholders.stakeholder_group_save(actor=admin_user, name="Investors", kind="investors")
-    message = message_services.message_create(
-        actor=responder,
-        incident=incident,
-        account=None,
-        kind="stakeholder_update",
-        body="Facts.",
-        stakeholder_group=one,
-        stakeholder_channel="email",
-    )
+    message = stakeholder_update(responder, incident, one, "Facts.")
     approve(responder, manager, message)
     message_services.message_update(
         actor=responder, message=message, body="Facts.", stakeholder_group=two

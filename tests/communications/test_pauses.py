@@ -82,9 +82,8 @@ def test_a_publish_task_already_queued_when_the_pause_lands_does_not_call_x(
     ]
 
 
-def test_a_pause_landing_inside_a_thread_stops_before_the_next_part_and_a_release_resumes_it(
-    fake_x, responder, manager, account, monkeypatch, django_capture_on_commit_callbacks
-):
+def paused_half_way(responder, manager, account, monkeypatch, capture):
+    """A thread of three posts whose first is on X when a pause lands: held before the next."""
     message = approved(
         responder, manager, account, kind="thread", parts=["2/3 What we know.", "3/3 Next."]
     )
@@ -96,13 +95,22 @@ def test_a_pause_landing_inside_a_thread_stops_before_the_next_part_and_a_releas
             pause(manager, account, reason="Stop the thread")
 
     monkeypatch.setattr(publishing, "_record", record_then_pause)
-    with django_capture_on_commit_callbacks():
+    with capture():
         assert publishing.publish(message.pk) == "paused"
+    monkeypatch.setattr(publishing, "_record", record)
+    return message
+
+
+def test_a_pause_landing_inside_a_thread_stops_before_the_next_part_and_a_release_resumes_it(
+    fake_x, responder, manager, account, monkeypatch, django_capture_on_commit_callbacks
+):
+    message = paused_half_way(
+        responder, manager, account, monkeypatch, django_capture_on_commit_callbacks
+    )
     assert len(fake_x.posts) == 1  # the first post went out; the pause stopped the rest
     message.refresh_from_db()
     assert message.status == S.APPROVED
     assert message.held_since is not None
-    monkeypatch.setattr(publishing, "_record", record)
     the_pause = PublishingPause.objects.get()
     with django_capture_on_commit_callbacks(execute=True):
         pauses.publishing_resume(actor=manager, pause=the_pause, release=[message.pk])
@@ -119,20 +127,9 @@ def test_a_thread_half_out_and_not_released_fails_and_its_text_can_no_longer_cha
     """The pause landed between two parts of a thread and the manager did not release it: the
     first part is on X, so the message cannot go back to draft, where its parts could be
     rewritten and the whole thread posted again."""
-    message = approved(
-        responder, manager, account, kind="thread", parts=["2/3 What we know.", "3/3 Next."]
+    message = paused_half_way(
+        responder, manager, account, monkeypatch, django_capture_on_commit_callbacks
     )
-    record = publishing._record
-
-    def record_then_pause(message, item, posted):
-        record(message, item, posted)
-        if not PublishingPause.objects.exists():
-            pause(manager, account, reason="Stop the thread")
-
-    monkeypatch.setattr(publishing, "_record", record_then_pause)
-    with django_capture_on_commit_callbacks():
-        assert publishing.publish(message.pk) == "paused"
-    monkeypatch.setattr(publishing, "_record", record)
     with django_capture_on_commit_callbacks(execute=True):
         pauses.publishing_resume(actor=manager, pause=PublishingPause.objects.get(), release=[])
     message.refresh_from_db()
